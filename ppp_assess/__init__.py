@@ -1,0 +1,73 @@
+"""ppp-assess: self-assessment, review and certification of public-private partnerships."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from ppp_assess.config import PROJECT_ROOT, Settings
+
+
+def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
+    """Create the application.
+
+    :param config: a complete :class:`Settings`, or a mapping of setting names that override
+        the values read from the environment (tests pass ``{"env": "testing", ...}``).
+    :return: the configured Flask application.
+    :raises ppp_assess.config.ConfigurationError: when the configuration cannot work, for
+        example production without ``SECRET_KEY``.
+    """
+    if isinstance(config, Settings):
+        settings = config.resolved()
+    else:
+        settings = Settings.from_env(**dict(config or {}))
+
+    app = Flask(
+        __name__,
+        instance_path=str(Path(settings.instance_path).resolve()),
+        template_folder="web/templates",
+        static_folder="web/static",
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        TESTING=settings.env == "testing",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.is_production,
+        REMEMBER_COOKIE_SECURE=settings.is_production,
+        MAX_CONTENT_LENGTH=10 * 1024 * 1024,
+        BABEL_TRANSLATION_DIRECTORIES=str(PROJECT_ROOT / "translations"),
+        BABEL_DEFAULT_LOCALE=settings.default_locale,
+        RATELIMIT_STORAGE_URI=settings.redis_url or "memory://",
+        RATELIMIT_HEADERS_ENABLED=True,
+    )
+    app.config.update(settings.flask_overrides)
+    app.extensions["ppp_settings"] = settings
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO)
+
+    from ppp_assess import cli, models
+    from ppp_assess.extensions import csrf, limiter
+    from ppp_assess.web import locale, register_blueprints
+
+    models.init_app(app, settings.database_url, echo=settings.sql_echo)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    locale.init_app(app, settings)
+    cli.init_app(app)
+    register_blueprints(app)
+    return app
+
+
+def get_settings(app: Flask) -> Settings:
+    """Return the settings the application was created with."""
+    settings: Settings = app.extensions["ppp_settings"]
+    return settings

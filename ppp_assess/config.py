@@ -1,0 +1,184 @@
+"""Typed application settings, read from the environment in one place."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+#: The checkout (or installation) root: questionnaires/ and translations/ live here.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+#: The six official languages of the United Nations, English first (the source language).
+UN_LOCALES: tuple[str, ...] = ("en", "fr", "ru", "es", "ar", "zh")
+
+ENVIRONMENTS = ("development", "testing", "production")
+
+
+class ConfigurationError(RuntimeError):
+    """Raised at start-up when the configuration cannot work."""
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def normalise_database_url(url: str) -> str:
+    """Return ``url`` with the psycopg 3 driver named for plain PostgreSQL URLs."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the application reads from its environment.
+
+    Each field names its environment variable, default and an example.
+    """
+
+    #: PPP_ASSESS_ENV: development | testing | production. Default: development.
+    env: str = "development"
+    #: Folder for local state (SQLite file, generated keys, mail outbox). Default: ./instance.
+    instance_path: str = "instance"
+    #: DATABASE_URL: SQLAlchemy URL. Default: SQLite file ppp_assess.sqlite3 in the instance folder.
+    #: Example: postgresql://ppp:secret@db.internal:5432/ppp_assess
+    database_url: str = ""
+    #: SECRET_KEY: signs sessions, CSRF tokens and e-mailed links. Required in production;
+    #: elsewhere generated once into <instance>/secret_key.
+    secret_key: str = ""
+    #: REDIS_URL: optional; when set, rate limits are shared through Redis. Example: redis://127.0.0.1:6379/0
+    redis_url: str | None = None
+    #: PPP_ASSESS_LOCALES: comma-separated locales offered. Default: en,fr,ru,es,ar,zh.
+    locales: tuple[str, ...] = UN_LOCALES
+    #: PPP_ASSESS_DEFAULT_LOCALE: locale when nothing else decides. Default: en.
+    default_locale: str = "en"
+    #: PPP_ASSESS_BASE_URL: public address, used in e-mails and certificate QR codes.
+    base_url: str = "http://127.0.0.1:5000"
+    #: PPP_ASSESS_MAIL_BACKEND: outbox (write .eml files and log them) | smtp. Default: outbox.
+    mail_backend: str = "outbox"
+    #: PPP_ASSESS_MAIL_OUTBOX: folder for the outbox backend. Default: <instance>/outbox.
+    mail_outbox: str = ""
+    #: PPP_ASSESS_MAIL_SENDER: From address. Default: ppp-assess <no-reply@localhost>.
+    mail_sender: str = "ppp-assess <no-reply@localhost>"
+    #: SMTP_HOST / SMTP_PORT / SMTP_USER / SMTP_PASSWORD / SMTP_STARTTLS: the smtp backend.
+    smtp_host: str = "localhost"
+    smtp_port: int = 25
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = True
+    #: PPP_ASSESS_SIGNING_KEY: Ed25519 private key (PEM) for certificates. Default: generated once
+    #: into <instance>/signing_key.pem (outside production).
+    signing_key_pem: str | None = None
+    #: PPP_ASSESS_PEER_MIN: smallest peer group that shows statistics. Default: 5.
+    peer_group_min: int = 5
+    #: PPP_ASSESS_QUESTIONNAIRES: folder of questionnaire files. Default: ./questionnaires.
+    questionnaire_dir: str = "questionnaires"
+    #: PPP_ASSESS_SQL_ECHO: log every SQL statement. Default: off.
+    sql_echo: bool = False
+    #: Extra Flask configuration for tests (not read from the environment).
+    flask_overrides: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_production(self) -> bool:
+        """Return whether this is a production deployment."""
+        return self.env == "production"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Read settings from ``environ`` (default ``os.environ``), then apply ``overrides``."""
+        env = os.environ if environ is None else environ
+        project_root = PROJECT_ROOT
+        values: dict[str, Any] = {
+            "env": env.get("PPP_ASSESS_ENV", "development"),
+            "instance_path": env.get("PPP_ASSESS_INSTANCE", str(project_root / "instance")),
+            "database_url": env.get("DATABASE_URL", ""),
+            "secret_key": env.get("SECRET_KEY", ""),
+            "redis_url": env.get("REDIS_URL") or None,
+            "default_locale": env.get("PPP_ASSESS_DEFAULT_LOCALE", "en"),
+            "base_url": env.get("PPP_ASSESS_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+            "mail_backend": env.get("PPP_ASSESS_MAIL_BACKEND", "outbox"),
+            "mail_outbox": env.get("PPP_ASSESS_MAIL_OUTBOX", ""),
+            "mail_sender": env.get("PPP_ASSESS_MAIL_SENDER", "ppp-assess <no-reply@localhost>"),
+            "smtp_host": env.get("SMTP_HOST", "localhost"),
+            "smtp_port": int(env.get("SMTP_PORT", "25")),
+            "smtp_user": env.get("SMTP_USER") or None,
+            "smtp_password": env.get("SMTP_PASSWORD") or None,
+            "smtp_starttls": _bool(env.get("SMTP_STARTTLS"), True),
+            "signing_key_pem": env.get("PPP_ASSESS_SIGNING_KEY") or None,
+            "peer_group_min": int(env.get("PPP_ASSESS_PEER_MIN", "5")),
+            "questionnaire_dir": env.get(
+                "PPP_ASSESS_QUESTIONNAIRES", str(project_root / "questionnaires")
+            ),
+            "sql_echo": _bool(env.get("PPP_ASSESS_SQL_ECHO"), False),
+        }
+        if env.get("PPP_ASSESS_LOCALES"):
+            values["locales"] = tuple(
+                part.strip() for part in env["PPP_ASSESS_LOCALES"].split(",") if part.strip()
+            )
+        values.update(overrides)
+        return cls(**values).resolved()
+
+    def with_overrides(self, overrides: Mapping[str, Any]) -> Settings:
+        """Return a copy with ``overrides`` applied (unknown keys are an error)."""
+        known = {f.name for f in fields(self)}
+        unknown = set(overrides) - known
+        if unknown:
+            raise ConfigurationError(f"Unknown settings: {', '.join(sorted(unknown))}")
+        return replace(self, **overrides).resolved()
+
+    def resolved(self) -> Settings:
+        """Check the settings and fill the defaults that depend on the instance folder."""
+        if self.env not in ENVIRONMENTS:
+            raise ConfigurationError(
+                f"PPP_ASSESS_ENV must be one of {', '.join(ENVIRONMENTS)}, not {self.env!r}."
+            )
+        if self.default_locale not in self.locales:
+            raise ConfigurationError(
+                f"The default locale {self.default_locale!r} is not among the locales "
+                f"{', '.join(self.locales)}."
+            )
+        if self.mail_backend not in {"outbox", "smtp"}:
+            raise ConfigurationError("PPP_ASSESS_MAIL_BACKEND must be 'outbox' or 'smtp'.")
+        if self.peer_group_min < 2:
+            raise ConfigurationError("PPP_ASSESS_PEER_MIN must be at least 2.")
+        instance = Path(self.instance_path)
+        changes: dict[str, Any] = {}
+        if not self.database_url:
+            if self.is_production:
+                raise ConfigurationError(
+                    "DATABASE_URL must be set in production (a PostgreSQL URL)."
+                )
+            changes["database_url"] = f"sqlite:///{instance / 'ppp_assess.sqlite3'}"
+        else:
+            changes["database_url"] = normalise_database_url(self.database_url)
+        if not self.secret_key:
+            if self.is_production:
+                raise ConfigurationError(
+                    "SECRET_KEY must be set in production: a long random string, the same on "
+                    "every server (for example the output of "
+                    "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`)."
+                )
+            changes["secret_key"] = _local_secret(instance / "secret_key")
+        if not self.mail_outbox:
+            changes["mail_outbox"] = str(instance / "outbox")
+        return replace(self, **changes)
+
+
+def _local_secret(path: Path) -> str:
+    """Return the secret stored at ``path``, generating it on first use."""
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48)
+    # Written with owner-only permissions: the key signs every session.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(secret)
+    return secret

@@ -1,0 +1,47 @@
+"""SQLAlchemy models; importing this package registers every table for Alembic."""
+
+from ppp_assess.models.assessment import (
+    Answer,
+    Assessment,
+    AuditEvent,
+    Certificate,
+    QuestionnaireVersion,
+    ReviewAssignment,
+    ReviewComment,
+    ReviewDecision,
+    SectionScore,
+    Submission,
+)
+from ppp_assess.models.base import Base
+from ppp_assess.models.database import Database, get_session, init_app
+from ppp_assess.models.organisation import (
+    ApiToken,
+    Membership,
+    Organisation,
+    PlatformRoleGrant,
+    User,
+)
+from ppp_assess.models.project import Project
+
+__all__ = [
+    "Answer",
+    "ApiToken",
+    "Assessment",
+    "AuditEvent",
+    "Base",
+    "Certificate",
+    "Database",
+    "Membership",
+    "Organisation",
+    "PlatformRoleGrant",
+    "Project",
+    "QuestionnaireVersion",
+    "ReviewAssignment",
+    "ReviewComment",
+    "ReviewDecision",
+    "SectionScore",
+    "Submission",
+    "User",
+    "get_session",
+    "init_app",
+]

@@ -1,0 +1,269 @@
+"""Questionnaire versions, assessments, answers, submissions, reviews and certificates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ppp_assess.domain.reference import SubjectType
+from ppp_assess.domain.workflow import Status
+from ppp_assess.models.base import Base, JSONType, created_at, intpk, utcnow
+from ppp_assess.models.organisation import Organisation, User, enum_column
+from ppp_assess.models.project import Project
+
+
+class QuestionnaireVersion(Base):
+    """An immutable published version of a questionnaire file."""
+
+    __tablename__ = "questionnaire_versions"
+    __table_args__ = (UniqueConstraint("questionnaire_id", "version"),)
+
+    id: Mapped[intpk]
+    #: The stable slug of the questionnaire file (``id:`` in the file).
+    questionnaire_id: Mapped[str] = mapped_column(String(100), index=True)
+    #: "MAJOR.MINOR" as written in the file.
+    version: Mapped[str] = mapped_column(String(20))
+    #: Major version; peer groups compare assessments of the same major version only.
+    major: Mapped[int] = mapped_column(Integer)
+    subject: Mapped[SubjectType] = mapped_column(enum_column(SubjectType))
+    title: Mapped[str] = mapped_column(String(300))
+    #: SHA-256 of the canonical definition; publishing other content under the same
+    #: version number is refused.
+    content_hash: Mapped[str] = mapped_column(String(64))
+    #: The parsed definition as JSON, so old assessments keep scoring against it.
+    definition: Mapped[Any] = mapped_column(JSONType)
+    published_at: Mapped[created_at]
+
+
+class Assessment(Base):
+    """One self-assessment of an organisation or project against one questionnaire version."""
+
+    __tablename__ = "assessments"
+    __table_args__ = (
+        CheckConstraint(
+            "(subject_type = 'project') = (project_id IS NOT NULL)", name="subject_matches"
+        ),
+        Index("ix_assessments_benchmark", "questionnaire_version_id", "status"),
+    )
+
+    id: Mapped[intpk]
+    questionnaire_version_id: Mapped[int] = mapped_column(
+        ForeignKey("questionnaire_versions.id", ondelete="RESTRICT"), index=True
+    )
+    subject_type: Mapped[SubjectType] = mapped_column(enum_column(SubjectType))
+    #: The organisation that owns the assessment (for project assessments, the project's).
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="RESTRICT"), index=True
+    )
+    project_id: Mapped[int | None] = mapped_column(
+        ForeignKey("projects.id", ondelete="RESTRICT"), index=True
+    )
+    status: Mapped[Status] = mapped_column(enum_column(Status), default=Status.draft, index=True)
+    #: Optimistic concurrency counter: bumped by every change to answers or status.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    #: The reviewer who started the review, if any.
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    #: Cached results of the latest scoring, for lists and benchmarks (recomputed on change).
+    score: Mapped[float | None] = mapped_column(Float)
+    level: Mapped[str | None] = mapped_column(String(40))
+    completion: Mapped[float] = mapped_column(Float, default=0.0)
+    created_at: Mapped[created_at]
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    submitted_at: Mapped[dt.datetime | None]
+    approved_at: Mapped[dt.datetime | None]
+    #: Set while the organisation chooses to show this approved assessment publicly.
+    showcased_at: Mapped[dt.datetime | None]
+
+    questionnaire_version: Mapped[QuestionnaireVersion] = relationship()
+    organisation: Mapped[Organisation] = relationship()
+    project: Mapped[Project | None] = relationship()
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    reviewer: Mapped[User | None] = relationship(foreign_keys=[reviewer_id])
+    answers: Mapped[list[Answer]] = relationship(
+        back_populates="assessment", cascade="all, delete-orphan"
+    )
+    section_scores: Mapped[list[SectionScore]] = relationship(
+        back_populates="assessment", cascade="all, delete-orphan"
+    )
+
+
+class Answer(Base):
+    """The current answer to one question of an assessment."""
+
+    __tablename__ = "answers"
+    __table_args__ = (UniqueConstraint("assessment_id", "question_id"),)
+
+    id: Mapped[intpk]
+    assessment_id: Mapped[int] = mapped_column(
+        ForeignKey("assessments.id", ondelete="CASCADE"), index=True
+    )
+    #: Stable question id from the questionnaire file, never a list position.
+    question_id: Mapped[str] = mapped_column(String(100))
+    #: The answer as JSON (string, list of strings, number, ISO date or "na"); None = cleared.
+    value: Mapped[Any] = mapped_column(JSONType, nullable=True)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    #: Evidence links (a JSON list of URLs).
+    evidence: Mapped[Any] = mapped_column(JSONType, default=list)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    assessment: Mapped[Assessment] = relationship(back_populates="answers")
+
+
+class SectionScore(Base):
+    """Cached score of one section, so peer statistics per section run in SQL."""
+
+    __tablename__ = "section_scores"
+    __table_args__ = (UniqueConstraint("assessment_id", "section_id"),)
+
+    id: Mapped[intpk]
+    assessment_id: Mapped[int] = mapped_column(
+        ForeignKey("assessments.id", ondelete="CASCADE"), index=True
+    )
+    section_id: Mapped[str] = mapped_column(String(100))
+    score: Mapped[float | None] = mapped_column(Float)
+
+    assessment: Mapped[Assessment] = relationship(back_populates="section_scores")
+
+
+class Submission(Base):
+    """A frozen snapshot of the answers and score at one submission."""
+
+    __tablename__ = "submissions"
+    __table_args__ = (UniqueConstraint("assessment_id", "number"),)
+
+    id: Mapped[intpk]
+    assessment_id: Mapped[int] = mapped_column(
+        ForeignKey("assessments.id", ondelete="CASCADE"), index=True
+    )
+    #: 1 for the first submission, 2 after the first return, and so on.
+    number: Mapped[int] = mapped_column(Integer)
+    submitted_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    submitted_at: Mapped[created_at]
+    #: {question_id: {"value", "comment", "evidence"}} at submission.
+    answers: Mapped[Any] = mapped_column(JSONType)
+    #: The score report at submission (overall, level, sections, completion).
+    score: Mapped[Any] = mapped_column(JSONType)
+
+
+class ReviewAssignment(Base):
+    """A reviewer taking on an assessment, with their conflict-of-interest declaration."""
+
+    __tablename__ = "review_assignments"
+
+    id: Mapped[intpk]
+    assessment_id: Mapped[int] = mapped_column(
+        ForeignKey("assessments.id", ondelete="CASCADE"), index=True
+    )
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"))
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    #: The reviewer declared no conflict of interest with the subject.
+    declared_no_conflict: Mapped[bool] = mapped_column(Boolean)
+    started_at: Mapped[created_at]
+
+
+class ReviewComment(Base):
+    """A reviewer's comment on one question (or on the whole assessment)."""
+
+    __tablename__ = "review_comments"
+
+    id: Mapped[intpk]
+    assessment_id: Mapped[int] = mapped_column(
+        ForeignKey("assessments.id", ondelete="CASCADE"), index=True
+    )
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"))
+    #: None for a comment on the assessment as a whole.
+    question_id: Mapped[str | None] = mapped_column(String(100))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(Text)
+    #: The respondent must revisit this question before resubmitting.
+    flagged: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[created_at]
+
+
+class ReviewDecision(Base):
+    """A reviewer's decision on one submission: approve or return for changes."""
+
+    __tablename__ = "review_decisions"
+
+    id: Mapped[intpk]
+    assessment_id: Mapped[int] = mapped_column(
+        ForeignKey("assessments.id", ondelete="CASCADE"), index=True
+    )
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"))
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    #: "approve" or "return".
+    decision: Mapped[str] = mapped_column(
+        Enum("approve", "return", native_enum=False, create_constraint=True, length=16,
+             name="review_decision")
+    )
+    reason: Mapped[str] = mapped_column(Text, default="")
+    decided_at: Mapped[created_at]
+
+
+class Certificate(Base):
+    """A signed certificate of an approved assessment."""
+
+    __tablename__ = "certificates"
+
+    id: Mapped[intpk]
+    #: Serial with a check character, e.g. PPP-2026-000123-K.
+    serial: Mapped[str] = mapped_column(String(40), unique=True)
+    assessment_id: Mapped[int] = mapped_column(
+        ForeignKey("assessments.id", ondelete="RESTRICT"), index=True
+    )
+    #: The canonical JSON payload exactly as signed.
+    payload: Mapped[str] = mapped_column(Text)
+    #: Ed25519 signature of the payload, base64url.
+    signature: Mapped[str] = mapped_column(String(200))
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    issued_at: Mapped[created_at]
+    revoked_at: Mapped[dt.datetime | None]
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    revocation_reason: Mapped[str | None] = mapped_column(Text)
+
+    assessment: Mapped[Assessment] = relationship()
+
+
+class AuditEvent(Base):
+    """One append-only, hash-chained audit event.
+
+    Actor and object ids are plain integers and strings, not foreign keys: deleting a user
+    must never rewrite history (and would break the chain).
+    """
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[intpk]
+    #: 1, 2, 3, ... without gaps; the order of the chain.
+    sequence: Mapped[int] = mapped_column(Integer, unique=True)
+    occurred_at: Mapped[dt.datetime]
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    #: What happened, e.g. "answer.changed", "assessment.submitted", "user.signed_in".
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[str] = mapped_column(String(64))
+    organisation_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    before: Mapped[Any] = mapped_column(JSONType, nullable=True)
+    after: Mapped[Any] = mapped_column(JSONType, nullable=True)
+    #: Hash of the previous event (64 zeros for the first).
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    #: SHA-256 over this event's canonical JSON, prev_hash included.
+    hash: Mapped[str] = mapped_column(String(64))

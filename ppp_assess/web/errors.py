@@ -1,0 +1,70 @@
+"""Error pages (HTML) and JSON errors for the API."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _error_message(code: int) -> str:
+    messages = {
+        400: _("The request could not be understood."),
+        401: _("Please sign in to continue."),
+        403: _("You do not have permission to do this."),
+        404: _("The page or item you asked for does not exist."),
+        405: _("This action is not allowed here."),
+        409: _("Someone else changed this in the meantime."),
+        413: _("The upload is too large."),
+        422: _("The data sent could not be accepted."),
+        429: _("Too many attempts. Please wait a moment and try again."),
+        500: _("Something went wrong on our side. Nothing you saved has been lost."),
+        503: _("The service is temporarily unavailable."),
+    }
+    return messages.get(code, _("The request could not be completed."))
+
+
+def json_error(code: int, message: str, fields: dict[str, str] | None = None,
+               error_code: str | None = None) -> tuple[Response, int]:
+    """Return the API's error body ``{"error": {"code", "message", "fields"}}``."""
+    body = {"error": {"code": error_code or str(code), "message": message, "fields": fields or {}}}
+    return jsonify(body), code
+
+
+def _handle_http(error: HTTPException) -> tuple[Response | str, int]:
+    code = error.code or 500
+    message = _error_message(code)
+    if _wants_json():
+        return json_error(code, message)
+    return render_template("errors/error.html", code=code, message=message), code
+
+
+def _handle_csrf(error: CSRFError) -> tuple[Response | str, int]:
+    message = _("The form has expired or did not come from this site. Please try again.")
+    if _wants_json():
+        return json_error(400, message, error_code="csrf")
+    return render_template("errors/error.html", code=400, message=message), 400
+
+
+def _handle_unexpected(error: Exception) -> tuple[Response | str, int]:
+    log.exception("Unhandled error on %s %s", request.method, request.path)
+    if _wants_json():
+        return json_error(500, _error_message(500))
+    return render_template("errors/error.html", code=500, message=_error_message(500)), 500
+
+
+def init_app(app: Flask) -> None:
+    """Register the error handlers."""
+    app.register_error_handler(CSRFError, _handle_csrf)
+    app.register_error_handler(HTTPException, _handle_http)
+    if not app.testing:
+        app.register_error_handler(Exception, _handle_unexpected)

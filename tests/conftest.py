@@ -1,0 +1,132 @@
+"""Shared fixtures: the app, its client and CLI runner, and a database per test.
+
+The whole suite runs against SQLite by default and against PostgreSQL when
+``TEST_DATABASE_URL`` is set (``.ci/run`` does both). The schema is built once per run
+with the real migrations; every test then runs inside a transaction that is rolled back,
+so services may commit freely and nothing leaks between tests.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Connection, RootTransaction, make_url
+from sqlalchemy.orm import Session
+
+from ppp_assess import create_app
+from ppp_assess.config import normalise_database_url
+from ppp_assess.models import migrate
+from ppp_assess.models.database import Database, get_database
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+
+
+def _reset_postgresql(url: str) -> None:
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Return the URL of an empty database, migrated to the newest schema."""
+    if TEST_DATABASE_URL:
+        url = normalise_database_url(TEST_DATABASE_URL)
+        _reset_postgresql(url)
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    migrate.upgrade(url)
+    return url
+
+
+@pytest.fixture
+def scratch_database_url(tmp_path: Path) -> Iterator[str]:
+    """Return the URL of a brand-new empty database of the same kind, dropped afterwards."""
+    if not TEST_DATABASE_URL:
+        yield f"sqlite:///{tmp_path / 'scratch.sqlite3'}"
+        return
+    base = make_url(normalise_database_url(TEST_DATABASE_URL))
+    name = f"ppp_scratch_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def make_app(tmp_path: Path, database_url: str) -> Iterator[Callable[..., Flask]]:
+    """Return a factory of test apps whose sessions join one rolled-back transaction."""
+    created: list[tuple[Database, Connection, RootTransaction]] = []
+
+    def factory(**overrides: object) -> Flask:
+        settings: dict[str, object] = {
+            "env": "testing",
+            "database_url": database_url,
+            "instance_path": str(tmp_path / "instance"),
+            "secret_key": "test-secret-key",
+            "base_url": "http://ppp.test",
+            "flask_overrides": {"WTF_CSRF_ENABLED": False, "SERVER_NAME": None},
+        }
+        settings.update(overrides)
+        app = create_app(settings)
+        database = get_database(app)
+        connection = database.engine.connect()
+        transaction = connection.begin()
+        database.sessionmaker.configure(bind=connection, join_transaction_mode="create_savepoint")
+        created.append((database, connection, transaction))
+        return app
+
+    yield factory
+    for database, connection, transaction in created:
+        transaction.rollback()
+        connection.close()
+        database.dispose()
+
+
+@pytest.fixture
+def app(make_app: Callable[..., Flask]) -> Flask:
+    """Return the application configured for tests (CSRF off; see ``csrf_app``)."""
+    return make_app()
+
+
+@pytest.fixture
+def csrf_app(make_app: Callable[..., Flask]) -> Flask:
+    """Return an application with CSRF protection on, as in production."""
+    return make_app(flask_overrides={})
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """Return a test client of ``app``."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    """Return a CLI runner of ``app``."""
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def db(app: Flask) -> Iterator[Session]:
+    """Return a session inside the test's transaction (an app context is pushed)."""
+    with app.app_context():
+        session = get_database(app).sessionmaker()
+        try:
+            yield session
+        finally:
+            session.close()

@@ -1,0 +1,72 @@
+"""Architecture rules that code review alone would let slip."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import ppp_assess
+
+PACKAGE = Path(ppp_assess.__file__).parent
+FORBIDDEN_IN_DOMAIN = {"flask", "flask_babel", "flask_login", "flask_wtf", "sqlalchemy",
+                       "wtforms", "babel", "reportlab", "alembic"}
+
+
+def _imported_roots(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    roots: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            roots.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            roots.add(node.module.split(".")[0])
+    return roots
+
+
+def _imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    modules: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            modules.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            modules.add(node.module)
+    return modules
+
+
+def test_domain_imports_no_framework() -> None:
+    offenders = {
+        str(path.relative_to(PACKAGE)): sorted(_imported_roots(path) & FORBIDDEN_IN_DOMAIN)
+        for path in (PACKAGE / "domain").rglob("*.py")
+        if _imported_roots(path) & FORBIDDEN_IN_DOMAIN
+    }
+    assert offenders == {}
+
+
+def test_domain_imports_nothing_from_outer_layers() -> None:
+    outer = ("ppp_assess.models", "ppp_assess.services", "ppp_assess.web", "ppp_assess.pdf",
+             "ppp_assess.cli")
+    offenders = {
+        str(path.relative_to(PACKAGE)): sorted(
+            module for module in _imported_modules(path) if module.startswith(outer)
+        )
+        for path in (PACKAGE / "domain").rglob("*.py")
+    }
+    assert {name: found for name, found in offenders.items() if found} == {}
+
+
+def test_the_check_sees_a_forbidden_import(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text("from flask import g\nimport sqlalchemy.orm\n", encoding="utf-8")
+    assert _imported_roots(sample) & FORBIDDEN_IN_DOMAIN == {"flask", "sqlalchemy"}
+
+
+def test_services_do_not_touch_the_request() -> None:
+    offenders = []
+    for path in (PACKAGE / "services").rglob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        if "from flask import" in source and any(
+            name in source for name in ("request", "session[", "flash(")
+        ):
+            offenders.append(str(path.relative_to(PACKAGE)))
+    assert offenders == []

@@ -1,0 +1,90 @@
+"""The application factory and its configuration."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ppp_assess import create_app, get_settings
+from ppp_assess.config import ConfigurationError, Settings
+
+
+def test_factory_honours_test_configuration(app) -> None:
+    assert app.testing
+    settings = get_settings(app)
+    assert settings.env == "testing"
+    assert app.config["SECRET_KEY"] == "test-secret-key"
+    assert settings.base_url == "http://ppp.test"
+
+
+def test_default_is_not_testing(tmp_path: Path) -> None:
+    app = create_app({"instance_path": str(tmp_path), "database_url": "sqlite://"})
+    assert not app.testing
+
+
+def test_production_without_secret_key_refuses_to_start(tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError, match="SECRET_KEY"):
+        Settings.from_env(
+            {"PPP_ASSESS_ENV": "production", "DATABASE_URL": "postgresql://x@localhost/db",
+             "PPP_ASSESS_INSTANCE": str(tmp_path)}
+        )
+
+
+def test_production_without_database_url_refuses_to_start(tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError, match="DATABASE_URL"):
+        Settings.from_env(
+            {"PPP_ASSESS_ENV": "production", "SECRET_KEY": "s" * 40,
+             "PPP_ASSESS_INSTANCE": str(tmp_path)}
+        )
+
+
+def test_production_reads_everything_from_the_environment(tmp_path: Path) -> None:
+    settings = Settings.from_env(
+        {
+            "PPP_ASSESS_ENV": "production",
+            "SECRET_KEY": "from-env",
+            "DATABASE_URL": "postgresql://ppp@db:5432/ppp",
+            "REDIS_URL": "redis://127.0.0.1:6379/1",
+            "PPP_ASSESS_INSTANCE": str(tmp_path),
+            "PPP_ASSESS_LOCALES": "en,fr",
+        }
+    )
+    assert settings.secret_key == "from-env"
+    assert settings.database_url == "postgresql+psycopg://ppp@db:5432/ppp"
+    assert settings.redis_url == "redis://127.0.0.1:6379/1"
+    assert settings.locales == ("en", "fr")
+    assert not (tmp_path / "secret_key").exists()
+
+
+def test_local_secret_key_is_generated_once(tmp_path: Path) -> None:
+    first = Settings.from_env({"PPP_ASSESS_INSTANCE": str(tmp_path)})
+    second = Settings.from_env({"PPP_ASSESS_INSTANCE": str(tmp_path)})
+    assert len(first.secret_key) >= 40
+    assert first.secret_key == second.secret_key
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_default_database_is_sqlite_in_the_instance_folder(tmp_path: Path) -> None:
+    settings = Settings.from_env({"PPP_ASSESS_INSTANCE": str(tmp_path)})
+    assert settings.database_url == f"sqlite:///{tmp_path / 'ppp_assess.sqlite3'}"
+    assert settings.mail_outbox == str(tmp_path / "outbox")
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        ({"PPP_ASSESS_ENV": "staging"}, "PPP_ASSESS_ENV"),
+        ({"PPP_ASSESS_DEFAULT_LOCALE": "de"}, "default locale"),
+        ({"PPP_ASSESS_MAIL_BACKEND": "pigeon"}, "MAIL_BACKEND"),
+    ],
+)
+def test_bad_settings_are_refused_with_a_clear_message(tmp_path, environ, message) -> None:
+    with pytest.raises(ConfigurationError, match=message):
+        Settings.from_env({"PPP_ASSESS_INSTANCE": str(tmp_path), **environ})
+
+
+def test_unknown_override_is_refused(tmp_path: Path) -> None:
+    settings = Settings.from_env({"PPP_ASSESS_INSTANCE": str(tmp_path)})
+    with pytest.raises(ConfigurationError, match="Unknown settings"):
+        settings.with_overrides({"secret": "x"})

@@ -1,0 +1,56 @@
+"""The migrations build exactly the models' schema, both ways, on the test database kind."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import create_engine, inspect, pool
+
+from ppp_assess import create_app
+from ppp_assess.models import Base, migrate
+from ppp_assess.models.database import get_database
+
+
+def _differences(url: str) -> list[object]:
+    engine = create_engine(url, poolclass=pool.NullPool)
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            return list(compare_metadata(context, Base.metadata))
+    finally:
+        engine.dispose()
+
+
+def _tables(url: str) -> set[str]:
+    engine = create_engine(url, poolclass=pool.NullPool)
+    try:
+        return set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def test_upgrade_builds_exactly_the_models_schema(scratch_database_url: str) -> None:
+    migrate.upgrade(scratch_database_url)
+    assert migrate.current_revision(scratch_database_url) == migrate.head_revision()
+    assert _differences(scratch_database_url) == []
+    assert set(Base.metadata.tables) <= _tables(scratch_database_url)
+
+
+def test_downgrade_to_base_and_upgrade_again(scratch_database_url: str) -> None:
+    migrate.upgrade(scratch_database_url)
+    migrate.downgrade(scratch_database_url, "base")
+    assert migrate.current_revision(scratch_database_url) is None
+    assert _tables(scratch_database_url) <= {"alembic_version"}
+    migrate.upgrade(scratch_database_url)
+    assert _differences(scratch_database_url) == []
+
+
+def test_cli_upgrade_reports_the_revision(tmp_path, scratch_database_url: str) -> None:
+    app = create_app({"env": "testing", "database_url": scratch_database_url,
+                      "instance_path": str(tmp_path), "secret_key": "test"})
+    try:
+        result = app.test_cli_runner().invoke(args=["db", "upgrade"])
+    finally:
+        get_database(app).dispose()
+    assert result.exit_code == 0, result.output
+    assert migrate.head_revision() in result.output
