@@ -41,7 +41,9 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_SECURE=settings.is_production,
         REMEMBER_COOKIE_SECURE=settings.is_production,
         MAX_CONTENT_LENGTH=10 * 1024 * 1024,
-        BABEL_TRANSLATION_DIRECTORIES=str(PROJECT_ROOT / "translations"),
+        # Two domains in one folder: the interface and the questionnaire texts.
+        BABEL_TRANSLATION_DIRECTORIES=";".join([str(PROJECT_ROOT / "translations")] * 2),
+        BABEL_DOMAIN="messages;questionnaires",
         BABEL_DEFAULT_LOCALE=settings.default_locale,
         RATELIMIT_STORAGE_URI=settings.redis_url or "memory://",
         RATELIMIT_HEADERS_ENABLED=True,
@@ -53,6 +55,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
 
     if not app.debug and not app.testing:
         logging.basicConfig(level=logging.INFO)
+        logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
     from ppp_assess import cli, models
     from ppp_assess.extensions import csrf, limiter

@@ -42,6 +42,79 @@ def db_current() -> None:
     click.echo(f"code:     {migrate.head_revision()}")
 
 
+@click.group("translations", cls=AppGroup)
+def translations_group() -> None:
+    """Maintain the translation catalogs."""
+
+
+@translations_group.command("extract")
+def translations_extract() -> None:
+    """Extract every translatable text into translations/*.pot."""
+    from ppp_assess.i18n import catalogs
+
+    for path in catalogs.extract():
+        click.echo(f"wrote {path}")
+
+
+@translations_group.command("update")
+@click.option("--locale", "new_locales", multiple=True, help="Also create this locale.")
+def translations_update(new_locales: tuple[str, ...]) -> None:
+    """Merge the templates into every catalog."""
+    from ppp_assess.i18n import catalogs
+
+    for path in catalogs.update(new_locales):
+        click.echo(f"updated {path}")
+
+
+@translations_group.command("compile")
+def translations_compile() -> None:
+    """Compile every catalog (.po) into the binary form the app reads (.mo)."""
+    from ppp_assess.i18n import catalogs
+
+    try:
+        written = catalogs.compile_catalogs()
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"compiled {len(written)} catalogs")
+
+
+@translations_group.command("status")
+def translations_status() -> None:
+    """Show how complete every catalog is; exit 1 if any is incomplete."""
+    from ppp_assess.i18n import catalogs
+
+    incomplete = False
+    for entry in catalogs.status():
+        mark = "ok" if entry.complete else "INCOMPLETE"
+        incomplete = incomplete or not entry.complete
+        click.echo(f"{entry.locale:5} {entry.domain:15} {entry.translated:5}/{entry.total:<5} "
+                   f"fuzzy {entry.fuzzy:<4} {mark}")
+    if incomplete:
+        raise SystemExit(1)
+
+
+@click.group("audit", cls=AppGroup)
+def audit_group() -> None:
+    """Check the audit log."""
+
+
+@audit_group.command("verify")
+def audit_verify() -> None:
+    """Verify the hash chain of the audit log; exit 1 naming the first broken event."""
+    from ppp_assess.models.database import get_session
+    from ppp_assess.services.audit import verify_audit_chain
+
+    result = verify_audit_chain(get_session())
+    if result.ok:
+        click.echo(f"Audit chain intact: {result.checked} events verified.")
+        return
+    reason = (result.reason or "") % dict(result.params)
+    click.echo(f"Audit chain BROKEN at event {result.first_broken_sequence}: {reason}", err=True)
+    raise SystemExit(1)
+
+
 def init_app(app: Flask) -> None:
     """Register the command groups."""
     app.cli.add_command(db_group)
+    app.cli.add_command(translations_group)
+    app.cli.add_command(audit_group)

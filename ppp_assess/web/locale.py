@@ -108,7 +108,7 @@ def _set_locale_info() -> None:
 
 def init_app(app: Flask, settings: Settings) -> None:
     """Validate the locales and wire Flask-Babel with :func:`select_locale`."""
-    translations_dir = Path(app.config["BABEL_TRANSLATION_DIRECTORIES"])
+    translations_dir = Path(app.config["BABEL_TRANSLATION_DIRECTORIES"].split(";")[0])
     app.extensions["ppp_locales"] = validate_locales(settings, translations_dir)
     babel.init_app(app, locale_selector=select_locale)
     app.before_request(_set_locale_info)

@@ -1,0 +1,62 @@
+# Two commands matter: `make run` (the app with demo data on SQLite) and `make test`
+# (lint and the whole suite). Both install everything they need first.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+export FLASK_APP := wsgi
+
+# Debian packages the PDF tests use to check what users get (qpdf, pdftotext/pdftoppm, zbarimg).
+TEST_TOOLS := qpdf pdftotext pdftoppm zbarimg
+TEST_PACKAGES := qpdf poppler-utils zbar-tools
+
+.PHONY: run test bench install install-test system-test-tools translations lint clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+
+# Compiled catalogs are build products, never committed.
+translations: install
+	$(BIN)/flask translations compile
+
+system-test-tools:
+	@missing=""; for tool in $(TEST_TOOLS); do command -v $$tool >/dev/null 2>&1 || missing="$$missing $$tool"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing test tools:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(TEST_PACKAGES) >/dev/null; \
+	fi
+
+run: install translations
+	$(BIN)/flask db upgrade
+	$(BIN)/flask seed-demo
+	$(BIN)/flask run --host $(HOST) --port $(PORT)
+
+lint: install-test
+	$(BIN)/ruff check ppp_assess tests benchmarks wsgi.py
+
+test: install-test system-test-tools translations lint
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+bench: install-test translations
+	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache .hypothesis
+	find translations -name '*.mo' -delete

@@ -1,0 +1,1 @@
+"""Translation tooling: the questionnaire extractor and catalog maintenance."""

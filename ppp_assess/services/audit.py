@@ -1,0 +1,119 @@
+"""The append-only, hash-chained audit log."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import ScalarResult, select, text
+from sqlalchemy.orm import Session
+
+from ppp_assess.domain.audit import AuditEventData, ChainResult, next_event, verify_chain
+from ppp_assess.models import AuditEvent
+from ppp_assess.models.base import utcnow
+
+log = logging.getLogger(__name__)
+
+#: Key of the PostgreSQL advisory lock that serialises appends to the chain.
+AUDIT_LOCK_KEY = 0x5050_4155  # "PPAU"
+
+
+def _lock_chain(session: Session) -> None:
+    """Serialise writers so that two transactions never extend the same event.
+
+    PostgreSQL takes a transaction-scoped advisory lock; SQLite already runs one writer
+    at a time because every transaction begins IMMEDIATE.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK_KEY})
+
+
+def record_event(
+    session: Session,
+    *,
+    actor_id: int | None,
+    action: str,
+    object_type: str,
+    object_id: str | int,
+    organisation_id: int | None = None,
+    before: Any = None,
+    after: Any = None,
+) -> AuditEvent:
+    """Append one event to the audit chain in the caller's transaction.
+
+    :param session: the session whose transaction also holds the change being audited.
+    :param action: what happened, e.g. ``"assessment.submitted"``.
+    :return: the stored event (flushed).
+    """
+    _lock_chain(session)
+    head_row = session.execute(
+        select(AuditEvent.sequence, AuditEvent.hash).order_by(AuditEvent.sequence.desc()).limit(1)
+    ).first()
+    head = (head_row.sequence, head_row.hash) if head_row else None
+    event, digest = next_event(
+        head,
+        occurred_at=utcnow(),
+        actor_id=actor_id,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        organisation_id=organisation_id,
+        before=before,
+        after=after,
+    )
+    row = AuditEvent(
+        sequence=event.sequence,
+        occurred_at=event.occurred_at,
+        actor_id=event.actor_id,
+        action=event.action,
+        object_type=event.object_type,
+        object_id=event.object_id,
+        organisation_id=event.organisation_id,
+        before=event.before,
+        after=event.after,
+        prev_hash=event.prev_hash,
+        hash=digest,
+    )
+    session.add(row)
+    session.flush()
+    log.info("audit %s %s:%s by %s", action, object_type, object_id, actor_id)
+    return row
+
+
+def _as_data(row: AuditEvent) -> tuple[AuditEventData, str]:
+    return (
+        AuditEventData(
+            sequence=row.sequence,
+            occurred_at=row.occurred_at,
+            actor_id=row.actor_id,
+            action=row.action,
+            object_type=row.object_type,
+            object_id=row.object_id,
+            organisation_id=row.organisation_id,
+            before=row.before,
+            after=row.after,
+            prev_hash=row.prev_hash,
+        ),
+        row.hash,
+    )
+
+
+def _stream(
+    session: Session, rows: ScalarResult[AuditEvent]
+) -> Iterator[tuple[AuditEventData, str]]:
+    for row in rows:
+        yield _as_data(row)
+        session.expunge(row)
+
+
+def verify_audit_chain(session: Session) -> ChainResult:
+    """Check the whole audit chain, streaming it, and return the outcome."""
+    rows = session.scalars(
+        select(AuditEvent).order_by(AuditEvent.sequence).execution_options(yield_per=1000)
+    )
+    try:
+        return verify_chain(_stream(session, rows))
+    finally:
+        # Verification stops at the first break; the server-side cursor must not linger.
+        rows.close()
