@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
+from ppp_assess import get_settings
+from ppp_assess.config import Settings
 from ppp_assess.models import migrate
 from ppp_assess.models.database import get_database
 
@@ -113,8 +117,105 @@ def audit_verify() -> None:
     raise SystemExit(1)
 
 
+def _settings() -> Settings:
+    return get_settings(current_app)
+
+
+def _files_or_default(files: tuple[str, ...]) -> list[Path]:
+    from ppp_assess.services.questionnaires import questionnaire_files
+
+    if files:
+        return [Path(name) for name in files]
+    return questionnaire_files(_settings().questionnaire_dir)
+
+
+@click.group("questionnaires", cls=AppGroup)
+def questionnaires_group() -> None:
+    """Validate, publish and list questionnaire versions."""
+
+
+@questionnaires_group.command("validate")
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False))
+def questionnaires_validate(files: tuple[str, ...]) -> None:
+    """Check questionnaire FILES (default: every file in the questionnaire folder)."""
+    from ppp_assess.domain.loader import QuestionnaireError, load_questionnaire
+
+    failed = False
+    for path in _files_or_default(files):
+        try:
+            questionnaire = load_questionnaire(path)
+        except QuestionnaireError as error:
+            failed = True
+            click.echo(str(error), err=True)
+            continue
+        click.echo(f"ok  {path}: {questionnaire.id} {questionnaire.version}, "
+                   f"{len(questionnaire.all_questions())} questions")
+    if failed:
+        raise SystemExit(1)
+
+
+@questionnaires_group.command("publish")
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False))
+def questionnaires_publish(files: tuple[str, ...]) -> None:
+    """Publish questionnaire FILES as immutable versions (default: the whole folder)."""
+    from ppp_assess.domain.loader import QuestionnaireError, load_questionnaire
+    from ppp_assess.models.database import get_session
+    from ppp_assess.services.questionnaires import PublishError, publish_questionnaire
+
+    session = get_session()
+    for path in _files_or_default(files):
+        try:
+            result = publish_questionnaire(session, load_questionnaire(path))
+        except (QuestionnaireError, PublishError) as error:
+            session.rollback()
+            raise click.ClickException(str(error)) from error
+        state = "published" if result.created else "unchanged"
+        click.echo(f"{state}  {result.version.questionnaire_id} {result.version.version} "
+                   f"({result.version.content_hash[:12]})")
+    session.commit()
+
+
+@questionnaires_group.command("list")
+def questionnaires_list() -> None:
+    """List every published questionnaire version."""
+    from ppp_assess.models.database import get_session
+    from ppp_assess.services.questionnaires import list_versions
+
+    for row in list_versions(get_session()):
+        click.echo(f"{row.questionnaire_id:30} {row.version:8} {row.subject.value:13} "
+                   f"{row.content_hash[:12]}  {row.published_at:%Y-%m-%d %H:%M}  {row.title}")
+
+
+@click.command("seed-demo")
+@with_appcontext
+def seed_demo_command() -> None:
+    """Load demonstration data (never in production); running it again changes nothing."""
+    import os
+
+    from ppp_assess.models.database import get_session
+    from ppp_assess.services.demo import demo_password, seed_demo
+
+    settings = _settings()
+    if settings.is_production:
+        raise click.ClickException("seed-demo refuses to run in production.")
+    password, generated = demo_password(settings.instance_path, os.environ.get("DEMO_PASSWORD"))
+    session = get_session()
+    report = seed_demo(session, questionnaire_dir=settings.questionnaire_dir, password=password)
+    session.commit()
+    if not report.created:
+        click.echo("Demo data already present; nothing changed.")
+        return
+    counts = ", ".join(f"{count} {name}" for name, count in report.counts.items())
+    click.echo(f"Demo data created: {counts}.")
+    if generated:
+        click.echo(f"Demo users' password (kept in {settings.instance_path}/demo_password): "
+                   f"{password}")
+
+
 def init_app(app: Flask) -> None:
     """Register the command groups."""
     app.cli.add_command(db_group)
     app.cli.add_command(translations_group)
     app.cli.add_command(audit_group)
+    app.cli.add_command(questionnaires_group)
+    app.cli.add_command(seed_demo_command)

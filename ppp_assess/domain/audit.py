@@ -41,8 +41,8 @@ def N_(message: str) -> str:
 
 #: A value that :func:`canonical_json` accepts (tuples are accepted as lists too).
 JSONValue: TypeAlias = (
-    "None | bool | int | float | str | list[JSONValue] | tuple[JSONValue, ...]"
-    " | dict[str, JSONValue]"
+    "bool | int | float | str | list[JSONValue] | tuple[JSONValue, ...]"
+    " | dict[str, JSONValue] | None"
 )
 
 #: What the first event of a chain links to.
@@ -233,7 +233,8 @@ class ChainResult:
 
     #: Whether every event passed every check.
     ok: bool
-    #: How many events passed before the first failure (all of them when ``ok``).
+    #: How many events passed before the first failure (all of them when ``ok``); on a
+    #: failure it is also the 0-based position of the failed event in the input.
     checked: int
     #: The sequence number, as stored, of the first event that failed; ``None`` when ``ok``.
     first_broken_sequence: int | None

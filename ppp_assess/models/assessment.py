@@ -119,6 +119,9 @@ class Answer(Base):
     comment: Mapped[str] = mapped_column(Text, default="")
     #: Evidence links (a JSON list of URLs).
     evidence: Mapped[Any] = mapped_column(JSONType, default=list)
+    #: The assessment version this answer was last changed in; a save based on an older
+    #: version of the assessment that would change this answer is a conflict.
+    version: Mapped[int] = mapped_column(Integer, default=1)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 

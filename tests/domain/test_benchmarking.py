@@ -88,9 +88,7 @@ EXAMPLE = [72.5, 40.0, 88.0, 55.0, 61.25, 40.0]
 
 
 def test_hand_computed_quartiles() -> None:
-    assert quartiles(EXAMPLE) == Quartiles(
-        q1=43.75, median=58.125, q3=69.6875, min=40.0, max=88.0
-    )
+    assert quartiles(EXAMPLE) == Quartiles(q1=43.75, median=58.125, q3=69.6875, min=40.0, max=88.0)
 
 
 def test_hand_computed_percentile_ranks() -> None:
@@ -240,8 +238,8 @@ def test_subject_without_value_gets_statistics_but_no_rank() -> None:
 
 
 def test_section_summaries() -> None:
-    subject = {"governance": 60.0, "people": None, "environment": 10.0}
-    peers = [
+    subject: dict[str, float | None] = {"governance": 60.0, "people": None, "environment": 10.0}
+    peers: list[dict[str, float | None]] = [
         {"governance": 50.0, "people": 40.0, "environment": 20.0},
         {"governance": 70.0, "people": 80.0, "environment": None},
         {"governance": 60.0, "people": 60.0},
@@ -276,9 +274,7 @@ def test_section_summaries() -> None:
 def test_section_summaries_per_section_k() -> None:
     subject = {"a": 1.0}
     peers = [{"a": float(i)} for i in range(3)]
-    assert section_summaries(subject, peers, k=3)["a"] == peer_summary(
-        1.0, [0.0, 1.0, 2.0], k=3
-    )
+    assert section_summaries(subject, peers, k=3)["a"] == peer_summary(1.0, [0.0, 1.0, 2.0], k=3)
     assert section_summaries(subject, peers, k=4)["a"] == Suppressed(n=3, k=4)
     assert section_summaries(subject, peers)["a"] == Suppressed(n=3, k=DEFAULT_MIN_PEERS)
     assert section_summaries({}, peers) == {}

@@ -49,7 +49,7 @@ def test_values_are_the_stored_strings() -> None:
         "certify",
         "revoke",
     ]
-    assert Action.return_ == "return"
+    assert Action.return_.value == "return"
     assert Action("return") is Action.return_
 
 

@@ -1,0 +1,519 @@
+"""Certificate serial numbers, the signed payload of issued facts, and Ed25519 keys.
+
+Serial numbers look like ``PPP-2026-000123-R``: a fixed prefix, the year of issue,
+a six-digit number within the year, and a check character over ``[0-9A-Z]``.
+
+The check character is computed with the Luhn mod N algorithm for N = 36 over the
+body with its hyphens removed (``PPP2026000123``), characters valued ``0``-``9`` then
+``A``-``Z`` as 10-35. Luhn mod 36 detects every single-character substitution and
+every transposition of adjacent characters except ``0`` with ``Z``, and those two can
+never be neighbours in a serial: the body is digits after the fixed prefix, and the
+check character is set off by a hyphen. ISO 7064 MOD 37,36 was not chosen because,
+being a hybrid system, it misses about one adjacent transposition in fifty (for
+example ``PPP-0409-016103`` and ``PPP-0409-106103`` share a check character).
+
+The payload is the canonical JSON (see :func:`ppp_assess.domain.audit.canonical_json`)
+of a :class:`CertificatePayload`. It carries msgids rather than translated text, so
+one signature covers the certificate in every language. Scores are decimal strings
+with two places, never floats, so the bytes are the same on every platform.
+Signatures are Ed25519, encoded as base64url without padding.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
+
+from ppp_assess.domain.audit import canonical_json
+from ppp_assess.domain.schema import Subject
+
+# --- serial numbers ---------------------------------------------------------------------
+
+#: The fixed first part of every serial.
+SERIAL_PREFIX = "PPP"
+#: The characters of a check, in order of their value (0-35).
+SERIAL_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+#: The largest number within a year that fits the six-digit field.
+MAX_SERIAL_NUMBER = 999_999
+
+_SERIAL_PATTERN = re.compile(re.escape(SERIAL_PREFIX) + r"-([0-9]{4})-([0-9]{6})-([0-9A-Z])")
+_CHARACTER_VALUES = {character: value for value, character in enumerate(SERIAL_ALPHABET)}
+
+
+def serial_check_digit(body: str) -> str:
+    """Return the Luhn mod 36 check character for ``body``, ignoring its hyphens.
+
+    :param body: the serial without its check, e.g. ``PPP-2026-000123``; characters
+        ``0``-``9``, ``A``-``Z`` and ``-``.
+    :return: one character of :data:`SERIAL_ALPHABET`.
+    :raises ValueError: on any other character, or a body without any character to check.
+    """
+    modulus = len(SERIAL_ALPHABET)
+    characters = body.replace("-", "")
+    if not characters:
+        raise ValueError("a serial body needs at least one character")
+    total = 0
+    # From the right, so the character next to the check is always doubled.
+    for position, character in enumerate(reversed(characters)):
+        try:
+            value = _CHARACTER_VALUES[character]
+        except KeyError:
+            raise ValueError(f"{character!r} cannot appear in a serial") from None
+        if position % 2 == 0:
+            # Doubling, then adding the two base-36 digits, permutes 0-35.
+            value *= 2
+            value = value // modulus + value % modulus
+        total += value
+    return SERIAL_ALPHABET[(modulus - total % modulus) % modulus]
+
+
+def make_serial(year: int, number: int) -> str:
+    """Return the serial for the ``number``-th certificate of ``year``.
+
+    :param year: the year of issue, four digits.
+    :param number: the number within the year, from 1 to :data:`MAX_SERIAL_NUMBER`.
+    :return: a serial such as ``PPP-2026-000123-R``.
+    :raises ValueError: when ``year`` or ``number`` is out of range.
+    """
+    if not 1000 <= year <= 9999:
+        raise ValueError(f"the year must have four digits, got {year!r}")
+    if not 1 <= number <= MAX_SERIAL_NUMBER:
+        raise ValueError(f"the number must be from 1 to {MAX_SERIAL_NUMBER}, got {number!r}")
+    body = f"{SERIAL_PREFIX}-{year:04d}-{number:06d}"
+    return f"{body}-{serial_check_digit(body)}"
+
+
+def validate_serial(serial: str) -> bool:
+    """Return whether ``serial`` is well formed and its check character is right.
+
+    The comparison is exact: normalise user input with :func:`normalise_serial` first.
+
+    :param serial: the text to check.
+    :return: ``True`` for a valid serial, ``False`` for anything else.
+    """
+    if not isinstance(serial, str):
+        return False
+    match = _SERIAL_PATTERN.fullmatch(serial)
+    if match is None:
+        return False
+    return serial_check_digit(serial[: match.start(3) - 1]) == match.group(3)
+
+
+def normalise_serial(text: str) -> str:
+    """Return ``text`` as a serial would be written: without surrounding space, upper case.
+
+    :param text: a serial as typed or scanned.
+    :return: the normalised text; it still needs :func:`validate_serial`.
+    """
+    return text.strip().upper()
+
+
+# --- scores -----------------------------------------------------------------------------
+
+_HUNDREDTH = Decimal("0.01")
+_SCORE_PATTERN = re.compile(r"(?:[1-9]?[0-9]\.[0-9]{2}|100\.00)")
+
+
+def format_score(value: float | Decimal) -> str:
+    """Return a score between 0 and 100 as a decimal string with two places.
+
+    A float is read through its shortest representation (``repr``), so ``0.285``
+    counts as 0.285 rather than its binary approximation, and is then rounded half
+    up: ``72.125 -> "72.13"``, ``0.285 -> "0.29"``, ``100 -> "100.00"``.
+
+    :param value: the score.
+    :return: the score as ``"0.00"`` to ``"100.00"``.
+    :raises ValueError: on a value that is not finite or rounds outside 0 to 100.
+    """
+    if isinstance(value, bool):
+        raise ValueError("a score is a number, not a boolean")
+    if isinstance(value, Decimal):
+        exact = value
+    else:
+        number = float(value)
+        if not math.isfinite(number):
+            raise ValueError(f"a score must be finite, got {value!r}")
+        exact = Decimal(repr(number))
+    if not exact.is_finite():
+        raise ValueError(f"a score must be finite, got {value!r}")
+    rounded = exact.quantize(_HUNDREDTH, rounding=ROUND_HALF_UP)
+    if not 0 <= rounded <= 100:
+        raise ValueError(f"a score must be between 0 and 100, got {value!r}")
+    # Normalises a rounded "-0.00" to "0.00".
+    return f"{abs(rounded):.2f}"
+
+
+def _check_score(score: str, field_name: str) -> None:
+    if not isinstance(score, str) or _SCORE_PATTERN.fullmatch(score) is None:
+        raise ValueError(f"{field_name} must be a string from 0.00 to 100.00, got {score!r}")
+
+
+# --- the payload ------------------------------------------------------------------------
+
+#: Identifies the payload layout; a new layout gets a new value.
+PAYLOAD_FORMAT = "ppp-assess/certificate/1"
+
+_COUNTRY_PATTERN = re.compile(r"[A-Z]{2}")
+_DATE_PATTERN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+class CertificateFormatError(ValueError):
+    """Payload bytes that are not a well-formed certificate payload."""
+
+
+@dataclass(frozen=True, slots=True)
+class CertificateSection:
+    """One section's score on a certificate."""
+
+    #: The section id from the questionnaire.
+    id: str
+    #: The section title as a msgid.
+    title: str
+    #: The score as :func:`format_score` writes it, or ``None`` when nothing in the
+    #: section applied.
+    score: str | None
+
+    def __post_init__(self) -> None:
+        _check_strings(self, ("id", "title"))
+        if self.score is not None:
+            _check_score(self.score, "a section score")
+
+
+@dataclass(frozen=True, slots=True)
+class CertificatePayload:
+    """The facts a certificate attests, exactly as they are signed."""
+
+    serial: str
+    questionnaire_id: str
+    questionnaire_version: str
+    #: The assessed project or organisation.
+    subject_name: str
+    #: A :class:`~ppp_assess.domain.schema.Subject` value: ``"project"`` or ``"organisation"``.
+    subject_type: str
+    organisation_name: str
+    #: ISO 3166-1 alpha-2 code, upper case.
+    country_code: str
+    #: As :func:`format_score` writes it.
+    overall_score: str
+    level_id: str
+    #: The level's label as a msgid.
+    level_label: str
+    section_scores: tuple[CertificateSection, ...]
+    reviewer_name: str
+    approved_on: date
+    issued_on: date
+    #: The public verification page for this serial.
+    verify_url: str
+
+    def __post_init__(self) -> None:
+        _check_strings(
+            self,
+            (
+                "serial",
+                "questionnaire_id",
+                "questionnaire_version",
+                "subject_name",
+                "subject_type",
+                "organisation_name",
+                "country_code",
+                "overall_score",
+                "level_id",
+                "level_label",
+                "reviewer_name",
+                "verify_url",
+            ),
+        )
+        if self.subject_type not in {subject.value for subject in Subject}:
+            raise ValueError(f"not a kind of subject: {self.subject_type!r}")
+        if not validate_serial(self.serial):
+            raise ValueError(f"not a valid serial: {self.serial!r}")
+        if _COUNTRY_PATTERN.fullmatch(self.country_code) is None:
+            raise ValueError(f"not an ISO 3166-1 alpha-2 code: {self.country_code!r}")
+        _check_score(self.overall_score, "the overall score")
+        # A list is accepted for convenience and frozen into a tuple.
+        sections = tuple(self.section_scores)
+        if not all(isinstance(section, CertificateSection) for section in sections):
+            raise ValueError("section_scores must hold CertificateSection objects")
+        object.__setattr__(self, "section_scores", sections)
+        for field_name in ("approved_on", "issued_on"):
+            value = getattr(self, field_name)
+            # A datetime is a date too, but would carry a time into the payload.
+            if not isinstance(value, date) or isinstance(value, datetime):
+                raise ValueError(f"{field_name} must be a date, got {value!r}")
+
+
+def _check_strings(instance: object, field_names: Sequence[str]) -> None:
+    for field_name in field_names:
+        value = getattr(instance, field_name)
+        if not isinstance(value, str):
+            raise ValueError(f"{field_name} must be a string, got {value!r}")
+
+
+def payload_bytes(payload: CertificatePayload) -> bytes:
+    """Return the canonical JSON bytes of ``payload``, the bytes that are signed.
+
+    :param payload: the facts to serialise.
+    :return: UTF-8 JSON with sorted keys and no whitespace, including the
+        :data:`PAYLOAD_FORMAT` under ``"format"``.
+    """
+    return canonical_json(
+        {
+            "format": PAYLOAD_FORMAT,
+            "serial": payload.serial,
+            "questionnaire_id": payload.questionnaire_id,
+            "questionnaire_version": payload.questionnaire_version,
+            "subject_name": payload.subject_name,
+            "subject_type": payload.subject_type,
+            "organisation_name": payload.organisation_name,
+            "country_code": payload.country_code,
+            "overall_score": payload.overall_score,
+            "level_id": payload.level_id,
+            "level_label": payload.level_label,
+            "section_scores": [
+                {"id": section.id, "title": section.title, "score": section.score}
+                for section in payload.section_scores
+            ],
+            "reviewer_name": payload.reviewer_name,
+            "approved_on": payload.approved_on.isoformat(),
+            "issued_on": payload.issued_on.isoformat(),
+            "verify_url": payload.verify_url,
+        }
+    )
+
+
+_PAYLOAD_KEYS = frozenset(
+    {
+        "format",
+        "serial",
+        "questionnaire_id",
+        "questionnaire_version",
+        "subject_name",
+        "subject_type",
+        "organisation_name",
+        "country_code",
+        "overall_score",
+        "level_id",
+        "level_label",
+        "section_scores",
+        "reviewer_name",
+        "approved_on",
+        "issued_on",
+        "verify_url",
+    }
+)
+_SECTION_KEYS = frozenset({"id", "title", "score"})
+
+
+def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # Two readers could otherwise disagree on which duplicate is the signed value.
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise CertificateFormatError(f"duplicate key {key!r}")
+        result[key] = value
+    return result
+
+
+def _refuse_constant(name: str) -> Any:
+    raise CertificateFormatError(f"{name} is not valid JSON")
+
+
+def _parse_date(value: object, field_name: str) -> date:
+    # date.fromisoformat alone would also accept forms such as 20260301.
+    if not isinstance(value, str) or _DATE_PATTERN.fullmatch(value) is None:
+        raise CertificateFormatError(f"{field_name} must be a YYYY-MM-DD date")
+    try:
+        return date.fromisoformat(value)
+    except ValueError as error:
+        raise CertificateFormatError(f"{field_name}: {error}") from None
+
+
+def payload_from_bytes(data: bytes) -> CertificatePayload:
+    """Parse payload bytes back into a :class:`CertificatePayload`.
+
+    This checks the form only; call :func:`verify` on the same bytes to know that
+    they were issued by the platform.
+
+    :param data: UTF-8 JSON as :func:`payload_bytes` writes it.
+    :return: the payload.
+    :raises CertificateFormatError: on invalid UTF-8 or JSON, duplicate, missing or
+        unknown keys, an unknown format, or a value of the wrong type or form.
+    """
+    try:
+        document = json.loads(
+            data.decode("utf-8"),
+            object_pairs_hook=_object_without_duplicates,
+            parse_constant=_refuse_constant,
+        )
+    except CertificateFormatError:
+        raise
+    except ValueError as error:
+        raise CertificateFormatError(f"not a JSON document: {error}") from None
+    if not isinstance(document, dict):
+        raise CertificateFormatError("the payload must be a JSON object")
+    if set(document) != _PAYLOAD_KEYS:
+        missing = sorted(_PAYLOAD_KEYS - set(document))
+        unknown = sorted(set(document) - _PAYLOAD_KEYS)
+        raise CertificateFormatError(f"missing keys {missing}, unknown keys {unknown}")
+    if document["format"] != PAYLOAD_FORMAT:
+        raise CertificateFormatError(f"unknown payload format {document['format']!r}")
+    raw_sections = document["section_scores"]
+    if not isinstance(raw_sections, list):
+        raise CertificateFormatError("section_scores must be a list")
+    try:
+        sections = []
+        for raw_section in raw_sections:
+            if not isinstance(raw_section, dict) or set(raw_section) != _SECTION_KEYS:
+                raise CertificateFormatError("each section needs exactly id, title and score")
+            sections.append(
+                CertificateSection(
+                    id=raw_section["id"], title=raw_section["title"], score=raw_section["score"]
+                )
+            )
+        return CertificatePayload(
+            serial=document["serial"],
+            questionnaire_id=document["questionnaire_id"],
+            questionnaire_version=document["questionnaire_version"],
+            subject_name=document["subject_name"],
+            subject_type=document["subject_type"],
+            organisation_name=document["organisation_name"],
+            country_code=document["country_code"],
+            overall_score=document["overall_score"],
+            level_id=document["level_id"],
+            level_label=document["level_label"],
+            section_scores=tuple(sections),
+            reviewer_name=document["reviewer_name"],
+            approved_on=_parse_date(document["approved_on"], "approved_on"),
+            issued_on=_parse_date(document["issued_on"], "issued_on"),
+            verify_url=document["verify_url"],
+        )
+    except CertificateFormatError:
+        raise
+    except ValueError as error:
+        raise CertificateFormatError(str(error)) from None
+
+
+# --- signatures -------------------------------------------------------------------------
+
+_SIGNATURE_LENGTH = 64
+_SIGNATURE_PATTERN = re.compile(r"[A-Za-z0-9_-]{86}")
+
+
+def _encode_signature(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def _decode_signature(signature: object) -> bytes | None:
+    if not isinstance(signature, str) or _SIGNATURE_PATTERN.fullmatch(signature) is None:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(signature + "==")
+    except (binascii.Error, ValueError):
+        return None
+    # The last character carries four unused bits; only one spelling is accepted.
+    if len(raw) != _SIGNATURE_LENGTH or _encode_signature(raw) != signature:
+        return None
+    return raw
+
+
+def sign(payload_bytes: bytes, private_key: Ed25519PrivateKey) -> str:
+    """Sign ``payload_bytes`` with the platform's key.
+
+    :param payload_bytes: the bytes from :func:`payload_bytes`.
+    :param private_key: the Ed25519 signing key.
+    :return: the 64-byte signature as base64url without padding (86 characters).
+    """
+    return _encode_signature(private_key.sign(payload_bytes))
+
+
+def verify(payload_bytes: bytes, signature: str, public_key: Ed25519PublicKey) -> bool:
+    """Return whether ``signature`` is the platform's signature of ``payload_bytes``.
+
+    :param payload_bytes: the signed bytes, exactly as issued.
+    :param signature: base64url without padding, as :func:`sign` returns it.
+    :param public_key: the platform's published Ed25519 public key.
+    :return: ``True`` only for a valid signature; ``False`` for a wrong or malformed
+        one, never an exception.
+    """
+    raw = _decode_signature(signature)
+    if raw is None or not isinstance(payload_bytes, bytes):
+        return False
+    try:
+        public_key.verify(raw, payload_bytes)
+    except InvalidSignature:
+        return False
+    return True
+
+
+# --- keys -------------------------------------------------------------------------------
+
+
+def _as_bytes(pem: bytes | str) -> bytes:
+    return pem.encode("ascii") if isinstance(pem, str) else pem
+
+
+def generate_private_key_pem() -> bytes:
+    """Generate a new Ed25519 signing key.
+
+    :return: the key as unencrypted PKCS#8 PEM; keep it secret.
+    """
+    return Ed25519PrivateKey.generate().private_bytes(
+        encoding=serialization.Encoding.PEM,
+        format=serialization.PrivateFormat.PKCS8,
+        encryption_algorithm=serialization.NoEncryption(),
+    )
+
+
+def load_private_key(pem: bytes | str, password: bytes | None = None) -> Ed25519PrivateKey:
+    """Load an Ed25519 signing key from PEM.
+
+    :param pem: PKCS#8 PEM, as bytes or text.
+    :param password: the passphrase if the key is encrypted.
+    :return: the key.
+    :raises ValueError: when the PEM cannot be read or holds another kind of key.
+    :raises TypeError: when a password is given for an unencrypted key or is missing.
+    """
+    key = serialization.load_pem_private_key(_as_bytes(pem), password=password)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ValueError(f"expected an Ed25519 private key, got {type(key).__name__}")
+    return key
+
+
+def public_key_pem(private_key: Ed25519PrivateKey) -> bytes:
+    """Return the public half of ``private_key`` as the PEM to publish.
+
+    :param private_key: the signing key.
+    :return: SubjectPublicKeyInfo PEM (``-----BEGIN PUBLIC KEY-----``).
+    """
+    return private_key.public_key().public_bytes(
+        encoding=serialization.Encoding.PEM,
+        format=serialization.PublicFormat.SubjectPublicKeyInfo,
+    )
+
+
+def load_public_key(pem: bytes | str) -> Ed25519PublicKey:
+    """Load an Ed25519 public key from PEM.
+
+    :param pem: SubjectPublicKeyInfo PEM, as bytes or text.
+    :return: the key.
+    :raises ValueError: when the PEM cannot be read or holds another kind of key.
+    """
+    key = serialization.load_pem_public_key(_as_bytes(pem))
+    if not isinstance(key, Ed25519PublicKey):
+        raise ValueError(f"expected an Ed25519 public key, got {type(key).__name__}")
+    return key
