@@ -1,0 +1,341 @@
+"""Starting, answering, scoring and submitting assessments."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ppp_assess.domain.answers import AnswerError, validate_answer
+from ppp_assess.domain.reference import SubjectType
+from ppp_assess.domain.schema import Questionnaire
+from ppp_assess.domain.scoring import ScoreReport, score
+from ppp_assess.domain.workflow import Action, InvalidTransition, Status, is_editable, transition
+from ppp_assess.models import (
+    Answer,
+    Assessment,
+    Project,
+    QuestionnaireVersion,
+    SectionScore,
+    Submission,
+    User,
+)
+from ppp_assess.models.base import utcnow
+from ppp_assess.services.audit import record_event
+from ppp_assess.services.errors import Conflict, Invalid, MissingAnswers, NotFound
+from ppp_assess.services.questionnaires import questionnaire_of
+
+log = logging.getLogger(__name__)
+
+MAX_COMMENT_LENGTH = 5000
+MAX_EVIDENCE_LINKS = 10
+MAX_LINK_LENGTH = 500
+
+
+@dataclass(frozen=True)
+class AnswerInput:
+    """One answer as a user sends it: ``value`` None clears the answer."""
+
+    value: Any = None
+    comment: str | None = None
+    evidence: Sequence[str] | None = None
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    """The outcome of saving answers."""
+
+    version: int
+    report: ScoreReport
+    changed: tuple[str, ...]
+
+
+def questionnaire_for(assessment: Assessment) -> Questionnaire:
+    """Return the questionnaire version the assessment was started with."""
+    return questionnaire_of(assessment.questionnaire_version)
+
+
+def start_assessment(
+    session: Session,
+    *,
+    actor: User,
+    version: QuestionnaireVersion,
+    organisation_id: int,
+    project: Project | None = None,
+) -> Assessment:
+    """Start a draft assessment of an organisation or one of its projects.
+
+    :raises Invalid: when the questionnaire is not about that kind of subject.
+    """
+    subject = SubjectType(version.subject)
+    if subject == SubjectType.project and project is None:
+        raise Invalid("This questionnaire assesses a project: choose one.",
+                      fields={"project": "Choose a project."})
+    if subject == SubjectType.organisation and project is not None:
+        raise Invalid("This questionnaire assesses an organisation, not a project.")
+    if project is not None and project.organisation_id != organisation_id:
+        raise NotFound("This project does not exist.")
+    assessment = Assessment(
+        questionnaire_version=version,
+        subject_type=subject,
+        organisation_id=organisation_id,
+        project=project,
+        status=Status.draft,
+        version=1,
+        created_by_id=actor.id,
+        completion=0.0,
+    )
+    session.add(assessment)
+    session.flush()
+    _rescore(session, assessment, {})
+    record_event(
+        session, actor_id=actor.id, action="assessment.started", object_type="assessment",
+        object_id=assessment.id, organisation_id=organisation_id,
+        after={"questionnaire": version.questionnaire_id, "version": version.version,
+               "project": project.id if project else None},
+    )
+    return assessment
+
+
+def load_answers(session: Session, assessment: Assessment) -> dict[str, Answer]:
+    """Return the stored answers of ``assessment`` by question id (one query)."""
+    rows = session.scalars(select(Answer).where(Answer.assessment_id == assessment.id))
+    return {row.question_id: row for row in rows}
+
+
+def answer_values(answers: Mapping[str, Answer]) -> dict[str, Any]:
+    """Return the answered values (cleared answers left out) by question id."""
+    return {qid: row.value for qid, row in answers.items() if row.value is not None}
+
+
+def score_of(assessment: Assessment, answers: Mapping[str, Answer]) -> ScoreReport:
+    """Score the stored answers against the assessment's questionnaire version."""
+    return score(questionnaire_for(assessment), answer_values(answers))
+
+
+def report_summary(report: ScoreReport) -> dict[str, Any]:
+    """Return the JSON form of a score report kept with submissions."""
+    return {
+        "overall": report.overall,
+        "level": report.level.id if report.level else None,
+        "uncapped_level": report.uncapped_level.id if report.uncapped_level else None,
+        "capped": report.capped,
+        "cap_reasons": list(report.cap_reasons),
+        "completion": report.completion,
+        "sections": {section.id: section.score for section in report.sections},
+        "missing_required": list(report.missing_required),
+    }
+
+
+def _rescore(
+    session: Session, assessment: Assessment, answers: Mapping[str, Answer]
+) -> ScoreReport:
+    report = score_of(assessment, answers)
+    assessment.score = report.overall
+    assessment.level = report.level.id if report.level else None
+    assessment.completion = report.completion
+    existing = {row.section_id: row for row in assessment.section_scores}
+    for section in report.sections:
+        row = existing.get(section.id)
+        if row is None:
+            assessment.section_scores.append(SectionScore(section_id=section.id,
+                                                          score=section.score))
+        elif row.score != section.score:
+            row.score = section.score
+    return report
+
+
+def _clean_comment(comment: str | None, current: str) -> str:
+    if comment is None:
+        return current
+    comment = comment.strip()
+    if len(comment) > MAX_COMMENT_LENGTH:
+        raise Invalid("The comment is longer than %(max)s characters.",
+                      {"max": MAX_COMMENT_LENGTH}, fields={"comment": "too_long"})
+    return comment
+
+
+def _clean_evidence(evidence: Sequence[str] | None, current: list[str]) -> list[str]:
+    if evidence is None:
+        return current
+    if isinstance(evidence, str) or not isinstance(evidence, Sequence):
+        raise Invalid("Evidence must be a list of links.", fields={"evidence": "wrong_type"})
+    links = [str(link).strip() for link in evidence if str(link).strip()]
+    if len(links) > MAX_EVIDENCE_LINKS:
+        raise Invalid("Give at most %(max)s evidence links.", {"max": MAX_EVIDENCE_LINKS},
+                      fields={"evidence": "too_many"})
+    for link in links:
+        parts = urlsplit(link)
+        too_long = len(link) > MAX_LINK_LENGTH
+        if parts.scheme not in {"http", "https"} or not parts.netloc or too_long:
+            raise Invalid("Evidence links must be web addresses starting with https:// or "
+                          "http://.", fields={"evidence": "not_a_link"})
+    return list(dict.fromkeys(links))
+
+
+def _stored(row: Answer | None) -> dict[str, Any] | None:
+    if row is None:
+        return None
+    return {"value": row.value, "comment": row.comment, "evidence": list(row.evidence or [])}
+
+
+def save_answers(
+    session: Session,
+    assessment: Assessment,
+    inputs: Mapping[str, AnswerInput],
+    *,
+    base_version: int,
+    actor: User,
+) -> SaveResult:
+    """Save several answers at once, all or nothing.
+
+    A save is based on the assessment version the user last saw. If an answer changed
+    after that version and the new input differs from it, nothing is saved and
+    :class:`Conflict` carries what is stored now, so no acknowledged answer is ever
+    silently overwritten. Saving what is already stored changes nothing, so a retried
+    request is harmless.
+
+    :raises Conflict: code ``not_editable`` when the assessment is not a draft, code
+        ``stale`` when another change came first.
+    :raises NotFound: for a question the questionnaire does not have.
+    :raises Invalid: for a value the question does not accept (``fields`` by question).
+    """
+    # Lock the assessment row: concurrent saves of one assessment run one after another.
+    session.refresh(assessment, with_for_update=True)
+    if not is_editable(assessment.status):
+        raise Conflict("This assessment is %(status)s and can no longer be changed.",
+                       {"status": assessment.status.value}, code="not_editable")
+    questionnaire = questionnaire_for(assessment)
+    answers = load_answers(session, assessment)
+    planned: list[tuple[str, Any, str, list[str]]] = []
+    errors: dict[str, str] = {}
+    conflicts: dict[str, Any] = {}
+    for question_id, given in inputs.items():
+        if not questionnaire.has_question(question_id):
+            raise NotFound("This question does not exist.")
+        row = answers.get(question_id)
+        try:
+            value = (None if given.value is None
+                     else validate_answer(questionnaire.question(question_id), given.value))
+        except AnswerError as error:
+            errors[question_id] = error.code
+            continue
+        comment = _clean_comment(given.comment, row.comment if row else "")
+        evidence = _clean_evidence(given.evidence, list(row.evidence or []) if row else [])
+        unchanged = (row.value if row else None) == value and (
+            row.comment if row else "") == comment and (
+            list(row.evidence or []) if row else []) == evidence
+        if unchanged:
+            continue
+        if row is not None and row.version > base_version:
+            conflicts[question_id] = _stored(row)
+            continue
+        planned.append((question_id, value, comment, evidence))
+    if errors:
+        raise Invalid("Some answers could not be accepted.", fields=errors)
+    if conflicts:
+        raise Conflict("Someone else changed this answer after you loaded the page.",
+                       code="stale", current=conflicts)
+    if not planned:
+        return SaveResult(assessment.version, score_of(assessment, answers), ())
+    assessment.version += 1
+    now = utcnow()
+    for question_id, value, comment, evidence in planned:
+        row = answers.get(question_id)
+        before = _stored(row)
+        if row is None:
+            row = Answer(assessment_id=assessment.id, question_id=question_id)
+            session.add(row)
+            answers[question_id] = row
+        row.value = value
+        row.comment = comment
+        row.evidence = evidence
+        row.version = assessment.version
+        row.updated_by_id = actor.id
+        row.updated_at = now
+        record_event(
+            session, actor_id=actor.id, action="answer.changed", object_type="assessment",
+            object_id=assessment.id, organisation_id=assessment.organisation_id,
+            before={"question": question_id, **(before or {})},
+            after={"question": question_id, **(_stored(row) or {})},
+        )
+    report = _rescore(session, assessment, answers)
+    assessment.updated_at = now
+    session.flush()
+    return SaveResult(assessment.version, report, tuple(item[0] for item in planned))
+
+
+def save_answer(
+    session: Session,
+    assessment: Assessment,
+    question_id: str,
+    answer: AnswerInput,
+    *,
+    base_version: int,
+    actor: User,
+) -> SaveResult:
+    """Save one answer (the autosave); see :func:`save_answers` for the rules."""
+    return save_answers(session, assessment, {question_id: answer}, base_version=base_version,
+                        actor=actor)
+
+
+def apply_action(assessment: Assessment, action: Action) -> Status:
+    """Return the status ``action`` leads to, without applying it.
+
+    :raises Conflict: code ``invalid_transition`` when the lifecycle does not allow it.
+    """
+    try:
+        return transition(assessment.status, action)
+    except InvalidTransition as error:
+        raise Conflict(error.message, error.params, code="invalid_transition") from error
+
+
+def submit_assessment(session: Session, assessment: Assessment, *, actor: User) -> Submission:
+    """Submit a draft for review, freezing a snapshot of its answers and score.
+
+    :raises Conflict: when the assessment is not a draft.
+    :raises MissingAnswers: listing the applicable required questions left unanswered.
+    """
+    session.refresh(assessment, with_for_update=True)
+    new_status = apply_action(assessment, Action.submit)
+    answers = load_answers(session, assessment)
+    report = _rescore(session, assessment, answers)
+    if report.missing_required:
+        raise MissingAnswers("Answer every required question before submitting.",
+                             report.missing_required)
+    number = (session.scalar(select(func.max(Submission.number))
+                             .where(Submission.assessment_id == assessment.id)) or 0) + 1
+    submission = Submission(
+        assessment_id=assessment.id,
+        number=number,
+        submitted_by_id=actor.id,
+        answers={qid: _stored(row) for qid, row in sorted(answers.items())
+                 if row.value is not None or row.comment or row.evidence},
+        score=report_summary(report),
+    )
+    session.add(submission)
+    before = assessment.status
+    assessment.status = new_status
+    assessment.version += 1
+    assessment.submitted_at = utcnow()
+    session.flush()
+    record_event(
+        session, actor_id=actor.id, action="assessment.submitted", object_type="assessment",
+        object_id=assessment.id, organisation_id=assessment.organisation_id,
+        before={"status": before.value}, after={"status": new_status.value, "submission": number,
+                                                "score": report.overall},
+    )
+    return submission
+
+
+def latest_submission(session: Session, assessment: Assessment) -> Submission | None:
+    """Return the newest submission of ``assessment``, if any."""
+    return session.scalar(
+        select(Submission).where(Submission.assessment_id == assessment.id)
+        .order_by(Submission.number.desc()).limit(1)
+    )
