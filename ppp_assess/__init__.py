@@ -52,6 +52,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     app.extensions["ppp_settings"] = settings
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
+    app.jinja_env.add_extension("jinja2.ext.do")
 
     if not app.debug and not app.testing:
         logging.basicConfig(level=logging.INFO)

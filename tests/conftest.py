@@ -24,6 +24,7 @@ from ppp_assess import create_app
 from ppp_assess.config import normalise_database_url
 from ppp_assess.models import migrate
 from ppp_assess.models.database import Database, get_database
+from tests.factories import Factory
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 
@@ -104,9 +105,10 @@ def app(make_app: Callable[..., Flask]) -> Flask:
 
 
 @pytest.fixture
-def csrf_app(make_app: Callable[..., Flask]) -> Flask:
-    """Return an application with CSRF protection on, as in production."""
-    return make_app(flask_overrides={})
+def csrf_app(app: Flask) -> Flask:
+    """Return ``app`` with CSRF protection on, as in production."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    return app
 
 
 @pytest.fixture
@@ -130,3 +132,9 @@ def db(app: Flask) -> Iterator[Session]:
             yield session
         finally:
             session.close()
+
+
+@pytest.fixture
+def factory(db: Session) -> Factory:
+    """Return a :class:`tests.factories.Factory` bound to the test's session."""
+    return Factory(db)

@@ -32,6 +32,13 @@ KEYWORDS = {
     "pgettext": ((1, "c"), 2),
     "lazy_pgettext": ((1, "c"), 2),
     "npgettext": ((1, "c"), 2, 3),
+    # Services raise errors whose first argument is the msgid shown to the user.
+    "ServiceError": None,
+    "NotFound": None,
+    "Forbidden": None,
+    "Invalid": None,
+    "Conflict": None,
+    "MissingAnswers": None,
 }
 COMMENT_TAGS = ("TRANSLATORS:",)
 

@@ -2,11 +2,31 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from importlib import import_module
+
+from flask import Flask, flash, redirect, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ppp_assess.extensions import login_manager
 from ppp_assess.models import User, get_session
+
+#: Every feature blueprint package, in registration order. This is the only list.
+FEATURES = (
+    "main",
+    "health",
+    "auth",
+    "organisations",
+    "admin",
+    "projects",
+    "assessments",
+    "review",
+    "certificates",
+    "benchmarks",
+    "api",
+)
 
 
 def _load_user(identity: str) -> User | None:
@@ -20,16 +40,31 @@ def _load_user(identity: str) -> User | None:
     return user
 
 
+def _unauthorized() -> ResponseReturnValue:
+    """Answer 401 JSON to the API and send people to the sign-in page."""
+    from ppp_assess.web.errors import json_error
+
+    if request.path.startswith("/api/"):
+        return json_error(401, _("Sign in or send a valid bearer token."))
+    flash(str(login_manager.login_message), "info")
+    return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
+
+
 def register_blueprints(app: Flask) -> None:
-    """Register every blueprint and error handler; this is the only list of them."""
-    from ppp_assess.web import errors
-    from ppp_assess.web.health import bp as health_bp
-    from ppp_assess.web.main import bp as main_bp
+    """Register every blueprint, its navigation entries and the error handlers."""
+    from ppp_assess.web import errors, navigation
 
     login_manager.init_app(app)
     login_manager.user_loader(_load_user)
-    login_manager.session_protection = "strong"
-
-    app.register_blueprint(health_bp)
-    app.register_blueprint(main_bp)
+    login_manager.login_view = "auth.sign_in"
+    login_manager.session_protection = "basic"
+    login_manager.login_message = _l("Please sign in to see this page.")
+    login_manager.unauthorized_handler(_unauthorized)
+    navigation.init_app(app)
+    for name in FEATURES:
+        module = import_module(f"ppp_assess.web.{name}")
+        app.register_blueprint(module.bp)
+        init = getattr(module, "init_app", None)
+        if init is not None:
+            init(app)
     errors.init_app(app)

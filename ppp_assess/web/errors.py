@@ -9,6 +9,8 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from ppp_assess.services.errors import ServiceError
+
 log = logging.getLogger(__name__)
 
 
@@ -34,10 +36,26 @@ def _error_message(code: int) -> str:
 
 
 def json_error(code: int, message: str, fields: dict[str, str] | None = None,
-               error_code: str | None = None) -> tuple[Response, int]:
-    """Return the API's error body ``{"error": {"code", "message", "fields"}}``."""
-    body = {"error": {"code": error_code or str(code), "message": message, "fields": fields or {}}}
-    return jsonify(body), code
+               error_code: str | None = None,
+               extra: dict[str, object] | None = None) -> tuple[Response, int]:
+    """Return the API's error body ``{"error": {"code", "message", "fields", ...extra}}``."""
+    error: dict[str, object] = {"code": error_code or str(code), "message": message,
+                                "fields": fields or {}}
+    error.update(extra or {})
+    return jsonify({"error": error}), code
+
+
+def translate_service_message(error: ServiceError) -> str:
+    """Return a service error's message in the request's language."""
+    return _(error.message, **error.params)
+
+
+def _handle_service_error(error: ServiceError) -> tuple[Response | str, int]:
+    message = translate_service_message(error)
+    if _wants_json():
+        return json_error(error.status, message, fields=dict(error.fields),
+                          error_code=error.code)
+    return render_template("errors/error.html", code=error.status, message=message), error.status
 
 
 def _handle_http(error: HTTPException) -> tuple[Response | str, int]:
@@ -65,6 +83,7 @@ def _handle_unexpected(error: Exception) -> tuple[Response | str, int]:
 def init_app(app: Flask) -> None:
     """Register the error handlers."""
     app.register_error_handler(CSRFError, _handle_csrf)
+    app.register_error_handler(ServiceError, _handle_service_error)
     app.register_error_handler(HTTPException, _handle_http)
     if not app.testing:
         app.register_error_handler(Exception, _handle_unexpected)

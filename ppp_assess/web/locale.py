@@ -99,11 +99,19 @@ def select_locale() -> str:
     return default
 
 
-def _set_locale_info() -> None:
-    from flask_babel import get_locale
+def current_locale_info() -> LocaleInfo:
+    """Return the request's :class:`LocaleInfo` (computed once per request)."""
+    if "locale_info" not in g:
+        from flask_babel import get_locale
 
-    locale = get_locale()
-    g.locale_info = locale_info(str(locale) if locale else "en")
+        locale = get_locale()
+        g.locale_info = locale_info(str(locale) if locale else "en")
+    info: LocaleInfo = g.locale_info
+    return info
+
+
+def _set_locale_info() -> None:
+    current_locale_info()
 
 
 def init_app(app: Flask, settings: Settings) -> None:
@@ -117,4 +125,5 @@ def init_app(app: Flask, settings: Settings) -> None:
     def _inject_locales() -> dict[str, object]:
         return {
             "available_locales": [locale_info(code) for code in available_locales()],
+            "locale_info": current_locale_info(),
         }

@@ -1,0 +1,104 @@
+"""The JSON API under ``/api/v1``.
+
+Scripts authenticate with a bearer token (``flask --app wsgi users token EMAIL``); the
+pages' own JavaScript uses the session cookie and must send the CSRF token in the
+``X-CSRFToken`` header. Errors are ``{"error": {"code", "message", "fields"}}``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from flask import Blueprint, Flask, Response, g, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError, validate_csrf
+from sqlalchemy import select
+from werkzeug.exceptions import HTTPException
+from wtforms.validators import ValidationError
+
+from ppp_assess.extensions import csrf
+from ppp_assess.models import ApiToken, User, get_session
+from ppp_assess.models.base import utcnow
+from ppp_assess.services.errors import Conflict, MissingAnswers, ServiceError
+from ppp_assess.web.errors import json_error
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)
+
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def token_digest(token: str) -> str:
+    """Return the stored form of a bearer token."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def load_user_from_bearer() -> User | None:
+    """Return the user of a valid ``Authorization: Bearer`` token, if one is sent."""
+    header = request.headers.get("Authorization", "")
+    scheme, _sep, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    session = get_session()
+    row = session.scalar(select(ApiToken).where(
+        ApiToken.token_digest == token_digest(token.strip()), ApiToken.revoked_at.is_(None)))
+    if row is None:
+        return None
+    user = session.get(User, row.user_id)
+    if user is None or not user.active:
+        return None
+    row.last_used_at = utcnow()
+    g.api_token_auth = True
+    return user
+
+
+@bp.before_request
+def _check_csrf_for_cookie_sessions() -> tuple[Response, int] | None:
+    """Require the CSRF header on unsafe calls made with the session cookie."""
+    if request.method not in UNSAFE_METHODS or g.get("api_token_auth"):
+        return None
+    if not current_user.is_authenticated:
+        return None  # the view answers 401
+    try:
+        validate_csrf(request.headers.get("X-CSRFToken", ""))
+    except (ValidationError, CSRFError):
+        return json_error(400, _("The security token is missing or has expired. Reload the "
+                                 "page and try again."), error_code="csrf")
+    return None
+
+
+def service_error(error: ServiceError) -> tuple[Response, int]:
+    """Return the JSON error for a service error, translated."""
+    from ppp_assess.web.errors import translate_service_message
+
+    extra: dict[str, object] = {}
+    if isinstance(error, Conflict) and error.current is not None:
+        extra["current"] = error.current
+    if isinstance(error, MissingAnswers):
+        extra["missing"] = error.missing
+    return json_error(error.status, translate_service_message(error), fields=dict(error.fields),
+                      error_code=error.code, extra=extra)
+
+
+@bp.errorhandler(ServiceError)
+def _handle_service_error(error: ServiceError) -> tuple[Response, int]:
+    return service_error(error)
+
+
+@bp.errorhandler(HTTPException)
+def _handle_http(error: HTTPException) -> tuple[Response, int]:
+    from ppp_assess.web.errors import _error_message
+
+    code = error.code or 500
+    return json_error(code, _error_message(code))
+
+
+def init_app(app: Flask) -> None:
+    """Register the bearer-token loader."""
+    from ppp_assess.extensions import login_manager
+
+    login_manager.request_loader(lambda _request: load_user_from_bearer())
+
+
+from ppp_assess.web.api import views  # noqa: E402,F401  (registers the routes)

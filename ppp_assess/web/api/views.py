@@ -1,0 +1,1 @@
+"""API routes. Feature modules add theirs to the same blueprint."""

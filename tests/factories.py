@@ -1,0 +1,93 @@
+"""Factories for test data.
+
+Each ``create_*`` function takes a session and keyword overrides and returns a flushed
+object; the ``factory`` fixture in ``conftest.py`` binds them to the test's session::
+
+    def test_something(factory):
+        org = factory.organisation(name="Ministry")
+        user = factory.user(organisation=org, role=OrgRole.org_admin)
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from ppp_assess.config import PROJECT_ROOT
+from ppp_assess.domain.reference import OrgRole, PlatformRole
+from ppp_assess.models import Organisation, Project, QuestionnaireVersion, User
+from ppp_assess.services import accounts
+from ppp_assess.services.questionnaires import publish_directory
+
+PASSWORD = "correct horse battery staple"
+_counter = itertools.count(1)
+
+# A fast argon2 hash of PASSWORD, computed once: hashing per user would slow the suite.
+_password_hash: str | None = None
+
+
+def password_hash() -> str:
+    """Return a hash of :data:`PASSWORD` (computed once per run)."""
+    global _password_hash
+    if _password_hash is None:
+        from ppp_assess.services.passwords import hash_password
+
+        _password_hash = hash_password(PASSWORD)
+    return _password_hash
+
+
+@dataclass
+class Factory:
+    """Creates test objects in one session."""
+
+    session: Session
+
+    def organisation(self, **overrides: Any) -> Organisation:
+        number = next(_counter)
+        values = {"name": f"Organisation {number}", "country": "KZ", "region": "central_asia"}
+        values.update(overrides)
+        return accounts.create_organisation(self.session, **values)
+
+    def user(self, *, organisation: Organisation | None = None,
+             role: OrgRole | None = OrgRole.respondent,
+             platform_roles: tuple[PlatformRole, ...] = (), **overrides: Any) -> User:
+        number = next(_counter)
+        values: dict[str, Any] = {"email": f"user{number}@example.org",
+                                  "name": f"User {number}", "password_hash": password_hash()}
+        values.update(overrides)
+        user = accounts.create_user(self.session, **values)
+        if organisation is not None and role is not None:
+            accounts.add_member(self.session, user=user, organisation=organisation, role=role)
+        for platform_role in platform_roles:
+            accounts.grant_platform_role(self.session, user=user, role=platform_role)
+        return user
+
+    def project(self, organisation: Organisation, **overrides: Any) -> Project:
+        number = next(_counter)
+        values: dict[str, Any] = {
+            "organisation": organisation, "name": f"Project {number}", "sector": "mining",
+            "subsector": "rail", "country": organisation.country,
+            "region": organisation.region, "stage": "preparation",
+            "contract_type": "concession", "capital_value": 500_000_000, "currency": "USD",
+            "description": "A test project.",
+        }
+        values.update(overrides)
+        project = Project(**values)
+        self.session.add(project)
+        self.session.flush()
+        return project
+
+    def questionnaires(self) -> dict[str, QuestionnaireVersion]:
+        """Publish the shipped questionnaires and return them by questionnaire id."""
+        results = publish_directory(self.session, PROJECT_ROOT / "questionnaires")
+        return {result.version.questionnaire_id: result.version for result in results}
+
+
+def sign_in(client: FlaskClient, email: str, password: str = PASSWORD) -> None:
+    """Sign ``email`` in through the real sign-in form."""
+    response = client.post("/auth/sign-in", data={"email": email, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
