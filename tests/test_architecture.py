@@ -61,12 +61,30 @@ def test_the_check_sees_a_forbidden_import(tmp_path: Path) -> None:
     assert _imported_roots(sample) & FORBIDDEN_IN_DOMAIN == {"flask", "sqlalchemy"}
 
 
+def _names_imported_from(path: Path, module: str) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    return {
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module == module
+        for alias in node.names
+    }
+
+
 def test_services_do_not_touch_the_request() -> None:
-    offenders = []
-    for path in (PACKAGE / "services").rglob("*.py"):
-        source = path.read_text(encoding="utf-8")
-        if "from flask import" in source and any(
-            name in source for name in ("request", "session[", "flash(")
-        ):
-            offenders.append(str(path.relative_to(PACKAGE)))
+    request_state = {"request", "session", "g", "flash"}
+    offenders = {
+        str(path.relative_to(PACKAGE)): sorted(_names_imported_from(path, "flask") & request_state)
+        for path in (PACKAGE / "services").rglob("*.py")
+    }
+    assert {name: found for name, found in offenders.items() if found} == {}
+
+
+def test_services_and_domain_never_commit() -> None:
+    offenders = [
+        str(path.relative_to(PACKAGE))
+        for folder in ("services", "domain")
+        for path in (PACKAGE / folder).rglob("*.py")
+        if ".commit()" in path.read_text(encoding="utf-8")
+    ]
     assert offenders == []

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from ppp_assess.domain.schema import Subject
+
 
 class OrgRole(StrEnum):
     """A user's role inside one organisation."""
@@ -24,11 +26,8 @@ class PlatformRole(StrEnum):
     admin = "admin"
 
 
-class SubjectType(StrEnum):
-    """What an assessment is about."""
-
-    organisation = "organisation"
-    project = "project"
+#: What an assessment is about: the questionnaire's subject.
+SubjectType = Subject
 
 
 #: Infrastructure sectors (code -> label msgid).

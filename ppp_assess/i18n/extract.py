@@ -13,8 +13,7 @@ from collections.abc import Collection, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
-from ppp_assess.domain.loader import _parse_yaml
-from ppp_assess.domain.schema import iter_translatable
+from ppp_assess.domain.loader import translatable_messages
 
 
 def extract_questionnaire(
@@ -26,9 +25,6 @@ def extract_questionnaire(
     """Yield ``(line, None, msgid, [comment])`` for each translatable text of a file."""
     name = Path(getattr(fileobj, "name", "questionnaire.yaml")).name
     text = fileobj.read().decode(options.get("encoding", "utf-8"))
-    data, lines, _problems = _parse_yaml(text, name)
-    for path, message in iter_translatable(data):
-        if not message:
-            continue
+    for path, line, message in translatable_messages(text, filename=name):
         pointer = "/" + "/".join(str(part) for part in path)
-        yield (lines.line(path) or 1), None, message, [f"{name}:{pointer}"]
+        yield (line or 1), None, message, [f"{name}:{pointer}"]

@@ -39,7 +39,7 @@ class QuestionnaireVersion(Base):
     version: Mapped[str] = mapped_column(String(20))
     #: Major version; peer groups compare assessments of the same major version only.
     major: Mapped[int] = mapped_column(Integer)
-    subject: Mapped[SubjectType] = mapped_column(enum_column(SubjectType))
+    subject: Mapped[SubjectType] = mapped_column(enum_column(SubjectType, name="subjecttype"))
     title: Mapped[str] = mapped_column(String(300))
     #: SHA-256 of the canonical definition; publishing other content under the same
     #: version number is refused.
@@ -64,7 +64,7 @@ class Assessment(Base):
     questionnaire_version_id: Mapped[int] = mapped_column(
         ForeignKey("questionnaire_versions.id", ondelete="RESTRICT"), index=True
     )
-    subject_type: Mapped[SubjectType] = mapped_column(enum_column(SubjectType))
+    subject_type: Mapped[SubjectType] = mapped_column(enum_column(SubjectType, name="subjecttype"))
     #: The organisation that owns the assessment (for project assessments, the project's).
     organisation_id: Mapped[int] = mapped_column(
         ForeignKey("organisations.id", ondelete="RESTRICT"), index=True

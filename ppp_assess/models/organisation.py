@@ -12,10 +12,11 @@ from ppp_assess.domain.reference import OrgRole, PlatformRole
 from ppp_assess.models.base import Base, created_at, intpk
 
 
-def enum_column(enum_class: type, length: int = 32) -> Enum:
+def enum_column(enum_class: type, length: int = 32, name: str | None = None) -> Enum:
     """Store an enum by its value in a plain string column, portable across databases."""
     return Enum(
         enum_class,
+        name=name or enum_class.__name__.lower(),
         native_enum=False,
         create_constraint=True,
         length=length,

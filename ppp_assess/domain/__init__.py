@@ -1,0 +1,92 @@
+"""The pure core of ppp-assess: questionnaires, answers, scoring and the rules around them.
+
+Nothing in this package imports a web framework, an ORM, a form library, a translation
+library or a PDF library; it works on plain data and frozen dataclasses, and stores
+English msgids rather than translated text.
+"""
+
+from .answers import AnswerError, AnswerValue, clean_answers, validate_answer
+from .conditions import evaluate, referenced_questions, visible_questions
+from .loader import (
+    Problem,
+    QuestionnaireError,
+    format_path,
+    load_questionnaire,
+    questionnaire_from_dict,
+    questionnaire_json_schema,
+    translatable_messages,
+)
+from .schema import (
+    NA,
+    TRANSLATABLE_KEYS,
+    AllCondition,
+    AnyCondition,
+    Band,
+    CompareCondition,
+    Condition,
+    Evidence,
+    InCondition,
+    Level,
+    MultiChoiceScoring,
+    NotInCondition,
+    Operator,
+    Option,
+    Question,
+    Questionnaire,
+    QuestionType,
+    Scale,
+    Section,
+    Source,
+    Subject,
+    iter_translatable,
+    map_translatable,
+    normalise_msgid,
+)
+from .scoring import Gap, QuestionScore, ScoreReport, SectionScore, question_score, score
+
+__all__ = [
+    "NA",
+    "TRANSLATABLE_KEYS",
+    "AllCondition",
+    "AnswerError",
+    "AnswerValue",
+    "AnyCondition",
+    "Band",
+    "CompareCondition",
+    "Condition",
+    "Evidence",
+    "Gap",
+    "InCondition",
+    "Level",
+    "MultiChoiceScoring",
+    "NotInCondition",
+    "Operator",
+    "Option",
+    "Problem",
+    "Question",
+    "QuestionScore",
+    "QuestionType",
+    "Questionnaire",
+    "QuestionnaireError",
+    "Scale",
+    "ScoreReport",
+    "Section",
+    "SectionScore",
+    "Source",
+    "Subject",
+    "clean_answers",
+    "evaluate",
+    "format_path",
+    "iter_translatable",
+    "load_questionnaire",
+    "map_translatable",
+    "normalise_msgid",
+    "question_score",
+    "questionnaire_from_dict",
+    "questionnaire_json_schema",
+    "referenced_questions",
+    "score",
+    "translatable_messages",
+    "validate_answer",
+    "visible_questions",
+]

@@ -1,0 +1,122 @@
+"""Evaluating ``show_if`` conditions: which questions a set of answers makes visible.
+
+Conditions are data (see :mod:`ppp_assess.domain.schema`), never code. A condition on
+a question that is unanswered or hidden is false, whatever its operator, so
+``not_in`` and ``ne`` are false too until the question has a visible answer. A
+condition may only refer to an earlier question, so one pass in document order
+settles every question's visibility.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Container, Iterator, Mapping
+
+from .answers import clean_answers
+from .schema import (
+    AllCondition,
+    AnyCondition,
+    CompareCondition,
+    Condition,
+    InCondition,
+    NotInCondition,
+    Operator,
+    Questionnaire,
+)
+
+_COMPARE: dict[Operator, Callable[[float, float], bool]] = {
+    Operator.gt: operator.gt,
+    Operator.gte: operator.ge,
+    Operator.lt: operator.lt,
+    Operator.lte: operator.le,
+    Operator.eq: operator.eq,
+    Operator.ne: operator.ne,
+}
+
+_MISSING = object()
+
+
+def evaluate(condition: Condition, answers: Mapping[str, object], visible: Container[str]) -> bool:
+    """Return whether ``condition`` holds.
+
+    :param condition: the condition to evaluate.
+    :param answers: question id -> answer value (as validated by
+        :func:`~ppp_assess.domain.answers.validate_answer`).
+    :param visible: ids of the questions that are visible; an answer to any other
+        question is treated as absent.
+    :return: the truth of the condition.
+    """
+    if isinstance(condition, AllCondition):
+        return all(evaluate(part, answers, visible) for part in condition.conditions)
+    if isinstance(condition, AnyCondition):
+        return any(evaluate(part, answers, visible) for part in condition.conditions)
+    if condition.question not in visible:
+        return False
+    value = answers.get(condition.question, _MISSING)
+    if value is _MISSING:
+        return False
+    if isinstance(condition, InCondition):
+        return _matches(value, condition.values)
+    if isinstance(condition, NotInCondition):
+        return not _matches(value, condition.values)
+    if isinstance(condition, CompareCondition):
+        # A "not applicable" answer (or anything else that is no number) compares as false.
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            return False
+        return _COMPARE[condition.operator](value, condition.value)
+    raise TypeError(f"not a condition: {condition!r}")
+
+
+def _matches(value: object, values: tuple[str | int | float, ...]) -> bool:
+    if isinstance(value, list | tuple):
+        return any(_is_in(item, values) for item in value)
+    return _is_in(value, values)
+
+
+def _is_in(value: object, values: tuple[str | int | float, ...]) -> bool:
+    # Keep True from matching 1: answers are never booleans, but a damaged one may be.
+    return not isinstance(value, bool) and value in values
+
+
+def referenced_questions(condition: Condition) -> Iterator[str]:
+    """Yield the ids of the questions a condition depends on, in the order written.
+
+    :param condition: the condition to inspect.
+    :return: an iterator of question ids (repeats included).
+    """
+    if isinstance(condition, AllCondition | AnyCondition):
+        for part in condition.conditions:
+            yield from referenced_questions(part)
+    else:
+        yield condition.question
+
+
+def visible_questions(
+    questionnaire: Questionnaire, answers: Mapping[str, object]
+) -> frozenset[str]:
+    """Return the ids of the questions that ``answers`` make visible.
+
+    Answers that the questionnaire does not accept count as unanswered, and so does an
+    answer to a hidden question.
+
+    :param questionnaire: the questionnaire.
+    :param answers: question id -> answer value.
+    :return: the visible question ids.
+    """
+    return visible_from_clean(questionnaire, clean_answers(questionnaire, answers))
+
+
+def visible_from_clean(
+    questionnaire: Questionnaire, answers: Mapping[str, object]
+) -> frozenset[str]:
+    """Return the visible question ids for answers already passed through ``clean_answers``.
+
+    :param questionnaire: the questionnaire.
+    :param answers: accepted, normalised answers.
+    :return: the visible question ids.
+    """
+    visible: set[str] = set()
+    for question in questionnaire.all_questions():
+        if question.show_if is None or evaluate(question.show_if, answers, visible):
+            visible.add(question.id)
+    return frozenset(visible)
