@@ -1,0 +1,111 @@
+"""The plain values the PDF renderers draw.
+
+The caller (the certification and reporting services) fills these with already
+translated strings, in the locale of the document; the renderers only lay them out and
+translate their own fixed captions. Scores are on the 0-100 scale used everywhere in
+the platform; ``None`` means unscored or not applicable.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+TEXT_DIRECTIONS = ("ltr", "rtl")
+
+
+def _check_direction(direction: str) -> None:
+    if direction not in TEXT_DIRECTIONS:
+        raise ValueError(f"text_direction must be 'ltr' or 'rtl', not {direction!r}")
+
+
+@dataclass(frozen=True)
+class CertificateData:
+    """Everything printed on, and carried inside, one certificate."""
+
+    serial: str
+    subject_name: str
+    organisation_name: str
+    country_name: str
+    questionnaire_title: str
+    questionnaire_version: str
+    overall_score: float
+    level_label: str
+    section_scores: tuple[tuple[str, float], ...]
+    reviewer_name: str
+    approval_date: datetime.date
+    issue_date: datetime.date
+    verify_url: str
+    payload_json: bytes
+    signature: str
+    locale: str = "en"
+    text_direction: str = "ltr"
+    #: Line above the title naming the issuing platform or board (translated).
+    issuer: str = ""
+    #: Replaces the default title "Certificate of assessment" when not empty (translated).
+    title: str = ""
+
+    def __post_init__(self) -> None:
+        _check_direction(self.text_direction)
+        if not 0 <= self.overall_score <= 100:
+            raise ValueError(f"overall_score must be within 0-100, not {self.overall_score}")
+        if not self.serial:
+            raise ValueError("serial must not be empty")
+
+
+@dataclass(frozen=True)
+class ReportQuestion:
+    """One question of the report with its answer and review."""
+
+    id: str
+    text: str
+    guidance: str = ""
+    answer_label: str = ""
+    comment: str = ""
+    evidence_links: tuple[str, ...] = ()
+    reviewer_comment: str = ""
+    score: float | None = None
+
+
+@dataclass(frozen=True)
+class ReportSection:
+    """One questionnaire section with its score and questions."""
+
+    title: str
+    score: float | None
+    questions: tuple[ReportQuestion, ...] = ()
+
+
+@dataclass(frozen=True)
+class ReportGap:
+    """A shortfall: the question, the overall points it costs, the recommended action."""
+
+    question_text: str
+    lost_points: float
+    action: str
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """Everything printed in the full assessment report."""
+
+    questionnaire_title: str
+    questionnaire_version: str
+    subject_name: str
+    organisation_name: str
+    status: str
+    is_draft: bool
+    overall_score: float | None
+    level_label: str
+    sections: tuple[ReportSection, ...]
+    gaps: tuple[ReportGap, ...]
+    generated_date: datetime.date
+    locale: str = "en"
+    text_direction: str = "ltr"
+    #: Optional line naming the platform, printed on the cover (translated).
+    issuer: str = ""
+    #: Extra facts for the cover, as (label, value) pairs already translated.
+    cover_facts: tuple[tuple[str, str], ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        _check_direction(self.text_direction)
