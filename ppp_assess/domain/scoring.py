@@ -14,8 +14,8 @@ The rules (also in ``docs/questionnaire-format.md``):
   with none (or with zero total weight) has no score and drops out.
 * Overall = weighted mean of the section scores, by section weight.
 * Level = the highest level whose ``min`` the overall score reaches. When an
-  answered, applicable critical question scores 0, the level is capped at the
-  questionnaire's ``critical_cap``.
+  applicable critical question scores 0 (answered so, or unanswered, which counts as 0),
+  the level is capped at the questionnaire's ``critical_cap``.
 * Completion = answered applicable required questions / applicable required questions
   (1.0 when there are none).
 
@@ -98,7 +98,7 @@ class ScoreReport:
     uncapped_level: Level | None
     #: Whether a critical question lowered the level.
     capped: bool
-    #: Ids of the answered, applicable critical questions that scored 0 (document order),
+    #: Ids of the applicable critical questions at 0, unanswered ones included (document order),
     #: whether or not they lowered the level.
     cap_reasons: tuple[str, ...]
     sections: tuple[SectionScore, ...]
@@ -365,6 +365,10 @@ def score(questionnaire: Questionnaire, answers: Mapping[str, object]) -> ScoreR
         if value is None:
             scored_items.append((item, 0.0))
             question_scores[question_id] = item.unanswered
+            # Unanswered counts as 0 in the score, so it caps like a 0 answer: otherwise
+            # answering a critical question could lower the level.
+            if question.critical:
+                cap_reasons.append(question_id)
             continue
         result = item.scorer(value)
         numerators[section_index] += weight * result

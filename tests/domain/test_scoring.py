@@ -354,12 +354,14 @@ def test_critical_zero_caps_below_the_top(critical: Questionnaire) -> None:
     assert report.cap_reasons == ("k1",)
 
 
-def test_unanswered_critical_question_does_not_cap(critical: Questionnaire) -> None:
+def test_unanswered_critical_question_caps_like_a_zero(critical: Questionnaire) -> None:
     report = score(critical, {"k2": "yes", "k3": 60})
-    # k1 unanswered counts 0 in the score (19/20 = 95) but does not cap
+    # k1 unanswered counts 0 in the score (19/20 = 95) and so caps, as a 0 answer would:
+    # answering it with its 0 option must not be able to lower the level.
     assert report.overall == 95.0
-    assert report.level is not None and report.level.id == "top"
-    assert not report.capped and report.cap_reasons == ()
+    assert report.uncapped_level is not None and report.uncapped_level.id == "top"
+    assert report.level is not None and report.level.id == "good"
+    assert report.capped and report.cap_reasons == ("k1",)
 
 
 def test_na_critical_question_does_not_cap(critical: Questionnaire) -> None:
