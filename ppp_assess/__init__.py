@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Flask
 
-from ppp_assess.config import PROJECT_ROOT, Settings
+from ppp_assess.config import Settings
 
 
 def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
@@ -42,10 +42,12 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
         REMEMBER_COOKIE_SECURE=settings.is_production,
         MAX_CONTENT_LENGTH=10 * 1024 * 1024,
         # Two domains in one folder: the interface and the questionnaire texts.
-        BABEL_TRANSLATION_DIRECTORIES=";".join([str(PROJECT_ROOT / "translations")] * 2),
+        BABEL_TRANSLATION_DIRECTORIES=";".join([settings.translations_dir] * 2),
         BABEL_DOMAIN="messages;questionnaires",
         BABEL_DEFAULT_LOCALE=settings.default_locale,
         RATELIMIT_STORAGE_URI=settings.redis_url or "memory://",
+        # Explicit, because the limiter object is shared and would keep another app's choice.
+        RATELIMIT_ENABLED=True,
         RATELIMIT_HEADERS_ENABLED=True,
     )
     app.config.update(settings.flask_overrides)

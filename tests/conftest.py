@@ -125,13 +125,17 @@ def runner(app: Flask) -> FlaskCliRunner:
 
 @pytest.fixture
 def db(app: Flask) -> Iterator[Session]:
-    """Return a session inside the test's transaction (an app context is pushed)."""
-    with app.app_context():
-        session = get_database(app).sessionmaker()
-        try:
-            yield session
-        finally:
-            session.close()
+    """Return a session inside the test's transaction.
+
+    No application context is held open: each request of the test client then gets a
+    fresh ``g`` (database session, signed-in user, locale), as in production. Tests that
+    call code needing an application context push one themselves.
+    """
+    session = get_database(app).sessionmaker()
+    try:
+        yield session
+    finally:
+        session.close()
 
 
 @pytest.fixture

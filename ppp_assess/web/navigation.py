@@ -18,8 +18,9 @@ class NavItem:
     endpoint: str
     #: A lazy-translated label (``lazy_gettext``).
     label: object
-    #: Who sees the link: "anyone", "signed_in", "member" or a platform role value.
-    audience: str = "signed_in"
+    #: Who sees the link: "anyone", "signed_in", "member" or a platform role value; a
+    #: tuple of these shows the link (once) to anyone matching one of them.
+    audience: str | tuple[str, ...] = "signed_in"
     order: int = 50
 
 
@@ -28,14 +29,21 @@ def add_nav_item(app: Flask, item: NavItem) -> None:
     app.extensions.setdefault("ppp_nav", []).append(item)
 
 
-def _visible(item: NavItem) -> bool:
-    if item.audience == "anyone":
+def _matches(audience: str) -> bool:
+    if audience == "anyone":
         return True
     if not getattr(current_user, "is_authenticated", False):
         return False
-    if item.audience in {"signed_in", "member"}:
-        return item.audience == "signed_in" or bool(current_user.memberships)
-    return bool(current_user.has_platform_role(PlatformRole(item.audience)))
+    if audience == "signed_in":
+        return True
+    if audience == "member":
+        return bool(current_user.memberships)
+    return bool(current_user.has_platform_role(PlatformRole(audience)))
+
+
+def _visible(item: NavItem) -> bool:
+    audiences = (item.audience,) if isinstance(item.audience, str) else item.audience
+    return any(_matches(audience) for audience in audiences)
 
 
 def nav_items() -> list[NavItem]:

@@ -65,3 +65,13 @@ def test_sign_in_form_requires_csrf(csrf_app, factory, db) -> None:
     response = csrf_app.test_client().post("/auth/sign-in",
                                            data={"email": user.email, "password": PASSWORD})
     assert response.status_code == 400
+
+
+def test_demo_accounts_on_the_reserved_test_domain_can_sign_in(client, db) -> None:
+    from ppp_assess.config import PROJECT_ROOT
+    from ppp_assess.services.demo import seed_demo
+
+    seed_demo(db, questionnaire_dir=PROJECT_ROOT / "questionnaires", password=PASSWORD)
+    db.commit()
+    sign_in(client, "respondent@demo.test")
+    assert b"Sign out" in client.get("/", follow_redirects=True).data

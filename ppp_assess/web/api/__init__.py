@@ -7,8 +7,6 @@ pages' own JavaScript uses the session cookie and must send the CSRF token in th
 
 from __future__ import annotations
 
-import hashlib
-
 from flask import Blueprint, Flask, Response, g, request
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -21,17 +19,13 @@ from ppp_assess.extensions import csrf
 from ppp_assess.models import ApiToken, User, get_session
 from ppp_assess.models.base import utcnow
 from ppp_assess.services.errors import Conflict, MissingAnswers, ServiceError
+from ppp_assess.services.tokens import token_digest
 from ppp_assess.web.errors import json_error
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-
-
-def token_digest(token: str) -> str:
-    """Return the stored form of a bearer token."""
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def load_user_from_bearer() -> User | None:

@@ -1,17 +1,72 @@
-"""Sign-in and sign-out."""
+"""Signing in and out, invitations, password resets and the user's profile."""
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, session, url_for
+import hashlib
+
+from flask import (
+    after_this_request,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_limiter import RateLimitExceeded
+from flask_limiter.util import get_remote_address
 from flask_login import login_user, logout_user
 from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
 
-from ppp_assess.models import get_session
+from ppp_assess import get_settings
+from ppp_assess.extensions import limiter
+from ppp_assess.models import User, get_session
+from ppp_assess.services import accounts, tokens
 from ppp_assess.services import auth as auth_service
+from ppp_assess.services.errors import Invalid
 from ppp_assess.web.auth import bp
-from ppp_assess.web.auth.forms import SignInForm
+from ppp_assess.web.auth.forms import (
+    AcceptInvitationForm,
+    ChangePasswordForm,
+    NewPasswordForm,
+    PasswordResetRequestForm,
+    ProfileForm,
+    SignInForm,
+    add_service_error,
+)
+from ppp_assess.web.auth.mail import send_password_reset
+from ppp_assess.web.errors import translate_service_message
+from ppp_assess.web.locale import available_locales, locale_info
 from ppp_assess.web.security import current_actor, login_required
+
+#: Failed sign-ins are counted over this many minutes.
+THROTTLE_MINUTES = 15
+#: Failed sign-ins allowed per account (whether or not it exists) and per address.
+FAILURES_PER_ACCOUNT = 5
+FAILURES_PER_ADDRESS = 20
+#: Password-reset requests allowed per address and per account each hour.
+RESETS_PER_ADDRESS = 10
+RESETS_PER_ACCOUNT = 3
+
+
+def _account_key() -> str:
+    """Identify the account a form names, without putting the address in the store."""
+    email = accounts.normalise_email(request.form.get("email", ""))
+    return "account:" + hashlib.sha256(email.encode("utf-8")).hexdigest()[:32]
+
+
+def _address_key() -> str:
+    return "address:" + (get_remote_address() or "unknown")
+
+
+def _attempt_failed(_response: Response) -> bool:
+    """Count only failed attempts: the view marks them."""
+    return bool(g.get("sign_in_failed"))
 
 
 def _safe_next(target: str | None) -> str:
@@ -21,24 +76,62 @@ def _safe_next(target: str | None) -> str:
     return url_for("main.index")
 
 
+def _start_session(user: User) -> None:
+    """Sign ``user`` in with a fresh session: nothing from before survives but the language."""
+    locale = session.get("locale")
+    session.clear()
+    if locale:
+        session["locale"] = locale
+    login_user(user)
+
+
+def _no_referrer() -> None:
+    """Keep a token in the address bar out of the Referer header of later requests."""
+
+    @after_this_request
+    def _header(response: Response) -> Response:
+        response.headers["Referrer-Policy"] = "no-referrer"
+        return response
+
+
+def _secret_key() -> str:
+    return get_settings(current_app).secret_key
+
+
+@bp.errorhandler(RateLimitExceeded)
+def _too_many_attempts(_error: RateLimitExceeded) -> tuple[str, int]:
+    """Answer 429 with the form again and the same words whether or not the account exists."""
+    message = ngettext("Too many attempts. Please wait %(num)s minute and try again.",
+                       "Too many attempts. Please wait %(num)s minutes and try again.",
+                       THROTTLE_MINUTES if request.endpoint == "auth.sign_in" else 60)
+    if request.endpoint == "auth.sign_in":
+        form = SignInForm()
+        form.password.errors = [message]
+        return render_template("auth/sign_in.html", form=form), 429
+    reset_form = PasswordResetRequestForm()
+    reset_form.email.errors = [message]
+    return render_template("auth/forgot_password.html", form=reset_form), 429
+
+
 @bp.route("/sign-in", methods=["GET", "POST"])
+@limiter.limit(f"{FAILURES_PER_ADDRESS} per {THROTTLE_MINUTES} minutes", key_func=_address_key,
+               methods=["POST"], deduct_when=_attempt_failed, scope="sign-in-address")
+@limiter.limit(f"{FAILURES_PER_ACCOUNT} per {THROTTLE_MINUTES} minutes", key_func=_account_key,
+               methods=["POST"], deduct_when=_attempt_failed, scope="sign-in-account")
 def sign_in() -> str | Response:
     """Show the sign-in form and sign the user in."""
+    g.sign_in_failed = False
     form = SignInForm()
     if form.validate_on_submit():
         db = get_session()
         user = auth_service.authenticate(db, form.email.data or "", form.password.data or "",
                                          remote_address=request.remote_addr or "")
         if user is not None:
-            # A fresh session at sign-in: nothing from before survives but the language.
-            locale = session.get("locale")
-            session.clear()
-            if locale:
-                session["locale"] = locale
-            login_user(user)
+            _start_session(user)
             db.commit()
             return redirect(_safe_next(request.args.get("next")))
         db.commit()
+        g.sign_in_failed = True
         form.password.errors.append(_("The e-mail address or password is not right."))
     return render_template("auth/sign_in.html", form=form)
 
@@ -54,3 +147,133 @@ def sign_out() -> Response:
     session.clear()
     flash(_("You are signed out."), "info")
     return redirect(url_for("main.index"))
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@limiter.limit(f"{RESETS_PER_ADDRESS} per hour", key_func=_address_key, methods=["POST"],
+               scope="reset-address")
+@limiter.limit(f"{RESETS_PER_ACCOUNT} per hour", key_func=_account_key, methods=["POST"],
+               scope="reset-account")
+def forgot_password() -> str | Response:
+    """Mail a password-reset link, answering alike whether or not the account exists."""
+    form = PasswordResetRequestForm()
+    if form.validate_on_submit():
+        db = get_session()
+        found = auth_service.request_password_reset(db, _secret_key(), form.email.data or "")
+        db.commit()
+        if found is not None:
+            user, token = found
+            send_password_reset(user, token)
+        return render_template("auth/reset_sent.html", email=form.email.data)
+    return render_template("auth/forgot_password.html", form=form)
+
+
+def _invalid_link(error: tokens.InvalidLink) -> tuple[str, int]:
+    return render_template("auth/invalid_link.html", message=translate_service_message(error),
+                           expired=isinstance(error, tokens.ExpiredLink)), error.status
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+def reset_password(token: str) -> str | Response | tuple[str, int]:
+    """Choose a new password from a mailed link, then sign in."""
+    _no_referrer()
+    db = get_session()
+    try:
+        user = auth_service.password_reset_user(db, _secret_key(), token)
+    except tokens.InvalidLink as error:
+        return _invalid_link(error)
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            auth_service.reset_password(db, _secret_key(), token, form.password.data or "")
+        except Invalid as error:
+            add_service_error(form, error, "password")
+        else:
+            db.commit()
+            _start_session(user)
+            flash(_("Your new password is set. You have been signed out everywhere else."),
+                  "info")
+            return redirect(url_for("main.index"))
+    return render_template("auth/reset_password.html", form=form, user=user)
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str) -> str | Response | tuple[str, int]:
+    """Activate an invited account by choosing a name and password, then sign in."""
+    _no_referrer()
+    db = get_session()
+    try:
+        details = auth_service.invitation_details(db, _secret_key(), token)
+    except tokens.InvalidLink as error:
+        return _invalid_link(error)
+    form = AcceptInvitationForm()
+    if request.method == "GET":
+        form.name.data = details.user.name
+    if form.validate_on_submit():
+        try:
+            auth_service.accept_invitation(db, _secret_key(), token, name=form.name.data or "",
+                                           password=form.password.data or "")
+        except Invalid as error:
+            add_service_error(form, error, "password")
+        else:
+            db.commit()
+            _start_session(details.user)
+            flash(_("Welcome! Your account is ready."), "info")
+            if details.organisation is not None:
+                return redirect(url_for("organisations.members",
+                                        organisation_id=details.organisation.id))
+            return redirect(url_for("main.index"))
+    return render_template("auth/accept_invitation.html", form=form, details=details)
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def profile() -> str | Response:
+    """Show and change the user's name and preferred language."""
+    user = current_actor()
+    form = ProfileForm()
+    form.locale.choices = [SelectChoice("", _("The language of my browser")), *(
+        SelectChoice(code, locale_info(code).display_name) for code in available_locales())]
+    if request.method == "GET":
+        form.name.data = user.name
+        form.locale.data = user.locale or ""
+    if form.validate_on_submit():
+        db = get_session()
+        locale = form.locale.data or None
+        try:
+            accounts.update_profile(db, user, name=form.name.data or "", locale=locale,
+                                    allowed_locales=available_locales())
+        except Invalid as error:
+            add_service_error(form, error, "name")
+        else:
+            db.commit()
+            # The language chosen here wins over one remembered from the language menu.
+            if locale:
+                session["locale"] = locale
+            else:
+                session.pop("locale", None)
+            flash(_("Your profile is saved."), "info")
+            return redirect(url_for("auth.profile"))
+    return render_template("auth/profile.html", form=form, user=user)
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password() -> str | Response:
+    """Change the password; every other session of the user ends."""
+    user = current_actor()
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        db = get_session()
+        try:
+            auth_service.change_password(db, user, current_password=form.current_password.data
+                                         or "", new_password=form.password.data or "")
+        except Invalid as error:
+            add_service_error(form, error, "password")
+        else:
+            db.commit()
+            _start_session(user)
+            flash(_("Your password is changed. You have been signed out everywhere else."),
+                  "info")
+            return redirect(url_for("auth.profile"))
+    return render_template("auth/change_password.html", form=form)

@@ -1,1 +1,141 @@
-"""Views of the organisations blueprint."""
+"""The organisation's members: listing, inviting, changing roles and removing."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from ppp_assess.domain.reference import OrgRole
+from ppp_assess.models import Organisation, get_session
+from ppp_assess.services import accounts
+from ppp_assess.services.errors import Conflict, Invalid
+from ppp_assess.web.auth.forms import add_service_error
+from ppp_assess.web.auth.mail import send_invitation, send_membership_notice
+from ppp_assess.web.errors import translate_service_message
+from ppp_assess.web.organisations import bp
+from ppp_assess.web.organisations.forms import (
+    ROLE_LABELS,
+    ConfirmForm,
+    InviteForm,
+    MemberRoleForm,
+)
+from ppp_assess.web.security import current_actor, login_required
+
+log = logging.getLogger(__name__)
+
+
+@bp.get("/")
+@login_required
+def index() -> str:
+    """List the organisations the user belongs to."""
+    rows = accounts.my_organisations(get_session(), current_actor())
+    return render_template("organisations/index.html", rows=rows, role_labels=ROLE_LABELS)
+
+
+def _members_page(organisation: Organisation, invite_form: InviteForm,
+                  status: int = 200) -> tuple[str, int]:
+    db = get_session()
+    actor = current_actor()
+    return render_template(
+        "organisations/members.html",
+        organisation=organisation,
+        members=accounts.list_members(db, organisation),
+        can_manage=accounts.can_manage_members(db, actor, organisation.id),
+        invite_form=invite_form,
+        role_form=MemberRoleForm(formdata=None),
+        confirm_form=ConfirmForm(formdata=None),
+        role_labels=ROLE_LABELS,
+        actor=actor,
+    ), status
+
+
+@bp.get("/<int:organisation_id>/members")
+@login_required
+def members(organisation_id: int) -> tuple[str, int]:
+    """Show the organisation's members (and, to its administrators, what they can change)."""
+    organisation = accounts.get_member_organisation(get_session(), current_actor(),
+                                                    organisation_id)
+    return _members_page(organisation, InviteForm(formdata=None))
+
+
+@bp.post("/<int:organisation_id>/members/invite")
+@login_required
+def invite(organisation_id: int) -> Response | tuple[str, int]:
+    """Invite someone to the organisation by e-mail."""
+    db = get_session()
+    actor = current_actor()
+    organisation = accounts.get_managed_organisation(db, actor, organisation_id)
+    form = InviteForm()
+    if not form.validate_on_submit():
+        return _members_page(organisation, form, 422)
+    try:
+        invitation = accounts.invite_member(db, actor, organisation_id,
+                                            email=form.email.data or "",
+                                            name=form.name.data or "",
+                                            role=OrgRole(form.role.data))
+    except (Invalid, Conflict) as error:
+        add_service_error(form, error, "email")
+        return _members_page(organisation, form, error.status)
+    db.commit()
+    try:
+        if invitation.needs_password:
+            send_invitation(invitation.user, actor, invitation.organisation)
+        else:
+            send_membership_notice(invitation.user, actor, invitation.organisation)
+    except (OSError, smtplib.SMTPException):
+        log.exception("Could not send the invitation to %s", invitation.user.email)
+        flash(_("%(email)s is a member now, but the e-mail could not be sent. Invite them "
+                "again later to resend it.", email=invitation.user.email), "error")
+        return redirect(url_for("organisations.members", organisation_id=organisation_id))
+    if invitation.needs_password:
+        flash(_("We have sent an invitation to %(email)s.", email=invitation.user.email), "info")
+    else:
+        flash(_("%(email)s already had an account and is now a member. We have let them know.",
+                email=invitation.user.email), "info")
+    return redirect(url_for("organisations.members", organisation_id=organisation_id))
+
+
+@bp.post("/<int:organisation_id>/members/<int:user_id>/role")
+@login_required
+def change_role(organisation_id: int, user_id: int) -> Response:
+    """Change a member's role."""
+    db = get_session()
+    actor = current_actor()
+    accounts.get_managed_organisation(db, actor, organisation_id)
+    form = MemberRoleForm()
+    if not form.validate_on_submit():
+        flash(_("Choose a role."), "error")
+        return redirect(url_for("organisations.members", organisation_id=organisation_id))
+    try:
+        membership = accounts.set_member_role(db, actor, organisation_id, user_id,
+                                              OrgRole(form.role.data))
+    except Conflict as error:
+        flash(translate_service_message(error), "error")
+    else:
+        db.commit()
+        flash(_("%(name)s is now: %(role)s.", name=membership.user.name,
+                role=ROLE_LABELS[membership.role.value]), "info")
+    return redirect(url_for("organisations.members", organisation_id=organisation_id))
+
+
+@bp.post("/<int:organisation_id>/members/<int:user_id>/remove")
+@login_required
+def remove(organisation_id: int, user_id: int) -> Response:
+    """Remove a member from the organisation."""
+    db = get_session()
+    actor = current_actor()
+    accounts.get_managed_organisation(db, actor, organisation_id)
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for("organisations.members", organisation_id=organisation_id))
+    try:
+        user = accounts.remove_member(db, actor, organisation_id, user_id)
+    except Conflict as error:
+        flash(translate_service_message(error), "error")
+    else:
+        db.commit()
+        flash(_("%(name)s is no longer a member.", name=user.name), "info")
+    return redirect(url_for("organisations.members", organisation_id=organisation_id))

@@ -1,0 +1,1 @@
+"""Groups of ``flask --app wsgi`` commands, one module per feature."""

@@ -1,0 +1,253 @@
+"""Accounts, organisations, members and the password rules, without HTTP."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from ppp_assess.domain.reference import OrgRole, PlatformRole
+from ppp_assess.models import AuditEvent, Membership
+from ppp_assess.services import accounts, auth
+from ppp_assess.services.errors import Conflict, Forbidden, Invalid, NotFound
+from ppp_assess.services.passwords import verify_password
+
+
+def _actions(db) -> list[str]:
+    return list(db.scalars(select(AuditEvent.action).order_by(AuditEvent.sequence)))
+
+
+@pytest.mark.parametrize("password", [
+    "short pass",                     # 10 characters
+    "12345678901",                    # 11 characters
+])
+def test_passwords_shorter_than_twelve_characters_are_refused(password) -> None:
+    with pytest.raises(Invalid) as caught:
+        accounts.check_password_rules(password)
+    assert caught.value.fields == {"password": "too_short"}
+    assert caught.value.params == {"count": 12}
+
+
+@pytest.mark.parametrize("password", [
+    "123456789012", "qwertyuiopas", "Password1234", "passwordpassword", "iloveyou2024!",
+    "correct horse battery staple", "aaaaaaaaaaaaaaa", "abcabcabcabcabc", "zyxwvutsrqponm",
+    "0987654321098", "QWERTYUIOPASDFGH",
+])
+def test_common_and_patterned_passwords_are_refused(password) -> None:
+    with pytest.raises(Invalid) as caught:
+        accounts.check_password_rules(password)
+    assert caught.value.fields == {"password": "common"}
+
+
+def test_the_common_list_is_shipped_and_only_holds_long_entries() -> None:
+    common = accounts.common_passwords()
+    assert len(common) >= 1000
+    assert "password1234" in common
+    assert all(len(entry) >= 12 for entry in common)
+
+
+@pytest.mark.parametrize(("password", "email", "name"), [
+    ("ana.perez@example.org", "ana.perez@example.org", "Ana Pérez"),
+    ("ANA.PEREZ@EXAMPLE.ORG", "ana.perez@example.org", "Ana"),
+    ("Ana María Pérez", "ana@example.org", "Ana María Pérez"),
+    ("anamariaperez", "anamariaperez@example.org", "Someone Else"),
+])
+def test_a_password_equal_to_the_email_or_name_is_refused(password, email, name) -> None:
+    with pytest.raises(Invalid) as caught:
+        accounts.check_password_rules(password, email=email, name=name)
+    assert caught.value.fields == {"password": "personal"}
+
+
+def test_a_good_password_passes() -> None:
+    accounts.check_password_rules("tailings dam in the copper valley", email="a@example.org",
+                                  name="Ana")
+
+
+def test_set_password_hashes_with_argon2id_and_ends_sessions(db, factory) -> None:
+    user = factory.user()
+    version = user.session_version
+    auth.set_password(db, user, "a river of molten copper", reason="changed")
+    assert user.password_hash is not None and user.password_hash.startswith("$argon2id$")
+    assert verify_password(user.password_hash, "a river of molten copper")
+    assert user.session_version == version + 1
+    assert _actions(db)[-2:] == ["user.password_set", "user.sessions_ended"]
+
+
+def test_change_password_needs_the_current_one(db, factory) -> None:
+    user = factory.user()
+    with pytest.raises(Invalid) as caught:
+        auth.change_password(db, user, current_password="not the password",
+                             new_password="a river of molten copper")
+    assert caught.value.fields == {"current_password": "wrong"}
+
+
+def test_invite_creates_a_pending_member_and_refuses_outsiders(db, factory) -> None:
+    org = factory.organisation()
+    other = factory.organisation()
+    admin = factory.user(organisation=org, role=OrgRole.org_admin)
+    respondent = factory.user(organisation=org)
+    outsider = factory.user(organisation=other, role=OrgRole.org_admin)
+
+    invitation = accounts.invite_member(db, admin, org.id, email=" New.Person@Example.org ",
+                                        name="New Person", role=OrgRole.respondent)
+    assert invitation.needs_password
+    assert invitation.user.email == "new.person@example.org"
+    assert invitation.user.password_hash is None
+    rows = accounts.list_members(db, org)
+    assert any(row.user.id == invitation.user.id and row.pending for row in rows)
+    assert "membership.invited" in _actions(db)
+
+    with pytest.raises(NotFound):
+        accounts.invite_member(db, outsider, org.id, email="x@example.org", name="X",
+                               role=OrgRole.respondent)
+    with pytest.raises(Forbidden):
+        accounts.invite_member(db, respondent, org.id, email="x@example.org", name="X",
+                               role=OrgRole.respondent)
+
+
+def test_inviting_an_existing_account_adds_it_at_once(db, factory) -> None:
+    org = factory.organisation()
+    admin = factory.user(organisation=org, role=OrgRole.org_admin)
+    existing = factory.user()
+    invitation = accounts.invite_member(db, admin, org.id, email=existing.email, name="",
+                                        role=OrgRole.respondent)
+    assert not invitation.needs_password
+    assert invitation.user.id == existing.id
+    with pytest.raises(Conflict):
+        accounts.invite_member(db, admin, org.id, email=existing.email, name="",
+                               role=OrgRole.respondent)
+
+
+def test_the_last_org_admin_can_be_neither_demoted_nor_removed(db, factory) -> None:
+    org = factory.organisation()
+    admin = factory.user(organisation=org, role=OrgRole.org_admin)
+    colleague = factory.user(organisation=org)
+    with pytest.raises(Conflict):
+        accounts.set_member_role(db, admin, org.id, admin.id, OrgRole.respondent)
+    with pytest.raises(Conflict):
+        accounts.remove_member(db, admin, org.id, admin.id)
+    accounts.set_member_role(db, admin, org.id, colleague.id, OrgRole.org_admin)
+    accounts.remove_member(db, admin, org.id, admin.id)
+    remaining = db.scalars(select(Membership).where(Membership.organisation_id == org.id)).all()
+    assert [(row.user_id, row.role) for row in remaining] == [(colleague.id, OrgRole.org_admin)]
+    assert _actions(db)[-2:] == ["membership.changed", "membership.removed"]
+
+
+def test_organisation_names_stay_unique_and_changes_are_audited(db, factory) -> None:
+    first = accounts.add_organisation(db, name="Mining PPP Unit", country="mn",
+                                      region="asia_pacific")
+    assert first.country == "MN"
+    with pytest.raises(Conflict):
+        accounts.add_organisation(db, name="mining ppp unit", country="MN",
+                                  region="asia_pacific")
+    second = factory.organisation()
+    with pytest.raises(Conflict):
+        accounts.update_organisation(db, second, name="Mining PPP Unit", country="KZ",
+                                     region="central_asia")
+    with pytest.raises(Invalid):
+        accounts.update_organisation(db, second, name="Other", country="KAZ",
+                                     region="central_asia")
+    accounts.update_organisation(db, second, name="Renamed Unit", country="KZ",
+                                 region="central_asia")
+    accounts.set_organisation_active(db, second, False)
+    assert not second.active
+    assert _actions(db)[-2:] == ["organisation.updated", "organisation.deactivated"]
+
+
+def test_search_users_pages_and_matches_email_or_name(db, factory) -> None:
+    for number in range(5):
+        factory.user(email=f"searchable{number}@ministry.example", name=f"Analyst {number}")
+    factory.user(email="someone@else.example", name="Literal 100%_name")
+    page = accounts.search_users(db, "MINISTRY.example", page=2, per_page=2)
+    assert page.total == 5 and page.pages == 3 and page.has_previous and page.has_next
+    assert [user.email for user in page.items] == ["searchable2@ministry.example",
+                                                   "searchable3@ministry.example"]
+    assert [user.email for user in accounts.search_users(db, "100%_").items] == [
+        "someone@else.example"]
+    assert accounts.search_users(db, "%").total == 0 or all(
+        "%" in user.name or "%" in user.email for user in accounts.search_users(db, "%").items)
+
+
+def test_platform_roles_are_granted_and_revoked_but_not_the_last_admin(db, factory) -> None:
+    admin = factory.user(role=None, platform_roles=(PlatformRole.admin,))
+    user = factory.user(role=None)
+    accounts.grant_platform_role(db, user=user, role=PlatformRole.reviewer, actor_id=admin.id)
+    accounts.revoke_platform_role(db, user=user, role=PlatformRole.reviewer, actor_id=admin.id)
+    assert not user.has_platform_role(PlatformRole.reviewer)
+    assert _actions(db)[-2:] == ["role.granted", "role.revoked"]
+    with pytest.raises(Conflict):
+        accounts.revoke_platform_role(db, user=admin, role=PlatformRole.admin, actor_id=admin.id)
+
+
+def test_deactivation_ends_sessions_and_spares_the_last_admin(db, factory) -> None:
+    admin = factory.user(role=None, platform_roles=(PlatformRole.admin,))
+    user = factory.user()
+    version = user.session_version
+    auth.set_user_active(db, user, False, actor_id=admin.id)
+    assert not user.active and user.session_version == version + 1
+    assert _actions(db)[-2:] == ["user.deactivated", "user.sessions_ended"]
+    with pytest.raises(Conflict):
+        auth.set_user_active(db, admin, False, actor_id=admin.id)
+
+
+def test_add_user_checks_address_duplicates_and_password(db, factory) -> None:
+    existing = factory.user()
+    with pytest.raises(Conflict):
+        accounts.add_user(db, email=existing.email.upper(), name="Copy")
+    with pytest.raises(Invalid):
+        accounts.add_user(db, email="not-an-address", name="Nobody")
+    with pytest.raises(Invalid):
+        accounts.add_user(db, email="new@example.org", name="New", password="123456789012")
+    user = accounts.add_user(db, email="new@example.org", name="New",
+                             password="granite quarry at dawn")
+    assert user.password_hash is not None
+
+
+def test_profile_accepts_only_offered_locales(db, factory) -> None:
+    user = factory.user()
+    with pytest.raises(Invalid):
+        accounts.update_profile(db, user, name="Ana", locale="xx", allowed_locales=("en", "fr"))
+    accounts.update_profile(db, user, name=" Ana ", locale="fr", allowed_locales=("en", "fr"))
+    assert (user.name, user.locale) == ("Ana", "fr")
+    assert _actions(db)[-1] == "user.profile_changed"
+
+
+def test_the_create_command_with_a_generated_password(runner, factory, db) -> None:
+    org = factory.organisation()
+    db.commit()
+    result = runner.invoke(args=["users", "create", "Chief@Example.org", "--name", "Chief",
+                                 "--role", "reviewer", "--organisation", str(org.id),
+                                 "--org-role", "org_admin", "--generate-password"])
+    assert result.exit_code == 0, result.output
+    password = result.output.split("Password (shown only now): ", 1)[1].strip()
+    db.expire_all()
+    user = accounts.find_user(db, "chief@example.org")
+    assert user is not None and verify_password(user.password_hash, password)
+    assert user.has_platform_role(PlatformRole.reviewer)
+    assert accounts.my_organisations(db, user) == [(org, OrgRole.org_admin)]
+
+
+def test_the_create_command_with_a_prompted_password(runner, db) -> None:
+    chosen = "feldspar and quartz at noon"
+    result = runner.invoke(args=["users", "create", "prompted@example.org", "--name", "P"],
+                           input=f"{chosen}\n{chosen}\n")
+    assert result.exit_code == 0, result.output
+    assert chosen not in result.output
+    db.expire_all()
+    assert verify_password(accounts.find_user(db, "prompted@example.org").password_hash, chosen)
+
+
+def test_the_create_command_refuses_bad_input(runner, factory, db) -> None:
+    existing = factory.user()
+    db.commit()
+    duplicate = runner.invoke(args=["users", "create", existing.email, "--name", "X",
+                                    "--generate-password"])
+    assert duplicate.exit_code != 0 and "exists already" in duplicate.output
+    weak = runner.invoke(args=["users", "create", "weak@example.org", "--name", "W"],
+                         input="123456789012\n123456789012\n")
+    assert weak.exit_code != 0 and "too common" in weak.output
+    missing = runner.invoke(args=["users", "create", "x@example.org", "--name", "X",
+                                  "--organisation", "999999", "--generate-password"])
+    assert missing.exit_code != 0 and "no organisation" in missing.output
+    db.expire_all()
+    assert accounts.find_user(db, "weak@example.org") is None
+    assert accounts.find_user(db, "x@example.org") is None
