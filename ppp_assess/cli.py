@@ -10,6 +10,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from ppp_assess import get_settings
 from ppp_assess.config import Settings
+from ppp_assess.i18n.commands import translations_group
 from ppp_assess.models import migrate
 from ppp_assess.models.database import get_database
 
@@ -44,57 +45,6 @@ def db_current() -> None:
     """Print the schema revision of the database and of the code."""
     click.echo(f"database: {migrate.current_revision(_url())}")
     click.echo(f"code:     {migrate.head_revision()}")
-
-
-@click.group("translations", cls=AppGroup)
-def translations_group() -> None:
-    """Maintain the translation catalogs."""
-
-
-@translations_group.command("extract")
-def translations_extract() -> None:
-    """Extract every translatable text into translations/*.pot."""
-    from ppp_assess.i18n import catalogs
-
-    for path in catalogs.extract():
-        click.echo(f"wrote {path}")
-
-
-@translations_group.command("update")
-@click.option("--locale", "new_locales", multiple=True, help="Also create this locale.")
-def translations_update(new_locales: tuple[str, ...]) -> None:
-    """Merge the templates into every catalog."""
-    from ppp_assess.i18n import catalogs
-
-    for path in catalogs.update(new_locales):
-        click.echo(f"updated {path}")
-
-
-@translations_group.command("compile")
-def translations_compile() -> None:
-    """Compile every catalog (.po) into the binary form the app reads (.mo)."""
-    from ppp_assess.i18n import catalogs
-
-    try:
-        written = catalogs.compile_catalogs()
-    except ValueError as error:
-        raise click.ClickException(str(error)) from error
-    click.echo(f"compiled {len(written)} catalogs")
-
-
-@translations_group.command("status")
-def translations_status() -> None:
-    """Show how complete every catalog is; exit 1 if any is incomplete."""
-    from ppp_assess.i18n import catalogs
-
-    incomplete = False
-    for entry in catalogs.status():
-        mark = "ok" if entry.complete else "INCOMPLETE"
-        incomplete = incomplete or not entry.complete
-        click.echo(f"{entry.locale:5} {entry.domain:15} {entry.translated:5}/{entry.total:<5} "
-                   f"fuzzy {entry.fuzzy:<4} {mark}")
-    if incomplete:
-        raise SystemExit(1)
 
 
 @click.group("audit", cls=AppGroup)
@@ -200,7 +150,10 @@ def seed_demo_command() -> None:
         raise click.ClickException("seed-demo refuses to run in production.")
     password, generated = demo_password(settings.instance_path, os.environ.get("DEMO_PASSWORD"))
     session = get_session()
-    report = seed_demo(session, questionnaire_dir=settings.questionnaire_dir, password=password)
+    from ppp_assess.services.signing import signing_key
+
+    report = seed_demo(session, questionnaire_dir=settings.questionnaire_dir, password=password,
+                       signing_key=signing_key(settings), base_url=settings.base_url)
     session.commit()
     if not report.created:
         click.echo("Demo data already present; nothing changed.")
@@ -219,3 +172,9 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(audit_group)
     app.cli.add_command(questionnaires_group)
     app.cli.add_command(seed_demo_command)
+    from ppp_assess.commands.certificates import certificates_group
+    app.cli.add_command(certificates_group)
+    from ppp_assess.commands.users import users_group
+    app.cli.add_command(users_group)
+    from ppp_assess.commands.exports import export_command
+    app.cli.add_command(export_command)

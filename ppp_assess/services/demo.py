@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -22,7 +23,7 @@ from ppp_assess.domain.reference import OrgRole, PlatformRole, SubjectType
 from ppp_assess.domain.schema import NA, Question, Questionnaire, QuestionType
 from ppp_assess.models import Assessment, Organisation, Project, QuestionnaireVersion, User
 from ppp_assess.models.base import utcnow
-from ppp_assess.services import accounts, assessments, reviews
+from ppp_assess.services import accounts, assessments, certificates, reviews
 from ppp_assess.services.passwords import hash_password
 from ppp_assess.services.questionnaires import publish_directory, questionnaire_of
 
@@ -175,8 +176,13 @@ def _answers(questionnaire: Questionnaire, maturity: float, share: float,
 
 
 def seed_demo(session: Session, *, questionnaire_dir: str | Path, password: str,
-              now: dt.datetime | None = None) -> SeedReport:
-    """Create the demonstration data unless it is already there."""
+              now: dt.datetime | None = None, signing_key: Ed25519PrivateKey | None = None,
+              base_url: str = "http://127.0.0.1:5000") -> SeedReport:
+    """Create the demonstration data unless it is already there.
+
+    With the platform's ``signing_key``, some approved assessments are also certified
+    (with verification links under ``base_url``) and one certificate is revoked.
+    """
     publish_directory(session, questionnaire_dir)
     if accounts.find_user(session, ADMIN_EMAIL) is not None:
         return SeedReport(created=False)
@@ -266,9 +272,12 @@ def seed_demo(session: Session, *, questionnaire_dir: str | Path, password: str,
                                               "this? Please link to it."})
         _backdate(assessment, now, rng)
     session.flush()
+    issued = 0 if signing_key is None else certificates.certify_demo_assessments(
+        session, evaluator=users["evaluator@demo.test"], administrator=users[ADMIN_EMAIL],
+        signing_key=signing_key, base_url=base_url)
     return SeedReport(created=True, counts={
         "organisations": len(organisations), "users": len(users) + len(actors) - 2,
-        "projects": len(projects), "assessments": len(plan)})
+        "projects": len(projects), "assessments": len(plan), "certificates": issued})
 
 
 def _complete_required(session: Session, assessment: Assessment, questionnaire: Questionnaire,

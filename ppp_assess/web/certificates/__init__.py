@@ -1,12 +1,25 @@
 """Certificates: issue, download, revoke, and public verification."""
 
 from flask import Blueprint, Flask
+from flask_babel import lazy_gettext as _l
+
+from ppp_assess.web.navigation import NavItem, add_nav_item
 
 bp = Blueprint("certificates", __name__)
 
 
 def init_app(app: Flask) -> None:
-    """Register this feature's navigation entries."""
+    """Register this feature's navigation entries and check the signing key in production."""
+    from ppp_assess import get_settings
+    from ppp_assess.services import signing
+
+    settings = get_settings(app)
+    if settings.is_production:
+        # Fails the start-up, rather than the first certificate, when no key is configured.
+        signing.signing_key(settings)
+    add_nav_item(app, NavItem("certificates.index", _l("Certificates"), ("evaluator", "admin"),
+                              60))
+    add_nav_item(app, NavItem("certificates.lookup", _l("Verify a certificate"), "anyone", 90))
 
 
 from ppp_assess.web.certificates import views  # noqa: E402,F401  (registers the routes)

@@ -1,1 +1,259 @@
-"""Views of the certificates blueprint."""
+"""Views of the certificates blueprint: issue, revoke, download, and public verification."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app, flash, make_response, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import format_date, format_decimal, get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
+
+from ppp_assess import get_settings
+from ppp_assess.domain.certificates import CertificatePayload, normalise_serial, validate_serial
+from ppp_assess.domain.reference import PlatformRole
+from ppp_assess.models import Certificate, get_session
+from ppp_assess.services import access, signing
+from ppp_assess.services import certificates as certificate_service
+from ppp_assess.services.certificates import Outcome, Verification
+from ppp_assess.services.errors import NotFound
+from ppp_assess.web.certificates import bp
+from ppp_assess.web.certificates.documents import (
+    certificate_pdf,
+    document_language,
+    pdf_download_limit,
+    pdf_response,
+    public_key_pem,
+    report_pdf,
+    verify_upload_limit,
+)
+from ppp_assess.web.certificates.forms import RevokeForm, SerialForm, UploadForm
+from ppp_assess.web.errors import translate_service_message
+from ppp_assess.web.security import current_actor, login_required, roles_required
+
+SUBJECT_LABELS = {"project": _l("Project"), "organisation": _l("Organisation")}
+
+#: What each outcome of a check says, and how the page marks it.
+OUTCOME_TITLES = {
+    Outcome.valid: _l("Valid"),
+    Outcome.revoked: _l("Revoked"),
+    Outcome.signature_mismatch: _l("Signature does not match"),
+    Outcome.not_a_certificate: _l("Not a certificate of this platform"),
+}
+OUTCOME_EXPLANATIONS = {
+    Outcome.valid: _l("This file carries the platform's signature, and its facts are exactly "
+                      "those on record. The certificate has not been revoked."),
+    Outcome.revoked: _l("This file is a genuine certificate of this platform, but the "
+                        "certificate has been revoked since. Do not rely on it."),
+    Outcome.signature_mismatch: _l("The certificate data in this file was changed after it "
+                                   "was issued, or was not signed by this platform. Do not "
+                                   "rely on it."),
+    Outcome.not_a_certificate: _l("This file carries no certificate data issued by this "
+                                  "platform."),
+}
+
+
+@dataclass(frozen=True)
+class FactsView:
+    """The signed facts of a certificate, formatted in the request's language."""
+
+    serial: str
+    subject_name: str
+    subject_type: str
+    organisation_name: str
+    country: str
+    questionnaire_title: str
+    questionnaire_version: str
+    overall_score: str
+    level: str
+    sections: tuple[tuple[str, str], ...]
+    reviewer_name: str
+    approved_on: str
+    issued_on: str
+    verify_url: str
+
+
+def _score(value: str | None) -> str:
+    if value is None:
+        return _("Not applicable")
+    return format_decimal(float(value), format="#,##0.00")
+
+
+def facts_view(session: Session, payload: CertificatePayload) -> FactsView:
+    """Return the facts of ``payload`` ready to show, translated and formatted."""
+    title = certificate_service.questionnaire_title(session, payload.questionnaire_id,
+                                                    payload.questionnaire_version)
+    return FactsView(
+        serial=payload.serial,
+        subject_name=payload.subject_name,
+        subject_type=str(SUBJECT_LABELS.get(payload.subject_type, payload.subject_type)),
+        organisation_name=payload.organisation_name,
+        country=certificate_service.country_name(payload.country_code, str(get_locale())),
+        questionnaire_title=_(title),
+        questionnaire_version=payload.questionnaire_version,
+        overall_score=_score(payload.overall_score),
+        level=_(payload.level_label),
+        sections=tuple((_(section.title), _score(section.score))
+                       for section in payload.section_scores),
+        reviewer_name=payload.reviewer_name,
+        approved_on=format_date(payload.approved_on, format="long"),
+        issued_on=format_date(payload.issued_on, format="long"),
+        verify_url=payload.verify_url,
+    )
+
+
+def _check_upload(session: Session, form: UploadForm) -> Verification | None:
+    """Check the uploaded file when the form was posted and is valid."""
+    if not form.validate_on_submit():
+        return None
+    content = form.certificate.data.read()
+    return certificate_service.verify_document(
+        session, content, signing.public_key(get_settings(current_app)))
+
+
+def _render_verification(
+    session: Session,
+    *,
+    certificate: Certificate | None,
+    result: Verification | None,
+    form: UploadForm,
+    serial_form: SerialForm,
+    message: str = "",
+    status: int = 200,
+) -> ResponseReturnValue:
+    recorded = result.certificate if result is not None else None
+    shown = certificate or (recorded if result is not None
+                            and result.outcome in {Outcome.valid, Outcome.revoked} else None)
+    facts = facts_view(session, certificate_service.payload_of(shown)) if shown else None
+    return render_template(
+        "certificates/verify.html",
+        certificate=shown,
+        facts=facts,
+        result=result,
+        outcome_titles=OUTCOME_TITLES,
+        outcome_explanations=OUTCOME_EXPLANATIONS,
+        form=form,
+        serial_form=serial_form,
+        message=message,
+    ), status
+
+
+@bp.get("/.well-known/ppp-assess-signing-key.pem")
+def signing_key() -> Response:
+    """Publish the public key that verifies every certificate of this platform."""
+    response = make_response(public_key_pem())
+    response.mimetype = "text/plain"
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+@bp.route("/verify", methods=["GET", "POST"])
+@verify_upload_limit
+def lookup() -> ResponseReturnValue:
+    """Find a certificate by serial number, or check an uploaded certificate file."""
+    serial_form = SerialForm(request.args)
+    if "serial" in request.args and serial_form.validate():
+        serial = normalise_serial(serial_form.serial.data or "")
+        return redirect(url_for(".verify", serial=serial))
+    form = UploadForm()
+    session = get_session()
+    result = _check_upload(session, form)
+    return _render_verification(session, certificate=None, result=result, form=form,
+                                serial_form=serial_form)
+
+
+@bp.route("/verify/<serial>", methods=["GET", "POST"])
+@verify_upload_limit
+def verify(serial: str) -> ResponseReturnValue:
+    """Show a certificate's signed facts and status, and check an uploaded copy of it."""
+    normalised = normalise_serial(serial)
+    if request.method == "GET" and normalised != serial and validate_serial(normalised):
+        return redirect(url_for(".verify", serial=normalised), code=301)
+    session = get_session()
+    form = UploadForm()
+    serial_form = SerialForm(formdata=None, serial=serial)
+    try:
+        certificate = certificate_service.get_certificate(session, serial)
+    except NotFound as error:
+        return _render_verification(session, certificate=None, result=None, form=form,
+                                    serial_form=serial_form,
+                                    message=translate_service_message(error), status=404)
+    result = _check_upload(session, form)
+    return _render_verification(session, certificate=certificate, result=result, form=form,
+                                serial_form=serial_form)
+
+
+@bp.get("/certificates/")
+@roles_required(PlatformRole.evaluator, PlatformRole.admin)
+def index() -> str:
+    """List the approved assessments ready to certify and the certificates issued."""
+    session = get_session()
+    ready = certificate_service.ready_to_certify(session, page=request.args.get("ready", 1, int))
+    issued = certificate_service.issued_certificates(session,
+                                                     page=request.args.get("page", 1, int))
+    return render_template("certificates/index.html", ready=ready, issued=issued,
+                           can_revoke=current_actor().has_platform_role(PlatformRole.admin))
+
+
+@bp.post("/certificates/issue/<int:assessment_id>")
+@roles_required(PlatformRole.evaluator, PlatformRole.admin)
+def issue(assessment_id: int) -> Response:
+    """Certify an approved assessment (the CSRF token is checked before the view runs)."""
+    session = get_session()
+    actor = current_actor()
+    settings = get_settings(current_app)
+    assessment = access.get_assessment(session, actor, assessment_id)
+    certificate = certificate_service.issue_certificate(
+        session, assessment, actor=actor, signing_key=signing.signing_key(settings),
+        base_url=settings.base_url)
+    session.commit()
+    flash(_("Certificate %(serial)s issued.", serial=certificate.serial), "success")
+    return redirect(url_for(".index"))
+
+
+@bp.route("/certificates/<serial>/revoke", methods=["GET", "POST"])
+@roles_required(PlatformRole.admin)
+def revoke(serial: str) -> ResponseReturnValue:
+    """Revoke a certificate, with the reason the verification page will show."""
+    session = get_session()
+    certificate = certificate_service.get_certificate(session, serial)
+    form = RevokeForm()
+    if certificate.revoked_at is None and form.validate_on_submit():
+        certificate_service.revoke_certificate(session, certificate, actor=current_actor(),
+                                               reason=form.reason.data or "")
+        session.commit()
+        flash(_("Certificate %(serial)s revoked.", serial=certificate.serial), "success")
+        return redirect(url_for(".verify", serial=certificate.serial))
+    facts = facts_view(session, certificate_service.payload_of(certificate))
+    return render_template("certificates/revoke.html", certificate=certificate, facts=facts,
+                           form=form)
+
+
+@bp.get("/assessments/<int:assessment_id>/certificate.pdf", defaults={"lang": None})
+@bp.get("/assessments/<int:assessment_id>/<lang>/certificate.pdf")
+@pdf_download_limit
+@login_required
+def download(assessment_id: int, lang: str | None) -> Response:
+    """Download the certificate of an assessment in a chosen language."""
+    session = get_session()
+    certificate = certificate_service.certificate_for_download(session, current_actor(),
+                                                               assessment_id)
+    language = document_language(lang or request.args.get("lang"))
+    return pdf_response(certificate_pdf(session, certificate, language),
+                        f"certificate-{certificate.serial}-{language}.pdf")
+
+
+@bp.get("/assessments/<int:assessment_id>/report.pdf", defaults={"lang": None})
+@bp.get("/assessments/<int:assessment_id>/<lang>/report.pdf")
+@pdf_download_limit
+@login_required
+def report(assessment_id: int, lang: str | None) -> Response:
+    """Download the full report of an assessment in a chosen language."""
+    session = get_session()
+    assessment = access.get_assessment(session, current_actor(), assessment_id)
+    language = document_language(lang or request.args.get("lang"))
+    return pdf_response(report_pdf(session, assessment, language),
+                        f"assessment-{assessment.id}-report-{language}.pdf")

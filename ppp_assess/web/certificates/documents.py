@@ -1,0 +1,134 @@
+"""Producing certificate and report PDFs for a request: language, rendering, rate limit.
+
+Shared by the pages and the JSON API, so both give the same documents under the same
+rules.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from flask import Response, current_app, make_response
+from flask_babel import force_locale, format_date, format_decimal, format_percent, get_locale
+from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
+from flask_login import current_user
+from sqlalchemy.orm import Session
+
+from ppp_assess import get_settings
+from ppp_assess.extensions import limiter
+from ppp_assess.models import Assessment, Certificate
+from ppp_assess.pdf.certificate import render_certificate
+from ppp_assess.pdf.report import render_report
+from ppp_assess.services import certificates as certificate_service
+from ppp_assess.services import signing
+from ppp_assess.services.errors import ServiceError
+from ppp_assess.web.locale import available_locales, locale_info
+
+#: PDF downloads allowed per user (or address, when signed out) unless configured otherwise
+#: with the Flask setting ``PDF_DOWNLOAD_LIMIT``.
+DEFAULT_PDF_LIMIT = "30 per minute"
+#: Certificate checks (uploads) allowed per address.
+DEFAULT_VERIFY_LIMIT = "20 per minute"
+
+
+def _pdf_limit() -> str:
+    return str(current_app.config.get("PDF_DOWNLOAD_LIMIT", DEFAULT_PDF_LIMIT))
+
+
+def _verify_limit() -> str:
+    return str(current_app.config.get("CERTIFICATE_VERIFY_LIMIT", DEFAULT_VERIFY_LIMIT))
+
+
+def rate_limit_key() -> str:
+    """Count a signed-in user's requests together, whatever address they come from."""
+    if getattr(current_user, "is_authenticated", False):
+        return f"user:{current_user.id}"
+    return f"address:{get_remote_address()}"
+
+
+#: One budget for every PDF download, pages and API together: rendering is the costly part.
+pdf_download_limit = limiter.shared_limit(_pdf_limit, scope="pdf-downloads",
+                                          key_func=rate_limit_key)
+#: Uploads to the verification page; reading an untrusted PDF costs time too.
+verify_upload_limit = limiter.shared_limit(_verify_limit, scope="certificate-checks",
+                                           key_func=rate_limit_key, methods=["POST"])
+
+
+def document_language(requested: str | None) -> str:
+    """Return the language a document is asked for, or the request's language.
+
+    :raises ServiceError: code ``unsupported_language`` for a language not offered.
+    """
+    offered = available_locales()
+    if not requested:
+        current = get_locale()
+        return str(current) if current is not None and str(current) in offered else offered[0]
+    if requested not in offered:
+        raise ServiceError(
+            "Documents are not available in “%(language)s”. Choose one of: %(offered)s.",
+            {"language": requested[:20], "offered": ", ".join(offered)},
+            code="unsupported_language", fields={"lang": "unsupported"},
+        )
+    return requested
+
+
+def _score(value: float) -> str:
+    # Signed scores have two decimals; trailing zeros are dropped so the chart's axis
+    # reads 0, 25, 50 rather than 0.00, 25.00, 50.00.
+    return format_decimal(value, format="#,##0.##")
+
+
+def _report_number(value: float) -> str:
+    return format_decimal(round(value, 1), format="#,##0.#")
+
+
+def _long_date(value: dt.date) -> str:
+    return format_date(value, format="long")
+
+
+def _document_locale(code: str, format_number: Callable[[float], str]
+                     ) -> certificate_service.DocumentLocale:
+    return certificate_service.DocumentLocale(
+        code=code,
+        text_direction=locale_info(code).text_direction,
+        translate=_,
+        format_number=format_number,
+        format_date=_long_date,
+        format_percent=lambda share: format_percent(share, format="#,##0%"),
+    )
+
+
+def certificate_pdf(session: Session, certificate: Certificate, language: str) -> bytes:
+    """Render ``certificate`` in ``language`` from its signed facts."""
+    with force_locale(language):
+        locale = _document_locale(language, _score)
+        data = certificate_service.certificate_data(session, certificate, locale)
+        return render_certificate(data, translate=_, format_number=_score,
+                                  format_date=_long_date)
+
+
+def report_pdf(session: Session, assessment: Assessment, language: str) -> bytes:
+    """Render the full report of ``assessment`` in ``language``."""
+    with force_locale(language):
+        locale = _document_locale(language, _report_number)
+        data = certificate_service.report_data(session, assessment, locale)
+        return render_report(data, translate=_, format_number=_report_number,
+                             format_date=_long_date)
+
+
+def pdf_response(content: bytes, filename: str) -> Response:
+    """Return ``content`` as a PDF download named ``filename``."""
+    response = make_response(content)
+    response.mimetype = "application/pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    # The documents hold an organisation's answers: never kept by shared caches.
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def public_key_pem() -> bytes:
+    """Return the platform's public key in PEM form."""
+    return signing.public_key_pem(get_settings(current_app))

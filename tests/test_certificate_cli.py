@@ -1,0 +1,99 @@
+"""``flask certificates verify FILE.pdf``: offline verification of certificate files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ppp_assess import get_settings
+from ppp_assess.domain import certificates as certificate_domain
+from ppp_assess.services import certificates as certificate_service
+from ppp_assess.services import signing
+from tests.certificate_support import (
+    certificate_pdf,
+    certified,
+    one_byte_changed,
+    score_changed,
+    signature_changed,
+)
+from tests.factories import sign_in
+
+
+def _write(tmp_path: Path, name: str, content: bytes) -> str:
+    path = tmp_path / name
+    path.write_bytes(content)
+    return str(path)
+
+
+def test_a_downloaded_certificate_verifies_offline(app, client, runner, db, factory,
+                                                   tmp_path) -> None:
+    scenario, certificate = certified(db, factory, app)
+    sign_in(client, scenario.respondent.email)
+    download = client.get(f"/assessments/{scenario.assessment.id}/certificate.pdf")
+    assert download.status_code == 200
+    path = _write(tmp_path, "certificate.pdf", download.data)
+
+    result = runner.invoke(args=["certificates", "verify", path])
+    assert result.exit_code == 0, result.output
+    payload = certificate_service.payload_of(certificate)
+    assert result.output.startswith("VALID")
+    assert f"Serial:         {certificate.serial}" in result.output
+    assert payload.subject_name in result.output
+    assert f"Overall score:  {payload.overall_score} / 100" in result.output
+    assert payload.verify_url in result.output
+
+    # The same with the published key in a file, as a third party would do it.
+    key = _write(tmp_path, "key.pem", client.get("/.well-known/ppp-assess-signing-key.pem").data)
+    published = runner.invoke(args=["certificates", "verify", path, "--public-key", key])
+    assert published.exit_code == 0, published.output
+
+
+def test_any_change_fails_offline_verification(app, runner, db, factory, tmp_path) -> None:
+    _scenario, certificate = certified(db, factory, app)
+    payload = certificate.payload.encode()
+    altered = {
+        "one-byte.pdf": certificate_pdf(db, certificate, payload=one_byte_changed(payload)),
+        "score.pdf": certificate_pdf(db, certificate, payload=score_changed(payload)),
+        "signature.pdf": certificate_pdf(db, certificate,
+                                         signature=signature_changed(certificate.signature)),
+    }
+    for name, content in altered.items():
+        result = runner.invoke(args=["certificates", "verify", _write(tmp_path, name, content)])
+        assert result.exit_code == 1, (name, result.output)
+        assert "SIGNATURE DOES NOT MATCH" in result.output
+        assert "VALID" not in result.output.replace("DOES NOT MATCH", "")
+
+
+def test_another_key_does_not_verify(app, runner, db, factory, tmp_path) -> None:
+    _scenario, certificate = certified(db, factory, app)
+    path = _write(tmp_path, "certificate.pdf", certificate_pdf(db, certificate))
+    other = certificate_domain.load_private_key(certificate_domain.generate_private_key_pem())
+    key = _write(tmp_path, "other.pem", certificate_domain.public_key_pem(other))
+    result = runner.invoke(args=["certificates", "verify", path, "--public-key", key])
+    assert result.exit_code == 1
+    assert "SIGNATURE DOES NOT MATCH" in result.output
+
+
+def test_a_file_without_certificate_data_is_refused(app, runner, tmp_path) -> None:
+    signing.signing_key(get_settings(app))
+    path = _write(tmp_path, "letter.pdf", b"%PDF-1.4\n%%EOF\n")
+    result = runner.invoke(args=["certificates", "verify", path])
+    assert result.exit_code == 1
+    assert "NOT A CERTIFICATE" in result.output
+
+
+def test_a_bad_key_file_is_reported(app, runner, db, factory, tmp_path) -> None:
+    _scenario, certificate = certified(db, factory, app)
+    path = _write(tmp_path, "certificate.pdf", certificate_pdf(db, certificate))
+    key = _write(tmp_path, "key.pem", b"not a key")
+    result = runner.invoke(args=["certificates", "verify", path, "--public-key", key])
+    assert result.exit_code == 1
+    assert "is not an Ed25519 public key" in result.output
+
+
+def test_without_any_key_the_command_asks_for_one(make_app, tmp_path) -> None:
+    app = make_app(instance_path=str(tmp_path / "fresh"))
+    path = _write(tmp_path, "letter.pdf", b"%PDF-1.4\n%%EOF\n")
+    result = app.test_cli_runner().invoke(args=["certificates", "verify", path])
+    assert result.exit_code == 1
+    assert "--public-key" in result.output
+    assert not (tmp_path / "fresh" / "signing_key.pem").exists()

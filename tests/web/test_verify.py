@@ -1,0 +1,235 @@
+"""Public verification: the page, uploads, the JSON API and the published key."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.test import EnvironBuilder
+
+from ppp_assess import get_settings
+from ppp_assess.domain import certificates as certificate_domain
+from ppp_assess.extensions import limiter
+from ppp_assess.services import certificates as certificate_service
+from ppp_assess.services import signing
+from tests.certificate_support import (
+    admin,
+    certificate_pdf,
+    certified,
+    one_byte_changed,
+    score_changed,
+    signature_changed,
+)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits(app: Flask) -> Iterator[None]:
+    """Start every test with empty rate-limit counters (the app must exist first)."""
+    limiter.reset()
+    yield
+    limiter.reset()
+
+
+def _upload(client: FlaskClient, url: str, content: bytes, name: str = "certificate.pdf",
+            **extra: str) -> str:
+    response = client.post(url, data={"certificate": (io.BytesIO(content), name), **extra},
+                           content_type="multipart/form-data")
+    assert response.status_code == 200, response.status_code
+    return response.get_data(as_text=True)
+
+
+def _outcome(html: str) -> str:
+    match = re.search(r'class="verification verification-([a-z_]+)"', html)
+    assert match is not None, "no verification result on the page"
+    return match.group(1)
+
+
+def test_the_page_shows_the_certified_facts_to_anyone(app, client, db, factory) -> None:
+    scenario, certificate = certified(db, factory, app)
+    response = client.get(f"/verify/{certificate.serial}")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    payload = certificate_service.payload_of(certificate)
+    assert certificate.serial in html
+    assert "Valid" in html
+    assert payload.subject_name in html
+    assert scenario.organisation.name in html
+    assert "Kazakhstan" in html
+    assert payload.reviewer_name in html
+    assert certificate.signature in html
+    assert 'enctype="multipart/form-data"' in html
+
+
+def test_a_serial_typed_in_lower_case_leads_to_the_certificate(app, client, db,
+                                                               factory) -> None:
+    _scenario, certificate = certified(db, factory, app)
+    response = client.get(f"/verify/{certificate.serial.lower()}")
+    assert response.status_code == 301
+    assert response.headers["Location"].endswith(f"/verify/{certificate.serial}")
+    found = client.get(f"/verify?serial={certificate.serial.lower()}%20")
+    assert found.status_code == 302
+    assert found.headers["Location"].endswith(f"/verify/{certificate.serial}")
+
+
+def test_unknown_and_malformed_serials_say_so(app, client, db, factory) -> None:
+    certified(db, factory, app)
+    unknown = certificate_domain.make_serial(2001, 42)
+    response = client.get(f"/verify/{unknown}")
+    assert response.status_code == 404
+    assert f"No certificate with the serial number {unknown}" in response.get_data(as_text=True)
+    # One character off: the check character catches the typing mistake.
+    typo = unknown[:-1] + ("A" if unknown[-1] != "A" else "B")
+    malformed = client.get(f"/verify/{typo}")
+    assert malformed.status_code == 404
+    assert "is not a certificate serial number" in malformed.get_data(as_text=True)
+    assert client.get("/verify/<script>").status_code == 404
+    assert "<script>" not in client.get("/verify/<script>").get_data(as_text=True)
+
+
+def test_a_revoked_certificate_shows_revoked_with_date_and_reason(app, client, db,
+                                                                  factory) -> None:
+    _scenario, certificate = certified(db, factory, app)
+    certificate_service.revoke_certificate(db, certificate, actor=admin(factory),
+                                           reason="The evidence was <b>falsified</b>.")
+    db.commit()
+    html = client.get(f"/verify/{certificate.serial}").get_data(as_text=True)
+    assert "certificate-status-revoked" in html
+    assert "The evidence was &lt;b&gt;falsified&lt;/b&gt;." in html
+    assert "This certificate was revoked on" in html
+    data = client.get(f"/api/v1/certificates/{certificate.serial}").get_json()
+    assert data["status"] == "revoked"
+    assert data["revocation_reason"] == "The evidence was <b>falsified</b>."
+    assert data["revoked_at"].startswith(certificate.revoked_at.date().isoformat())
+
+
+def test_uploads_are_checked(app, client, db, factory) -> None:
+    _scenario, certificate = certified(db, factory, app)
+    url = f"/verify/{certificate.serial}"
+    payload = certificate.payload.encode()
+    genuine = certificate_pdf(db, certificate)
+    assert _outcome(_upload(client, url, genuine)) == "valid"
+    assert _outcome(_upload(client, "/verify", genuine)) == "valid"
+    for altered in (
+        certificate_pdf(db, certificate, payload=one_byte_changed(payload)),
+        certificate_pdf(db, certificate, payload=score_changed(payload)),
+        certificate_pdf(db, certificate, signature=signature_changed(certificate.signature)),
+    ):
+        html = _upload(client, url, altered)
+        assert _outcome(html) == "signature_mismatch"
+        assert "Signature does not match" in html
+    nothing = _upload(client, url, b"%PDF-1.4\n%%EOF\n")
+    assert _outcome(nothing) == "not_a_certificate"
+    assert "Not a certificate of this platform" in nothing
+
+    certificate_service.revoke_certificate(db, certificate, actor=admin(factory),
+                                           reason="Withdrawn by the board.")
+    db.commit()
+    revoked = _upload(client, url, genuine)
+    assert _outcome(revoked) == "revoked"
+    assert "Withdrawn by the board." in revoked
+
+
+def test_an_upload_of_another_certificate_names_it(app, client, db, factory) -> None:
+    _first_scenario, first = certified(db, factory, app)
+    _second_scenario, second = certified(db, factory, app)
+    html = _upload(client, f"/verify/{first.serial}", certificate_pdf(db, second))
+    assert _outcome(html) == "valid"
+    assert f"The file is certificate {second.serial}, not {first.serial}." in html
+
+
+def test_uploads_must_be_pdf_files_of_reasonable_size(app, client, db, factory) -> None:
+    _scenario, certificate = certified(db, factory, app)
+    url = f"/verify/{certificate.serial}"
+    wrong_type = _upload(client, url, b"hello", name="certificate.txt")
+    assert "Choose a PDF file." in wrong_type
+    assert "verification-" not in wrong_type.split("<main", 1)[1].split("verify-forms", 1)[0]
+    # Built by hand: the test client spools a large body to a file it never closes.
+    builder = EnvironBuilder(path=url, method="POST", content_type="multipart/form-data", data={
+        "certificate": (io.BytesIO(b"%PDF" + b"0" * (5 * 1024 * 1024 + 1)), "big.pdf")})
+    environ = builder.get_environ()
+    try:
+        too_large = client.open(environ)
+    finally:
+        environ["wsgi.input"].close()
+        builder.close()
+    assert too_large.status_code == 200
+    assert "larger than 5 MB" in too_large.get_data(as_text=True)
+    missing = client.post(url, data={}, content_type="multipart/form-data")
+    assert "Choose the certificate PDF to check." in missing.get_data(as_text=True)
+
+
+def test_uploads_need_the_csrf_token(csrf_app, db, factory) -> None:
+    _scenario, certificate = certified(db, factory, csrf_app)
+    client = csrf_app.test_client()
+    url = f"/verify/{certificate.serial}"
+    content = certificate_pdf(db, certificate)
+    refused = client.post(url, data={"certificate": (io.BytesIO(content), "c.pdf")},
+                          content_type="multipart/form-data")
+    assert refused.status_code == 400
+    page = client.get(url).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
+    assert token is not None
+    html = _upload(client, url, content, csrf_token=token.group(1))
+    assert _outcome(html) == "valid"
+
+
+def test_uploads_are_rate_limited(app, client, db, factory) -> None:
+    app.config["CERTIFICATE_VERIFY_LIMIT"] = "2 per minute"
+    _scenario, certificate = certified(db, factory, app)
+    url = f"/verify/{certificate.serial}"
+    content = certificate_pdf(db, certificate)
+    _upload(client, url, content)
+    _upload(client, url, content)
+    response = client.post(url, data={"certificate": (io.BytesIO(content), "c.pdf")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 429
+    # Looking at the page stays possible.
+    assert client.get(url).status_code == 200
+
+
+def test_the_api_gives_the_same_as_json(app, client, db, factory) -> None:
+    _scenario, certificate = certified(db, factory, app)
+    response = client.get(f"/api/v1/certificates/{certificate.serial.lower()}")
+    assert response.status_code == 200
+    data = response.get_json()
+    assert data["serial"] == certificate.serial
+    assert data["status"] == "valid"
+    assert data["revoked_at"] is None and data["revocation_reason"] is None
+    assert data["signature"] == certificate.signature
+    payload = certificate_service.payload_of(certificate)
+    assert data["facts"]["overall_score"] == payload.overall_score
+    assert data["facts"]["subject_name"] == payload.subject_name
+    assert data["facts"]["verify_url"].endswith(certificate.serial)
+    # Anyone can check the signature over the exact bytes with the published key.
+    key_pem = client.get("/.well-known/ppp-assess-signing-key.pem").data
+    assert certificate_domain.verify(data["payload"].encode(), data["signature"],
+                                     certificate_domain.load_public_key(key_pem))
+
+
+def test_the_api_answers_404_for_unknown_and_malformed_serials(app, client, db,
+                                                               factory) -> None:
+    certified(db, factory, app)
+    unknown = client.get(f"/api/v1/certificates/{certificate_domain.make_serial(2001, 9)}")
+    assert unknown.status_code == 404 and unknown.get_json()["error"]["code"] == "not_found"
+    malformed = client.get("/api/v1/certificates/PPP-2026-1")
+    assert malformed.status_code == 404
+    assert malformed.get_json()["error"]["code"] == "malformed_serial"
+
+
+def test_the_public_key_is_published(app, client) -> None:
+    response = client.get("/.well-known/ppp-assess-signing-key.pem")
+    assert response.status_code == 200
+    assert response.mimetype == "text/plain"
+    assert response.data.startswith(b"-----BEGIN PUBLIC KEY-----")
+    published = certificate_domain.load_public_key(response.data)
+    expected = signing.public_key(get_settings(app))
+    message = b"checked by the published key"
+    key = signing.signing_key(get_settings(app))
+    signature = certificate_domain.sign(message, key)
+    assert certificate_domain.verify(message, signature, published)
+    assert certificate_domain.public_key_pem(key) == response.data
+    assert expected.public_bytes_raw() == published.public_bytes_raw()
