@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
+from hypothesis import settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection, RootTransaction, make_url
 from sqlalchemy.orm import Session
@@ -27,6 +28,12 @@ from ppp_assess.models.database import Database, get_database
 from tests.factories import Factory
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+
+# Property-based tests explore the same examples on every run, so the suite stays
+# deterministic; set HYPOTHESIS_PROFILE=explore to search afresh while developing.
+settings.register_profile("default", derandomize=True, deadline=None, database=None)
+settings.register_profile("explore", deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 def _reset_postgresql(url: str) -> None:

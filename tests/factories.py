@@ -11,6 +11,7 @@ object; the ``factory`` fixture in ``conftest.py`` binds them to the test's sess
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -89,5 +90,11 @@ class Factory:
 
 def sign_in(client: FlaskClient, email: str, password: str = PASSWORD) -> None:
     """Sign ``email`` in through the real sign-in form."""
-    response = client.post("/auth/sign-in", data={"email": email, "password": password})
+    page = client.get("/auth/sign-in").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"|'
+                      r'name="csrf_token" value="([^"]+)"', page)
+    data = {"email": email, "password": password}
+    if token is not None:  # present whether or not the app checks it
+        data["csrf_token"] = token.group(1) or token.group(2)
+    response = client.post("/auth/sign-in", data=data)
     assert response.status_code == 302, response.get_data(as_text=True)[:500]

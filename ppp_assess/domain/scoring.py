@@ -313,6 +313,11 @@ def _level_rank(levels: tuple[Level, ...], overall: float) -> int:
 # --------------------------------------------------------------------------- scoring
 
 
+def _bounded(value: float) -> float:
+    """Clamp a percentage to [0, 100]: a mean of 1.0s can come out as 100.00000000000001."""
+    return min(100.0, max(0.0, value))
+
+
 def score(questionnaire: Questionnaire, answers: Mapping[str, object]) -> ScoreReport:
     """Score a set of answers.
 
@@ -382,7 +387,9 @@ def score(questionnaire: Questionnaire, answers: Mapping[str, object]) -> ScoreR
     weight_total = 0.0
     for index, section in enumerate(questionnaire.sections):
         section_score = (
-            100.0 * numerators[index] / denominators[index] if denominators[index] > 0 else None
+            _bounded(100.0 * numerators[index] / denominators[index])
+            if denominators[index] > 0
+            else None
         )
         if section_score is not None:
             weighted_total += section.weight * section_score
@@ -396,7 +403,7 @@ def score(questionnaire: Questionnaire, answers: Mapping[str, object]) -> ScoreR
                 applicable=applicable_counts[index],
             )
         )
-    overall = weighted_total / weight_total if weight_total > 0 else None
+    overall = _bounded(weighted_total / weight_total) if weight_total > 0 else None
 
     levels = questionnaire.levels
     level: Level | None = None

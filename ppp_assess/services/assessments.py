@@ -9,9 +9,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
-from ppp_assess.domain.answers import AnswerError, validate_answer
+from ppp_assess.domain.answers import AnswerError, clean_answers, validate_answer
 from ppp_assess.domain.reference import SubjectType
 from ppp_assess.domain.schema import Questionnaire
 from ppp_assess.domain.scoring import ScoreReport, score
@@ -19,6 +19,8 @@ from ppp_assess.domain.workflow import Action, InvalidTransition, Status, is_edi
 from ppp_assess.models import (
     Answer,
     Assessment,
+    Membership,
+    Organisation,
     Project,
     QuestionnaireVersion,
     SectionScore,
@@ -28,7 +30,7 @@ from ppp_assess.models import (
 from ppp_assess.models.base import utcnow
 from ppp_assess.services.audit import record_event
 from ppp_assess.services.errors import Conflict, Invalid, MissingAnswers, NotFound
-from ppp_assess.services.questionnaires import questionnaire_of
+from ppp_assess.services.questionnaires import latest_versions, questionnaire_of
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +46,19 @@ class AnswerInput:
     value: Any = None
     comment: str | None = None
     evidence: Sequence[str] | None = None
+
+
+class AnswersRejected(Invalid):
+    """Saving refused: some values are not answers their questions accept.
+
+    ``fields`` maps each question id to the error code; ``problems`` keeps the domain
+    error, whose message (a msgid with ``params``) adapters translate.
+    """
+
+    def __init__(self, problems: Mapping[str, AnswerError]) -> None:
+        super().__init__("Some answers could not be accepted.",
+                         fields={qid: error.code for qid, error in problems.items()})
+        self.problems = dict(problems)
 
 
 @dataclass(frozen=True)
@@ -102,10 +117,17 @@ def start_assessment(
     return assessment
 
 
-def load_answers(session: Session, assessment: Assessment) -> dict[str, Answer]:
-    """Return the stored answers of ``assessment`` by question id (one query)."""
-    rows = session.scalars(select(Answer).where(Answer.assessment_id == assessment.id))
-    return {row.question_id: row for row in rows}
+def load_answers(session: Session, assessment: Assessment, *,
+                 fresh: bool = False) -> dict[str, Answer]:
+    """Return the stored answers of ``assessment`` by question id (one query).
+
+    :param fresh: overwrite answers already loaded in the session with what the database
+        holds now (after taking the assessment's lock, so no concurrent change is missed).
+    """
+    query = select(Answer).where(Answer.assessment_id == assessment.id)
+    if fresh:
+        query = query.execution_options(populate_existing=True)
+    return {row.question_id: row for row in session.scalars(query)}
 
 
 def answer_values(answers: Mapping[str, Answer]) -> dict[str, Any]:
@@ -203,7 +225,9 @@ def save_answers(
     :raises Conflict: code ``not_editable`` when the assessment is not a draft, code
         ``stale`` when another change came first.
     :raises NotFound: for a question the questionnaire does not have.
-    :raises Invalid: for a value the question does not accept (``fields`` by question).
+    :raises AnswersRejected: for a value the question does not accept (``fields`` by
+        question, ``problems`` with each domain error).
+    :raises Invalid: for a comment or evidence links that are not acceptable.
     """
     # Lock the assessment row: concurrent saves of one assessment run one after another.
     session.refresh(assessment, with_for_update=True)
@@ -211,9 +235,9 @@ def save_answers(
         raise Conflict("This assessment is %(status)s and can no longer be changed.",
                        {"status": assessment.status.value}, code="not_editable")
     questionnaire = questionnaire_for(assessment)
-    answers = load_answers(session, assessment)
+    answers = load_answers(session, assessment, fresh=True)
     planned: list[tuple[str, Any, str, list[str]]] = []
-    errors: dict[str, str] = {}
+    errors: dict[str, AnswerError] = {}
     conflicts: dict[str, Any] = {}
     for question_id, given in inputs.items():
         if not questionnaire.has_question(question_id):
@@ -223,7 +247,7 @@ def save_answers(
             value = (None if given.value is None
                      else validate_answer(questionnaire.question(question_id), given.value))
         except AnswerError as error:
-            errors[question_id] = error.code
+            errors[question_id] = error
             continue
         comment = _clean_comment(given.comment, row.comment if row else "")
         evidence = _clean_evidence(given.evidence, list(row.evidence or []) if row else [])
@@ -237,7 +261,7 @@ def save_answers(
             continue
         planned.append((question_id, value, comment, evidence))
     if errors:
-        raise Invalid("Some answers could not be accepted.", fields=errors)
+        raise AnswersRejected(errors)
     if conflicts:
         raise Conflict("Someone else changed this answer after you loaded the page.",
                        code="stale", current=conflicts)
@@ -303,7 +327,7 @@ def submit_assessment(session: Session, assessment: Assessment, *, actor: User) 
     """
     session.refresh(assessment, with_for_update=True)
     new_status = apply_action(assessment, Action.submit)
-    answers = load_answers(session, assessment)
+    answers = load_answers(session, assessment, fresh=True)
     report = _rescore(session, assessment, answers)
     if report.missing_required:
         raise MissingAnswers("Answer every required question before submitting.",
@@ -339,3 +363,192 @@ def latest_submission(session: Session, assessment: Assessment) -> Submission | 
         select(Submission).where(Submission.assessment_id == assessment.id)
         .order_by(Submission.number.desc()).limit(1)
     )
+
+
+# --------------------------------------------------------------------------- respondent's view
+
+#: Statuses in which an assessment is still being worked on or decided.
+OPEN_STATUSES = frozenset({Status.draft, Status.submitted, Status.in_review})
+
+
+@dataclass(frozen=True)
+class AssessmentState:
+    """What the pages of one assessment show: its answers and their score."""
+
+    assessment: Assessment
+    questionnaire: Questionnaire
+    answers: Mapping[str, Answer]
+    report: ScoreReport
+
+    @property
+    def values(self) -> dict[str, Any]:
+        """Return the answered values by question id."""
+        return answer_values(self.answers)
+
+    def is_visible(self, question_id: str) -> bool:
+        """Return whether the answers make a question visible (its ``show_if`` holds)."""
+        return self.report.questions[question_id].visible
+
+
+@dataclass(frozen=True)
+class StartOption:
+    """A questionnaire a user may start, with the subjects it fits."""
+
+    version: QuestionnaireVersion
+    #: Organisations of the user (organisation questionnaires) or their projects.
+    organisations: tuple[Organisation, ...]
+    projects: tuple[Project, ...]
+
+
+def assessment_state(session: Session, assessment: Assessment) -> AssessmentState:
+    """Load the answers of ``assessment`` and score them.
+
+    :param assessment: an assessment the caller may read.
+    :return: the answers (one query) and the live score report.
+    """
+    answers = load_answers(session, assessment)
+    return AssessmentState(assessment, questionnaire_for(assessment), answers,
+                           score_of(assessment, answers))
+
+
+def list_assessments(session: Session, user: User) -> Sequence[Assessment]:
+    """Return the assessments of every organisation ``user`` belongs to, newest change first.
+
+    The questionnaire version, organisation and project come in the same few queries,
+    however many assessments there are.
+    """
+    return session.scalars(
+        select(Assessment)
+        .join(Membership, Membership.organisation_id == Assessment.organisation_id)
+        .where(Membership.user_id == user.id)
+        .options(joinedload(Assessment.questionnaire_version),
+                 joinedload(Assessment.organisation), joinedload(Assessment.project))
+        .order_by(Assessment.updated_at.desc(), Assessment.id.desc())).unique().all()
+
+
+def latest_version(session: Session, questionnaire_id: str) -> QuestionnaireVersion:
+    """Return the newest published version of a questionnaire.
+
+    :raises NotFound: when no version of it is published.
+    """
+    version = session.scalar(
+        select(QuestionnaireVersion).where(QuestionnaireVersion.questionnaire_id
+                                           == questionnaire_id)
+        .order_by(QuestionnaireVersion.id.desc()).limit(1))
+    if version is None:
+        raise NotFound("This questionnaire does not exist.")
+    return version
+
+
+def start_options(session: Session, user: User) -> list[StartOption]:
+    """Return each published questionnaire with the subjects ``user`` may assess with it."""
+    from ppp_assess.services.projects import list_projects, member_organisations
+
+    organisations = tuple(member_organisations(session, user))
+    active = {organisation.id for organisation in organisations}
+    projects = tuple(project for project in list_projects(session, user)
+                     if project.organisation_id in active)
+    options = []
+    for version in sorted(latest_versions(session), key=lambda row: row.title):
+        if SubjectType(version.subject) == SubjectType.organisation:
+            options.append(StartOption(version, organisations, ()))
+        else:
+            options.append(StartOption(version, (), projects))
+    return options
+
+
+def start_assessment_for(
+    session: Session,
+    *,
+    actor: User,
+    questionnaire_id: str,
+    organisation_id: int | None = None,
+    project_id: int | None = None,
+) -> Assessment:
+    """Start an assessment with the newest version of a questionnaire.
+
+    An organisation questionnaire needs one of ``actor``'s organisations, a project
+    questionnaire one of their projects. An assessment of the same questionnaire and
+    subject that is still open (draft, submitted or in review) is not started twice.
+
+    :param actor: the member starting it.
+    :param questionnaire_id: the questionnaire's slug.
+    :param organisation_id: the organisation assessed (organisation questionnaires).
+    :param project_id: the project assessed (project questionnaires).
+    :return: the new draft (flushed).
+    :raises NotFound: for an unknown questionnaire, or a subject ``actor`` may not see.
+    :raises Invalid: when the subject does not fit the questionnaire.
+    :raises Conflict: code ``already_open`` when such an assessment is open already; its
+        id is in ``current``.
+    """
+    from ppp_assess.services.projects import member_organisations
+
+    version = latest_version(session, questionnaire_id)
+    active = {organisation.id for organisation in member_organisations(session, actor)}
+    subject = SubjectType(version.subject)
+    project: Project | None = None
+    if subject == SubjectType.project:
+        if project_id is None:
+            raise Invalid("This questionnaire assesses a project: choose one.",
+                          fields={"project": "required"})
+        project = session.get(Project, project_id)
+        if project is None or project.organisation_id not in active:
+            raise NotFound("This project does not exist.")
+        organisation_id = project.organisation_id
+    else:
+        if project_id is not None:
+            raise Invalid("This questionnaire assesses an organisation, not a project.",
+                          fields={"project": "not_allowed"})
+        if organisation_id is None:
+            if len(active) != 1:
+                raise Invalid("Choose the organisation to assess.",
+                              fields={"organisation": "required"})
+            organisation_id = next(iter(active))
+        if organisation_id not in active:
+            raise NotFound("This organisation does not exist.")
+    assert organisation_id is not None
+    existing = session.scalar(
+        select(Assessment.id).join(Assessment.questionnaire_version)
+        .where(QuestionnaireVersion.questionnaire_id == questionnaire_id,
+               Assessment.organisation_id == organisation_id,
+               Assessment.project_id.is_(None) if project is None
+               else Assessment.project_id == project.id,
+               Assessment.status.in_(OPEN_STATUSES)).limit(1))
+    if existing is not None:
+        raise Conflict("An assessment of this questionnaire for this subject is already open.",
+                       code="already_open", current=existing)
+    return start_assessment(session, actor=actor, version=version,
+                            organisation_id=organisation_id, project=project)
+
+
+def start_assessment_with_answers(
+    session: Session,
+    *,
+    actor: User,
+    questionnaire_id: str,
+    version_label: str,
+    organisation_id: int | None,
+    values: Mapping[str, Any],
+) -> Assessment:
+    """Start an organisation assessment pre-filled with answers given elsewhere.
+
+    This keeps the quick self-check's answers: values the version does not accept are
+    left out, so an old or damaged set of answers never blocks saving.
+
+    :param version_label: the questionnaire version the answers were given for; it must
+        still be the newest, or the answers would be filed against other questions.
+    :raises Conflict: code ``version_changed`` when a newer version has been published,
+        or ``already_open`` (see :func:`start_assessment_for`).
+    """
+    version = latest_version(session, questionnaire_id)
+    if version.version != version_label:
+        raise Conflict("The questionnaire has changed since you answered it. Start again.",
+                       code="version_changed")
+    assessment = start_assessment_for(session, actor=actor, questionnaire_id=questionnaire_id,
+                                      organisation_id=organisation_id)
+    accepted = clean_answers(questionnaire_of(version), values)
+    if accepted:
+        save_answers(session, assessment,
+                     {qid: AnswerInput(value) for qid, value in accepted.items()},
+                     base_version=assessment.version, actor=actor)
+    return assessment

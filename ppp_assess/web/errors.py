@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from ppp_assess.domain.workflow import ACTION_LABELS, STATUS_LABELS, Action, Status
 from ppp_assess.services.errors import ServiceError
 
 log = logging.getLogger(__name__)
@@ -46,8 +47,17 @@ def json_error(code: int, message: str, fields: dict[str, str] | None = None,
 
 
 def translate_service_message(error: ServiceError) -> str:
-    """Return a service error's message in the request's language."""
-    return _(error.message, **error.params)
+    """Return a service error's message in the request's language.
+
+    Lifecycle statuses and actions among the parameters are shown by their translated
+    labels, not their codes.
+    """
+    params = dict(error.params)
+    if params.get("status") in set(Status):
+        params["status"] = _(STATUS_LABELS[Status(params["status"])])
+    if params.get("action") in set(Action):
+        params["action"] = _(ACTION_LABELS[Action(params["action"])])
+    return _(error.message, **params)
 
 
 def _handle_service_error(error: ServiceError) -> tuple[Response | str, int]:

@@ -7,7 +7,7 @@ pages' own JavaScript uses the session cookie and must send the CSRF token in th
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, Response, g, request
+from flask import Blueprint, Flask, Response, current_app, g, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, validate_csrf
@@ -52,6 +52,8 @@ def _check_csrf_for_cookie_sessions() -> tuple[Response, int] | None:
     """Require the CSRF header on unsafe calls made with the session cookie."""
     if request.method not in UNSAFE_METHODS or g.get("api_token_auth"):
         return None
+    if not current_app.config.get("WTF_CSRF_ENABLED", True):
+        return None  # the same switch as for forms (tests turn both off together)
     if not current_user.is_authenticated:
         return None  # the view answers 401
     try:

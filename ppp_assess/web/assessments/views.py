@@ -1,1 +1,362 @@
 """Views of the assessments blueprint."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from werkzeug.wrappers import Response
+
+from ppp_assess import get_settings
+from ppp_assess.domain.schema import Questionnaire, Section
+from ppp_assess.domain.workflow import Status, is_editable
+from ppp_assess.models import Assessment, get_session
+from ppp_assess.services import access, notifications, reviews
+from ppp_assess.services import assessments as service
+from ppp_assess.services.errors import Conflict, Invalid, MissingAnswers
+from ppp_assess.web.assessments import bp
+from ppp_assess.web.assessments.present import (
+    condition_context,
+    condition_data,
+    describe_answer,
+    format_score,
+    level_label,
+    score_payload,
+    status_label,
+)
+from ppp_assess.web.errors import translate_service_message
+from ppp_assess.web.fields import answer_name, translate_answer_error
+from ppp_assess.web.questionnaire_form import (
+    QuestionnaireForm,
+    answer_fingerprint,
+    build_questionnaire_form,
+    form_data,
+    seen_name,
+    visible_with_submission,
+)
+from ppp_assess.web.security import current_actor, login_required
+
+#: Prefix of the inputs by which a user settles a conflict: keep "mine" or "theirs".
+RESOLVE_PREFIX = "resolve_"
+
+
+def _section_or_404(questionnaire: Questionnaire, section_id: str) -> Section:
+    try:
+        return questionnaire.section(section_id)
+    except KeyError:
+        abort(404)
+
+
+def _own_assessment(assessment_id: int) -> Assessment:
+    return access.get_own_assessment(get_session(), current_actor(), assessment_id)
+
+
+def question_url(assessment_id: int, section_id: str, question_id: str) -> str:
+    """Return the address of a question on its section page."""
+    return url_for("assessments.section", assessment_id=assessment_id,
+                   section_id=section_id, _anchor=f"question-{question_id}")
+
+
+@bp.get("/")
+@login_required
+def dashboard() -> str:
+    """List my organisations' assessments with status, completion and score."""
+    db = get_session()
+    rows = service.list_assessments(db, current_actor())
+    # Passed explicitly: the home page renders this view outside the blueprint.
+    return render_template("assessments/dashboard.html", assessments=rows,
+                           status_label=status_label, level_label=_level_of,
+                           format_score=format_score)
+
+
+def _level_of(assessment: Assessment) -> str | None:
+    questionnaire = service.questionnaire_for(assessment)
+    return level_label(questionnaire, assessment.level)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def start() -> str | Response | tuple[str, int]:
+    """Offer the questionnaires that fit my organisations and projects, and start one."""
+    db = get_session()
+    actor = current_actor()
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        questionnaire_id = request.form.get("questionnaire", "")
+        kind, _sep, subject_id = request.form.get("subject", "").partition(":")
+        if not subject_id.isdigit() or kind not in {"organisation", "project"}:
+            errors[questionnaire_id] = _("Choose what to assess.")
+        else:
+            try:
+                assessment = service.start_assessment_for(
+                    db, actor=actor, questionnaire_id=questionnaire_id,
+                    organisation_id=int(subject_id) if kind == "organisation" else None,
+                    project_id=int(subject_id) if kind == "project" else None)
+            except Conflict as error:
+                if error.code != "already_open" or not isinstance(error.current, int):
+                    raise
+                flash(_("This assessment is already open: carry on where it was left."), "info")
+                return redirect(url_for("assessments.show", assessment_id=error.current))
+            except Invalid as error:
+                errors[questionnaire_id] = translate_service_message(error)
+            else:
+                db.commit()
+                flash(_("The assessment has started. Your answers are saved as you go."), "info")
+                return redirect(url_for("assessments.show", assessment_id=assessment.id))
+    options = service.start_options(db, actor)
+    selected_project = request.args.get("project", type=int)
+    status = 422 if errors else 200
+    return render_template("assessments/start.html", options=options, errors=errors,
+                           selected_project=selected_project), status
+
+
+@bp.get("/<int:assessment_id>")
+@login_required
+def show(assessment_id: int) -> Response:
+    """Open an assessment: drafts at the first section still to do, others read-only."""
+    db = get_session()
+    assessment = _own_assessment(assessment_id)
+    if not is_editable(assessment.status):
+        return redirect(url_for("assessments.submitted", assessment_id=assessment.id))
+    state = service.assessment_state(db, assessment)
+    payload = score_payload(state.questionnaire, state.report, gap_limit=0)
+    target = next((section["id"] for section in payload["sections"]
+                   if section["status"] != "complete"), None)
+    if target is None:
+        return redirect(url_for("assessments.check", assessment_id=assessment.id))
+    return redirect(url_for("assessments.section", assessment_id=assessment.id,
+                            section_id=target))
+
+
+def _seen(state: service.AssessmentState, section: Section) -> dict[str, str]:
+    seen = {}
+    for question in section.questions:
+        row = state.answers.get(question.id)
+        seen[question.id] = answer_fingerprint(
+            row.value if row else None, row.comment if row else "",
+            list(row.evidence or []) if row else [])
+    return seen
+
+
+def _render_section(state: service.AssessmentState, section: Section, form: QuestionnaireForm,
+                    *, seen: Mapping[str, str], conflicts: Mapping[str, Any] | None = None,
+                    mine: Mapping[str, Any] | None = None, status: int = 200,
+                    ) -> tuple[str, int]:
+    assessment = state.assessment
+    questionnaire = state.questionnaire
+    payload = score_payload(questionnaire, state.report, question_url=lambda section_id,
+                            question_id: question_url(assessment.id, section_id, question_id))
+    sections = questionnaire.sections
+    index = [item.id for item in sections].index(section.id)
+    comments = reviews.open_review_comments(get_session(), assessment)
+    values = state.values
+    return render_template(
+        "assessments/section.html",
+        assessment=assessment,
+        questionnaire=questionnaire,
+        section=section,
+        form=form,
+        score=payload,
+        section_number=index + 1,
+        previous_section=sections[index - 1] if index > 0 else None,
+        next_section=sections[index + 1] if index + 1 < len(sections) else None,
+        seen=seen,
+        conflicts=conflicts or {},
+        mine=mine or {},
+        review_comments=comments,
+        describe_answer=describe_answer,
+        condition_data=condition_data,
+        condition_context=json.dumps(condition_context(section, values, state.report)),
+        status_label=status_label,
+    ), status
+
+
+@bp.route("/<int:assessment_id>/sections/<section_id>", methods=["GET", "POST"])
+@login_required
+def section(assessment_id: int, section_id: str) -> Response | tuple[str, int]:
+    """Show one section's questions and save them on "save and continue"."""
+    db = get_session()
+    assessment = _own_assessment(assessment_id)
+    if not is_editable(assessment.status):
+        flash(_("This assessment has been submitted and can no longer be changed."), "info")
+        return redirect(url_for("assessments.submitted", assessment_id=assessment.id))
+    state = service.assessment_state(db, assessment)
+    questionnaire = state.questionnaire
+    current_section = _section_or_404(questionnaire, section_id)
+    form_class = build_questionnaire_form(questionnaire, current_section)
+    seen = _seen(state, current_section)
+    if request.method == "GET":
+        form = form_class(formdata=None, data=_stored_form_data(state, current_section))
+        form.base_version.data = str(assessment.version)
+        form.set_visible(q.id for q in current_section.questions if state.is_visible(q.id))
+        return _render_section(state, current_section, form, seen=seen)
+
+    form = form_class()
+    base_version = request.form.get("base_version", "")
+    if not base_version.isdigit():
+        abort(400)
+    given_seen = {question.id: request.form.get(seen_name(question.id), "")
+                  for question in current_section.questions}
+    visible = visible_with_submission(questionnaire, state.values, form)
+    shown_before = {q.id for q in current_section.questions if state.is_visible(q.id)}
+    form.set_visible(visible)
+    if not form.validate():
+        return _render_section(state, current_section, form, seen=given_seen, status=422)
+    inputs = form.changed_inputs(given_seen)
+    for question_id in list(inputs):
+        if request.form.get(f"{RESOLVE_PREFIX}{question_id}") == "theirs":
+            del inputs[question_id]
+    try:
+        service.save_answers(db, assessment, inputs, base_version=int(base_version),
+                             actor=current_actor())
+    except Conflict as error:
+        if error.code != "stale":
+            raise
+        # Nothing was written (and nothing will be committed); read what is stored now,
+        # and let the page build on the current version.
+        db.expire_all()
+        state = service.assessment_state(db, assessment)
+        form.base_version.data = str(assessment.version)
+        mine = {question_id: inputs[question_id] for question_id in error.current or {}}
+        flash(_("Someone else changed some of these answers after you opened the page. "
+                "Choose which answer to keep."), "error")
+        return _render_section(state, current_section, form, seen=given_seen,
+                               conflicts=error.current, mine=mine, status=409)
+    except Invalid as error:
+        _attach_errors(form, error)
+        return _render_section(state, current_section, form, seen=given_seen, status=422)
+    db.commit()
+    answered = form.accepted_values()
+    newly_shown = [q for q in current_section.questions
+                   if q.id in visible and q.id not in shown_before and q.id not in answered]
+    if newly_shown:
+        flash(ngettext("Your answers make %(num)s more question apply on this page.",
+                       "Your answers make %(num)s more questions apply on this page.",
+                       len(newly_shown)), "info")
+        return redirect(url_for("assessments.section", assessment_id=assessment.id,
+                                section_id=current_section.id))
+    if request.form.get("action") == "save":
+        flash(_("Your answers are saved."), "info")
+        return redirect(url_for("assessments.dashboard"))
+    following = _next_section(questionnaire, current_section)
+    if following is None:
+        return redirect(url_for("assessments.check", assessment_id=assessment.id))
+    return redirect(url_for("assessments.section", assessment_id=assessment.id,
+                            section_id=following.id))
+
+
+def _next_section(questionnaire: Questionnaire, current: Section) -> Section | None:
+    ids = [item.id for item in questionnaire.sections]
+    index = ids.index(current.id)
+    return questionnaire.sections[index + 1] if index + 1 < len(ids) else None
+
+
+def _stored_form_data(state: service.AssessmentState, section: Section) -> dict[str, Any]:
+    values = {qid: row.value for qid, row in state.answers.items()}
+    notes = {qid: (row.comment or "", list(row.evidence or []))
+             for qid, row in state.answers.items()}
+    return form_data(section, values, notes=notes)
+
+
+def _attach_errors(form: QuestionnaireForm, error: Invalid) -> None:
+    problems = getattr(error, "problems", {})
+    attached = False
+    for question_id, problem in problems.items():
+        name = answer_name(question_id)
+        if name in form:
+            form[name].errors = [*form[name].errors, translate_answer_error(problem)]
+            attached = True
+    if not attached:
+        flash(translate_service_message(error), "error")
+
+
+def _check_context(state: service.AssessmentState) -> dict[str, Any]:
+    assessment = state.assessment
+    questionnaire = state.questionnaire
+    missing = [
+        {"question": questionnaire.question(question_id),
+         "url": question_url(assessment.id, questionnaire.section_of(question_id).id,
+                             question_id)}
+        for question_id in state.report.missing_required
+    ]
+    return {
+        "assessment": assessment,
+        "questionnaire": questionnaire,
+        "state": state,
+        "score": score_payload(questionnaire, state.report, question_url=lambda s, q:
+                               question_url(assessment.id, s, q)),
+        "missing": missing,
+        "describe_answer": describe_answer,
+        "status_label": status_label,
+    }
+
+
+@bp.get("/<int:assessment_id>/check")
+@login_required
+def check(assessment_id: int) -> str | Response:
+    """Show every answer before submission, with what is still missing."""
+    db = get_session()
+    assessment = _own_assessment(assessment_id)
+    if not is_editable(assessment.status):
+        return redirect(url_for("assessments.submitted", assessment_id=assessment.id))
+    state = service.assessment_state(db, assessment)
+    return render_template("assessments/check.html", **_check_context(state))
+
+
+@bp.post("/<int:assessment_id>/submit")
+@login_required
+def submit(assessment_id: int) -> Response | tuple[str, int]:
+    """Submit the assessment for review, or list what is missing."""
+    db = get_session()
+    assessment = _own_assessment(assessment_id)
+    try:
+        service.submit_assessment(db, assessment, actor=current_actor())
+    except MissingAnswers:
+        # Drop the refreshed score the refusal left in the session; nothing is committed.
+        db.expire_all()
+        state = service.assessment_state(db, assessment)
+        return render_template("assessments/check.html", refused=True,
+                               **_check_context(state)), 422
+    except Conflict as error:
+        flash(translate_service_message(error), "error")
+        return redirect(url_for("assessments.show", assessment_id=assessment.id))
+    db.commit()
+    # After the commit: mail never holds up or undoes a submission.
+    notifications.notify_submitted(db, get_settings(current_app), assessment)
+    flash(_("Your assessment has been submitted to the review board."), "info")
+    return redirect(url_for("assessments.submitted", assessment_id=assessment.id))
+
+
+@bp.get("/<int:assessment_id>/submitted")
+@login_required
+def submitted(assessment_id: int) -> str:
+    """Show what was submitted, read-only, from the frozen snapshot."""
+    db = get_session()
+    assessment = _own_assessment(assessment_id)
+    submission = service.latest_submission(db, assessment)
+    if submission is None:
+        abort(404)
+    questionnaire = service.questionnaire_for(assessment)
+    snapshot: Mapping[str, Any] = submission.answers or {}
+    score: Mapping[str, Any] = submission.score or {}
+    return render_template(
+        "assessments/submitted.html", assessment=assessment, questionnaire=questionnaire,
+        submission=submission, snapshot=snapshot, score=score,
+        level=level_label(questionnaire, score.get("level")),
+        describe_answer=describe_answer, status_label=status_label,
+        editable=assessment.status == Status.draft)
+
+
+@bp.context_processor
+def _template_helpers() -> dict[str, Any]:
+    assessment_id = (request.view_args or {}).get("assessment_id")
+
+    def section_url(section_id: str) -> str:
+        return url_for("assessments.section", assessment_id=assessment_id,
+                       section_id=section_id)
+
+    return {"format_score": format_score, "section_url": section_url}

@@ -29,6 +29,7 @@ from ppp_assess.models import User, get_session
 from ppp_assess.services import accounts, tokens
 from ppp_assess.services import auth as auth_service
 from ppp_assess.services.errors import Invalid
+from ppp_assess.web.assessments.quick_check import SESSION_KEY as QUICK_CHECK_KEY
 from ppp_assess.web.auth import bp
 from ppp_assess.web.auth.forms import (
     AcceptInvitationForm,
@@ -52,6 +53,9 @@ FAILURES_PER_ADDRESS = 20
 #: Password-reset requests allowed per address and per account each hour.
 RESETS_PER_ADDRESS = 10
 RESETS_PER_ACCOUNT = 3
+
+#: Session keys kept when the session is renewed at sign-in.
+SURVIVES_SIGN_IN = ("locale", QUICK_CHECK_KEY)
 
 
 def _account_key() -> str:
@@ -77,11 +81,14 @@ def _safe_next(target: str | None) -> str:
 
 
 def _start_session(user: User) -> None:
-    """Sign ``user`` in with a fresh session: nothing from before survives but the language."""
-    locale = session.get("locale")
+    """Sign ``user`` in with a fresh session.
+
+    Nothing from before survives but the visitor's language and their anonymous quick
+    self-check, which they may now save into an assessment.
+    """
+    kept = {key: session[key] for key in SURVIVES_SIGN_IN if key in session}
     session.clear()
-    if locale:
-        session["locale"] = locale
+    session.update(kept)
     login_user(user)
 
 

@@ -1,1 +1,107 @@
 """Views of the projects blueprint."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from ppp_assess.domain.reference import CONTRACT_TYPES, REGIONS, SECTORS, STAGES, SUBSECTORS
+from ppp_assess.models import get_session
+from ppp_assess.services import access
+from ppp_assess.services import projects as service
+from ppp_assess.services.errors import Invalid
+from ppp_assess.web.assessments.present import format_score, status_label
+from ppp_assess.web.projects import bp
+from ppp_assess.web.projects.forms import ProjectForm, country_name, currency_name, field_message
+from ppp_assess.web.security import current_actor, login_required
+
+
+def _label(labels: dict[str, str], code: str | None) -> str:
+    return _(labels[code]) if code in labels else (code or "")
+
+
+@bp.context_processor
+def _template_helpers() -> dict[str, Any]:
+    return {
+        "country_name": country_name,
+        "currency_name": currency_name,
+        "sector_label": lambda code: _label(SECTORS, code),
+        "subsector_label": lambda code: _label(SUBSECTORS, code),
+        "region_label": lambda code: _label(REGIONS, code),
+        "stage_label": lambda code: _label(STAGES, code),
+        "contract_type_label": lambda code: _label(CONTRACT_TYPES, code),
+        "status_label": status_label,
+        "format_score": format_score,
+    }
+
+
+def _attach(form: ProjectForm, error: Invalid) -> None:
+    for name, code in error.fields.items():
+        if name in form:
+            form[name].errors = [*form[name].errors, field_message(code)]
+
+
+@bp.get("/")
+@login_required
+def index() -> str:
+    """List my organisations' projects."""
+    projects = service.list_projects(get_session(), current_actor())
+    return render_template("projects/index.html", projects=projects)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def create() -> str | Response | tuple[str, int]:
+    """Record a new project for one of my organisations."""
+    db = get_session()
+    actor = current_actor()
+    organisations = service.member_organisations(db, actor)
+    form = ProjectForm(organisations=organisations)
+    if form.validate_on_submit():
+        try:
+            project = service.create_project(db, actor=actor,
+                                             organisation_id=form.organisation.data,
+                                             data=form.project_input())
+        except Invalid as error:
+            _attach(form, error)
+        else:
+            db.commit()
+            flash(_("The project is recorded."), "info")
+            return redirect(url_for("projects.show", project_id=project.id))
+    status = 422 if form.errors else 200
+    return render_template("projects/form.html", form=form, project=None,
+                           organisations=organisations), status
+
+
+@bp.get("/<int:project_id>")
+@login_required
+def show(project_id: int) -> str:
+    """Show a project and its assessments."""
+    db = get_session()
+    project = access.get_own_project(db, current_actor(), project_id)
+    assessments = service.project_assessments(db, project)
+    return render_template("projects/show.html", project=project, assessments=assessments)
+
+
+@bp.route("/<int:project_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(project_id: int) -> str | Response | tuple[str, int]:
+    """Change a project's facts."""
+    db = get_session()
+    actor = current_actor()
+    project = access.get_own_project(db, actor, project_id)
+    form = ProjectForm(data=ProjectForm.data_of(project))
+    if form.validate_on_submit():
+        try:
+            service.update_project(db, project, actor=actor, data=form.project_input())
+        except Invalid as error:
+            _attach(form, error)
+        else:
+            db.commit()
+            flash(_("The project is saved."), "info")
+            return redirect(url_for("projects.show", project_id=project.id))
+    status = 422 if form.errors else 200
+    return render_template("projects/form.html", form=form, project=project), status

@@ -1,0 +1,182 @@
+"""Starting, listing, answering and pre-filling assessments."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from ppp_assess.domain.loader import load_questionnaire
+from ppp_assess.domain.reference import OrgRole
+from ppp_assess.models import Answer, Assessment
+from ppp_assess.services import accounts, assessments
+from ppp_assess.services.assessments import AnswerInput, AnswersRejected
+from ppp_assess.services.errors import Conflict, Invalid, NotFound
+from ppp_assess.services.questionnaires import publish_questionnaire
+from tests.web.test_assessments import SAMPLE, publish_sample
+
+
+def test_start_uses_the_newest_version(db, factory) -> None:
+    organisation = factory.organisation()
+    user = factory.user(organisation=organisation)
+    publish_sample(db)
+    newer = publish_questionnaire(db, load_questionnaire(
+        SAMPLE.replace('version: "1.0"', 'version: "1.1"'))).version
+    assessment = assessments.start_assessment_for(db, actor=user, questionnaire_id="web-sample")
+    assert assessment.questionnaire_version_id == newer.id
+    assert assessment.organisation_id == organisation.id
+
+
+def test_start_checks_subject_and_membership(db, factory) -> None:
+    organisation = factory.organisation()
+    user = factory.user(organisation=organisation)
+    project = factory.project(organisation)
+    foreign = factory.project(factory.organisation())
+    factory.questionnaires()
+    with pytest.raises(Invalid) as caught:
+        assessments.start_assessment_for(db, actor=user, questionnaire_id="people-first")
+    assert caught.value.fields == {"project": "required"}
+    with pytest.raises(NotFound):
+        assessments.start_assessment_for(db, actor=user, questionnaire_id="people-first",
+                                         project_id=foreign.id)
+    with pytest.raises(Invalid):
+        assessments.start_assessment_for(db, actor=user,
+                                         questionnaire_id="zero-tolerance-corruption",
+                                         project_id=project.id)
+    with pytest.raises(NotFound):
+        assessments.start_assessment_for(db, actor=user, questionnaire_id="nope")
+    started = assessments.start_assessment_for(db, actor=user, questionnaire_id="people-first",
+                                               project_id=project.id)
+    assert started.project_id == project.id and started.organisation_id == organisation.id
+
+
+def test_members_of_several_organisations_must_choose(db, factory) -> None:
+    first, second = factory.organisation(), factory.organisation()
+    user = factory.user(organisation=first)
+    accounts.add_member(db, user=user, organisation=second, role=OrgRole.respondent)
+    publish_sample(db)
+    with pytest.raises(Invalid) as caught:
+        assessments.start_assessment_for(db, actor=user, questionnaire_id="web-sample")
+    assert caught.value.fields == {"organisation": "required"}
+    with pytest.raises(NotFound):
+        assessments.start_assessment_for(db, actor=user, questionnaire_id="web-sample",
+                                         organisation_id=factory.organisation().id)
+    assert assessments.start_assessment_for(db, actor=user, questionnaire_id="web-sample",
+                                            organisation_id=second.id).organisation_id \
+        == second.id
+
+
+def test_an_open_assessment_is_not_started_twice(db, factory) -> None:
+    organisation = factory.organisation()
+    user = factory.user(organisation=organisation)
+    publish_sample(db)
+    first = assessments.start_assessment_for(db, actor=user, questionnaire_id="web-sample")
+    with pytest.raises(Conflict) as caught:
+        assessments.start_assessment_for(db, actor=user, questionnaire_id="web-sample")
+    assert caught.value.code == "already_open" and caught.value.current == first.id
+
+
+def test_list_assessments_is_scoped_and_newest_first(db, factory) -> None:
+    organisation = factory.organisation()
+    user = factory.user(organisation=organisation)
+    version = publish_sample(db)
+    project_version = factory.questionnaires()["people-first"]
+    older = assessments.start_assessment(db, actor=user, version=version,
+                                         organisation_id=organisation.id)
+    newer = assessments.start_assessment(db, actor=user, version=project_version,
+                                         organisation_id=organisation.id,
+                                         project=factory.project(organisation))
+    other_org = factory.organisation()
+    assessments.start_assessment(db, actor=factory.user(organisation=other_org),
+                                 version=version, organisation_id=other_org.id)
+    assessments.save_answers(db, older, {"policy": AnswerInput("yes")},
+                             base_version=older.version, actor=user)
+    listed = assessments.list_assessments(db, user)
+    assert [row.id for row in listed] == [older.id, newer.id]
+
+
+def test_rejected_answers_carry_the_domain_errors(db, factory) -> None:
+    organisation = factory.organisation()
+    user = factory.user(organisation=organisation)
+    assessment = assessments.start_assessment(db, actor=user, version=publish_sample(db),
+                                              organisation_id=organisation.id)
+    with pytest.raises(AnswersRejected) as caught:
+        assessments.save_answers(db, assessment, {"policy": AnswerInput("maybe"),
+                                                  "staff": AnswerInput(-1)},
+                                 base_version=assessment.version, actor=user)
+    assert caught.value.fields == {"policy": "not_an_option", "staff": "out_of_range"}
+    assert caught.value.problems["staff"].params == {"min": 0, "max": 1000}
+    assert isinstance(caught.value, Invalid) and caught.value.status == 422
+    assert db.scalar(select(Answer.id)) is None
+
+
+def test_a_save_sees_answers_changed_after_they_were_loaded(db, factory) -> None:
+    organisation = factory.organisation()
+    user = factory.user(organisation=organisation)
+    assessment = assessments.start_assessment(db, actor=user, version=publish_sample(db),
+                                              organisation_id=organisation.id)
+    page_version = assessment.version
+    assessments.save_answers(db, assessment, {"policy": AnswerInput("yes")},
+                             base_version=page_version, actor=user)
+    stale = assessments.assessment_state(db, assessment)  # loaded into the session
+    row = stale.answers["policy"]
+    # Another transaction changes the answer behind the session's back.
+    db.execute(Answer.__table__.update().where(Answer.id == row.id).values(
+        value="no", version=assessment.version + 5))
+    with pytest.raises(Conflict) as caught:
+        assessments.save_answers(db, assessment, {"policy": AnswerInput("na")},
+                                 base_version=assessment.version, actor=user)
+    assert caught.value.current["policy"]["value"] == "no"
+
+
+def test_assessment_state_reports_visibility(db, factory) -> None:
+    organisation = factory.organisation()
+    user = factory.user(organisation=organisation)
+    assessment = assessments.start_assessment(db, actor=user, version=publish_sample(db),
+                                              organisation_id=organisation.id)
+    assessments.save_answers(db, assessment, {"policy": AnswerInput("no"),
+                                              "published": AnswerInput("yes")},
+                             base_version=assessment.version, actor=user)
+    state = assessments.assessment_state(db, assessment)
+    assert state.values == {"policy": "no", "published": "yes"}
+    assert not state.is_visible("published") and state.is_visible("staff")
+    assert state.report.missing_required == ("maturity",)
+
+
+def test_prefilled_assessment_keeps_only_accepted_answers(db, factory) -> None:
+    organisation = factory.organisation()
+    user = factory.user(organisation=organisation)
+    publish_sample(db)
+    assessment = assessments.start_assessment_with_answers(
+        db, actor=user, questionnaire_id="web-sample", version_label="1.0",
+        organisation_id=None, values={"policy": "yes", "staff": "many", "ghost": "x",
+                                      "maturity": 3})
+    stored = {row.question_id: row.value for row in
+              db.scalars(select(Answer).where(Answer.assessment_id == assessment.id))}
+    assert stored == {"policy": "yes", "maturity": 3}
+    assert db.get(Assessment, assessment.id).completion == pytest.approx(2 / 3)
+
+
+def test_prefilling_refuses_answers_for_another_version(db, factory) -> None:
+    organisation = factory.organisation()
+    user = factory.user(organisation=organisation)
+    publish_sample(db)
+    with pytest.raises(Conflict) as caught:
+        assessments.start_assessment_with_answers(
+            db, actor=user, questionnaire_id="web-sample", version_label="0.9",
+            organisation_id=organisation.id, values={"policy": "yes"})
+    assert caught.value.code == "version_changed"
+    assert db.scalar(select(Assessment.id)) is None
+
+
+def test_start_options_pair_questionnaires_with_subjects(db, factory) -> None:
+    organisation = factory.organisation()
+    user = factory.user(organisation=organisation)
+    project = factory.project(organisation)
+    factory.project(factory.organisation())
+    factory.questionnaires()
+    options = {option.version.questionnaire_id: option
+               for option in assessments.start_options(db, user)}
+    assert options["zero-tolerance-corruption"].organisations == (organisation,)
+    assert options["zero-tolerance-corruption"].projects == ()
+    assert options["people-first"].projects == (project,)
+    assert options["people-first"].organisations == ()
