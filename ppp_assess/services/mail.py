@@ -30,9 +30,10 @@ def _message(settings: Settings, mail: Mail) -> EmailMessage:
     message["From"] = settings.mail_sender
     message["To"] = mail.to
     message["Subject"] = mail.subject
-    message["Content-Language"] = mail.language
     message["Message-ID"] = make_msgid(domain="ppp-assess")
     message.set_content(mail.body)
+    # After set_content, which drops every Content-* header set before it.
+    message["Content-Language"] = mail.language
     return message
 
 

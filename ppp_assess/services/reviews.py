@@ -1,24 +1,52 @@
-"""The review board's work: starting a review, returning for changes, approving."""
+"""The review board's work: the queue, starting a review, returning for changes, approving."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy.orm import Session, aliased
 
 from ppp_assess.domain.reference import PlatformRole
+from ppp_assess.domain.review_diff import QuestionChange, diff_snapshots
+from ppp_assess.domain.schema import Questionnaire
+from ppp_assess.domain.scoring import ScoreReport, score
 from ppp_assess.domain.workflow import Action, Status
-from ppp_assess.models import Assessment, ReviewAssignment, ReviewComment, ReviewDecision, User
+from ppp_assess.models import (
+    Assessment,
+    Organisation,
+    Project,
+    QuestionnaireVersion,
+    ReviewAssignment,
+    ReviewComment,
+    ReviewDecision,
+    Submission,
+    User,
+)
 from ppp_assess.models.base import utcnow
-from ppp_assess.services.access import is_member
-from ppp_assess.services.assessments import apply_action, latest_submission
+from ppp_assess.services.access import get_assessment, is_member, organisation_ids
+from ppp_assess.services.assessments import apply_action, latest_submission, questionnaire_for
 from ppp_assess.services.audit import record_event
-from ppp_assess.services.errors import Conflict, Forbidden, Invalid
+from ppp_assess.services.errors import Conflict, Forbidden, Invalid, NotFound
 
 log = logging.getLogger(__name__)
 
 MAX_REASON_LENGTH = 5000
+
+#: Statuses listed in the queue: waiting for a reviewer, or being reviewed.
+QUEUE_STATUSES = (Status.submitted, Status.in_review)
+#: Orders the queue can be sorted in; each has a natural direction (see :func:`review_queue`).
+QUEUE_SORTS = ("waiting", "submitted", "score")
+QUEUE_PAGE_SIZE = 50
+
+DECISIONS = ("approve", "return")
+
+
+# --------------------------------------------------------------------------- checks
 
 
 def _check_reviewer(session: Session, reviewer: User, assessment: Assessment) -> None:
@@ -27,6 +55,27 @@ def _check_reviewer(session: Session, reviewer: User, assessment: Assessment) ->
     if is_member(session, reviewer, assessment.organisation_id):
         raise Forbidden("You cannot review an assessment of an organisation you belong to.",
                         code="own_organisation")
+
+
+def _check_assigned(assessment: Assessment, reviewer: User) -> None:
+    if assessment.status == Status.in_review and assessment.reviewer_id != reviewer.id:
+        raise Forbidden("Another reviewer is reviewing this assessment.",
+                        code="not_assigned")
+
+
+def get_for_review(session: Session, reviewer: User, assessment_id: int) -> Assessment:
+    """Return an assessment the review board may look at.
+
+    :raises NotFound: when ``reviewer`` is not on the board, or the assessment does not
+        exist or has not been submitted.
+    """
+    if not reviewer.has_platform_role(PlatformRole.reviewer):
+        raise NotFound("This assessment does not exist.")
+    assessment = get_assessment(session, reviewer, assessment_id)
+    if assessment.status == Status.draft and latest_submission(session, assessment) is None:
+        # A draft never submitted is the organisation's private work in progress.
+        raise NotFound("This assessment does not exist.")
+    return assessment
 
 
 def _set_status(session: Session, assessment: Assessment, action: Action, *, actor: User,
@@ -44,13 +93,20 @@ def _set_status(session: Session, assessment: Assessment, action: Action, *, act
     )
 
 
+# --------------------------------------------------------------------------- transitions
+
+
 def start_review(session: Session, assessment: Assessment, *, reviewer: User,
                  declared_no_conflict: bool) -> ReviewAssignment:
     """Assign ``reviewer`` to a submitted assessment.
 
+    The declaration of no conflict of interest is kept with the assignment and in the
+    audit event.
+
     :raises Forbidden: when ``reviewer`` is not on the board or belongs to the organisation.
     :raises Invalid: when the reviewer has not declared the absence of a conflict of interest.
-    :raises Conflict: when the assessment is not waiting for review.
+    :raises Conflict: code ``invalid_transition`` when the assessment is not waiting for
+        review.
     """
     session.refresh(assessment, with_for_update=True)
     _check_reviewer(session, reviewer, assessment)
@@ -60,37 +116,38 @@ def start_review(session: Session, assessment: Assessment, *, reviewer: User,
     apply_action(assessment, Action.start_review)
     submission = latest_submission(session, assessment)
     if submission is None:
-        raise Conflict("This assessment is not waiting for review.")
+        raise Conflict("This assessment is not waiting for review.",
+                       code="invalid_transition")
     assignment = ReviewAssignment(assessment_id=assessment.id, submission_id=submission.id,
                                   reviewer_id=reviewer.id, declared_no_conflict=True)
     session.add(assignment)
     assessment.reviewer_id = reviewer.id
     _set_status(session, assessment, Action.start_review, actor=reviewer,
                 event="review.started", extra={"reviewer": reviewer.id,
+                                               "submission": submission.number,
                                                "declared_no_conflict": True})
+    log.info("review of assessment %s started by %s", assessment.id, reviewer.id)
     return assignment
 
 
-def _check_assigned(assessment: Assessment, reviewer: User) -> None:
-    if assessment.status == Status.in_review and assessment.reviewer_id != reviewer.id:
-        raise Forbidden("Another reviewer is reviewing this assessment.",
-                        code="not_assigned")
-
-
-def _clean_comments(question_comments: Mapping[str, str], valid_ids: set[str]) -> dict[str, str]:
+def _clean_comments(question_comments: Mapping[str, Any],
+                    questionnaire: Questionnaire) -> dict[str, str]:
     cleaned: dict[str, str] = {}
     for question_id, body in question_comments.items():
+        if body is not None and not isinstance(body, str):
+            raise Invalid("A comment must be text.", fields={str(question_id): "wrong_type"})
         body = (body or "").strip()
         if not body:
             continue
-        if question_id not in valid_ids:
+        if not isinstance(question_id, str) or not questionnaire.has_question(question_id):
             raise Invalid("A comment refers to a question this questionnaire does not have.",
-                          fields={question_id: "unknown_question"})
+                          fields={str(question_id): "unknown_question"})
         if len(body) > MAX_REASON_LENGTH:
             raise Invalid("A comment is longer than %(max)s characters.",
                           {"max": MAX_REASON_LENGTH}, fields={question_id: "too_long"})
         cleaned[question_id] = body
-    return cleaned
+    # Document order, so the flagged list and the events read like the questionnaire.
+    return dict(sorted(cleaned.items(), key=lambda item: questionnaire.position(item[0])))
 
 
 def decide(
@@ -105,17 +162,25 @@ def decide(
     """Approve an assessment under review, or return it to its organisation for changes.
 
     Returning needs a reason; the questions that carry a comment are flagged for the
-    respondent and the assessment becomes a draft again.
+    respondent and the assessment becomes a draft again. Each comment, and the decision,
+    is an audit event.
 
+    :param decision: ``"approve"`` or ``"return"``.
+    :param reason: why the assessment is returned (required then), or a note on approval.
+    :param question_comments: question id -> the reviewer's comment; blank ones are ignored.
+    :return: the stored decision.
     :raises Invalid: for an unknown decision, a return without reason, or bad comments.
     :raises Forbidden: when ``reviewer`` may not decide on this assessment.
-    :raises Conflict: when the assessment is not under review.
+    :raises Conflict: code ``invalid_transition`` when the assessment is not under review.
     """
-    from ppp_assess.services.assessments import questionnaire_for
-
-    if decision not in {"approve", "return"}:
+    if decision not in DECISIONS:
         raise Invalid("Choose to approve or to return for changes.",
                       fields={"decision": "required"})
+    if reason is not None and not isinstance(reason, str):
+        raise Invalid("The reason must be text.", fields={"reason": "wrong_type"})
+    if question_comments is not None and not isinstance(question_comments, Mapping):
+        raise Invalid("Question comments must map question ids to text.",
+                      fields={"question_comments": "wrong_type"})
     session.refresh(assessment, with_for_update=True)
     _check_reviewer(session, reviewer, assessment)
     _check_assigned(assessment, reviewer)
@@ -128,14 +193,24 @@ def decide(
         raise Invalid("The reason is longer than %(max)s characters.", {"max": MAX_REASON_LENGTH},
                       fields={"reason": "too_long"})
     questionnaire = questionnaire_for(assessment)
-    comments = _clean_comments(question_comments or {},
-                               {q.id for q in questionnaire.all_questions()})
+    comments = _clean_comments(question_comments or {}, questionnaire)
     submission = latest_submission(session, assessment)
-    assert submission is not None  # in_review implies a submission
+    if submission is None:  # in_review implies a submission; a damaged row must not pass
+        raise Conflict("This assessment is not waiting for review.",
+                       code="invalid_transition")
+    flagged = decision == "return"
     for question_id, body in comments.items():
-        session.add(ReviewComment(assessment_id=assessment.id, submission_id=submission.id,
-                                  question_id=question_id, author_id=reviewer.id, body=body,
-                                  flagged=decision == "return"))
+        comment = ReviewComment(assessment_id=assessment.id, submission_id=submission.id,
+                                question_id=question_id, author_id=reviewer.id, body=body,
+                                flagged=flagged)
+        session.add(comment)
+        session.flush()
+        record_event(
+            session, actor_id=reviewer.id, action="review.commented", object_type="assessment",
+            object_id=assessment.id, organisation_id=assessment.organisation_id,
+            after={"comment": comment.id, "question": question_id, "body": body,
+                   "flagged": flagged, "submission": submission.number},
+        )
     row = ReviewDecision(assessment_id=assessment.id, submission_id=submission.id,
                          reviewer_id=reviewer.id, decision=decision, reason=reason)
     session.add(row)
@@ -143,8 +218,325 @@ def decide(
         assessment.approved_at = utcnow()
     else:
         assessment.reviewer_id = None
+    session.flush()
     _set_status(session, assessment, action, actor=reviewer,
                 event="review.approved" if decision == "approve" else "review.returned",
-                extra={"submission": submission.number, "flagged": sorted(comments)
-                       if decision == "return" else []})
+                extra={"decision": row.id, "submission": submission.number, "reason": reason,
+                       "flagged": list(comments) if flagged else []})
+    log.info("assessment %s %s by %s", assessment.id,
+             "approved" if decision == "approve" else "returned", reviewer.id)
     return row
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def decisions_of(session: Session, assessment: Assessment) -> list[ReviewDecision]:
+    """Return every decision on ``assessment``, oldest first."""
+    return list(session.scalars(
+        select(ReviewDecision).where(ReviewDecision.assessment_id == assessment.id)
+        .order_by(ReviewDecision.decided_at, ReviewDecision.id)))
+
+
+def latest_decision(session: Session, assessment: Assessment) -> ReviewDecision | None:
+    """Return the newest decision on ``assessment``, if any."""
+    return session.scalar(
+        select(ReviewDecision).where(ReviewDecision.assessment_id == assessment.id)
+        .order_by(ReviewDecision.decided_at.desc(), ReviewDecision.id.desc()).limit(1))
+
+
+def open_review_comments(
+    session: Session, assessment: Assessment
+) -> dict[str, list[ReviewComment]]:
+    """Return the reviewer's comments of the latest return, by question id.
+
+    The comments stay open until the next decision: after a return they are shown to the
+    respondent beside the flagged questions, and after the resubmission to the reviewer.
+    Once the assessment is approved there is nothing open.
+
+    :return: question id -> comments (oldest first); empty when the latest decision is not
+        a return.
+    """
+    decision = latest_decision(session, assessment)
+    if decision is None or decision.decision != "return":
+        return {}
+    rows = session.scalars(
+        select(ReviewComment).where(
+            ReviewComment.assessment_id == assessment.id,
+            ReviewComment.submission_id == decision.submission_id,
+            ReviewComment.question_id.is_not(None),
+        ).order_by(ReviewComment.created_at, ReviewComment.id))
+    comments: dict[str, list[ReviewComment]] = {}
+    for row in rows:
+        assert row.question_id is not None
+        comments.setdefault(row.question_id, []).append(row)
+    return comments
+
+
+def submissions_of(session: Session, assessment: Assessment) -> list[Submission]:
+    """Return every submission of ``assessment``, first one first."""
+    return list(session.scalars(select(Submission)
+                                .where(Submission.assessment_id == assessment.id)
+                                .order_by(Submission.number)))
+
+
+def submission_changes(
+    session: Session, assessment: Assessment, number: int | None = None
+) -> tuple[QuestionChange, ...] | None:
+    """Return what changed in submission ``number`` (default: the latest) since the one before.
+
+    :return: the changes in document order, or ``None`` for a first submission.
+    """
+    rows = submissions_of(session, assessment)
+    by_number = {row.number: row for row in rows}
+    if not rows:
+        return None
+    current = by_number.get(number if number is not None else rows[-1].number)
+    if current is None:
+        raise NotFound("This submission does not exist.")
+    previous = by_number.get(current.number - 1)
+    if previous is None:
+        return None
+    order = [question.id for question in questionnaire_for(assessment).all_questions()]
+    return diff_snapshots(previous.answers or {}, current.answers or {}, order)
+
+
+def snapshot_values(submission: Submission) -> dict[str, Any]:
+    """Return the answered values of a submission snapshot by question id."""
+    return {question_id: entry["value"] for question_id, entry in (submission.answers or {}).items()
+            if isinstance(entry, Mapping) and entry.get("value") is not None}
+
+
+@dataclass(frozen=True)
+class ReviewView:
+    """Everything the review page shows about one assessment."""
+
+    assessment: Assessment
+    questionnaire: Questionnaire
+    #: The submission under review (the latest one).
+    submission: Submission
+    #: Its answers: question id -> ``{"value", "comment", "evidence"}``.
+    answers: Mapping[str, Mapping[str, Any]]
+    #: The score of those answers (the frozen snapshot, re-scored for the full report).
+    report: ScoreReport
+    #: What changed since the previous submission; ``None`` for a first submission.
+    changes: tuple[QuestionChange, ...] | None
+    #: The comments of the latest return, by question id (still open).
+    open_comments: Mapping[str, Sequence[ReviewComment]]
+    decisions: Sequence[ReviewDecision]
+    #: Ids of users named in :attr:`decisions` and comments -> their names.
+    people: Mapping[int, str]
+    #: The viewer belongs to the assessment's organisation.
+    own_organisation: bool
+    can_start: bool
+    can_decide: bool
+    changed_ids: frozenset[str] = field(default_factory=frozenset)
+
+
+def review_view(session: Session, reviewer: User, assessment: Assessment) -> ReviewView:
+    """Collect what the review page shows to ``reviewer``.
+
+    :raises NotFound: when the assessment was never submitted.
+    """
+    submission = latest_submission(session, assessment)
+    if submission is None:
+        raise NotFound("This assessment does not exist.")
+    questionnaire = questionnaire_for(assessment)
+    answers = {question_id: entry for question_id, entry in (submission.answers or {}).items()
+               if isinstance(entry, Mapping)}
+    report = score(questionnaire, snapshot_values(submission))
+    changes = submission_changes(session, assessment)
+    open_comments = open_review_comments(session, assessment)
+    decisions = decisions_of(session, assessment)
+    user_ids = {row.reviewer_id for row in decisions if row.reviewer_id is not None}
+    user_ids.update(comment.author_id for rows in open_comments.values() for comment in rows
+                    if comment.author_id is not None)
+    if assessment.reviewer_id is not None:
+        user_ids.add(assessment.reviewer_id)
+    people = {user.id: user.name for user in
+              session.scalars(select(User).where(User.id.in_(user_ids)))} if user_ids else {}
+    own = is_member(session, reviewer, assessment.organisation_id)
+    is_reviewer = reviewer.has_platform_role(PlatformRole.reviewer)
+    return ReviewView(
+        assessment=assessment,
+        questionnaire=questionnaire,
+        submission=submission,
+        answers=answers,
+        report=report,
+        changes=changes,
+        open_comments=open_comments,
+        decisions=decisions,
+        people=people,
+        own_organisation=own,
+        can_start=is_reviewer and not own and assessment.status == Status.submitted,
+        can_decide=(is_reviewer and not own and assessment.status == Status.in_review
+                    and assessment.reviewer_id == reviewer.id),
+        changed_ids=frozenset(change.question_id for change in changes or ()),
+    )
+
+
+# --------------------------------------------------------------------------- the queue
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    """What the queue is narrowed to; ``None`` means any."""
+
+    questionnaire: str | None = None
+    status: Status | None = None
+    country: str | None = None
+    sector: str | None = None
+
+
+@dataclass(frozen=True)
+class QueueEntry:
+    """One assessment waiting for, or under, review."""
+
+    assessment_id: int
+    questionnaire_id: str
+    questionnaire_title: str
+    questionnaire_version: str
+    #: The project's name, or the organisation's for an organisation assessment.
+    subject: str
+    organisation: str
+    #: ISO country code of the project site, or of the organisation.
+    country: str
+    #: Sector code of the project; ``None`` for an organisation assessment.
+    sector: str | None
+    status: Status
+    submitted_at: dt.datetime | None
+    score: float | None
+    level: str | None
+    #: 1 for a first submission, 2 and more for resubmissions.
+    submission_number: int
+    reviewer_id: int | None
+    reviewer_name: str | None
+    #: Whole days since the latest submission.
+    waiting_days: int
+    #: The viewer belongs to the organisation, so may not review it.
+    own_organisation: bool
+    assigned_to_viewer: bool
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    """One page of the queue."""
+
+    entries: tuple[QueueEntry, ...]
+    total: int
+    page: int
+    pages: int
+
+
+@dataclass(frozen=True)
+class QueueOptions:
+    """The values the queue's filters offer."""
+
+    questionnaires: tuple[tuple[str, str], ...]
+    countries: tuple[str, ...]
+    sectors: tuple[str, ...]
+
+
+def _queue_base() -> tuple[Select[Any], ColumnElement[str], Any, Any]:
+    reviewer_user = aliased(User)
+    number = (select(func.max(Submission.number))
+              .where(Submission.assessment_id == Assessment.id)
+              .correlate(Assessment).scalar_subquery())
+    country = func.coalesce(Project.country, Organisation.country)
+    query = (
+        select(Assessment, QuestionnaireVersion, Organisation, Project, reviewer_user.name,
+               number.label("submission_number"))
+        .join(QuestionnaireVersion, Assessment.questionnaire_version_id == QuestionnaireVersion.id)
+        .join(Organisation, Assessment.organisation_id == Organisation.id)
+        .outerjoin(Project, Assessment.project_id == Project.id)
+        .outerjoin(reviewer_user, Assessment.reviewer_id == reviewer_user.id)
+        .where(Assessment.status.in_(QUEUE_STATUSES))
+    )
+    return query, country, reviewer_user, number
+
+
+def review_queue(
+    session: Session,
+    reviewer: User,
+    filters: QueueFilters | None = None,
+    *,
+    sort: str = "waiting",
+    reverse: bool = False,
+    page: int = 1,
+    per_page: int = QUEUE_PAGE_SIZE,
+    now: dt.datetime | None = None,
+) -> QueuePage:
+    """Return the assessments that are submitted or in review, filtered and sorted.
+
+    :param sort: ``"waiting"`` (longest waiting first), ``"submitted"`` (newest first) or
+        ``"score"`` (highest first); unscored assessments come last either way.
+    :param reverse: the other way round: shortest waiting, oldest or lowest first.
+    :raises Invalid: for an unknown sort order.
+    """
+    if sort not in QUEUE_SORTS:
+        raise Invalid("Choose how to sort the queue.", fields={"sort": "invalid"})
+    filters = filters or QueueFilters()
+    query, country, _reviewer_user, _number = _queue_base()
+    if filters.questionnaire:
+        query = query.where(QuestionnaireVersion.questionnaire_id == filters.questionnaire)
+    if filters.status is not None:
+        query = query.where(Assessment.status == filters.status)
+    if filters.country:
+        query = query.where(country == filters.country.upper())
+    if filters.sector:
+        query = query.where(Project.sector == filters.sector)
+
+    # Longest waiting first is the earliest submission first.
+    going_down = (sort != "waiting") != reverse
+    column: Any = Assessment.score if sort == "score" else Assessment.submitted_at
+    ordered = column.desc() if going_down else column.asc()
+    # Unscored (and, defensively, undated) assessments go last in either direction, the
+    # same on SQLite and PostgreSQL.
+    query = query.order_by(column.is_(None), ordered, Assessment.id)
+
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, page), pages)
+    rows = session.execute(query.limit(per_page).offset((page - 1) * per_page)).all()
+    own = organisation_ids(session, reviewer)
+    now = now or utcnow()
+    entries = []
+    for assessment, version, organisation, project, reviewer_name, submission_number in rows:
+        submitted_at = assessment.submitted_at
+        waiting = max(0, (now - submitted_at).days) if submitted_at is not None else 0
+        entries.append(QueueEntry(
+            assessment_id=assessment.id,
+            questionnaire_id=version.questionnaire_id,
+            questionnaire_title=version.title,
+            questionnaire_version=version.version,
+            subject=project.name if project is not None else organisation.name,
+            organisation=organisation.name,
+            country=project.country if project is not None else organisation.country,
+            sector=project.sector if project is not None else None,
+            status=assessment.status,
+            submitted_at=submitted_at,
+            score=assessment.score,
+            level=assessment.level,
+            submission_number=submission_number or 0,
+            reviewer_id=assessment.reviewer_id,
+            reviewer_name=reviewer_name,
+            waiting_days=waiting,
+            own_organisation=assessment.organisation_id in own,
+            assigned_to_viewer=(assessment.reviewer_id == reviewer.id
+                                and assessment.status == Status.in_review),
+        ))
+    return QueuePage(tuple(entries), total, page, pages)
+
+
+def queue_options(session: Session) -> QueueOptions:
+    """Return the questionnaires, countries and sectors the queue's filters offer."""
+    versions = session.execute(
+        select(QuestionnaireVersion.questionnaire_id, QuestionnaireVersion.title)
+        .order_by(QuestionnaireVersion.questionnaire_id, QuestionnaireVersion.id)).all()
+    questionnaires = dict((row.questionnaire_id, row.title) for row in versions)
+    query, country, _reviewer_user, _number = _queue_base()
+    countries = sorted({value for value in session.scalars(
+        query.with_only_columns(country).distinct().order_by(None)) if value})
+    sectors = sorted({value for value in session.scalars(
+        query.with_only_columns(Project.sector).distinct().order_by(None)) if value})
+    return QueueOptions(tuple(questionnaires.items()), tuple(countries), tuple(sectors))

@@ -1,1 +1,184 @@
-"""Views of the review blueprint."""
+"""Views of the review blueprint: the queue, starting a review, the review page, decisions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.datastructures import MultiDict
+from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
+
+from ppp_assess import get_settings
+from ppp_assess.domain.reference import PlatformRole
+from ppp_assess.domain.workflow import STATUS_LABELS, Status
+from ppp_assess.models import get_session
+from ppp_assess.services import notifications, reviews
+from ppp_assess.services.errors import Conflict, Invalid
+from ppp_assess.web.review import bp, display
+from ppp_assess.web.review.forms import (
+    COMMENT_PREFIX,
+    DecisionForm,
+    QueueFilterForm,
+    StartReviewForm,
+)
+from ppp_assess.web.security import current_actor, roles_required
+
+
+@bp.context_processor
+def _helpers() -> dict[str, object]:
+    return {
+        "answer_labels": display.answer_labels,
+        "safe_link": display.safe_link,
+        "score_text": display.score_text,
+        "waiting_text": display.waiting_text,
+        "status_label": display.status_label,
+        "sector_label": display.sector_label,
+        "country_name": display.country_name,
+        "comment_prefix": COMMENT_PREFIX,
+    }
+
+
+def _question_comments(form: MultiDict[str, str]) -> dict[str, str]:
+    """Return the per-question comments of a submitted decision form, by question id."""
+    return {key[len(COMMENT_PREFIX):]: value for key, value in form.items()
+            if key.startswith(COMMENT_PREFIX) and len(key) > len(COMMENT_PREFIX)}
+
+
+@bp.get("/")
+@roles_required(PlatformRole.reviewer)
+def queue() -> str:
+    """List the assessments that wait for review or are being reviewed."""
+    db = get_session()
+    actor = current_actor()
+    options = reviews.queue_options(db)
+    form = QueueFilterForm(request.args)
+    form.questionnaire.choices = [SelectChoice("", _("All questionnaires"))] + [
+        SelectChoice(questionnaire_id, _(title))
+        for questionnaire_id, title in options.questionnaires]
+    form.status.choices = [SelectChoice("", _("Submitted or in review"))] + [
+        SelectChoice(status.value, _(STATUS_LABELS[status]))
+        for status in reviews.QUEUE_STATUSES]
+    countries = sorted((SelectChoice(code, display.country_name(code))
+                        for code in options.countries), key=lambda choice: str(choice.label))
+    form.country.choices = [SelectChoice("", _("All countries")), *countries]
+    form.sector.choices = [SelectChoice("", _("All sectors"))] + [
+        SelectChoice(code, display.sector_label(code)) for code in options.sectors]
+    sort = form.value("sort") or "waiting"
+    # Every order reads "most first" by default (longest waiting, newest, highest score);
+    # ``order=asc`` turns it round.
+    reverse = request.args.get("order") == "asc"
+    status = form.value("status")
+    filters = reviews.QueueFilters(
+        questionnaire=form.value("questionnaire"),
+        status=Status(status) if status else None,
+        country=form.value("country"),
+        sector=form.value("sector"),
+    )
+    page = reviews.review_queue(db, actor, filters, sort=sort, reverse=reverse,
+                                page=request.args.get("page", 1, type=int))
+
+    def queue_url(**changes: Any) -> str:
+        """Return the queue's address with the current filters and ``changes``."""
+        arguments: dict[str, Any] = {key: value for key, value in request.args.items()
+                                        if value and key != "page"}
+        arguments.update(changes)
+        return url_for("review.queue", **{key: value for key, value in arguments.items()
+                                          if value is not None})
+
+    return render_template("review/queue.html", form=form, page=page, sort=sort,
+                           reverse=reverse, filters=filters, queue_url=queue_url)
+
+
+@bp.route("/<int:assessment_id>/start", methods=["GET", "POST"])
+@roles_required(PlatformRole.reviewer)
+def start(assessment_id: int) -> str | Response | tuple[str, int]:
+    """Ask for the conflict-of-interest declaration and start the review."""
+    db = get_session()
+    actor = current_actor()
+    assessment = reviews.get_for_review(db, actor, assessment_id)
+    view = reviews.review_view(db, actor, assessment)
+    if view.own_organisation:
+        abort(403)
+    form = StartReviewForm()
+    if form.validate_on_submit():
+        try:
+            reviews.start_review(db, assessment, reviewer=actor,
+                                 declared_no_conflict=bool(form.declared_no_conflict.data))
+        except Conflict as error:
+            db.rollback()
+            flash(display.service_message(error), "error")
+            return redirect(url_for("review.show", assessment_id=assessment_id))
+        except Invalid as error:
+            db.rollback()
+            form.declared_no_conflict.errors = [display.service_message(error)]
+        else:
+            db.commit()
+            flash(_("You are now reviewing this assessment."), "success")
+            return redirect(url_for("review.show", assessment_id=assessment_id))
+    status_code = 422 if form.errors else 200
+    return render_template("review/start.html", form=form, view=view), status_code
+
+
+@bp.get("/<int:assessment_id>")
+@roles_required(PlatformRole.reviewer)
+def show(assessment_id: int) -> str:
+    """Show every answer, the score report and, to the assigned reviewer, the decision form."""
+    db = get_session()
+    actor = current_actor()
+    assessment = reviews.get_for_review(db, actor, assessment_id)
+    view = reviews.review_view(db, actor, assessment)
+    return render_template("review/show.html", view=view,
+                           form=DecisionForm() if view.can_decide else None,
+                           comments={}, comment_errors={})
+
+
+@bp.post("/<int:assessment_id>/decision")
+@roles_required(PlatformRole.reviewer)
+def decide(assessment_id: int) -> Response | tuple[str, int]:
+    """Approve the assessment, or return it for changes with comments."""
+    db = get_session()
+    actor = current_actor()
+    assessment = reviews.get_for_review(db, actor, assessment_id)
+    form = DecisionForm()
+    comments = _question_comments(request.form)
+    comment_errors: dict[str, str] = {}
+    if form.validate_on_submit():
+        try:
+            decision = reviews.decide(db, assessment, reviewer=actor,
+                                      decision=form.decision.data or "",
+                                      reason=form.reason.data or "",
+                                      question_comments=comments)
+        except Conflict as error:
+            db.rollback()
+            flash(display.service_message(error), "error")
+            return redirect(url_for("review.show", assessment_id=assessment_id))
+        except Invalid as error:
+            db.rollback()
+            message = display.service_message(error)
+            for name in error.fields:
+                if name in form:
+                    form[name].errors = [message]
+                else:
+                    comment_errors[name] = message
+            if not error.fields:
+                form.decision.errors = [message]
+        else:
+            db.commit()
+            notifications.notify_decision(db, get_settings(current_app), assessment, decision)
+            if decision.decision == "approve":
+                flash(_("The assessment is approved. The organisation has been told."),
+                      "success")
+            else:
+                flash(_("The assessment is returned for changes. The organisation has been "
+                        "told."), "success")
+            return redirect(url_for("review.queue"))
+    view = reviews.review_view(db, actor, assessment)
+    if not view.can_decide:
+        # The form was posted by someone who may not decide (any more): say why, don't
+        # show a form they cannot use.
+        flash(_("Only the reviewer who started this review can decide on it."), "error")
+        return redirect(url_for("review.show", assessment_id=assessment_id))
+    return render_template("review/show.html", view=view, form=form, comments=comments,
+                           comment_errors=comment_errors), 422

@@ -1,0 +1,100 @@
+"""Showing answers, scores and lifecycle errors to the review board, in the user's language."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from urllib.parse import urlsplit
+
+from babel.units import format_unit
+from flask_babel import format_date, format_decimal, get_locale
+from flask_babel import gettext as _
+
+from ppp_assess.domain.reference import SECTORS
+from ppp_assess.domain.schema import NA, Question, QuestionType
+from ppp_assess.domain.workflow import STATUS_LABELS, Status
+from ppp_assess.services.errors import ServiceError
+from ppp_assess.web.errors import translate_service_message
+
+
+def answer_labels(question: Question, value: Any) -> list[str]:
+    """Return an answer as the respondent saw it: option labels, numbers, dates, text.
+
+    :return: one string per selected option (one in all other cases); empty when
+        unanswered.
+    """
+    if value is None:
+        return []
+    if value == NA and question.type in (QuestionType.scale, QuestionType.number):
+        return [_("Not applicable")]
+    if question.type in (QuestionType.choice, QuestionType.multi_choice):
+        values = value if isinstance(value, list) else [value]
+        return [_(question.option(item).label) if question.has_option(item) else str(item)
+                for item in values]
+    if question.type == QuestionType.scale and isinstance(value, int | float):
+        shown = format_decimal(value)
+        scale = question.scale
+        if scale is not None and value == scale.min and scale.min_label:
+            return [_("%(value)s (%(label)s)", value=shown, label=_(scale.min_label))]
+        if scale is not None and value == scale.max and scale.max_label:
+            return [_("%(value)s (%(label)s)", value=shown, label=_(scale.max_label))]
+        return [shown]
+    if question.type == QuestionType.number and isinstance(value, int | float):
+        shown = format_decimal(value)
+        if question.unit:
+            return [_("%(value)s %(unit)s", value=shown, unit=_(question.unit))]
+        return [shown]
+    if question.type == QuestionType.date and isinstance(value, str):
+        try:
+            return [format_date(dt.date.fromisoformat(value), "long")]
+        except ValueError:
+            return [value]
+    return [str(value)]
+
+
+def safe_link(url: object) -> str | None:
+    """Return ``url`` if it is a web address that is safe to link to, else ``None``."""
+    if not isinstance(url, str):
+        return None
+    parts = urlsplit(url.strip())
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        return None
+    return url.strip()
+
+
+def score_text(value: float | None) -> str:
+    """Return a 0-100 score rounded for display, or a dash when there is none."""
+    if value is None:
+        return "–"
+    return format_decimal(value, format="#,##0.0")
+
+
+def waiting_text(days: int) -> str:
+    """Return a waiting time in whole days, worded by CLDR for the request's language."""
+    return format_unit(days, "duration-day", length="long", locale=get_locale() or "en")
+
+
+def country_name(code: str | None) -> str:
+    """Return a country's name from CLDR in the request's language (the code if unknown)."""
+    if not code:
+        return "–"
+    locale = get_locale()
+    territories = locale.territories if locale is not None else {}
+    return str(territories.get(code.upper(), code))
+
+
+def status_label(status: Status | str) -> str:
+    """Return the translated label of a lifecycle status."""
+    return _(STATUS_LABELS[Status(status)])
+
+
+def sector_label(code: str | None) -> str:
+    """Return the translated label of a sector code (a dash for none)."""
+    if not code:
+        return "–"
+    return _(SECTORS[code]) if code in SECTORS else code
+
+
+def service_message(error: ServiceError) -> str:
+    """Return a service error's message in the user's language."""
+    return translate_service_message(error)
