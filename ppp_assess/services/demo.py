@@ -91,9 +91,9 @@ TEXT_ANSWERS = (
 STATUS_PLAN = ("approved", "approved", "draft", "submitted", "approved", "in_review",
                "returned", "approved", "draft", "approved")
 #: Organisation questionnaires have one assessment per organisation: most are approved, so
-#: the peer group is large enough for statistics.
+#: that every organisation sees at least five peers from other organisations.
 ORGANISATION_STATUS_PLAN = ("approved", "approved", "draft", "approved", "approved",
-                            "submitted", "approved", "in_review")
+                            "submitted", "approved", "approved")
 
 
 @dataclass

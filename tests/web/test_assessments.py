@@ -512,3 +512,25 @@ def test_submitting_tells_the_review_board(app, client, factory, db) -> None:
     recipients = [message["To"] for message in outbox_messages(get_settings(app))]
     assert case.reviewer.email in recipients
     assert case.respondent.email not in recipients
+
+
+def test_respondents_see_where_they_stand_among_peers(client, db) -> None:
+    from ppp_assess.config import PROJECT_ROOT
+    from ppp_assess.models import Membership, User
+    from ppp_assess.services.demo import seed_demo
+    from tests.factories import PASSWORD
+
+    seed_demo(db, questionnaire_dir=PROJECT_ROOT / "questionnaires", password=PASSWORD)
+    db.commit()
+    user = db.scalar(select(User).where(User.email == "respondent@demo.test"))
+    organisation_id = db.scalar(select(Membership.organisation_id)
+                                .where(Membership.user_id == user.id))
+    approved = db.scalar(select(Assessment).where(
+        Assessment.organisation_id == organisation_id, Assessment.status == Status.approved,
+        Assessment.project_id.is_(None)))
+    assert approved is not None
+    sign_in(client, user.email)
+    page = client.get(f"/assessments/{approved.id}/submitted").get_data(as_text=True)
+    assert "How this assessment compares with its peers" in page
+    assert 'role="img"' in page
+    assert "too small to show statistics" not in page

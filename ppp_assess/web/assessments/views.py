@@ -9,13 +9,14 @@ from typing import Any
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from ppp_assess import get_settings
 from ppp_assess.domain.schema import Questionnaire, Section
 from ppp_assess.domain.workflow import Status, is_editable
 from ppp_assess.models import Assessment, get_session
-from ppp_assess.services import access, notifications, reviews
+from ppp_assess.services import access, benchmarks, notifications, reviews
 from ppp_assess.services import assessments as service
 from ppp_assess.services.errors import Conflict, Invalid, MissingAnswers
 from ppp_assess.web.assessments import bp
@@ -295,6 +296,13 @@ def _check_context(state: service.AssessmentState) -> dict[str, Any]:
     }
 
 
+def _benchmark_context(db: Session, assessment: Assessment) -> dict[str, Any]:
+    """Return where the assessment stands among its peers, for the benchmark panel."""
+    k = get_settings(current_app).peer_group_min
+    return {"benchmark_panel": True,
+            "benchmark": benchmarks.benchmark_for_assessment(db, assessment, k=k)}
+
+
 @bp.get("/<int:assessment_id>/check")
 @login_required
 def check(assessment_id: int) -> str | Response:
@@ -304,7 +312,8 @@ def check(assessment_id: int) -> str | Response:
     if not is_editable(assessment.status):
         return redirect(url_for("assessments.submitted", assessment_id=assessment.id))
     state = service.assessment_state(db, assessment)
-    return render_template("assessments/check.html", **_check_context(state))
+    return render_template("assessments/check.html", **_check_context(state),
+                           **_benchmark_context(db, assessment))
 
 
 @bp.post("/<int:assessment_id>/submit")
@@ -348,7 +357,7 @@ def submitted(assessment_id: int) -> str:
         submission=submission, snapshot=snapshot, score=score,
         level=level_label(questionnaire, score.get("level")),
         describe_answer=describe_answer, status_label=status_label,
-        editable=assessment.status == Status.draft)
+        editable=assessment.status == Status.draft, **_benchmark_context(db, assessment))
 
 
 @bp.context_processor

@@ -1,1 +1,305 @@
-"""Views of the benchmarks blueprint."""
+"""Views of the benchmarks blueprint: the peer comparison, the evaluators' dashboard and
+exports, and the public showcase."""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from collections.abc import Iterator
+from typing import Any
+
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    stream_with_context,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_babel import force_locale, format_date, get_locale
+from flask_babel import gettext as _
+
+from ppp_assess import get_settings
+from ppp_assess.domain.reference import PlatformRole, SubjectType
+from ppp_assess.models import QuestionnaireVersion, get_session
+from ppp_assess.services import access, exports
+from ppp_assess.services import benchmarks as service
+from ppp_assess.services.questionnaires import latest_versions, questionnaire_of
+from ppp_assess.web.benchmarks import bp
+from ppp_assess.web.benchmarks.forms import DashboardForm, PeerGroupForm
+from ppp_assess.web.benchmarks.present import (
+    FILTER_LABELS,
+    code_label,
+    country_name,
+    is_rtl,
+    number,
+    optional_url,
+)
+from ppp_assess.web.charts import bar_chart, histogram_chart, render_svg
+from ppp_assess.web.locale import available_locales
+from ppp_assess.web.security import current_actor, login_required, roles_required
+
+log = logging.getLogger(__name__)
+
+EVALUATORS = (PlatformRole.evaluator, PlatformRole.admin)
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def peer_group_min() -> int:
+    """Return the smallest peer group that shows statistics (``PPP_ASSESS_PEER_MIN``)."""
+    return get_settings(current_app).peer_group_min
+
+
+# --------------------------------------------------------------------------- peers
+
+
+@bp.get("/benchmarks/assessments/<int:assessment_id>")
+@login_required
+def assessment_benchmark(assessment_id: int) -> str:
+    """Show where an assessment stands among its peers, in a group the viewer narrows."""
+    db = get_session()
+    assessment = access.get_assessment(db, current_actor(), assessment_id)
+    form = PeerGroupForm(formdata=request.args or None)
+    own = service.matchable_filters(db, assessment)
+    form.match.choices = [(name, _("%(attribute)s: %(value)s", attribute=FILTER_LABELS[name],
+                                   value=code_label(name, value)))
+                          for name, value in own.items()]
+    match = form.match.data if form.validate() else []
+    benchmark = service.benchmark_for_assessment(db, assessment, k=peer_group_min(),
+                                                 match=match or ())
+    subject_name = (assessment.project.name if assessment.project is not None
+                    else assessment.organisation.name)
+    return render_template("benchmarks/assessment.html", form=form, benchmark=benchmark,
+                           assessment=assessment, subject_name=subject_name)
+
+
+# --------------------------------------------------------------------------- dashboard
+
+
+def _level_choices(versions: list[QuestionnaireVersion]) -> list[tuple[str, str]]:
+    choices: dict[str, str] = {}
+    for version in versions:
+        for level in questionnaire_of(version).levels:
+            choices.setdefault(level.id, _(level.label))
+    return list(choices.items())
+
+
+def _dashboard_form(versions: list[QuestionnaireVersion]) -> DashboardForm:
+    form = DashboardForm(formdata=request.args or None)
+    form.fill_choices(
+        [(version.questionnaire_id, _(version.title)) for version in versions],
+        _level_choices(versions))
+    return form
+
+
+def _filters(form: DashboardForm) -> service.DashboardFilters:
+    return service.DashboardFilters(
+        questionnaire_id=form.questionnaire.data or None,
+        country=(form.country.data or "").upper() or None,
+        region=form.region.data or None,
+        sector=form.sector.data or None,
+        stage=form.stage.data or None,
+        level=form.level.data or None,
+        approved_from=form.approved_from.data,
+        approved_to=form.approved_to.data,
+    )
+
+
+def _bin_labels() -> list[str]:
+    return [_("%(low)s–%(high)s", low=low, high=low + 10) for low in range(0, 100, 10)]
+
+
+@bp.get("/evaluations")
+@roles_required(*EVALUATORS)
+def dashboard() -> str | tuple[str, int]:
+    """Show approved and certified assessments with their distributions and weak spots."""
+    db = get_session()
+    versions = latest_versions(db)
+    form = _dashboard_form(versions)
+    if request.args and not form.validate():
+        return render_template("benchmarks/dashboard.html", form=form, result=None), 422
+    filters = _filters(form)
+    result = service.dashboard(db, filters)
+    rtl = is_rtl()
+    labels = _bin_labels()
+    histogram = render_svg(histogram_chart(
+        result.histogram, bin_labels=labels, title=_("Distribution of overall scores"),
+        description=_("Number of assessments by overall score, in steps of 10 points, "
+                      "from 0 to 100; the table below gives the same numbers."), rtl=rtl),
+        "score-histogram")
+    titles = {version.questionnaire_id: _(version.title) for version in versions}
+    level_groups: dict[str, list[service.LevelCount]] = {}
+    for row in result.levels:
+        level_groups.setdefault(row.questionnaire_id, []).append(row)
+    level_charts = {
+        questionnaire_id: render_svg(bar_chart(
+            [(_(row.label) if row.label else (row.level or _("No level")), row.count)
+             for row in rows],
+            title=_("Levels reached: %(questionnaire)s",
+                    questionnaire=titles.get(questionnaire_id, questionnaire_id)),
+            description=_("Number of assessments at each level; the table gives the same "
+                          "numbers."), rtl=rtl),
+            f"levels-{questionnaire_id}")
+        for questionnaire_id, rows in level_groups.items()
+    }
+    links = {
+        row.assessment_id: {
+            "report": optional_url("certificates.report", assessment_id=row.assessment_id),
+            "certificate": optional_url("certificates.download",
+                                        assessment_id=row.assessment_id)
+            if row.certificate_serial else None,
+        }
+        for row in result.rows
+    }
+    level_labels = {(version.questionnaire_id, level.id): _(level.label)
+                    for version in versions for level in questionnaire_of(version).levels}
+    # The page's own language switch is not passed on: the export has its own choice.
+    export_query = {key: value for key, value in request.args.items()
+                    if value and key in form.data}
+    return render_template(
+        "benchmarks/dashboard.html", form=form, result=result, histogram=histogram,
+        bin_labels=labels, level_groups=level_groups, level_charts=level_charts,
+        titles=titles, links=links, filters=filters, export_query=export_query,
+        level_labels=level_labels,
+        languages=[(code, _language_name(code)) for code in available_locales()])
+
+
+def _language_name(code: str) -> str:
+    from babel import Locale
+
+    return str(Locale.parse(code).get_display_name(code) or code)
+
+
+# --------------------------------------------------------------------------- exports
+
+
+def _localiser() -> exports.Localiser:
+    """Return Flask-Babel's translation and formatting for the forced locale."""
+    return exports.Localiser(
+        gettext=_, number=number_label, date=lambda value: str(format_date(value)),
+        country=country_name)
+
+
+def number_label(value: float) -> str:
+    """Format a number answer for the label column in the export's language."""
+    from flask_babel import format_decimal
+
+    return str(format_decimal(value))
+
+
+@bp.get("/evaluations/export.<any(csv, xlsx):file_format>")
+@roles_required(*EVALUATORS)
+def export(file_format: str) -> Response:
+    """Download the filtered approved and certified assessments of one questionnaire
+    version with their answers."""
+    db = get_session()
+    versions = latest_versions(db)
+    form = _dashboard_form(versions)
+    if not form.validate() or not form.questionnaire.data:
+        abort(400)
+    version = exports.find_version(db, form.questionnaire.data,
+                                   request.args.get("version") or None)
+    language = request.args.get("language") or str(get_locale() or "en")
+    if language not in available_locales():
+        abort(400)
+    filters = _filters(form)
+    questionnaire = questionnaire_of(version)
+    header = exports.export_header(questionnaire)
+    name = f"{version.questionnaire_id}-{version.version}-{language}.{file_format}"
+    log.info("export %s %s (%s) by user %s", version.questionnaire_id, version.version,
+             file_format, current_actor().id)
+    headers = {"Content-Disposition": f'attachment; filename="{name}"',
+               "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+    if file_format == "csv":
+        def generate() -> Iterator[str]:
+            with force_locale(language):
+                rows = exports.iter_export_rows(db, version, filters=filters,
+                                                localiser=_localiser())
+                yield from exports.csv_chunks(header, rows)
+
+        return Response(stream_with_context(generate()), mimetype="text/csv",
+                        content_type="text/csv; charset=utf-8", headers=headers)
+    with force_locale(language):
+        handle = tempfile.NamedTemporaryFile(  # noqa: SIM115  (handed to send_file)
+            prefix="ppp-export-", suffix=".xlsx", delete=False)
+        try:
+            handle.close()
+            exports.write_xlsx(
+                handle.name, header,
+                exports.iter_export_rows(db, version, filters=filters, localiser=_localiser()),
+                exports.column_descriptions(questionnaire, _localiser()))
+            stream = open(handle.name, "rb")  # noqa: SIM115  (closed by the response)
+        finally:
+            # The open file stays readable after unlinking; nothing is left on disk.
+            os.unlink(handle.name)
+    response = send_file(stream, mimetype=XLSX_TYPE, as_attachment=True, download_name=name)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# --------------------------------------------------------------------------- showcase
+
+
+def _showcase_links(entries: list[service.ShowcaseEntry]) -> dict[int, str | None]:
+    return {entry.assessment_id: optional_url("certificates.verify",
+                                              serial=entry.certificate_serial)
+            if entry.certificate_serial else None for entry in entries}
+
+
+@bp.get("/showcase")
+def showcase() -> str:
+    """List the people-first projects whose organisations chose to publish their result."""
+    entries = service.showcase(get_session())
+    return render_template("benchmarks/showcase.html", entries=entries,
+                           certificate_links=_showcase_links(entries))
+
+
+@bp.get("/showcase/manage")
+@login_required
+def manage_showcase() -> str:
+    """Let an organisation's administrators choose what the public showcase shows."""
+    candidates = service.showcase_candidates(get_session(), current_actor())
+    return render_template("benchmarks/manage_showcase.html", candidates=candidates,
+                           subject_project=SubjectType.project)
+
+
+@bp.post("/showcase/assessments/<int:assessment_id>")
+@login_required
+def set_showcased(assessment_id: int) -> ResponseReturnValue:
+    """Publish an assessment on the showcase, or withdraw it."""
+    action = request.form.get("action")
+    if action not in {"publish", "withdraw"}:
+        abort(400)
+    db = get_session()
+    service.set_showcased(db, assessment_id, actor=current_actor(),
+                          publish=action == "publish")
+    db.commit()
+    if action == "publish":
+        flash(_("The result is now on the public showcase."), "info")
+    else:
+        flash(_("The result has been withdrawn from the public showcase."), "info")
+    return redirect(url_for("benchmarks.manage_showcase"))
+
+
+def template_helpers() -> dict[str, Any]:
+    """Return the helpers the benchmark templates (and the panel partial) use."""
+    from ppp_assess.web.benchmarks import present
+
+    return {
+        "benchmark_chart": present.peer_chart,
+        "benchmark_number": number,
+        "benchmark_filters": present.filter_labels,
+        "benchmark_reason": present.suppressed_message,
+        "benchmark_code_label": code_label,
+        "benchmark_country": country_name,
+        "benchmark_url": lambda benchmark: optional_url(
+            "benchmarks.assessment_benchmark", assessment_id=benchmark.assessment_id)
+        if benchmark.assessment_id is not None else None,
+    }

@@ -1,0 +1,399 @@
+"""Exports of decided assessments and their answers, as CSV or XLSX.
+
+Layout
+    One file holds one questionnaire version, so its columns never change: the fixed
+    columns of :data:`FIXED_COLUMNS`, one score column per section, then for every
+    question in document order a group of three columns: ``<question>.code`` (the
+    stored value: an option value, option values joined by ``;``, a number, a text, an
+    ISO date or ``na``), ``<question>.label`` (the same in words, in the chosen
+    language) and ``<question>.comment``. Rows are the approved and certified
+    assessments of that version (revoked results are not valid results), by id.
+
+Memory
+    Rows are produced in batches of assessments, each batch with one query for the
+    assessments and one for their answers and section scores, and written out as they
+    come: CSV as a stream of text chunks, XLSX through openpyxl's write-only mode.
+
+Spreadsheet formulas
+    Any text cell that a spreadsheet could read as a formula (it begins, perhaps after
+    spaces, with ``=``, ``+``, ``-``, ``@``, a tab, a carriage return or a line feed, or
+    their full-width forms) is prefixed with a single quote, as the OWASP guidance on CSV
+    injection advises; header cells too. Numbers are written as numbers and need no
+    prefix.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ppp_assess.domain.reference import CONTRACT_TYPES, REGIONS, SECTORS, STAGES
+from ppp_assess.domain.schema import NA, Question, Questionnaire, QuestionType
+from ppp_assess.domain.workflow import STATUS_LABELS, Status
+from ppp_assess.models import (
+    Answer,
+    Assessment,
+    Organisation,
+    Project,
+    QuestionnaireVersion,
+    SectionScore,
+)
+from ppp_assess.services.benchmarks import DashboardFilters, evaluated_conditions
+from ppp_assess.services.errors import NotFound
+from ppp_assess.services.questionnaires import questionnaire_of
+
+
+def N_(message: str) -> str:
+    """Mark a message for extraction into the catalog without translating it."""
+    return message
+
+
+#: A cell: text, a number, or empty.
+Cell = str | int | float | None
+
+#: First characters that make a spreadsheet treat a cell as a formula (or hide one).
+FORMULA_TRIGGERS = frozenset("=+-@\t\r\n\uff1d\uff0b\uff0d\uff20")
+#: Spaces a spreadsheet may skip before the formula trigger.
+_LEADING_SPACE = " \u00a0\u3000"
+#: Characters XML 1.0 (and so XLSX) cannot hold.
+_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+#: The fixed columns: code, then what the column holds (a msgid).
+FIXED_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("assessment_id", N_("Assessment number")),
+    ("questionnaire", N_("Questionnaire")),
+    ("questionnaire_version", N_("Questionnaire version")),
+    ("status", N_("Status (code)")),
+    ("status_label", N_("Status")),
+    ("organisation", N_("Organisation")),
+    ("organisation_country", N_("Organisation's country (code)")),
+    ("project_id", N_("Project number")),
+    ("project", N_("Project")),
+    ("sector", N_("Sector (code)")),
+    ("sector_label", N_("Sector")),
+    ("stage", N_("Project stage (code)")),
+    ("stage_label", N_("Project stage")),
+    ("contract_type", N_("Contract type (code)")),
+    ("contract_type_label", N_("Contract type")),
+    ("country", N_("Country (code)")),
+    ("country_label", N_("Country")),
+    ("region", N_("Region (code)")),
+    ("region_label", N_("Region")),
+    ("score", N_("Overall score (0-100)")),
+    ("level", N_("Level (code)")),
+    ("level_label", N_("Level")),
+    ("completion", N_("Completion (0-1)")),
+    ("submitted_at", N_("Submitted at (UTC)")),
+    ("approved_at", N_("Approved at (UTC)")),
+)
+NOT_APPLICABLE = N_("Not applicable")
+SCALE_END = N_("%(value)s – %(label)s")
+WITH_UNIT = N_("%(value)s %(unit)s")
+SECTION_SCORE = N_("Section score (0-100): %(section)s")
+QUESTION_CODE = N_("Answer (code): %(question)s")
+QUESTION_LABEL = N_("Answer: %(question)s")
+QUESTION_COMMENT = N_("Comment: %(question)s")
+
+
+def neutralise(value: Cell) -> Cell:
+    """Return ``value`` safe to open in a spreadsheet: formula-like text gets a ``'``.
+
+    Numbers and empty cells are returned unchanged.
+    """
+    if not isinstance(value, str) or not value:
+        return value
+    first = value[0]
+    if first in FORMULA_TRIGGERS:
+        return "'" + value
+    if first in _LEADING_SPACE:
+        first = value.lstrip(_LEADING_SPACE)[:1]
+    if first in FORMULA_TRIGGERS:
+        return "'" + value
+    return value
+
+
+def _identity(text: str) -> str:
+    return text
+
+
+def _plain_number(value: float) -> str:
+    if isinstance(value, float) and not value.is_integer():
+        return repr(value)
+    return str(int(value))
+
+
+@dataclass(frozen=True)
+class Localiser:
+    """How labels are translated and formatted (the adapters pass Flask-Babel's)."""
+
+    gettext: Callable[[str], str] = _identity
+    number: Callable[[float], str] = _plain_number
+    date: Callable[[dt.date], str] = dt.date.isoformat
+    country: Callable[[str], str] = _identity
+
+
+# --------------------------------------------------------------------------- layout
+
+
+def export_header(questionnaire: Questionnaire) -> list[str]:
+    """Return the column codes of an export of ``questionnaire`` (one version)."""
+    header = [code for code, _description in FIXED_COLUMNS]
+    header.extend(f"section.{section.id}.score" for section in questionnaire.sections)
+    for question in questionnaire.all_questions():
+        header.extend((f"{question.id}.code", f"{question.id}.label", f"{question.id}.comment"))
+    return header
+
+
+def column_descriptions(questionnaire: Questionnaire,
+                        localiser: Localiser = Localiser()) -> list[tuple[str, str]]:
+    """Return ``(code, what it holds)`` for every column, in the export's order."""
+    say = localiser.gettext
+    rows = [(code, say(description)) for code, description in FIXED_COLUMNS]
+    rows.extend((f"section.{section.id}.score",
+                 say(SECTION_SCORE) % {"section": say(section.title)})
+                for section in questionnaire.sections)
+    for question in questionnaire.all_questions():
+        text = f"{question.id} {say(question.text)}"
+        rows.extend((
+            (f"{question.id}.code", say(QUESTION_CODE) % {"question": text}),
+            (f"{question.id}.label", say(QUESTION_LABEL) % {"question": text}),
+            (f"{question.id}.comment", say(QUESTION_COMMENT) % {"question": text}),
+        ))
+    return rows
+
+
+def find_version(session: Session, questionnaire_id: str,
+                 version: str | None = None) -> QuestionnaireVersion:
+    """Return the version to export: the one named, or the newest published.
+
+    :raises NotFound: when the questionnaire or version does not exist.
+    """
+    query = select(QuestionnaireVersion).where(
+        QuestionnaireVersion.questionnaire_id == questionnaire_id)
+    if version:
+        query = query.where(QuestionnaireVersion.version == version)
+    found = session.scalar(query.order_by(QuestionnaireVersion.id.desc()).limit(1))
+    if found is None:
+        raise NotFound("This questionnaire does not exist.")
+    return found
+
+
+# --------------------------------------------------------------------------- values
+
+
+def answer_cells(question: Question, value: Any, localiser: Localiser) -> tuple[Cell, Cell]:
+    """Return the code and label cells of one stored answer."""
+    if value is None:
+        return None, None
+    say = localiser.gettext
+    if value == NA and question.type in (QuestionType.scale, QuestionType.number):
+        return NA, say(NOT_APPLICABLE)
+    if question.type is QuestionType.choice:
+        if question.has_option(value):
+            return str(value), say(question.option(value).label)
+        return str(value), None
+    if question.type is QuestionType.multi_choice:
+        values = [str(item) for item in value] if isinstance(value, list) else [str(value)]
+        labels = [say(question.option(item).label) for item in values if question.has_option(item)]
+        return ";".join(values), "; ".join(labels)
+    if question.type in (QuestionType.scale, QuestionType.number):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return str(value), None
+        label = localiser.number(value)
+        scale = question.scale
+        if question.type is QuestionType.scale and scale is not None:
+            end = {scale.min: scale.min_label, scale.max: scale.max_label}.get(int(value))
+            if end:
+                label = say(SCALE_END) % {"value": label, "label": say(end)}
+        elif question.unit:
+            label = say(WITH_UNIT) % {"value": label, "unit": say(question.unit)}
+        return value, label
+    if question.type is QuestionType.date:
+        try:
+            return str(value), localiser.date(dt.date.fromisoformat(str(value)))
+        except ValueError:
+            return str(value), None
+    return str(value), None
+
+
+def _timestamp(value: dt.datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.UTC)
+    return value.replace(microsecond=0).isoformat()
+
+
+def _label(codes: dict[str, str], code: str | None, localiser: Localiser) -> str | None:
+    if code is None:
+        return None
+    return localiser.gettext(codes[code]) if code in codes else code
+
+
+def iter_export_rows(
+    session: Session,
+    version: QuestionnaireVersion,
+    *,
+    filters: DashboardFilters | None = None,
+    localiser: Localiser = Localiser(),
+    batch_size: int = 500,
+) -> Iterator[list[Cell]]:
+    """Yield one row per approved or certified assessment of ``version``, by id.
+
+    The rows follow :func:`export_header`. Assessments are read in batches of
+    ``batch_size`` (keyset pagination on the id), so memory does not grow with the number
+    of assessments.
+    """
+    questionnaire = questionnaire_of(version)
+    questions = questionnaire.all_questions()
+    section_ids = [section.id for section in questionnaire.sections]
+    conditions = evaluated_conditions(filters or DashboardFilters())
+    levels = {level.id: level.label for level in questionnaire.levels}
+    say = localiser.gettext
+    last_id = 0
+    while True:
+        batch = session.execute(
+            select(Assessment.id, Assessment.status, Assessment.score, Assessment.level,
+                   Assessment.completion, Assessment.submitted_at, Assessment.approved_at,
+                   Organisation.name.label("organisation"),
+                   Organisation.country.label("organisation_country"),
+                   Organisation.region.label("organisation_region"),
+                   Project.id.label("project_id"), Project.name.label("project"),
+                   Project.sector, Project.stage, Project.contract_type,
+                   Project.country.label("project_country"),
+                   Project.region.label("project_region"))
+            .join(QuestionnaireVersion,
+                  QuestionnaireVersion.id == Assessment.questionnaire_version_id)
+            .join(Organisation, Organisation.id == Assessment.organisation_id)
+            .outerjoin(Project, Project.id == Assessment.project_id)
+            .where(Assessment.questionnaire_version_id == version.id, Assessment.id > last_id,
+                   *conditions)
+            .order_by(Assessment.id)
+            .limit(batch_size)
+        ).all()
+        if not batch:
+            return
+        ids = [row.id for row in batch]
+        last_id = ids[-1]
+        answers: dict[int, dict[str, tuple[Any, str]]] = {}
+        for assessment_id, question_id, value, comment in session.execute(
+            select(Answer.assessment_id, Answer.question_id, Answer.value, Answer.comment)
+            .where(Answer.assessment_id.in_(ids))
+        ):
+            answers.setdefault(assessment_id, {})[question_id] = (value, comment)
+        sections: dict[int, dict[str, float | None]] = {}
+        for assessment_id, section_id, section_score in session.execute(
+            select(SectionScore.assessment_id, SectionScore.section_id, SectionScore.score)
+            .where(SectionScore.assessment_id.in_(ids))
+        ):
+            sections.setdefault(assessment_id, {})[section_id] = section_score
+        for row in batch:
+            status = Status(row.status)
+            country = row.project_country or row.organisation_country
+            region = row.project_region or row.organisation_region
+            cells: list[Cell] = [
+                row.id, questionnaire.id, version.version, status.value,
+                say(STATUS_LABELS[status]), row.organisation, row.organisation_country,
+                row.project_id, row.project, row.sector, _label(SECTORS, row.sector, localiser),
+                row.stage, _label(STAGES, row.stage, localiser), row.contract_type,
+                _label(CONTRACT_TYPES, row.contract_type, localiser), country,
+                localiser.country(country) if country else None, region,
+                _label(REGIONS, region, localiser), row.score, row.level,
+                say(levels[row.level]) if row.level in levels else row.level,
+                row.completion, _timestamp(row.submitted_at), _timestamp(row.approved_at),
+            ]
+            own_sections = sections.get(row.id, {})
+            cells.extend(own_sections.get(section_id) for section_id in section_ids)
+            own_answers = answers.get(row.id, {})
+            for question in questions:
+                value, comment = own_answers.get(question.id, (None, ""))
+                code, label = answer_cells(question, value, localiser)
+                cells.extend((code, label, comment or None))
+            yield cells
+
+
+# --------------------------------------------------------------------------- writers
+
+
+def _csv_cell(value: Cell) -> Cell:
+    if value.__class__ is float:
+        return repr(value)
+    return neutralise(value)
+
+
+def csv_chunks(header: Sequence[str], rows: Iterable[Sequence[Cell]], *,
+               rows_per_chunk: int = 200) -> Iterator[str]:
+    """Yield a CSV file (RFC 4180, UTF-8 with a byte order mark) in text chunks.
+
+    The byte order mark lets spreadsheet programs recognise UTF-8, so every script
+    reads right.
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    buffer.write("\ufeff")
+    writer.writerow([neutralise(code) for code in header])
+    pending = 0
+    for row in rows:
+        writer.writerow([_csv_cell(value) for value in row])
+        pending += 1
+        if pending >= rows_per_chunk:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+            pending = 0
+    yield buffer.getvalue()
+
+
+def write_csv(target: IO[str], header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> int:
+    """Write a CSV export to an open text file; return the number of rows written."""
+    count = 0
+
+    def counted() -> Iterator[Sequence[Cell]]:
+        nonlocal count
+        for row in rows:
+            count += 1
+            yield row
+
+    for chunk in csv_chunks(header, counted()):
+        target.write(chunk)
+    return count
+
+
+def _xlsx_cell(value: Cell) -> Cell:
+    if isinstance(value, str):
+        return neutralise(_ILLEGAL_XML.sub("", value))
+    return value
+
+
+def write_xlsx(target: str | Path | IO[bytes], header: Sequence[str],
+               rows: Iterable[Sequence[Cell]],
+               descriptions: Sequence[tuple[str, str]] = ()) -> int:
+    """Write an XLSX export with openpyxl's write-only mode; return the number of rows.
+
+    The first sheet holds the export, the second what each column holds.
+    """
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("assessments")
+    sheet.append([_xlsx_cell(code) for code in header])
+    count = 0
+    for row in rows:
+        sheet.append([_xlsx_cell(value) for value in row])
+        count += 1
+    if descriptions:
+        columns = workbook.create_sheet("columns")
+        columns.append([_xlsx_cell("column"), _xlsx_cell("description")])
+        for code, description in descriptions:
+            columns.append([_xlsx_cell(code), _xlsx_cell(description)])
+    workbook.save(target)
+    return count

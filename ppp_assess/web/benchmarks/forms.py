@@ -1,0 +1,68 @@
+"""Forms of the benchmarks blueprint: the dashboard's filters and the peer-group choice."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField, SelectMultipleField, StringField, widgets
+from wtforms.validators import Optional, Regexp, ValidationError
+
+from ppp_assess.domain.reference import REGIONS, SECTORS, STAGES
+
+
+class MultiCheckboxField(SelectMultipleField):  # type: ignore[misc]
+    """Several options as checkboxes (rendered as a fieldset by the form macros)."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+def _coded(codes: dict[str, str]) -> list[tuple[str, str]]:
+    return [("", _("Any"))] + [(code, _(label)) for code, label in codes.items()]
+
+
+class DashboardForm(FlaskForm):
+    """Filters of the evaluators' dashboard, sent with GET (no CSRF token: nothing changes)."""
+
+    class Meta:
+        csrf = False
+
+    questionnaire = SelectField(_l("Questionnaire"), validators=[Optional()], default="")
+    country = StringField(_l("Country code"), validators=[
+        Optional(), Regexp(r"^[A-Za-z]{2}$", message=_l("Enter a two-letter country code, "
+                                                        "such as KZ."))],
+        description=_l("Two letters, as in ISO 3166 (for example KZ)."))
+    region = SelectField(_l("Region"), validators=[Optional()], default="")
+    sector = SelectField(_l("Sector"), validators=[Optional()], default="")
+    stage = SelectField(_l("Project stage"), validators=[Optional()], default="")
+    level = SelectField(_l("Level"), validators=[Optional()], default="")
+    approved_from = DateField(_l("Approved on or after"), validators=[Optional()])
+    approved_to = DateField(_l("Approved on or before"), validators=[Optional()])
+
+    def fill_choices(self, questionnaires: Iterable[tuple[str, str]],
+                     levels: Iterable[tuple[str, str]]) -> None:
+        """Offer the published questionnaires and their levels (already translated)."""
+        self.questionnaire.choices = [("", _("Any")), *questionnaires]
+        self.region.choices = _coded(REGIONS)
+        self.sector.choices = _coded(SECTORS)
+        self.stage.choices = _coded(STAGES)
+        self.level.choices = [("", _("Any")), *levels]
+
+    def validate_approved_to(self, field: DateField) -> None:
+        """Refuse a date range that ends before it starts."""
+        start = self.approved_from.data
+        if start is not None and field.data is not None and field.data < start:
+            raise ValidationError(_("The end date must not be before the start date."))
+
+
+class PeerGroupForm(FlaskForm):
+    """Which of the subject's own attributes its peers must share (sent with GET)."""
+
+    class Meta:
+        csrf = False
+
+    match = MultiCheckboxField(_l("Compare only with peers that share"), default=[],
+                               validators=[Optional()])

@@ -1,0 +1,166 @@
+"""Turning benchmark results into translated words, numbers, charts and JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import current_app, url_for
+from flask_babel import format_decimal, get_locale, ngettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+from werkzeug.routing import BuildError
+
+from ppp_assess.domain.benchmarking import PeerSummary, Suppressed
+from ppp_assess.domain.reference import CONTRACT_TYPES, REGIONS, SECTORS, STAGES
+from ppp_assess.services.benchmarks import OVERALL, Benchmark, PeerFilters
+from ppp_assess.web import charts
+
+#: Names of the peer filters, for labels and legends.
+FILTER_LABELS: Mapping[str, Any] = {
+    "sector": _l("Sector"),
+    "region": _l("Region"),
+    "country": _l("Country"),
+    "stage": _l("Project stage"),
+    "contract_type": _l("Contract type"),
+}
+_CODE_LABELS: Mapping[str, Mapping[str, str]] = {
+    "sector": SECTORS,
+    "region": REGIONS,
+    "stage": STAGES,
+    "contract_type": CONTRACT_TYPES,
+}
+
+
+def is_rtl() -> bool:
+    """Return whether the request's language is written right to left."""
+    locale = get_locale()
+    return bool(locale is not None and locale.text_direction == "rtl")
+
+
+def number(value: float | None) -> str:
+    """Return a score or rank with one decimal, in the request's locale ("–" for none)."""
+    if value is None:
+        return "–"
+    return str(format_decimal(value, format="#,##0.0"))
+
+
+def country_name(code: str | None) -> str:
+    """Return the country's name in the request's language (the code if unknown)."""
+    if not code:
+        return ""
+    locale = get_locale()
+    names = locale.territories if locale is not None else {}
+    return str(names.get(code.upper(), code))
+
+
+def code_label(name: str, code: str | None) -> str:
+    """Return the translated label of a sector, region, stage or contract type code."""
+    if not code:
+        return ""
+    if name == "country":
+        return country_name(code)
+    labels = _CODE_LABELS.get(name, {})
+    return _(labels[code]) if code in labels else code
+
+
+def filter_labels(filters: PeerFilters) -> list[tuple[str, str]]:
+    """Return ``(filter name, value)`` pairs of the filters in force, translated."""
+    return [(str(FILTER_LABELS[name]), code_label(name, value))
+            for name, value in filters.active().items()]
+
+
+def suppressed_message(summary: Suppressed) -> str:
+    """Explain why a group shows nothing: the reason and how many results it needs."""
+    needed = ngettext("Statistics are shown for groups of at least %(num)d result.",
+                      "Statistics are shown for groups of at least %(num)d results.",
+                      summary.k)
+    have = ngettext("This group has %(num)d result.", "This group has %(num)d results.",
+                    summary.n)
+    return " ".join((_(summary.reason), needed, have))
+
+
+def summary_json(summary: PeerSummary | Suppressed) -> dict[str, Any]:
+    """Return one summary as the API shows it: aggregates or the reason for none."""
+    if isinstance(summary, Suppressed):
+        return {"shown": False, "n": summary.n, "k": summary.k,
+                "reason": suppressed_message(summary)}
+    quartiles = summary.quartiles
+    return {"shown": True, "n": summary.n, "q1": quartiles.q1, "median": quartiles.median,
+            "q3": quartiles.q3, "min": quartiles.min, "max": quartiles.max,
+            "value": summary.subject_value, "percentile_rank": summary.percentile_rank}
+
+
+def benchmark_json(benchmark: Benchmark) -> dict[str, Any]:
+    """Return a benchmark as the API shows it."""
+    data: dict[str, Any] = {
+        "questionnaire": benchmark.questionnaire_id,
+        "title": _(benchmark.questionnaire_title),
+        "major_version": benchmark.major,
+        "subject": benchmark.subject.value,
+        "filters": benchmark.filters.active(),
+        "k": benchmark.k,
+        "overall": summary_json(benchmark.overall),
+        "sections": [{"id": section.id, "title": _(section.title),
+                      **summary_json(section.summary)} for section in benchmark.sections],
+    }
+    if benchmark.assessment_id is not None:
+        data["assessment"] = benchmark.assessment_id
+        data["available_filters"] = list(benchmark.available_matches)
+    return data
+
+
+def _position_row(label: str, summary: PeerSummary | Suppressed,
+                  subject: float | None) -> charts.PositionRow:
+    if isinstance(summary, Suppressed):
+        return charts.PositionRow(label=label, subject=subject)
+    quartiles = summary.quartiles
+    return charts.PositionRow(label=label, q1=quartiles.q1, median=quartiles.median,
+                              q3=quartiles.q3, minimum=quartiles.min, maximum=quartiles.max,
+                              subject=subject)
+
+
+def peer_chart_data(benchmark: Benchmark, subject_values: Mapping[str, float | None]
+                    | None = None) -> charts.Chart:
+    """Return the peer-position chart of a benchmark (drawing data, for SVG or PDF)."""
+    values = subject_values or {}
+    rows = [_position_row(_("Overall"), benchmark.overall, values.get(OVERALL))]
+    rows.extend(_position_row(_(section.title), section.summary, values.get(section.id))
+                for section in benchmark.sections)
+    shown = sum(1 for section in benchmark.sections
+                if isinstance(section.summary, PeerSummary))
+    if isinstance(benchmark.overall, PeerSummary) and benchmark.overall.subject_value is not None:
+        description = _(
+            "Overall and for each section: the range of peer scores, the middle half of "
+            "the peers as a box, their median as a line and this assessment as a diamond. "
+            "The overall score is %(score)s, at percentile rank %(rank)s among %(count)s "
+            "peers. %(shown)s of %(total)s sections have enough peers to show statistics.",
+            score=number(benchmark.overall.subject_value),
+            rank=number(benchmark.overall.percentile_rank), count=benchmark.overall.n,
+            shown=shown, total=len(benchmark.sections))
+    else:
+        description = _(
+            "Overall and for each section: the range of peer scores, the middle half of "
+            "the peers as a box and their median as a line, where the group is large "
+            "enough; the table gives the same numbers.")
+    return charts.peer_position_chart(
+        rows, title=_("Scores compared with peers"), description=description,
+        legend=charts.Legend(peers=_("Middle half of peers (range as a line)"),
+                             median=_("Peer median"), subject=_("This assessment")),
+        format_number=lambda value: str(format_decimal(value)), rtl=is_rtl())
+
+
+def peer_chart(benchmark: Benchmark, element_id: str = "peer-chart") -> Markup:
+    """Return the benchmark's peer-position chart as inline SVG."""
+    return charts.render_svg(peer_chart_data(benchmark, benchmark.subject_values), element_id)
+
+
+def optional_url(endpoint: str, **values: Any) -> str | None:
+    """Return the URL of a view that may not be installed, or ``None``."""
+    if endpoint not in current_app.view_functions:
+        return None
+    try:
+        return url_for(endpoint, **values)
+    except BuildError:
+        return None
