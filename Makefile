@@ -8,9 +8,10 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-# Debian packages the PDF tests use to check what users get (qpdf, pdftotext/pdftoppm, zbarimg).
-TEST_TOOLS := qpdf pdftotext pdftoppm zbarimg
-TEST_PACKAGES := qpdf poppler-utils zbar-tools
+# Debian packages the tests use to check what users get: the PDF tools (qpdf,
+# pdftotext/pdftoppm, zbarimg) and msgfmt (gettext), which checks every catalog.
+TEST_TOOLS := qpdf pdftotext pdftoppm zbarimg msgfmt
+TEST_PACKAGES := qpdf poppler-utils zbar-tools gettext
 
 .PHONY: run test bench install install-test system-test-tools translations lint clean
 

@@ -59,6 +59,9 @@ class Settings:
     locales: tuple[str, ...] = UN_LOCALES
     #: PPP_ASSESS_DEFAULT_LOCALE: locale when nothing else decides. Default: en.
     default_locale: str = "en"
+    #: PPP_ASSESS_TRANSLATIONS: folder of the catalogs (<locale>/LC_MESSAGES/*.po and .mo).
+    #: Default: ./translations.
+    translations_dir: str = str(PROJECT_ROOT / "translations")
     #: PPP_ASSESS_BASE_URL: public address, used in e-mails and certificate QR codes.
     base_url: str = "http://127.0.0.1:5000"
     #: PPP_ASSESS_MAIL_BACKEND: outbox (write .eml files and log them) | smtp. Default: outbox.
@@ -102,6 +105,9 @@ class Settings:
             "secret_key": env.get("SECRET_KEY", ""),
             "redis_url": env.get("REDIS_URL") or None,
             "default_locale": env.get("PPP_ASSESS_DEFAULT_LOCALE", "en"),
+            "translations_dir": env.get(
+                "PPP_ASSESS_TRANSLATIONS", str(project_root / "translations")
+            ),
             "base_url": env.get("PPP_ASSESS_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
             "mail_backend": env.get("PPP_ASSESS_MAIL_BACKEND", "outbox"),
             "mail_outbox": env.get("PPP_ASSESS_MAIL_OUTBOX", ""),

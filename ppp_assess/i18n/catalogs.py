@@ -1,26 +1,38 @@
-"""Extract, update, compile and report on the translation catalogs.
+"""Extract, update, compile and check the translation catalogs.
 
 Two domains live in ``translations/``: ``messages`` (the interface: Python code and
 templates) and ``questionnaires`` (every translatable text of the questionnaire files).
+The ``.pot`` templates and the ``.po`` catalogs are committed and written so that their
+diffs stay reviewable: sorted by msgid, unwrapped, with source files but no line numbers,
+and without the dates and tool versions that would change on every run. The compiled ``.mo`` files
+are build products.
 """
 
 from __future__ import annotations
 
+import gettext
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from babel import Locale, UnknownLocaleError
 from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
 from ppp_assess.config import PROJECT_ROOT
+from ppp_assess.i18n.placeholders import placeholder_problems
 
 TRANSLATIONS_DIR = PROJECT_ROOT / "translations"
 DOMAINS = ("messages", "questionnaires")
+#: The language of the msgids; it has no catalog.
+SOURCE_LOCALE = "en"
+#: Domains whose texts are shown as they are, never %-formatted: a "%" in them ("50%", a
+#: unit) is a literal character, so Babel must not guess ``python-format`` for them.
+UNFORMATTED_DOMAINS = frozenset({"questionnaires"})
 KEYWORDS = {
     "_": None,
     "gettext": None,
@@ -41,6 +53,17 @@ KEYWORDS = {
     "MissingAnswers": None,
 }
 COMMENT_TAGS = ("TRANSLATORS:",)
+TEMPLATE_COMMENT = (
+    "# Translation template of ppp-assess ({domain}).\n"
+    "# Written by `flask --app wsgi translations extract`: do not edit by hand.\n"
+    "#"
+)
+CATALOG_COMMENT = (
+    "# {language} translation of ppp-assess ({domain}).\n"
+    "# Merged by `flask --app wsgi translations update`; see docs/translating.md.\n"
+    "#"
+)
+TRANSLATORS = "ppp-assess translators"
 
 # (source folder, glob, extraction method, options) per domain.
 SOURCES: dict[str, list[tuple[Path, str, str, dict[str, str]]]] = {
@@ -48,6 +71,9 @@ SOURCES: dict[str, list[tuple[Path, str, str, dict[str, str]]]] = {
         (PROJECT_ROOT / "ppp_assess", "**.py", "python", {}),
         (PROJECT_ROOT / "ppp_assess", "web/templates/**.html", "jinja2",
          {"trimmed": "true", "extensions": "jinja2.ext.do"}),
+        # The reference lists' labels: plain strings in the pure domain, translated by views.
+        (PROJECT_ROOT / "ppp_assess", "domain/reference.py",
+         "ppp_assess.i18n.extract:extract_label_tables", {}),
     ],
     "questionnaires": [
         (PROJECT_ROOT / "questionnaires", "*.yaml", "ppp_assess.i18n.extract:extract_questionnaire",
@@ -55,21 +81,51 @@ SOURCES: dict[str, list[tuple[Path, str, str, dict[str, str]]]] = {
     ],
 }
 
+# Header lines that change with the clock or the tool version, not with the messages.
+_VOLATILE_HEADERS = re.compile(
+    r'^"(POT-Creation-Date|PO-Revision-Date|Generated-By): [^"]*\\n"\n', flags=re.MULTILINE)
+
+
+class CatalogError(ValueError):
+    """Raised when catalogs cannot be compiled or updated; the message lists every problem."""
+
 
 @dataclass(frozen=True)
 class CatalogStatus:
-    """How complete one catalog is."""
+    """How complete one catalog is, measured against its template."""
 
     locale: str
     domain: str
+    #: Messages in the template.
     total: int
+    #: Template messages translated in the catalog (every plural form, not fuzzy).
     translated: int
     fuzzy: int
+    #: Template messages absent from the catalog: ``flask translations update`` is due.
+    missing: int = 0
 
     @property
     def complete(self) -> bool:
-        """Return whether every message is translated and none is fuzzy."""
-        return self.translated == self.total and self.fuzzy == 0
+        """Return whether every message is translated and none is fuzzy or missing."""
+        return self.translated == self.total and self.fuzzy == 0 and self.missing == 0
+
+    @property
+    def percent(self) -> int:
+        """Return the share of translated messages, rounded down (100 only when complete)."""
+        return 100 if self.total == 0 else self.translated * 100 // self.total
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong in a catalog."""
+
+    path: Path
+    text: str
+    msgid: str | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.path}: " + (f"{self.msgid!r}: " if self.msgid is not None else "")
+        return where + self.text
 
 
 def template_path(domain: str, directory: Path = TRANSLATIONS_DIR) -> Path:
@@ -90,81 +146,221 @@ def extract_template(domain: str) -> Catalog:
         options_map = {pattern: options}
         for filename, lineno, message, comments, context in extract_from_dir(
             str(root), method_map, options_map, keywords=KEYWORDS, comment_tags=COMMENT_TAGS,
-            strip_comment_tags=True,
+            strip_comment_tags=True, directory_filter=_searched_directory,
         ):
             catalog.add(message, None, [(filename, lineno)], auto_comments=comments,
                         context=context)
+    return normalise_flags(catalog, domain)
+
+
+def _searched_directory(path: str) -> bool:
+    """Return whether extraction looks into ``path``.
+
+    Babel skips folders starting with "_" by default, which would miss
+    ``templates/_macros``; only hidden folders and bytecode caches are skipped here.
+    """
+    name = Path(path).name
+    return not name.startswith(".") and name != "__pycache__"
+
+
+def normalise_flags(catalog: Catalog, domain: str) -> Catalog:
+    """Undo Babel's format guesses in the domains whose texts are never formatted.
+
+    Babel flags any text matching ``%…`` as ``python-format`` each time it builds a
+    message (reading, merging), so this runs after each of those steps.
+    """
+    if domain in UNFORMATTED_DOMAINS:
+        for message in catalog:
+            if message.id:
+                mark_unformatted(message)
     return catalog
 
 
-def render_po(catalog: Catalog) -> str:
-    """Return ``catalog`` as stable PO text: sorted, unwrapped, without creation date."""
+def mark_unformatted(message: Message) -> None:
+    """Stop Babel and msgfmt from reading a literal "%" or "{" as a placeholder."""
+    message.flags.discard("python-format")
+    message.flags.discard("python-brace-format")
+    ids = message.id if isinstance(message.id, (list, tuple)) else [message.id]
+    if any("%" in text for text in ids):
+        message.flags.add("no-python-format")
+
+
+def render_po(catalog: Catalog, *, domain: str) -> str:
+    """Return ``catalog`` as stable PO text: sorted, unwrapped, without line numbers or
+    volatile headers."""
+    normalise_flags(catalog, domain)
+    if catalog.locale is None:
+        catalog.header_comment = TEMPLATE_COMMENT.format(domain=domain)
+    else:
+        language = catalog.locale.english_name or str(catalog.locale)
+        catalog.header_comment = CATALOG_COMMENT.format(language=language, domain=domain)
+        catalog.language_team = catalog.language_team.replace("<LL@li.org>", "").strip()
+    catalog.msgid_bugs_address = ""
+    if catalog.last_translator == "FULL NAME <EMAIL@ADDRESS>":
+        catalog.last_translator = TRANSLATORS
     buffer = io.BytesIO()
-    write_po(buffer, catalog, width=0, no_location=True, sort_output=True,
-             include_previous=False)
-    text = buffer.getvalue().decode("utf-8")
-    # The dates change on every run and would make every extraction a diff.
-    return re.sub(r'^"(POT-Creation-Date|PO-Revision-Date): [^"]*\\n"\n', "", text,
-                  flags=re.MULTILINE)
+    # File names without line numbers: translators see where a text is used, and moving
+    # code inside a file changes nothing.
+    write_po(buffer, catalog, width=0, sort_output=True, include_previous=False,
+             include_lineno=False)
+    return _VOLATILE_HEADERS.sub("", buffer.getvalue().decode("utf-8"))
 
 
-def extract(directory: Path = TRANSLATIONS_DIR) -> list[Path]:
-    """Write the ``.pot`` template of every domain and return their paths."""
-    directory.mkdir(parents=True, exist_ok=True)
-    written = []
-    for domain in DOMAINS:
-        path = template_path(domain, directory)
-        path.write_text(render_po(extract_template(domain)), encoding="utf-8")
-        written.append(path)
-    return written
+def _write_if_changed(path: Path, text: str) -> bool:
+    if path.exists() and path.read_text(encoding="utf-8") == text:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return True
+
+
+def render_template_text(domain: str) -> str:
+    """Return the text ``extract`` writes to the template of ``domain``."""
+    return render_po(extract_template(domain), domain=domain)
+
+
+def extract(directory: Path = TRANSLATIONS_DIR) -> list[tuple[Path, bool]]:
+    """Write the ``.pot`` template of every domain.
+
+    :return: every template's path with whether it changed.
+    """
+    return [(template_path(domain, directory),
+             _write_if_changed(template_path(domain, directory), render_template_text(domain)))
+            for domain in DOMAINS]
 
 
 def locales(directory: Path = TRANSLATIONS_DIR) -> list[str]:
     """Return the locales that have a catalog folder."""
+    if not directory.is_dir():
+        return []
     return sorted(p.name for p in directory.iterdir() if (p / "LC_MESSAGES").is_dir())
 
 
-def update(new_locales: Iterable[str] = (), directory: Path = TRANSLATIONS_DIR) -> list[Path]:
-    """Merge the templates into every catalog (creating those of ``new_locales``)."""
+def check_locale_code(code: str) -> str:
+    """Return ``code`` if a catalog may be created for it.
+
+    :raises CatalogError: for the source language or a code CLDR does not know.
+    """
+    if code == SOURCE_LOCALE:
+        raise CatalogError(f"{SOURCE_LOCALE} is the source language: it needs no catalog.")
+    try:
+        Locale.parse(code)
+    except (UnknownLocaleError, ValueError) as error:
+        raise CatalogError(f"Unknown locale code {code!r} (use codes such as fr, zh or "
+                           "pt_BR).") from error
+    return code
+
+
+def read_template(domain: str, directory: Path = TRANSLATIONS_DIR) -> Catalog:
+    """Return the committed template of ``domain``.
+
+    :raises CatalogError: when it is missing (run ``flask translations extract``).
+    """
+    path = template_path(domain, directory)
+    if not path.exists():
+        raise CatalogError(f"{path} is missing: run `flask --app wsgi translations extract`.")
+    with path.open("rb") as handle:
+        return normalise_flags(read_po(handle), domain)
+
+
+def read_catalog(path: Path, locale: str) -> Catalog:
+    """Return the catalog at ``path``."""
+    with path.open("rb") as handle:
+        return normalise_flags(read_po(handle, locale=locale, domain=path.stem), path.stem)
+
+
+def update(new_locales: Iterable[str] = (), directory: Path = TRANSLATIONS_DIR,
+           only: Sequence[str] | None = None) -> list[tuple[Path, bool]]:
+    """Merge the templates into the catalogs, creating those of ``new_locales``.
+
+    Nothing becomes fuzzy: a message whose source changed loses its translation instead
+    of keeping a guessed one, because a fuzzy guess shown to a user is worse than English.
+    Messages that left the template are dropped.
+
+    :param only: update these locales only (default: every existing catalog folder).
+    :return: every catalog's path with whether it changed.
+    :raises CatalogError: for an unknown locale code or a missing template.
+    """
+    created = [check_locale_code(code) for code in new_locales]
+    targets = sorted(set(only if only is not None else locales(directory)) | set(created))
     written = []
-    targets = sorted(set(locales(directory)) | set(new_locales))
     for domain in DOMAINS:
-        with template_path(domain, directory).open("rb") as handle:
-            template = read_po(handle)
+        template = read_template(domain, directory)
         for locale in targets:
             path = catalog_path(locale, domain, directory)
             if path.exists():
-                with path.open("rb") as handle:
-                    catalog = read_po(handle, locale=locale)
+                catalog = read_catalog(path, locale)
             else:
                 catalog = Catalog(locale=locale, domain=domain, project="ppp-assess",
                                   version="1", charset="utf-8", fuzzy=False)
-            # No fuzzy matching: a guessed translation shown to a user is worse than none.
-            catalog.update(template, no_fuzzy_matching=True, update_header_comment=False)
-            catalog.obsolete.clear()
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(render_po(catalog), encoding="utf-8")
-            written.append(path)
+            merge_template(catalog, template)
+            text = render_po(catalog, domain=domain)
+            written.append((path, _write_if_changed(path, text)))
     return written
 
 
-def compile_catalogs(directory: Path = TRANSLATIONS_DIR) -> list[Path]:
-    """Compile every ``.po`` catalog to ``.mo`` and return the compiled paths.
+def merge_template(catalog: Catalog, template: Catalog) -> None:
+    """Bring ``catalog`` in line with ``template`` without creating fuzzy translations."""
+    was_fuzzy = {(message.context, _msgid(message)) for message in catalog
+                 if message.id and message.fuzzy}
+    catalog.update(template, no_fuzzy_matching=True, update_header_comment=False)
+    catalog.obsolete.clear()
+    normalise_flags(catalog, catalog.domain or "")
+    for message in catalog:
+        if message.id and message.fuzzy and (message.context, _msgid(message)) not in was_fuzzy:
+            # Babel marks a message fuzzy when it turned plural or its forms changed;
+            # start it again from nothing rather than keep a half-right translation.
+            message.flags.discard("fuzzy")
+            message.string = ("",) * catalog.num_plurals if message.pluralizable else ""
 
-    :raises ValueError: when a catalog has errors (for example mismatched placeholders).
-    """
-    written = []
+
+def _plural_function(catalog: Catalog) -> Callable[[int], int]:
+    return gettext.c2py(catalog.plural_expr)
+
+
+def catalog_problems(catalog: Catalog, path: Path) -> list[Problem]:
+    """Return the errors that stop ``catalog`` from compiling: Babel's checks and placeholders."""
+    problems = [Problem(path, str(error), _msgid(message))
+                for message, errors in catalog.check() for error in errors]
+    plural = _plural_function(catalog)
+    for message in catalog:
+        if message.id:
+            problems.extend(Problem(path, text, _msgid(message))
+                            for text in placeholder_problems(message, plural))
+    return problems
+
+
+def _msgid(message: Message) -> str:
+    return str(message.id[0] if isinstance(message.id, (list, tuple)) else message.id)
+
+
+def _catalog_files(directory: Path, only: Sequence[str] | None) -> list[tuple[str, Path]]:
+    files = []
     for po_path in sorted(directory.glob("*/LC_MESSAGES/*.po")):
         locale = po_path.parent.parent.name
-        with po_path.open("rb") as handle:
-            catalog = read_po(handle, locale=locale)
-        problems = [
-            f"{po_path}: {message.id!r}: {error}"
-            for message, errors in catalog.check()
-            for error in errors
-        ]
-        if problems:
-            raise ValueError("\n".join(problems))
+        if only is None or locale in only:
+            files.append((locale, po_path))
+    return files
+
+
+def compile_catalogs(directory: Path = TRANSLATIONS_DIR,
+                     only: Sequence[str] | None = None) -> list[Path]:
+    """Compile the ``.po`` catalogs to ``.mo`` and return the compiled paths.
+
+    Untranslated messages compile too (the page shows English for them); errors do not.
+
+    :param only: compile these locales only (default: all).
+    :raises CatalogError: listing every error of every catalog (mismatched placeholders,
+        wrong number of plural forms); then nothing is written.
+    """
+    catalogs = [(po_path, read_catalog(po_path, locale))
+                for locale, po_path in _catalog_files(directory, only)]
+    problems = [problem for po_path, catalog in catalogs
+                for problem in catalog_problems(catalog, po_path)]
+    if problems:
+        raise CatalogError("\n".join(str(problem) for problem in problems))
+    written = []
+    for po_path, catalog in catalogs:
         mo_path = po_path.with_suffix(".mo")
         with mo_path.open("wb") as handle:
             write_mo(handle, catalog, use_fuzzy=False)
@@ -172,33 +368,85 @@ def compile_catalogs(directory: Path = TRANSLATIONS_DIR) -> list[Path]:
     return written
 
 
-def _is_translated(message: Message) -> bool:
+def is_translated(message: Message) -> bool:
+    """Return whether ``message`` has a translation for every form and is not fuzzy."""
     if message.fuzzy:
         return False
-    if isinstance(message.string, tuple):
+    if isinstance(message.string, (list, tuple)):
         return all(message.string)
     return bool(message.string)
 
 
-def status(directory: Path = TRANSLATIONS_DIR) -> list[CatalogStatus]:
-    """Return the completeness of every catalog."""
-    results = []
-    for locale in locales(directory):
-        for domain in DOMAINS:
+def _keys(catalog: Catalog) -> dict[object, Message]:
+    return {(message.context, _msgid(message)): message for message in catalog if message.id}
+
+
+def catalog_status(locale: str, domain: str, directory: Path = TRANSLATIONS_DIR,
+                   template: Catalog | None = None) -> CatalogStatus:
+    """Return how complete the catalog of ``locale`` and ``domain`` is."""
+    template = template or read_template(domain, directory)
+    expected = _keys(template)
+    path = catalog_path(locale, domain, directory)
+    present = _keys(read_catalog(path, locale)) if path.exists() else {}
+    matched = [present[key] for key in expected if key in present]
+    return CatalogStatus(
+        locale=locale,
+        domain=domain,
+        total=len(expected),
+        translated=sum(1 for message in matched if is_translated(message)),
+        fuzzy=sum(1 for message in matched if message.fuzzy),
+        missing=len(expected) - len(matched),
+    )
+
+
+def status(directory: Path = TRANSLATIONS_DIR,
+           only: Sequence[str] | None = None) -> list[CatalogStatus]:
+    """Return the completeness of every catalog (of ``only`` these locales if given)."""
+    targets = list(only) if only is not None else locales(directory)
+    templates = {domain: read_template(domain, directory) for domain in DOMAINS}
+    return [catalog_status(locale, domain, directory, templates[domain])
+            for locale in targets for domain in DOMAINS]
+
+
+def check(directory: Path = TRANSLATIONS_DIR, only: Sequence[str] | None = None,
+          details: int = 5) -> list[Problem]:
+    """Return every reason the catalogs are not ready to ship.
+
+    A catalog is ready when it exists, matches its template (no message missing, none
+    left over), translates every message without fuzzy flags, and compiles (placeholders
+    match, plural forms are complete).
+
+    :param only: check these locales only (default: every catalog folder).
+    :param details: how many untranslated msgids to name per catalog.
+    """
+    problems: list[Problem] = []
+    targets = list(only) if only is not None else locales(directory)
+    for domain in DOMAINS:
+        template = read_template(domain, directory)
+        expected = _keys(template)
+        for locale in targets:
             path = catalog_path(locale, domain, directory)
             if not path.exists():
-                results.append(CatalogStatus(locale, domain, 0, 0, 0))
+                problems.append(Problem(path, "catalog missing: run `flask --app wsgi "
+                                              f"translations update --locale {locale}`"))
                 continue
-            with path.open("rb") as handle:
-                catalog = read_po(handle, locale=locale)
-            messages = [message for message in catalog if message.id]
-            results.append(
-                CatalogStatus(
-                    locale=locale,
-                    domain=domain,
-                    total=len(messages),
-                    translated=sum(1 for message in messages if _is_translated(message)),
-                    fuzzy=sum(1 for m in messages if m.fuzzy),
-                )
-            )
-    return results
+            catalog = read_catalog(path, locale)
+            present = _keys(catalog)
+            absent = [key for key in expected if key not in present]
+            extra = [key for key in present if key not in expected]
+            if absent or extra:
+                problems.append(Problem(path, f"out of date with {domain}.pot ({len(absent)} "
+                                              f"missing, {len(extra)} extra): run "
+                                              "`flask --app wsgi translations update`"))
+            untranslated = [message for key, message in present.items()
+                            if key in expected and not message.fuzzy
+                            and not is_translated(message)]
+            if untranslated:
+                named = "; ".join(repr(_msgid(m)) for m in untranslated[:details])
+                more = "…" if len(untranslated) > details else ""
+                problems.append(Problem(path, f"{len(untranslated)} untranslated: {named}{more}"))
+            problems.extend(Problem(path, "fuzzy (check the translation, then remove the "
+                                          "fuzzy flag)", _msgid(message))
+                            for message in present.values() if message.fuzzy)
+            problems.extend(catalog_problems(catalog, path))
+    return problems

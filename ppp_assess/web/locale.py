@@ -1,68 +1,152 @@
-"""Request locale selection and text direction."""
+"""The request's language: selection, start-up validation, text direction and formatting.
+
+English is the source language: every msgid is English, so ``en`` needs no catalog. Every
+other configured locale is offered only when its catalogs are compiled (``flask
+translations compile``); which locales are complete is enforced by the test suite, not
+here (see ``docs/translating.md``).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
 
 from babel import Locale, UnknownLocaleError, negotiate_locale
-from flask import Flask, current_app, g, request, session
+from babel.numbers import format_compact_currency
+from flask import Flask, current_app, g, has_request_context, request, session
+from flask_babel import (
+    Domain,
+    format_currency,
+    format_date,
+    format_datetime,
+    format_decimal,
+    format_percent,
+    get_locale,
+    refresh,
+)
 from flask_login import current_user
+from jinja2 import pass_context
 
 from ppp_assess.config import ConfigurationError, Settings
 from ppp_assess.extensions import babel
 
 log = logging.getLogger(__name__)
 
+#: The language the msgids are written in; it is served without a catalog.
+SOURCE_LOCALE = "en"
+#: The query parameter that switches the language (``/any/page?lang=fr``).
+QUERY_PARAMETER = "lang"
+#: Where the chosen language is remembered between requests.
+SESSION_KEY = "locale"
+#: The catalogs a locale needs before it is offered.
+DOMAINS = ("messages", "questionnaires")
+
+Number = int | float | Decimal
+
 
 @dataclass(frozen=True)
 class LocaleInfo:
-    """What templates need to know about the request's locale."""
+    """What templates need to know about a locale."""
 
+    #: The code used in URLs, the session and the catalogs folder (``zh``, ``pt_BR``).
     code: str
+    #: The BCP 47 tag for ``lang`` and ``hreflang`` attributes (``pt-BR``).
     language_tag: str
+    #: ``ltr`` or ``rtl``, from CLDR.
     text_direction: str
+    #: The language's name in that language ("Français", "العربية"), for language menus.
     display_name: str
 
+    @property
+    def is_rtl(self) -> bool:
+        """Return whether the locale is written right to left."""
+        return self.text_direction == "rtl"
 
+
+@cache
 def locale_info(code: str) -> LocaleInfo:
-    """Return the :class:`LocaleInfo` of a locale code, with direction from CLDR."""
+    """Return the :class:`LocaleInfo` of a locale code, with direction and name from CLDR."""
     parsed = Locale.parse(code)
+    name = parsed.get_display_name(parsed) or code
     return LocaleInfo(
         code=code,
         language_tag=code.replace("_", "-"),
         text_direction=parsed.text_direction,
-        display_name=(parsed.display_name or code),
+        # CLDR writes most language names in lower case ("français"); a menu capitalises.
+        display_name=name[:1].upper() + name[1:],
     )
 
 
 def available_locales(app: Flask | None = None) -> tuple[str, ...]:
-    """Return the locales offered: configured and, except the default, compiled."""
+    """Return the locales offered, in configuration order (the default among them)."""
     locales: tuple[str, ...] = (app or current_app).extensions["ppp_locales"]
     return locales
 
 
-def _compiled(translations_dir: Path, code: str) -> bool:
-    return (translations_dir / code / "LC_MESSAGES" / "messages.mo").exists()
+def is_compiled(translations_dir: Path, code: str) -> bool:
+    """Return whether every catalog of ``code`` has been compiled (``.mo``) in the folder."""
+    folder = translations_dir / code / "LC_MESSAGES"
+    return all((folder / f"{domain}.mo").is_file() for domain in DOMAINS)
 
 
 def validate_locales(settings: Settings, translations_dir: Path) -> tuple[str, ...]:
     """Check the configured locales at start-up and return those that can be served.
 
-    :raises ConfigurationError: when a configured locale is unknown to CLDR.
+    A locale other than English without compiled catalogs is left out with a warning
+    during development, so a checkout works before ``flask translations compile``; in
+    production it stops the start-up, because a deployment that silently loses a language
+    is a packaging mistake.
+
+    :raises ConfigurationError: when a configured locale is unknown to CLDR, when the
+        default locale cannot be served, or, in production, when a locale has no compiled
+        catalogs.
     """
-    offered = []
-    for code in settings.locales:
+    offered: list[str] = []
+    for code in dict.fromkeys(settings.locales):
         try:
             Locale.parse(code)
         except (UnknownLocaleError, ValueError) as error:
-            raise ConfigurationError(f"Unknown locale {code!r} in PPP_ASSESS_LOCALES.") from error
-        if code == settings.default_locale or _compiled(translations_dir, code):
+            raise ConfigurationError(
+                f"Unknown locale {code!r} in PPP_ASSESS_LOCALES (use codes such as fr or zh)."
+            ) from error
+        if code == SOURCE_LOCALE or is_compiled(translations_dir, code):
             offered.append(code)
+        elif settings.is_production:
+            raise ConfigurationError(
+                f"Locale {code!r} has no compiled catalogs in {translations_dir}: run "
+                "`python -m ppp_assess.i18n compile`, or remove it from PPP_ASSESS_LOCALES."
+            )
         else:
-            log.warning("Locale %s has no compiled catalog and is not offered.", code)
+            log.warning("Locale %s has no compiled catalogs in %s and is not offered "
+                        "(run `flask --app wsgi translations compile`).", code, translations_dir)
+    if settings.default_locale not in offered:
+        raise ConfigurationError(
+            f"The default locale {settings.default_locale!r} has no compiled catalogs in "
+            f"{translations_dir}."
+        )
     return tuple(offered)
+
+
+def _match(requested: str | None, offered: tuple[str, ...]) -> str | None:
+    """Return the offered locale ``requested`` names (``fr``, ``fr-CA``, ``zh_Hans``)."""
+    if not requested:
+        return None
+    if requested in offered:
+        return requested
+    return negotiate_locale([requested.replace("-", "_")], list(offered), sep="_")
+
+
+def requested_locale() -> str | None:
+    """Return the offered locale asked for by the request's ``lang`` parameter, if any."""
+    return _match(request.args.get(QUERY_PARAMETER), available_locales())
 
 
 def select_locale() -> str:
@@ -70,48 +154,220 @@ def select_locale() -> str:
 
     The order of precedence is:
 
-    1. the ``lang`` query parameter (remembered in the session, and in the user's profile
-       when signed in);
+    1. the ``lang`` query parameter (which :func:`remember_requested_locale` also stores
+       in the session and in the signed-in user's profile);
     2. the locale remembered in the session;
     3. the signed-in user's preferred locale;
     4. the browser's ``Accept-Language`` header;
     5. the configured default locale.
 
-    Only available locales are ever chosen.
+    Only offered locales (:func:`available_locales`) are ever chosen; outside a request
+    (commands, e-mails sent from the CLI) the default is used unless ``force_locale``
+    says otherwise.
     """
+    default: str = current_app.config["BABEL_DEFAULT_LOCALE"]
+    if not has_request_context():
+        return default
     offered = available_locales()
-    requested = request.args.get("lang")
-    if requested in offered:
-        session["locale"] = requested
+    requested = requested_locale()
+    if requested:
         return requested
-    remembered = session.get("locale")
+    remembered = session.get(SESSION_KEY)
     if remembered in offered:
         return str(remembered)
-    if current_user and getattr(current_user, "is_authenticated", False):
+    if getattr(current_user, "is_authenticated", False):
         preferred = getattr(current_user, "locale", None)
         if preferred in offered:
             return str(preferred)
-    accepted = [value.replace("-", "_") for value, _quality in request.accept_languages]
+    accepted = [value.replace("-", "_") for value, _quality in request.accept_languages
+                if value != "*"]
     negotiated = negotiate_locale(accepted, list(offered), sep="_")
-    if negotiated:
-        return negotiated
-    default: str = current_app.config["BABEL_DEFAULT_LOCALE"]
-    return default
+    return negotiated or default
+
+
+def remember_requested_locale() -> None:
+    """Remember the language chosen with ``?lang=`` in the session and the user's profile.
+
+    The profile is written for a signed-in user of the web pages (not of the API) on a
+    GET, so e-mails and other devices follow the choice too.
+    """
+    requested = requested_locale()
+    if requested is None:
+        return
+    if session.get(SESSION_KEY) != requested:
+        session[SESSION_KEY] = requested
+    if (request.method in {"GET", "HEAD"} and request.blueprint != "api"
+            and getattr(current_user, "is_authenticated", False)
+            and getattr(current_user, "locale", None) != requested):
+        from ppp_assess.models import get_session
+        from ppp_assess.services.accounts import set_preferred_locale
+
+        db = get_session()
+        set_preferred_locale(db, current_user._get_current_object(), requested)  # type: ignore[attr-defined]
+        db.commit()
 
 
 def current_locale_info() -> LocaleInfo:
     """Return the request's :class:`LocaleInfo` (computed once per request)."""
     if "locale_info" not in g:
-        from flask_babel import get_locale
-
         locale = get_locale()
-        g.locale_info = locale_info(str(locale) if locale else "en")
+        g.locale_info = locale_info(str(locale) if locale else SOURCE_LOCALE)
     info: LocaleInfo = g.locale_info
     return info
 
 
+def switch_locale_url(code: str) -> str:
+    """Return the address of the current page in another language.
+
+    The path and the query are kept, with ``lang`` replaced. A page reached only by POST
+    (a form answer) cannot be fetched again, so its language links go to the home page.
+    """
+    rule = request.url_rule
+    if rule is not None and "GET" not in (rule.methods or ()):
+        return f"{request.script_root}/?{urlencode({QUERY_PARAMETER: code})}"
+    args = [(key, value) for key, value in request.args.items(multi=True)
+            if key != QUERY_PARAMETER]
+    args.append((QUERY_PARAMETER, code))
+    return f"{request.script_root}{request.path}?{urlencode(args)}"
+
+
+# --- Locale-aware formatting, as Jinja filters ------------------------------------------
+
+
+def _request_locale() -> Locale:
+    return get_locale() or Locale.parse(SOURCE_LOCALE)
+
+
+_NUMBER_PART = re.compile(r"[#0,]*0(?:\.[0#]*)?")
+
+
+def with_decimals(pattern: str, digits: int) -> str:
+    """Return a CLDR number ``pattern`` changed to show exactly ``digits`` decimals.
+
+    The locale's own pattern is kept (grouping, the place and spacing of the % sign), so
+    ``#,##0 %`` becomes ``#,##0.0 %`` rather than a pattern written for English.
+    """
+    positive = pattern.split(";")[0]
+    match = _NUMBER_PART.search(positive)
+    if match is None:
+        return positive
+    integer = match.group(0).split(".")[0]
+    fraction = "." + "0" * digits if digits > 0 else ""
+    return positive[:match.start()] + integer + fraction + positive[match.end():]
+
+
+def number_filter(value: Number | None, digits: int | None = None) -> str:
+    """Format a number for the request's locale (``|number``, ``|number(1)``).
+
+    :param digits: a fixed number of decimals; by default as many as the value has.
+    """
+    if value is None:
+        return ""
+    if digits is None:
+        return str(format_decimal(value))
+    pattern = _request_locale().decimal_formats[None].pattern
+    return str(format_decimal(value, format=with_decimals(pattern, digits)))
+
+
+def percent_filter(value: Number | None, digits: int = 0) -> str:
+    """Format a fraction as a percentage for the locale (``0.456|percent`` is "46 %" in French).
+
+    :param digits: decimals to show (``0.4567|percent(1)`` is "45.7%").
+    """
+    if value is None:
+        return ""
+    pattern = _request_locale().percent_formats[None].pattern
+    return str(format_percent(value, format=with_decimals(pattern, digits)))
+
+
+def date_filter(value: dt.date | dt.datetime | None, width: str = "medium") -> str:
+    """Format a date for the locale (``|date``, ``|date("long")``, ``|date("short")``).
+
+    A datetime is first moved to the user's time zone, then shown as its date.
+    """
+    if value is None:
+        return ""
+    return str(format_date(value, format=width))
+
+
+def datetime_filter(value: dt.datetime | None, width: str = "medium") -> str:
+    """Format a date and time for the locale, in the user's time zone (``|datetime``)."""
+    if value is None:
+        return ""
+    return str(format_datetime(value, format=width))
+
+
+def money_filter(value: Number | None, currency: str | None, compact: bool = False) -> str:
+    """Format an amount of money for the locale (``|money("USD")``, ``|money(cur, true)``).
+
+    :param compact: short form for large amounts ("$500M", "500 M $US").
+    """
+    if value is None:
+        return ""
+    if not currency:
+        return number_filter(value)
+    if compact:
+        return str(format_compact_currency(value, currency, locale=_request_locale(),
+                                           fraction_digits=1))
+    return str(format_currency(value, currency))
+
+
+def language_name_filter(code: str | None) -> str:
+    """Name a locale code's language in that language (``"fr"|language_name`` is "Français")."""
+    if not code:
+        return ""
+    try:
+        return locale_info(code).display_name
+    except (UnknownLocaleError, ValueError):
+        return code
+
+
+def _at_render_time(function: Callable[..., str]) -> Callable[..., str]:
+    """Wrap a filter so Jinja never runs it while compiling a template.
+
+    Jinja evaluates filters on constants (``{{ 0.5|percent }}``) at compile time, outside
+    any request, which would freeze the first locale's formatting into the template.
+    """
+
+    @pass_context
+    def filter_(_context: Any, *args: Any, **kwargs: Any) -> str:
+        return function(*args, **kwargs)
+
+    filter_.__doc__ = function.__doc__
+    return filter_
+
+
+FILTERS: dict[str, Callable[..., str]] = {
+    "number": number_filter,
+    "percent": percent_filter,
+    "date": date_filter,
+    "datetime": datetime_filter,
+    "money": money_filter,
+    "language_name": language_name_filter,
+}
+
+
+class _AppDomain(Domain):
+    """Flask-Babel's domain, with compiled catalogs cached per application.
+
+    Flask-Babel caches catalogs per process and locale; two applications with different
+    translation folders (tests, or a pseudo-locale build) would otherwise share them.
+    """
+
+    def get_translations_cache(self, ctx: object) -> dict[Any, Any]:
+        """Return the translation cache of the current application."""
+        cache: dict[Any, Any] = current_app.extensions.setdefault("ppp_translations", {})
+        return cache
+
+
 def _set_locale_info() -> None:
-    current_locale_info()
+    """Choose the request's locale afresh and put its :class:`LocaleInfo` on ``g``."""
+    # ``g`` outlives the request when an application context was pushed beforehand (tests,
+    # scripts): a locale cached by an earlier request must not leak into this one.
+    g.pop("locale_info", None)
+    refresh()
+    if request.endpoint != "static":
+        current_locale_info()
 
 
 def init_app(app: Flask, settings: Settings) -> None:
@@ -119,7 +375,13 @@ def init_app(app: Flask, settings: Settings) -> None:
     translations_dir = Path(app.config["BABEL_TRANSLATION_DIRECTORIES"].split(";")[0])
     app.extensions["ppp_locales"] = validate_locales(settings, translations_dir)
     babel.init_app(app, locale_selector=select_locale)
+    if not isinstance(babel.__dict__.get("domain_instance"), _AppDomain):
+        babel.domain_instance = _AppDomain(domain=app.config["BABEL_DOMAIN"])
+    app.before_request(remember_requested_locale)
     app.before_request(_set_locale_info)
+    app.jinja_env.filters.update({name: _at_render_time(function)
+                                  for name, function in FILTERS.items()})
+    app.jinja_env.globals["switch_locale_url"] = switch_locale_url
 
     @app.context_processor
     def _inject_locales() -> dict[str, object]:
