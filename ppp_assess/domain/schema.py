@@ -92,6 +92,7 @@ TRANSLATABLE_KEYS: tuple[tuple[str, ...], ...] = (
     ("sections", "*", "questions", "*", "text"),
     ("sections", "*", "questions", "*", "guidance"),
     ("sections", "*", "questions", "*", "action"),
+    ("sections", "*", "questions", "*", "reference"),
     ("sections", "*", "questions", "*", "options", "*", "label"),
     ("sections", "*", "questions", "*", "scale", "min_label"),
     ("sections", "*", "questions", "*", "scale", "max_label"),

@@ -322,6 +322,16 @@ def language_name_filter(code: str | None) -> str:
         return code
 
 
+def country_name_filter(code: str | None) -> str:
+    """Name an ISO 3166 country code in the request's language (``"KZ"|country_name``)."""
+    if not code:
+        return ""
+    from flask_babel import get_locale
+
+    locale = get_locale() or Locale.parse("en")
+    return str(locale.territories.get(code.upper(), code))
+
+
 def _at_render_time(function: Callable[..., str]) -> Callable[..., str]:
     """Wrap a filter so Jinja never runs it while compiling a template.
 
@@ -344,6 +354,7 @@ FILTERS: dict[str, Callable[..., str]] = {
     "datetime": datetime_filter,
     "money": money_filter,
     "language_name": language_name_filter,
+    "country_name": country_name_filter,
 }
 
 

@@ -41,12 +41,7 @@ from tests.i18n.pages import (
 #: Pages known to show untranslated text, with what they show. A role's test is an
 #: expected failure while every page with untranslated text is listed here; remove an
 #: entry once its template or view is fixed.
-KNOWN_BYPASSES: dict[str, str] = {
-    # A question's `reference` ("Mining supplement, topic: progressive rehabilitation") is
-    # English from the questionnaire file but not among the translatable keys, so it is
-    # neither extracted nor translated.
-    "review.show": "question references are not translatable",
-}
+KNOWN_BYPASSES: dict[str, str] = {}
 
 #: Shown as it is in every language.
 PRODUCT_NAME = "ppp-assess"
