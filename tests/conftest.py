@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from ppp_assess import create_app
 from ppp_assess.config import normalise_database_url
+from ppp_assess.extensions import limiter
 from ppp_assess.models import migrate
 from ppp_assess.models.database import Database, get_database
 from tests.factories import Factory
@@ -91,6 +92,8 @@ def make_app(tmp_path: Path, database_url: str) -> Iterator[Callable[..., Flask]
         }
         settings.update(overrides)
         app = create_app(settings)
+        # One limiter serves every app in the process: start each test with no counts.
+        limiter.reset()
         database = get_database(app)
         connection = database.engine.connect()
         transaction = connection.begin()
@@ -99,6 +102,8 @@ def make_app(tmp_path: Path, database_url: str) -> Iterator[Callable[..., Flask]
         return app
 
     yield factory
+    if created:
+        limiter.reset()
     for database, connection, transaction in created:
         transaction.rollback()
         connection.close()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from flask import g
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select
 
@@ -91,24 +90,6 @@ def test_api_tokens_store_only_the_digest(db, factory) -> None:
     assert token not in stored and row.token_digest in stored
 
 
-@pytest.fixture
-def one_session_per_request(app) -> None:
-    """End each request with a fresh ``g``, as in production.
-
-    The ``db`` fixture keeps an application context open for the whole test, and requests
-    reuse it, so Flask-Login's cached user would otherwise outlive the request.
-    """
-
-    @app.teardown_request
-    def _close(_error: BaseException | None) -> None:
-        session = g.pop("db_session", None)
-        if session is not None:
-            session.close()
-        for name in list(g):
-            g.pop(name, None)
-
-
-@pytest.mark.usefixtures("one_session_per_request")
 def test_the_token_command_prints_a_working_token_once(app, runner, factory, db) -> None:
     user = factory.user()
     db.commit()

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
 
 import pytest
-from flask import g
 from sqlalchemy import select
 
 from ppp_assess import get_settings
 from ppp_assess.domain.reference import OrgRole, PlatformRole
-from ppp_assess.extensions import limiter
 from ppp_assess.models import AuditEvent, Organisation, User
 from ppp_assess.services.audit import record_event
 from ppp_assess.services.mail import outbox_messages
@@ -20,32 +17,6 @@ from tests.factories import PASSWORD, sign_in
 
 ADMIN_PAGES = ("/admin/", "/admin/organisations", "/admin/organisations/new", "/admin/users",
                "/admin/users/new", "/admin/questionnaires", "/admin/audit")
-
-
-@pytest.fixture(autouse=True)
-def _fresh_limits(app) -> Iterator[None]:
-    """Rate-limit counts never leak from one test into another."""
-    limiter.reset()
-    yield
-    limiter.reset()
-
-
-@pytest.fixture(autouse=True)
-def _one_session_per_request(app) -> None:
-    """End each request with a fresh ``g`` and its session closed, as in production.
-
-    The ``db`` fixture keeps an application context open for the whole test, and requests
-    reuse it, so ``g`` (the database session, the signed-in user Flask-Login caches) would
-    otherwise outlive each request, and one client could see the user another signed in.
-    """
-
-    @app.teardown_request
-    def _close(_error: BaseException | None) -> None:
-        session = g.pop("db_session", None)
-        if session is not None:
-            session.close()
-        for name in list(g):
-            g.pop(name, None)
 
 
 @pytest.fixture

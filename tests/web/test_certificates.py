@@ -3,28 +3,16 @@
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-from flask import Flask
 from sqlalchemy import select
 
 from ppp_assess.domain.reference import PlatformRole
 from ppp_assess.domain.workflow import Status
-from ppp_assess.extensions import limiter
 from ppp_assess.models import Certificate
 from ppp_assess.services import certificates as certificate_service
 from tests.certificate_support import admin, assessment_in, certified, evaluator
 from tests.factories import sign_in
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits(app: Flask) -> Iterator[None]:
-    """Start every test with empty rate-limit counters (the app must exist first)."""
-    limiter.reset()
-    yield
-    limiter.reset()
 
 
 def _text_of(pdf: bytes, tmp_path: Path) -> str:

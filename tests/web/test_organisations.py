@@ -3,42 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
-from flask import g
 from sqlalchemy import select
 
 from ppp_assess.domain.reference import OrgRole, PlatformRole
-from ppp_assess.extensions import limiter
 from ppp_assess.models import AuditEvent, Membership
 from tests.factories import sign_in
-
-
-@pytest.fixture(autouse=True)
-def _fresh_limits(app) -> Iterator[None]:
-    """Rate-limit counts never leak from one test into another."""
-    limiter.reset()
-    yield
-    limiter.reset()
-
-
-@pytest.fixture(autouse=True)
-def _one_session_per_request(app) -> None:
-    """End each request with a fresh ``g`` and its session closed, as in production.
-
-    The ``db`` fixture keeps an application context open for the whole test, and requests
-    reuse it, so ``g`` (the database session, the signed-in user Flask-Login caches) would
-    otherwise outlive each request, and one client could see the user another signed in.
-    """
-
-    @app.teardown_request
-    def _close(_error: BaseException | None) -> None:
-        session = g.pop("db_session", None)
-        if session is not None:
-            session.close()
-        for name in list(g):
-            g.pop(name, None)
 
 
 @pytest.fixture

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
 
-import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import EnvironBuilder
 
 from ppp_assess import get_settings
 from ppp_assess.domain import certificates as certificate_domain
-from ppp_assess.extensions import limiter
 from ppp_assess.services import certificates as certificate_service
 from ppp_assess.services import signing
 from tests.certificate_support import (
@@ -24,14 +20,6 @@ from tests.certificate_support import (
     score_changed,
     signature_changed,
 )
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits(app: Flask) -> Iterator[None]:
-    """Start every test with empty rate-limit counters (the app must exist first)."""
-    limiter.reset()
-    yield
-    limiter.reset()
 
 
 def _upload(client: FlaskClient, url: str, content: bytes, name: str = "certificate.pdf",
