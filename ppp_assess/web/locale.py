@@ -322,6 +322,17 @@ def language_name_filter(code: str | None) -> str:
         return code
 
 
+def translate(msgid: str | None) -> str:
+    """Return a text that comes from data (a questionnaire, a reference list) translated.
+
+    Templates use this instead of ``_()`` for anything but a literal: Jinja's ``_()``
+    always applies %-formatting, which breaks on texts such as "5 % to 15 %".
+    """
+    from flask_babel import gettext
+
+    return gettext(msgid) if msgid else ""
+
+
 def country_name_filter(code: str | None) -> str:
     """Name an ISO 3166 country code in the request's language (``"KZ"|country_name``)."""
     if not code:
@@ -393,6 +404,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     app.jinja_env.filters.update({name: _at_render_time(function)
                                   for name, function in FILTERS.items()})
     app.jinja_env.globals["switch_locale_url"] = switch_locale_url
+    app.jinja_env.globals["translate"] = translate
 
     @app.context_processor
     def _inject_locales() -> dict[str, object]:

@@ -251,8 +251,9 @@ def test_msgids_are_the_normalised_translatable_strings() -> None:
     assert set(questionnaire.msgids()) == from_file
     assert "Governance" in questionnaire.msgids()  # written "  Governance  "
     assert questionnaire.sections[0].title == "Governance"
-    # Ids, values and references are not for translation.
-    assert "policy" not in from_file and "Test 4.1" not in from_file
+    # Ids and option values are not for translation; references (citations) are.
+    assert "policy" not in from_file
+    assert "Test 4.1" in from_file
 
 
 def test_translatable_messages_have_their_lines() -> None:
@@ -274,9 +275,10 @@ def test_map_translatable_returns_a_copy() -> None:
     assert upper["title"] == "COMPLETE EXAMPLE"
     assert upper["answer_sets"]["compliance"][1]["label"] == "PARTLY"
     assert upper["answer_sets"]["compliance"][1]["value"] == "partly"
+    assert upper["answer_sets"]["compliance"][1]["score"] == 0.5
     assert (
         upper["sections"][0]["questions"][1]["reference"]
-        == data["sections"][0]["questions"][1]["reference"]
+        == data["sections"][0]["questions"][1]["reference"].upper()
     )
     assert data["title"] == "Complete example"
 

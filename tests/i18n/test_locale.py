@@ -331,3 +331,12 @@ def test_language_name_filter(six):
     with six.test_request_context():
         assert [template.render(code=code) for code in ("ar", "zh", None, "xx_QQ")] == [
             "العربية", "中文", "", "xx_QQ"]
+
+
+def test_translate_in_templates_leaves_percent_signs_alone(app) -> None:
+    from flask import render_template_string
+
+    with app.test_request_context("/?lang=en"):
+        app.preprocess_request()
+        rendered = render_template_string("{{ translate(text) }}", text="5 % to 15 % of air")
+    assert rendered == "5 % to 15 % of air"

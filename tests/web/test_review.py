@@ -134,13 +134,18 @@ def test_the_full_cycle_through_the_pages(client, factory, db, app) -> None:
     assert "1 flagged question was not changed." in page
     assert page.count('class="tag tag-changed"') == 1
 
+    sent_before = len(outbox_messages(settings))
     approved = client.post(f"/review/{assessment.id}/decision",
                            data={"decision": "approve", "reason": ""})
     assert approved.status_code == 302
     assessment = _refresh(db, assessment)
     assert assessment.status == Status.approved
-    subjects = [message["Subject"] for message in outbox_messages(settings)]
-    assert sum("approved" in subject for subject in subjects) == 2
+    # One approval notice to each member, in their own language.
+    notices = outbox_messages(settings)[sent_before:]
+    assert sorted(message["To"] for message in notices) == sorted(
+        [case.respondent.email, colleague.email])
+    assert {message["To"]: message["Content-Language"] for message in notices} == {
+        case.respondent.email: "en", colleague.email: "fr"}
 
 
 def test_respondents_cannot_reach_the_review_pages(client, factory, db) -> None:
