@@ -33,7 +33,7 @@ install-test: $(VENV)/.installed-test
 
 # Compiled catalogs are build products, never committed.
 translations: install
-	$(BIN)/flask translations compile
+	$(BIN)/python -m ppp_assess.i18n compile
 
 system-test-tools:
 	@missing=""; for tool in $(TEST_TOOLS); do command -v $$tool >/dev/null 2>&1 || missing="$$missing $$tool"; done; \

@@ -77,7 +77,7 @@ def record_event(
     )
     session.add(row)
     session.flush()
-    log.info("audit %s %s:%s by %s", action, object_type, object_id, actor_id)
+    log.debug("audit %s %s:%s by %s", action, object_type, object_id, actor_id)
     return row
 
 
