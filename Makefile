@@ -9,9 +9,10 @@ PORT ?= 5000
 export FLASK_APP := wsgi
 
 # Debian packages the tests use to check what users get: the PDF tools (qpdf,
-# pdftotext/pdftoppm, zbarimg) and msgfmt (gettext), which checks every catalog.
-TEST_TOOLS := qpdf pdftotext pdftoppm zbarimg msgfmt
-TEST_PACKAGES := qpdf poppler-utils zbar-tools gettext
+# pdftotext/pdftoppm, zbarimg), msgfmt (gettext), which checks every catalog, and
+# Chromium, which the end-to-end tests drive.
+TEST_TOOLS := qpdf pdftotext pdftoppm zbarimg msgfmt chromium
+TEST_PACKAGES := qpdf poppler-utils zbar-tools gettext chromium
 
 .PHONY: run test bench install install-test system-test-tools translations lint clean
 

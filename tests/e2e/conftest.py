@@ -1,0 +1,75 @@
+"""End-to-end fixtures: the real app served over HTTP, driven by headless Chromium.
+
+Each test gets its own SQLite database and a server thread, so the page's own
+JavaScript runs against the real API exactly as in a browser, CSRF included. The
+browser is Debian's Chromium (``make test`` installs it), driven with Playwright.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Browser, Page, sync_playwright
+from werkzeug.serving import make_server
+
+from ppp_assess import create_app
+from ppp_assess.models import migrate
+from ppp_assess.models.database import get_database
+
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@dataclass
+class LiveServer:
+    """The app and the address it is served at."""
+
+    app: Flask
+    url: str
+
+
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[LiveServer]:
+    """Serve a fresh app (CSRF on, as in production) on a free local port."""
+    url = f"sqlite:///{tmp_path / 'e2e.sqlite3'}"
+    migrate.upgrade(url)
+    app = create_app({"env": "testing", "database_url": url,
+                      "instance_path": str(tmp_path / "instance"),
+                      "secret_key": "e2e-secret-key"})
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield LiveServer(app, f"http://127.0.0.1:{server.server_port}")
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        get_database(app).dispose()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Launch headless Chromium once per run."""
+    executable = shutil.which("chromium") or shutil.which("chromium-browser")
+    if executable is None:
+        pytest.fail("Chromium is missing: `make test` installs it (apt-get install chromium).")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """Return a fresh browser page (own cookies)."""
+    context = browser.new_context()
+    context.set_default_timeout(15_000)
+    new_page = context.new_page()
+    yield new_page
+    context.close()

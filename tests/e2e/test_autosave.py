@@ -1,0 +1,107 @@
+"""Autosave in a real browser: saved, conflicts shown, offline answers kept."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from playwright.sync_api import Page, expect
+from sqlalchemy import select
+
+from ppp_assess.domain.schema import Question
+from ppp_assess.models import Answer, Assessment, User
+from ppp_assess.models.database import get_database
+from ppp_assess.services import assessments
+from ppp_assess.services.questionnaires import questionnaire_of
+from tests.e2e.conftest import LiveServer
+from tests.factories import PASSWORD, Factory
+
+
+@dataclass
+class Case:
+    assessment_id: int
+    user_id: int
+    email: str
+    section_id: str
+    question: Question
+
+
+def _prepare(server: LiveServer) -> Case:
+    with get_database(server.app).session() as session:
+        factory = Factory(session)
+        version = factory.questionnaires()["zero-tolerance-corruption"]
+        organisation = factory.organisation()
+        user = factory.user(organisation=organisation)
+        assessment = assessments.start_assessment(session, actor=user, version=version,
+                                                  organisation_id=organisation.id)
+        questionnaire = questionnaire_of(version)
+        section = questionnaire.sections[0]
+        return Case(assessment.id, user.id, user.email, section.id, section.questions[0])
+
+
+def _stored(server: LiveServer, case: Case) -> object:
+    with get_database(server.app).session() as session:
+        return session.scalar(select(Answer.value).where(
+            Answer.assessment_id == case.assessment_id,
+            Answer.question_id == case.question.id))
+
+
+def _open_section(page: Page, server: LiveServer, case: Case) -> None:
+    page.goto(f"{server.url}/auth/sign-in")
+    page.fill("#email", case.email)
+    page.fill("#password", PASSWORD)
+    page.locator("main button[type=submit]").click()
+    page.wait_for_url(f"{server.url}/")
+    page.goto(f"{server.url}/assessments/{case.assessment_id}/sections/{case.section_id}")
+
+
+def _option(page: Page, case: Case, value: str):  # type: ignore[no-untyped-def]
+    return page.locator(f'[data-question="{case.question.id}"] input[value="{value}"]')
+
+
+def test_choosing_an_answer_saves_it(page: Page, live_server: LiveServer) -> None:
+    case = _prepare(live_server)
+    _open_section(page, live_server, case)
+    best = case.question.options[0].value
+    _option(page, case, best).check()
+    status = page.locator(f'[data-question="{case.question.id}"] [data-save-status]')
+    expect(status).to_contain_text("Saved")
+    assert _stored(live_server, case) == best
+    # The live score beside the questions was updated from the API's answer.
+    expect(page.locator('[data-score="overall"]')).not_to_have_text("0")
+
+
+def test_a_colleagues_newer_answer_is_shown_not_overwritten(page: Page,
+                                                           live_server: LiveServer) -> None:
+    case = _prepare(live_server)
+    _open_section(page, live_server, case)
+    theirs, mine = case.question.options[1].value, case.question.options[0].value
+    # A colleague saves this question after the page was loaded.
+    with get_database(live_server.app).session() as session:
+        assessment = session.get(Assessment, case.assessment_id)
+        colleague = session.get(User, case.user_id)
+        assessments.save_answer(session, assessment, case.question.id,
+                                assessments.AnswerInput(theirs),
+                                base_version=assessment.version, actor=colleague)
+    _option(page, case, mine).check()
+    conflict = page.locator(f'[data-question="{case.question.id}"] [data-conflict]')
+    expect(conflict).to_be_visible()
+    assert _stored(live_server, case) == theirs  # nothing was overwritten
+    conflict.get_by_role("button", name="Keep my answer").click()
+    status = page.locator(f'[data-question="{case.question.id}"] [data-save-status]')
+    expect(status).to_contain_text("Saved")
+    assert _stored(live_server, case) == mine
+
+
+def test_an_answer_given_offline_is_saved_when_the_connection_returns(
+        page: Page, live_server: LiveServer) -> None:
+    case = _prepare(live_server)
+    _open_section(page, live_server, case)
+    value = case.question.options[0].value
+    page.context.set_offline(True)
+    _option(page, case, value).check()
+    expect(page.locator("[data-autosave-status]")).to_contain_text("offline")
+    assert _stored(live_server, case) is None
+    page.context.set_offline(False)
+    status = page.locator(f'[data-question="{case.question.id}"] [data-save-status]')
+    expect(status).to_contain_text("Saved")
+    assert _stored(live_server, case) == value
