@@ -18,15 +18,12 @@ import re
 from collections.abc import Callable, Mapping
 from typing import TypeAlias
 
+from ppp_assess.domain.messages import N_
+
 from .schema import NA, Question, Questionnaire, QuestionType
 
 #: A stored answer value.
 AnswerValue: TypeAlias = str | int | float | list[str]
-
-
-def N_(message: str) -> str:
-    """Mark a message for extraction into the catalog without translating it."""
-    return message
 
 
 class AnswerError(ValueError):

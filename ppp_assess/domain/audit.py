@@ -33,11 +33,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import TypeAlias
 
-
-def N_(message: str) -> str:
-    """Mark a message for extraction into the catalog without translating it."""
-    return message
-
+from ppp_assess.domain.messages import N_
 
 #: A value that :func:`canonical_json` accepts (tuples are accepted as lists too).
 JSONValue: TypeAlias = (

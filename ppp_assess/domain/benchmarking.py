@@ -40,11 +40,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-
-def N_(message: str) -> str:
-    """Mark a message for extraction into the catalog without translating it."""
-    return message
-
+from ppp_assess.domain.messages import N_
 
 #: The smallest peer group for which statistics are shown, unless configured otherwise.
 DEFAULT_MIN_PEERS = 5

@@ -19,10 +19,7 @@ from collections.abc import Mapping
 from enum import StrEnum
 from types import MappingProxyType
 
-
-def N_(message: str) -> str:
-    """Mark a message for extraction into the catalog without translating it."""
-    return message
+from ppp_assess.domain.messages import N_
 
 
 class Status(StrEnum):

@@ -11,14 +11,11 @@ import datetime
 import math
 from collections.abc import Callable
 
+from ppp_assess.domain.messages import N_  # noqa: F401  (the renderers import it from here)
+
 Translate = Callable[[str], str]
 FormatNumber = Callable[[float], str]
 FormatDate = Callable[[datetime.date], str]
-
-
-def N_(message: str) -> str:
-    """Mark a caption for extraction without translating it."""
-    return message
 
 
 def identity(message: str) -> str:

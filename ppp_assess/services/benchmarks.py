@@ -67,6 +67,7 @@ from ppp_assess.domain.benchmarking import (
     Quartiles,
     Suppressed,
 )
+from ppp_assess.domain.messages import N_
 from ppp_assess.domain.reference import (
     CONTRACT_TYPES,
     REGIONS,
@@ -94,12 +95,6 @@ from ppp_assess.models.base import utcnow
 from ppp_assess.services.audit import record_event
 from ppp_assess.services.errors import Conflict, Forbidden, Invalid, NotFound
 from ppp_assess.services.questionnaires import questionnaire_of
-
-
-def N_(message: str) -> str:
-    """Mark a message for extraction into the catalog without translating it."""
-    return message
-
 
 #: Statuses whose result counts in peer groups and on the evaluators' dashboard.
 DECIDED = (Status.approved, Status.certified)

@@ -36,6 +36,7 @@ from typing import IO, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ppp_assess.domain.messages import N_
 from ppp_assess.domain.reference import CONTRACT_TYPES, REGIONS, SECTORS, STAGES
 from ppp_assess.domain.schema import NA, Question, Questionnaire, QuestionType
 from ppp_assess.domain.workflow import STATUS_LABELS, Status
@@ -50,12 +51,6 @@ from ppp_assess.models import (
 from ppp_assess.services.benchmarks import DashboardFilters, evaluated_conditions
 from ppp_assess.services.errors import NotFound
 from ppp_assess.services.questionnaires import questionnaire_of
-
-
-def N_(message: str) -> str:
-    """Mark a message for extraction into the catalog without translating it."""
-    return message
-
 
 #: A cell: text, a number, or empty.
 Cell = str | int | float | None

@@ -17,6 +17,7 @@ from typing import Any
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 
+from ppp_assess.domain.messages import N_
 from ppp_assess.models import ApiToken, User
 from ppp_assess.services.audit import record_event
 from ppp_assess.services.errors import Invalid, ServiceError
@@ -30,11 +31,6 @@ MAX_AGE: dict[str, int] = {
     INVITATION: 7 * 24 * 3600,
     PASSWORD_RESET: 2 * 3600,
 }
-
-
-def N_(message: str) -> str:
-    """Mark a message for extraction into the catalog without translating it."""
-    return message
 
 
 #: What a refused link says (translated where it is shown).
