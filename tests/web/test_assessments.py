@@ -534,3 +534,20 @@ def test_respondents_see_where_they_stand_among_peers(client, db) -> None:
     assert "How this assessment compares with its peers" in page
     assert 'role="img"' in page
     assert "too small to show statistics" not in page
+
+
+def test_the_dashboard_tells_a_returned_assessment_from_a_fresh_draft(client, factory, db) -> None:
+    from tests.services.review_support import submitted
+
+    case = submitted(factory)
+    reviews.start_review(db, case.assessment, reviewer=case.reviewer, declared_no_conflict=True)
+    reviews.decide(db, case.assessment, reviewer=case.reviewer, decision="return",
+                   reason="Please add the legal basis.")
+    fresh = assessments.start_assessment(
+        db, actor=case.respondent, version=case.assessment.questionnaire_version,
+        organisation_id=case.organisation.id)
+    db.commit()
+    sign_in(client, case.respondent.email)
+    page = client.get("/assessments/").get_data(as_text=True)
+    assert page.count("Returned for changes") == 1
+    assert f"/assessments/{fresh.id}" in page
