@@ -92,6 +92,7 @@ from ppp_assess.models import (
     User,
 )
 from ppp_assess.models.base import utcnow
+from ppp_assess.services.access import is_member
 from ppp_assess.services.audit import record_event
 from ppp_assess.services.errors import Conflict, Forbidden, Invalid, NotFound
 from ppp_assess.services.questionnaires import questionnaire_of
@@ -906,13 +907,6 @@ def _is_org_admin(session: Session, user: User, organisation_id: int) -> bool:
     ) is not None
 
 
-def _is_member(session: Session, user: User, organisation_id: int) -> bool:
-    return session.scalar(
-        select(Membership.id).where(Membership.user_id == user.id,
-                                    Membership.organisation_id == organisation_id)
-    ) is not None
-
-
 def showcase_candidates(session: Session, user: User) -> list[Assessment]:
     """Return the decided project assessments ``user`` may publish or withdraw."""
     organisations = select(Membership.organisation_id).where(
@@ -943,7 +937,7 @@ def set_showcased(session: Session, assessment_id: int, *, actor: User,
     assessment = session.get(Assessment, assessment_id)
     platform_admin = actor.has_platform_role(PlatformRole.admin)
     if assessment is None or not (
-        platform_admin or _is_member(session, actor, assessment.organisation_id)
+        platform_admin or is_member(session, actor, assessment.organisation_id)
     ):
         raise NotFound("This assessment does not exist.")
     session.refresh(assessment, with_for_update=True)

@@ -10,7 +10,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from ppp_assess.domain.workflow import ACTION_LABELS, STATUS_LABELS, Action, Status
-from ppp_assess.services.errors import ServiceError
+from ppp_assess.services.errors import Conflict, MissingAnswers, ServiceError
 
 log = logging.getLogger(__name__)
 
@@ -19,7 +19,8 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def _error_message(code: int) -> str:
+def error_message(code: int) -> str:
+    """Return the translated message for an HTTP status code."""
     messages = {
         400: _("The request could not be understood."),
         401: _("Please sign in to continue."),
@@ -60,17 +61,31 @@ def translate_service_message(error: ServiceError) -> str:
     return _(error.message, **params)
 
 
+def service_error_response(error: ServiceError) -> tuple[Response, int]:
+    """Return the API's JSON for a service error, with what the client needs to recover.
+
+    A stale save carries the stored answer (``current``); a refused submission lists the
+    missing questions (``missing``).
+    """
+    extra: dict[str, object] = {}
+    if isinstance(error, Conflict) and error.current is not None:
+        extra["current"] = error.current
+    if isinstance(error, MissingAnswers):
+        extra["missing"] = error.missing
+    return json_error(error.status, translate_service_message(error), fields=dict(error.fields),
+                      error_code=error.code, extra=extra)
+
+
 def _handle_service_error(error: ServiceError) -> tuple[Response | str, int]:
-    message = translate_service_message(error)
     if _wants_json():
-        return json_error(error.status, message, fields=dict(error.fields),
-                          error_code=error.code)
+        return service_error_response(error)
+    message = translate_service_message(error)
     return render_template("errors/error.html", code=error.status, message=message), error.status
 
 
 def _handle_http(error: HTTPException) -> tuple[Response | str, int]:
     code = error.code or 500
-    message = _error_message(code)
+    message = error_message(code)
     if _wants_json():
         return json_error(code, message)
     return render_template("errors/error.html", code=code, message=message), code
@@ -86,8 +101,8 @@ def _handle_csrf(error: CSRFError) -> tuple[Response | str, int]:
 def _handle_unexpected(error: Exception) -> tuple[Response | str, int]:
     log.exception("Unhandled error on %s %s", request.method, request.path)
     if _wants_json():
-        return json_error(500, _error_message(500))
-    return render_template("errors/error.html", code=500, message=_error_message(500)), 500
+        return json_error(500, error_message(500))
+    return render_template("errors/error.html", code=500, message=error_message(500)), 500
 
 
 def init_app(app: Flask) -> None:

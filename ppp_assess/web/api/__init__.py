@@ -12,15 +12,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, validate_csrf
 from sqlalchemy import select
-from werkzeug.exceptions import HTTPException
 from wtforms.validators import ValidationError
 
 from ppp_assess.extensions import csrf
 from ppp_assess.models import ApiToken, User, get_session
 from ppp_assess.models.base import utcnow
-from ppp_assess.services.errors import Conflict, MissingAnswers, ServiceError
 from ppp_assess.services.tokens import token_digest
-from ppp_assess.web.errors import json_error
+from ppp_assess.web.errors import json_error, service_error_response
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -64,30 +62,8 @@ def _check_csrf_for_cookie_sessions() -> tuple[Response, int] | None:
     return None
 
 
-def service_error(error: ServiceError) -> tuple[Response, int]:
-    """Return the JSON error for a service error, translated."""
-    from ppp_assess.web.errors import translate_service_message
-
-    extra: dict[str, object] = {}
-    if isinstance(error, Conflict) and error.current is not None:
-        extra["current"] = error.current
-    if isinstance(error, MissingAnswers):
-        extra["missing"] = error.missing
-    return json_error(error.status, translate_service_message(error), fields=dict(error.fields),
-                      error_code=error.code, extra=extra)
-
-
-@bp.errorhandler(ServiceError)
-def _handle_service_error(error: ServiceError) -> tuple[Response, int]:
-    return service_error(error)
-
-
-@bp.errorhandler(HTTPException)
-def _handle_http(error: HTTPException) -> tuple[Response, int]:
-    from ppp_assess.web.errors import _error_message
-
-    code = error.code or 500
-    return json_error(code, _error_message(code))
+#: The JSON error of a service error; views that catch one answer with it.
+service_error = service_error_response
 
 
 def init_app(app: Flask) -> None:

@@ -11,7 +11,7 @@ from ppp_assess.domain.reference import PlatformRole
 from ppp_assess.domain.workflow import Status
 from ppp_assess.models import Assessment, ReviewDecision, Submission, get_session
 from ppp_assess.services import notifications, reviews
-from ppp_assess.services.errors import Conflict, Invalid, ServiceError
+from ppp_assess.services.errors import Invalid, ServiceError
 from ppp_assess.web.api import bp, service_error
 from ppp_assess.web.api.openapi import (
     CSRF,
@@ -25,8 +25,6 @@ from ppp_assess.web.api.openapi import (
     path_parameter,
     ref,
 )
-from ppp_assess.web.errors import json_error
-from ppp_assess.web.review.display import service_message
 from ppp_assess.web.security import current_actor, roles_required
 
 
@@ -35,13 +33,6 @@ def _body() -> dict[str, Any]:
     if not isinstance(body, dict):
         raise Invalid("Send a JSON object.", fields={"body": "not_an_object"})
     return body
-
-
-def _error(error: ServiceError) -> tuple[Response, int]:
-    if isinstance(error, Conflict) and error.code == "invalid_transition":
-        # The refused action and status named by their labels in the caller's language.
-        return json_error(error.status, service_message(error), error_code=error.code)
-    return service_error(error)
 
 
 def _state(assessment: Assessment) -> dict[str, Any]:
@@ -72,7 +63,7 @@ def start_review(assessment_id: int) -> tuple[Response, int]:
         reviews.start_review(db, assessment, reviewer=actor, declared_no_conflict=declared)
     except ServiceError as error:
         db.rollback()
-        return _error(error)
+        return service_error(error)
     db.commit()
     return jsonify({"assessment": _state(assessment)}), 200
 
@@ -104,10 +95,10 @@ def review(assessment_id: int) -> tuple[Response, int]:
         # The service calls the reason "reason"; the API calls it "comment".
         if "reason" in error.fields:
             error.fields["comment"] = error.fields.pop("reason")
-        return _error(error)
+        return service_error(error)
     except ServiceError as error:
         db.rollback()
-        return _error(error)
+        return service_error(error)
     db.commit()
     notifications.notify_decision(db, get_settings(current_app), assessment, decision)
     return jsonify({"assessment": _state(assessment), "decision": _decision(decision)}), 200

@@ -13,8 +13,6 @@ from flask_babel import gettext as _
 from ppp_assess.domain.reference import SECTORS
 from ppp_assess.domain.schema import NA, Question, QuestionType
 from ppp_assess.domain.workflow import STATUS_LABELS, Status
-from ppp_assess.services.errors import ServiceError
-from ppp_assess.web.errors import translate_service_message
 
 
 def answer_labels(question: Question, value: Any) -> list[str]:
@@ -94,7 +92,3 @@ def sector_label(code: str | None) -> str:
         return "–"
     return _(SECTORS[code]) if code in SECTORS else code
 
-
-def service_message(error: ServiceError) -> str:
-    """Return a service error's message in the user's language."""
-    return translate_service_message(error)

@@ -16,6 +16,7 @@ from ppp_assess.domain.workflow import STATUS_LABELS, Status
 from ppp_assess.models import get_session
 from ppp_assess.services import notifications, reviews
 from ppp_assess.services.errors import Conflict, Invalid
+from ppp_assess.web.errors import translate_service_message
 from ppp_assess.web.review import bp, display
 from ppp_assess.web.review.forms import (
     COMMENT_PREFIX,
@@ -108,11 +109,11 @@ def start(assessment_id: int) -> str | Response | tuple[str, int]:
                                  declared_no_conflict=bool(form.declared_no_conflict.data))
         except Conflict as error:
             db.rollback()
-            flash(display.service_message(error), "error")
+            flash(translate_service_message(error), "error")
             return redirect(url_for("review.show", assessment_id=assessment_id))
         except Invalid as error:
             db.rollback()
-            form.declared_no_conflict.errors = [display.service_message(error)]
+            form.declared_no_conflict.errors = [translate_service_message(error)]
         else:
             db.commit()
             flash(_("You are now reviewing this assessment."), "success")
@@ -152,11 +153,11 @@ def decide(assessment_id: int) -> Response | tuple[str, int]:
                                       question_comments=comments)
         except Conflict as error:
             db.rollback()
-            flash(display.service_message(error), "error")
+            flash(translate_service_message(error), "error")
             return redirect(url_for("review.show", assessment_id=assessment_id))
         except Invalid as error:
             db.rollback()
-            message = display.service_message(error)
+            message = translate_service_message(error)
             for name in error.fields:
                 if name in form:
                     form[name].errors = [message]
