@@ -194,7 +194,7 @@ def _insert_postgresql(url: str, tables: dict[str, list[tuple[Any, ...]]]) -> No
 
 def _publish(database: Database) -> tuple[int, Questionnaire]:
     questionnaire = load_questionnaire(QUESTIONNAIRE_FILE)
-    with database.session() as session:
+    with database.transaction() as session:
         version = publish_questionnaire(session, questionnaire).version
         return version.id, questionnaire
 
@@ -287,7 +287,7 @@ def _row(name: str, value: float, unit: str, baseline: float | None,
 def _peer_rows(database: Database, label: str, version_id: int) -> list[dict[str, Any]]:
     rows = []
     subject: dict[str, float | None] = {OVERALL: 55.0, "access-equity": 62.5}
-    with database.session() as session:
+    with database.transaction() as session:
         major = session.get(QuestionnaireVersion, version_id).major  # type: ignore[union-attr]
         for description, filters in (("all peers", PeerFilters()),
                                      ("one sector", PeerFilters(sector="mining"))):
@@ -448,7 +448,7 @@ def _peak_mb(action: Callable[[], object]) -> float:
 def _export_rows(directory: Path, rng: random.Random) -> list[dict[str, Any]]:
     database, version_id = _export_database(directory, rng)
     try:
-        with database.session() as session:
+        with database.transaction() as session:
             version = session.get(QuestionnaireVersion, version_id)
             assert version is not None
             questions = len(questionnaire_of(version).all_questions())

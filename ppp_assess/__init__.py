@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask
 
 from ppp_assess.config import Settings
+from ppp_assess.models.database import Database
 
 
 def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
@@ -60,15 +61,16 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
         logging.basicConfig(level=logging.INFO)
         logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
-    from ppp_assess import cli, models
+    from ppp_assess import cli, mail, unit_of_work
     from ppp_assess.extensions import csrf, limiter
     from ppp_assess.web import locale, register_blueprints
 
-    models.init_app(app, settings.database_url, echo=settings.sql_echo)
+    unit_of_work.init_app(app, Database(settings.database_url, echo=settings.sql_echo))
     csrf.init_app(app)
     limiter.init_app(app)
     locale.init_app(app, settings)
     cli.init_app(app)
+    mail.init_app(app, settings)
     register_blueprints(app)
     return app
 

@@ -12,7 +12,7 @@ from ppp_assess import get_settings
 from ppp_assess.config import Settings
 from ppp_assess.i18n.commands import translations_group
 from ppp_assess.models import migrate
-from ppp_assess.models.database import get_database
+from ppp_assess.unit_of_work import get_database
 
 
 def _url() -> str:
@@ -55,10 +55,10 @@ def audit_group() -> None:
 @audit_group.command("verify")
 def audit_verify() -> None:
     """Verify the hash chain of the audit log; exit 1 naming the first broken event."""
-    from ppp_assess.models.database import get_session
     from ppp_assess.services.audit import verify_audit_chain
 
-    result = verify_audit_chain(get_session())
+    with get_database(current_app).reading() as session:
+        result = verify_audit_chain(session)
     if result.ok:
         click.echo(f"Audit chain intact: {result.checked} events verified.")
         return
@@ -109,29 +109,28 @@ def questionnaires_validate(files: tuple[str, ...]) -> None:
 def questionnaires_publish(files: tuple[str, ...]) -> None:
     """Publish questionnaire FILES as immutable versions (default: the whole folder)."""
     from ppp_assess.domain.loader import QuestionnaireError, load_questionnaire
-    from ppp_assess.models.database import get_session
     from ppp_assess.services.questionnaires import PublishError, publish_questionnaire
+    from ppp_assess.unit_of_work import get_session
 
     session = get_session()
     for path in _files_or_default(files):
         try:
             result = publish_questionnaire(session, load_questionnaire(path))
         except (QuestionnaireError, PublishError) as error:
-            session.rollback()
             raise click.ClickException(str(error)) from error
         state = "published" if result.created else "unchanged"
         click.echo(f"{state}  {result.version.questionnaire_id} {result.version.version} "
                    f"({result.version.content_hash[:12]})")
-    session.commit()
 
 
 @questionnaires_group.command("list")
 def questionnaires_list() -> None:
     """List every published questionnaire version."""
-    from ppp_assess.models.database import get_session
     from ppp_assess.services.questionnaires import list_versions
 
-    for row in list_versions(get_session()):
+    with get_database(current_app).reading() as session:
+        rows = list_versions(session)
+    for row in rows:
         click.echo(f"{row.questionnaire_id:30} {row.version:8} {row.subject.value:13} "
                    f"{row.content_hash[:12]}  {row.published_at:%Y-%m-%d %H:%M}  {row.title}")
 
@@ -142,8 +141,8 @@ def seed_demo_command() -> None:
     """Load demonstration data (never in production); running it again changes nothing."""
     import os
 
-    from ppp_assess.models.database import get_session
     from ppp_assess.services.demo import demo_password, seed_demo
+    from ppp_assess.unit_of_work import get_session
 
     settings = _settings()
     if settings.is_production:
@@ -154,7 +153,6 @@ def seed_demo_command() -> None:
 
     report = seed_demo(session, questionnaire_dir=settings.questionnaire_dir, password=password,
                        signing_key=signing_key(settings), base_url=settings.base_url)
-    session.commit()
     if not report.created:
         click.echo("Demo data already present; nothing changed.")
         return

@@ -45,7 +45,7 @@ class Settings:
 
     #: PPP_ASSESS_ENV: development | testing | production. Default: development.
     env: str = "development"
-    #: Folder for local state (SQLite file, generated keys, mail outbox). Default: ./instance.
+    #: Folder for local state (SQLite file, generated keys, mail folder). Default: ./instance.
     instance_path: str = "instance"
     #: DATABASE_URL: SQLAlchemy URL. Default: SQLite file ppp_assess.sqlite3 in the instance folder.
     #: Example: postgresql://ppp:secret@db.internal:5432/ppp_assess
@@ -64,10 +64,15 @@ class Settings:
     translations_dir: str = str(PROJECT_ROOT / "translations")
     #: PPP_ASSESS_BASE_URL: public address, used in e-mails and certificate QR codes.
     base_url: str = "http://127.0.0.1:5000"
-    #: PPP_ASSESS_MAIL_BACKEND: outbox (write .eml files and log them) | smtp. Default: outbox.
-    mail_backend: str = "outbox"
-    #: PPP_ASSESS_MAIL_OUTBOX: folder for the outbox backend. Default: <instance>/outbox.
-    mail_outbox: str = ""
+    #: PPP_ASSESS_MAIL_BACKEND: file (write .eml files into the mail folder) | smtp.
+    #: Default: file.
+    mail_backend: str = "file"
+    #: PPP_ASSESS_MAIL_DIR: folder for the file backend. Default: <instance>/mail.
+    mail_dir: str = ""
+    #: PPP_ASSESS_OUTBOX_DELIVERY: request (each process sends the messages a request or
+    #: command wrote, once it has answered) | worker (only ``flask outbox worker`` or
+    #: ``flask outbox send`` do). Default: request.
+    outbox_delivery: str = "request"
     #: PPP_ASSESS_MAIL_SENDER: From address. Default: ppp-assess <no-reply@localhost>.
     mail_sender: str = "ppp-assess <no-reply@localhost>"
     #: SMTP_HOST / SMTP_PORT / SMTP_USER / SMTP_PASSWORD / SMTP_STARTTLS: the smtp backend.
@@ -109,8 +114,9 @@ class Settings:
                 "PPP_ASSESS_TRANSLATIONS", str(project_root / "translations")
             ),
             "base_url": env.get("PPP_ASSESS_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
-            "mail_backend": env.get("PPP_ASSESS_MAIL_BACKEND", "outbox"),
-            "mail_outbox": env.get("PPP_ASSESS_MAIL_OUTBOX", ""),
+            "mail_backend": env.get("PPP_ASSESS_MAIL_BACKEND", "file"),
+            "mail_dir": env.get("PPP_ASSESS_MAIL_DIR", ""),
+            "outbox_delivery": env.get("PPP_ASSESS_OUTBOX_DELIVERY", "request"),
             "mail_sender": env.get("PPP_ASSESS_MAIL_SENDER", "ppp-assess <no-reply@localhost>"),
             "smtp_host": env.get("SMTP_HOST", "localhost"),
             "smtp_port": int(env.get("SMTP_PORT", "25")),
@@ -150,8 +156,10 @@ class Settings:
                 f"The default locale {self.default_locale!r} is not among the locales "
                 f"{', '.join(self.locales)}."
             )
-        if self.mail_backend not in {"outbox", "smtp"}:
-            raise ConfigurationError("PPP_ASSESS_MAIL_BACKEND must be 'outbox' or 'smtp'.")
+        if self.mail_backend not in {"file", "smtp"}:
+            raise ConfigurationError("PPP_ASSESS_MAIL_BACKEND must be 'file' or 'smtp'.")
+        if self.outbox_delivery not in {"request", "worker"}:
+            raise ConfigurationError("PPP_ASSESS_OUTBOX_DELIVERY must be 'request' or 'worker'.")
         if self.peer_group_min < 2:
             raise ConfigurationError("PPP_ASSESS_PEER_MIN must be at least 2.")
         instance = Path(self.instance_path)
@@ -172,8 +180,8 @@ class Settings:
                     "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`)."
                 )
             changes["secret_key"] = _local_secret(instance / "secret_key")
-        if not self.mail_outbox:
-            changes["mail_outbox"] = str(instance / "outbox")
+        if not self.mail_dir:
+            changes["mail_dir"] = str(instance / "mail")
         return replace(self, **changes)
 
 

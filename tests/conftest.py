@@ -12,6 +12,7 @@ import os
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -25,7 +26,8 @@ from ppp_assess import create_app
 from ppp_assess.config import normalise_database_url
 from ppp_assess.extensions import limiter
 from ppp_assess.models import migrate
-from ppp_assess.models.database import Database, get_database
+from ppp_assess.models.database import Database
+from ppp_assess.unit_of_work import get_database
 from tests.factories import Factory
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
@@ -43,6 +45,18 @@ def _reset_postgresql(url: str) -> None:
         connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
         connection.execute(text("CREATE SCHEMA public"))
     engine.dispose()
+
+
+class ServerLikeClient(FlaskClient):
+    """A test client that closes each response, as a WSGI server does once it is sent.
+
+    Closing runs what the app scheduled for after the response (the outbox sender). A
+    test of a stream that the client leaves early passes ``buffered=False``.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("buffered", True)
+        return super().open(*args, **kwargs)
 
 
 @pytest.fixture(scope="session")
@@ -92,12 +106,13 @@ def make_app(tmp_path: Path, database_url: str) -> Iterator[Callable[..., Flask]
         }
         settings.update(overrides)
         app = create_app(settings)
+        app.test_client_class = ServerLikeClient
         # One limiter serves every app in the process: start each test with no counts.
         limiter.reset()
         database = get_database(app)
         connection = database.engine.connect()
         transaction = connection.begin()
-        database.sessionmaker.configure(bind=connection, join_transaction_mode="create_savepoint")
+        database.use_connection(connection)
         created.append((database, connection, transaction))
         return app
 
@@ -143,7 +158,7 @@ def db(app: Flask) -> Iterator[Session]:
     fresh ``g`` (database session, signed-in user, locale), as in production. Tests that
     call code needing an application context push one themselves.
     """
-    session = get_database(app).sessionmaker()
+    session = get_database(app).new_session(write=True)
     try:
         yield session
     finally:

@@ -68,7 +68,7 @@ def test_local_secret_key_is_generated_once(tmp_path: Path) -> None:
 def test_default_database_is_sqlite_in_the_instance_folder(tmp_path: Path) -> None:
     settings = Settings.from_env({"PPP_ASSESS_INSTANCE": str(tmp_path)})
     assert settings.database_url == f"sqlite:///{tmp_path / 'ppp_assess.sqlite3'}"
-    assert settings.mail_outbox == str(tmp_path / "outbox")
+    assert settings.mail_dir == str(tmp_path / "mail")
 
 
 @pytest.mark.parametrize(

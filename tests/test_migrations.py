@@ -8,7 +8,7 @@ from sqlalchemy import create_engine, inspect, pool
 
 from ppp_assess import create_app
 from ppp_assess.models import Base, migrate
-from ppp_assess.models.database import get_database
+from ppp_assess.unit_of_work import get_database
 
 
 def _differences(url: str) -> list[object]:

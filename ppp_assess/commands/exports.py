@@ -9,11 +9,12 @@ from flask import current_app
 from flask.cli import with_appcontext
 from flask_babel import force_locale, format_date, format_decimal
 from flask_babel import gettext as _
+from sqlalchemy.orm import Session
 
-from ppp_assess.models.database import get_session
 from ppp_assess.services import exports
 from ppp_assess.services.errors import NotFound
 from ppp_assess.services.questionnaires import questionnaire_of
+from ppp_assess.unit_of_work import get_database
 
 
 def _localiser() -> exports.Localiser:
@@ -41,9 +42,15 @@ def export_command(questionnaire_id: str, version: str | None, file_format: str 
     One row per assessment; for every question its answer as a code, as words in the
     chosen language, and the comment. Formula-like text is made inert.
     """
+    # A long export only reads: it never holds the write lock that the application needs.
+    with get_database().reading() as session:
+        _export(session, questionnaire_id, version, file_format, language, outfile)
+
+
+def _export(session: Session, questionnaire_id: str, version: str | None,
+            file_format: str | None, language: str | None, outfile: Path) -> None:
     from ppp_assess.web.locale import available_locales
 
-    session = get_session()
     try:
         found = exports.find_version(session, questionnaire_id, version)
     except NotFound as error:

@@ -9,9 +9,9 @@ from flask.cli import AppGroup
 
 from ppp_assess.domain.reference import OrgRole, PlatformRole
 from ppp_assess.models import Organisation
-from ppp_assess.models.database import get_session
 from ppp_assess.services import accounts, tokens
 from ppp_assess.services.errors import ServiceError
+from ppp_assess.unit_of_work import get_session
 
 
 @click.group("users", cls=AppGroup)
@@ -59,7 +59,6 @@ def users_create(email: str, name: str, platform_role: str | None, organisation_
             accounts.grant_platform_role(session, user=user, role=PlatformRole(platform_role))
     except ServiceError as error:
         raise click.ClickException(str(error)) from error
-    session.commit()
     click.echo(f"Created user {user.email} (id {user.id}).")
     if generated:
         click.echo(f"Password (shown only now): {password}")
@@ -79,6 +78,5 @@ def users_token(email: str, name: str) -> None:
         _row, token = tokens.create_api_token(session, user, name=name)
     except ServiceError as error:
         raise click.ClickException(str(error)) from error
-    session.commit()
     click.echo(f"API token for {user.email} ({name}); it is shown only now:", err=True)
     click.echo(token)

@@ -13,7 +13,7 @@ from ppp_assess.models.assessment import (
     Submission,
 )
 from ppp_assess.models.base import Base
-from ppp_assess.models.database import Database, get_session, init_app
+from ppp_assess.models.database import Database, ReadOnlyError, UnitOfWork
 from ppp_assess.models.organisation import (
     ApiToken,
     Membership,
@@ -21,6 +21,7 @@ from ppp_assess.models.organisation import (
     PlatformRoleGrant,
     User,
 )
+from ppp_assess.models.outbox import OutboxMessage
 from ppp_assess.models.project import Project
 
 __all__ = [
@@ -33,15 +34,16 @@ __all__ = [
     "Database",
     "Membership",
     "Organisation",
+    "OutboxMessage",
     "PlatformRoleGrant",
     "Project",
     "QuestionnaireVersion",
+    "ReadOnlyError",
     "ReviewAssignment",
     "ReviewComment",
     "ReviewDecision",
     "SectionScore",
     "Submission",
+    "UnitOfWork",
     "User",
-    "get_session",
-    "init_app",
 ]

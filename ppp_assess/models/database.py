@@ -1,4 +1,18 @@
-"""Engine and session handling for SQLite and PostgreSQL."""
+"""Engine, sessions and the unit of work, for SQLite and PostgreSQL.
+
+One request or command is one :class:`UnitOfWork`: a session that services add to and
+flush, committed once at the boundary (or rolled back), in :meth:`UnitOfWork.finish`.
+This module is the only place that commits.
+
+A unit of work either reads or writes, decided when it begins:
+
+* a **reading** unit (GET pages, streams) never takes the write lock: on SQLite its
+  transaction begins deferred, on PostgreSQL read only; flushing a change or running an
+  INSERT, UPDATE or DELETE in it raises :class:`ReadOnlyError`;
+* a **writing** unit begins ``IMMEDIATE`` on SQLite, so two writers queue on the busy
+  timeout instead of failing with "database is locked" when the first one upgrades its
+  read lock.
+"""
 
 from __future__ import annotations
 
@@ -6,21 +20,29 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from flask import Flask, current_app, g
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
+#: Execution option that marks a writing engine (SQLite begins those IMMEDIATE).
+_WRITE_OPTION = "ppp_assess_write"
+#: Key in ``Session.info`` of a session that must not change anything.
+_READ_ONLY = "read_only"
+
+
+class ReadOnlyError(RuntimeError):
+    """A reading unit of work tried to change the database."""
+
 
 def _configure_sqlite(engine: Engine) -> None:
-    """Turn on WAL, foreign keys and a busy timeout, and make every transaction immediate.
+    """Turn on WAL, foreign keys and a busy timeout, and begin writers IMMEDIATE.
 
-    pysqlite's own transaction handling is switched off so that SQLAlchemy emits
-    ``BEGIN IMMEDIATE``: a writer takes the write lock when its transaction starts instead of
-    failing with "database is locked" when it first writes after a read.
+    pysqlite's own transaction handling is switched off so that SQLAlchemy's BEGIN is
+    the one that counts: a writer takes the write lock when its transaction starts, and
+    a reader never takes it.
     """
 
     @event.listens_for(engine, "connect")
@@ -35,39 +57,97 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        writes = connection.get_execution_options().get(_WRITE_OPTION, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+
+
+def _refuse_changes(session: Session, _context: Any, _instances: Any) -> None:
+    """Stop a reading session from flushing a change (``before_flush``)."""
+    if not session.info.get(_READ_ONLY):
+        return
+    changed = bool(session.new or session.deleted) or any(
+        session.is_modified(instance) for instance in session.dirty)
+    if changed:
+        raise ReadOnlyError("A reading unit of work may not change the database.")
+
+
+def _refuse_writes(state: ORMExecuteState) -> None:
+    """Stop a reading session from running INSERT, UPDATE or DELETE (``do_orm_execute``)."""
+    if state.session.info.get(_READ_ONLY) and (
+            state.is_insert or state.is_update or state.is_delete):
+        raise ReadOnlyError("A reading unit of work may not change the database.")
 
 
 class Database:
-    """One engine and its session factory."""
+    """One engine, its session factory and the units of work built on them."""
 
     def __init__(self, url: str, *, echo: bool = False) -> None:
-        options: dict[str, Any] = {"echo": echo, "future": True}
+        options: dict[str, Any] = {"echo": echo}
         if url.startswith("postgresql"):
             options.update(pool_pre_ping=True, pool_size=5, max_overflow=10)
         self.url = url
         self.engine = create_engine(url, **options)
         if self.engine.dialect.name == "sqlite":
             _configure_sqlite(self.engine)
-        self.sessionmaker: sessionmaker[Session] = sessionmaker(
-            self.engine, expire_on_commit=False
-        )
+        self._writer: Engine | Connection = self.engine.execution_options(
+            **{_WRITE_OPTION: True})
+        self._reader: Engine | Connection = self.engine
+        if self.engine.dialect.name == "postgresql":
+            self._reader = self.engine.execution_options(postgresql_readonly=True)
+        self.sessionmaker: sessionmaker[Session] = sessionmaker(expire_on_commit=False)
+        event.listen(self.sessionmaker, "before_flush", _refuse_changes)
+        event.listen(self.sessionmaker, "do_orm_execute", _refuse_writes)
 
     @property
     def dialect(self) -> str:
         """Return the dialect name: "sqlite" or "postgresql"."""
         return self.engine.dialect.name
 
+    def use_connection(self, connection: Connection) -> None:
+        """Bind every later session to ``connection``, inside its transaction.
+
+        The test suite runs each test in a transaction of its own that it rolls back;
+        units of work then commit SAVEPOINTs inside it.
+        """
+        self._writer = self._reader = connection
+        self.sessionmaker.configure(join_transaction_mode="create_savepoint")
+
+    def new_session(self, *, write: bool) -> Session:
+        """Return a new session that reads, or reads and writes."""
+        session = self.sessionmaker(bind=self._writer if write else self._reader)
+        session.info[_READ_ONLY] = not write
+        return session
+
+    def unit_of_work(self, *, write: bool) -> UnitOfWork:
+        """Return a new unit of work; :meth:`UnitOfWork.finish` ends it."""
+        return UnitOfWork(self, write=write)
+
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        """Yield a session that commits on success and rolls back on error."""
-        session = self.sessionmaker()
+    def transaction(self) -> Iterator[Session]:
+        """Yield the session of a writing unit of work committed when the block succeeds.
+
+        For scripts, benchmarks and tests; requests and commands have theirs made for
+        them.
+        """
+        unit = self.unit_of_work(write=True)
+        try:
+            yield unit.session
+        except BaseException:
+            unit.finish(success=False)
+            raise
+        unit.finish(success=True)
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """Yield a short reading session, closed when the block ends.
+
+        A streamed response reads through one of these: the request's own session is
+        finished before the first byte is sent, and this one ends when the stream ends or
+        the client goes away.
+        """
+        session = self.new_session(write=False)
         try:
             yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
         finally:
             session.close()
 
@@ -76,31 +156,66 @@ class Database:
         self.engine.dispose()
 
 
-def get_database(app: Flask | None = None) -> Database:
-    """Return the application's database."""
-    database: Database = (app or current_app).extensions["ppp_db"]
-    return database
+class UnitOfWork:
+    """The transaction of one request or command.
 
+    Services receive :attr:`session`, change what they must and flush. The boundary calls
+    :meth:`finish` once: it commits on success and rolls back otherwise.
+    """
 
-def get_session() -> Session:
-    """Return this request's (or CLI command's) session, creating it on first use."""
-    if "db_session" not in g:
-        g.db_session = get_database().sessionmaker()
-    session: Session = g.db_session
-    return session
+    def __init__(self, database: Database, *, write: bool) -> None:
+        self.database = database
+        self.write = write
+        self._session: Session | None = None
+        self._failed = False
+        self._finished = False
+        #: The committed session's ``info`` (what its services noted), once committed.
+        self.committed_info: dict[str, Any] | None = None
 
+    @property
+    def session(self) -> Session:
+        """Return the unit's session, beginning it on first use."""
+        if self._session is None:
+            if self._finished:
+                raise RuntimeError("This unit of work is finished; a stream must read "
+                                   "through Database.reading().")
+            self._session = self.database.new_session(write=self.write)
+        return self._session
 
-def _close_session(_exc: BaseException | None) -> None:
-    session: Session | None = g.pop("db_session", None)
-    if session is not None:
-        # Anything not committed by the view is rolled back here: a failed request
-        # changes nothing.
-        session.close()
+    def fail(self) -> None:
+        """Make sure nothing of this unit is committed (a caught error, a refused form)."""
+        self._failed = True
 
+    @property
+    def failed(self) -> bool:
+        """Return whether :meth:`fail` was called."""
+        return self._failed
 
-def init_app(app: Flask, url: str, *, echo: bool = False) -> Database:
-    """Create the engine for ``url`` and register the session teardown."""
-    database = Database(url, echo=echo)
-    app.extensions["ppp_db"] = database
-    app.teardown_appcontext(_close_session)
-    return database
+    def finish(self, *, success: bool) -> bool:
+        """Commit when ``success`` and nothing failed, else roll back; close the session.
+
+        :return: whether a commit happened.
+        """
+        if self._finished:
+            return False
+        self._finished = True
+        session, self._session = self._session, None
+        if session is None:
+            return False
+        try:
+            if not self.write:
+                # Nothing to undo: closing ends the transaction and keeps what was loaded
+                # readable (a rollback would expire it).
+                return False
+            if success and not self._failed:
+                session.commit()
+                self.committed_info = dict(session.info)
+                return True
+            session.rollback()
+            return False
+        finally:
+            session.close()
+
+    def close(self) -> None:
+        """Roll back and close whatever is still open (the last resort at teardown)."""
+        self.finish(success=False)

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from ppp_assess.domain.reference import OrgRole, PlatformRole
 from ppp_assess.domain.workflow import Status
-from ppp_assess.models import Assessment, Membership, Project, User
+from ppp_assess.models import Assessment, Membership, PlatformRoleGrant, Project, User
 from ppp_assess.services.errors import NotFound
 
 #: Statuses the review board works on or has decided.
@@ -72,3 +72,22 @@ def get_own_project(session: Session, user: User, project_id: int) -> Project:
     if project is None or not is_member(session, user, project.organisation_id):
         raise NotFound("This project does not exist.")
     return project
+
+
+def eligible_reviewers(session: Session, assessment: Assessment) -> list[User]:
+    """Return the active reviewers who may review ``assessment`` (not of its organisation)."""
+    members = select(Membership.user_id).where(
+        Membership.organisation_id == assessment.organisation_id)
+    return list(session.scalars(
+        select(User).join(PlatformRoleGrant, PlatformRoleGrant.user_id == User.id)
+        .where(PlatformRoleGrant.role == PlatformRole.reviewer, User.active.is_(True),
+               User.id.not_in(members))
+        .order_by(User.id)))
+
+
+def active_members(session: Session, organisation_id: int) -> list[User]:
+    """Return the active members of an organisation."""
+    return list(session.scalars(
+        select(User).join(Membership, Membership.user_id == User.id)
+        .where(Membership.organisation_id == organisation_id, User.active.is_(True))
+        .order_by(User.id)))

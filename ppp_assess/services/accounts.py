@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ppp_assess.domain.reference import REGIONS, OrgRole, PlatformRole
 from ppp_assess.models import Membership, Organisation, PlatformRoleGrant, User
+from ppp_assess.services import outbox
 from ppp_assess.services.audit import record_event
 from ppp_assess.services.errors import Conflict, Forbidden, Invalid, NotFound
 from ppp_assess.services.passwords import hash_password
@@ -270,12 +271,15 @@ def list_members(session: Session, organisation: Organisation) -> list[MemberRow
 
 
 def invite_member(session: Session, actor: User, organisation_id: int, *, email: str,
-                  name: str, role: OrgRole) -> Invitation:
+                  name: str, role: OrgRole, locale: str | None = None) -> Invitation:
     """Invite someone to an organisation, creating their account if needed.
 
-    Someone who already has a password becomes a member at once; a new account (or one
-    that never set a password) becomes a member that can sign in only after setting a
-    password from the invitation link.
+    Someone who already has a password becomes a member at once and is told by mail; a
+    new account (or one that never set a password) becomes a member that can sign in only
+    after setting a password from the invitation link mailed to them.
+
+    :param locale: the language the invitation was made in, for a person without a
+        preference of their own.
 
     :raises NotFound: when ``actor`` may not see the organisation.
     :raises Forbidden: when ``actor`` may not manage its members.
@@ -302,6 +306,9 @@ def invite_member(session: Session, actor: User, organisation_id: int, *, email:
     record_event(session, actor_id=actor.id, action="membership.invited", object_type="user",
                  object_id=user.id, organisation_id=organisation.id,
                  after={"email": user.email, "role": role.value})
+    kind = outbox.INVITATION if user.password_hash is None else outbox.MEMBERSHIP_NOTICE
+    outbox.enqueue(session, kind, recipient=user, locale=locale,
+                   organisation_id=organisation.id, inviter_id=actor.id)
     return Invitation(user=user, organisation=organisation, role=role,
                       needs_password=user.password_hash is None)
 

@@ -28,6 +28,8 @@ from ppp_assess.models import (
     User,
 )
 from ppp_assess.models.base import utcnow
+from ppp_assess.services import outbox
+from ppp_assess.services.access import eligible_reviewers
 from ppp_assess.services.audit import record_event
 from ppp_assess.services.errors import Conflict, Invalid, MissingAnswers, NotFound
 from ppp_assess.services.questionnaires import latest_versions, questionnaire_of
@@ -319,8 +321,14 @@ def apply_action(assessment: Assessment, action: Action) -> Status:
         raise Conflict(error.message, error.params, code="invalid_transition") from error
 
 
-def submit_assessment(session: Session, assessment: Assessment, *, actor: User) -> Submission:
+def submit_assessment(session: Session, assessment: Assessment, *, actor: User,
+                      locale: str | None = None) -> Submission:
     """Submit a draft for review, freezing a snapshot of its answers and score.
+
+    Every reviewer who may review it is told by mail once the submission commits.
+
+    :param locale: the language the submission was made in (for mail to reviewers who
+        have no preference).
 
     :raises Conflict: when the assessment is not a draft.
     :raises MissingAnswers: listing the applicable required questions left unanswered.
@@ -354,6 +362,9 @@ def submit_assessment(session: Session, assessment: Assessment, *, actor: User) 
         before={"status": before.value}, after={"status": new_status.value, "submission": number,
                                                 "score": report.overall},
     )
+    for reviewer in eligible_reviewers(session, assessment):
+        outbox.enqueue(session, outbox.REVIEW_REQUESTED, recipient=reviewer, locale=locale,
+                       assessment_id=assessment.id)
     return submission
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from ppp_assess.domain.reference import PlatformRole
 from ppp_assess.models import Membership, Organisation, PlatformRoleGrant, User
 from ppp_assess.models.base import utcnow
+from ppp_assess.services import outbox
 from ppp_assess.services.accounts import check_password_rules, find_user
 from ppp_assess.services.audit import record_event
 from ppp_assess.services.errors import Conflict, Invalid
@@ -21,7 +22,6 @@ from ppp_assess.services.tokens import (
     PASSWORD_RESET,
     InvalidLink,
     link_user,
-    make_link_token,
 )
 
 log = logging.getLogger(__name__)
@@ -141,19 +141,39 @@ def accept_invitation(session: Session, secret_key: str, token: str, *, name: st
     return details
 
 
-def request_password_reset(session: Session, secret_key: str,
-                           email: str) -> tuple[User, str] | None:
-    """Return the account and a reset token for ``email``, or None if none may be reset.
+def request_password_reset(session: Session, email: str, *, locale: str | None = None) -> bool:
+    """Mail a link to choose a new password to the account of ``email``, if it may reset.
 
-    Callers answer the same way in both cases, so that nobody learns which addresses
-    have accounts.
+    Callers answer the same way whatever this returns, so that nobody learns which
+    addresses have accounts.
+
+    :param locale: the language the request was made in.
+    :return: whether a message was queued.
     """
     user = find_user(session, email)
     if user is None or not user.active:
-        return None
+        return False
     record_event(session, actor_id=None, action="user.password_reset_requested",
                  object_type="user", object_id=user.id)
-    return user, make_link_token(secret_key, PASSWORD_RESET, user)
+    outbox.enqueue(session, outbox.PASSWORD_RESET, recipient=user, locale=locale)
+    return True
+
+
+def send_password_link(session: Session, user: User, *, actor: User,
+                       locale: str | None = None) -> None:
+    """Mail ``user`` a link to choose a password: an invitation if they never set one.
+
+    :raises Conflict: when the account is deactivated.
+    """
+    if not user.active:
+        raise Conflict("Activate the account first.")
+    if user.password_hash is None:
+        outbox.enqueue(session, outbox.INVITATION, recipient=user, locale=locale,
+                       inviter_id=actor.id)
+    else:
+        outbox.enqueue(session, outbox.PASSWORD_RESET, recipient=user, locale=locale)
+    record_event(session, actor_id=actor.id, action="user.password_link_sent",
+                 object_type="user", object_id=user.id)
 
 
 def password_reset_user(session: Session, secret_key: str, token: str) -> User:

@@ -28,7 +28,13 @@ from ppp_assess.models import (
     User,
 )
 from ppp_assess.models.base import utcnow
-from ppp_assess.services.access import get_assessment, is_member, organisation_ids
+from ppp_assess.services import outbox
+from ppp_assess.services.access import (
+    active_members,
+    get_assessment,
+    is_member,
+    organisation_ids,
+)
 from ppp_assess.services.assessments import apply_action, latest_submission, questionnaire_for
 from ppp_assess.services.audit import record_event
 from ppp_assess.services.errors import Conflict, Forbidden, Invalid, NotFound
@@ -158,16 +164,19 @@ def decide(
     decision: str,
     reason: str = "",
     question_comments: Mapping[str, str] | None = None,
+    locale: str | None = None,
 ) -> ReviewDecision:
     """Approve an assessment under review, or return it to its organisation for changes.
 
     Returning needs a reason; the questions that carry a comment are flagged for the
     respondent and the assessment becomes a draft again. Each comment, and the decision,
-    is an audit event.
+    is an audit event. The organisation's members are told by mail once it commits.
 
     :param decision: ``"approve"`` or ``"return"``.
     :param reason: why the assessment is returned (required then), or a note on approval.
     :param question_comments: question id -> the reviewer's comment; blank ones are ignored.
+    :param locale: the language the decision was taken in (for members without a
+        preference of their own).
     :return: the stored decision.
     :raises Invalid: for an unknown decision, a return without reason, or bad comments.
     :raises Forbidden: when ``reviewer`` may not decide on this assessment.
@@ -223,6 +232,9 @@ def decide(
                 event="review.approved" if decision == "approve" else "review.returned",
                 extra={"decision": row.id, "submission": submission.number, "reason": reason,
                        "flagged": list(comments) if flagged else []})
+    for member in active_members(session, assessment.organisation_id):
+        outbox.enqueue(session, outbox.REVIEW_DECISION, recipient=member, locale=locale,
+                       assessment_id=assessment.id, decision_id=row.id)
     log.info("assessment %s %s by %s", assessment.id,
              "approved" if decision == "approve" else "returned", reviewer.id)
     return row

@@ -9,16 +9,20 @@ every earlier link of the account invalid, so each link works once.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 from dataclasses import dataclass
 from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from ppp_assess.domain.messages import N_
 from ppp_assess.models import ApiToken, User
+from ppp_assess.models.base import utcnow
+from ppp_assess.models.database import Database
 from ppp_assess.services.audit import record_event
 from ppp_assess.services.errors import Invalid, ServiceError
 
@@ -154,3 +158,25 @@ def create_api_token(session: Session, user: User, *, name: str,
     record_event(session, actor_id=actor_id, action="api_token.created", object_type="user",
                  object_id=user.id, after={"token_id": row.id, "name": row.name})
     return row, token
+
+
+#: A token's last use is written at most this often, so that reading with it stays a read.
+LAST_USE_RESOLUTION = dt.timedelta(hours=1)
+
+
+def record_use(database: Database, token_id: int, last_used_at: dt.datetime | None, *,
+               now: dt.datetime | None = None) -> bool:
+    """Record that a token was used, when its recorded last use is an hour old or more.
+
+    Written in a short transaction of its own, apart from the request's: a GET with a
+    token then never takes the write lock, but for this at most once an hour per token.
+
+    :return: whether anything was written.
+    """
+    now = now or utcnow()
+    if last_used_at is not None and now - last_used_at < LAST_USE_RESOLUTION:
+        return False
+    with database.transaction() as session:
+        session.execute(update(ApiToken).where(ApiToken.id == token_id).values(
+            last_used_at=now).execution_options(synchronize_session=False))
+    return True

@@ -11,7 +11,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ppp_assess.extensions import login_manager
-from ppp_assess.models import User, get_session
+from ppp_assess.models import User
+from ppp_assess.unit_of_work import get_session
 
 #: Every feature blueprint package, in registration order. This is the only list.
 FEATURES = (

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from ppp_assess import unit_of_work
 from ppp_assess.domain.workflow import ACTION_LABELS, STATUS_LABELS, Action, Status
 from ppp_assess.services.errors import Conflict, MissingAnswers, ServiceError
 
@@ -47,12 +48,17 @@ def json_error(code: int, message: str, fields: dict[str, str] | None = None,
     return jsonify({"error": error}), code
 
 
-def translate_service_message(error: ServiceError) -> str:
-    """Return a service error's message in the request's language.
+def refuse(error: ServiceError) -> str:
+    """Refuse the request for ``error``: nothing it changed is committed.
 
-    Lifecycle statuses and actions among the parameters are shown by their translated
-    labels, not their codes.
+    Every view that catches a service error shows its message through this function, so
+    the unit of work rolls back whatever the request had done before the error, whatever
+    status the page is answered with.
+
+    :return: the error's message in the request's language. Lifecycle statuses and
+        actions among the parameters are shown by their translated labels, not codes.
     """
+    unit_of_work.fail()
     params = dict(error.params)
     if params.get("status") in set(Status):
         params["status"] = _(STATUS_LABELS[Status(params["status"])])
@@ -72,14 +78,14 @@ def service_error_response(error: ServiceError) -> tuple[Response, int]:
         extra["current"] = error.current
     if isinstance(error, MissingAnswers):
         extra["missing"] = error.missing
-    return json_error(error.status, translate_service_message(error), fields=dict(error.fields),
+    return json_error(error.status, refuse(error), fields=dict(error.fields),
                       error_code=error.code, extra=extra)
 
 
 def _handle_service_error(error: ServiceError) -> tuple[Response | str, int]:
     if _wants_json():
         return service_error_response(error)
-    message = translate_service_message(error)
+    message = refuse(error)
     return render_template("errors/error.html", code=error.status, message=message), error.status
 
 

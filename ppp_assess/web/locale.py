@@ -154,8 +154,9 @@ def select_locale() -> str:
 
     The order of precedence is:
 
-    1. the ``lang`` query parameter (which :func:`remember_requested_locale` also stores
-       in the session and in the signed-in user's profile);
+    1. the ``lang`` query parameter (which :func:`remember_requested_locale` also keeps
+       in the session; a signed-in user saves a preference with the language menu, a
+       POST);
     2. the locale remembered in the session;
     3. the signed-in user's preferred locale;
     4. the browser's ``Accept-Language`` header;
@@ -186,25 +187,17 @@ def select_locale() -> str:
 
 
 def remember_requested_locale() -> None:
-    """Remember the language chosen with ``?lang=`` in the session and the user's profile.
+    """Keep the language chosen with ``?lang=`` in the session (the browser's cookie).
 
-    The profile is written for a signed-in user of the web pages (not of the API) on a
-    GET, so e-mails and other devices follow the choice too.
+    Nothing is stored on the server: a GET never changes state, and the API answers in
+    the requested language without remembering it. A signed-in user saves a preference
+    with the language menu, which posts it.
     """
     requested = requested_locale()
-    if requested is None:
+    if requested is None or request.blueprint == "api":
         return
     if session.get(SESSION_KEY) != requested:
         session[SESSION_KEY] = requested
-    if (request.method in {"GET", "HEAD"} and request.blueprint != "api"
-            and getattr(current_user, "is_authenticated", False)
-            and getattr(current_user, "locale", None) != requested):
-        from ppp_assess.models import get_session
-        from ppp_assess.services.accounts import set_preferred_locale
-
-        db = get_session()
-        set_preferred_locale(db, current_user._get_current_object(), requested)  # type: ignore[attr-defined]
-        db.commit()
 
 
 def current_locale_info() -> LocaleInfo:
@@ -216,19 +209,31 @@ def current_locale_info() -> LocaleInfo:
     return info
 
 
-def switch_locale_url(code: str) -> str:
-    """Return the address of the current page in another language.
+def _page_address(**extra: str) -> str:
+    """Return the current page's address with ``lang`` left out and ``extra`` added.
 
-    The path and the query are kept, with ``lang`` replaced. A page reached only by POST
-    (a form answer) cannot be fetched again, so its language links go to the home page.
+    A page reached only by POST (a form answer) cannot be fetched again: its address is
+    the home page's.
     """
     rule = request.url_rule
     if rule is not None and "GET" not in (rule.methods or ()):
-        return f"{request.script_root}/?{urlencode({QUERY_PARAMETER: code})}"
+        query = urlencode(extra)
+        return f"{request.script_root}/" + (f"?{query}" if query else "")
     args = [(key, value) for key, value in request.args.items(multi=True)
             if key != QUERY_PARAMETER]
-    args.append((QUERY_PARAMETER, code))
-    return f"{request.script_root}{request.path}?{urlencode(args)}"
+    args.extend(extra.items())
+    query = urlencode(args)
+    return f"{request.script_root}{request.path}" + (f"?{query}" if query else "")
+
+
+def switch_locale_url(code: str) -> str:
+    """Return the address of the current page in another language (``lang`` replaced)."""
+    return _page_address(**{QUERY_PARAMETER: code})
+
+
+def current_page_path() -> str:
+    """Return the current page's address without ``lang``, to come back to after a POST."""
+    return _page_address()
 
 
 # --- Locale-aware formatting, as Jinja filters ------------------------------------------
@@ -404,6 +409,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     app.jinja_env.filters.update({name: _at_render_time(function)
                                   for name, function in FILTERS.items()})
     app.jinja_env.globals["switch_locale_url"] = switch_locale_url
+    app.jinja_env.globals["current_page_path"] = current_page_path
     app.jinja_env.globals["translate"] = translate
 
     @app.context_processor

@@ -1,9 +1,16 @@
-"""The home page."""
+"""The home page, and the language menu's choice."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, redirect, render_template, request, session
 from flask_login import current_user
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+
+from ppp_assess.services.accounts import set_preferred_locale
+from ppp_assess.unit_of_work import get_session
+from ppp_assess.web.locale import SESSION_KEY, available_locales
+from ppp_assess.web.security import current_actor, safe_next
 
 bp = Blueprint("main", __name__)
 
@@ -17,3 +24,20 @@ def index() -> str:
 
         return dashboard()
     return render_template("main/index.html")
+
+
+@bp.post("/language")
+def set_language() -> Response:
+    """Switch to the language chosen in the menu; a signed-in user keeps it as preference.
+
+    The preference is what e-mails and the user's other devices follow.
+    """
+    FlaskForm().validate_on_submit()  # checks the CSRF token (a failure answers 400)
+    code = request.form.get("locale", "")
+    target = safe_next(request.form.get("next"))
+    if code not in available_locales():
+        return redirect(target)
+    session[SESSION_KEY] = code
+    if current_user.is_authenticated:
+        set_preferred_locale(get_session(), current_actor(), code)
+    return redirect(target)

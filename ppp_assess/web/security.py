@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
+from urllib.parse import unquote, urlsplit
 
-from flask import abort
+from flask import abort, url_for
 from flask_login import current_user, login_required
 
 from ppp_assess.domain.reference import PlatformRole
@@ -14,7 +15,7 @@ from ppp_assess.models import User
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-__all__ = ["current_actor", "login_required", "roles_required"]
+__all__ = ["current_actor", "login_required", "roles_required", "safe_next"]
 
 
 def current_actor() -> User:
@@ -43,3 +44,29 @@ def roles_required(*roles: PlatformRole) -> Callable[[F], F]:
         return cast(F, wrapped)
 
     return decorator
+
+
+def _unsafe_character(text: str) -> bool:
+    return any(ord(character) < 0x20 or 0x7F <= ord(character) < 0xA0 or character == "\\"
+               for character in text)
+
+
+def safe_next(target: str | None) -> str:
+    """Return ``target`` when it is a path on this site, else the home page's address.
+
+    Only relative paths are kept: no scheme, no host, no ``//`` or backslash, and no
+    control character, before or after percent-decoding (browsers drop tabs and line
+    breaks, so ``/%09/evil.example`` would otherwise lead off the site).
+    """
+    home = url_for("main.index")
+    if not target:
+        return home
+    decoded = unquote(target)
+    for candidate in (target, decoded):
+        if _unsafe_character(candidate) or not candidate.startswith("/") or \
+                candidate.startswith("//"):
+            return home
+        parts = urlsplit(candidate)
+        if parts.scheme or parts.netloc:
+            return home
+    return target

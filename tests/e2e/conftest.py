@@ -20,7 +20,7 @@ from werkzeug.serving import make_server
 
 from ppp_assess import create_app
 from ppp_assess.models import migrate
-from ppp_assess.models.database import get_database
+from ppp_assess.unit_of_work import get_database
 
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run"]

@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 from ppp_assess.domain.schema import Question
 from ppp_assess.models import Answer, Assessment, User
-from ppp_assess.models.database import get_database
 from ppp_assess.services import assessments
 from ppp_assess.services.questionnaires import questionnaire_of
+from ppp_assess.unit_of_work import get_database
 from tests.e2e.conftest import LiveServer
 from tests.factories import PASSWORD, Factory
 
@@ -26,7 +26,7 @@ class Case:
 
 
 def _prepare(server: LiveServer) -> Case:
-    with get_database(server.app).session() as session:
+    with get_database(server.app).transaction() as session:
         factory = Factory(session)
         version = factory.questionnaires()["zero-tolerance-corruption"]
         organisation = factory.organisation()
@@ -39,7 +39,7 @@ def _prepare(server: LiveServer) -> Case:
 
 
 def _stored(server: LiveServer, case: Case) -> object:
-    with get_database(server.app).session() as session:
+    with get_database(server.app).transaction() as session:
         return session.scalar(select(Answer.value).where(
             Answer.assessment_id == case.assessment_id,
             Answer.question_id == case.question.id))
@@ -76,7 +76,7 @@ def test_a_colleagues_newer_answer_is_shown_not_overwritten(page: Page,
     _open_section(page, live_server, case)
     theirs, mine = case.question.options[1].value, case.question.options[0].value
     # A colleague saves this question after the page was loaded.
-    with get_database(live_server.app).session() as session:
+    with get_database(live_server.app).transaction() as session:
         assessment = session.get(Assessment, case.assessment_id)
         colleague = session.get(User, case.user_id)
         assessments.save_answer(session, assessment, case.question.id,

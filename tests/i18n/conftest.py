@@ -19,8 +19,9 @@ from ppp_assess import create_app
 from ppp_assess.config import PROJECT_ROOT, UN_LOCALES
 from ppp_assess.i18n import catalogs
 from ppp_assess.i18n.pseudo import PSEUDO_LOCALE, write_pseudo_catalogs
-from ppp_assess.models.database import get_database
 from ppp_assess.services.demo import seed_demo
+from ppp_assess.unit_of_work import get_database
+from tests.conftest import ServerLikeClient
 from tests.factories import PASSWORD
 from tests.i18n.pages import DemoData, collect_demo_data
 
@@ -60,13 +61,14 @@ def seeded(database_url: str, compiled_translations: Path,
         "flask_overrides": {"WTF_CSRF_ENABLED": False, "SERVER_NAME": None,
                             "RATELIMIT_ENABLED": False},
     })
+    app.test_client_class = ServerLikeClient
     database = get_database(app)
     connection = database.engine.connect()
     transaction = connection.begin()
-    database.sessionmaker.configure(bind=connection, join_transaction_mode="create_savepoint")
+    database.use_connection(connection)
     try:
         with app.app_context():
-            session = database.sessionmaker()
+            session = database.new_session(write=True)
             seed_demo(session, questionnaire_dir=PROJECT_ROOT / "questionnaires",
                       password=PASSWORD)
             session.commit()

@@ -12,14 +12,14 @@ import pytest
 from babel.messages.catalog import Catalog
 from flask import Flask
 from flask_babel import force_locale, gettext
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ppp_assess import create_app
 from ppp_assess.config import UN_LOCALES, ConfigurationError, Settings
 from ppp_assess.i18n import catalogs
-from ppp_assess.models import AuditEvent
-from ppp_assess.models.database import get_database
+from ppp_assess.models import AuditEvent, Base, User
 from ppp_assess.services.accounts import set_preferred_locale
+from ppp_assess.unit_of_work import get_database
 from ppp_assess.web import locale as web_locale
 from ppp_assess.web.locale import (
     locale_info,
@@ -160,7 +160,7 @@ def test_session_beats_the_profile_which_beats_the_browser(six, factory, db):
 def test_profile_locale_not_offered_falls_through(make_app, compiled_translations):
     app = make_app(translations_dir=str(compiled_translations), locales=("en", "fr"))
     with app.app_context():
-        session = get_database(app).sessionmaker()
+        session = get_database(app).new_session(write=True)
         email = Factory(session).user(locale="ar").email
         session.commit()
         session.close()
@@ -169,16 +169,58 @@ def test_profile_locale_not_offered_falls_through(make_app, compiled_translation
     assert _html(client, "/", headers={"Accept-Language": "fr"})[0] == "fr"
 
 
-def test_query_parameter_updates_the_signed_in_users_preference(six, factory, db):
+def _database_state(db) -> tuple[dict[str, int], str | None]:
+    """Return the row count of every table and the head of the audit chain."""
+    counts = {table.name: db.scalar(select(func.count()).select_from(table)) or 0
+              for table in Base.metadata.sorted_tables}
+    head = db.scalar(select(AuditEvent.hash).order_by(AuditEvent.sequence.desc()).limit(1))
+    return counts, head
+
+
+def test_a_get_with_lang_changes_nothing_stored(six, factory, db):
     user = factory.user(locale="es")
     db.commit()
     client = six.test_client()
     sign_in(client, user.email)
+    before = _database_state(db)
     assert _html(client, "/?lang=ar") == ("ar", "rtl")
+    assert _html(client, "/auth/profile?lang=zh")[0] == "zh"
+    db.expire_all()
+    assert _database_state(db) == before
+    assert db.get(User, user.id).locale == "es"
+    # The session keeps the choice for this browser only.
+    assert _html(client, "/")[0] == "zh"
+    other = six.test_client()
+    sign_in(other, user.email)
+    assert _html(other, "/")[0] == "es"
+
+
+def test_the_language_menu_posts_the_signed_in_users_preference(six, factory, db):
+    user = factory.user(locale="es")
+    db.commit()
+    client = six.test_client()
+    sign_in(client, user.email)
+    menu = client.get("/projects/").get_data(as_text=True)
+    assert 'action="/language"' in menu and 'name="locale" value="ar"' in menu
+    response = client.post("/language", data={"locale": "ar", "next": "/projects/"})
+    assert response.status_code == 302 and response.headers["Location"] == "/projects/"
+    db.expire_all()
+    assert db.get(User, user.id).locale == "ar"
     # Stored in the profile: a new session on another device starts in that language.
     other = six.test_client()
     sign_in(other, user.email)
     assert _html(other, "/")[0] == "ar"
+
+
+def test_the_language_menu_refuses_unknown_languages_and_foreign_targets(six, factory, db):
+    user = factory.user(locale="es")
+    db.commit()
+    client = six.test_client()
+    sign_in(client, user.email)
+    response = client.post("/language", data={"locale": "xx", "next": "//evil.example/"})
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    db.expire_all()
+    assert db.get(User, user.id).locale == "es"
 
 
 def test_the_language_survives_signing_in(six, factory, db):

@@ -357,7 +357,7 @@ def test_concurrent_issuing_never_repeats_a_serial(scratch_database_url: str,
     key = signing.signing_key(settings)
     count = 6
     try:
-        with database.session() as session:
+        with database.transaction() as session:
             factory = Factory(session)
             organisation = factory.organisation()
             ids = [assessment_in(session, factory, "approved",
@@ -370,7 +370,7 @@ def test_concurrent_issuing_never_repeats_a_serial(scratch_database_url: str,
         def certify(assessment_id: int) -> None:
             try:
                 barrier.wait(timeout=30)
-                with database.session() as session:
+                with database.transaction() as session:
                     from ppp_assess.models import User
 
                     certificate_service.issue_certificate(
@@ -388,7 +388,7 @@ def test_concurrent_issuing_never_repeats_a_serial(scratch_database_url: str,
         for thread in threads:
             thread.join(timeout=120)
         assert errors == []
-        with database.session() as session:
+        with database.transaction() as session:
             serials = sorted(session.scalars(select(Certificate.serial)))
             statuses = set(session.scalars(select(Assessment.status)))
             assert verify_audit_chain(session).ok

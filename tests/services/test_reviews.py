@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import logging
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -14,11 +13,18 @@ from ppp_assess import get_settings
 from ppp_assess.domain.reference import OrgRole, PlatformRole
 from ppp_assess.domain.review_diff import ChangeKind
 from ppp_assess.domain.workflow import TRANSITIONS, Action, Status
-from ppp_assess.models import AuditEvent, ReviewAssignment, ReviewComment, ReviewDecision
-from ppp_assess.services import assessments, certificates, notifications, reviews
+from ppp_assess.mail.sender import Delivery, deliver_due
+from ppp_assess.mail.transport import sent_messages
+from ppp_assess.models import (
+    AuditEvent,
+    OutboxMessage,
+    ReviewAssignment,
+    ReviewComment,
+    ReviewDecision,
+)
+from ppp_assess.services import assessments, certificates, reviews
 from ppp_assess.services.assessments import AnswerInput, apply_action
 from ppp_assess.services.errors import Conflict, Forbidden, Invalid, NotFound
-from ppp_assess.services.mail import outbox_messages
 from tests.services.review_support import (
     PROJECT_QUESTIONNAIRE,
     Case,
@@ -387,10 +393,16 @@ def test_the_queue_pages(factory, db) -> None:
 # --------------------------------------------------------------------------- notifications
 
 
+def _deliver(app, settings=None) -> Delivery:
+    """Send what the outbox holds, as the sender does after a commit."""
+    with app.app_context():
+        return deliver_due(app, settings or get_settings(app))
+
+
 def test_submission_notice_goes_to_each_eligible_reviewer_in_their_language(app, factory,
                                                                              db) -> None:
     settings = get_settings(app)
-    case = submitted(factory)
+    case = draft(factory)
     french = reviewer(factory, locale="fr")
     unknown = reviewer(factory, locale="xx")
     inactive = reviewer(factory)
@@ -399,16 +411,18 @@ def test_submission_notice_goes_to_each_eligible_reviewer_in_their_language(app,
                            platform_roles=(PlatformRole.reviewer,))
     factory.user()  # no role: never told
     db.flush()
-    with app.app_context():
-        sent = notifications.notify_submitted(db, settings, case.assessment)
-    messages = outbox_messages(settings)
+    assessments.submit_assessment(db, case.assessment, actor=case.respondent, locale="es")
+    assert sent_messages(settings) == []  # nothing leaves before the sender runs
+    assert _deliver(app).sent == 3
+    messages = sent_messages(settings)
     languages = {message["To"]: message["Content-Language"] for message in messages}
-    assert languages == {case.reviewer.email: "en", french.email: "fr", unknown.email: "en"}
-    assert sent == 3
+    # Their own language, else the one the submission was made in.
+    assert languages == {case.reviewer.email: "es", french.email: "fr", unknown.email: "es"}
     assert insider.email not in languages
     body = messages[0].get_content()
     assert f"/review/{case.assessment.id}" in body
     assert body.count("http://ppp.test/review/") >= 1
+    assert _deliver(app).sent == 0  # each message goes out once
 
 
 def test_decision_notice_goes_to_the_organisations_members(app, factory, db) -> None:
@@ -419,12 +433,13 @@ def test_decision_notice_goes_to_the_organisations_members(app, factory, db) -> 
     factory.user(organisation=factory.organisation())  # another organisation
     reviews.start_review(db, case.assessment, reviewer=case.reviewer, declared_no_conflict=True)
     first = _first_questions(case, 1)[0]
-    decision = reviews.decide(db, case.assessment, reviewer=case.reviewer, decision="return",
-                              reason="Please add the decree.",
-                              question_comments={first: "Which decree exactly?"})
-    with app.app_context():
-        assert notifications.notify_decision(db, settings, case.assessment, decision) == 2
-    messages = outbox_messages(settings)
+    _deliver(app)
+    before = len(sent_messages(settings))
+    reviews.decide(db, case.assessment, reviewer=case.reviewer, decision="return",
+                   reason="Please add the decree.",
+                   question_comments={first: "Which decree exactly?"})
+    assert _deliver(app).sent == 2
+    messages = sent_messages(settings)[before:]
     assert {m["To"]: m["Content-Language"] for m in messages} == {
         case.respondent.email: "en", colleague.email: "fr"}
     body = messages[0].get_content()
@@ -438,11 +453,12 @@ def test_approval_notice_gives_the_score_and_level(app, factory, db) -> None:
     settings = get_settings(app)
     case = submitted(factory)
     reviews.start_review(db, case.assessment, reviewer=case.reviewer, declared_no_conflict=True)
-    decision = reviews.decide(db, case.assessment, reviewer=case.reviewer, decision="approve",
-                              reason="Well evidenced.")
-    with app.app_context():
-        assert notifications.notify_decision(db, settings, case.assessment, decision) == 1
-    (message,) = outbox_messages(settings)
+    _deliver(app)
+    before = len(sent_messages(settings))
+    reviews.decide(db, case.assessment, reviewer=case.reviewer, decision="approve",
+                   reason="Well evidenced.")
+    assert _deliver(app).sent == 1
+    (message,) = sent_messages(settings)[before:]
     assert message["To"] == case.respondent.email
     assert message["Subject"].startswith("Assessment approved:")
     body = message.get_content()
@@ -452,13 +468,19 @@ def test_approval_notice_gives_the_score_and_level(app, factory, db) -> None:
     assert "Well evidenced." in body
 
 
-def test_a_mail_failure_is_logged_and_never_raised(app, factory, db, caplog) -> None:
+def test_a_mail_failure_is_kept_for_a_later_attempt_and_never_raised(app, factory,
+                                                                     db) -> None:
     # Nothing listens on the discard port: every connection is refused at once.
     settings = get_settings(app).with_overrides(
         {"mail_backend": "smtp", "smtp_host": "127.0.0.1", "smtp_port": 9,
          "smtp_starttls": False})
     case = submitted(factory)
-    with app.app_context(), caplog.at_level(logging.ERROR, "ppp_assess.services.notifications"):
-        sent = notifications.notify_submitted(db, settings, case.assessment)
-    assert sent == 0
-    assert any("could not send" in record.getMessage() for record in caplog.records)
+    result = _deliver(app, settings)
+    assert (result.sent, result.failed) == (0, 1)
+    row = db.scalars(select(OutboxMessage)).one()
+    db.refresh(row)
+    assert row.sent_at is None and row.given_up_at is None and row.attempts == 1
+    assert "ConnectionRefusedError" in (row.last_error or "")
+    assert row.due_at > row.created_at  # retried later, not at once
+    assert _deliver(app, settings).failed == 0  # not due again yet
+    assert case.assessment.status == Status.submitted

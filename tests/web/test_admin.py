@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from ppp_assess import get_settings
 from ppp_assess.domain.reference import OrgRole, PlatformRole
+from ppp_assess.mail.transport import sent_messages
 from ppp_assess.models import AuditEvent, Organisation, User
 from ppp_assess.services.audit import record_event
-from ppp_assess.services.mail import outbox_messages
 from tests.factories import PASSWORD, sign_in
 
 ADMIN_PAGES = ("/admin/", "/admin/organisations", "/admin/organisations/new", "/admin/users",
@@ -199,7 +199,7 @@ def test_admins_open_accounts_that_activate_from_the_mail(app, admin_client, db)
     response = admin_client.post("/admin/users/new", data={
         "email": "reviewer@board.example", "name": "Board Reviewer", "role": "reviewer"})
     assert response.status_code == 302
-    (message,) = outbox_messages(get_settings(app))
+    (message,) = sent_messages(get_settings(app))
     assert message["To"] == "reviewer@board.example"
     link = re.search(r"http://ppp\.test(/\S+)", message.get_content()).group(1)
     newcomer = app.test_client()
@@ -219,7 +219,7 @@ def test_admins_can_mail_a_password_link(app, admin_client, factory, db) -> None
     user = factory.user()
     db.commit()
     admin_client.post(f"/admin/users/{user.id}/password-link")
-    (message,) = outbox_messages(get_settings(app))
+    (message,) = sent_messages(get_settings(app))
     assert message["To"] == user.email and "/auth/reset-password/" in message.get_content()
 
 

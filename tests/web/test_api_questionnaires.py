@@ -68,10 +68,10 @@ def test_detail_gives_the_definition_and_404_for_unknown(app, db) -> None:
 
 
 def test_lang_translates_every_text_of_the_definition(french_app) -> None:
-    from ppp_assess.models.database import get_database
+    from ppp_assess.unit_of_work import get_database
 
     with french_app.app_context():
-        session = get_database(french_app).sessionmaker()
+        session = get_database(french_app).new_session(write=True)
         publish_sample(session)
         session.commit()
         session.close()

@@ -501,7 +501,7 @@ def test_the_benchmark_panel_slot_is_reserved(app) -> None:
 
 def test_submitting_tells_the_review_board(app, client, factory, db) -> None:
     from ppp_assess import get_settings
-    from ppp_assess.services.mail import outbox_messages
+    from ppp_assess.mail.transport import sent_messages
     from tests.services.review_support import draft
 
     case = draft(factory)
@@ -509,7 +509,7 @@ def test_submitting_tells_the_review_board(app, client, factory, db) -> None:
     sign_in(client, case.respondent.email)
     response = client.post(f"/assessments/{case.assessment.id}/submit")
     assert response.status_code == 302
-    recipients = [message["To"] for message in outbox_messages(get_settings(app))]
+    recipients = [message["To"] for message in sent_messages(get_settings(app))]
     assert case.reviewer.email in recipients
     assert case.respondent.email not in recipients
 

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from ppp_assess import get_settings
+from ppp_assess.mail.transport import sent_messages
 from ppp_assess.models import AuditEvent, User
 from ppp_assess.services import tokens
-from ppp_assess.services.mail import outbox_messages
 from ppp_assess.services.passwords import verify_password
 from tests.factories import PASSWORD, sign_in
 
@@ -19,7 +19,7 @@ NEW_PASSWORD = "copper belt railway at dusk"
 
 
 def _mails(app) -> list:
-    return outbox_messages(get_settings(app))
+    return sent_messages(get_settings(app))
 
 
 def _link(message) -> str:

@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from ppp_assess import get_settings
 from ppp_assess.domain.reference import OrgRole
+from ppp_assess.mail.transport import sent_messages
 from ppp_assess.models import AuditEvent, Membership, User
 from ppp_assess.services import tokens
-from ppp_assess.services.mail import outbox_messages
 from tests.factories import sign_in
 
 CHOSEN = "limestone quarry by the sea"
@@ -27,7 +27,7 @@ def team(factory, db):
 
 
 def _mails(app) -> list:
-    return outbox_messages(get_settings(app))
+    return sent_messages(get_settings(app))
 
 
 def _link(message) -> str:

@@ -329,7 +329,7 @@ def test_the_same_drawing_renders_to_pdf() -> None:
 def _statements(app, client, url: str) -> int:
     from sqlalchemy import event
 
-    from ppp_assess.models.database import get_database
+    from ppp_assess.unit_of_work import get_database
 
     assert client.get(url).status_code == 200  # warm the caches
     statements: list[str] = []

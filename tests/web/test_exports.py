@@ -69,7 +69,8 @@ def test_csv_download_is_streamed_and_complete(client, db, factory, people_first
                 for index in range(3)]
     db.commit()
     sign_in(client, evaluator.email)
-    response = client.get("/evaluations/export.csv?questionnaire=people-first&language=en")
+    response = client.get("/evaluations/export.csv?questionnaire=people-first&language=en",
+                          buffered=False)
     assert response.status_code == 200
     assert response.is_streamed
     assert response.mimetype == "text/csv"

@@ -15,9 +15,9 @@ from sqlalchemy import event
 
 from ppp_assess.domain.schema import Question, QuestionType
 from ppp_assess.models import Assessment, QuestionnaireVersion
-from ppp_assess.models.database import get_database
 from ppp_assess.services import assessments
 from ppp_assess.services.assessments import AnswerInput
+from ppp_assess.unit_of_work import get_database
 from tests.web.test_assessments import Member, make_member
 
 QUESTIONNAIRE_ID = "zero-tolerance-corruption"

@@ -4,21 +4,18 @@ from __future__ import annotations
 
 import json
 import logging
-import smtplib
-from collections.abc import Callable
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
-from ppp_assess import get_settings
 from ppp_assess.domain.reference import REGIONS, PlatformRole
-from ppp_assess.models import User, get_session
-from ppp_assess.services import accounts, audit_search, tokens
+from ppp_assess.services import accounts, audit_search
 from ppp_assess.services import auth as auth_service
 from ppp_assess.services.errors import Conflict, Invalid
 from ppp_assess.services.questionnaires import list_versions
+from ppp_assess.unit_of_work import get_session
 from ppp_assess.web.admin import bp
 from ppp_assess.web.admin.forms import (
     PLATFORM_ROLE_LABELS,
@@ -30,8 +27,8 @@ from ppp_assess.web.admin.forms import (
     UserSearchForm,
 )
 from ppp_assess.web.auth.forms import add_service_error
-from ppp_assess.web.auth.mail import send_invitation, send_password_reset
-from ppp_assess.web.errors import translate_service_message
+from ppp_assess.web.errors import refuse
+from ppp_assess.web.locale import current_locale_info
 from ppp_assess.web.organisations.forms import ROLE_LABELS
 from ppp_assess.web.security import current_actor, roles_required
 
@@ -88,7 +85,6 @@ def new_organisation() -> str | Response | tuple[str, int]:
             add_service_error(form, error, "name")
             return render_template("admin/organisation_form.html", form=form,
                                    organisation=None), error.status
-        db.commit()
         flash(_("The organisation %(name)s is created. Invite its first administrator now.",
                 name=organisation.name), "info")
         return redirect(url_for("organisations.members", organisation_id=organisation.id))
@@ -114,7 +110,6 @@ def edit_organisation(organisation_id: int) -> str | Response | tuple[str, int]:
             return render_template("admin/organisation_form.html", form=form,
                                    organisation=organisation,
                                    confirm_form=ConfirmForm(formdata=None)), error.status
-        db.commit()
         flash(_("The organisation is saved."), "info")
         return redirect(url_for("admin.organisations"))
     return render_template("admin/organisation_form.html", form=form, organisation=organisation,
@@ -126,7 +121,6 @@ def _set_organisation_active(organisation_id: int, active: bool) -> Response:
     organisation = accounts.get_organisation(db, organisation_id)
     ConfirmForm().validate_on_submit()
     accounts.set_organisation_active(db, organisation, active, actor_id=current_actor().id)
-    db.commit()
     if active:
         flash(_("%(name)s is active again.", name=organisation.name), "info")
     else:
@@ -181,21 +175,12 @@ def new_user() -> str | Response | tuple[str, int]:
         except (Invalid, Conflict) as error:
             add_service_error(form, error, "email")
             return render_template("admin/user_new.html", form=form), error.status
-        db.commit()
-        _mail_or_warn(lambda: send_invitation(user, actor, None), user)
+        auth_service.send_password_link(db, user, actor=actor,
+                                        locale=current_locale_info().code)
         flash(_("The account of %(email)s is open; we have sent them a link to choose a "
                 "password.", email=user.email), "info")
         return redirect(url_for("admin.user", user_id=user.id))
     return render_template("admin/user_new.html", form=form)
-
-
-def _mail_or_warn(send: Callable[[], None], user: User) -> None:
-    try:
-        send()
-    except (OSError, smtplib.SMTPException):
-        log.exception("Could not send mail to %s", user.email)
-        flash(_("The e-mail to %(email)s could not be sent. Try again later.",
-                email=user.email), "error")
 
 
 @bp.get("/users/<int:user_id>")
@@ -222,9 +207,8 @@ def _set_user_active(user_id: int, active: bool) -> Response:
     try:
         auth_service.set_user_active(db, target, active, actor_id=current_actor().id)
     except Conflict as error:
-        flash(translate_service_message(error), "error")
+        flash(refuse(error), "error")
     else:
-        db.commit()
         if active:
             flash(_("%(email)s can sign in again.", email=target.email), "info")
         else:
@@ -258,7 +242,6 @@ def grant_role(user_id: int) -> Response:
     if form.validate_on_submit():
         role = PlatformRole(form.role.data)
         accounts.grant_platform_role(db, user=target, role=role, actor_id=current_actor().id)
-        db.commit()
         flash(_("%(email)s is now: %(role)s.", email=target.email,
                 role=PLATFORM_ROLE_LABELS[role.value]), "info")
     else:
@@ -279,9 +262,8 @@ def revoke_role(user_id: int, role: str) -> Response:
         accounts.revoke_platform_role(db, user=target, role=PlatformRole(role),
                                       actor_id=current_actor().id)
     except Conflict as error:
-        flash(translate_service_message(error), "error")
+        flash(refuse(error), "error")
     else:
-        db.commit()
         flash(_("%(email)s is no longer: %(role)s.", email=target.email,
                 role=PLATFORM_ROLE_LABELS[role]), "info")
     return redirect(url_for("admin.user", user_id=user_id))
@@ -294,16 +276,12 @@ def send_password_link(user_id: int) -> Response:
     db = get_session()
     target = accounts.get_user(db, user_id)
     ConfirmForm().validate_on_submit()
-    if not target.active:
-        flash(_("Activate the account first."), "error")
+    try:
+        auth_service.send_password_link(db, target, actor=current_actor(),
+                                        locale=current_locale_info().code)
+    except Conflict as error:
+        flash(refuse(error), "error")
         return redirect(url_for("admin.user", user_id=user_id))
-    actor = current_actor()
-    if target.password_hash is None:
-        _mail_or_warn(lambda: send_invitation(target, actor, None), target)
-    else:
-        token = tokens.make_link_token(get_settings(current_app).secret_key,
-                                       tokens.PASSWORD_RESET, target)
-        _mail_or_warn(lambda: send_password_reset(target, token), target)
     flash(_("We have sent %(email)s a link to choose a password.", email=target.email), "info")
     return redirect(url_for("admin.user", user_id=user_id))
 

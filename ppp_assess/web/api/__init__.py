@@ -15,9 +15,10 @@ from sqlalchemy import select
 from wtforms.validators import ValidationError
 
 from ppp_assess.extensions import csrf
-from ppp_assess.models import ApiToken, User, get_session
-from ppp_assess.models.base import utcnow
+from ppp_assess.models import ApiToken, User
+from ppp_assess.services import tokens
 from ppp_assess.services.tokens import token_digest
+from ppp_assess.unit_of_work import get_database, get_session
 from ppp_assess.web.errors import json_error, service_error_response
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -40,7 +41,7 @@ def load_user_from_bearer() -> User | None:
     user = session.get(User, row.user_id)
     if user is None or not user.active:
         return None
-    row.last_used_at = utcnow()
+    tokens.record_use(get_database(), row.id, row.last_used_at)
     g.api_token_auth = True
     return user
 

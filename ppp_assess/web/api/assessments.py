@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, current_app, jsonify, request, url_for
+from flask import Response, jsonify, request, url_for
 from flask_babel import gettext as _
 
-from ppp_assess import get_settings
 from ppp_assess.domain.scoring import ScoreReport
-from ppp_assess.models import Answer, Assessment, Submission, get_session
-from ppp_assess.services import access, notifications
+from ppp_assess.models import Answer, Assessment, Submission
+from ppp_assess.services import access
 from ppp_assess.services import assessments as service
 from ppp_assess.services.assessments import AnswerInput, AnswersRejected
 from ppp_assess.services.errors import Conflict, Invalid, MissingAnswers
+from ppp_assess.unit_of_work import get_session
 from ppp_assess.web.api import bp, service_error
 from ppp_assess.web.api.openapi import (
     CSRF,
@@ -29,8 +29,9 @@ from ppp_assess.web.api.openapi import (
     ref,
 )
 from ppp_assess.web.assessments.present import GAP_LIMIT, score_payload
-from ppp_assess.web.errors import json_error, translate_service_message
+from ppp_assess.web.errors import json_error, refuse
 from ppp_assess.web.fields import translate_answer_error
+from ppp_assess.web.locale import current_locale_info
 from ppp_assess.web.security import current_actor, login_required
 
 _NOT_GIVEN = object()
@@ -119,13 +120,12 @@ def create_assessment() -> tuple[Response, int]:
             organisation_id=organisation_id, project_id=project_id)
     except Conflict as error:
         extra = {"assessment": error.current} if error.code == "already_open" else {}
-        return json_error(409, translate_service_message(error), error_code=error.code,
+        return json_error(409, refuse(error), error_code=error.code,
                           extra=extra)
     except Invalid as error:
-        return json_error(422, translate_service_message(error), error_code=error.code,
-                          fields={name: translate_service_message(error)
+        return json_error(422, refuse(error), error_code=error.code,
+                          fields={name: refuse(error)
                                   for name in error.fields})
-    db.commit()
     response = _with_etag(jsonify(assessment_json(assessment)), assessment)
     response.headers["Location"] = url_for("api.get_assessment", assessment_id=assessment.id)
     return response, 201
@@ -189,7 +189,7 @@ def put_answer(assessment_id: int, question_id: str) -> tuple[Response, int]:
         if error.code != "stale":
             return service_error(error)
         current = (error.current or {}).get(question_id)
-        return json_error(409, translate_service_message(error), error_code="stale",
+        return json_error(409, refuse(error), error_code="stale",
                           extra={"current": current, "version": assessment.version})
     except AnswersRejected as error:
         problem = error.problems[question_id]
@@ -197,11 +197,10 @@ def put_answer(assessment_id: int, question_id: str) -> tuple[Response, int]:
         return json_error(422, message, fields={"value": message}, error_code="invalid",
                           extra={"reason": problem.code})
     except Invalid as error:
-        message = translate_service_message(error)
+        message = refuse(error)
         return json_error(422, message, fields={name: message for name in error.fields},
                           error_code="invalid")
     row = service.load_answers(db, assessment).get(question_id) if result.changed else None
-    db.commit()
     response = jsonify({
         "version": result.version,
         "saved": bool(result.changed),
@@ -220,13 +219,12 @@ def submit_assessment(assessment_id: int) -> tuple[Response, int]:
     actor = current_actor()
     assessment = access.get_own_assessment(db, actor, assessment_id)
     try:
-        submission: Submission = service.submit_assessment(db, assessment, actor=actor)
+        submission: Submission = service.submit_assessment(
+            db, assessment, actor=actor, locale=current_locale_info().code)
     except MissingAnswers as error:
         # Nothing is committed: the refreshed score the refusal computed is dropped.
         db.expire_all()
         return service_error(error)
-    db.commit()
-    notifications.notify_submitted(db, get_settings(current_app), assessment)
     body = assessment_json(assessment)
     body["submission"] = {"number": submission.number,
                           "submitted_at": submission.submitted_at.isoformat(),

@@ -14,10 +14,10 @@ from flask import Response, abort, current_app, jsonify, request
 
 from ppp_assess import get_settings
 from ppp_assess.domain.reference import PlatformRole, SubjectType
-from ppp_assess.models import get_session
 from ppp_assess.services import access
 from ppp_assess.services import benchmarks as service
 from ppp_assess.services.errors import Invalid
+from ppp_assess.unit_of_work import get_session
 from ppp_assess.web.api import bp
 from ppp_assess.web.api.openapi import (
     INVALID,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask import Response, jsonify, request
 
-from ppp_assess.models import Certificate, get_session
+from ppp_assess.models import Certificate
 from ppp_assess.services import access
 from ppp_assess.services import certificates as certificate_service
+from ppp_assess.unit_of_work import get_session
 from ppp_assess.web.api import bp
 from ppp_assess.web.api.openapi import (
     NOT_FOUND,

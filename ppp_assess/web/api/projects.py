@@ -6,10 +6,11 @@ from typing import Any
 
 from flask import Response, jsonify, request, url_for
 
-from ppp_assess.models import Project, get_session
+from ppp_assess.models import Project
 from ppp_assess.services import access
 from ppp_assess.services import projects as service
 from ppp_assess.services.errors import Invalid
+from ppp_assess.unit_of_work import get_session
 from ppp_assess.web.api import bp
 from ppp_assess.web.api.openapi import (
     CSRF,
@@ -23,7 +24,7 @@ from ppp_assess.web.api.openapi import (
     path_parameter,
     ref,
 )
-from ppp_assess.web.errors import json_error, translate_service_message
+from ppp_assess.web.errors import json_error, refuse
 from ppp_assess.web.projects.forms import field_message
 from ppp_assess.web.security import current_actor, login_required
 
@@ -43,7 +44,7 @@ def project_json(project: Project) -> dict[str, Any]:
 
 def invalid_fields(error: Invalid) -> tuple[Response, int]:
     """Return a 422 whose fields carry translated messages for the refusal codes."""
-    return json_error(422, translate_service_message(error), error_code=error.code,
+    return json_error(422, refuse(error), error_code=error.code,
                       fields={name: field_message(code) for name, code in error.fields.items()})
 
 
@@ -71,7 +72,7 @@ def create_project() -> tuple[Response, int]:
     actor = current_actor()
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        return json_error(422, translate_service_message(Invalid("Send a JSON object.")),
+        return json_error(422, refuse(Invalid("Send a JSON object.")),
                           fields={"body": field_message("wrong_type")}, error_code="invalid")
     organisation_id = body.get("organisation")
     if organisation_id is None:
@@ -86,7 +87,6 @@ def create_project() -> tuple[Response, int]:
                                          data=service.ProjectInput.from_mapping(body))
     except Invalid as error:
         return invalid_fields(error)
-    db.commit()
     response = jsonify(project_json(project))
     response.headers["Location"] = url_for("api.get_project", project_id=project.id)
     return response, 201

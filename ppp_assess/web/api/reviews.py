@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, current_app, jsonify, request
+from flask import Response, jsonify, request
 
-from ppp_assess import get_settings
 from ppp_assess.domain.reference import PlatformRole
 from ppp_assess.domain.workflow import Status
-from ppp_assess.models import Assessment, ReviewDecision, Submission, get_session
-from ppp_assess.services import notifications, reviews
+from ppp_assess.models import Assessment, ReviewDecision, Submission
+from ppp_assess.services import reviews
 from ppp_assess.services.errors import Invalid, ServiceError
+from ppp_assess.unit_of_work import get_session
 from ppp_assess.web.api import bp, service_error
 from ppp_assess.web.api.openapi import (
     CSRF,
@@ -25,6 +25,7 @@ from ppp_assess.web.api.openapi import (
     path_parameter,
     ref,
 )
+from ppp_assess.web.locale import current_locale_info
 from ppp_assess.web.security import current_actor, roles_required
 
 
@@ -62,9 +63,7 @@ def start_review(assessment_id: int) -> tuple[Response, int]:
                           fields={"declared_no_conflict": "required"})
         reviews.start_review(db, assessment, reviewer=actor, declared_no_conflict=declared)
     except ServiceError as error:
-        db.rollback()
         return service_error(error)
-    db.commit()
     return jsonify({"assessment": _state(assessment)}), 200
 
 
@@ -89,18 +88,15 @@ def review(assessment_id: int) -> tuple[Response, int]:
             raise Invalid("The comment must be text.", fields={"comment": "wrong_type"})
         decision = reviews.decide(db, assessment, reviewer=actor,
                                   decision=str(body.get("decision") or ""), reason=comment,
-                                  question_comments=question_comments)
+                                  question_comments=question_comments,
+                                  locale=current_locale_info().code)
     except Invalid as error:
-        db.rollback()
         # The service calls the reason "reason"; the API calls it "comment".
         if "reason" in error.fields:
             error.fields["comment"] = error.fields.pop("reason")
         return service_error(error)
     except ServiceError as error:
-        db.rollback()
         return service_error(error)
-    db.commit()
-    notifications.notify_decision(db, get_settings(current_app), assessment, decision)
     return jsonify({"assessment": _state(assessment), "decision": _decision(decision)}), 200
 
 

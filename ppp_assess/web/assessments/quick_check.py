@@ -30,18 +30,19 @@ from werkzeug.wrappers import Response
 from ppp_assess.domain.answers import clean_answers
 from ppp_assess.domain.schema import Questionnaire, Section
 from ppp_assess.domain.scoring import score
-from ppp_assess.models import QuestionnaireVersion, get_session
+from ppp_assess.models import QuestionnaireVersion
 from ppp_assess.services import assessments as service
 from ppp_assess.services.errors import Conflict, Invalid, NotFound
 from ppp_assess.services.projects import member_organisations
 from ppp_assess.services.questionnaires import questionnaire_of
+from ppp_assess.unit_of_work import get_session
 from ppp_assess.web.assessments.present import (
     condition_data,
     describe_answer,
     format_score,
     score_payload,
 )
-from ppp_assess.web.errors import translate_service_message
+from ppp_assess.web.errors import refuse
 from ppp_assess.web.questionnaire_form import (
     build_questionnaire_form,
     form_data,
@@ -219,14 +220,13 @@ def save() -> Response:
             db, actor=current_actor(), questionnaire_id=QUESTIONNAIRE_ID,
             version_label=version.version, organisation_id=organisation, values=answers)
     except Conflict as error:
-        flash(translate_service_message(error), "error")
+        flash(refuse(error), "error")
         if error.code == "already_open" and isinstance(error.current, int):
             return redirect(url_for("assessments.show", assessment_id=error.current))
         return redirect(url_for("quick_check.results"))
     except Invalid as error:
-        flash(translate_service_message(error), "error")
+        flash(refuse(error), "error")
         return redirect(url_for("quick_check.results"))
-    db.commit()
     session.pop(SESSION_KEY, None)
     flash(_("Your answers are saved in a new assessment. Add comments and evidence, then "
             "submit it for review."), "info")

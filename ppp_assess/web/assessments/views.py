@@ -15,10 +15,11 @@ from werkzeug.wrappers import Response
 from ppp_assess import get_settings
 from ppp_assess.domain.schema import Questionnaire, Section
 from ppp_assess.domain.workflow import Status, is_editable
-from ppp_assess.models import Assessment, get_session
-from ppp_assess.services import access, benchmarks, notifications, reviews
+from ppp_assess.models import Assessment
+from ppp_assess.services import access, benchmarks, reviews
 from ppp_assess.services import assessments as service
 from ppp_assess.services.errors import Conflict, Invalid, MissingAnswers
+from ppp_assess.unit_of_work import get_session
 from ppp_assess.web.assessments import bp
 from ppp_assess.web.assessments.present import (
     condition_context,
@@ -29,8 +30,9 @@ from ppp_assess.web.assessments.present import (
     score_payload,
     status_label,
 )
-from ppp_assess.web.errors import translate_service_message
+from ppp_assess.web.errors import refuse
 from ppp_assess.web.fields import answer_name, translate_answer_error
+from ppp_assess.web.locale import current_locale_info
 from ppp_assess.web.questionnaire_form import (
     QuestionnaireForm,
     answer_fingerprint,
@@ -103,9 +105,8 @@ def start() -> str | Response | tuple[str, int]:
                 flash(_("This assessment is already open: carry on where it was left."), "info")
                 return redirect(url_for("assessments.show", assessment_id=error.current))
             except Invalid as error:
-                errors[questionnaire_id] = translate_service_message(error)
+                errors[questionnaire_id] = refuse(error)
             else:
-                db.commit()
                 flash(_("The assessment has started. Your answers are saved as you go."), "info")
                 return redirect(url_for("assessments.show", assessment_id=assessment.id))
     options = service.start_options(db, actor)
@@ -230,7 +231,6 @@ def section(assessment_id: int, section_id: str) -> Response | tuple[str, int]:
     except Invalid as error:
         _attach_errors(form, error)
         return _render_section(state, current_section, form, seen=given_seen, status=422)
-    db.commit()
     answered = form.accepted_values()
     newly_shown = [q for q in current_section.questions
                    if q.id in visible and q.id not in shown_before and q.id not in answered]
@@ -272,7 +272,7 @@ def _attach_errors(form: QuestionnaireForm, error: Invalid) -> None:
             form[name].errors = [*form[name].errors, translate_answer_error(problem)]
             attached = True
     if not attached:
-        flash(translate_service_message(error), "error")
+        flash(refuse(error), "error")
 
 
 def _check_context(state: service.AssessmentState) -> dict[str, Any]:
@@ -323,7 +323,8 @@ def submit(assessment_id: int) -> Response | tuple[str, int]:
     db = get_session()
     assessment = _own_assessment(assessment_id)
     try:
-        service.submit_assessment(db, assessment, actor=current_actor())
+        service.submit_assessment(db, assessment, actor=current_actor(),
+                                  locale=current_locale_info().code)
     except MissingAnswers:
         # Drop the refreshed score the refusal left in the session; nothing is committed.
         db.expire_all()
@@ -331,11 +332,8 @@ def submit(assessment_id: int) -> Response | tuple[str, int]:
         return render_template("assessments/check.html", refused=True,
                                **_check_context(state)), 422
     except Conflict as error:
-        flash(translate_service_message(error), "error")
+        flash(refuse(error), "error")
         return redirect(url_for("assessments.show", assessment_id=assessment.id))
-    db.commit()
-    # After the commit: mail never holds up or undoes a submission.
-    notifications.notify_submitted(db, get_settings(current_app), assessment)
     flash(_("Your assessment has been submitted to the review board."), "info")
     return redirect(url_for("assessments.submitted", assessment_id=assessment.id))
 

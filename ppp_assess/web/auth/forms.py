@@ -9,7 +9,7 @@ from wtforms.validators import DataRequired, EqualTo, Length
 
 from ppp_assess.services.accounts import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
 from ppp_assess.services.errors import ServiceError
-from ppp_assess.web.errors import translate_service_message
+from ppp_assess.web.errors import refuse
 from ppp_assess.web.validators import EmailAddress
 
 #: Shown under every new-password field.
@@ -95,7 +95,7 @@ class ProfileForm(FlaskForm):
 
 def add_service_error(form: FlaskForm, error: ServiceError, default_field: str) -> None:
     """Show a service error beside the fields it names (or ``default_field``)."""
-    message = translate_service_message(error)
+    message = refuse(error)
     names = [name for name in error.fields if name in form] or [default_field]
     for name in names:
         field = form[name]

@@ -25,10 +25,11 @@ from wtforms.fields.choices import SelectChoice
 
 from ppp_assess import get_settings
 from ppp_assess.extensions import limiter
-from ppp_assess.models import User, get_session
+from ppp_assess.models import User
 from ppp_assess.services import accounts, tokens
 from ppp_assess.services import auth as auth_service
 from ppp_assess.services.errors import Invalid
+from ppp_assess.unit_of_work import get_session
 from ppp_assess.web.assessments.quick_check import SESSION_KEY as QUICK_CHECK_KEY
 from ppp_assess.web.auth import bp
 from ppp_assess.web.auth.forms import (
@@ -40,10 +41,9 @@ from ppp_assess.web.auth.forms import (
     SignInForm,
     add_service_error,
 )
-from ppp_assess.web.auth.mail import send_password_reset
-from ppp_assess.web.errors import translate_service_message
-from ppp_assess.web.locale import available_locales, locale_info
-from ppp_assess.web.security import current_actor, login_required
+from ppp_assess.web.errors import refuse
+from ppp_assess.web.locale import available_locales, current_locale_info, locale_info
+from ppp_assess.web.security import current_actor, login_required, safe_next
 
 #: Failed sign-ins are counted over this many minutes.
 THROTTLE_MINUTES = 15
@@ -71,13 +71,6 @@ def _address_key() -> str:
 def _attempt_failed(_response: Response) -> bool:
     """Count only failed attempts: the view marks them."""
     return bool(g.get("sign_in_failed"))
-
-
-def _safe_next(target: str | None) -> str:
-    """Return ``target`` if it is a path on this site, else the dashboard."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("main.index")
 
 
 def _start_session(user: User) -> None:
@@ -135,9 +128,7 @@ def sign_in() -> str | Response:
                                          remote_address=request.remote_addr or "")
         if user is not None:
             _start_session(user)
-            db.commit()
-            return redirect(_safe_next(request.args.get("next")))
-        db.commit()
+            return redirect(safe_next(request.args.get("next")))
         g.sign_in_failed = True
         form.password.errors.append(_("The e-mail address or password is not right."))
     return render_template("auth/sign_in.html", form=form)
@@ -149,7 +140,6 @@ def sign_out() -> Response:
     """Sign out here and end the user's sessions everywhere else."""
     db = get_session()
     auth_service.end_sessions(db, current_actor(), reason="signed_out")
-    db.commit()
     logout_user()
     session.clear()
     flash(_("You are signed out."), "info")
@@ -166,17 +156,14 @@ def forgot_password() -> str | Response:
     form = PasswordResetRequestForm()
     if form.validate_on_submit():
         db = get_session()
-        found = auth_service.request_password_reset(db, _secret_key(), form.email.data or "")
-        db.commit()
-        if found is not None:
-            user, token = found
-            send_password_reset(user, token)
+        auth_service.request_password_reset(db, form.email.data or "",
+                                            locale=current_locale_info().code)
         return render_template("auth/reset_sent.html", email=form.email.data)
     return render_template("auth/forgot_password.html", form=form)
 
 
 def _invalid_link(error: tokens.InvalidLink) -> tuple[str, int]:
-    return render_template("auth/invalid_link.html", message=translate_service_message(error),
+    return render_template("auth/invalid_link.html", message=refuse(error),
                            expired=isinstance(error, tokens.ExpiredLink)), error.status
 
 
@@ -196,7 +183,6 @@ def reset_password(token: str) -> str | Response | tuple[str, int]:
         except Invalid as error:
             add_service_error(form, error, "password")
         else:
-            db.commit()
             _start_session(user)
             flash(_("Your new password is set. You have been signed out everywhere else."),
                   "info")
@@ -223,7 +209,6 @@ def accept_invitation(token: str) -> str | Response | tuple[str, int]:
         except Invalid as error:
             add_service_error(form, error, "password")
         else:
-            db.commit()
             _start_session(details.user)
             flash(_("Welcome! Your account is ready."), "info")
             if details.organisation is not None:
@@ -253,7 +238,6 @@ def profile() -> str | Response:
         except Invalid as error:
             add_service_error(form, error, "name")
         else:
-            db.commit()
             # The language chosen here wins over one remembered from the language menu.
             if locale:
                 session["locale"] = locale
@@ -278,7 +262,6 @@ def change_password() -> str | Response:
         except Invalid as error:
             add_service_error(form, error, "password")
         else:
-            db.commit()
             _start_session(user)
             flash(_("Your password is changed. You have been signed out everywhere else."),
                   "info")

@@ -27,10 +27,11 @@ from flask_babel import gettext as _
 
 from ppp_assess import get_settings
 from ppp_assess.domain.reference import PlatformRole, SubjectType
-from ppp_assess.models import QuestionnaireVersion, get_session
+from ppp_assess.models import QuestionnaireVersion
 from ppp_assess.services import access, exports
 from ppp_assess.services import benchmarks as service
 from ppp_assess.services.questionnaires import latest_versions, questionnaire_of
+from ppp_assess.unit_of_work import get_database, get_session
 from ppp_assess.web.benchmarks import bp
 from ppp_assess.web.benchmarks.forms import DashboardForm, PeerGroupForm
 from ppp_assess.web.benchmarks.present import (
@@ -217,10 +218,16 @@ def export(file_format: str) -> Response:
     headers = {"Content-Disposition": f'attachment; filename="{name}"',
                "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
     if file_format == "csv":
+        version_id = version.id
+
         def generate() -> Iterator[str]:
-            with force_locale(language):
-                rows = exports.iter_export_rows(db, version, filters=filters,
-                                                localiser=_localiser())
+            # The request's unit of work is finished before the first byte leaves: the
+            # stream reads through a short session of its own, closed when the stream
+            # ends or the client goes away, and never holds a write lock.
+            with get_database().reading() as stream_session, force_locale(language):
+                rows = exports.iter_export_rows(
+                    stream_session, stream_session.get_one(QuestionnaireVersion, version_id),
+                    filters=filters, localiser=_localiser())
                 yield from exports.csv_chunks(header, rows)
 
         return Response(stream_with_context(generate()), mimetype="text/csv",
@@ -280,7 +287,6 @@ def set_showcased(assessment_id: int) -> ResponseReturnValue:
     db = get_session()
     service.set_showcased(db, assessment_id, actor=current_actor(),
                           publish=action == "publish")
-    db.commit()
     if action == "publish":
         flash(_("The result is now on the public showcase."), "info")
     else:

@@ -15,11 +15,12 @@ from werkzeug.wrappers import Response
 from ppp_assess import get_settings
 from ppp_assess.domain.certificates import CertificatePayload, normalise_serial, validate_serial
 from ppp_assess.domain.reference import PlatformRole
-from ppp_assess.models import Certificate, get_session
+from ppp_assess.models import Certificate
 from ppp_assess.services import access, signing
 from ppp_assess.services import certificates as certificate_service
 from ppp_assess.services.certificates import Outcome, Verification
 from ppp_assess.services.errors import NotFound
+from ppp_assess.unit_of_work import get_session
 from ppp_assess.web.certificates import bp
 from ppp_assess.web.certificates.documents import (
     certificate_pdf,
@@ -31,7 +32,7 @@ from ppp_assess.web.certificates.documents import (
     verify_upload_limit,
 )
 from ppp_assess.web.certificates.forms import RevokeForm, SerialForm, UploadForm
-from ppp_assess.web.errors import translate_service_message
+from ppp_assess.web.errors import refuse
 from ppp_assess.web.security import current_actor, login_required, roles_required
 
 SUBJECT_LABELS = {"project": _l("Project"), "organisation": _l("Organisation")}
@@ -180,7 +181,7 @@ def verify(serial: str) -> ResponseReturnValue:
     except NotFound as error:
         return _render_verification(session, certificate=None, result=None, form=form,
                                     serial_form=serial_form,
-                                    message=translate_service_message(error), status=404)
+                                    message=refuse(error), status=404)
     result = _check_upload(session, form)
     return _render_verification(session, certificate=certificate, result=result, form=form,
                                 serial_form=serial_form)
@@ -209,7 +210,6 @@ def issue(assessment_id: int) -> Response:
     certificate = certificate_service.issue_certificate(
         session, assessment, actor=actor, signing_key=signing.signing_key(settings),
         base_url=settings.base_url)
-    session.commit()
     flash(_("Certificate %(serial)s issued.", serial=certificate.serial), "success")
     return redirect(url_for(".index"))
 
@@ -224,7 +224,6 @@ def revoke(serial: str) -> ResponseReturnValue:
     if certificate.revoked_at is None and form.validate_on_submit():
         certificate_service.revoke_certificate(session, certificate, actor=current_actor(),
                                                reason=form.reason.data or "")
-        session.commit()
         flash(_("Certificate %(serial)s revoked.", serial=certificate.serial), "success")
         return redirect(url_for(".verify", serial=certificate.serial))
     facts = facts_view(session, certificate_service.payload_of(certificate))

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import logging
-import smtplib
 
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from ppp_assess.domain.reference import OrgRole
-from ppp_assess.models import Organisation, get_session
+from ppp_assess.models import Organisation
 from ppp_assess.services import accounts
 from ppp_assess.services.errors import Conflict, Invalid
+from ppp_assess.unit_of_work import get_session
 from ppp_assess.web.auth.forms import add_service_error
-from ppp_assess.web.auth.mail import send_invitation, send_membership_notice
-from ppp_assess.web.errors import translate_service_message
+from ppp_assess.web.errors import refuse
+from ppp_assess.web.locale import current_locale_info
 from ppp_assess.web.organisations import bp
 from ppp_assess.web.organisations.forms import (
     ROLE_LABELS,
@@ -76,21 +76,11 @@ def invite(organisation_id: int) -> Response | tuple[str, int]:
         invitation = accounts.invite_member(db, actor, organisation_id,
                                             email=form.email.data or "",
                                             name=form.name.data or "",
-                                            role=OrgRole(form.role.data))
+                                            role=OrgRole(form.role.data),
+                                            locale=current_locale_info().code)
     except (Invalid, Conflict) as error:
         add_service_error(form, error, "email")
         return _members_page(organisation, form, error.status)
-    db.commit()
-    try:
-        if invitation.needs_password:
-            send_invitation(invitation.user, actor, invitation.organisation)
-        else:
-            send_membership_notice(invitation.user, actor, invitation.organisation)
-    except (OSError, smtplib.SMTPException):
-        log.exception("Could not send the invitation to %s", invitation.user.email)
-        flash(_("%(email)s is a member now, but the e-mail could not be sent. Invite them "
-                "again later to resend it.", email=invitation.user.email), "error")
-        return redirect(url_for("organisations.members", organisation_id=organisation_id))
     if invitation.needs_password:
         flash(_("We have sent an invitation to %(email)s.", email=invitation.user.email), "info")
     else:
@@ -114,9 +104,8 @@ def change_role(organisation_id: int, user_id: int) -> Response:
         membership = accounts.set_member_role(db, actor, organisation_id, user_id,
                                               OrgRole(form.role.data))
     except Conflict as error:
-        flash(translate_service_message(error), "error")
+        flash(refuse(error), "error")
     else:
-        db.commit()
         flash(_("%(name)s is now: %(role)s.", name=membership.user.name,
                 role=ROLE_LABELS[membership.role.value]), "info")
     return redirect(url_for("organisations.members", organisation_id=organisation_id))
@@ -134,8 +123,7 @@ def remove(organisation_id: int, user_id: int) -> Response:
     try:
         user = accounts.remove_member(db, actor, organisation_id, user_id)
     except Conflict as error:
-        flash(translate_service_message(error), "error")
+        flash(refuse(error), "error")
     else:
-        db.commit()
         flash(_("%(name)s is no longer a member.", name=user.name), "info")
     return redirect(url_for("organisations.members", organisation_id=organisation_id))

@@ -9,10 +9,10 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from ppp_assess.domain.reference import CONTRACT_TYPES, REGIONS, SECTORS, STAGES, SUBSECTORS
-from ppp_assess.models import get_session
 from ppp_assess.services import access
 from ppp_assess.services import projects as service
 from ppp_assess.services.errors import Invalid
+from ppp_assess.unit_of_work import get_session
 from ppp_assess.web.assessments.present import format_score, status_label
 from ppp_assess.web.projects import bp
 from ppp_assess.web.projects.forms import ProjectForm, country_name, currency_name, field_message
@@ -68,7 +68,6 @@ def create() -> str | Response | tuple[str, int]:
         except Invalid as error:
             _attach(form, error)
         else:
-            db.commit()
             flash(_("The project is recorded."), "info")
             return redirect(url_for("projects.show", project_id=project.id))
     status = 422 if form.errors else 200
@@ -100,7 +99,6 @@ def edit(project_id: int) -> str | Response | tuple[str, int]:
         except Invalid as error:
             _attach(form, error)
         else:
-            db.commit()
             flash(_("The project is saved."), "info")
             return redirect(url_for("projects.show", project_id=project.id))
     status = 422 if form.errors else 200

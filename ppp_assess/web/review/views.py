@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
-from ppp_assess import get_settings
 from ppp_assess.domain.reference import PlatformRole
 from ppp_assess.domain.workflow import STATUS_LABELS, Status
-from ppp_assess.models import get_session
-from ppp_assess.services import notifications, reviews
+from ppp_assess.services import reviews
 from ppp_assess.services.errors import Conflict, Invalid
-from ppp_assess.web.errors import translate_service_message
+from ppp_assess.unit_of_work import get_session
+from ppp_assess.web.errors import refuse
+from ppp_assess.web.locale import current_locale_info
 from ppp_assess.web.review import bp, display
 from ppp_assess.web.review.forms import (
     COMMENT_PREFIX,
@@ -108,14 +108,11 @@ def start(assessment_id: int) -> str | Response | tuple[str, int]:
             reviews.start_review(db, assessment, reviewer=actor,
                                  declared_no_conflict=bool(form.declared_no_conflict.data))
         except Conflict as error:
-            db.rollback()
-            flash(translate_service_message(error), "error")
+            flash(refuse(error), "error")
             return redirect(url_for("review.show", assessment_id=assessment_id))
         except Invalid as error:
-            db.rollback()
-            form.declared_no_conflict.errors = [translate_service_message(error)]
+            form.declared_no_conflict.errors = [refuse(error)]
         else:
-            db.commit()
             flash(_("You are now reviewing this assessment."), "success")
             return redirect(url_for("review.show", assessment_id=assessment_id))
     status_code = 422 if form.errors else 200
@@ -150,14 +147,13 @@ def decide(assessment_id: int) -> Response | tuple[str, int]:
             decision = reviews.decide(db, assessment, reviewer=actor,
                                       decision=form.decision.data or "",
                                       reason=form.reason.data or "",
-                                      question_comments=comments)
+                                      question_comments=comments,
+                                      locale=current_locale_info().code)
         except Conflict as error:
-            db.rollback()
-            flash(translate_service_message(error), "error")
+            flash(refuse(error), "error")
             return redirect(url_for("review.show", assessment_id=assessment_id))
         except Invalid as error:
-            db.rollback()
-            message = translate_service_message(error)
+            message = refuse(error)
             for name in error.fields:
                 if name in form:
                     form[name].errors = [message]
@@ -166,8 +162,6 @@ def decide(assessment_id: int) -> Response | tuple[str, int]:
             if not error.fields:
                 form.decision.errors = [message]
         else:
-            db.commit()
-            notifications.notify_decision(db, get_settings(current_app), assessment, decision)
             if decision.decision == "approve":
                 flash(_("The assessment is approved. The organisation has been told."),
                       "success")

@@ -1,0 +1,277 @@
+"""The messages the platform sends, each written in its recipient's language.
+
+A composer turns one outbox row into one :class:`~ppp_assess.mail.transport.Mail`. It
+runs when the message is sent, in an application context (for translations and
+addresses), and reads what it names (the assessment, the decision) from the database
+then. A composer returns None when there is nothing left to say (the recipient's account
+is gone), and the sender then stops trying.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app
+from flask_babel import force_locale, format_decimal, ngettext
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.routing import BuildError
+
+from ppp_assess.config import Settings
+from ppp_assess.mail.transport import Mail
+from ppp_assess.models import (
+    Assessment,
+    Organisation,
+    OutboxMessage,
+    ReviewComment,
+    ReviewDecision,
+    User,
+)
+from ppp_assess.services import outbox, tokens
+from ppp_assess.services.assessments import questionnaire_for
+
+
+def recipient_locale(recipient: User, fallback: str | None, offered: tuple[str, ...],
+                     default: str) -> str:
+    """Return the language to write to ``recipient`` in.
+
+    Their own preference when it is offered; else the language the action was taken in
+    (``fallback``); else the default.
+    """
+    for candidate in (recipient.locale, fallback):
+        if candidate and candidate in offered:
+            return candidate
+    return default
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a composer works from."""
+
+    session: Session
+    settings: Settings
+    message: OutboxMessage
+    recipient: User
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        """Return the row's payload."""
+        return dict(self.message.payload or {})
+
+
+def _link(settings: Settings, endpoint: str, **values: object) -> str:
+    # Built from the configured public address, not from a request: the sender runs
+    # after the request, or in a worker that has none.
+    adapter = current_app.url_map.bind("localhost")
+    try:
+        return settings.base_url + adapter.build(endpoint, values)
+    except BuildError:
+        return settings.base_url + "/"
+
+
+def _days(purpose: str) -> int:
+    return tokens.MAX_AGE[purpose] // (24 * 3600)
+
+
+def _hours(purpose: str) -> int:
+    return tokens.MAX_AGE[purpose] // 3600
+
+
+def _paragraphs(*paragraphs: str) -> str:
+    return "\n\n".join(paragraphs) + "\n"
+
+
+# --- Accounts -------------------------------------------------------------------------------
+
+
+def _organisation(context: Context) -> Organisation | None:
+    organisation_id = context.payload.get("organisation_id")
+    return context.session.get(Organisation, organisation_id) if organisation_id else None
+
+
+def _inviter_name(context: Context) -> str:
+    inviter = context.session.get(User, context.payload.get("inviter_id") or 0)
+    return inviter.name if inviter is not None else "ppp-assess"
+
+
+def invitation(context: Context) -> tuple[str, str] | None:
+    """Mail a link to set a first password and join an organisation (if one is named)."""
+    recipient = context.recipient
+    if recipient.password_hash is not None or not recipient.active:
+        return None  # accepted or deactivated meanwhile: the link would not work
+    organisation = _organisation(context)
+    token = tokens.make_link_token(context.settings.secret_key, tokens.INVITATION, recipient,
+                                   organisation_id=organisation.id if organisation else None)
+    link = _link(context.settings, "auth.accept_invitation", token=token)
+    inviter = _inviter_name(context)
+    if organisation is not None:
+        subject = _("You are invited to join %(organisation)s on ppp-assess",
+                    organisation=organisation.name)
+        opening = _("%(inviter)s has invited you to join %(organisation)s on ppp-assess, "
+                    "the platform for self-assessing public-private partnerships.",
+                    inviter=inviter, organisation=organisation.name)
+    else:
+        subject = _("Your ppp-assess account")
+        opening = _("%(inviter)s has opened an account for you on ppp-assess, the platform "
+                    "for self-assessing public-private partnerships.", inviter=inviter)
+    return subject, _paragraphs(
+        _("Hello %(name)s,", name=recipient.name),
+        opening,
+        _("Choose your password at this address to activate your account:"),
+        link,
+        ngettext("The link works once and for %(num)s day. If you did not expect this "
+                 "invitation, you can ignore this message.",
+                 "The link works once and for %(num)s days. If you did not expect this "
+                 "invitation, you can ignore this message.", _days(tokens.INVITATION)),
+    )
+
+
+def membership_notice(context: Context) -> tuple[str, str] | None:
+    """Tell someone who already has an account that they were added to an organisation."""
+    organisation = _organisation(context)
+    if organisation is None:
+        return None
+    return _("You have been added to %(organisation)s on ppp-assess",
+             organisation=organisation.name), _paragraphs(
+        _("Hello %(name)s,", name=context.recipient.name),
+        _("%(inviter)s has added you to %(organisation)s on ppp-assess. Sign in with your "
+          "usual password to work with your colleagues:",
+          inviter=_inviter_name(context), organisation=organisation.name),
+        _link(context.settings, "auth.sign_in"),
+    )
+
+
+def password_reset(context: Context) -> tuple[str, str] | None:
+    """Mail a link to choose a new password."""
+    recipient = context.recipient
+    if not recipient.active:
+        return None
+    token = tokens.make_link_token(context.settings.secret_key, tokens.PASSWORD_RESET,
+                                   recipient)
+    return _("Choose a new ppp-assess password"), _paragraphs(
+        _("Hello %(name)s,", name=recipient.name),
+        _("Someone, probably you, asked to choose a new password for your ppp-assess "
+          "account. Choose it at this address:"),
+        _link(context.settings, "auth.reset_password", token=token),
+        ngettext("The link works once and for %(num)s hour. If you did not ask for it, "
+                 "you can ignore this message: your password stays as it is.",
+                 "The link works once and for %(num)s hours. If you did not ask for it, "
+                 "you can ignore this message: your password stays as it is.",
+                 _hours(tokens.PASSWORD_RESET)),
+    )
+
+
+# --- Review ---------------------------------------------------------------------------------
+
+
+def _about(assessment: Assessment, title: str) -> list[str]:
+    subject = (assessment.project.name if assessment.project is not None
+               else assessment.organisation.name)
+    return [_("Questionnaire: %(title)s, version %(version)s", title=title,
+              version=assessment.questionnaire_version.version),
+            _("Subject: %(subject)s", subject=subject),
+            _("Organisation: %(organisation)s", organisation=assessment.organisation.name)]
+
+
+def _signed(recipient: User, lines: list[str]) -> str:
+    return "\n".join([
+        _("Hello %(name)s,", name=recipient.name), "", *lines, "", "-- ",
+        _("This message was sent by ppp-assess. You receive it because of your role on "
+          "the platform."), ""])
+
+
+def review_requested(context: Context) -> tuple[str, str] | None:
+    """Tell a reviewer that an assessment waits for review."""
+    assessment = context.session.get(Assessment, context.payload.get("assessment_id") or 0)
+    if assessment is None:
+        return None
+    # Questionnaire titles are msgids, translated in the recipient's language.
+    title = _(assessment.questionnaire_version.title)
+    link = _link(context.settings, "review.show", assessment_id=assessment.id)
+    queue = _link(context.settings, "review.queue")
+    return _("New assessment to review: %(title)s", title=title), _signed(context.recipient, [
+        _("An assessment has been submitted and is waiting for the review board."),
+        "", *_about(assessment, title), "",
+        _("Review it here: %(link)s", link=link),
+        _("Everything waiting for review: %(link)s", link=queue)])
+
+
+def review_decision(context: Context) -> tuple[str, str] | None:
+    """Tell a member of the assessed organisation that it was returned or approved."""
+    session = context.session
+    assessment = session.get(Assessment, context.payload.get("assessment_id") or 0)
+    decision = session.get(ReviewDecision, context.payload.get("decision_id") or 0)
+    if assessment is None or decision is None:
+        return None
+    questionnaire = questionnaire_for(assessment)
+    title = _(assessment.questionnaire_version.title)
+    link = _link(context.settings, "assessments.show", assessment_id=assessment.id)
+    if decision.decision == "approve":
+        lines = [_("The review board has approved this assessment:"), "",
+                 *_about(assessment, title)]
+        if assessment.score is not None:
+            lines.append(_("Overall score: %(score)s out of 100",
+                           score=format_decimal(assessment.score, format="#,##0.0")))
+        if assessment.level:
+            lines.append(_("Level: %(level)s",
+                           level=_(questionnaire.level(assessment.level).label)))
+        if decision.reason:
+            lines += ["", _("Note from the reviewer:"), decision.reason]
+        lines += ["", _("Open it here: %(link)s", link=link)]
+        return _("Assessment approved: %(title)s", title=title), _signed(context.recipient,
+                                                                         lines)
+    comments = sorted(session.scalars(
+        select(ReviewComment).where(
+            ReviewComment.assessment_id == assessment.id,
+            ReviewComment.submission_id == decision.submission_id,
+            ReviewComment.question_id.is_not(None)).order_by(ReviewComment.id)),
+        key=lambda row: questionnaire.position(row.question_id or ""))
+    lines = [_("The review board has returned this assessment for changes:"), "",
+             *_about(assessment, title), "",
+             _("Reason given by the reviewer:"), decision.reason]
+    flagged = {row.question_id for row in comments if row.question_id}
+    if flagged:
+        lines += ["", ngettext("The reviewer flagged %(num)d question:",
+                               "The reviewer flagged %(num)d questions:", len(flagged))]
+        for row in comments:
+            question = questionnaire.question(row.question_id or "")
+            lines += ["", f"* {_(question.text)}", f"  {row.body}"]
+    lines += ["", _("The assessment is a draft again: revise the answers and submit "
+                    "it once more."),
+              _("Open it here: %(link)s", link=link)]
+    return _("Assessment returned for changes: %(title)s", title=title), _signed(
+        context.recipient, lines)
+
+
+Composer = Callable[[Context], "tuple[str, str] | None"]
+
+#: Every kind of message, with the function that writes it.
+COMPOSERS: dict[str, Composer] = {
+    outbox.INVITATION: invitation,
+    outbox.MEMBERSHIP_NOTICE: membership_notice,
+    outbox.PASSWORD_RESET: password_reset,
+    outbox.REVIEW_REQUESTED: review_requested,
+    outbox.REVIEW_DECISION: review_decision,
+}
+
+
+def compose(session: Session, settings: Settings, message: OutboxMessage,
+            offered: tuple[str, ...]) -> Mail | None:
+    """Write ``message`` for its recipient, or return None when there is nothing to send.
+
+    :raises KeyError: for a kind no composer knows.
+    """
+    composer = COMPOSERS[message.kind]
+    recipient = session.get(User, message.recipient_id or 0)
+    if recipient is None:
+        return None
+    locale = recipient_locale(recipient, message.locale, offered, settings.default_locale)
+    with force_locale(locale):
+        written = composer(Context(session, settings, message, recipient))
+    if written is None:
+        return None
+    subject, body = written
+    return Mail(to=recipient.email, subject=subject, body=body, language=locale)

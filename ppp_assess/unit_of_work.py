@@ -1,0 +1,133 @@
+"""One transaction per request and per command: the boundary of the unit of work.
+
+Every request and every CLI command gets one :class:`~ppp_assess.models.database.UnitOfWork`
+on first use of :func:`get_session`. Views, commands and services never commit: the
+boundary does, once.
+
+* A request that answers with a status below 400 commits; any other status, an
+  exception, or a call to :func:`fail` (a caught service error) rolls back. This runs
+  in ``after_request``, before the response leaves, so a failed commit is an error
+  response, never a success that did not happen.
+* GET, HEAD and OPTIONS requests read: their unit never takes the write lock and may not
+  change anything (:class:`~ppp_assess.models.database.ReadOnlyError`).
+* A command (or any code running in an application context without a request) writes,
+  and commits when the context ends without an exception.
+* After a commit, the hooks registered with :func:`on_commit` run: after the response has
+  been sent for a request (``call_on_close``), at the end for a command. Outgoing mail is
+  one of them, so mail never goes out for a change that was rolled back, and a failed
+  send never undoes a committed change.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from flask import Flask, Response, current_app, g, has_request_context, request
+from sqlalchemy.orm import Session
+
+from ppp_assess.models.database import Database, UnitOfWork
+
+log = logging.getLogger(__name__)
+
+#: Methods that only read.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+#: A hook run after a commit, given the committed session's ``info``.
+CommitHook = Callable[[Mapping[str, Any]], None]
+
+_G_KEY = "unit_of_work"
+
+
+def get_database(app: Flask | None = None) -> Database:
+    """Return the application's database."""
+    database: Database = (app or current_app).extensions["ppp_db"]
+    return database
+
+
+def current_unit() -> UnitOfWork:
+    """Return this request's (or command's) unit of work, beginning it on first use."""
+    unit: UnitOfWork | None = g.get(_G_KEY)
+    if unit is None:
+        write = not has_request_context() or request.method not in SAFE_METHODS
+        unit = get_database().unit_of_work(write=write)
+        setattr(g, _G_KEY, unit)
+    return unit
+
+
+def get_session() -> Session:
+    """Return the session of this request's (or command's) unit of work."""
+    return current_unit().session
+
+
+def fail() -> None:
+    """Make sure this request or command changes nothing (a service error was caught)."""
+    current_unit().fail()
+
+
+def on_commit(app: Flask, hook: CommitHook) -> None:
+    """Run ``hook`` after every commit of a unit of work of ``app``."""
+    app.extensions.setdefault("ppp_commit_hooks", []).append(hook)
+
+
+def _hooks_for(app: Flask, unit: UnitOfWork) -> Callable[[], None] | None:
+    hooks: list[CommitHook] = app.extensions.get("ppp_commit_hooks", [])
+    info = unit.committed_info
+    if not hooks or info is None:
+        return None
+
+    def run() -> None:
+        with app.app_context():
+            for hook in hooks:
+                try:
+                    hook(info)
+                except Exception:
+                    # The change is committed; what follows it is retried, never undone.
+                    log.exception("after-commit hook %r failed", hook)
+
+    return run
+
+
+def _finish_request(response: Response) -> Response:
+    unit: UnitOfWork | None = g.get(_G_KEY)
+    if unit is None:
+        return response
+    if unit.finish(success=response.status_code < 400):
+        run = _hooks_for(current_app._get_current_object(), unit)  # type: ignore[attr-defined]
+        if run is not None:
+            response.call_on_close(run)
+    return response
+
+
+def _begin_request() -> None:
+    # An application context pushed around several requests (tests, scripts) keeps ``g``:
+    # each request still starts a unit of its own.
+    leftover: UnitOfWork | None = g.pop(_G_KEY, None)
+    if leftover is not None:
+        leftover.close()
+
+
+def _end_request(_error: BaseException | None) -> None:
+    unit: UnitOfWork | None = g.pop(_G_KEY, None)
+    if unit is not None:
+        unit.close()  # finished in after_request already, unless that never ran
+
+
+def _finish_command(error: BaseException | None) -> None:
+    unit: UnitOfWork | None = g.pop(_G_KEY, None)
+    if unit is None:
+        return
+    if unit.finish(success=error is None):
+        run = _hooks_for(current_app._get_current_object(), unit)  # type: ignore[attr-defined]
+        if run is not None:
+            run()
+
+
+def init_app(app: Flask, database: Database) -> None:
+    """Attach ``database`` to ``app`` and put every request and command in a unit of work."""
+    app.extensions["ppp_db"] = database
+    app.before_request(_begin_request)
+    app.after_request(_finish_request)
+    app.teardown_request(_end_request)
+    app.teardown_appcontext(_finish_command)
