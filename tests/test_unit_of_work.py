@@ -1,0 +1,274 @@
+"""One transaction per request and command, reads that never write, mail after commit."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+from flask import Flask, abort
+from sqlalchemy import func, select, text, update
+from sqlalchemy.orm import Session
+
+from ppp_assess import create_app, get_settings
+from ppp_assess.domain.reference import PlatformRole
+from ppp_assess.domain.workflow import Status
+from ppp_assess.mail.transport import sent_messages
+from ppp_assess.models import Assessment, Organisation, OutboxMessage, ReadOnlyError, migrate
+from ppp_assess.models.database import Database
+from ppp_assess.services import outbox
+from ppp_assess.services.errors import Invalid
+from ppp_assess.unit_of_work import get_database, get_session
+from ppp_assess.web.errors import refuse
+from tests.conftest import ServerLikeClient
+from tests.factories import Factory, sign_in
+from tests.services.review_support import draft, reviewer
+from tests.services.test_benchmarks import approved_through_services
+
+
+def _count(session: Session, model: type) -> int:
+    return session.scalar(select(func.count()).select_from(model)) or 0
+
+
+# --- The database's two kinds of unit -------------------------------------------------------
+
+
+def test_a_reading_session_refuses_every_change(app: Flask, db: Session) -> None:
+    database = get_database(app)
+    session = database.new_session(write=False)
+    try:
+        assert session.scalar(text("SELECT 1")) == 1
+        session.add(Organisation(name="Nobody", country="KZ", region="central_asia"))
+        with pytest.raises(ReadOnlyError):
+            session.flush()
+        session.rollback()
+        with pytest.raises(ReadOnlyError):
+            session.execute(update(Organisation).values(active=False))
+    finally:
+        session.close()
+
+
+def test_a_writing_unit_commits_once_and_a_failed_one_keeps_nothing(app: Flask,
+                                                                     db: Session) -> None:
+    database = get_database(app)
+    unit = database.unit_of_work(write=True)
+    unit.session.add(Organisation(name="Kept", country="KZ", region="central_asia"))
+    assert unit.finish(success=True) is True
+    failed = database.unit_of_work(write=True)
+    failed.session.add(Organisation(name="Dropped", country="KZ", region="central_asia"))
+    failed.fail()
+    assert failed.finish(success=True) is False
+    names = set(db.scalars(select(Organisation.name)))
+    assert "Kept" in names and "Dropped" not in names
+    assert unit.finish(success=True) is False  # finishing twice does nothing
+
+
+# --- The request boundary --------------------------------------------------------------------
+
+
+@pytest.fixture
+def probe_app(make_app: Callable[..., Flask]) -> Flask:
+    """Return an app with routes that change the database and answer in different ways."""
+    app = make_app()
+
+    def add(name: str) -> None:
+        get_session().add(Organisation(name=name, country="KZ", region="central_asia"))
+        get_session().flush()
+
+    @app.post("/_probe/ok")
+    def ok() -> str:
+        add("ok")
+        return "done"
+
+    @app.post("/_probe/refused")
+    def refused() -> tuple[str, int] | str:
+        add("refused")
+        try:
+            raise Invalid("Enter a name.")
+        except Invalid as error:
+            return refuse(error)  # a caught service error, answered 200 on purpose
+
+    @app.post("/_probe/not-found")
+    def not_found() -> str:
+        add("not-found")
+        abort(404)
+
+    @app.get("/_probe/read")
+    def read() -> str:
+        add("read")
+        return "written?"
+
+    return app
+
+
+def _names(app: Flask) -> set[str]:
+    session = get_database(app).new_session(write=False)
+    try:
+        return set(session.scalars(select(Organisation.name)))
+    finally:
+        session.close()
+
+
+def test_the_boundary_commits_success_and_rolls_back_the_rest(probe_app: Flask) -> None:
+    client = probe_app.test_client()
+    assert client.post("/_probe/ok").status_code == 200
+    assert client.post("/_probe/refused").status_code == 200
+    assert client.post("/_probe/not-found").status_code == 404
+    names = _names(probe_app)
+    assert "ok" in names
+    assert not names & {"refused", "not-found"}
+
+
+def test_a_get_can_not_change_the_database(probe_app: Flask) -> None:
+    with pytest.raises(ReadOnlyError):
+        probe_app.test_client().get("/_probe/read")
+    assert "read" not in _names(probe_app)
+
+
+# --- Mail after commit -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def mail_down_app(make_app: Callable[..., Flask]) -> Flask:
+    """Return an app whose mail server refuses every connection (the discard port)."""
+    return make_app(mail_backend="smtp", smtp_host="127.0.0.1", smtp_port=9,
+                    smtp_starttls=False)
+
+
+@pytest.fixture
+def mail_down_factory(mail_down_app: Flask) -> Iterator[Factory]:
+    """Return a factory writing to the database of ``mail_down_app``."""
+    session = get_database(mail_down_app).new_session(write=True)
+    try:
+        yield Factory(session)
+    finally:
+        session.close()
+
+
+def test_a_failing_mail_never_undoes_a_committed_change(mail_down_app: Flask,
+                                                        mail_down_factory: Factory) -> None:
+    factory = mail_down_factory
+    case = draft(factory)
+    reviewer(factory)
+    factory.session.commit()
+    client = mail_down_app.test_client()
+    sign_in(client, case.respondent.email)
+    response = client.post(f"/assessments/{case.assessment.id}/submit")
+    assert response.status_code == 302
+    session = factory.session
+    session.expire_all()
+    assert session.get(Assessment, case.assessment.id).status == Status.submitted
+    messages = list(session.scalars(select(OutboxMessage)))
+    assert len(messages) == 2  # one per reviewer, kept for a later attempt
+    assert all(m.sent_at is None and m.attempts == 1 and m.last_error for m in messages)
+
+
+def test_a_failed_change_sends_no_mail(app: Flask, factory: Factory, db: Session,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    case = draft(factory)
+    reviewer(factory)
+    reviewer(factory)
+    db.commit()
+    real_enqueue = outbox.enqueue
+    calls: list[str] = []
+
+    def enqueue_then_fail(*args, **kwargs):  # type: ignore[no-untyped-def]
+        real_enqueue(*args, **kwargs)
+        calls.append(args[1])
+        if len(calls) == 2:
+            raise RuntimeError("the change fails after its first messages were written")
+        return None
+
+    monkeypatch.setattr(outbox, "enqueue", enqueue_then_fail)
+    client = app.test_client()
+    sign_in(client, case.respondent.email)
+    with pytest.raises(RuntimeError):
+        client.post(f"/assessments/{case.assessment.id}/submit")
+    assert calls  # messages were written before the failure ...
+    db.expire_all()
+    assert _count(db, OutboxMessage) == 0  # ... and rolled back with the change
+    assert db.get(Assessment, case.assessment.id).status == Status.draft
+    assert sent_messages(get_settings(app)) == []
+
+
+def test_the_worker_command_sends_what_is_due(app: Flask, factory: Factory, db: Session,
+                                              runner) -> None:
+    case = draft(factory)
+    board = reviewer(factory)
+    from ppp_assess.services import assessments
+
+    assessments.submit_assessment(db, case.assessment, actor=case.respondent)
+    db.commit()
+    status = runner.invoke(args=["outbox", "status"])
+    assert "pending: 2" in status.output
+    result = runner.invoke(args=["outbox", "send"])
+    assert result.exit_code == 0, result.output
+    assert "2 sent" in result.output
+    recipients = {message["To"] for message in sent_messages(get_settings(app))}
+    assert recipients == {case.reviewer.email, board.email}
+    assert "0 sent" in runner.invoke(args=["outbox", "send"]).output
+
+
+# --- Streams end their reading, on a database of their own ------------------------------------
+
+
+@pytest.fixture
+def live_database_app(scratch_database_url: str, tmp_path) -> Iterator[Flask]:
+    """Return an app on a real, separate database: no test transaction around it."""
+    migrate.upgrade(scratch_database_url)
+    app = create_app({"env": "testing", "database_url": scratch_database_url,
+                      "instance_path": str(tmp_path / "instance"), "secret_key": "test",
+                      "base_url": "http://ppp.test",
+                      "flask_overrides": {"WTF_CSRF_ENABLED": False}})
+    app.test_client_class = ServerLikeClient
+    yield app
+    get_database(app).dispose()
+
+
+def _seed_exports(app: Flask) -> str:
+    with get_database(app).transaction() as session:
+        factory = Factory(session)
+        version = factory.questionnaires()["people-first"]
+        for seed in range(3):
+            approved_through_services(session, factory, version, seed=seed)
+        evaluator = factory.user(role=None, platform_roles=(PlatformRole.evaluator,))
+        return evaluator.email
+
+
+def _idle_in_transaction(database: Database) -> int:
+    with database.engine.connect() as connection:
+        return connection.scalar(text(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND state LIKE 'idle in transaction%'")) or 0
+
+
+def _write_waits(database: Database) -> float:
+    """Return how long a writer waits to begin (it would wait on a held write lock)."""
+    started = time.perf_counter()
+    with database.transaction() as session:
+        session.execute(update(Organisation).where(Organisation.id == -1).values(active=True))
+    return time.perf_counter() - started
+
+
+def test_exports_leave_no_transaction_behind(live_database_app: Flask) -> None:
+    app = live_database_app
+    database = get_database(app)
+    email = _seed_exports(app)
+    client = app.test_client()
+    sign_in(client, email)
+    address = "/evaluations/export.{}?questionnaire=people-first&language=en"
+    rounds = 50 if database.dialect == "postgresql" else 5
+    for _round in range(rounds):
+        for file_format in ("csv", "xlsx"):
+            response = client.get(address.format(file_format))
+            assert response.status_code == 200
+            started = time.perf_counter()
+            health = client.get("/healthz")
+            assert health.status_code == 200 and time.perf_counter() - started < 3
+    # A client that goes away after the first chunk closes the stream's session too.
+    partial = client.get(address.format("csv"), buffered=False)
+    assert next(iter(partial.response))
+    partial.close()
+    assert _write_waits(database) < 1
+    if database.dialect == "postgresql":
+        assert _idle_in_transaction(database) == 0
