@@ -27,7 +27,8 @@ from reportlab.graphics import renderSVG
 from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Drawing
 
-from ppp_assess.pdf import CertificateData, ReportData, render_certificate, samples
+from ppp_assess.domain.documents import CertificateData, ReportData
+from ppp_assess.pdf import render_certificate, samples
 from ppp_assess.pdf.report import render_report
 from ppp_assess.pdf.text import FONT_DIRECTORY, primary_script
 

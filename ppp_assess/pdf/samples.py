@@ -15,14 +15,14 @@ import json
 import sys
 from pathlib import Path
 
-from ppp_assess.pdf.captions import FormatDate, FormatNumber, Translate
-from ppp_assess.pdf.data import (
+from ppp_assess.domain.documents import (
     CertificateData,
     ReportData,
     ReportGap,
     ReportQuestion,
     ReportSection,
 )
+from ppp_assess.pdf.captions import FormatDate, FormatNumber, Translate
 from ppp_assess.pdf.text import direction_of
 
 LOCALES = ("en", "fr", "ru", "es", "ar", "zh")

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from ppp_assess.pdf import CertificateData, extract_certificate, render_certificate, samples
+from ppp_assess.domain.documents import CertificateData
+from ppp_assess.pdf import extract_certificate, render_certificate, samples
 from tests.pdf.pdf_checks import run_tool, sample_options, without_marks
 
 # What a reader must find on each certificate (pdftotext output, whitespace collapsed).

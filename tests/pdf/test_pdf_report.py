@@ -10,7 +10,8 @@ from collections.abc import Callable
 import pytest
 from pypdf import PdfReader
 
-from ppp_assess.pdf import ReportData, ReportGap, ReportQuestion, ReportSection, samples
+from ppp_assess.domain.documents import ReportData, ReportGap, ReportQuestion, ReportSection
+from ppp_assess.pdf import samples
 from ppp_assess.pdf.report import render_report
 from tests.pdf.pdf_checks import sample_options, without_marks
 
