@@ -19,10 +19,11 @@ lines itself and leaves the rest to the libraries:
 * **Shaping and drawing.** Right-to-left runs are shaped with ReportLab's
   :func:`~reportlab.pdfbase.ttfonts.shapeStr` and drawn through the canvas's text
   object; their widths come from HarfBuzz (uharfbuzz) with the same features.
-* **Line breaking** at spaces, between CJK characters (no line starts with closing or
-  other punctuation, none ends with opening punctuation, from the Unicode categories),
-  after ``-`` and ``/`` inside long words, and by characters for a word longer than
-  the line.
+* **Line breaking** at spaces and between CJK characters (no line starts with closing
+  or other punctuation, none ends with opening punctuation, from the Unicode
+  categories). A word longer than the line is cut after its last ``/`` or ``-`` that
+  fits, else by characters; a hyphenated word that fits is never cut, since readers
+  such as pdftotext drop a hyphen at the end of a line.
 * **Text extraction.** A shaped glyph often has no code point of its own (ligatures) or
   only an Arabic presentation form, and ReportLab's ``ToUnicode`` map then gives
   private-use characters or presentation forms to whoever copies the text.
@@ -378,11 +379,6 @@ def _break_opportunities(text: str) -> list[int]:
             continue
         elif unicodedata.east_asian_width(previous) in "WF" or (
             unicodedata.east_asian_width(current) in "WF"
-        ) or (
-            (previous == "/" or unicodedata.category(previous) == "Pd")
-            and current.isalnum()
-            and index >= 2
-            and text[index - 2].isalnum()
         ):
             result.append(index)
     return result
@@ -546,6 +542,10 @@ class Typesetter:
                 low = middle
             else:
                 high = middle - 1
+        # Rather after a slash or a hyphen (an address, a compound), never before a mark.
+        soft = max(text.rfind("/", start + 1, low), text.rfind("-", start + 1, low))
+        if soft > start:
+            low = soft + 1
         while low > start + 1 and unicodedata.category(text[low])[0] == "M":
             low -= 1
         lines.append(text[start:low])
