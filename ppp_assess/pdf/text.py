@@ -260,10 +260,6 @@ def _shaped_width(face: Face, text: str) -> float:
     return float(advance) / loaded.units_per_em
 
 
-# Faces with a glyph for a character, by fallback chain.
-_COVERING: dict[tuple[Face, ...], dict[str, tuple[Face, ...]]] = {}
-
-
 @lru_cache(maxsize=4096)
 def _shape(font_name: str, text: str, size: float) -> str:
     """Return ``text`` shaped by ReportLab (a ``str`` carrying the glyph positions)."""
@@ -388,6 +384,10 @@ def _trim(text: str, start: int, end: int) -> int:
     while end > start and text[end - 1].isspace():
         end -= 1
     return end
+
+
+# Faces with a glyph for a character, by fallback chain.
+_COVERING: dict[tuple[Face, ...], dict[str, tuple[Face, ...]]] = {}
 
 
 class Typesetter:
