@@ -88,3 +88,15 @@ def test_services_and_domain_never_commit() -> None:
         if ".commit()" in path.read_text(encoding="utf-8")
     ]
     assert offenders == []
+
+
+def test_services_leave_documents_to_the_adapters() -> None:
+    # Services build documents as domain dataclasses; rendering and reading PDF files is
+    # the PDF adapter's job, called by the web and command-line adapters.
+    offenders = {
+        str(path.relative_to(PACKAGE)): sorted(
+            module for module in _imported_modules(path) if module.startswith("ppp_assess.pdf")
+        )
+        for path in (PACKAGE / "services").rglob("*.py")
+    }
+    assert {name: found for name, found in offenders.items() if found} == {}

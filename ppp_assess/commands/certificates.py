@@ -13,6 +13,7 @@ from ppp_assess import get_settings
 from ppp_assess.config import ConfigurationError
 from ppp_assess.domain import certificates as certificate_domain
 from ppp_assess.domain.certificates import CertificatePayload
+from ppp_assess.pdf import extract_certificate
 from ppp_assess.services import signing
 from ppp_assess.services.certificates import Outcome, verify_offline
 
@@ -78,7 +79,7 @@ def verify_command(file: Path, public_key_file: Path | None) -> None:
     open the verification address to see whether the certificate was revoked since.
     """
     public_key = _public_key(public_key_file)
-    result = verify_offline(file.read_bytes(), public_key)
+    result = verify_offline(extract_certificate(file.read_bytes()), public_key)
     if result.outcome == Outcome.not_a_certificate:
         click.echo(f"NOT A CERTIFICATE: {file} carries no certificate data of this platform.",
                    err=True)

@@ -15,6 +15,7 @@ from reportlab.graphics.shapes import Drawing
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen.canvas import Canvas
 
+from ppp_assess.domain.documents import CertificateData
 from ppp_assess.pdf import theme
 from ppp_assess.pdf.captions import (
     N_,
@@ -26,7 +27,6 @@ from ppp_assess.pdf.captions import (
     identity,
 )
 from ppp_assess.pdf.chart import SectionChart
-from ppp_assess.pdf.data import CertificateData
 from ppp_assess.pdf.document import Attachment, embed_attachments, fix_dates, read_attachments
 from ppp_assess.pdf.text import TextStyle, Typesetter, base_font_name
 

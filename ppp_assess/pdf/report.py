@@ -22,6 +22,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from ppp_assess.domain.documents import ReportData, ReportQuestion, ReportSection
 from ppp_assess.pdf import theme
 from ppp_assess.pdf.captions import (
     N_,
@@ -33,7 +34,6 @@ from ppp_assess.pdf.captions import (
     identity,
 )
 from ppp_assess.pdf.chart import SectionChart
-from ppp_assess.pdf.data import ReportData, ReportQuestion, ReportSection
 from ppp_assess.pdf.document import fix_dates
 from ppp_assess.pdf.flowables import TextBlock
 from ppp_assess.pdf.text import Align, TextStyle, Typesetter, base_font_name

@@ -1,43 +1,56 @@
-"""Multilingual text layout on a ReportLab canvas: font choice, bidi, shaping, wrapping.
+"""Multilingual text on a ReportLab canvas: fonts per script, bidi order, shaping, lines.
 
-ReportLab draws one font per string and, without its optional ``rlbidi`` module, no
-right-to-left text. This module fills the gap for every script the platform ships:
+ReportLab shapes TrueType text with HarfBuzz (``reportlab[shaping]``), but it reorders
+right-to-left text only through its optional ``rlbidi`` module, which is not published
+on PyPI, and its paragraphs shape each space-separated word as a whole, in the word's
+first font and in the direction HarfBuzz guesses for it, so a word mixing fonts or
+directions (``وزارة(2025)``) comes out garbled. This module therefore breaks and orders
+lines itself and leaves the rest to the libraries:
 
-* **Fonts.** The bundled TrueType fonts (see ``fonts/README.md``) are registered on first
-  use. Each locale gets a fallback chain (its own script first), and every character is
-  drawn with the first font of the chain that has a glyph for it, so an English
-  certificate can still name an Arabic organisation and a Chinese one can show a URL.
-* **Bidi.** Embedding levels come from python-bidi (UAX #9 with paired brackets), computed
-  per paragraph; each line is then reordered by rules L1 and L2.
-* **Shaping.** Arabic runs are shaped with HarfBuzz (uharfbuzz, as used by
-  ``reportlab[shaping]``) in their resolved direction, which gives joined letter forms,
-  ligatures and mark positions, in visual order.
-* **Text extraction.** A shaped glyph has no Unicode code point of its own (or only a
-  presentation form). Each glyph is therefore given a code whose ``ToUnicode`` entry is
-  the letter it stands for (the letters, for a ligature), so copying or ``pdftotext``
-  yields the original letters rather than private-use or presentation-form characters.
+* **Fonts.** The bundled TrueType fonts (``fonts/README.md``) are registered on first
+  use. A locale's fallback chain starts with the fonts of its script (CLDR likely
+  subtags, through Babel); each character takes the first font with a glyph for it, so
+  an English certificate can name an Arabic organisation.
+* **Bidi.** python-bidi's :func:`bidi.get_display` gives each line in visual order,
+  with the direction of every character. Right-to-left runs with letters are turned
+  back into logical order, because HarfBuzz shapes logical text and lays right-to-left
+  glyphs out in visual order itself; other right-to-left characters (brackets between
+  Arabic words) are mirrored.
+* **Shaping and drawing.** Right-to-left runs are shaped with ReportLab's
+  :func:`~reportlab.pdfbase.ttfonts.shapeStr` and drawn through the canvas's text
+  object; their widths come from HarfBuzz (uharfbuzz) with the same features.
+* **Line breaking** at spaces and between CJK characters (no line starts with closing
+  or other punctuation, none ends with opening punctuation, from the Unicode
+  categories). A word longer than the line is cut after its last ``/`` or ``-`` that
+  fits, else by characters; a hyphenated word that fits is never cut, since readers
+  such as pdftotext drop a hyphen at the end of a line.
+* **Text extraction.** A shaped glyph often has no code point of its own (ligatures) or
+  only an Arabic presentation form, and ReportLab's ``ToUnicode`` map then gives
+  private-use characters or presentation forms to whoever copies the text.
+  :class:`LogicalTextFont` rewrites that map so that each glyph extracts as the letters
+  it stands for. ReportLab has no public hook for this; it is the one place here that
+  uses ReportLab's internals (see the class).
 """
 
 from __future__ import annotations
 
 import itertools
 import math
-import re
 import threading
 import unicodedata
-from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
 import uharfbuzz
-from bidi import algorithm as bidi_algorithm
+from babel import Locale, UnknownLocaleError
+from babel.core import get_global, parse_locale
 from bidi import get_display
 from bidi.mirror import MIRRORED
 from reportlab.lib import colors
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import ShapeData, ShapedStr, TTFont
+from reportlab.pdfbase.ttfonts import TTFont, shapeStr
 from reportlab.pdfgen.canvas import Canvas
 
 FONT_DIRECTORY = Path(__file__).resolve().parent / "fonts"
@@ -46,26 +59,22 @@ Direction = Literal["ltr", "rtl"]
 Family = Literal["sans", "serif"]
 Align = Literal["start", "end", "center", "left", "right"]
 
-RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur", "ps", "sd", "ug", "yi", "dv", "ckb"})
-CJK_LANGUAGES = frozenset({"zh", "ja", "ko"})
-
-# Explicit embeddings, overrides and isolates are dropped before layout (levels are resolved
-# from the text itself). The implicit marks (LRM, RLM, ALM) take part in resolving levels but
-# are never drawn: most fonts have no glyph for them and they would print as boxes.
+# Explicit embeddings, overrides and isolates are dropped before layout (levels come from
+# the text itself); the implicit marks (LRM, RLM, ALM) take part in ordering but are
+# never drawn: the fonts have no glyph for them.
 _BIDI_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
-_BIDI_MARKS = frozenset("\u200e\u200f\u061c")
+_INVISIBLE = frozenset("\u200e\u200f\u061c")
 # Other control characters (tabs, carriage returns from pasted text) have no glyph.
 _CONTROLS = {code: " " for code in (*range(0x00, 0x20), *range(0x7F, 0xA0))}
-_RTL_BIDI_CLASSES = frozenset({"R", "AL", "AN"})
-
-# Line-breaking rules for CJK text (a practical subset of UAX #14 / JIS X 4051 kinsoku).
-_NO_LINE_START = frozenset(
-    ")]}〕〉》」』】〙〗〟'\"»›,.:;!?%‰℃°"
-    "、。，．：；！？）］｝〉》」』】〕〗〙〛‐゠–ー…‥ゝゞヽヾ々〻ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ”’"
-)
-_NO_LINE_END = frozenset("([{〔〈《「『【〘〖〝'\"«‹（［｛〈《「『【〔〖〘〚“‘$£¥€")
-_SOFT_BREAK_AFTER = frozenset("-/–—‐")
-
+_RIGHT_TO_LEFT = frozenset({"R", "AL"})
+# INVISIBLE PLUS, a boundary neutral that no text of ours contains: see _visual_order.
+_PROBE = "\u2064"
+# The same features and clusters as ReportLab's shapeStr, so that measured widths match.
+_FEATURES = {"kern": True, "liga": True, "dlig": True}
+# Line breaking: no line starts with closing, final or other punctuation (，。：？%),
+# none ends with opening or initial punctuation (（“).
+_NO_LINE_START = frozenset({"Pe", "Pf", "Po"})
+_NO_LINE_END = frozenset({"Ps", "Pi"})
 # Synthetic bold: stroke the outline with this fraction of the font size.
 _SYNTHETIC_BOLD_STROKE = 0.035
 
@@ -76,132 +85,112 @@ class Face:
 
     name: str
     filename: str
-    shaped: bool = False
     synthetic_bold: bool = False
 
 
-_LATIN_SANS = Face("PPPAssess-NotoSans", "NotoSans-Regular.ttf")
-_LATIN_SANS_BOLD = Face("PPPAssess-NotoSans-Bold", "NotoSans-Bold.ttf")
-_LATIN_SERIF = Face("PPPAssess-NotoSerif", "NotoSerif-Regular.ttf")
-_LATIN_SERIF_BOLD = Face("PPPAssess-NotoSerif-Bold", "NotoSerif-Bold.ttf")
-_ARABIC = Face("PPPAssess-NotoNaskhArabic", "NotoNaskhArabic-Regular.ttf", shaped=True)
-_ARABIC_BOLD = Face("PPPAssess-NotoNaskhArabic-Bold", "NotoNaskhArabic-Bold.ttf", shaped=True)
+_SANS, _SANS_BOLD = Face("PPPAssess-NotoSans", "NotoSans-Regular.ttf"), Face(
+    "PPPAssess-NotoSans-Bold", "NotoSans-Bold.ttf"
+)
+_SERIF, _SERIF_BOLD = Face("PPPAssess-NotoSerif", "NotoSerif-Regular.ttf"), Face(
+    "PPPAssess-NotoSerif-Bold", "NotoSerif-Bold.ttf"
+)
+_ARABIC, _ARABIC_BOLD = Face("PPPAssess-NotoNaskhArabic", "NotoNaskhArabic-Regular.ttf"), Face(
+    "PPPAssess-NotoNaskhArabic-Bold", "NotoNaskhArabic-Bold.ttf"
+)
 _CJK = Face("PPPAssess-DroidSansFallback", "DroidSansFallbackFull.ttf")
 # The CJK font has no bold cut: bold is drawn by stroking the regular outlines.
 _CJK_BOLD = replace(_CJK, synthetic_bold=True)
-
-_SCRIPT_FACES: dict[tuple[str, Family, bool], Face] = {
-    ("latin", "sans", False): _LATIN_SANS,
-    ("latin", "sans", True): _LATIN_SANS_BOLD,
-    ("latin", "serif", False): _LATIN_SERIF,
-    ("latin", "serif", True): _LATIN_SERIF_BOLD,
-    ("arabic", "sans", False): _ARABIC,
-    ("arabic", "sans", True): _ARABIC_BOLD,
-    ("arabic", "serif", False): _ARABIC,
-    ("arabic", "serif", True): _ARABIC_BOLD,
-    ("cjk", "sans", False): _CJK,
-    ("cjk", "sans", True): _CJK_BOLD,
-    ("cjk", "serif", False): _CJK,
-    ("cjk", "serif", True): _CJK_BOLD,
+# Faces by font group, family (sans, serif) and weight (regular, bold).
+_FACES = {
+    "latin": {"sans": (_SANS, _SANS_BOLD), "serif": (_SERIF, _SERIF_BOLD)},
+    "arabic": dict.fromkeys(("sans", "serif"), (_ARABIC, _ARABIC_BOLD)),
+    "cjk": dict.fromkeys(("sans", "serif"), (_CJK, _CJK_BOLD)),
 }
-_SCRIPT_GROUPS = ("latin", "arabic", "cjk")
+# ISO 15924 scripts whose locales come with fonts of their own before the Latin ones.
+_SCRIPT_GROUPS = {"Arab": "arabic", "Hans": "cjk", "Hant": "cjk", "Jpan": "cjk", "Kore": "cjk"}
 
-ALL_FACES: tuple[Face, ...] = tuple(dict.fromkeys(_SCRIPT_FACES.values()))
 
-
-def language_of(locale: str) -> str:
-    """Return the language subtag of a locale such as ``zh_Hans_CN`` or ``ar-EG``."""
-    return locale.replace("-", "_").split("_", 1)[0].lower()
+def _locale(locale: str) -> Locale | None:
+    try:
+        return Locale.parse(locale.replace("-", "_"))
+    except (UnknownLocaleError, ValueError):
+        return None
 
 
 def direction_of(locale: str) -> Direction:
-    """Return the default text direction of a locale."""
-    return "rtl" if language_of(locale) in RTL_LANGUAGES else "ltr"
+    """Return the default text direction of a locale, from CLDR."""
+    parsed = _locale(locale)
+    return "rtl" if parsed is not None and parsed.text_direction == "rtl" else "ltr"
 
 
 def primary_script(locale: str) -> str:
-    """Return the script group (``latin``, ``arabic`` or ``cjk``) a locale is written in."""
-    language = language_of(locale)
-    if language in RTL_LANGUAGES:
-        return "arabic"
-    if language in CJK_LANGUAGES:
-        return "cjk"
-    return "latin"
+    """Return the font group (``latin``, ``arabic`` or ``cjk``) a locale is written in."""
+    parsed = _locale(locale)
+    if parsed is None:
+        return "latin"
+    script = parsed.script
+    if script is None:
+        likely = get_global("likely_subtags").get(parsed.language, parsed.language)
+        script = parse_locale(likely)[2]
+    return _SCRIPT_GROUPS.get(script or "", "latin")
 
 
 # --------------------------------------------------------------------------- fonts
 
 
-class _TrackedTTFont(TTFont):  # type: ignore[misc]
-    """A TrueType font whose shaped glyphs keep the logical text they stand for.
+class LogicalTextFont(TTFont):  # type: ignore[misc]
+    """A TrueType font whose shaped glyphs extract as the letters they stand for.
 
-    Shaping produces glyphs (joined Arabic forms, ligatures) that the font's cmap does not
-    reach, or reaches only through presentation-form code points. Each such glyph gets a
-    private code point per (glyph, text) pair, and the ``ToUnicode`` map written for the
-    PDF maps it back to the text of its cluster.
+    ReportLab draws a shaped glyph with the first character its cmap gives the glyph (an
+    Arabic presentation form for most joined letters) or, for glyphs without one (the
+    lam-alef ligature, stacked marks), with a private-use code, and writes that code in
+    the font's ``ToUnicode`` map. Copying such text, or ``pdftotext``, then gives
+    presentation forms and private-use characters. This font remembers the text of
+    every glyph HarfBuzz produced while measuring, and after ReportLab has written the
+    font rewrites its ``ToUnicode`` maps with those texts (presentation forms become
+    their letters).
+
+    ReportLab offers no public way to do this: :meth:`addObjects` reads the subsets of
+    the document's font state and the written ``ToUnicode`` streams, which are
+    ReportLab internals. Everything else in this module uses public APIs.
     """
 
     def __init__(self, name: str, filename: str) -> None:
         super().__init__(name, filename)
-        self.code_text: dict[int, str] = {}
-        self._private_codes: dict[tuple[int, str], int] = {}
-        self._next_private = 0xE000
-        self._hb_font: Any = None
+        self.glyph_text: dict[int, str] = {}
+        self.hb_font = uharfbuzz.Font(self.hbFace)
+        self.units_per_em = self.hbFace.upem
+        self.characters = frozenset(map(chr, self.hbFace.unicodes))
 
-    def hb_font(self) -> Any:
-        """Return the HarfBuzz font for this face, created once."""
-        if self._hb_font is None:
-            self._hb_font = uharfbuzz.Font(self.hbFace)
-        return self._hb_font
-
-    def code_for(self, glyph: int, text: str) -> int:
-        """Return a code point that draws ``glyph`` and extracts as ``text``."""
-        face = self.face
-        natural = face.glyphToChar.get(glyph)
-        if natural and text and chr(natural[0]) == text:
-            return int(natural[0])
-        key = (glyph, text)
-        code = self._private_codes.get(key)
-        if code is None:
-            code = self._next_private
-            while code in face.charToGlyph:
-                code += 1
-            if code > 0xF8FF:
-                raise ValueError(f"{self.fontName}: no private code points left for shaping")
-            self._next_private = code + 1
-            face.charToGlyph[code] = glyph
-            face.charWidths[code] = face._pdfScale(face.hmetrics[glyph][0])
-            self._private_codes[key] = code
-            self.code_text[code] = text
-        return code
+    def text_of(self, code: int) -> str:
+        """Return the text that the character code ``code`` of this font stands for."""
+        character = chr(code)
+        if 0xE000 <= code <= 0xF8FF:
+            return self.glyph_text.get(self.face.charToGlyph.get(code, -1), character)
+        if unicodedata.decomposition(character).startswith(
+            ("<initial>", "<medial>", "<final>", "<isolated>")
+        ):
+            return unicodedata.normalize("NFKC", character)
+        return character
 
     def addObjects(self, doc: Any) -> None:
-        """Write the font subsets, then point their ``ToUnicode`` maps at logical text."""
+        """Write the font subsets, then point their ``ToUnicode`` maps at the letters."""
         state = self.state.get(doc)
-        if state is None or not self.code_text:
-            super().addObjects(doc)
-            return
-        subsets = [list(subset) for subset in state.subsets]
-        internal_names = [self.getSubsetInternalName(n, doc)[1:] for n in range(len(subsets))]
+        subsets = [list(subset) for subset in state.subsets] if state is not None else []
+        names = [self.getSubsetInternalName(index, doc)[1:] for index in range(len(subsets))]
         super().addObjects(doc)
         fonts = doc.idToObject["BasicFonts"].dict
-        for internal_name, subset in zip(internal_names, subsets, strict=True):
-            if not any(code in self.code_text for code in subset):
-                continue
-            pdf_font = fonts[internal_name]
-            stream = doc.idToObject[pdf_font.ToUnicode.name]
-            stream.content = _to_unicode_cmap(pdf_font.BaseFont, subset, self.code_text)
+        for name, subset in zip(names, subsets, strict=True):
+            texts = [self.text_of(code) for code in subset]
+            if texts != [chr(code) for code in subset]:
+                stream = doc.idToObject[fonts[name].ToUnicode.name]
+                stream.content = to_unicode_cmap(fonts[name].BaseFont, texts)
 
 
-def _utf16_hex(text: str) -> str:
-    return text.encode("utf-16-be").hex().upper()
-
-
-def _to_unicode_cmap(font_name: str, subset: Sequence[int], code_text: dict[int, str]) -> str:
-    entries = []
-    for index, code in enumerate(subset):
-        text = code_text.get(code, chr(code))
-        entries.append(f"<{index:02X}> <{_utf16_hex(text)}>")
+def to_unicode_cmap(font_name: str, texts: list[str]) -> str:
+    """Return a ``ToUnicode`` CMap mapping one-byte codes ``0..n-1`` to ``texts``."""
+    entries = [f"<{code:02X}> <{text.encode('utf-16-be').hex().upper()}>"
+               for code, text in enumerate(texts)]
     lines = [
         "/CIDInit /ProcSet findresource begin",
         "12 dict begin",
@@ -210,51 +199,76 @@ def _to_unicode_cmap(font_name: str, subset: Sequence[int], code_text: dict[int,
         f"/CMapName /{font_name} def",
         "/CMapType 2 def",
         "1 begincodespacerange",
-        f"<00> <{len(subset) - 1:02X}>",
+        f"<00> <{len(texts) - 1:02X}>",
         "endcodespacerange",
     ]
     # A bfchar block holds at most 100 entries.
     for start in range(0, len(entries), 100):
         block = entries[start : start + 100]
-        lines.append(f"{len(block)} beginbfchar")
-        lines.extend(block)
-        lines.append("endbfchar")
+        lines += [f"{len(block)} beginbfchar", *block, "endbfchar"]
     lines += ["endcmap", "CMapName currentdict /CMap defineresource pop", "end", "end"]
     return "\n".join(lines)
 
 
-_REGISTRY_LOCK = threading.RLock()
-_FONTS: dict[str, _TrackedTTFont] = {}
+_LOCK = threading.RLock()
+_FONTS: dict[str, LogicalTextFont] = {}
 
 
-def font(face: Face) -> _TrackedTTFont:
+def font(face: Face) -> LogicalTextFont:
     """Return the registered ReportLab font for ``face``, loading it on first use."""
     loaded = _FONTS.get(face.name)
-    if loaded is not None:
-        return loaded
-    with _REGISTRY_LOCK:
-        loaded = _FONTS.get(face.name)
-        if loaded is None:
-            path = FONT_DIRECTORY / face.filename
-            if not path.is_file():
-                raise FileNotFoundError(f"bundled font missing: {path}")
-            loaded = _TrackedTTFont(face.name, str(path))
-            pdfmetrics.registerFont(loaded)
-            _FONTS[face.name] = loaded
-        return loaded
+    if loaded is None:
+        with _LOCK:
+            loaded = _FONTS.get(face.name)
+            if loaded is None:
+                path = FONT_DIRECTORY / face.filename
+                if not path.is_file():
+                    raise FileNotFoundError(f"bundled font missing: {path}")
+                loaded = LogicalTextFont(face.name, str(path))
+                pdfmetrics.registerFont(loaded)
+                _FONTS[face.name] = loaded
+    return loaded
 
 
 def base_font_name() -> str:
     """Return the registered name of the default Latin face (for a canvas's initial font)."""
-    return str(font(_LATIN_SANS).fontName)
+    return str(font(_SANS).fontName)
 
 
-def covers(face: Face, character: str) -> bool:
-    """Tell whether ``face`` has a glyph for ``character``."""
-    return ord(character) in font(face).face.charToGlyph
+@lru_cache(maxsize=8192)
+def _shaped_width(face: Face, text: str) -> float:
+    """Return the advance of shaped ``text`` at size 1, remembering each glyph's text."""
+    loaded = font(face)
+    buffer = uharfbuzz.Buffer()
+    buffer.cluster_level = uharfbuzz.BufferClusterLevel.MONOTONE_CHARACTERS
+    buffer.add_str(text)
+    buffer.guess_segment_properties()
+    with _LOCK:
+        uharfbuzz.shape(loaded.hb_font, buffer, _FEATURES)
+        infos = buffer.glyph_infos
+        starts = sorted({info.cluster for info in infos})
+        ends = dict(itertools.pairwise([*starts, len(text)]))
+        named: set[int] = set()
+        for info in infos:
+            # The first glyph of a cluster stands for its characters (all of them, for a
+            # ligature); any further glyph of the cluster for nothing more.
+            if info.cluster not in named:
+                named.add(info.cluster)
+                cluster = text[info.cluster : ends[info.cluster]]
+                loaded.glyph_text.setdefault(info.codepoint, cluster)
+    advance = sum(position.x_advance for position in buffer.glyph_positions)
+    return float(advance) / loaded.units_per_em
 
 
-# --------------------------------------------------------------------------- styles
+@lru_cache(maxsize=4096)
+def _shape(font_name: str, text: str, size: float) -> str:
+    """Return ``text`` shaped by ReportLab (a ``str`` carrying the glyph positions)."""
+    with _LOCK:  # ReportLab numbers the glyphs without a character as it meets them
+        shaped: str = shapeStr(text, font_name, size)
+    return shaped
+
+
+# --------------------------------------------------------------------------- lines
 
 
 @dataclass(frozen=True)
@@ -274,11 +288,16 @@ class TextStyle:
 
 @dataclass(frozen=True)
 class Run:
-    """A piece of one line drawn with one face in one direction, in visual order."""
+    """A piece of one line drawn with one face, in visual order.
+
+    A shaped run holds right-to-left letters in logical order: HarfBuzz draws them
+    right to left. Any other run holds its characters in visual order.
+    """
 
     face: Face
     text: str
     width: float
+    shaped: bool = False
 
 
 @dataclass(frozen=True)
@@ -299,197 +318,45 @@ class TextLine:
         if any(run.face.synthetic_bold for run in self.runs):
             canvas.setStrokeColor(self.style.color)
             canvas.setLineWidth(size * _SYNTHETIC_BOLD_STROKE)
-        text_object = canvas.beginText(x, y)
+        text_object = canvas.beginText()
         for run in self.runs:
+            text_object.setTextOrigin(x, y)
             text_object.setFont(run.face.name, size)
-            if run.face.synthetic_bold:
-                text_object.setTextRenderMode(2)
-            text_object.textOut(run.text)
-            if run.face.synthetic_bold:
-                text_object.setTextRenderMode(0)
+            text_object.setTextRenderMode(2 if run.face.synthetic_bold else 0)
+            if run.shaped:
+                text_object.textOut(_shape(run.face.name, run.text, size))
+            else:
+                text_object.textOut(run.text)
+            x += run.width
         canvas.drawText(text_object)
         canvas.restoreState()
 
 
-# --------------------------------------------------------------------------- shaping
+def _visual_order(text: str, rtl: bool) -> list[tuple[str, bool]]:
+    """Return the characters of one line in visual order, each with its direction.
 
+    python-bidi's :func:`~bidi.get_display` reorders but does not report levels, and
+    unlike the drawing it does not mirror brackets. Each character is therefore followed
+    by an invisible boundary-neutral probe: the bidi algorithm gives such a character the
+    level of the one before it and keeps the two together, so in visual order the probe
+    comes after its character on a left-to-right level and before it on a right-to-left
+    one.
 
-def _cluster_texts(characters: str, glyphs: int) -> list[str]:
-    """Share a cluster's characters among its glyphs, in logical order.
-
-    One glyph (a ligature, or a letter with its marks drawn as one) extracts as the whole
-    cluster; otherwise each glyph takes one character, the first one taking any excess
-    (a ligature followed by a mark) and glyphs beyond the characters taking none.
+    :return: ``(character, right_to_left)`` pairs, left to right.
     """
-    if glyphs == 1:
-        return [characters]
-    if len(characters) >= glyphs:
-        excess = len(characters) - glyphs + 1
-        return [characters[:excess], *characters[excess:]]
-    return [*characters, *([""] * (glyphs - len(characters)))]
-
-
-@lru_cache(maxsize=4096)
-def _shape(face: Face, text: str, rtl: bool) -> ShapedStr:
-    """Shape ``text`` with HarfBuzz; clusters come back in visual order."""
-    tracked = font(face)
-    buffer = uharfbuzz.Buffer()
-    # Marks join their base's cluster, so a letter and its marks are handled together.
-    buffer.cluster_level = uharfbuzz.BufferClusterLevel.MONOTONE_GRAPHEMES
-    buffer.add_str(text)
-    buffer.guess_segment_properties()
-    buffer.direction = "rtl" if rtl else "ltr"
-    with _REGISTRY_LOCK:
-        uharfbuzz.shape(tracked.hb_font(), buffer, {"kern": True, "liga": True})
-        infos = buffer.glyph_infos
-        positions = buffer.glyph_positions
-        scale = tracked.face._pdfScale
-        boundaries = [*sorted({info.cluster for info in infos}), len(text)]
-        cluster_end = dict(itertools.pairwise(boundaries))
-        groups: list[list[int]] = []
-        for index, info in enumerate(infos):
-            if groups and infos[groups[-1][0]].cluster == info.cluster:
-                groups[-1].append(index)
-            else:
-                groups.append([index])
-        characters: list[str] = []
-        shape_data: list[ShapeData] = []
-        for group in groups:
-            cluster = infos[group[0]].cluster
-            # Glyphs stay in visual order, the convention readers expect when they reverse
-            # right-to-left text; the cluster's characters go to its glyphs in logical order.
-            logical = list(reversed(group)) if rtl else group
-            texts = _cluster_texts(text[cluster : cluster_end[cluster]], len(logical))
-            glyph_texts = dict(zip(logical, texts, strict=True))
-            for index in group:
-                position = positions[index]
-                code = tracked.code_for(infos[index].codepoint, glyph_texts[index])
-                characters.append(chr(code))
-                shape_data.append(
-                    ShapeData(
-                        cluster,
-                        scale(position.x_advance),
-                        scale(position.y_advance),
-                        scale(position.x_offset),
-                        scale(position.y_offset),
-                        tracked.face.charWidths[code],
-                    )
-                )
-    return ShapedStr("".join(characters), shapeData=shape_data)
-
-
-def _mirror(text: str) -> str:
-    return "".join(MIRRORED.get(character, character) for character in text)
-
-
-def _make_run(face: Face, text: str, level: int, size: float) -> Run:
-    rtl = level % 2 == 1
-    if face.shaped:
-        shaped = _shape(face, text, rtl)
-        width = sum(data.x_advance for data in shaped.__shapeData__) * size / 1000
-        return Run(face, shaped, width)
-    visual = _mirror(text)[::-1] if rtl else text
-    return Run(face, visual, pdfmetrics.stringWidth(visual, face.name, size))
-
-
-# --------------------------------------------------------------------------- bidi
-
-
-_LEVEL_PATTERN = re.compile(r"Level\(\s*(\d+),?\s*\)")
-
-
-def _levels(text: str, base_level: int) -> list[int]:
-    """Resolve the UAX #9 embedding level of every character of one paragraph.
-
-    python-bidi's Rust implementation (unicode-bidi, current UAX #9 including the paired
-    bracket rule N0) reports its levels, one per UTF-8 byte, through ``debug=True``; its
-    pure-Python algorithm, which predates N0, is the fallback should that report change.
-    """
-    if base_level == 0 and not any(
-        unicodedata.bidirectional(character) in _RTL_BIDI_CLASSES for character in text
-    ):
-        return [0] * len(text)
-    report = str(get_display(text, base_dir="R" if base_level else "L", debug=True))
-    start, end = report.find("levels:"), report.find("paragraphs:")
-    byte_levels = [int(level) for level in _LEVEL_PATTERN.findall(report[start:end])]
-    sizes = [len(character.encode("utf-8")) for character in text]
-    if start >= 0 and len(byte_levels) == sum(sizes):
-        levels = []
-        offset = 0
-        for size in sizes:
-            levels.append(byte_levels[offset])
-            offset += size
-        return levels
-    return _python_levels(text, base_level)
-
-
-def _python_levels(text: str, base_level: int) -> list[int]:
-    storage = bidi_algorithm.get_empty_storage()
-    storage["base_level"] = base_level
-    storage["base_dir"] = ("L", "R")[base_level]
-    bidi_algorithm.get_embedding_levels(text, storage)
-    bidi_algorithm.explicit_embed_and_overrides(storage)
-    bidi_algorithm.resolve_weak_types(storage)
-    bidi_algorithm.resolve_neutral_types(storage, False)
-    bidi_algorithm.resolve_implicit_levels(storage, False)
-    levels = [int(character["level"]) for character in storage["chars"]]
-    if len(levels) != len(text):  # pragma: no cover - controls are stripped beforehand
-        raise ValueError("bidi levels do not match the text")
-    return levels
-
-
-def _line_levels(text: str, levels: Sequence[int], base_level: int) -> list[int]:
-    """Apply rule L1: whitespace at the end of a line goes back to the paragraph level."""
-    result = list(levels)
-    index = len(text) - 1
-    while index >= 0 and text[index].isspace():
-        result[index] = base_level
-        index -= 1
-    return result
-
-
-def _visual_order(levels: Sequence[int]) -> list[int]:
-    """Return the indices of items in visual order by rule L2."""
-    order = list(range(len(levels)))
-    if not levels:
-        return order
-    highest = max(levels)
-    lowest_odd = min(level for level in levels) | 1
-    for level in range(highest, lowest_odd - 1, -1):
-        index = 0
-        while index < len(order):
-            if levels[order[index]] >= level:
-                end = index
-                while end < len(order) and levels[order[end]] >= level:
-                    end += 1
-                order[index:end] = reversed(order[index:end])
-                index = end
-            else:
-                index += 1
-    return order
-
-
-# --------------------------------------------------------------------------- layout
-
-
-@dataclass
-class _Paragraph:
-    """One paragraph prepared for layout: per-character faces and bidi levels."""
-
-    text: str
-    faces: list[Face]
-    levels: list[int]
-
-
-def _is_cjk(character: str) -> bool:
-    code = ord(character)
-    return (
-        0x2E80 <= code <= 0x9FFF
-        or 0xAC00 <= code <= 0xD7AF
-        or 0xF900 <= code <= 0xFAFF
-        or 0xFF00 <= code <= 0xFFEF
-        or 0x20000 <= code <= 0x3FFFF
-    )
+    if not rtl and not any(unicodedata.bidirectional(ch) in _RIGHT_TO_LEFT for ch in text):
+        return [(character, False) for character in text]
+    # Rule L1 would take a probe at the very end back to the paragraph level, away from
+    # its character: a strong letter of the paragraph's direction closes the line
+    # instead, with the effect the end of the paragraph has, and is dropped afterwards.
+    probed = "".join(character + _PROBE for character in text.replace(_PROBE, ""))
+    visual = str(get_display(probed + ("\u05d0" if rtl else "a") + _PROBE,
+                             base_dir="R" if rtl else "L"))
+    visual = visual[2:] if rtl else visual[:-2]
+    return [
+        (visual[index + 1], True) if visual[index] == _PROBE else (visual[index], False)
+        for index in range(0, len(visual), 2)
+    ]
 
 
 def _break_opportunities(text: str) -> list[int]:
@@ -501,20 +368,26 @@ def _break_opportunities(text: str) -> list[int]:
             continue
         if previous.isspace():
             result.append(index)
-        elif current in _NO_LINE_START or previous in _NO_LINE_END:
-            continue
         elif (
-            _is_cjk(previous)
-            or _is_cjk(current)
-            or (
-                previous in _SOFT_BREAK_AFTER
-                and current.isalnum()
-                and index >= 2
-                and text[index - 2].isalnum()
-            )
+            unicodedata.category(current) in _NO_LINE_START
+            or unicodedata.category(previous) in _NO_LINE_END
+        ):
+            continue
+        elif unicodedata.east_asian_width(previous) in "WF" or (
+            unicodedata.east_asian_width(current) in "WF"
         ):
             result.append(index)
     return result
+
+
+def _trim(text: str, start: int, end: int) -> int:
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return end
+
+
+# Faces with a glyph for a character, by fallback chain.
+_COVERING: dict[tuple[Face, ...], dict[str, tuple[Face, ...]]] = {}
 
 
 class Typesetter:
@@ -528,9 +401,9 @@ class Typesetter:
         self.direction: Direction = "rtl" if resolved == "rtl" else "ltr"
         self.rtl = self.direction == "rtl"
         self.script = primary_script(locale)
-        groups = (self.script, *(group for group in _SCRIPT_GROUPS if group != self.script))
-        self._chains: dict[tuple[Family, bool], tuple[Face, ...]] = {
-            (family, bold): tuple(_SCRIPT_FACES[(group, family, bold)] for group in groups)
+        groups = (self.script, *(group for group in _FACES if group != self.script))
+        self._chains = {
+            (family, bold): tuple(_FACES[group][family][bold] for group in groups)
             for family in ("sans", "serif")
             for bold in (False, True)
         }
@@ -541,78 +414,75 @@ class Typesetter:
         """Return the baseline-to-baseline distance for ``style``."""
         if style.leading is not None:
             return style.leading
-        factor = {"arabic": 1.75, "cjk": 1.5}.get(self.script, 1.3)
-        return style.size * factor
+        return style.size * {"arabic": 1.75, "cjk": 1.5}.get(self.script, 1.3)
 
     def face(self, style: TextStyle) -> Face:
         """Return the main face of this locale for ``style``."""
-        return self._chains[(style.family, style.bold)][0]
+        return self._chains[style.family, style.bold][0]
 
-    # -- preparation
-
-    def _prepare(self, text: str, style: TextStyle) -> _Paragraph:
-        text = text.translate(_BIDI_CONTROLS).translate(_CONTROLS)
-        chain = self._chains[(style.family, style.bold)]
-        faces: list[Face] = []
-        previous: Face | None = None
-        for character in text:
-            category = unicodedata.category(character)
-            chosen: Face | None = None
-            if previous is not None and (
-                category[0] == "M" or (category[0] != "L" and covers(previous, character))
-            ):
-                chosen = previous
-            else:
-                for candidate in chain:
-                    if covers(candidate, character):
-                        chosen = candidate
-                        break
-                else:
-                    chosen = previous or chain[0]
-            faces.append(chosen)
-            previous = chosen
-        return _Paragraph(text, faces, _levels(text, 1 if self.rtl else 0))
-
-    def _runs(self, paragraph: _Paragraph, start: int, end: int, size: float) -> tuple[Run, ...]:
-        text = paragraph.text[start:end]
-        if not text:
-            return ()
-        base_level = 1 if self.rtl else 0
-        levels = _line_levels(text, paragraph.levels[start:end], base_level)
-        faces = paragraph.faces[start:end]
-        # Group consecutive characters sharing face and level into logical runs.
-        spans: list[tuple[int, int]] = []
-        span_start = 0
-        for index in range(1, len(text) + 1):
-            if (
-                index == len(text)
-                or faces[index] != faces[span_start]
-                or levels[index] != levels[span_start]
-            ):
-                spans.append((span_start, index))
-                span_start = index
-        span_levels = [levels[a] for a, _ in spans]
-        runs = []
-        for index in _visual_order(span_levels):
-            span_start, span_end = spans[index]
-            drawn = "".join(ch for ch in text[span_start:span_end] if ch not in _BIDI_MARKS)
-            if drawn:
-                runs.append(_make_run(faces[span_start], drawn, span_levels[index], size))
-        return tuple(runs)
-
-    def _measure(self, paragraph: _Paragraph, start: int, end: int, size: float) -> float:
-        return sum(run.width for run in self._runs(paragraph, start, end, size))
-
-    # -- public API
+    # -- lines
 
     def line(self, text: str, style: TextStyle) -> TextLine:
         """Lay out ``text`` on one line (line breaks become spaces)."""
-        paragraph = self._prepare(" ".join(text.split("\n")), style)
-        runs = self._runs(paragraph, 0, len(paragraph.text), style.size)
+        text = " ".join(text.split("\n")).translate(_BIDI_CONTROLS).translate(_CONTROLS)
+        chain = self._chains[style.family, style.bold]
+        if not self.rtl and self._one_face(text, chain):
+            # The common case: one font, left to right.
+            run = Run(chain[0], text, pdfmetrics.stringWidth(text, chain[0].name, style.size))
+            return TextLine((run,) if text else (), run.width, style)
+        covering_of = _COVERING.setdefault(chain, {})
+        pieces: list[tuple[Face, bool, str]] = []
+        previous: Face | None = None
+        for character, right_to_left in _visual_order(text, self.rtl):
+            if character in _INVISIBLE:
+                continue
+            covering = covering_of.get(character)
+            if covering is None:
+                covering = tuple(face for face in chain if character in font(face).characters)
+                covering_of[character] = covering
+            if previous is not None and (
+                unicodedata.category(character)[0] == "M"
+                or (unicodedata.category(character)[0] != "L" and previous in covering)
+            ):
+                face = previous  # marks, digits and punctuation stay with the font before
+            else:
+                face = covering[0] if covering else previous or chain[0]
+            if pieces and pieces[-1][:2] == (face, right_to_left):
+                pieces[-1] = (face, right_to_left, pieces[-1][2] + character)
+            else:
+                pieces.append((face, right_to_left, character))
+            previous = face
+        runs = tuple(self._run(face, right_to_left, piece, style.size)
+                     for face, right_to_left, piece in pieces)
         return TextLine(runs, sum(run.width for run in runs), style)
+
+    @staticmethod
+    def _run(face: Face, right_to_left: bool, visual: str, size: float) -> Run:
+        if right_to_left and any(
+            unicodedata.bidirectional(character) in _RIGHT_TO_LEFT for character in visual
+        ):
+            # HarfBuzz shapes the logical text and lays it out right to left itself,
+            # mirroring any bracket inside.
+            logical = visual[::-1]
+            return Run(face, logical, size * _shaped_width(face, logical), shaped=True)
+        if right_to_left:
+            visual = "".join(MIRRORED.get(character, character) for character in visual)
+        return Run(face, visual, pdfmetrics.stringWidth(visual, face.name, size))
+
+    @staticmethod
+    def _one_face(text: str, chain: tuple[Face, ...]) -> bool:
+        """Tell whether ``text`` is drawn with the chain's first face only, unshaped."""
+        characters = set(text)
+        return characters <= font(chain[0]).characters and not any(
+            unicodedata.bidirectional(character) in _RIGHT_TO_LEFT for character in characters
+        )
 
     def width(self, text: str, style: TextStyle) -> float:
         """Return the width of ``text`` set on one line."""
+        chain = self._chains[style.family, style.bold]
+        text = text.translate(_CONTROLS)
+        if self._one_face(text, chain):  # the order of the characters changes nothing
+            return float(pdfmetrics.stringWidth(text, chain[0].name, style.size))
         return self.line(text, style).width
 
     def fit(self, text: str, style: TextStyle, width: float, minimum_size: float) -> TextStyle:
@@ -625,140 +495,102 @@ class Typesetter:
             size = max(minimum_size, size - 0.25)
         return style.with_(size=size)
 
-    def wrap(self, text: str, style: TextStyle, width: float) -> list[TextLine]:
-        """Break ``text`` into lines no wider than ``width`` (newlines force breaks)."""
-        lines: list[TextLine] = []
-        for raw_paragraph in text.split("\n"):
-            paragraph = self._prepare(raw_paragraph.strip(), style)
-            for start, end in self._break_lines(paragraph, style.size, width):
-                runs = self._runs(paragraph, start, end, style.size)
-                lines.append(TextLine(runs, sum(run.width for run in runs), style))
+    def break_text(self, text: str, style: TextStyle, width: float) -> list[str]:
+        """Return the logical text of each line ``wrap`` would produce (newlines break)."""
+        lines: list[str] = []
+        for paragraph in text.split("\n"):
+            paragraph = paragraph.strip().translate(_BIDI_CONTROLS).translate(_CONTROLS)
+            lines.extend(self._break_paragraph(paragraph, style, width))
         return lines
 
-    def break_text(self, text: str, style: TextStyle, width: float) -> list[str]:
-        """Return the logical text of each line ``wrap`` would produce."""
-        result: list[str] = []
-        for raw_paragraph in text.split("\n"):
-            paragraph = self._prepare(raw_paragraph.strip(), style)
-            result.extend(
-                paragraph.text[start:end]
-                for start, end in self._break_lines(paragraph, style.size, width)
-            )
-        return result
+    def wrap(self, text: str, style: TextStyle, width: float) -> list[TextLine]:
+        """Break ``text`` into lines no wider than ``width`` (newlines force breaks)."""
+        return [self.line(line, style) for line in self.break_text(text, style, width)]
+
+    def _break_paragraph(self, text: str, style: TextStyle, width: float) -> list[str]:
+        if not text:
+            return [""]
+        lines: list[str] = []
+        start = 0
+        used = 0.0  # the width of text[start:segment_start], spaces included
+        for segment_start, segment_end in itertools.pairwise(
+            [0, *_break_opportunities(text), len(text)]
+        ):
+            end = _trim(text, segment_start, segment_end)
+            word = self.width(text[segment_start:end], style)
+            # Widths add up: shaping and kerning never reach across a break opportunity.
+            if start < segment_start and used + word > width:
+                lines.append(text[start : _trim(text, start, segment_start)])
+                start, used = segment_start, 0.0
+            while used + word > width:
+                # A single word wider than the line (a long address) is cut by characters.
+                start = self._cut(text, start, end, style, width, lines)
+                word = self.width(text[start:end], style)
+            used += word + self.width(text[end:segment_end], style)
+        if start < len(text):
+            lines.append(text[start : _trim(text, start, len(text))])
+        return lines
+
+    def _cut(
+        self, text: str, start: int, end: int, style: TextStyle, width: float, lines: list[str]
+    ) -> int:
+        """Add the longest prefix of ``text[start:end]`` that fits to ``lines``; return its end."""
+        low, high = start + 1, end
+        while low < high:  # one character at least, so that the text always advances
+            middle = (low + high + 1) // 2
+            if self.width(text[start:middle], style) <= width:
+                low = middle
+            else:
+                high = middle - 1
+        # Rather after a slash or a hyphen (an address, a compound), never before a mark.
+        soft = max(text.rfind("/", start + 1, low), text.rfind("-", start + 1, low))
+        if soft > start:
+            low = soft + 1
+        while low > start + 1 and unicodedata.category(text[low])[0] == "M":
+            low -= 1
+        lines.append(text[start:low])
+        return low
 
     def truncate(self, text: str, style: TextStyle, width: float, ellipsis: str = "…") -> str:
         """Return ``text`` cut at a word (or character) boundary, with ``ellipsis``, to fit."""
         if self.width(text, style) <= width:
             return text
-        words = text.split()
-        kept: list[str] = []
-        for word in words:
-            if self.width(" ".join([*kept, word]) + ellipsis, style) > width:
+        kept = ""
+        for word in text.split():
+            candidate = f"{kept} {word}".strip()
+            if self.width(candidate + ellipsis, style) > width:
                 break
-            kept.append(word)
-        if kept:
-            return " ".join(kept) + ellipsis
-        characters = ""
-        for character in text:
-            if self.width(characters + character + ellipsis, style) > width:
-                break
-            characters += character
-        return characters + ellipsis
-
-    def _break_lines(
-        self, paragraph: _Paragraph, size: float, width: float
-    ) -> list[tuple[int, int]]:
-        text = paragraph.text
-        if not text:
-            return [(0, 0)]
-        boundaries = [0, *_break_opportunities(text), len(text)]
-        result: list[tuple[int, int]] = []
-        line_start = 0
-        for segment_start, segment_end in itertools.pairwise(boundaries):
-            trimmed_end = self._trim(text, segment_start, segment_end)
-            if self._measure(paragraph, line_start, trimmed_end, size) <= width:
-                continue
-            if line_start < segment_start:
-                result.append((line_start, self._trim(text, line_start, segment_start)))
-                line_start = segment_start
-            if self._measure(paragraph, line_start, trimmed_end, size) > width:
-                # A single word wider than the line (a long URL): break it by characters.
-                line_start = self._split_long(
-                    paragraph, line_start, trimmed_end, size, width, result
-                )
-        if line_start < len(text):
-            result.append((line_start, self._trim(text, line_start, len(text))))
-        return result or [(0, 0)]
-
-    @staticmethod
-    def _trim(text: str, start: int, end: int) -> int:
-        while end > start and text[end - 1].isspace():
-            end -= 1
-        return end
-
-    def _split_long(
-        self,
-        paragraph: _Paragraph,
-        start: int,
-        end: int,
-        size: float,
-        width: float,
-        result: list[tuple[int, int]],
-    ) -> int:
-        text = paragraph.text
-        while self._measure(paragraph, start, end, size) > width:
-            low, high = start + 1, end
-            # Largest prefix that fits (at least one character, so progress is guaranteed).
-            while low < high:
-                middle = (low + high + 1) // 2
-                if self._measure(paragraph, start, middle, size) <= width:
-                    low = middle
-                else:
-                    high = middle - 1
-            cut = low
-            while cut > start + 1 and unicodedata.category(text[cut])[0] == "M":
-                cut -= 1
-            result.append((start, cut))
-            start = cut
-        return start
+            kept = candidate
+        if not kept:
+            for character in text:
+                if self.width(kept + character + ellipsis, style) > width:
+                    break
+                kept += character
+        return kept + ellipsis
 
     # -- drawing
 
-    def draw(
-        self,
-        canvas: Canvas,
-        line: TextLine,
-        x: float,
-        y: float,
-        width: float,
-        align: Align = "start",
-    ) -> None:
-        """Draw ``line`` in the box ``[x, x + width]`` with the given alignment.
+    def left_of(self, line_width: float, x: float, width: float, align: Align) -> float:
+        """Return where a line of ``line_width`` starts inside ``[x, x + width]``.
 
         ``start`` and ``end`` follow the paragraph direction (``start`` is the right edge
         in a right-to-left locale); ``left``, ``right`` and ``center`` are absolute.
         """
-        line.draw(canvas, self.left_of(line.width, x, width, align), y)
-
-    def left_of(self, line_width: float, x: float, width: float, align: Align) -> float:
-        """Return where a line of ``line_width`` starts inside ``[x, x + width]``."""
         if align == "center":
             return x + (width - line_width) / 2
-        absolute = align
-        if align == "start":
-            absolute = "right" if self.rtl else "left"
-        elif align == "end":
-            absolute = "left" if self.rtl else "right"
-        return x + width - line_width if absolute == "right" else x
+        if align in ("start", "end"):
+            align = "right" if (align == "start") == self.rtl else "left"
+        return x + width - line_width if align == "right" else x
+
+    def draw(
+        self, canvas: Canvas, line: TextLine, x: float, y: float, width: float,
+        align: Align = "start",
+    ) -> None:
+        """Draw ``line`` in the box ``[x, x + width]`` with the given alignment."""
+        line.draw(canvas, self.left_of(line.width, x, width, align), y)
 
     def draw_text(
-        self,
-        canvas: Canvas,
-        text: str,
-        style: TextStyle,
-        x: float,
-        y: float,
-        width: float,
+        self, canvas: Canvas, text: str, style: TextStyle, x: float, y: float, width: float,
         align: Align = "start",
     ) -> float:
         """Draw ``text`` on one line and return its width."""
@@ -767,23 +599,14 @@ class Typesetter:
         return line.width
 
     def draw_paragraph(
-        self,
-        canvas: Canvas,
-        text: str,
-        style: TextStyle,
-        x: float,
-        top: float,
-        width: float,
-        align: Align = "start",
-        max_lines: int | None = None,
+        self, canvas: Canvas, text: str, style: TextStyle, x: float, top: float, width: float,
+        align: Align = "start", max_lines: int | None = None,
     ) -> float:
         """Draw wrapped ``text`` from ``top`` (first baseline one size below) down.
 
         :return: the y coordinate below the last line drawn.
         """
-        lines = self.wrap(text, style, width)
-        if max_lines is not None:
-            lines = lines[:max_lines]
+        lines = self.wrap(text, style, width)[:max_lines]
         leading = self.leading(style)
         baseline = top - style.size
         for line in lines:

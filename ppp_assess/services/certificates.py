@@ -31,6 +31,13 @@ from ppp_assess.domain.certificates import (
     CertificatePayload,
     CertificateSection,
 )
+from ppp_assess.domain.documents import (
+    CertificateData,
+    ReportData,
+    ReportGap,
+    ReportQuestion,
+    ReportSection,
+)
 from ppp_assess.domain.reference import PlatformRole
 from ppp_assess.domain.schema import NA, Question, Questionnaire, QuestionType
 from ppp_assess.domain.scoring import score
@@ -44,14 +51,6 @@ from ppp_assess.models import (
     User,
 )
 from ppp_assess.models.base import utcnow
-from ppp_assess.pdf.certificate import extract_certificate
-from ppp_assess.pdf.data import (
-    CertificateData,
-    ReportData,
-    ReportGap,
-    ReportQuestion,
-    ReportSection,
-)
 from ppp_assess.services.access import get_assessment, is_member
 from ppp_assess.services.assessments import (
     answer_values,
@@ -559,16 +558,24 @@ class Verification:
         return self.outcome == Outcome.valid
 
 
-def verify_offline(pdf_bytes: bytes, public_key: Ed25519PublicKey) -> Verification:
+#: What a certificate file carries: the signed payload bytes and the signature string.
+#: Reading them out of a file is the job of the adapter that received it (the PDF
+#: package knows where it put them); services only check them.
+Carried = tuple[bytes, str]
+
+
+def verify_offline(carried: Carried | None, public_key: Ed25519PublicKey) -> Verification:
     """Check the signature a certificate file carries, without any database.
 
     Offline, revocation cannot be known: a valid outcome means only that the platform
     signed exactly these facts.
+
+    :param carried: the payload and signature read from the file, or ``None`` when the
+        file carries none (or is not a readable document).
     """
-    extracted = extract_certificate(pdf_bytes)
-    if extracted is None:
+    if carried is None:
         return Verification(Outcome.not_a_certificate)
-    payload_json, signature = extracted
+    payload_json, signature = carried
     if not certificate_domain.verify(payload_json, signature, public_key):
         return Verification(Outcome.signature_mismatch)
     try:
@@ -579,14 +586,16 @@ def verify_offline(pdf_bytes: bytes, public_key: Ed25519PublicKey) -> Verificati
     return Verification(Outcome.valid, payload=payload, payload_json=payload_json)
 
 
-def verify_document(session: Session, pdf_bytes: bytes,
+def verify_document(session: Session, carried: Carried | None,
                     public_key: Ed25519PublicKey) -> Verification:
-    """Check a certificate file against the public key and against the record.
+    """Check what a certificate file carries against the public key and the record.
 
     The file is valid when its embedded payload carries the platform's signature and is,
     byte for byte, the payload stored for its serial, and that certificate is not revoked.
+
+    :param carried: the payload and signature read from the file, or ``None``.
     """
-    offline = verify_offline(pdf_bytes, public_key)
+    offline = verify_offline(carried, public_key)
     if offline.payload is None or offline.payload_json is None:
         return offline
     certificate = find_certificate(session, offline.payload.serial)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from ppp_assess.pdf import render_certificate, samples
-from ppp_assess.pdf.report import render_report
-from tests.pdf.pdf_checks import run_tool, sample_options
+from ppp_assess.pdf import render_certificate, render_report
+from tests.pdf import samples
+from tests.pdf.pdf_checks import run_tool
 
 
 @pytest.fixture
@@ -64,7 +64,7 @@ def rasterise(tmp_path: Path) -> Callable[[bytes, int], Path]:
 def certificates() -> dict[str, bytes]:
     """The sample certificate rendered once per locale."""
     return {
-        locale: render_certificate(samples.sample_certificate(locale), **sample_options(locale))
+        locale: render_certificate(samples.sample_certificate(locale), **samples.options(locale))
         for locale in samples.LOCALES
     }
 
@@ -74,7 +74,7 @@ def draft_reports() -> dict[str, bytes]:
     """A twelve-question draft report rendered once per locale."""
     return {
         locale: render_report(
-            samples.sample_report(locale, 12, draft=True), **sample_options(locale)
+            samples.sample_report(locale, 12, draft=True), **samples.options(locale)
         )
         for locale in samples.LOCALES
     }

@@ -11,11 +11,8 @@ import re
 import shutil
 import subprocess
 import unicodedata
-from collections.abc import Callable
 
 import pytest
-
-from ppp_assess.pdf import samples
 
 _PACKAGES = {
     "qpdf": "qpdf",
@@ -28,6 +25,8 @@ _PACKAGES = {
 # Bidi controls pdftotext wraps right-to-left lines in.
 _BIDI_CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _PUNCTUATION_SPACING = re.compile(r"\s*([.,:;،؛])\s*")
+# Words and punctuation, however they are spaced.
+_TOKEN = re.compile(r"[^\s.,:;،؛]+|[.,:;،؛]")
 
 
 def tool(name: str) -> str:
@@ -64,10 +63,25 @@ def without_marks(text: str) -> str:
     return _PUNCTUATION_SPACING.sub(r"\1", text)
 
 
-def sample_options(locale: str) -> dict[str, Callable[..., str]]:
-    """Return the translate/format callables of a sample locale."""
-    return {
-        "translate": samples.translator(locale),
-        "format_number": samples.number_formatter(locale),
-        "format_date": samples.date_formatter(locale),
-    }
+
+def found_across_pages(phrase: str, text: str, furniture: int = 40) -> bool:
+    """Tell whether ``phrase`` is in ``text``, perhaps cut by a page break.
+
+    A table cell that splits across pages comes out of pdftotext with the page's footer,
+    the next page's header and the repeated table header between its two parts: the
+    words must follow each other, with at most ``furniture`` other words between two
+    of them.
+    """
+    if phrase in text:
+        return True
+    words, wanted = _TOKEN.findall(text), _TOKEN.findall(phrase)
+    for start in (index for index, word in enumerate(words) if word == wanted[0]):
+        position = start
+        for word in wanted[1:]:
+            try:
+                position = words.index(word, position + 1, position + 2 + furniture)
+            except ValueError:
+                break
+        else:
+            return True
+    return False

@@ -7,6 +7,7 @@ import io
 import pytest
 from bidi import get_display
 from pypdf import PdfReader
+from reportlab.pdfbase.ttfonts import shapeStr
 from reportlab.pdfgen.canvas import Canvas
 
 from ppp_assess.pdf import text as text_layer
@@ -25,11 +26,9 @@ MIXED = [
 
 @pytest.mark.parametrize(("logical", "base"), MIXED)
 def test_visual_order_matches_python_bidi(logical: str, base: str) -> None:
-    # Our levels and L1/L2 reordering must give the order of python-bidi's own display
-    # string (which, unlike the drawn text, does not mirror brackets).
-    base_level = 1 if base == "R" else 0
-    levels = text_layer._line_levels(logical, text_layer._levels(logical, base_level), base_level)
-    visual = "".join(logical[i] for i in text_layer._visual_order(levels))
+    # The order the lines are drawn in is python-bidi's display order (which, unlike the
+    # drawn text, does not mirror brackets).
+    visual = "".join(character for character, _ in text_layer._visual_order(logical, base == "R"))
     assert visual == get_display(logical, base_dir=base)
 
 
@@ -39,7 +38,7 @@ def test_brackets_are_mirrored_in_right_to_left_runs() -> None:
     drawn = "".join(run.text for run in line.runs if run.face.filename.startswith("NotoSans"))
     assert drawn.strip() == "(ABC def)"
     brackets = Typesetter("ar").line("قائمة: أ) الأولى", TextStyle())
-    latin_runs = [run.text for run in brackets.runs if not run.face.shaped]
+    latin_runs = [run.text for run in brackets.runs if not run.shaped]
     # A closing bracket in right-to-left text is drawn mirrored.
     assert [run.strip() for run in latin_runs] == ["("]
 
@@ -71,18 +70,28 @@ def test_cjk_bold_is_synthetic_because_the_font_has_no_bold_cut() -> None:
 
 def test_arabic_is_shaped_into_joined_forms() -> None:
     word = "شهادة"
-    face = text_layer._ARABIC
-    loaded = text_layer.font(face)
-    shaped = text_layer._shape(face, word, True)
-    glyphs = [loaded.face.charToGlyph[ord(ch)] for ch in shaped]
-    isolated = [loaded.face.charToGlyph[ord(ch)] for ch in word]
+    (run,) = Typesetter("ar").line(word, TextStyle()).runs
+    # The run keeps the logical letters; HarfBuzz lays them out right to left.
+    assert run.shaped and run.text == word
+    drawn = shapeStr(run.text, run.face.name, 10)  # the glyphs the text object draws
+    loaded = text_layer.font(run.face)
     # Joined forms are other glyphs than the isolated letters, in right-to-left order.
-    assert len(glyphs) == len(word)
-    assert glyphs != isolated
-    assert glyphs != isolated[::-1]
-    assert glyphs[-1] != isolated[0]  # the initial form of the first letter, drawn last
+    assert len(drawn) == len(word)
+    assert list(drawn) != list(word)
+    assert list(drawn) != list(word[::-1])
+    assert drawn[-1] != word[0]  # the initial form of the first letter, drawn last
     # Every glyph extracts as the letter it stands for, in logical order once reversed.
-    assert "".join(loaded.code_text.get(ord(ch), ch) for ch in reversed(shaped)) == word
+    assert "".join(loaded.text_of(ord(ch)) for ch in reversed(drawn)) == word
+
+
+def test_a_ligature_extracts_as_its_letters() -> None:
+    # Lam-alef is one glyph with no character of its own.
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, invariant=1)
+    Typesetter("ar").draw_text(canvas, "لا الإصدار", TextStyle(size=14), 40, 700, 500)
+    canvas.save()
+    extracted = PdfReader(io.BytesIO(buffer.getvalue())).pages[0].extract_text()
+    assert extracted.strip() == "لا الإصدار"
 
 
 def test_shaped_text_extracts_in_logical_order_with_marks() -> None:
@@ -152,7 +161,7 @@ def test_fit_shrinks_to_the_width() -> None:
 
 
 def test_to_unicode_map_carries_cluster_text() -> None:
-    cmap = text_layer._to_unicode_cmap("F1+Test", [0x41, 0xE000, 0xE001], {0xE000: "لا"})
+    cmap = text_layer.to_unicode_cmap("F1+Test", ["A", "لا", "\ue001"])
     assert "<00> <0041>" in cmap
     assert "<01> <06440627>" in cmap  # lam + alef for the ligature glyph
     assert "<02> <E001>" in cmap
@@ -164,13 +173,25 @@ def test_unknown_direction_is_refused() -> None:
 
 
 @pytest.mark.parametrize(
-    ("logical", "base"),
-    # The fallback algorithm predates the paired-bracket rule, so brackets may differ.
-    [case for case in MIXED if not any(bracket in case[0] for bracket in "()[]«»")],
+    ("locale", "direction", "script"),
+    [
+        ("en", "ltr", "latin"),
+        ("ru", "ltr", "latin"),
+        ("ar", "rtl", "arabic"),
+        ("ar-EG", "rtl", "arabic"),
+        ("fa", "rtl", "arabic"),
+        ("ur", "rtl", "arabic"),
+        ("he", "rtl", "latin"),
+        ("zh", "ltr", "cjk"),
+        ("zh_Hant_TW", "ltr", "cjk"),
+        ("ja", "ltr", "cjk"),
+    ],
 )
-def test_fallback_levels_agree_where_no_brackets_are_involved(logical: str, base: str) -> None:
-    base_level = 1 if base == "R" else 0
-    assert text_layer._levels(logical, base_level) == text_layer._python_levels(logical, base_level)
+def test_direction_and_fonts_come_from_cldr(locale: str, direction: str, script: str) -> None:
+    # Not only the shipped languages: any locale CLDR knows gets its direction and the
+    # bundled fonts of its script first (Hebrew has none of its own, so Latin leads).
+    assert text_layer.direction_of(locale) == direction
+    assert text_layer.primary_script(locale) == script
 
 
 def test_control_characters_are_drawn_as_spaces() -> None:

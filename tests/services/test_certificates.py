@@ -7,7 +7,9 @@ import threading
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from ppp_assess import create_app, get_settings
 from ppp_assess.config import ConfigurationError, Settings
@@ -15,10 +17,11 @@ from ppp_assess.domain import certificates as certificate_domain
 from ppp_assess.domain.workflow import Status
 from ppp_assess.models import Assessment, AuditEvent, Certificate, migrate
 from ppp_assess.models.database import Database
+from ppp_assess.pdf import extract_certificate
 from ppp_assess.services import certificates as certificate_service
 from ppp_assess.services import signing
 from ppp_assess.services.audit import verify_audit_chain
-from ppp_assess.services.certificates import Outcome
+from ppp_assess.services.certificates import Outcome, Verification
 from ppp_assess.services.errors import Conflict, Forbidden, Invalid
 from ppp_assess.services.questionnaires import questionnaire_of
 from tests.certificate_support import (
@@ -34,6 +37,16 @@ from tests.certificate_support import (
     signature_changed,
 )
 from tests.factories import Factory
+
+
+def verify_file_offline(pdf: bytes, public_key: Ed25519PublicKey) -> Verification:
+    """Check a certificate file offline, as the command line does: read it, then verify."""
+    return certificate_service.verify_offline(extract_certificate(pdf), public_key)
+
+
+def verify_file(db: Session, pdf: bytes, public_key: Ed25519PublicKey) -> Verification:
+    """Check a certificate file against the record, as the verification page does."""
+    return certificate_service.verify_document(db, extract_certificate(pdf), public_key)
 
 
 def test_issuing_signs_the_facts_of_the_approved_submission(app, db, factory) -> None:
@@ -167,17 +180,17 @@ def test_a_certificate_file_verifies_until_it_is_revoked(app, db, factory) -> No
     public_key = signing.public_key(get_settings(app))
     pdf = certificate_pdf(db, certificate)
 
-    offline = certificate_service.verify_offline(pdf, public_key)
+    offline = verify_file_offline(pdf, public_key)
     assert offline.outcome == Outcome.valid and offline.payload is not None
     assert offline.payload.serial == certificate.serial
-    online = certificate_service.verify_document(db, pdf, public_key)
+    online = verify_file(db, pdf, public_key)
     assert online.ok and online.certificate is certificate
 
     certificate_service.revoke_certificate(db, certificate, actor=admin(factory),
                                            reason="Issued in error.")
-    assert certificate_service.verify_document(db, pdf, public_key).outcome == Outcome.revoked
+    assert verify_file(db, pdf, public_key).outcome == Outcome.revoked
     # Offline, only the signature can be known.
-    assert certificate_service.verify_offline(pdf, public_key).outcome == Outcome.valid
+    assert verify_file_offline(pdf, public_key).outcome == Outcome.valid
 
 
 def test_any_change_breaks_verification(app, db, factory) -> None:
@@ -191,9 +204,9 @@ def test_any_change_breaks_verification(app, db, factory) -> None:
                                      signature=signature_changed(certificate.signature)),
     }
     for name, pdf in altered.items():
-        assert certificate_service.verify_offline(pdf, public_key).outcome == (
+        assert verify_file_offline(pdf, public_key).outcome == (
             Outcome.signature_mismatch), name
-        assert certificate_service.verify_document(db, pdf, public_key).outcome == (
+        assert verify_file(db, pdf, public_key).outcome == (
             Outcome.signature_mismatch), name
 
 
@@ -204,8 +217,8 @@ def test_online_the_facts_must_also_be_those_on_record(app, db, factory) -> None
     rewritten = score_changed(certificate.payload.encode())
     pdf = certificate_pdf(db, certificate, payload=rewritten,
                           signature=certificate_domain.sign(rewritten, key))
-    assert certificate_service.verify_offline(pdf, key.public_key()).ok
-    online = certificate_service.verify_document(db, pdf, key.public_key())
+    assert verify_file_offline(pdf, key.public_key()).ok
+    online = verify_file(db, pdf, key.public_key())
     assert online.outcome == Outcome.signature_mismatch
     assert online.certificate is certificate
 
@@ -217,17 +230,17 @@ def test_a_file_signed_with_another_key_does_not_match(app, db, factory) -> None
     forged = certificate_pdf(db, certificate,
                              signature=certificate_domain.sign(payload, other_key))
     public_key = signing.public_key(get_settings(app))
-    assert certificate_service.verify_document(db, forged, public_key).outcome == (
+    assert verify_file(db, forged, public_key).outcome == (
         Outcome.signature_mismatch)
-    assert certificate_service.verify_offline(forged, other_key.public_key()).ok
+    assert verify_file_offline(forged, other_key.public_key()).ok
 
 
 def test_files_that_are_not_certificates_of_this_platform(app, db, factory) -> None:
     _scenario, certificate = certified(db, factory, app)
     public_key = signing.public_key(get_settings(app))
-    assert certificate_service.verify_document(db, b"%PDF-1.4 nothing", public_key).outcome == (
+    assert verify_file(db, b"%PDF-1.4 nothing", public_key).outcome == (
         Outcome.not_a_certificate)
-    assert certificate_service.verify_document(db, b"", public_key).outcome == (
+    assert verify_file(db, b"", public_key).outcome == (
         Outcome.not_a_certificate)
     # Signed with the platform's key, but for a serial the platform never issued.
     payload = certificate_service.payload_of(certificate)
@@ -238,8 +251,8 @@ def test_files_that_are_not_certificates_of_this_platform(app, db, factory) -> N
     key = signing.signing_key(get_settings(app))
     pdf = certificate_pdf(db, certificate, payload=unknown_bytes,
                           signature=certificate_domain.sign(unknown_bytes, key))
-    assert certificate_service.verify_offline(pdf, public_key).ok
-    assert certificate_service.verify_document(db, pdf, public_key).outcome == (
+    assert verify_file_offline(pdf, public_key).ok
+    assert verify_file(db, pdf, public_key).outcome == (
         Outcome.not_a_certificate)
 
 

@@ -16,6 +16,7 @@ from ppp_assess import get_settings
 from ppp_assess.domain.certificates import CertificatePayload, normalise_serial, validate_serial
 from ppp_assess.domain.reference import PlatformRole
 from ppp_assess.models import Certificate
+from ppp_assess.pdf import extract_certificate
 from ppp_assess.services import access, signing
 from ppp_assess.services import certificates as certificate_service
 from ppp_assess.services.certificates import Outcome, Verification
@@ -110,9 +111,9 @@ def _check_upload(session: Session, form: UploadForm) -> Verification | None:
     """Check the uploaded file when the form was posted and is valid."""
     if not form.validate_on_submit():
         return None
-    content = form.certificate.data.read()
+    carried = extract_certificate(form.certificate.data.read())
     return certificate_service.verify_document(
-        session, content, signing.public_key(get_settings(current_app)))
+        session, carried, signing.public_key(get_settings(current_app)))
 
 
 def _render_verification(

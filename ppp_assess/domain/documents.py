@@ -1,9 +1,12 @@
-"""The plain values the PDF renderers draw.
+"""The content of the documents the platform hands out: certificates and reports.
 
-The caller (the certification and reporting services) fills these with already
-translated strings, in the locale of the document; the renderers only lay them out and
-translate their own fixed captions. Scores are on the 0-100 scale used everywhere in
-the platform; ``None`` means unscored or not applicable.
+The certification and reporting services fill these with already translated strings,
+in the language of the document; a renderer (the PDF adapter) only lays them out and
+translates its own fixed captions. Scores are on the 0-100 scale used everywhere in the
+platform; ``None`` means unscored or not applicable.
+
+Unlike the rest of the domain these hold translated text rather than msgids: a
+document is produced for one reader, in one language.
 """
 
 from __future__ import annotations
