@@ -14,6 +14,10 @@ export FLASK_APP := wsgi
 TEST_TOOLS := qpdf pdftotext pdftoppm zbarimg msgfmt chromium
 TEST_PACKAGES := qpdf poppler-utils zbar-tools gettext chromium
 
+# One test process per core; a module's tests stay together so that its fixtures are built
+# once.
+PYTEST_ARGS ?= -n auto --dist loadfile
+
 .PHONY: run test bench install install-test system-test-tools translations lint clean
 
 $(BIN)/python:

@@ -39,14 +39,6 @@ settings.register_profile("explore", deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
-def _reset_postgresql(url: str) -> None:
-    engine = create_engine(url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-
-
 class ServerLikeClient(FlaskClient):
     """A test client that closes each response, as a WSGI server does once it is sent.
 
@@ -59,11 +51,42 @@ class ServerLikeClient(FlaskClient):
         return super().open(*args, **kwargs)
 
 
+def _worker_database(url: str) -> str:
+    """Return the URL of this xdist worker's own database beside ``url``, creating it."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            exists = connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                                       {"name": name})
+            if not exists:
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+def _reset_postgresql(url: str) -> None:
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """Return the URL of an empty database, migrated to the newest schema."""
+    """Return the URL of an empty database, migrated to the newest schema.
+
+    The schema is built once per test process: each xdist worker has a database of its
+    own (``<name>_gw0`` and so on beside ``TEST_DATABASE_URL``, or a file of its own).
+    """
     if TEST_DATABASE_URL:
-        url = normalise_database_url(TEST_DATABASE_URL)
+        url = _worker_database(normalise_database_url(TEST_DATABASE_URL))
         _reset_postgresql(url)
     else:
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
