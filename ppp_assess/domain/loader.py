@@ -4,9 +4,11 @@ A file goes through three stages, and every problem found is reported with the f
 the place in the document (``sections[2].questions[4].show_if``) and the line:
 
 1. YAML parsing (safe loading only; duplicate keys are reported too);
-2. the structural check against ``questionnaire.schema.json`` (JSON Schema 2020-12);
-3. the semantic checks that need more than one value at a time: unique ids, answer
-   sets, conditions, scores, levels, critical questions.
+2. the check against ``questionnaire.schema.json`` (JSON Schema 2020-12), which holds
+   every rule about one place of the file: keys, types, ranges, patterns, the keys of
+   each question type and the shape of conditions;
+3. the checks that need several places at once: unique ids, answer-set names,
+   condition targets and values, level and band order, critical questions.
 
 When stage 1 or 2 finds problems, stage 3 is skipped, since it relies on the structure.
 All problems of the failing stage are reported together.
@@ -55,26 +57,8 @@ from .schema import (
 )
 
 _SCHEMA_FILE = "questionnaire.schema.json"
-_SLUG_PATTERN = "^[a-z0-9][a-z0-9-]*$"
-_NAME_PATTERN = "^[a-z0-9][a-z0-9_-]*$"
-_VERSION_PATTERN = "^[0-9]+\\.[0-9]+$"
-_NOT_BLANK_PATTERN = "\\S"
-
-#: Keys that only some question types take.
-_TYPE_KEYS: dict[str, frozenset[QuestionType]] = {
-    "answers": frozenset({QuestionType.choice, QuestionType.multi_choice}),
-    "options": frozenset({QuestionType.choice, QuestionType.multi_choice}),
-    "scoring": frozenset({QuestionType.multi_choice}),
-    "scale": frozenset({QuestionType.scale}),
-    "min": frozenset({QuestionType.number}),
-    "max": frozenset({QuestionType.number}),
-    "unit": frozenset({QuestionType.number}),
-    "bands": frozenset({QuestionType.number}),
-    "na": frozenset({QuestionType.scale, QuestionType.number}),
-    "max_length": frozenset({QuestionType.text}),
-}
-
-_OPERATOR_KEYS = ("in", "not_in", *(operator.value for operator in Operator))
+#: The definition that stands for a key of another question type in the schema.
+_KEY_OF_ANOTHER_TYPE = "#/$defs/key_of_another_type"
 
 
 @dataclass(frozen=True)
@@ -340,11 +324,30 @@ def _suggest(word: object, candidates: Iterable[str]) -> str:
     return f" (did you mean '{matches[0]}'?)" if matches else ""
 
 
+@cache
+def _key_types() -> dict[str, tuple[str, ...]]:
+    """Return the question types that take each type-specific key, as the schema says.
+
+    A rule of ``$defs/question`` that marks keys as belonging to another type applies to
+    every type but those that its ``if`` lists under ``not``: those take the keys.
+    """
+    definitions = _schema()["$defs"]
+    every_type: list[str] = definitions["question_type"]["enum"]
+    found: dict[str, tuple[str, ...]] = {}
+    for rule in definitions["question"].get("allOf", ()):
+        others = rule.get("if", {}).get("properties", {}).get("type", {}).get("not", {})
+        for key, value in rule.get("then", {}).get("properties", {}).items():
+            if value == {"$ref": _KEY_OF_ANOTHER_TYPE} and "enum" in others:
+                found[key] = tuple(kind for kind in every_type if kind in others["enum"])
+    return found
+
+
 def _schema_problems(data: Any, file: str, lines: _LineMap | None) -> list[Problem]:
     problems: list[tuple[int, int, Problem]] = []
     for order, error in enumerate(_validator().iter_errors(data)):
         path: DocumentPath = tuple(error.absolute_path)
-        explained = _explain(error, path)
+        custom = _custom_message(error, path, data)
+        explained = [(custom, path)] if custom is not None else _explain(error, path)
         if "propertyNames" in error.absolute_schema_path:
             # The error is about a mapping key, not about the mapping: point at the key.
             name: str = error.instance  # type: ignore[assignment]
@@ -353,6 +356,63 @@ def _schema_problems(data: Any, file: str, lines: _LineMap | None) -> list[Probl
             line = lines.line(where) if lines is not None else None
             problems.append((line or 0, order, Problem(file, format_path(where), line, message)))
     return [problem for _, _, problem in sorted(problems, key=lambda item: item[:2])]
+
+
+def _custom_message(
+    error: jsonschema.ValidationError, path: DocumentPath, data: Any
+) -> str | None:
+    """Return the schema's own message for an error (its ``errorMessage``), if it has one.
+
+    The placeholders the schema's description lists are filled in here; a message that
+    cannot be filled in gives way to the generic one.
+    """
+    schema: Any = error.schema
+    if not isinstance(schema, Mapping):
+        return None
+    messages = schema.get("errorMessage")
+    template = messages.get(error.validator) if isinstance(messages, Mapping) else messages
+    if not isinstance(template, str):
+        return None
+    key = next((part for part in reversed(path) if isinstance(part, str)), "")
+    schema_path = list(error.absolute_schema_path)
+    others = ""
+    if "dependentSchemas" in schema_path and isinstance(error.instance, Mapping):
+        index = len(schema_path) - 1 - schema_path[::-1].index("dependentSchemas")
+        trigger = schema_path[index + 1] if index + 1 < len(schema_path) else None
+        others = ", ".join(str(name) for name in error.instance if name != trigger)
+    try:
+        return template.format(
+            instance=error.instance,
+            key=key,
+            type=_question_type_at(data, path),
+            key_types=_word_list(_key_types().get(key, ())),
+            others=others,
+        )
+    except (LookupError, AttributeError, TypeError, ValueError):
+        return None
+
+
+def _word_list(words: Sequence[str]) -> str:
+    """Return ``a``, ``a and b``, ``a, b and c``."""
+    if len(words) < 2:
+        return "".join(words)
+    return f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+def _question_type_at(data: Any, path: DocumentPath) -> str:
+    """Return the type of the question that ``path`` is in (or is), if any."""
+    found = ""
+    node = data
+    for part in (*path, None):
+        if isinstance(node, Mapping) and isinstance(node.get("type"), str):
+            found = node["type"]
+        if part is None:
+            break
+        try:
+            node = node[part]
+        except (LookupError, TypeError):
+            break
+    return found
 
 
 def _explain(
@@ -392,20 +452,7 @@ def _explain(
         suggestion = _suggest(instance, [str(choice) for choice in expected])
         return [(f"{_describe(instance)} is not one of: {choices}{suggestion}", path)]
     if validator == "pattern":
-        if expected == _SLUG_PATTERN:
-            message = f"{instance!r} is not a valid id: use lowercase letters, digits and hyphens"
-        elif expected == _NAME_PATTERN:
-            message = (
-                f"{instance!r} is not a valid name: use lowercase letters, digits,"
-                " hyphens and underscores"
-            )
-        elif expected == _VERSION_PATTERN:
-            message = f'{instance!r} is not a valid version: write "MAJOR.MINOR", e.g. "1.0"'
-        elif expected == _NOT_BLANK_PATTERN:
-            message = "must not be blank"
-        else:
-            message = f"{instance!r} does not match the pattern {expected}"
-        return [(message, path)]
+        return [(f"{instance!r} does not match the pattern {expected}", path)]
     if validator == "minItems":
         if expected == 1:
             return [("must not be empty", path)]
@@ -414,10 +461,17 @@ def _explain(
         return [("must not be empty", path)]
     if validator == "minProperties":
         return [("must not be empty", path)]
-    if validator == "minimum":
-        return [(f"must be at least {expected}, got {instance}", path)]
-    if validator == "maximum":
-        return [(f"must be at most {expected}, got {instance}", path)]
+    if validator in ("minimum", "maximum"):
+        if "minimum" in schema and "maximum" in schema:
+            bounds = f"between {schema['minimum']} and {schema['maximum']}"
+        else:
+            bounds = f"at least {expected}" if validator == "minimum" else f"at most {expected}"
+        return [(f"must be {bounds}, got {instance}", path)]
+    if validator == "maxProperties":
+        return [(f"takes at most {expected} keys", path)]
+    if validator == "not":
+        key = next((part for part in reversed(path) if isinstance(part, str)), None)
+        return [(f"'{key}' is not allowed here" if key else "not allowed here", path)]
     return [(error.message, path)]
 
 
@@ -493,7 +547,7 @@ class _Builder:
             ),
             levels=levels,
             critical_cap=critical_cap,
-            answer_sets={name: options for name, (options, _) in answer_sets.items()},
+            answer_sets=answer_sets,
             sections=sections,
         )
 
@@ -507,10 +561,6 @@ class _Builder:
                 self.problem((*path, "id"), f"duplicate level id '{raw['id']}'")
             seen.add(raw["id"])
             minimum = float(raw["min"])
-            if not 0 <= minimum <= 100:
-                self.problem(
-                    (*path, "min"), f"level minimum must be between 0 and 100, got {raw['min']}"
-                )
             if levels and minimum >= levels[-1].min:
                 self.problem(
                     (*path, "min"),
@@ -546,56 +596,39 @@ class _Builder:
             critical_cap = ids[1] if len(ids) > 1 else ids[0]
         return tuple(levels), critical_cap
 
-    def answer_sets(
-        self, raw_sets: Mapping[str, Any]
-    ) -> dict[str, tuple[tuple[Option, ...], bool]]:
-        sets: dict[str, tuple[tuple[Option, ...], bool]] = {}
-        for name, raw_options in raw_sets.items():
-            sets[name] = self.options(raw_options, ("answer_sets", name))
-        return sets
+    def answer_sets(self, raw_sets: Mapping[str, Any]) -> dict[str, tuple[Option, ...]]:
+        return {
+            name: self.options(raw_options, ("answer_sets", name))
+            for name, raw_options in raw_sets.items()
+        }
 
     def options(
         self, raw_options: Sequence[Mapping[str, Any]], path: DocumentPath
-    ) -> tuple[tuple[Option, ...], bool]:
-        """Build an option list; return it and whether it is scored."""
-        scored = any("score" in raw for raw in raw_options)
+    ) -> tuple[Option, ...]:
+        """Build an option list, checking that its values are unique."""
         options: list[Option] = []
         seen: set[str] = set()
         for index, raw in enumerate(raw_options):
-            option_path = (*path, index)
             value = raw["value"]
             if value in seen:
                 self.problem(
-                    (*option_path, "value"), f"duplicate option value '{value}' in this list"
+                    (*path, index, "value"), f"duplicate option value '{value}' in this list"
                 )
             seen.add(value)
             score = raw.get("score")
-            if scored and "score" not in raw:
-                self.problem(
-                    option_path,
-                    f"option '{value}' has no score, but the other options of this list have one;"
-                    " give it a score between 0 and 1, or score: null for 'not applicable'",
-                )
-            if score is not None and not 0 <= score <= 1:
-                self.problem((*option_path, "score"), f"score must be between 0 and 1, got {score}")
             options.append(
                 Option(
                     value=value, label=raw["label"], score=None if score is None else float(score)
                 )
             )
-        if scored and all(option.score is None for option in options):
-            self.problem(
-                path,
-                "every option has score null ('not applicable'); at least one needs a score",
-            )
-        return tuple(options), scored
+        return tuple(options)
 
     # ----------------------------------------------------------------- sections and questions
 
     def sections(
         self,
         raw_sections: Sequence[Mapping[str, Any]],
-        answer_sets: Mapping[str, tuple[tuple[Option, ...], bool]],
+        answer_sets: Mapping[str, tuple[Option, ...]],
         drafts: list[_QuestionDraft],
     ) -> tuple[Section, ...]:
         sections: list[Section] = []
@@ -611,7 +644,7 @@ class _Builder:
                     f" (also sections[{section_ids[section_id]}])",
                 )
             section_ids.setdefault(section_id, section_index)
-            weight = self.weight(raw, path)
+            weight = float(raw.get("weight", 1))
             questions: list[Question] = []
             for question_index, raw_question in enumerate(raw["questions"]):
                 question_path: DocumentPath = (*path, "questions", question_index)
@@ -638,26 +671,13 @@ class _Builder:
             )
         return tuple(sections)
 
-    def weight(self, raw: Mapping[str, Any], path: DocumentPath) -> float:
-        weight = raw.get("weight", 1)
-        if weight < 0:
-            self.problem((*path, "weight"), f"weight must be zero or more, got {weight}")
-        return float(weight)
-
     def question(
         self,
         raw: Mapping[str, Any],
         path: DocumentPath,
-        answer_sets: Mapping[str, tuple[tuple[Option, ...], bool]],
+        answer_sets: Mapping[str, tuple[Option, ...]],
     ) -> Question:
         kind = QuestionType(raw["type"])
-        for key, types in _TYPE_KEYS.items():
-            if key in raw and kind not in types:
-                allowed = " and ".join(sorted(str(name) for name in types))
-                self.problem(
-                    (*path, key),
-                    f"'{key}' does not apply to a {kind} question (only to {allowed})",
-                )
         fields: dict[str, Any] = {}
         if kind in (QuestionType.choice, QuestionType.multi_choice):
             fields.update(self.choice_fields(raw, path, kind, answer_sets))
@@ -686,7 +706,7 @@ class _Builder:
             reference=raw["reference"],
             guidance=raw.get("guidance"),
             action=raw.get("action"),
-            weight=self.weight(raw, path),
+            weight=float(raw.get("weight", 1)),
             required=raw.get("required", False),
             evidence=Evidence(raw.get("evidence", "none")),
             critical=raw.get("critical", False),
@@ -701,20 +721,15 @@ class _Builder:
         raw: Mapping[str, Any],
         path: DocumentPath,
         kind: QuestionType,
-        answer_sets: Mapping[str, tuple[tuple[Option, ...], bool]],
+        answer_sets: Mapping[str, tuple[Option, ...]],
     ) -> dict[str, Any]:
         fields: dict[str, Any] = {}
         if kind is QuestionType.multi_choice:
             fields["multi_scoring"] = MultiChoiceScoring(raw.get("scoring", "sum"))
-        if "answers" in raw and "options" in raw:
-            self.problem(
-                (*path, "options"),
-                "give either 'answers' (the name of an answer set) or 'options', not both",
-            )
-        elif "answers" in raw:
+        if "answers" in raw:
             name = raw["answers"]
             if name in answer_sets:
-                fields["options"] = answer_sets[name][0]
+                fields["options"] = answer_sets[name]
                 fields["answer_set"] = name
             else:
                 known = ", ".join(answer_sets) or "none"
@@ -723,13 +738,8 @@ class _Builder:
                     f"unknown answer set '{name}'{_suggest(name, answer_sets)};"
                     f" the answer sets of this file are: {known}",
                 )
-        elif "options" in raw:
-            fields["options"] = self.options(raw["options"], (*path, "options"))[0]
         else:
-            self.problem(
-                path,
-                f"a {kind} question needs 'answers' (the name of an answer set) or 'options'",
-            )
+            fields["options"] = self.options(raw["options"], (*path, "options"))
         return fields
 
     def number_fields(self, raw: Mapping[str, Any], path: DocumentPath) -> dict[str, Any]:
@@ -739,10 +749,6 @@ class _Builder:
         bands: list[Band] = []
         for index, band in enumerate(raw.get("bands", ())):
             band_path = (*path, "bands", index)
-            if not 0 <= band["score"] <= 1:
-                self.problem(
-                    (*band_path, "score"), f"score must be between 0 and 1, got {band['score']}"
-                )
             if bands and band["min"] >= bands[-1].min:
                 self.problem(
                     (*band_path, "min"),
@@ -823,14 +829,6 @@ class _Builder:
     ) -> Condition | None:
         for combinator in ("all", "any"):
             if combinator in raw:
-                others = sorted(key for key in raw if key != combinator)
-                if others:
-                    self.problem(
-                        path,
-                        f"'{combinator}' cannot be combined with other keys ({', '.join(others)});"
-                        f" put every condition inside the '{combinator}' list",
-                    )
-                    return None
                 parts = [
                     self.condition(part, (*path, combinator, index), owner, by_id)
                     for index, part in enumerate(raw[combinator])
@@ -841,23 +839,9 @@ class _Builder:
                 if combinator == "all":
                     return AllCondition(conditions=conditions)
                 return AnyCondition(conditions=conditions)
-        operators = [key for key in _OPERATOR_KEYS if key in raw]
-        if "question" not in raw:
-            self.problem(path, "a condition needs 'question' (or 'all' / 'any')")
-            return None
-        if len(operators) != 1:
-            listed = ", ".join(_OPERATOR_KEYS)
-            if operators:
-                message = (
-                    f"a condition takes exactly one operator, got {', '.join(operators)};"
-                    " combine several with 'all'"
-                )
-            else:
-                message = f"a condition needs one operator: {listed}"
-            self.problem(path, message)
-            return None
+        # The schema leaves exactly one operator beside 'question'.
         question_id = raw["question"]
-        operator = operators[0]
+        operator = next(key for key in raw if key != "question")
         target = by_id.get(question_id)
         where = (*path, "question")
         if question_id == owner.question.id:
