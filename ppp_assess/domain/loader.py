@@ -29,25 +29,28 @@ from typing import Any
 import jsonschema
 import yaml
 
+from .question_types import (
+    QUESTION_STRATEGIES,
+    ConditionValue,
+    ConditionValueError,
+    strategy_for,
+)
+from .question_types.base import plain_number
 from .schema import (
-    NA,
     AllCondition,
     AnyCondition,
-    Band,
     CompareCondition,
     Condition,
     DocumentPath,
     Evidence,
     InCondition,
     Level,
-    MultiChoiceScoring,
     NotInCondition,
     Operator,
     Option,
     Question,
     Questionnaire,
     QuestionType,
-    Scale,
     Section,
     Source,
     Subject,
@@ -508,15 +511,22 @@ class _QuestionDraft:
     path: DocumentPath
     position: int
     raw: Mapping[str, Any]
+    #: Problems were found in the question's own definition.
+    flawed: bool
 
 
 class _Builder:
-    """Builds the dataclasses from structurally valid data, collecting semantic problems."""
+    """Builds the dataclasses from schema-valid data, collecting the problems across it.
+
+    It is the :class:`~ppp_assess.domain.question_types.BuildContext` that question-type
+    strategies build their questions with.
+    """
 
     def __init__(self, file: str, lines: _LineMap | None) -> None:
         self.file = file
         self.lines = lines
         self.problems: list[Problem] = []
+        self.answer_sets: dict[str, tuple[Option, ...]] = {}
 
     def problem(self, path: DocumentPath, message: str) -> None:
         line = self.lines.line(path) if self.lines is not None else None
@@ -529,9 +539,12 @@ class _Builder:
 
     def build(self, data: Mapping[str, Any]) -> Questionnaire | None:
         levels, critical_cap = self.levels(data["scoring"])
-        answer_sets = self.answer_sets(data.get("answer_sets", {}))
+        self.answer_sets = {
+            name: self.options(raw_options, ("answer_sets", name))
+            for name, raw_options in data.get("answer_sets", {}).items()
+        }
         drafts: list[_QuestionDraft] = []
-        sections = self.sections(data["sections"], answer_sets, drafts)
+        sections = self.sections(data["sections"], drafts)
         sections = self.attach_conditions(sections, drafts)
         source = data["source"]
         if self.problems:
@@ -547,7 +560,7 @@ class _Builder:
             ),
             levels=levels,
             critical_cap=critical_cap,
-            answer_sets=answer_sets,
+            answer_sets=self.answer_sets,
             sections=sections,
         )
 
@@ -565,7 +578,7 @@ class _Builder:
                 self.problem(
                     (*path, "min"),
                     f"levels must be listed highest first with strictly decreasing 'min':"
-                    f" {raw['min']} is not below {_number(levels[-1].min)}"
+                    f" {raw['min']} is not below {plain_number(levels[-1].min)}"
                     f" (level '{levels[-1].id}')",
                 )
             levels.append(
@@ -579,7 +592,7 @@ class _Builder:
         if levels and levels[-1].min != 0:
             self.problem(
                 (*base, len(levels) - 1, "min"),
-                f"the last (lowest) level must have min 0, got {_number(levels[-1].min)},"
+                f"the last (lowest) level must have min 0, got {plain_number(levels[-1].min)},"
                 " so that every score has a level",
             )
         ids = [level.id for level in levels]
@@ -596,11 +609,16 @@ class _Builder:
             critical_cap = ids[1] if len(ids) > 1 else ids[0]
         return tuple(levels), critical_cap
 
-    def answer_sets(self, raw_sets: Mapping[str, Any]) -> dict[str, tuple[Option, ...]]:
-        return {
-            name: self.options(raw_options, ("answer_sets", name))
-            for name, raw_options in raw_sets.items()
-        }
+    def answer_set(self, name: str, path: DocumentPath) -> tuple[Option, ...] | None:
+        if name in self.answer_sets:
+            return self.answer_sets[name]
+        known = ", ".join(self.answer_sets) or "none"
+        self.problem(
+            path,
+            f"unknown answer set '{name}'{_suggest(name, self.answer_sets)};"
+            f" the answer sets of this file are: {known}",
+        )
+        return None
 
     def options(
         self, raw_options: Sequence[Mapping[str, Any]], path: DocumentPath
@@ -626,10 +644,7 @@ class _Builder:
     # ----------------------------------------------------------------- sections and questions
 
     def sections(
-        self,
-        raw_sections: Sequence[Mapping[str, Any]],
-        answer_sets: Mapping[str, tuple[Option, ...]],
-        drafts: list[_QuestionDraft],
+        self, raw_sections: Sequence[Mapping[str, Any]], drafts: list[_QuestionDraft]
     ) -> tuple[Section, ...]:
         sections: list[Section] = []
         section_ids: dict[str, int] = {}
@@ -644,7 +659,6 @@ class _Builder:
                     f" (also sections[{section_ids[section_id]}])",
                 )
             section_ids.setdefault(section_id, section_index)
-            weight = float(raw.get("weight", 1))
             questions: list[Question] = []
             for question_index, raw_question in enumerate(raw["questions"]):
                 question_path: DocumentPath = (*path, "questions", question_index)
@@ -657,51 +671,35 @@ class _Builder:
                     )
                     continue
                 question_ids[question_id] = format_path(question_path)
-                question = self.question(raw_question, question_path, answer_sets)
-                drafts.append(_QuestionDraft(question, question_path, len(drafts), raw_question))
+                known_problems = len(self.problems)
+                question = self.question(raw_question, question_path)
+                drafts.append(
+                    _QuestionDraft(
+                        question,
+                        question_path,
+                        len(drafts),
+                        raw_question,
+                        flawed=len(self.problems) > known_problems,
+                    )
+                )
                 questions.append(question)
             sections.append(
                 Section(
                     id=section_id,
                     title=raw["title"],
                     description=raw.get("description"),
-                    weight=weight,
+                    weight=float(raw.get("weight", 1)),
                     questions=tuple(questions),
                 )
             )
         return tuple(sections)
 
-    def question(
-        self,
-        raw: Mapping[str, Any],
-        path: DocumentPath,
-        answer_sets: Mapping[str, tuple[Option, ...]],
-    ) -> Question:
-        kind = QuestionType(raw["type"])
-        fields: dict[str, Any] = {}
-        if kind in (QuestionType.choice, QuestionType.multi_choice):
-            fields.update(self.choice_fields(raw, path, kind, answer_sets))
-        elif kind is QuestionType.scale:
-            scale = raw["scale"]
-            if scale["min"] >= scale["max"]:
-                self.problem(
-                    (*path, "scale"),
-                    f"scale min ({scale['min']}) must be less than max ({scale['max']})",
-                )
-            fields["scale"] = Scale(
-                min=int(scale["min"]),
-                max=int(scale["max"]),
-                min_label=scale.get("min_label"),
-                max_label=scale.get("max_label"),
-            )
-            fields["na"] = raw.get("na", False)
-        elif kind is QuestionType.number:
-            fields.update(self.number_fields(raw, path))
-        elif kind is QuestionType.text and "max_length" in raw:
-            fields["max_length"] = raw["max_length"]
+    def question(self, raw: Mapping[str, Any], path: DocumentPath) -> Question:
+        strategy = strategy_for(QuestionType(raw["type"]))
+        known_problems = len(self.problems)
         question = Question(
             id=raw["id"],
-            type=kind,
+            type=strategy.question_type,
             text=raw["text"],
             reference=raw["reference"],
             guidance=raw.get("guidance"),
@@ -710,90 +708,14 @@ class _Builder:
             required=raw.get("required", False),
             evidence=Evidence(raw.get("evidence", "none")),
             critical=raw.get("critical", False),
-            **fields,
+            **strategy.build(raw, path, self),
         )
-        if question.critical:
-            self.check_critical(question, path)
+        # A question whose own definition is wrong would only add echoes of that problem.
+        if question.critical and len(self.problems) == known_problems:
+            problem = strategy.critical_problem(question)
+            if problem is not None:
+                self.problem((*path, "critical"), problem)
         return question
-
-    def choice_fields(
-        self,
-        raw: Mapping[str, Any],
-        path: DocumentPath,
-        kind: QuestionType,
-        answer_sets: Mapping[str, tuple[Option, ...]],
-    ) -> dict[str, Any]:
-        fields: dict[str, Any] = {}
-        if kind is QuestionType.multi_choice:
-            fields["multi_scoring"] = MultiChoiceScoring(raw.get("scoring", "sum"))
-        if "answers" in raw:
-            name = raw["answers"]
-            if name in answer_sets:
-                fields["options"] = answer_sets[name]
-                fields["answer_set"] = name
-            else:
-                known = ", ".join(answer_sets) or "none"
-                self.problem(
-                    (*path, "answers"),
-                    f"unknown answer set '{name}'{_suggest(name, answer_sets)};"
-                    f" the answer sets of this file are: {known}",
-                )
-        else:
-            fields["options"] = self.options(raw["options"], (*path, "options"))
-        return fields
-
-    def number_fields(self, raw: Mapping[str, Any], path: DocumentPath) -> dict[str, Any]:
-        minimum, maximum = raw.get("min"), raw.get("max")
-        if minimum is not None and maximum is not None and minimum >= maximum:
-            self.problem((*path, "max"), f"min ({minimum}) must be less than max ({maximum})")
-        bands: list[Band] = []
-        for index, band in enumerate(raw.get("bands", ())):
-            band_path = (*path, "bands", index)
-            if bands and band["min"] >= bands[-1].min:
-                self.problem(
-                    (*band_path, "min"),
-                    "bands must be listed highest first with strictly decreasing 'min':"
-                    f" {band['min']} is not below {_number(bands[-1].min)}",
-                )
-            bands.append(Band(min=float(band["min"]), score=float(band["score"])))
-        return {
-            "minimum": None if minimum is None else float(minimum),
-            "maximum": None if maximum is None else float(maximum),
-            "unit": raw.get("unit"),
-            "bands": tuple(bands),
-            "na": raw.get("na", False),
-        }
-
-    def check_critical(self, question: Question, path: DocumentPath) -> None:
-        where = (*path, "critical")
-        if not question.scored:
-            if (
-                question.type in (QuestionType.choice, QuestionType.multi_choice)
-                and not question.options
-            ):
-                return  # the missing options are reported already
-            self.problem(
-                where,
-                f"'critical' needs a scored question, but this {question.type} question"
-                " can never score (a critical question caps the level when it scores 0)",
-            )
-            return
-        if question.type in (QuestionType.choice, QuestionType.multi_choice):
-            if not any(option.score == 0 for option in question.options):
-                self.problem(
-                    where,
-                    "a critical question must be able to score 0, but none of its options"
-                    " has score 0",
-                )
-        elif question.type is QuestionType.number:
-            lowest = question.bands[-1]
-            below_possible = question.minimum is None or question.minimum < lowest.min
-            if not below_possible and not any(band.score == 0 for band in question.bands):
-                self.problem(
-                    where,
-                    "a critical question must be able to score 0, but no band scores 0 and no"
-                    " allowed value lies below the lowest band",
-                )
 
     # ----------------------------------------------------------------- conditions
 
@@ -861,18 +783,28 @@ class _Builder:
             )
             return None
         question = target.question
+        strategy = strategy_for(question.type)
         if operator in ("in", "not_in"):
+            if not strategy.testable:
+                self.problem(
+                    (*path, operator),
+                    f"conditions cannot test a {question.type} question ('{question_id}');"
+                    f" they work on {_testable_types()} questions",
+                )
+                return None
+            if target.flawed:
+                return None  # its own problems are reported already
             values = self.condition_values(raw[operator], (*path, operator), question)
             if values is None:
                 return None
             if operator == "in":
                 return InCondition(question=question_id, values=values)
             return NotInCondition(question=question_id, values=values)
-        if question.type not in (QuestionType.scale, QuestionType.number):
+        if not strategy.comparable:
             hint = (
                 "use 'in' or 'not_in'"
-                if question.type in (QuestionType.choice, QuestionType.multi_choice)
-                else "conditions work on choice, multi_choice, scale and number questions"
+                if strategy.testable
+                else f"conditions work on {_testable_types()} questions"
             )
             self.problem(
                 (*path, operator),
@@ -886,62 +818,19 @@ class _Builder:
 
     def condition_values(
         self, raw_values: Sequence[Any], path: DocumentPath, question: Question
-    ) -> tuple[str | int | float, ...] | None:
-        values: list[str | int | float] = []
-        ok = True
-        kind = question.type
+    ) -> tuple[ConditionValue, ...] | None:
+        strategy = strategy_for(question.type)
+        values: list[ConditionValue] = []
         for index, value in enumerate(raw_values):
-            where = (*path, index)
-            if kind in (QuestionType.choice, QuestionType.multi_choice):
-                if not question.options:
-                    return None  # the missing options are reported already
-                if not question.has_option(value):
-                    choices = ", ".join(option.value for option in question.options)
-                    self.problem(
-                        where,
-                        f"{value!r} is not an option of question '{question.id}'"
-                        f" (its options: {choices})",
-                    )
-                    ok = False
-                values.append(value)
-            elif kind in (QuestionType.scale, QuestionType.number):
-                if value == NA:
-                    if not question.na:
-                        self.problem(
-                            where,
-                            f"question '{question.id}' has no 'na' answer"
-                            " (it does not set na: true)",
-                        )
-                        ok = False
-                    values.append(NA)
-                elif isinstance(value, str):
-                    self.problem(
-                        where,
-                        f"{value!r} is not a possible answer of {kind} question '{question.id}';"
-                        " use numbers (or na)",
-                    )
-                    ok = False
-                elif kind is QuestionType.scale:
-                    assert question.scale is not None
-                    if value != int(value) or not question.scale.min <= value <= question.scale.max:
-                        self.problem(
-                            where,
-                            f"{value} is not a possible answer of scale question '{question.id}'"
-                            f" (whole numbers from {question.scale.min} to {question.scale.max})",
-                        )
-                        ok = False
-                    values.append(int(value))
-                else:
-                    values.append(float(value))
-            else:
-                self.problem(
-                    path,
-                    f"conditions cannot test a {kind} question ('{question.id}'); they work on"
-                    " choice, multi_choice, scale and number questions",
-                )
-                return None
-        return tuple(values) if ok else None
+            try:
+                values.append(strategy.condition_value(question, value))
+            except ConditionValueError as error:
+                self.problem((*path, index), str(error))
+        return tuple(values) if len(values) == len(raw_values) else None
 
 
-def _number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else str(value)
+def _testable_types() -> str:
+    """Return the question types that conditions can test, for messages."""
+    return _word_list(
+        [kind.value for kind, strategy in QUESTION_STRATEGIES.items() if strategy.testable]
+    )

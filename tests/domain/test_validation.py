@@ -570,6 +570,42 @@ def test_critical_choice_without_zero_option() -> None:
     )
 
 
+def test_critical_choice_without_scores() -> None:
+    text = document(
+        """\
+        - id: q2
+          type: choice
+          text: Second?
+          options:
+            - {value: a, label: A}
+            - {value: b, label: B}
+          critical: true
+          reference: Test 2
+        """
+    )
+    assert_problem(
+        text,
+        "sections[0].questions[1].critical",
+        "critical: true",
+        "needs a scored question",
+        "options of this choice question have no scores",
+    )
+
+
+def test_critical_question_with_an_unknown_answer_set_adds_no_echo() -> None:
+    text = document(
+        """\
+        - id: q2
+          type: choice
+          text: Second?
+          answers: nowhere
+          critical: true
+          reference: Test 2
+        """
+    )
+    assert [problem.path for problem in problems_of(text)] == ["sections[0].questions[1].answers"]
+
+
 def test_critical_number_that_cannot_reach_zero() -> None:
     text = document(
         """\
@@ -839,6 +875,24 @@ def test_nested_condition_problem_has_the_nested_path() -> None:
         "question: qx",
         "unknown question 'qx'",
     )
+
+
+def test_condition_on_a_question_with_its_own_problem_adds_no_echo() -> None:
+    text = document(
+        """\
+        - id: q2
+          type: choice
+          text: Second?
+          answers: nowhere
+          reference: Test 2
+        - id: q3
+          type: text
+          text: Third?
+          show_if: {question: q2, in: [maybe]}
+          reference: Test 3
+        """
+    )
+    assert [problem.path for problem in problems_of(text)] == ["sections[0].questions[1].answers"]
 
 
 def test_comparison_on_choice_question() -> None:
