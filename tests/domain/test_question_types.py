@@ -9,7 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from ppp_assess.domain import NA, Question, QuestionType, load_questionnaire
+from ppp_assess.domain import (
+    NA,
+    Question,
+    QuestionType,
+    load_questionnaire,
+    questionnaire_json_schema,
+)
 from ppp_assess.domain.question_types import (
     QUESTION_STRATEGIES,
     AnswerError,
@@ -41,6 +47,11 @@ def test_every_question_type_has_its_own_strategy() -> None:
         assert strategy.question_type is kind
         assert strategy_for(kind) is strategy
     check_strategies(QUESTION_STRATEGIES)
+
+
+def test_the_file_schema_knows_every_question_type() -> None:
+    enum = questionnaire_json_schema()["$defs"]["question_type"]["enum"]
+    assert enum == [kind.value for kind in QuestionType]
 
 
 def test_the_check_names_a_type_without_a_strategy() -> None:
