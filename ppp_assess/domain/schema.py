@@ -432,11 +432,7 @@ class Question:
 
     def is_not_applicable(self, value: object) -> bool:
         """Return whether a (valid) answer ``value`` means "not applicable"."""
-        return self._not_applicable(value)
-
-    @cached_property
-    def _not_applicable(self) -> Callable[[object], bool]:
-        return self.strategy.not_applicable_test(self)
+        return self.strategy.not_applicable_test(self)(value)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the question as it is written in a questionnaire file."""
