@@ -478,7 +478,7 @@ def _explain(
     return [(error.message, path)]
 
 
-# --------------------------------------------------------------------------- semantics
+# --------------------------------------------------------------------------- across the file
 
 
 def _build(data: Any, file: str, lines: _LineMap | None, problems: list[Problem]) -> Questionnaire:
@@ -671,16 +671,9 @@ class _Builder:
                     )
                     continue
                 question_ids[question_id] = format_path(question_path)
-                known_problems = len(self.problems)
-                question = self.question(raw_question, question_path)
+                question, flawed = self.question(raw_question, question_path)
                 drafts.append(
-                    _QuestionDraft(
-                        question,
-                        question_path,
-                        len(drafts),
-                        raw_question,
-                        flawed=len(self.problems) > known_problems,
-                    )
+                    _QuestionDraft(question, question_path, len(drafts), raw_question, flawed)
                 )
                 questions.append(question)
             sections.append(
@@ -694,7 +687,8 @@ class _Builder:
             )
         return tuple(sections)
 
-    def question(self, raw: Mapping[str, Any], path: DocumentPath) -> Question:
+    def question(self, raw: Mapping[str, Any], path: DocumentPath) -> tuple[Question, bool]:
+        """Build a question; return it and whether its own definition has problems."""
         strategy = strategy_for(QuestionType(raw["type"]))
         known_problems = len(self.problems)
         question = Question(
@@ -710,12 +704,13 @@ class _Builder:
             critical=raw.get("critical", False),
             **strategy.build(raw, path, self),
         )
+        flawed = len(self.problems) > known_problems
         # A question whose own definition is wrong would only add echoes of that problem.
-        if question.critical and len(self.problems) == known_problems:
+        if question.critical and not flawed:
             problem = strategy.critical_problem(question)
             if problem is not None:
                 self.problem((*path, "critical"), problem)
-        return question
+        return question, flawed
 
     # ----------------------------------------------------------------- conditions
 

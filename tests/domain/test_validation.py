@@ -895,6 +895,27 @@ def test_condition_on_a_question_with_its_own_problem_adds_no_echo() -> None:
     assert [problem.path for problem in problems_of(text)] == ["sections[0].questions[1].answers"]
 
 
+def test_a_critical_problem_does_not_hide_condition_problems() -> None:
+    text = document(
+        """\
+        - id: q2
+          type: choice
+          text: Second?
+          options:
+            - {value: a, label: A, score: 1}
+          critical: true
+          reference: Test 2
+        - id: q3
+          type: text
+          text: Third?
+          show_if: {question: q2, in: [maybe]}
+          reference: Test 3
+        """
+    )
+    assert [problem.path for problem in problems_of(text)] == [
+        "sections[0].questions[1].critical", "sections[0].questions[2].show_if.in[0]"]
+
+
 def test_comparison_on_choice_question() -> None:
     text = with_condition("{question: q1, gt: 1}")
     assert_problem(
