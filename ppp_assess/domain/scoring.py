@@ -6,7 +6,8 @@ The rules (also in ``docs/questionnaire-format.md``):
   combines the selected options' scores by ``sum`` (capped at 1), ``mean`` or ``max``,
   and an empty selection scores 0; a scale maps ``min..max`` linearly onto 0..1; a
   number scores the first band whose ``min`` it reaches, 0 below every band. Text,
-  date, numbers without bands and choices without scores are unscored.
+  date, numbers without bands and choices without scores are unscored. Each type's
+  rule is its strategy's (:mod:`ppp_assess.domain.question_types`).
 * A question is *applicable* when it is visible and not answered "not applicable".
   Hidden questions and not-applicable answers leave both numerator and denominator.
   An applicable scored question that is unanswered counts as 0.
