@@ -4,9 +4,11 @@ A file goes through three stages, and every problem found is reported with the f
 the place in the document (``sections[2].questions[4].show_if``) and the line:
 
 1. YAML parsing (safe loading only; duplicate keys are reported too);
-2. the structural check against ``questionnaire.schema.json`` (JSON Schema 2020-12);
-3. the semantic checks that need more than one value at a time: unique ids, answer
-   sets, conditions, scores, levels, critical questions.
+2. the check against ``questionnaire.schema.json`` (JSON Schema 2020-12), which holds
+   every rule about one place of the file: keys, types, ranges, patterns, the keys of
+   each question type and the shape of conditions;
+3. the checks that need several places at once: unique ids, answer-set names,
+   condition targets and values, level and band order, critical questions.
 
 When stage 1 or 2 finds problems, stage 3 is skipped, since it relies on the structure.
 All problems of the failing stage are reported together.
@@ -27,25 +29,28 @@ from typing import Any
 import jsonschema
 import yaml
 
+from .question_types import (
+    QUESTION_STRATEGIES,
+    ConditionValue,
+    ConditionValueError,
+    strategy_for,
+)
+from .question_types.base import plain_number
 from .schema import (
-    NA,
     AllCondition,
     AnyCondition,
-    Band,
     CompareCondition,
     Condition,
     DocumentPath,
     Evidence,
     InCondition,
     Level,
-    MultiChoiceScoring,
     NotInCondition,
     Operator,
     Option,
     Question,
     Questionnaire,
     QuestionType,
-    Scale,
     Section,
     Source,
     Subject,
@@ -55,26 +60,8 @@ from .schema import (
 )
 
 _SCHEMA_FILE = "questionnaire.schema.json"
-_SLUG_PATTERN = "^[a-z0-9][a-z0-9-]*$"
-_NAME_PATTERN = "^[a-z0-9][a-z0-9_-]*$"
-_VERSION_PATTERN = "^[0-9]+\\.[0-9]+$"
-_NOT_BLANK_PATTERN = "\\S"
-
-#: Keys that only some question types take.
-_TYPE_KEYS: dict[str, frozenset[QuestionType]] = {
-    "answers": frozenset({QuestionType.choice, QuestionType.multi_choice}),
-    "options": frozenset({QuestionType.choice, QuestionType.multi_choice}),
-    "scoring": frozenset({QuestionType.multi_choice}),
-    "scale": frozenset({QuestionType.scale}),
-    "min": frozenset({QuestionType.number}),
-    "max": frozenset({QuestionType.number}),
-    "unit": frozenset({QuestionType.number}),
-    "bands": frozenset({QuestionType.number}),
-    "na": frozenset({QuestionType.scale, QuestionType.number}),
-    "max_length": frozenset({QuestionType.text}),
-}
-
-_OPERATOR_KEYS = ("in", "not_in", *(operator.value for operator in Operator))
+#: The definition that stands for a key of another question type in the schema.
+_KEY_OF_ANOTHER_TYPE = "#/$defs/key_of_another_type"
 
 
 @dataclass(frozen=True)
@@ -340,11 +327,30 @@ def _suggest(word: object, candidates: Iterable[str]) -> str:
     return f" (did you mean '{matches[0]}'?)" if matches else ""
 
 
+@cache
+def _key_types() -> dict[str, tuple[str, ...]]:
+    """Return the question types that take each type-specific key, as the schema says.
+
+    A rule of ``$defs/question`` that marks keys as belonging to another type applies to
+    every type but those that its ``if`` lists under ``not``: those take the keys.
+    """
+    definitions = _schema()["$defs"]
+    every_type: list[str] = definitions["question_type"]["enum"]
+    found: dict[str, tuple[str, ...]] = {}
+    for rule in definitions["question"].get("allOf", ()):
+        others = rule.get("if", {}).get("properties", {}).get("type", {}).get("not", {})
+        for key, value in rule.get("then", {}).get("properties", {}).items():
+            if value == {"$ref": _KEY_OF_ANOTHER_TYPE} and "enum" in others:
+                found[key] = tuple(kind for kind in every_type if kind in others["enum"])
+    return found
+
+
 def _schema_problems(data: Any, file: str, lines: _LineMap | None) -> list[Problem]:
     problems: list[tuple[int, int, Problem]] = []
     for order, error in enumerate(_validator().iter_errors(data)):
         path: DocumentPath = tuple(error.absolute_path)
-        explained = _explain(error, path)
+        custom = _custom_message(error, path, data)
+        explained = [(custom, path)] if custom is not None else _explain(error, path)
         if "propertyNames" in error.absolute_schema_path:
             # The error is about a mapping key, not about the mapping: point at the key.
             name: str = error.instance  # type: ignore[assignment]
@@ -353,6 +359,63 @@ def _schema_problems(data: Any, file: str, lines: _LineMap | None) -> list[Probl
             line = lines.line(where) if lines is not None else None
             problems.append((line or 0, order, Problem(file, format_path(where), line, message)))
     return [problem for _, _, problem in sorted(problems, key=lambda item: item[:2])]
+
+
+def _custom_message(
+    error: jsonschema.ValidationError, path: DocumentPath, data: Any
+) -> str | None:
+    """Return the schema's own message for an error (its ``errorMessage``), if it has one.
+
+    The placeholders the schema's description lists are filled in here; a message that
+    cannot be filled in gives way to the generic one.
+    """
+    schema: Any = error.schema
+    if not isinstance(schema, Mapping):
+        return None
+    messages = schema.get("errorMessage")
+    template = messages.get(error.validator) if isinstance(messages, Mapping) else messages
+    if not isinstance(template, str):
+        return None
+    key = next((part for part in reversed(path) if isinstance(part, str)), "")
+    schema_path = list(error.absolute_schema_path)
+    others = ""
+    if "dependentSchemas" in schema_path and isinstance(error.instance, Mapping):
+        index = len(schema_path) - 1 - schema_path[::-1].index("dependentSchemas")
+        trigger = schema_path[index + 1] if index + 1 < len(schema_path) else None
+        others = ", ".join(str(name) for name in error.instance if name != trigger)
+    try:
+        return template.format(
+            instance=error.instance,
+            key=key,
+            type=_question_type_at(data, path),
+            key_types=_word_list(_key_types().get(key, ())),
+            others=others,
+        )
+    except (LookupError, AttributeError, TypeError, ValueError):
+        return None
+
+
+def _word_list(words: Sequence[str]) -> str:
+    """Return ``a``, ``a and b``, ``a, b and c``."""
+    if len(words) < 2:
+        return "".join(words)
+    return f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+def _question_type_at(data: Any, path: DocumentPath) -> str:
+    """Return the type of the question that ``path`` is in (or is), if any."""
+    found = ""
+    node = data
+    for part in (*path, None):
+        if isinstance(node, Mapping) and isinstance(node.get("type"), str):
+            found = node["type"]
+        if part is None:
+            break
+        try:
+            node = node[part]
+        except (LookupError, TypeError):
+            break
+    return found
 
 
 def _explain(
@@ -392,20 +455,7 @@ def _explain(
         suggestion = _suggest(instance, [str(choice) for choice in expected])
         return [(f"{_describe(instance)} is not one of: {choices}{suggestion}", path)]
     if validator == "pattern":
-        if expected == _SLUG_PATTERN:
-            message = f"{instance!r} is not a valid id: use lowercase letters, digits and hyphens"
-        elif expected == _NAME_PATTERN:
-            message = (
-                f"{instance!r} is not a valid name: use lowercase letters, digits,"
-                " hyphens and underscores"
-            )
-        elif expected == _VERSION_PATTERN:
-            message = f'{instance!r} is not a valid version: write "MAJOR.MINOR", e.g. "1.0"'
-        elif expected == _NOT_BLANK_PATTERN:
-            message = "must not be blank"
-        else:
-            message = f"{instance!r} does not match the pattern {expected}"
-        return [(message, path)]
+        return [(f"{instance!r} does not match the pattern {expected}", path)]
     if validator == "minItems":
         if expected == 1:
             return [("must not be empty", path)]
@@ -414,14 +464,21 @@ def _explain(
         return [("must not be empty", path)]
     if validator == "minProperties":
         return [("must not be empty", path)]
-    if validator == "minimum":
-        return [(f"must be at least {expected}, got {instance}", path)]
-    if validator == "maximum":
-        return [(f"must be at most {expected}, got {instance}", path)]
+    if validator in ("minimum", "maximum"):
+        if "minimum" in schema and "maximum" in schema:
+            bounds = f"between {schema['minimum']} and {schema['maximum']}"
+        else:
+            bounds = f"at least {expected}" if validator == "minimum" else f"at most {expected}"
+        return [(f"must be {bounds}, got {instance}", path)]
+    if validator == "maxProperties":
+        return [(f"takes at most {expected} keys", path)]
+    if validator == "not":
+        key = next((part for part in reversed(path) if isinstance(part, str)), None)
+        return [(f"'{key}' is not allowed here" if key else "not allowed here", path)]
     return [(error.message, path)]
 
 
-# --------------------------------------------------------------------------- semantics
+# --------------------------------------------------------------------------- across the file
 
 
 def _build(data: Any, file: str, lines: _LineMap | None, problems: list[Problem]) -> Questionnaire:
@@ -454,15 +511,22 @@ class _QuestionDraft:
     path: DocumentPath
     position: int
     raw: Mapping[str, Any]
+    #: Problems were found in the question's own definition.
+    flawed: bool
 
 
 class _Builder:
-    """Builds the dataclasses from structurally valid data, collecting semantic problems."""
+    """Builds the dataclasses from schema-valid data, collecting the problems across it.
+
+    It is the :class:`~ppp_assess.domain.question_types.BuildContext` that question-type
+    strategies build their questions with.
+    """
 
     def __init__(self, file: str, lines: _LineMap | None) -> None:
         self.file = file
         self.lines = lines
         self.problems: list[Problem] = []
+        self.answer_sets: dict[str, tuple[Option, ...]] = {}
 
     def problem(self, path: DocumentPath, message: str) -> None:
         line = self.lines.line(path) if self.lines is not None else None
@@ -475,9 +539,12 @@ class _Builder:
 
     def build(self, data: Mapping[str, Any]) -> Questionnaire | None:
         levels, critical_cap = self.levels(data["scoring"])
-        answer_sets = self.answer_sets(data.get("answer_sets", {}))
+        self.answer_sets = {
+            name: self.options(raw_options, ("answer_sets", name))
+            for name, raw_options in data.get("answer_sets", {}).items()
+        }
         drafts: list[_QuestionDraft] = []
-        sections = self.sections(data["sections"], answer_sets, drafts)
+        sections = self.sections(data["sections"], drafts)
         sections = self.attach_conditions(sections, drafts)
         source = data["source"]
         if self.problems:
@@ -493,7 +560,7 @@ class _Builder:
             ),
             levels=levels,
             critical_cap=critical_cap,
-            answer_sets={name: options for name, (options, _) in answer_sets.items()},
+            answer_sets=self.answer_sets,
             sections=sections,
         )
 
@@ -507,15 +574,11 @@ class _Builder:
                 self.problem((*path, "id"), f"duplicate level id '{raw['id']}'")
             seen.add(raw["id"])
             minimum = float(raw["min"])
-            if not 0 <= minimum <= 100:
-                self.problem(
-                    (*path, "min"), f"level minimum must be between 0 and 100, got {raw['min']}"
-                )
             if levels and minimum >= levels[-1].min:
                 self.problem(
                     (*path, "min"),
                     f"levels must be listed highest first with strictly decreasing 'min':"
-                    f" {raw['min']} is not below {_number(levels[-1].min)}"
+                    f" {raw['min']} is not below {plain_number(levels[-1].min)}"
                     f" (level '{levels[-1].id}')",
                 )
             levels.append(
@@ -529,7 +592,7 @@ class _Builder:
         if levels and levels[-1].min != 0:
             self.problem(
                 (*base, len(levels) - 1, "min"),
-                f"the last (lowest) level must have min 0, got {_number(levels[-1].min)},"
+                f"the last (lowest) level must have min 0, got {plain_number(levels[-1].min)},"
                 " so that every score has a level",
             )
         ids = [level.id for level in levels]
@@ -546,57 +609,42 @@ class _Builder:
             critical_cap = ids[1] if len(ids) > 1 else ids[0]
         return tuple(levels), critical_cap
 
-    def answer_sets(
-        self, raw_sets: Mapping[str, Any]
-    ) -> dict[str, tuple[tuple[Option, ...], bool]]:
-        sets: dict[str, tuple[tuple[Option, ...], bool]] = {}
-        for name, raw_options in raw_sets.items():
-            sets[name] = self.options(raw_options, ("answer_sets", name))
-        return sets
+    def answer_set(self, name: str, path: DocumentPath) -> tuple[Option, ...] | None:
+        if name in self.answer_sets:
+            return self.answer_sets[name]
+        known = ", ".join(self.answer_sets) or "none"
+        self.problem(
+            path,
+            f"unknown answer set '{name}'{_suggest(name, self.answer_sets)};"
+            f" the answer sets of this file are: {known}",
+        )
+        return None
 
     def options(
         self, raw_options: Sequence[Mapping[str, Any]], path: DocumentPath
-    ) -> tuple[tuple[Option, ...], bool]:
-        """Build an option list; return it and whether it is scored."""
-        scored = any("score" in raw for raw in raw_options)
+    ) -> tuple[Option, ...]:
+        """Build an option list, checking that its values are unique."""
         options: list[Option] = []
         seen: set[str] = set()
         for index, raw in enumerate(raw_options):
-            option_path = (*path, index)
             value = raw["value"]
             if value in seen:
                 self.problem(
-                    (*option_path, "value"), f"duplicate option value '{value}' in this list"
+                    (*path, index, "value"), f"duplicate option value '{value}' in this list"
                 )
             seen.add(value)
             score = raw.get("score")
-            if scored and "score" not in raw:
-                self.problem(
-                    option_path,
-                    f"option '{value}' has no score, but the other options of this list have one;"
-                    " give it a score between 0 and 1, or score: null for 'not applicable'",
-                )
-            if score is not None and not 0 <= score <= 1:
-                self.problem((*option_path, "score"), f"score must be between 0 and 1, got {score}")
             options.append(
                 Option(
                     value=value, label=raw["label"], score=None if score is None else float(score)
                 )
             )
-        if scored and all(option.score is None for option in options):
-            self.problem(
-                path,
-                "every option has score null ('not applicable'); at least one needs a score",
-            )
-        return tuple(options), scored
+        return tuple(options)
 
     # ----------------------------------------------------------------- sections and questions
 
     def sections(
-        self,
-        raw_sections: Sequence[Mapping[str, Any]],
-        answer_sets: Mapping[str, tuple[tuple[Option, ...], bool]],
-        drafts: list[_QuestionDraft],
+        self, raw_sections: Sequence[Mapping[str, Any]], drafts: list[_QuestionDraft]
     ) -> tuple[Section, ...]:
         sections: list[Section] = []
         section_ids: dict[str, int] = {}
@@ -611,7 +659,6 @@ class _Builder:
                     f" (also sections[{section_ids[section_id]}])",
                 )
             section_ids.setdefault(section_id, section_index)
-            weight = self.weight(raw, path)
             questions: list[Question] = []
             for question_index, raw_question in enumerate(raw["questions"]):
                 question_path: DocumentPath = (*path, "questions", question_index)
@@ -624,170 +671,46 @@ class _Builder:
                     )
                     continue
                 question_ids[question_id] = format_path(question_path)
-                question = self.question(raw_question, question_path, answer_sets)
-                drafts.append(_QuestionDraft(question, question_path, len(drafts), raw_question))
+                question, flawed = self.question(raw_question, question_path)
+                drafts.append(
+                    _QuestionDraft(question, question_path, len(drafts), raw_question, flawed)
+                )
                 questions.append(question)
             sections.append(
                 Section(
                     id=section_id,
                     title=raw["title"],
                     description=raw.get("description"),
-                    weight=weight,
+                    weight=float(raw.get("weight", 1)),
                     questions=tuple(questions),
                 )
             )
         return tuple(sections)
 
-    def weight(self, raw: Mapping[str, Any], path: DocumentPath) -> float:
-        weight = raw.get("weight", 1)
-        if weight < 0:
-            self.problem((*path, "weight"), f"weight must be zero or more, got {weight}")
-        return float(weight)
-
-    def question(
-        self,
-        raw: Mapping[str, Any],
-        path: DocumentPath,
-        answer_sets: Mapping[str, tuple[tuple[Option, ...], bool]],
-    ) -> Question:
-        kind = QuestionType(raw["type"])
-        for key, types in _TYPE_KEYS.items():
-            if key in raw and kind not in types:
-                allowed = " and ".join(sorted(str(name) for name in types))
-                self.problem(
-                    (*path, key),
-                    f"'{key}' does not apply to a {kind} question (only to {allowed})",
-                )
-        fields: dict[str, Any] = {}
-        if kind in (QuestionType.choice, QuestionType.multi_choice):
-            fields.update(self.choice_fields(raw, path, kind, answer_sets))
-        elif kind is QuestionType.scale:
-            scale = raw["scale"]
-            if scale["min"] >= scale["max"]:
-                self.problem(
-                    (*path, "scale"),
-                    f"scale min ({scale['min']}) must be less than max ({scale['max']})",
-                )
-            fields["scale"] = Scale(
-                min=int(scale["min"]),
-                max=int(scale["max"]),
-                min_label=scale.get("min_label"),
-                max_label=scale.get("max_label"),
-            )
-            fields["na"] = raw.get("na", False)
-        elif kind is QuestionType.number:
-            fields.update(self.number_fields(raw, path))
-        elif kind is QuestionType.text and "max_length" in raw:
-            fields["max_length"] = raw["max_length"]
+    def question(self, raw: Mapping[str, Any], path: DocumentPath) -> tuple[Question, bool]:
+        """Build a question; return it and whether its own definition has problems."""
+        strategy = strategy_for(QuestionType(raw["type"]))
+        known_problems = len(self.problems)
         question = Question(
             id=raw["id"],
-            type=kind,
+            type=strategy.question_type,
             text=raw["text"],
             reference=raw["reference"],
             guidance=raw.get("guidance"),
             action=raw.get("action"),
-            weight=self.weight(raw, path),
+            weight=float(raw.get("weight", 1)),
             required=raw.get("required", False),
             evidence=Evidence(raw.get("evidence", "none")),
             critical=raw.get("critical", False),
-            **fields,
+            **strategy.build(raw, path, self),
         )
-        if question.critical:
-            self.check_critical(question, path)
-        return question
-
-    def choice_fields(
-        self,
-        raw: Mapping[str, Any],
-        path: DocumentPath,
-        kind: QuestionType,
-        answer_sets: Mapping[str, tuple[tuple[Option, ...], bool]],
-    ) -> dict[str, Any]:
-        fields: dict[str, Any] = {}
-        if kind is QuestionType.multi_choice:
-            fields["multi_scoring"] = MultiChoiceScoring(raw.get("scoring", "sum"))
-        if "answers" in raw and "options" in raw:
-            self.problem(
-                (*path, "options"),
-                "give either 'answers' (the name of an answer set) or 'options', not both",
-            )
-        elif "answers" in raw:
-            name = raw["answers"]
-            if name in answer_sets:
-                fields["options"] = answer_sets[name][0]
-                fields["answer_set"] = name
-            else:
-                known = ", ".join(answer_sets) or "none"
-                self.problem(
-                    (*path, "answers"),
-                    f"unknown answer set '{name}'{_suggest(name, answer_sets)};"
-                    f" the answer sets of this file are: {known}",
-                )
-        elif "options" in raw:
-            fields["options"] = self.options(raw["options"], (*path, "options"))[0]
-        else:
-            self.problem(
-                path,
-                f"a {kind} question needs 'answers' (the name of an answer set) or 'options'",
-            )
-        return fields
-
-    def number_fields(self, raw: Mapping[str, Any], path: DocumentPath) -> dict[str, Any]:
-        minimum, maximum = raw.get("min"), raw.get("max")
-        if minimum is not None and maximum is not None and minimum >= maximum:
-            self.problem((*path, "max"), f"min ({minimum}) must be less than max ({maximum})")
-        bands: list[Band] = []
-        for index, band in enumerate(raw.get("bands", ())):
-            band_path = (*path, "bands", index)
-            if not 0 <= band["score"] <= 1:
-                self.problem(
-                    (*band_path, "score"), f"score must be between 0 and 1, got {band['score']}"
-                )
-            if bands and band["min"] >= bands[-1].min:
-                self.problem(
-                    (*band_path, "min"),
-                    "bands must be listed highest first with strictly decreasing 'min':"
-                    f" {band['min']} is not below {_number(bands[-1].min)}",
-                )
-            bands.append(Band(min=float(band["min"]), score=float(band["score"])))
-        return {
-            "minimum": None if minimum is None else float(minimum),
-            "maximum": None if maximum is None else float(maximum),
-            "unit": raw.get("unit"),
-            "bands": tuple(bands),
-            "na": raw.get("na", False),
-        }
-
-    def check_critical(self, question: Question, path: DocumentPath) -> None:
-        where = (*path, "critical")
-        if not question.scored:
-            if (
-                question.type in (QuestionType.choice, QuestionType.multi_choice)
-                and not question.options
-            ):
-                return  # the missing options are reported already
-            self.problem(
-                where,
-                f"'critical' needs a scored question, but this {question.type} question"
-                " can never score (a critical question caps the level when it scores 0)",
-            )
-            return
-        if question.type in (QuestionType.choice, QuestionType.multi_choice):
-            if not any(option.score == 0 for option in question.options):
-                self.problem(
-                    where,
-                    "a critical question must be able to score 0, but none of its options"
-                    " has score 0",
-                )
-        elif question.type is QuestionType.number:
-            lowest = question.bands[-1]
-            below_possible = question.minimum is None or question.minimum < lowest.min
-            if not below_possible and not any(band.score == 0 for band in question.bands):
-                self.problem(
-                    where,
-                    "a critical question must be able to score 0, but no band scores 0 and no"
-                    " allowed value lies below the lowest band",
-                )
+        flawed = len(self.problems) > known_problems
+        # A question whose own definition is wrong would only add echoes of that problem.
+        if question.critical and not flawed:
+            problem = strategy.critical_problem(question)
+            if problem is not None:
+                self.problem((*path, "critical"), problem)
+        return question, flawed
 
     # ----------------------------------------------------------------- conditions
 
@@ -823,14 +746,6 @@ class _Builder:
     ) -> Condition | None:
         for combinator in ("all", "any"):
             if combinator in raw:
-                others = sorted(key for key in raw if key != combinator)
-                if others:
-                    self.problem(
-                        path,
-                        f"'{combinator}' cannot be combined with other keys ({', '.join(others)});"
-                        f" put every condition inside the '{combinator}' list",
-                    )
-                    return None
                 parts = [
                     self.condition(part, (*path, combinator, index), owner, by_id)
                     for index, part in enumerate(raw[combinator])
@@ -841,23 +756,9 @@ class _Builder:
                 if combinator == "all":
                     return AllCondition(conditions=conditions)
                 return AnyCondition(conditions=conditions)
-        operators = [key for key in _OPERATOR_KEYS if key in raw]
-        if "question" not in raw:
-            self.problem(path, "a condition needs 'question' (or 'all' / 'any')")
-            return None
-        if len(operators) != 1:
-            listed = ", ".join(_OPERATOR_KEYS)
-            if operators:
-                message = (
-                    f"a condition takes exactly one operator, got {', '.join(operators)};"
-                    " combine several with 'all'"
-                )
-            else:
-                message = f"a condition needs one operator: {listed}"
-            self.problem(path, message)
-            return None
+        # The schema leaves exactly one operator beside 'question'.
         question_id = raw["question"]
-        operator = operators[0]
+        operator = next(key for key in raw if key != "question")
         target = by_id.get(question_id)
         where = (*path, "question")
         if question_id == owner.question.id:
@@ -877,18 +778,28 @@ class _Builder:
             )
             return None
         question = target.question
+        strategy = strategy_for(question.type)
         if operator in ("in", "not_in"):
+            if not strategy.testable:
+                self.problem(
+                    (*path, operator),
+                    f"conditions cannot test a {question.type} question ('{question_id}');"
+                    f" they work on {_testable_types()} questions",
+                )
+                return None
+            if target.flawed:
+                return None  # its own problems are reported already
             values = self.condition_values(raw[operator], (*path, operator), question)
             if values is None:
                 return None
             if operator == "in":
                 return InCondition(question=question_id, values=values)
             return NotInCondition(question=question_id, values=values)
-        if question.type not in (QuestionType.scale, QuestionType.number):
+        if not strategy.comparable:
             hint = (
                 "use 'in' or 'not_in'"
-                if question.type in (QuestionType.choice, QuestionType.multi_choice)
-                else "conditions work on choice, multi_choice, scale and number questions"
+                if strategy.testable
+                else f"conditions work on {_testable_types()} questions"
             )
             self.problem(
                 (*path, operator),
@@ -902,62 +813,19 @@ class _Builder:
 
     def condition_values(
         self, raw_values: Sequence[Any], path: DocumentPath, question: Question
-    ) -> tuple[str | int | float, ...] | None:
-        values: list[str | int | float] = []
-        ok = True
-        kind = question.type
+    ) -> tuple[ConditionValue, ...] | None:
+        strategy = strategy_for(question.type)
+        values: list[ConditionValue] = []
         for index, value in enumerate(raw_values):
-            where = (*path, index)
-            if kind in (QuestionType.choice, QuestionType.multi_choice):
-                if not question.options:
-                    return None  # the missing options are reported already
-                if not question.has_option(value):
-                    choices = ", ".join(option.value for option in question.options)
-                    self.problem(
-                        where,
-                        f"{value!r} is not an option of question '{question.id}'"
-                        f" (its options: {choices})",
-                    )
-                    ok = False
-                values.append(value)
-            elif kind in (QuestionType.scale, QuestionType.number):
-                if value == NA:
-                    if not question.na:
-                        self.problem(
-                            where,
-                            f"question '{question.id}' has no 'na' answer"
-                            " (it does not set na: true)",
-                        )
-                        ok = False
-                    values.append(NA)
-                elif isinstance(value, str):
-                    self.problem(
-                        where,
-                        f"{value!r} is not a possible answer of {kind} question '{question.id}';"
-                        " use numbers (or na)",
-                    )
-                    ok = False
-                elif kind is QuestionType.scale:
-                    assert question.scale is not None
-                    if value != int(value) or not question.scale.min <= value <= question.scale.max:
-                        self.problem(
-                            where,
-                            f"{value} is not a possible answer of scale question '{question.id}'"
-                            f" (whole numbers from {question.scale.min} to {question.scale.max})",
-                        )
-                        ok = False
-                    values.append(int(value))
-                else:
-                    values.append(float(value))
-            else:
-                self.problem(
-                    path,
-                    f"conditions cannot test a {kind} question ('{question.id}'); they work on"
-                    " choice, multi_choice, scale and number questions",
-                )
-                return None
-        return tuple(values) if ok else None
+            try:
+                values.append(strategy.condition_value(question, value))
+            except ConditionValueError as error:
+                self.problem((*path, index), str(error))
+        return tuple(values) if len(values) == len(raw_values) else None
 
 
-def _number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else str(value)
+def _testable_types() -> str:
+    """Return the question types that conditions can test, for messages."""
+    return _word_list(
+        [kind.value for kind, strategy in QUESTION_STRATEGIES.items() if strategy.testable]
+    )

@@ -16,7 +16,10 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+if TYPE_CHECKING:
+    from .question_types import QuestionStrategy
 
 #: The stored answer that means "not applicable" for scale and number questions.
 NA = "na"
@@ -276,7 +279,11 @@ class Option:
     score: float | None = None
 
 
-def _options_to_list(options: tuple[Option, ...]) -> list[dict[str, Any]]:
+def options_to_list(options: tuple[Option, ...]) -> list[dict[str, Any]]:
+    """Return an option list as it is written in a questionnaire file.
+
+    Scores are written for every option of a scored list and for none of an unscored one.
+    """
     scored = any(option.score is not None for option in options)
     rows: list[dict[str, Any]] = []
     for option in options:
@@ -358,7 +365,12 @@ class Source:
 
 @dataclass(frozen=True, kw_only=True)
 class Question:
-    """One question. Type-specific fields keep their defaults on other types."""
+    """One question. Type-specific fields keep their defaults on other types.
+
+    What depends on the type is the business of the type's strategy
+    (:mod:`ppp_assess.domain.question_types`); :attr:`scored`, :meth:`is_not_applicable`
+    and :meth:`to_dict` ask it.
+    """
 
     id: str
     type: QuestionType
@@ -390,16 +402,18 @@ class Question:
     #: text: longest accepted answer.
     max_length: int = DEFAULT_MAX_LENGTH
 
+    @property
+    def strategy(self) -> QuestionStrategy:
+        """The strategy of this question's type."""
+        # The strategies are built on the classes of this module, so they come in late.
+        from .question_types import strategy_for
+
+        return strategy_for(self.type)
+
     @cached_property
     def scored(self) -> bool:
         """Whether an answer to this question can produce a score."""
-        if self.type in (QuestionType.choice, QuestionType.multi_choice):
-            return any(option.score is not None for option in self.options)
-        if self.type is QuestionType.scale:
-            return True
-        if self.type is QuestionType.number:
-            return bool(self.bands)
-        return False
+        return self.strategy.scored(self)
 
     @cached_property
     def _options_by_value(self) -> dict[str, Option]:
@@ -418,49 +432,14 @@ class Question:
 
     def is_not_applicable(self, value: object) -> bool:
         """Return whether a (valid) answer ``value`` means "not applicable"."""
-        if self.type in (QuestionType.scale, QuestionType.number):
-            return value == NA
-        if not self.scored:
-            return False
-        if self.type is QuestionType.choice:
-            option = self._options_by_value.get(value) if isinstance(value, str) else None
-            return option is not None and option.score is None
-        if self.type is QuestionType.multi_choice and isinstance(value, list | tuple):
-            if len(value) != 1 or not isinstance(value[0], str):
-                return False
-            option = self._options_by_value.get(value[0])
-            return option is not None and option.score is None
-        return False
+        return self.strategy.not_applicable_test(self)(value)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the question as it is written in a questionnaire file."""
         data: dict[str, Any] = {"id": self.id, "type": self.type.value, "text": self.text}
         if self.guidance is not None:
             data["guidance"] = self.guidance
-        kind = self.type
-        if kind in (QuestionType.choice, QuestionType.multi_choice):
-            if self.answer_set is not None:
-                data["answers"] = self.answer_set
-            else:
-                data["options"] = _options_to_list(self.options)
-            if kind is QuestionType.multi_choice:
-                data["scoring"] = self.multi_scoring.value
-        elif kind is QuestionType.scale:
-            assert self.scale is not None
-            data["scale"] = self.scale.to_dict()
-            data["na"] = self.na
-        elif kind is QuestionType.number:
-            if self.minimum is not None:
-                data["min"] = self.minimum
-            if self.maximum is not None:
-                data["max"] = self.maximum
-            if self.unit is not None:
-                data["unit"] = self.unit
-            if self.bands:
-                data["bands"] = [band.to_dict() for band in self.bands]
-            data["na"] = self.na
-        elif kind is QuestionType.text:
-            data["max_length"] = self.max_length
+        data.update(self.strategy.dump(self))
         data["weight"] = self.weight
         data["required"] = self.required
         data["evidence"] = self.evidence.value
@@ -627,7 +606,7 @@ class Questionnaire:
         }
         if self.answer_sets:
             data["answer_sets"] = {
-                name: _options_to_list(options) for name, options in self.answer_sets.items()
+                name: options_to_list(options) for name, options in self.answer_sets.items()
             }
         data["sections"] = [section.to_dict() for section in self.sections]
         return data

@@ -6,7 +6,8 @@ The rules (also in ``docs/questionnaire-format.md``):
   combines the selected options' scores by ``sum`` (capped at 1), ``mean`` or ``max``,
   and an empty selection scores 0; a scale maps ``min..max`` linearly onto 0..1; a
   number scores the first band whose ``min`` it reaches, 0 below every band. Text,
-  date, numbers without bands and choices without scores are unscored.
+  date, numbers without bands and choices without scores are unscored. Each type's
+  rule is its strategy's (:mod:`ppp_assess.domain.question_types`).
 * A question is *applicable* when it is visible and not answered "not applicable".
   Hidden questions and not-applicable answers leave both numerator and denominator.
   An applicable scored question that is unanswered counts as 0.
@@ -31,14 +32,8 @@ from typing import Any
 
 from .answers import AnswerValue, clean_answers
 from .conditions import evaluate
-from .schema import (
-    NA,
-    Level,
-    MultiChoiceScoring,
-    Question,
-    Questionnaire,
-    QuestionType,
-)
+from .question_types import Scorer, strategy_for
+from .schema import Level, Question, Questionnaire
 
 #: Float noise below this never costs a level: a score of 84.99999999999999 computed
 #: for what is exactly 85 reaches a level whose minimum is 85.
@@ -155,69 +150,6 @@ class ScoreReport:
 
 # --------------------------------------------------------------------------- per-question rules
 
-Scorer = Callable[[AnswerValue], float]
-
-
-def _choice_scorer(question: Question) -> Scorer:
-    scores = {option.value: option.score for option in question.options}
-
-    def score(value: AnswerValue) -> float:
-        result = scores[value]  # type: ignore[index]
-        assert result is not None  # "not applicable" is filtered out before scoring
-        return result
-
-    return score
-
-
-def _multi_choice_scorer(question: Question) -> Scorer:
-    scores = {option.value: option.score or 0.0 for option in question.options}
-    rule = question.multi_scoring
-
-    def score(value: AnswerValue) -> float:
-        assert isinstance(value, list)
-        if not value:
-            return 0.0
-        selected = [scores[item] for item in value]
-        if rule is MultiChoiceScoring.sum:
-            return min(1.0, sum(selected))
-        if rule is MultiChoiceScoring.mean:
-            return sum(selected) / len(selected)
-        return max(selected)
-
-    return score
-
-
-def _scale_scorer(question: Question) -> Scorer:
-    assert question.scale is not None
-    low, span = question.scale.min, question.scale.max - question.scale.min
-
-    def score(value: AnswerValue) -> float:
-        assert isinstance(value, int)
-        return (value - low) / span
-
-    return score
-
-
-def _number_scorer(question: Question) -> Scorer:
-    bands = question.bands
-
-    def score(value: AnswerValue) -> float:
-        assert isinstance(value, int | float)
-        for band in bands:
-            if value >= band.min:
-                return band.score
-        return 0.0
-
-    return score
-
-
-_SCORERS: dict[QuestionType, Callable[[Question], Scorer]] = {
-    QuestionType.choice: _choice_scorer,
-    QuestionType.multi_choice: _multi_choice_scorer,
-    QuestionType.scale: _scale_scorer,
-    QuestionType.number: _number_scorer,
-}
-
 
 def question_score(question: Question, value: AnswerValue) -> float | None:
     """Return the score in [0, 1] of one valid answer, ``None`` if it does not score.
@@ -228,28 +160,10 @@ def question_score(question: Question, value: AnswerValue) -> float | None:
     """
     if not question.scored or question.is_not_applicable(value):
         return None
-    return _SCORERS[question.type](question)(value)
+    return strategy_for(question.type).scorer(question)(value)
 
 
 # --------------------------------------------------------------------------- precomputation
-
-
-def _never(value: AnswerValue) -> bool:
-    return False
-
-
-def _not_applicable_check(question: Question) -> Callable[[AnswerValue], bool]:
-    """Return a fast test for "this valid answer means not applicable"."""
-    if question.type in (QuestionType.scale, QuestionType.number):
-        return (lambda value: value == NA) if question.na else _never
-    na_values = frozenset(
-        option.value for option in question.options if question.scored and option.score is None
-    )
-    if not na_values:
-        return _never
-    if question.type is QuestionType.multi_choice:
-        return lambda value: len(value) == 1 and value[0] in na_values  # type: ignore[arg-type,index]
-    return lambda value: value in na_values
 
 
 @dataclass(frozen=True)
@@ -257,7 +171,7 @@ class _QuestionPlan:
     question: Question
     section_index: int
     scorer: Scorer | None
-    not_applicable: Callable[[AnswerValue], bool]
+    not_applicable: Callable[[object], bool]
     # The reports of the states that do not depend on the answer's value, built once.
     hidden: QuestionScore
     answered_na: QuestionScore
@@ -283,12 +197,13 @@ def _plan(questionnaire: Questionnaire) -> _Plan:
             for question in section.questions:
                 scored = question.scored
                 weight = question.weight
+                strategy = strategy_for(question.type)
                 items.append(
                     _QuestionPlan(
                         question=question,
                         section_index=section_index,
-                        scorer=_SCORERS[question.type](question) if scored else None,
-                        not_applicable=_not_applicable_check(question),
+                        scorer=strategy.scorer(question) if scored else None,
+                        not_applicable=strategy.not_applicable_test(question),
                         hidden=QuestionScore(None, weight, False, False, False),
                         answered_na=QuestionScore(None, weight, False, True, True),
                         unanswered=QuestionScore(
@@ -351,7 +266,7 @@ def score(questionnaire: Questionnaire, answers: Mapping[str, object]) -> ScoreR
         visible.add(question_id)
         value = accepted.get(question_id)
         answered = value is not None
-        if answered and item.not_applicable(value):  # type: ignore[arg-type]
+        if answered and item.not_applicable(value):
             question_scores[question_id] = item.answered_na
             continue
         section_index = item.section_index

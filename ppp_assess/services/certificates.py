@@ -16,7 +16,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, assert_never
 
 from babel import Locale, UnknownLocaleError
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -38,8 +38,17 @@ from ppp_assess.domain.documents import (
     ReportQuestion,
     ReportSection,
 )
+from ppp_assess.domain.question_types import (
+    AnswerDescription,
+    CalendarDate,
+    ChosenOptions,
+    FreeText,
+    NotApplicable,
+    Quantity,
+    ScalePoint,
+)
 from ppp_assess.domain.reference import PlatformRole
-from ppp_assess.domain.schema import NA, Question, Questionnaire, QuestionType
+from ppp_assess.domain.schema import Question, Questionnaire
 from ppp_assess.domain.scoring import score
 from ppp_assess.domain.workflow import N_, STATUS_LABELS, Action, Status
 from ppp_assess.models import (
@@ -663,37 +672,36 @@ def certificate_for_download(session: Session, user: User, assessment_id: int) -
 
 
 def _answer_label(question: Question, value: Any, locale: DocumentLocale) -> str:
-    t = locale.translate
     if value is None:
-        return t(N_("Not answered"))
-    if question.type is QuestionType.choice and question.has_option(value):
-        return t(question.option(value).label)
-    if question.type is QuestionType.multi_choice and isinstance(value, list):
-        return "; ".join(t(question.option(item).label) if question.has_option(item) else str(item)
-                         for item in value)
-    if value == NA:
-        return t(N_("Not applicable"))
-    if question.type is QuestionType.scale and isinstance(value, int | float):
-        label = locale.format_number(float(value))
-        scale = question.scale
-        if scale is not None:
-            label = t(N_("%(value)s on a scale from %(min)s to %(max)s")) % {
-                "value": label, "min": locale.format_number(float(scale.min)),
-                "max": locale.format_number(float(scale.max))}
-        return label
-    if question.type is QuestionType.number and isinstance(value, int | float):
-        number = locale.format_number(float(value))
-        if not question.unit:
-            return number
-        unit = t(question.unit)
-        # A percent sign follows the number directly; other units after a space.
-        return f"{number}{unit}" if unit == "%" else f"{number} {unit}"
-    if question.type is QuestionType.date and isinstance(value, str):
-        try:
-            return locale.format_date(dt.date.fromisoformat(value))
-        except ValueError:
-            return value
-    return str(value)
+        return locale.translate(N_("Not answered"))
+    return _word_answer(question.strategy.describe(question, value), locale)
+
+
+def _word_answer(description: AnswerDescription, locale: DocumentLocale) -> str:
+    t = locale.translate
+    match description:
+        case NotApplicable():
+            return t(N_("Not applicable"))
+        case ChosenOptions(options=options):
+            return "; ".join(t(option.label) if option.label else option.value
+                             for option in options)
+        case ScalePoint(value=value, minimum=minimum, maximum=maximum):
+            return t(N_("%(value)s on a scale from %(min)s to %(max)s")) % {
+                "value": locale.format_number(float(value)),
+                "min": locale.format_number(float(minimum)),
+                "max": locale.format_number(float(maximum))}
+        case Quantity(value=value, unit=unit):
+            number = locale.format_number(float(value))
+            if not unit:
+                return number
+            shown = t(unit)
+            # A percent sign follows the number directly; other units after a space.
+            return f"{number}{shown}" if shown == "%" else f"{number} {shown}"
+        case CalendarDate(date=date):
+            return locale.format_date(date)
+        case FreeText(text=text):
+            return text
+    assert_never(description)
 
 
 def _reviewer_comments(session: Session, assessment: Assessment) -> tuple[dict[str, str], str]:

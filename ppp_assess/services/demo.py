@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from ppp_assess.domain.answers import AnswerError, validate_answer
 from ppp_assess.domain.reference import OrgRole, PlatformRole, SubjectType
-from ppp_assess.domain.schema import NA, Question, Questionnaire, QuestionType
+from ppp_assess.domain.schema import NA, Question, Questionnaire
 from ppp_assess.models import Assessment, Organisation, Project, QuestionnaireVersion, User
 from ppp_assess.models.base import utcnow
 from ppp_assess.services import accounts, assessments, certificates, reviews
@@ -81,11 +81,6 @@ STAGES = ("preparation", "procurement", "construction", "operation", "closure")
 CONTRACTS = ("concession", "availability", "bot", "dbfo", "joint_venture")
 CURRENCIES = {"MN": "USD", "KZ": "KZT", "CL": "CLP", "ZM": "USD", "RS": "EUR", "PE": "PEN",
               "UZ": "USD", "GH": "USD"}
-TEXT_ANSWERS = (
-    "Described in the project's procurement manual, updated last year.",
-    "Handled by the PPP unit with the line ministry; see the annual report.",
-    "Partly in place; a revised procedure is in preparation.",
-)
 
 # Final statuses cycled over the assessments; "returned" is a draft with review comments.
 STATUS_PLAN = ("approved", "approved", "draft", "submitted", "approved", "in_review",
@@ -127,30 +122,7 @@ def demo_password(instance_path: str | Path, given: str | None) -> tuple[str, bo
 
 def _choose_answer(question: Question, maturity: float, rng: random.Random) -> Any:
     """Return a plausible answer for an organisation of the given maturity (0..1)."""
-    if question.type in (QuestionType.choice, QuestionType.multi_choice):
-        scored = [o for o in question.options if o.score is not None]
-        not_applicable = [o for o in question.options if o.score is None]
-        if not_applicable and rng.random() < 0.04:
-            value = not_applicable[0].value
-            return value if question.type == QuestionType.choice else [value]
-        if question.type == QuestionType.choice:
-            if not scored:
-                return question.options[0].value if question.options else None
-            weights = [math.exp(-((o.score or 0.0) - maturity) ** 2 / 0.06) for o in scored]
-            return rng.choices(scored, weights=weights)[0].value
-        chosen = [o.value for o in scored if rng.random() < maturity]
-        return chosen or [max(scored, key=lambda o: o.score or 0.0).value]
-    if question.type == QuestionType.scale and question.scale is not None:
-        low, high = question.scale.min, question.scale.max
-        value = round(low + maturity * (high - low) + rng.uniform(-1, 1))
-        return max(low, min(high, value))
-    if question.type == QuestionType.number:
-        low = question.minimum if question.minimum is not None else 0
-        high = question.maximum if question.maximum is not None else 100
-        return round(low + maturity * (high - low) * rng.uniform(0.7, 1.1), 1)
-    if question.type == QuestionType.date:
-        return f"{rng.choice((2023, 2024, 2025))}-{rng.randint(1, 12):02d}-15"
-    return rng.choice(TEXT_ANSWERS)
+    return question.strategy.example_answer(question, maturity, rng)
 
 
 def _answers(questionnaire: Questionnaire, maturity: float, share: float,

@@ -31,14 +31,23 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, assert_never
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ppp_assess.domain.messages import N_
+from ppp_assess.domain.question_types import (
+    AnswerDescription,
+    CalendarDate,
+    ChosenOptions,
+    FreeText,
+    NotApplicable,
+    Quantity,
+    ScalePoint,
+)
 from ppp_assess.domain.reference import CONTRACT_TYPES, REGIONS, SECTORS, STAGES
-from ppp_assess.domain.schema import NA, Question, Questionnaire, QuestionType
+from ppp_assess.domain.schema import Question, Questionnaire
 from ppp_assess.domain.workflow import STATUS_LABELS, Status
 from ppp_assess.models import (
     Answer,
@@ -186,38 +195,39 @@ def find_version(session: Session, questionnaire_id: str,
 
 
 def answer_cells(question: Question, value: Any, localiser: Localiser) -> tuple[Cell, Cell]:
-    """Return the code and label cells of one stored answer."""
+    """Return the code and label cells of one stored answer.
+
+    The code comes from the question's type; the label words its description, and is
+    empty where the code says it all (free text, or a value no longer readable).
+    """
     if value is None:
         return None, None
+    strategy = question.strategy
+    return strategy.export_code(question, value), _label_cell(
+        strategy.describe(question, value), localiser)
+
+
+def _label_cell(description: AnswerDescription, localiser: Localiser) -> Cell:
     say = localiser.gettext
-    if value == NA and question.type in (QuestionType.scale, QuestionType.number):
-        return NA, say(NOT_APPLICABLE)
-    if question.type is QuestionType.choice:
-        if question.has_option(value):
-            return str(value), say(question.option(value).label)
-        return str(value), None
-    if question.type is QuestionType.multi_choice:
-        values = [str(item) for item in value] if isinstance(value, list) else [str(value)]
-        labels = [say(question.option(item).label) for item in values if question.has_option(item)]
-        return ";".join(values), "; ".join(labels)
-    if question.type in (QuestionType.scale, QuestionType.number):
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            return str(value), None
-        label = localiser.number(value)
-        scale = question.scale
-        if question.type is QuestionType.scale and scale is not None:
-            end = {scale.min: scale.min_label, scale.max: scale.max_label}.get(int(value))
-            if end:
-                label = say(SCALE_END) % {"value": label, "label": say(end)}
-        elif question.unit:
-            label = say(WITH_UNIT) % {"value": label, "unit": say(question.unit)}
-        return value, label
-    if question.type is QuestionType.date:
-        try:
-            return str(value), localiser.date(dt.date.fromisoformat(str(value)))
-        except ValueError:
-            return str(value), None
-    return str(value), None
+    match description:
+        case NotApplicable():
+            return say(NOT_APPLICABLE)
+        case ChosenOptions(options=options, multiple=multiple):
+            labels = [say(option.label) for option in options if option.label]
+            if not multiple:
+                return labels[0] if labels else None
+            return "; ".join(labels)
+        case ScalePoint(value=number, end_label=end):
+            label = localiser.number(number)
+            return say(SCALE_END) % {"value": label, "label": say(end)} if end else label
+        case Quantity(value=number, unit=unit):
+            label = localiser.number(number)
+            return say(WITH_UNIT) % {"value": label, "unit": say(unit)} if unit else label
+        case CalendarDate(date=date):
+            return localiser.date(date)
+        case FreeText():
+            return None
+    assert_never(description)
 
 
 def _timestamp(value: dt.datetime | None) -> str | None:

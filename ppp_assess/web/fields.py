@@ -1,11 +1,13 @@
 """Question-type adapters: how each kind of question becomes form fields and back.
 
-``QUESTION_FIELDS`` maps every :class:`~ppp_assess.domain.schema.QuestionType` to one
-adapter. An adapter knows its WTForms field class and validators, builds the unbound
-fields of one question (label, description, choices), turns a stored answer into form
-data, and reads the submitted form back into an answer value. Adding a question type
-means adding an adapter here; :func:`check_registry` refuses to start the application
-when a type has none.
+``QUESTION_FIELDS`` maps every question type of the domain's registry
+(:data:`~ppp_assess.domain.question_types.QUESTION_STRATEGIES`) to one adapter, the web
+half of the type's strategy. An adapter knows its WTForms field class and validators,
+builds the unbound fields of one question (label, description, choices), turns a stored
+answer into form data, reads the submitted form back into an answer value, and tells the
+page's script how to read the answer in the browser. Adding a question type means adding
+an adapter here; :func:`check_registry` refuses to start the application when a type has
+none.
 
 Labels are lazy translations of the questionnaire's msgids, so one form class serves
 every locale.
@@ -34,6 +36,7 @@ from wtforms.validators import Optional, StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, DateInput, ListWidget, NumberInput
 
 from ppp_assess.domain.answers import AnswerError, validate_answer
+from ppp_assess.domain.question_types import QUESTION_STRATEGIES
 from ppp_assess.domain.schema import NA, Question, QuestionType
 
 
@@ -87,6 +90,13 @@ class QuestionAdapter(ABC):
     question_type: ClassVar[QuestionType]
     #: The WTForms class of the answer field.
     field_class: ClassVar[type[Field]]
+    #: How the page's script reads the answer (``data-reader`` of the question): ``radio``
+    #: (the checked value), ``radio-number`` (the same as a whole number, or "na"),
+    #: ``checkboxes`` (the checked values), ``number`` (a number input with an optional
+    #: "not applicable" box), ``text`` (as typed) or ``line`` (trimmed).
+    client_reader: ClassVar[str]
+    #: Extra class of the box that holds a radio or checkbox group.
+    choices_class: ClassVar[str] = ""
 
     def validators(self, question: Question) -> list[Any]:
         """Return the validators of the answer field.
@@ -130,6 +140,7 @@ class ChoiceAdapter(QuestionAdapter):
 
     question_type = QuestionType.choice
     field_class = RadioField
+    client_reader = "radio"
 
     def fields(self, question: Question) -> dict[str, UnboundField]:
         """Return a radio group of the options."""
@@ -153,6 +164,7 @@ class MultiChoiceAdapter(QuestionAdapter):
 
     question_type = QuestionType.multi_choice
     field_class = MultiCheckboxField
+    client_reader = "checkboxes"
 
     def fields(self, question: Question) -> dict[str, UnboundField]:
         """Return a checkbox group of the options."""
@@ -176,6 +188,8 @@ class ScaleAdapter(QuestionAdapter):
 
     question_type = QuestionType.scale
     field_class = RadioField
+    client_reader = "radio-number"
+    choices_class = "choices-scale"
 
     def _choices(self, question: Question) -> list[SelectChoice]:
         assert question.scale is not None
@@ -220,6 +234,7 @@ class NumberAdapter(QuestionAdapter):
 
     question_type = QuestionType.number
     field_class = StringField
+    client_reader = "number"
 
     def fields(self, question: Question) -> dict[str, UnboundField]:
         """Return a number input (and the "not applicable" checkbox)."""
@@ -268,6 +283,7 @@ class TextAdapter(QuestionAdapter):
 
     question_type = QuestionType.text
     field_class = TextAreaField
+    client_reader = "text"
 
     def fields(self, question: Question) -> dict[str, UnboundField]:
         """Return a text area limited to the question's length."""
@@ -291,6 +307,7 @@ class DateAdapter(QuestionAdapter):
 
     question_type = QuestionType.date
     field_class = StringField
+    client_reader = "line"
 
     def fields(self, question: Question) -> dict[str, UnboundField]:
         """Return a date input."""
@@ -322,12 +339,12 @@ def adapter_for(question: Question) -> QuestionAdapter:
 
 
 def check_registry(registry: Mapping[QuestionType, QuestionAdapter] | None = None) -> None:
-    """Refuse to start when a question type has no adapter (or the wrong one).
+    """Refuse to start when a question type of the domain has no adapter (or the wrong one).
 
     :raises RegistryError: naming the types without a matching adapter.
     """
     registry = QUESTION_FIELDS if registry is None else registry
-    missing = [kind.value for kind in QuestionType
+    missing = [kind.value for kind in QUESTION_STRATEGIES
                if kind not in registry or registry[kind].question_type is not kind]
     if missing:
         raise RegistryError(f"No form adapter for question types: {', '.join(missing)}.")

@@ -32,7 +32,7 @@ from ppp_assess.services.assessments import (
     MAX_LINK_LENGTH,
     AnswerInput,
 )
-from ppp_assess.web.fields import adapter_for, answer_name, not_applicable_name
+from ppp_assess.web.fields import QuestionAdapter, adapter_for, answer_name, not_applicable_name
 
 
 def comment_name(question_id: str) -> str:
@@ -120,6 +120,10 @@ class QuestionnaireForm(FlaskForm):
             return bool(super().validate(extra_validators))
         finally:
             self._fields.update(hidden)
+
+    def adapter(self, question: Question) -> QuestionAdapter:
+        """Return the adapter of ``question``'s type, for the templates."""
+        return adapter_for(question)
 
     def value_of(self, question: Question) -> Any:
         """Return the submitted answer to ``question`` (``None`` when left empty)."""

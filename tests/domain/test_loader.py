@@ -294,6 +294,31 @@ def test_json_schema_is_valid_draft_2020_12() -> None:
     assert questionnaire_json_schema()["title"] != "changed"
 
 
+def _error_messages(node: object) -> list[tuple[dict[str, object], str, str]]:
+    """Return ``(schema, keyword, template)`` for every ``errorMessage`` in a schema."""
+    found: list[tuple[dict[str, object], str, str]] = []
+    if isinstance(node, dict):
+        messages = node.get("errorMessage")
+        if isinstance(messages, dict):
+            found.extend((node, keyword, template) for keyword, template in messages.items())
+        for value in node.values():
+            found.extend(_error_messages(value))
+    elif isinstance(node, list):
+        for value in node:
+            found.extend(_error_messages(value))
+    return found
+
+
+def test_json_schema_messages_name_their_keyword_and_known_placeholders() -> None:
+    messages = _error_messages(questionnaire_json_schema())
+    assert len(messages) >= 15
+    fields = {"instance": {"value": "b"}, "key": "na", "type": "choice",
+              "key_types": "scale and number", "others": "question"}
+    for schema, keyword, template in messages:
+        assert keyword in schema, f"errorMessage for {keyword!r} beside no such keyword"
+        assert template.format(**fields)
+
+
 def test_json_schema_accepts_stored_definitions() -> None:
     data = load_questionnaire(COMPLETE).to_dict()
     jsonschema.Draft202012Validator(questionnaire_json_schema()).validate(data)

@@ -379,7 +379,48 @@ def test_key_of_another_type() -> None:
         "sections[0].questions[1].na",
         "na: true",
         "'na' does not apply to a choice question",
+        "(only to scale and number)",
     )
+
+
+@pytest.mark.parametrize(
+    ("kind", "key", "line", "takers"),
+    [
+        ("text", "answers", "answers: stages", "choice and multi_choice"),
+        ("date", "scoring", "scoring: sum", "multi_choice"),
+        ("number", "scale", "scale: {min: 0, max: 4}", "scale"),
+        ("scale", "bands", "bands: [{min: 1, score: 1}]", "number"),
+        ("choice", "max_length", "max_length: 10", "text"),
+    ],
+)
+def test_each_type_specific_key_names_the_types_that_take_it(
+    kind: str, key: str, line: str, takers: str
+) -> None:
+    required = "  scale: {min: 1, max: 3}\n" if kind == "scale" and key != "scale" else ""
+    required += "  answers: compliance\n" if kind == "choice" else ""
+    text = document(
+        f"- id: q2\n  type: {kind}\n  text: Second?\n{required}  {line}\n  reference: Test 2\n"
+    )
+    assert_problem(
+        text,
+        f"sections[0].questions[1].{key}",
+        line,
+        f"'{key}' does not apply to a {kind} question (only to {takers})",
+    )
+
+
+def test_a_question_of_an_unknown_type_gets_no_key_problems() -> None:
+    text = document(
+        """\
+        - id: q2
+          type: choise
+          text: Second?
+          answers: compliance
+          na: true
+          reference: Test 2
+        """
+    )
+    assert [problem.path for problem in problems_of(text)] == ["sections[0].questions[1].type"]
 
 
 def test_option_without_score_in_scored_list() -> None:
@@ -529,6 +570,42 @@ def test_critical_choice_without_zero_option() -> None:
     )
 
 
+def test_critical_choice_without_scores() -> None:
+    text = document(
+        """\
+        - id: q2
+          type: choice
+          text: Second?
+          options:
+            - {value: a, label: A}
+            - {value: b, label: B}
+          critical: true
+          reference: Test 2
+        """
+    )
+    assert_problem(
+        text,
+        "sections[0].questions[1].critical",
+        "critical: true",
+        "needs a scored question",
+        "options of this choice question have no scores",
+    )
+
+
+def test_critical_question_with_an_unknown_answer_set_adds_no_echo() -> None:
+    text = document(
+        """\
+        - id: q2
+          type: choice
+          text: Second?
+          answers: nowhere
+          critical: true
+          reference: Test 2
+        """
+    )
+    assert [problem.path for problem in problems_of(text)] == ["sections[0].questions[1].answers"]
+
+
 def test_critical_number_that_cannot_reach_zero() -> None:
     text = document(
         """\
@@ -566,6 +643,35 @@ def test_critical_number_below_its_bands_is_valid() -> None:
         """
     )
     assert load_questionnaire(text).question("q2").critical
+
+
+def test_critical_number_without_bands() -> None:
+    text = document(
+        """\
+        - id: q2
+          type: number
+          text: Share?
+          critical: true
+          reference: Test 2
+        """
+    )
+    assert_problem(
+        text,
+        "sections[0].questions[1].critical",
+        "critical: true",
+        "needs a scored question",
+        "without 'bands'",
+    )
+
+
+def test_critical_false_is_allowed_on_any_type() -> None:
+    text = document(
+        """\
+        - {id: q2, type: text, text: Second?, critical: false, reference: Test 2}
+        - {id: q3, type: date, text: Third?, critical: false, reference: Test 3}
+        """
+    )
+    assert not load_questionnaire(text).question("q3").critical
 
 
 def test_critical_text_question() -> None:
@@ -771,6 +877,45 @@ def test_nested_condition_problem_has_the_nested_path() -> None:
     )
 
 
+def test_condition_on_a_question_with_its_own_problem_adds_no_echo() -> None:
+    text = document(
+        """\
+        - id: q2
+          type: choice
+          text: Second?
+          answers: nowhere
+          reference: Test 2
+        - id: q3
+          type: text
+          text: Third?
+          show_if: {question: q2, in: [maybe]}
+          reference: Test 3
+        """
+    )
+    assert [problem.path for problem in problems_of(text)] == ["sections[0].questions[1].answers"]
+
+
+def test_a_critical_problem_does_not_hide_condition_problems() -> None:
+    text = document(
+        """\
+        - id: q2
+          type: choice
+          text: Second?
+          options:
+            - {value: a, label: A, score: 1}
+          critical: true
+          reference: Test 2
+        - id: q3
+          type: text
+          text: Third?
+          show_if: {question: q2, in: [maybe]}
+          reference: Test 3
+        """
+    )
+    assert [problem.path for problem in problems_of(text)] == [
+        "sections[0].questions[1].critical", "sections[0].questions[2].show_if.in[0]"]
+
+
 def test_comparison_on_choice_question() -> None:
     text = with_condition("{question: q1, gt: 1}")
     assert_problem(
@@ -844,6 +989,15 @@ def test_all_mixed_with_a_question() -> None:
     )
 
 
+def test_combinator_problem_lists_every_other_key() -> None:
+    text = with_condition('{question: q1, in: ["yes"], any: [{question: q1, in: ["no"]}]}')
+    problem = assert_problem(
+        text, "sections[0].questions[3].show_if", "show_if:", "'any' cannot be combined"
+    )
+    assert "(question, in)" in problem.message
+    assert len(problems_of(text)) == 1
+
+
 def test_unknown_condition_operator() -> None:
     text = with_condition("{question: q2, above: 1}")
     assert_problem(
@@ -861,7 +1015,7 @@ def test_every_problem_is_reported_in_line_order() -> None:
           type: choice
           text: Second?
           answers: nowhere
-          weight: -1
+          show_if: {question: q9, in: ["yes"]}
           reference: Test 2
         - id: q2
           type: text
@@ -874,9 +1028,53 @@ def test_every_problem_is_reported_in_line_order() -> None:
     assert [problem.line for problem in problems] == [
         line_of(text, "critical_cap"),
         line_of(text, "answers: nowhere"),
-        line_of(text, "weight: -1"),
+        line_of(text, "question: q9"),
         line_of(text, "Again?") - 2,
     ]
+
+
+def test_every_schema_problem_is_reported_in_line_order() -> None:
+    text = document(
+        """\
+        - id: q2
+          type: choice
+          text: Second?
+          answers: compliance
+          weight: -1
+          reference: Test 2
+        - id: q3
+          type: text
+          text: Third?
+          max_length: 0
+          na: true
+          reference: Test 3
+        """,
+        levels=LEVELS.replace("min: 75", "min: 175"),
+    )
+    problems = problems_of(text)
+    assert [(problem.line, problem.path) for problem in problems] == [
+        (line_of(text, "min: 175"), "scoring.levels[0].min"),
+        (line_of(text, "weight: -1"), "sections[0].questions[1].weight"),
+        (line_of(text, "max_length: 0"), "sections[0].questions[2].max_length"),
+        (line_of(text, "na: true"), "sections[0].questions[2].na"),
+    ]
+
+
+def test_schema_problems_stop_before_the_checks_across_the_file() -> None:
+    # The unknown answer set would be reported too, once the weight is put right.
+    text = document(
+        """\
+        - id: q2
+          type: choice
+          text: Second?
+          answers: nowhere
+          weight: -1
+          reference: Test 2
+        """
+    )
+    assert [problem.path for problem in problems_of(text)] == ["sections[0].questions[1].weight"]
+    fixed = text.replace("weight: -1", "weight: 1")
+    assert [problem.path for problem in problems_of(fixed)] == ["sections[0].questions[1].answers"]
 
 
 def test_error_text_lists_file_line_path_and_message() -> None:

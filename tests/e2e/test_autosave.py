@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
+from ppp_assess.domain.loader import load_questionnaire
 from ppp_assess.domain.schema import Question
 from ppp_assess.models import Answer, Assessment, User
 from ppp_assess.services import assessments
-from ppp_assess.services.questionnaires import questionnaire_of
+from ppp_assess.services.questionnaires import publish_questionnaire, questionnaire_of
 from ppp_assess.unit_of_work import get_database
 from tests.e2e.conftest import LiveServer
 from tests.factories import PASSWORD, Factory
@@ -105,3 +106,50 @@ def test_an_answer_given_offline_is_saved_when_the_connection_returns(
     status = page.locator(f'[data-question="{case.question.id}"] [data-save-status]')
     expect(status).to_contain_text("Saved")
     assert _stored(live_server, case) == value
+
+
+def test_every_kind_of_answer_is_read_and_saved(page: Page, live_server: LiveServer) -> None:
+    # The sample questionnaire of the web tests has a question of every type, and each
+    # question tells the script how to read its answer (data-reader).
+    from tests.web.test_assessments import SAMPLE
+
+    questionnaire = load_questionnaire(SAMPLE)
+    with get_database(live_server.app).transaction() as session:
+        factory = Factory(session)
+        version = publish_questionnaire(session, questionnaire).version
+        organisation = factory.organisation()
+        user = factory.user(organisation=organisation)
+        assessment = assessments.start_assessment(session, actor=user, version=version,
+                                                  organisation_id=organisation.id)
+        session.commit()
+        case = Case(assessment.id, user.id, user.email, "basics",
+                    questionnaire.question("policy"))
+
+    def saves(question_id: str, expected: object) -> None:
+        for _ in range(100):
+            case.question = questionnaire.question(question_id)
+            if _stored(live_server, case) == expected:
+                return
+            page.wait_for_timeout(100)
+        assert _stored(live_server, case) == expected
+
+    _open_section(page, live_server, case)
+    page.locator('[data-question="policy"] input[value="yes"]').check()
+    saves("policy", "yes")
+    page.fill("#q_staff", "12")
+    page.locator("#q_staff").blur()
+    saves("staff", 12)
+    page.locator("#q_staff__na").check()
+    saves("staff", "na")
+    page.goto(f"{live_server.url}/assessments/{case.assessment_id}/sections/details")
+    page.locator('[data-question="channels"] input[value="gazette"]').check()
+    page.locator('[data-question="channels"] input[value="web"]').check()
+    saves("channels", ["web", "gazette"])
+    page.locator('[data-question="maturity"] input[value="3"]').check()
+    saves("maturity", 3)
+    page.fill("#q_adopted", "2024-05-09")
+    page.locator("#q_adopted").blur()
+    saves("adopted", "2024-05-09")
+    page.fill("#q_notes", "  Fine.")
+    page.locator("#q_notes").blur()
+    saves("notes", "  Fine.")

@@ -287,6 +287,24 @@ def test_section_page_shows_questions_with_everything_around_them(member, db) ->
     assert "Live score" in body and "Biggest gaps" in body
 
 
+def test_each_question_tells_the_script_how_to_read_its_answer(member, db) -> None:
+    assessment = start(db, member.user, member.organisation, member.version)
+    db.commit()
+    readers = {}
+    for section in ("basics", "details"):
+        body = _text(member.client.get(f"/assessments/{assessment.id}/sections/{section}"))
+        readers.update(re.findall(r'data-question="([a-z-]+)" data-reader="([a-z-]+)"', body))
+        if section == "basics":
+            assert '<span class="unit">people</span>' in body
+        else:
+            assert body.count("choices-scale") == 1
+            assert re.search(r'class="choices choices-scale">\s*<div class="choice">'
+                             r'<input id="q_maturity-0"', body)
+    assert readers == {"policy": "radio", "published": "radio", "staff": "number",
+                       "channels": "checkboxes", "maturity": "radio-number", "adopted": "line",
+                       "notes": "text"}
+
+
 def test_save_and_continue_saves_audits_and_moves_on(member, db) -> None:
     assessment = start(db, member.user, member.organisation, member.version)
     db.commit()

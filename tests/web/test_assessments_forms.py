@@ -6,6 +6,7 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 from ppp_assess.domain.loader import load_questionnaire
+from ppp_assess.domain.question_types import QUESTION_STRATEGIES
 from ppp_assess.domain.schema import QuestionType
 from ppp_assess.web.fields import (
     QUESTION_FIELDS,
@@ -27,7 +28,11 @@ BASICS, DETAILS = QUESTIONNAIRE.sections
 
 def test_every_question_type_has_an_adapter() -> None:
     check_registry()
-    assert set(QUESTION_FIELDS) == set(QuestionType)
+    assert set(QUESTION_FIELDS) == set(QuestionType) == set(QUESTION_STRATEGIES)
+    readers = {"radio", "radio-number", "checkboxes", "number", "text", "line"}
+    for kind, adapter in QUESTION_FIELDS.items():
+        assert adapter.question_type is kind
+        assert adapter.client_reader in readers, kind
     partial = {kind: adapter for kind, adapter in QUESTION_FIELDS.items()
                if kind is not QuestionType.date}
     with pytest.raises(RegistryError, match="date"):

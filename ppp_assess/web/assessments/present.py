@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, assert_never
 
 from flask_babel import format_date, format_decimal, format_percent
 from flask_babel import gettext as _
 
 from ppp_assess.domain.conditions import referenced_questions
-from ppp_assess.domain.schema import NA, Question, Questionnaire, QuestionType, Section
+from ppp_assess.domain.question_types import (
+    AnswerDescription,
+    CalendarDate,
+    ChosenOptions,
+    FreeText,
+    NotApplicable,
+    Quantity,
+    ScalePoint,
+)
+from ppp_assess.domain.schema import Question, Questionnaire, Section
 from ppp_assess.domain.scoring import ScoreReport
 from ppp_assess.domain.workflow import STATUS_LABELS, Status
 
@@ -58,44 +66,33 @@ def describe_answer(question: Question, value: Any) -> str:
     """Return an answer as the user reads it, in the request's language."""
     if value is None or value == []:
         return _("Not answered")
-    if question.type is QuestionType.choice:
-        return _option_label(question, value)
-    if question.type is QuestionType.multi_choice:
-        values = value if isinstance(value, list) else [value]
-        return "; ".join(_option_label(question, item) for item in values)
-    if value == NA:
-        return _("Not applicable")
-    if question.type is QuestionType.scale:
-        return _describe_scale(question, value)
-    if question.type is QuestionType.number:
-        if not isinstance(value, int | float) or isinstance(value, bool):
-            return str(value)
-        number = str(format_decimal(value))
-        if not question.unit:
-            return number
-        return _("%(number)s %(unit)s", number=number, unit=_(question.unit))
-    if question.type is QuestionType.date and isinstance(value, str):
-        try:
-            return str(format_date(dt.date.fromisoformat(value), format="long"))
-        except ValueError:
-            return value
-    return str(value)
+    return _word(question.strategy.describe(question, value))
 
 
-def _option_label(question: Question, value: Any) -> str:
-    if question.has_option(value):
-        return _(question.option(value).label)
-    return str(value)
-
-
-def _describe_scale(question: Question, value: Any) -> str:
-    scale = question.scale
-    if scale is None or not isinstance(value, int):
-        return str(value)
-    end = scale.min_label if value == scale.min else scale.max_label if value == scale.max else None
-    if end:
-        return _("%(number)s of %(max)s (%(label)s)", number=value, max=scale.max, label=_(end))
-    return _("%(number)s of %(max)s", number=value, max=scale.max)
+def _word(description: AnswerDescription) -> str:
+    match description:
+        case NotApplicable():
+            return _("Not applicable")
+        case ChosenOptions(options=options):
+            return "; ".join(_(option.label) if option.label else option.value
+                             for option in options)
+        case ScalePoint(value=value, maximum=maximum, end_label=end):
+            if not isinstance(value, int):
+                return str(value)
+            if end:
+                return _("%(number)s of %(max)s (%(label)s)", number=value, max=maximum,
+                         label=_(end))
+            return _("%(number)s of %(max)s", number=value, max=maximum)
+        case Quantity(value=value, unit=unit):
+            number = str(format_decimal(value))
+            if not unit:
+                return number
+            return _("%(number)s %(unit)s", number=number, unit=_(unit))
+        case CalendarDate(date=date):
+            return str(format_date(date, format="long"))
+        case FreeText(text=text):
+            return text
+    assert_never(description)
 
 
 def section_status(section: Section, report: ScoreReport) -> str:

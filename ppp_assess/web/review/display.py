@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Any
+from typing import Any, assert_never
 from urllib.parse import urlsplit
 
 from babel.units import format_unit
 from flask_babel import format_date, format_decimal, get_locale
 from flask_babel import gettext as _
 
+from ppp_assess.domain.question_types import (
+    CalendarDate,
+    ChosenOptions,
+    FreeText,
+    NotApplicable,
+    Quantity,
+    ScalePoint,
+)
 from ppp_assess.domain.reference import SECTORS
-from ppp_assess.domain.schema import NA, Question, QuestionType
+from ppp_assess.domain.schema import Question
 from ppp_assess.domain.workflow import STATUS_LABELS, Status
 
 
@@ -23,31 +30,23 @@ def answer_labels(question: Question, value: Any) -> list[str]:
     """
     if value is None:
         return []
-    if value == NA and question.type in (QuestionType.scale, QuestionType.number):
-        return [_("Not applicable")]
-    if question.type in (QuestionType.choice, QuestionType.multi_choice):
-        values = value if isinstance(value, list) else [value]
-        return [_(question.option(item).label) if question.has_option(item) else str(item)
-                for item in values]
-    if question.type == QuestionType.scale and isinstance(value, int | float):
-        shown = format_decimal(value)
-        scale = question.scale
-        if scale is not None and value == scale.min and scale.min_label:
-            return [_("%(value)s (%(label)s)", value=shown, label=_(scale.min_label))]
-        if scale is not None and value == scale.max and scale.max_label:
-            return [_("%(value)s (%(label)s)", value=shown, label=_(scale.max_label))]
-        return [shown]
-    if question.type == QuestionType.number and isinstance(value, int | float):
-        shown = format_decimal(value)
-        if question.unit:
-            return [_("%(value)s %(unit)s", value=shown, unit=_(question.unit))]
-        return [shown]
-    if question.type == QuestionType.date and isinstance(value, str):
-        try:
-            return [format_date(dt.date.fromisoformat(value), "long")]
-        except ValueError:
-            return [value]
-    return [str(value)]
+    description = question.strategy.describe(question, value)
+    match description:
+        case NotApplicable():
+            return [_("Not applicable")]
+        case ChosenOptions(options=options):
+            return [_(option.label) if option.label else option.value for option in options]
+        case ScalePoint(value=number, end_label=end):
+            shown = format_decimal(number)
+            return [_("%(value)s (%(label)s)", value=shown, label=_(end))] if end else [shown]
+        case Quantity(value=number, unit=unit):
+            shown = format_decimal(number)
+            return [_("%(value)s %(unit)s", value=shown, unit=_(unit))] if unit else [shown]
+        case CalendarDate(date=date):
+            return [format_date(date, "long")]
+        case FreeText(text=text):
+            return [text]
+    assert_never(description)
 
 
 def safe_link(url: object) -> str | None:

@@ -36,21 +36,23 @@
 
   /* ---------------------------------------------------------------- reading answers */
 
+  /* How to read an answer comes from the question's data-reader (see
+   * ppp_assess/web/fields.py), so a new question type needs no change here. */
   function readValue(container) {
     var id = container.getAttribute("data-question");
-    var type = container.getAttribute("data-type");
+    var reader = container.getAttribute("data-reader");
     var inputs = byName(container, "q_" + id);
-    if (type === "choice" || type === "scale") {
+    if (reader === "radio" || reader === "radio-number") {
       var checked = inputs.filter(function (input) { return input.checked; })[0];
       if (!checked) {
         return null;
       }
-      if (type === "scale" && checked.value !== "na") {
+      if (reader === "radio-number" && checked.value !== "na") {
         return parseInt(checked.value, 10);
       }
       return checked.value;
     }
-    if (type === "multi_choice") {
+    if (reader === "checkboxes") {
       var values = inputs.filter(function (input) { return input.checked; })
         .map(function (input) { return input.value; });
       return values.length ? values : null;
@@ -59,7 +61,7 @@
     if (!field) {
       return null;
     }
-    if (type === "number") {
+    if (reader === "number") {
       var notApplicable = container.querySelector("[data-not-applicable]");
       if (notApplicable && notApplicable.checked) {
         return "na";
@@ -74,7 +76,7 @@
       var number = Number(text);
       return isFinite(number) ? number : text;
     }
-    if (type === "text") {
+    if (reader === "text") {
       return field.value.trim() ? field.value : null;
     }
     return field.value.trim() || null;
