@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ppp_assess.config import Settings
 from ppp_assess.models.database import Database
@@ -50,8 +51,17 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
         # Explicit, because the limiter object is shared and would keep another app's choice.
         RATELIMIT_ENABLED=True,
         RATELIMIT_HEADERS_ENABLED=True,
+        # Redis away: count in memory for a while rather than refuse every request.
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
+        RATELIMIT_SWALLOW_ERRORS=True,
     )
     app.config.update(settings.flask_overrides)
+    if settings.trusted_proxies:
+        # Only as many forwarding hops as there are proxies are believed, so a client
+        # cannot pass itself off as another address.
+        hops = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     app.extensions["ppp_settings"] = settings
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -28,6 +28,16 @@ def _bool(value: str | None, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    value = env.get(name, "")
+    if not value.strip():
+        return default
+    try:
+        return int(value)
+    except ValueError as error:
+        raise ConfigurationError(f"{name} must be a whole number, not {value!r}.") from error
+
+
 def normalise_database_url(url: str) -> str:
     """Return ``url`` with the psycopg 3 driver named for plain PostgreSQL URLs."""
     for prefix in ("postgres://", "postgresql://"):
@@ -88,6 +98,10 @@ class Settings:
     peer_group_min: int = 5
     #: PPP_ASSESS_QUESTIONNAIRES: folder of questionnaire files. Default: ./questionnaires.
     questionnaire_dir: str = "questionnaires"
+    #: PPP_ASSESS_TRUSTED_PROXIES: how many reverse proxies stand in front of the app and
+    #: set X-Forwarded-For/-Proto/-Host (rate limits and the audit log then see the
+    #: client's address). Default: 0 (the headers are ignored). Example: 1 behind nginx.
+    trusted_proxies: int = 0
     #: PPP_ASSESS_SQL_ECHO: log every SQL statement. Default: off.
     sql_echo: bool = False
     #: Extra Flask configuration for tests (not read from the environment).
@@ -119,16 +133,17 @@ class Settings:
             "outbox_delivery": env.get("PPP_ASSESS_OUTBOX_DELIVERY", "request"),
             "mail_sender": env.get("PPP_ASSESS_MAIL_SENDER", "ppp-assess <no-reply@localhost>"),
             "smtp_host": env.get("SMTP_HOST", "localhost"),
-            "smtp_port": int(env.get("SMTP_PORT", "25")),
+            "smtp_port": _int(env, "SMTP_PORT", 25),
             "smtp_user": env.get("SMTP_USER") or None,
             "smtp_password": env.get("SMTP_PASSWORD") or None,
             "smtp_starttls": _bool(env.get("SMTP_STARTTLS"), True),
             "signing_key_pem": env.get("PPP_ASSESS_SIGNING_KEY") or None,
-            "peer_group_min": int(env.get("PPP_ASSESS_PEER_MIN", "5")),
+            "peer_group_min": _int(env, "PPP_ASSESS_PEER_MIN", 5),
             "questionnaire_dir": env.get(
                 "PPP_ASSESS_QUESTIONNAIRES", str(project_root / "questionnaires")
             ),
             "sql_echo": _bool(env.get("PPP_ASSESS_SQL_ECHO"), False),
+            "trusted_proxies": _int(env, "PPP_ASSESS_TRUSTED_PROXIES", 0),
         }
         if env.get("PPP_ASSESS_LOCALES"):
             values["locales"] = tuple(
@@ -160,6 +175,8 @@ class Settings:
             raise ConfigurationError("PPP_ASSESS_MAIL_BACKEND must be 'file' or 'smtp'.")
         if self.outbox_delivery not in {"request", "worker"}:
             raise ConfigurationError("PPP_ASSESS_OUTBOX_DELIVERY must be 'request' or 'worker'.")
+        if not 0 <= self.trusted_proxies <= 5:
+            raise ConfigurationError("PPP_ASSESS_TRUSTED_PROXIES must be between 0 and 5.")
         if self.peer_group_min < 2:
             raise ConfigurationError("PPP_ASSESS_PEER_MIN must be at least 2.")
         instance = Path(self.instance_path)

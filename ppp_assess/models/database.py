@@ -16,14 +16,18 @@ A unit of work either reads or writes, decided when it begins:
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
+
+log = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
@@ -211,10 +215,18 @@ class UnitOfWork:
                 session.commit()
                 self.committed_info = dict(session.info)
                 return True
-            session.rollback()
+            try:
+                session.rollback()
+            except SQLAlchemyError:
+                # The connection is gone (the database went away): nothing is left to
+                # undo, and the pool drops the connection.
+                log.warning("rollback failed; the connection is discarded", exc_info=True)
             return False
         finally:
-            session.close()
+            try:
+                session.close()
+            except SQLAlchemyError:
+                log.warning("closing the session failed", exc_info=True)
 
     def close(self) -> None:
         """Roll back and close whatever is still open (the last resort at teardown)."""

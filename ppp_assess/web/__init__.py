@@ -53,7 +53,7 @@ def _unauthorized() -> ResponseReturnValue:
 
 def register_blueprints(app: Flask) -> None:
     """Register every blueprint, its navigation entries and the error handlers."""
-    from ppp_assess.web import errors, navigation
+    from ppp_assess.web import errors, headers, navigation
 
     login_manager.init_app(app)
     login_manager.user_loader(_load_user)
@@ -69,3 +69,4 @@ def register_blueprints(app: Flask) -> None:
         if init is not None:
             init(app)
     errors.init_app(app)
+    headers.init_app(app)

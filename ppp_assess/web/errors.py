@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, g, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from ppp_assess import unit_of_work
 from ppp_assess.domain.workflow import ACTION_LABELS, STATUS_LABELS, Action, Status
+from ppp_assess.extensions import login_manager
 from ppp_assess.services.errors import Conflict, MissingAnswers, ServiceError
 
 log = logging.getLogger(__name__)
@@ -111,8 +113,33 @@ def _handle_unexpected(error: Exception) -> tuple[Response | str, int]:
     return render_template("errors/error.html", code=500, message=error_message(500)), 500
 
 
+#: Seconds a client is asked to wait when the database cannot be reached.
+RETRY_AFTER_SECONDS = 30
+
+
+def _handle_database_unavailable(error: SQLAlchemyError) -> tuple[Response | str, int]:
+    """Answer 503 with ``Retry-After`` when the database is down or busy beyond waiting.
+
+    The page is drawn for an anonymous visitor: who is signed in cannot be looked up.
+    """
+    log.error("Database unavailable on %s %s: %s", request.method, request.path, error)
+    unit_of_work.fail()
+    g._login_user = login_manager.anonymous_user()
+    message = error_message(503)
+    if _wants_json():
+        response, code = json_error(503, message, error_code="unavailable")
+    else:
+        response = make_response(render_template("errors/error.html", code=503,
+                                                 message=message), 503)
+        code = 503
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response, code
+
+
 def init_app(app: Flask) -> None:
     """Register the error handlers."""
+    app.register_error_handler(OperationalError, _handle_database_unavailable)
+    app.register_error_handler(InterfaceError, _handle_database_unavailable)
     app.register_error_handler(CSRFError, _handle_csrf)
     app.register_error_handler(ServiceError, _handle_service_error)
     app.register_error_handler(HTTPException, _handle_http)

@@ -1,0 +1,187 @@
+"""Open doors closed: redirects, security headers, a database that is away, proxies."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from ppp_assess.models import AuditEvent
+from ppp_assess.models.database import Database
+from ppp_assess.web.headers import CONTENT_SECURITY_POLICY
+from tests.factories import PASSWORD
+
+# --- Where a sign-in may lead ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("target", [
+    "/%09/evil.example", "/%0A/evil.example", "/%0D%0ALocation:%20http://evil.example",
+    "//evil.example", "/\\evil.example", "%2F%2Fevil.example", "/%2F/evil.example",
+    "https://evil.example/", "javascript:alert(1)", "/%5Cevil.example", "/\x7f/x",
+    "http:/evil.example", " /projects/",
+])
+def test_sign_in_never_leads_off_the_site(client, factory, db, target: str) -> None:
+    user = factory.user()
+    db.commit()
+    response = client.post(f"/auth/sign-in?next={target}",
+                           data={"email": user.email, "password": PASSWORD})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+
+
+def test_sign_in_follows_a_path_on_the_site(client, factory, db) -> None:
+    user = factory.user()
+    db.commit()
+    response = client.post("/auth/sign-in?next=/projects/%3Fpage%3D2",
+                           data={"email": user.email, "password": PASSWORD})
+    assert response.headers["Location"] == "/projects/?page=2"
+
+
+# --- Security headers on every kind of response -------------------------------------------
+
+
+def _assert_secure(response) -> None:
+    headers = response.headers
+    assert headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+    for directive in ("default-src 'self'", "frame-ancestors 'none'", "form-action 'self'",
+                      "base-uri 'none'"):
+        assert directive in headers["Content-Security-Policy"]
+    assert "unsafe-inline" not in headers["Content-Security-Policy"]
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"]
+    assert "camera=()" in headers["Permissions-Policy"]
+
+
+@pytest.mark.parametrize("path", ["/", "/auth/sign-in", "/no/such/page", "/healthz",
+                                  "/api/v1/openapi.json", "/api/v1/assessments/1",
+                                  "/static/css/app.css", "/verify/PPP-2026-000000"])
+def test_every_response_carries_the_security_headers(client, path: str) -> None:
+    _assert_secure(client.get(path))
+
+
+def test_downloads_and_server_errors_carry_them_too(make_app: Callable[..., Flask],
+                                                   factory, db) -> None:
+    app = make_app()
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    @app.get("/_boom")
+    def boom() -> str:
+        raise RuntimeError("boom")
+
+    response = app.test_client().get("/_boom")
+    assert response.status_code == 500
+    _assert_secure(response)
+
+
+def test_strict_transport_security_only_over_https(client) -> None:
+    assert "Strict-Transport-Security" not in client.get("/").headers
+    secure = client.get("/", base_url="https://ppp.test")
+    assert secure.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_templates_carry_no_inline_script_or_style() -> None:
+    folder = Path(__file__).resolve().parents[2] / "ppp_assess" / "web" / "templates"
+    for template in folder.rglob("*.html"):
+        text = template.read_text(encoding="utf-8")
+        assert " style=" not in text and "<style" not in text, template
+        for chunk in text.split("<script")[1:]:
+            assert chunk.lstrip().startswith("src=") or " src=" in chunk.split(">")[0], \
+                template
+
+
+# --- The database away ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def database_down(make_app: Callable[..., Flask], tmp_path: Path) -> Flask:
+    """Return an app whose database cannot be opened (a file in a missing folder)."""
+    app = make_app()
+    app.extensions["ppp_db"] = Database(f"sqlite:///{tmp_path / 'missing' / 'x.sqlite3'}")
+    return app
+
+
+@pytest.mark.parametrize("path", ["/showcase", "/check/", "/api/v1/questionnaires",
+                                  "/api/v1/assessments/1"])
+def test_every_page_answers_503_with_retry_after_when_the_database_is_away(
+        database_down: Flask, path: str) -> None:
+    # A bearer token is looked up in the database, like a signed-in session.
+    response = database_down.test_client().get(
+        path, headers={"Authorization": "Bearer ppp_not-checked-before-the-database"})
+    assert response.status_code == 503
+    assert int(response.headers["Retry-After"]) > 0
+    if path.startswith("/api/"):
+        assert response.get_json()["error"]["code"] == "unavailable"
+    else:
+        assert "temporarily unavailable" in response.get_data(as_text=True)
+
+
+def test_a_write_answers_503_and_the_health_check_names_the_database(
+        database_down: Flask) -> None:
+    client = database_down.test_client()
+    response = client.post("/auth/sign-in", data={"email": "a@example.org", "password": "x"})
+    assert response.status_code == 503
+    health = client.get("/healthz")
+    assert health.status_code == 503
+    assert health.get_json() == {"status": "unavailable", "database": "unreachable"}
+    assert "Retry-After" in health.headers
+
+
+def test_the_app_recovers_when_the_database_is_back(database_down: Flask,
+                                                    tmp_path: Path) -> None:
+    from ppp_assess.models import migrate
+
+    client = database_down.test_client()
+    assert client.get("/healthz").status_code == 503
+    (tmp_path / "missing").mkdir()
+    migrate.upgrade(f"sqlite:///{tmp_path / 'missing' / 'x.sqlite3'}")
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/showcase").status_code == 200
+    database_down.extensions["ppp_db"].dispose()
+
+
+def test_the_health_check_names_an_unreachable_redis(make_app: Callable[..., Flask]) -> None:
+    app = make_app(redis_url="redis://127.0.0.1:9/0")
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json() == {"status": "unavailable", "database": "ok",
+                                   "redis": "unreachable"}
+
+
+# --- Behind a proxy -------------------------------------------------------------------------
+
+
+def test_a_trusted_proxy_gives_the_client_address(make_app: Callable[..., Flask]) -> None:
+    app = make_app(trusted_proxies=1)
+    client = app.test_client()
+    client.post("/auth/sign-in", data={"email": "nobody@example.org", "password": "wrong"},
+                headers={"X-Forwarded-For": "203.0.113.9"},
+                environ_base={"REMOTE_ADDR": "10.0.0.2"})
+    from ppp_assess.unit_of_work import get_database
+
+    session = get_database(app).new_session(write=False)
+    try:
+        event = session.scalars(select(AuditEvent).order_by(AuditEvent.sequence.desc())).first()
+    finally:
+        session.close()
+    assert event is not None and "203.0.113.9" in str(event.after)
+
+
+def test_without_trusted_proxies_forwarded_addresses_are_ignored(
+        make_app: Callable[..., Flask]) -> None:
+    app = make_app()
+    client = app.test_client()
+    client.post("/auth/sign-in", data={"email": "nobody@example.org", "password": "wrong"},
+                headers={"X-Forwarded-For": "203.0.113.9"},
+                environ_base={"REMOTE_ADDR": "10.0.0.2"})
+    from ppp_assess.unit_of_work import get_database
+
+    session = get_database(app).new_session(write=False)
+    try:
+        event = session.scalars(select(AuditEvent).order_by(AuditEvent.sequence.desc())).first()
+    finally:
+        session.close()
+    assert event is not None and "203.0.113.9" not in str(event.after)
+    assert "10.0.0.2" in str(event.after)
