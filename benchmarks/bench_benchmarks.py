@@ -69,6 +69,9 @@ from ppp_assess.services.benchmarks import OVERALL, PeerFilters, PeerGroup, grou
 from ppp_assess.services.demo import _choose_answer
 from ppp_assess.services.questionnaires import publish_questionnaire, questionnaire_of
 
+#: The audit key of the benchmark databases (they are thrown away after the run).
+AUDIT_KEY = b"benchmark-audit-key-0123456789abcdef"
+
 ASSESSMENTS = 100_000
 PROJECTS = 80_000
 ORGANISATIONS = 2_000
@@ -330,7 +333,7 @@ def _sqlite_peer_rows(directory: Path, cache: dict[int, Tables]) -> list[dict[st
     path = directory / "peers.sqlite3"
     url = f"sqlite:///{path}"
     migrate.upgrade(url)
-    database = Database(url)
+    database = Database(url, audit_key=AUDIT_KEY)
     try:
         version_id, questionnaire = _publish(database)
         _insert_sqlite(path, _peer_tables(version_id, questionnaire, cache, SEED))
@@ -354,7 +357,7 @@ def _postgresql_peer_rows(base: str, cache: dict[int, Tables]) -> list[dict[str,
     url = make_url(base).set(database=name).render_as_string(hide_password=False)
     try:
         migrate.upgrade(url)
-        database = Database(url)
+        database = Database(url, audit_key=AUDIT_KEY)
         try:
             version_id, questionnaire = _publish(database)
             _insert_postgresql(url, _peer_tables(version_id, questionnaire, cache, SEED))
@@ -389,7 +392,7 @@ def _export_database(directory: Path, rng: random.Random) -> tuple[Database, int
     path = directory / "export.sqlite3"
     url = f"sqlite:///{path}"
     migrate.upgrade(url)
-    database = Database(url)
+    database = Database(url, audit_key=AUDIT_KEY)
     version_id, questionnaire = _publish(database)
     count = EXPORT_ASSESSMENTS
     tables = _tables(questionnaire, version_id, count, count, 500, rng)

@@ -75,7 +75,8 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     from ppp_assess.extensions import csrf, limiter
     from ppp_assess.web import locale, register_blueprints
 
-    unit_of_work.init_app(app, Database(settings.database_url, echo=settings.sql_echo))
+    unit_of_work.init_app(app, Database(settings.database_url, echo=settings.sql_echo,
+                                        audit_key=settings.audit_key.encode("utf-8")))
     csrf.init_app(app)
     limiter.init_app(app)
     locale.init_app(app, settings)

@@ -53,18 +53,44 @@ def audit_group() -> None:
 
 
 @audit_group.command("verify")
-def audit_verify() -> None:
-    """Verify the hash chain of the audit log; exit 1 naming the first broken event."""
-    from ppp_assess.services.audit import verify_audit_chain
+@click.option("--head", "head_text", default=None, metavar="SEQUENCE:HASH",
+              help="A head printed earlier by `audit head`: the chain must still hold it, "
+                   "which shows a chain cut off at the end or rewritten as a whole.")
+def audit_verify(head_text: str | None) -> None:
+    """Verify the keyed hash chain of the audit log; exit 1 naming the first broken event."""
+    from ppp_assess.services.audit import parse_head, verify_audit_chain
 
+    try:
+        head = parse_head(head_text) if head_text else None
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--head") from error
     with get_database(current_app).reading() as session:
-        result = verify_audit_chain(session)
+        result = verify_audit_chain(session, head=head)
     if result.ok:
-        click.echo(f"Audit chain intact: {result.checked} events verified.")
+        click.echo(f"Audit chain intact: {result.checked} events verified"
+                   + (f", head {head[0]} present." if head else "."))
         return
     reason = (result.reason or "") % dict(result.params)
     click.echo(f"Audit chain BROKEN at event {result.first_broken_sequence}: {reason}", err=True)
     raise SystemExit(1)
+
+
+@audit_group.command("head")
+def audit_head() -> None:
+    """Print the number of events and the chain's head (SEQUENCE:HASH) to record elsewhere.
+
+    Keep the head somewhere the database's administrators cannot change (a ticket, a
+    signed mail, another system); `audit verify --head` checks against it later.
+    """
+    from ppp_assess.services.audit import chain_head
+
+    with get_database(current_app).reading() as session:
+        head = chain_head(session)
+    if head is None:
+        click.echo("events: 0")
+        return
+    click.echo(f"events: {head[0]}")
+    click.echo(f"head: {head[0]}:{head[1]}")
 
 
 def _settings() -> Settings:

@@ -63,6 +63,11 @@ class Settings:
     #: SECRET_KEY: signs sessions, CSRF tokens and e-mailed links. Required in production;
     #: elsewhere generated once into <instance>/secret_key.
     secret_key: str = ""
+    #: PPP_ASSESS_AUDIT_KEY: keys the hashes of the audit chain (HMAC-SHA-256), so that
+    #: someone who can rewrite the database cannot rebuild a valid chain. At least 32
+    #: characters, the same on every server, kept outside the database. Required in
+    #: production; elsewhere generated once into <instance>/audit_key.
+    audit_key: str = ""
     #: REDIS_URL: optional; when set, rate limits are shared through Redis. Example: redis://127.0.0.1:6379/0
     redis_url: str | None = None
     #: PPP_ASSESS_LOCALES: comma-separated locales offered. Default: en,fr,ru,es,ar,zh.
@@ -122,6 +127,7 @@ class Settings:
             "instance_path": env.get("PPP_ASSESS_INSTANCE", str(project_root / "instance")),
             "database_url": env.get("DATABASE_URL", ""),
             "secret_key": env.get("SECRET_KEY", ""),
+            "audit_key": env.get("PPP_ASSESS_AUDIT_KEY", ""),
             "redis_url": env.get("REDIS_URL") or None,
             "default_locale": env.get("PPP_ASSESS_DEFAULT_LOCALE", "en"),
             "translations_dir": env.get(
@@ -197,6 +203,15 @@ class Settings:
                     "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`)."
                 )
             changes["secret_key"] = _local_secret(instance / "secret_key")
+        if not self.audit_key:
+            if self.is_production:
+                raise ConfigurationError(
+                    "PPP_ASSESS_AUDIT_KEY must be set in production: a long random string, "
+                    "the same on every server and never stored in the database."
+                )
+            changes["audit_key"] = _local_secret(instance / "audit_key")
+        elif len(self.audit_key) < 32:
+            raise ConfigurationError("PPP_ASSESS_AUDIT_KEY must be at least 32 characters.")
         if not self.mail_dir:
             changes["mail_dir"] = str(instance / "mail")
         return replace(self, **changes)

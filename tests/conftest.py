@@ -33,6 +33,8 @@ from ppp_assess.unit_of_work import get_database
 from tests.factories import Factory
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+#: The audit key of every test app (and of databases tests open themselves).
+TEST_AUDIT_KEY = b"test-audit-key-0123456789abcdef-0123456789"
 
 # Property-based tests explore the same examples on every run, so the suite stays
 # deterministic; set HYPOTHESIS_PROFILE=explore to search afresh while developing.
@@ -132,6 +134,7 @@ def make_app(tmp_path: Path, database_url: str) -> Iterator[Callable[..., Flask]
             "database_url": database_url,
             "instance_path": str(tmp_path / "instance"),
             "secret_key": "test-secret-key",
+            "audit_key": TEST_AUDIT_KEY.decode(),
             "base_url": "http://ppp.test",
             "flask_overrides": {"WTF_CSRF_ENABLED": False, "SERVER_NAME": None},
         }

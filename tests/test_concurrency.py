@@ -28,6 +28,7 @@ from ppp_assess.models import Answer, migrate
 from ppp_assess.models.database import Database
 from ppp_assess.services import tokens
 from ppp_assess.services.questionnaires import questionnaire_of
+from tests.conftest import TEST_AUDIT_KEY
 from tests.factories import Factory
 from tests.services.review_support import draft
 
@@ -60,7 +61,7 @@ def _wait_until_up(port: int, process: subprocess.Popen[bytes]) -> None:
 def served(scratch_database_url: str, tmp_path: Path) -> Iterator[tuple[int, dict]]:
     """Serve a database holding drafts and a token under gunicorn; yield port and facts."""
     migrate.upgrade(scratch_database_url)
-    database = Database(scratch_database_url)
+    database = Database(scratch_database_url, audit_key=TEST_AUDIT_KEY)
     with database.transaction() as session:
         factory = Factory(session)
         first = draft(factory, answered=False)
@@ -77,7 +78,8 @@ def served(scratch_database_url: str, tmp_path: Path) -> Iterator[tuple[int, dic
     port = _free_port()
     environment = {**os.environ, "DATABASE_URL": scratch_database_url,
                    "PPP_ASSESS_INSTANCE": str(tmp_path / "instance"),
-                   "SECRET_KEY": "load-test-secret", "PPP_ASSESS_ENV": "development"}
+                   "SECRET_KEY": "load-test-secret", "PPP_ASSESS_ENV": "development",
+                   "PPP_ASSESS_AUDIT_KEY": TEST_AUDIT_KEY.decode()}
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--workers", str(WORKERS), "--threads",
          str(THREADS), "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],

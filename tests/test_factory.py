@@ -44,6 +44,7 @@ def test_production_reads_everything_from_the_environment(tmp_path: Path) -> Non
         {
             "PPP_ASSESS_ENV": "production",
             "SECRET_KEY": "from-env",
+            "PPP_ASSESS_AUDIT_KEY": "a" * 40,
             "DATABASE_URL": "postgresql://ppp@db:5432/ppp",
             "REDIS_URL": "redis://127.0.0.1:6379/1",
             "PPP_ASSESS_INSTANCE": str(tmp_path),
@@ -54,7 +55,28 @@ def test_production_reads_everything_from_the_environment(tmp_path: Path) -> Non
     assert settings.database_url == "postgresql+psycopg://ppp@db:5432/ppp"
     assert settings.redis_url == "redis://127.0.0.1:6379/1"
     assert settings.locales == ("en", "fr")
+    assert settings.audit_key == "a" * 40
     assert not (tmp_path / "secret_key").exists()
+    assert not (tmp_path / "audit_key").exists()
+
+
+def test_production_without_an_audit_key_refuses_to_start(tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError, match="PPP_ASSESS_AUDIT_KEY"):
+        Settings.from_env(
+            {"PPP_ASSESS_ENV": "production", "SECRET_KEY": "s" * 40,
+             "DATABASE_URL": "postgresql://x@localhost/db", "PPP_ASSESS_INSTANCE": str(tmp_path)}
+        )
+
+
+def test_a_short_audit_key_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError, match="at least 32"):
+        Settings.from_env({"PPP_ASSESS_AUDIT_KEY": "short", "PPP_ASSESS_INSTANCE": str(tmp_path)})
+
+
+def test_local_audit_key_is_generated_once_outside_the_database(tmp_path: Path) -> None:
+    first = Settings.from_env({"PPP_ASSESS_INSTANCE": str(tmp_path)})
+    assert first.audit_key == Settings.from_env({"PPP_ASSESS_INSTANCE": str(tmp_path)}).audit_key
+    assert (tmp_path / "audit_key").stat().st_mode & 0o077 == 0
 
 
 def test_local_secret_key_is_generated_once(tmp_path: Path) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.conftest import TEST_AUDIT_KEY
+
 
 def test_healthz_reports_ok_with_the_database(client) -> None:
     response = client.get("/healthz")
@@ -16,7 +18,8 @@ def test_healthz_reports_503_when_the_database_is_unreachable(make_app, tmp_path
     app = make_app()
     from ppp_assess.models.database import Database
 
-    app.extensions["ppp_db"] = Database(f"sqlite:///{tmp_path / 'missing' / 'x.sqlite3'}")
+    app.extensions["ppp_db"] = Database(f"sqlite:///{tmp_path / 'missing' / 'x.sqlite3'}",
+                                        audit_key=TEST_AUDIT_KEY)
     try:
         response = app.test_client().get("/healthz")
     finally:
@@ -31,8 +34,8 @@ def test_healthz_reports_503_when_postgresql_is_down(make_app) -> None:
 
     # Port 9 (discard) has no PostgreSQL server: the connection is refused at once.
     app.extensions["ppp_db"] = Database(
-        "postgresql+psycopg://postgres@127.0.0.1:9/none?connect_timeout=2"
-    )
+        "postgresql+psycopg://postgres@127.0.0.1:9/none?connect_timeout=2",
+        audit_key=TEST_AUDIT_KEY)
     try:
         response = app.test_client().get("/healthz")
     finally:

@@ -1,14 +1,17 @@
 """Hash-chained, append-only audit events.
 
 Each event stores the hash of the event before it (``prev_hash``); the first event
-links to :data:`GENESIS_HASH`. An event's hash is the SHA-256 of the canonical JSON
-of all its fields, ``prev_hash`` included, so changing, removing, inserting or
-reordering any stored event breaks every link after it, and :func:`verify_chain`
-names the first event where that happens.
+links to :data:`GENESIS_HASH`. An event's hash is the HMAC-SHA-256, under the
+installation's audit key, of the canonical JSON of all its fields, ``prev_hash``
+included, so changing, removing, inserting or reordering any stored event breaks every
+link after it, and :func:`verify_chain` names the first event where that happens. The
+key is kept outside the database: someone who can rewrite the table cannot compute
+the hashes of a rewritten chain.
 
 The chain cannot tell on its own that events were cut off at the end. To detect
-that, compare the ``last_sequence`` and ``last_hash`` of a successful verification
-with a head recorded elsewhere (a log line, a published digest, a backup).
+that, record its head (the sequence and hash of the last event) elsewhere (a log line,
+a published digest, a certificate) and pass it to :func:`verify_chain`, which then
+fails unless the chain still holds that very event.
 
 The hashed document of an event is::
 
@@ -24,6 +27,7 @@ microseconds, so storage must keep microseconds and the time zone (or UTC).
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import math
 from collections.abc import Iterable, Mapping
@@ -152,20 +156,24 @@ def event_document(event: AuditEventData) -> dict[str, JSONValue]:
     }
 
 
-def event_hash(event: AuditEventData) -> str:
-    """Return the SHA-256 hex digest of the canonical JSON of all fields of ``event``.
+def event_hash(event: AuditEventData, *, key: bytes) -> str:
+    """Return the HMAC-SHA-256 hex digest of the canonical JSON of all fields of ``event``.
 
     :param event: the event.
+    :param key: the installation's audit key.
     :return: 64 lowercase hexadecimal digits.
     :raises TypeError: when ``before`` or ``after`` is not JSON-able.
     :raises ValueError: when ``before`` or ``after`` holds NaN or infinity.
     """
-    return hashlib.sha256(canonical_json(event_document(event))).hexdigest()
+    if not key:
+        raise ValueError("the audit key must not be empty")
+    return hmac.new(key, canonical_json(event_document(event)), hashlib.sha256).hexdigest()
 
 
 def next_event(
     head: tuple[int, str] | None,
     *,
+    key: bytes,
     occurred_at: datetime,
     actor_id: int | None,
     action: str,
@@ -182,6 +190,7 @@ def next_event(
 
     :param head: ``(sequence, stored hash)`` of the last event, or ``None`` for an
         empty chain.
+    :param key: the installation's audit key.
     :return: the new event and its hash, ready to store.
     :raises ValueError: when ``occurred_at`` is naive.
     """
@@ -198,7 +207,7 @@ def next_event(
         after=after,
         prev_hash=prev_hash,
     )
-    return event, event_hash(event)
+    return event, event_hash(event, key=key)
 
 
 class ChainFault(StrEnum):
@@ -210,6 +219,8 @@ class ChainFault(StrEnum):
     link = "link"
     #: The event's stored hash is not the hash of its fields.
     hash = "hash"
+    #: The chain no longer holds the head recorded earlier: cut off or rewritten.
+    head = "head"
 
 
 _FAULT_REASONS: Mapping[ChainFault, str] = MappingProxyType(
@@ -219,6 +230,8 @@ _FAULT_REASONS: Mapping[ChainFault, str] = MappingProxyType(
         ),
         ChainFault.link: N_("Audit event %(sequence)s does not link to the event before it."),
         ChainFault.hash: N_("Audit event %(sequence)s does not match its stored hash."),
+        ChainFault.head: N_("The audit chain no longer holds the recorded head, event "
+                            "%(sequence)s: it was cut off or rewritten."),
     }
 )
 
@@ -249,8 +262,10 @@ class ChainResult:
 def verify_chain(
     events: Iterable[tuple[AuditEventData, str]],
     *,
+    key: bytes,
     previous_sequence: int = FIRST_SEQUENCE - 1,
     previous_hash: str = GENESIS_HASH,
+    head: tuple[int, str] | None = None,
 ) -> ChainResult:
     """Check that ``events`` form an unbroken chain, stopping at the first break.
 
@@ -264,6 +279,9 @@ def verify_chain(
     :param previous_sequence: to verify from a known point, the sequence before the
         first event given (by default the chain must start at :data:`FIRST_SEQUENCE`).
     :param previous_hash: the stored hash of that point (by default :data:`GENESIS_HASH`).
+    :param key: the installation's audit key.
+    :param head: ``(sequence, hash)`` of an event recorded earlier (:func:`ChainResult`'s
+        ``last_sequence`` and ``last_hash`` at that time); the chain must still hold it.
     :return: the outcome, with the first broken event if any.
     """
     checked = 0
@@ -277,8 +295,10 @@ def verify_chain(
             params["expected"] = last_sequence + 1
         elif event.prev_hash != last_hash:
             fault = ChainFault.link
-        elif event_hash(event) != stored_hash:
+        elif event_hash(event, key=key) != stored_hash:
             fault = ChainFault.hash
+        elif head is not None and event.sequence == head[0] and stored_hash != head[1]:
+            fault = ChainFault.head
         if fault is not None:
             return ChainResult(
                 ok=False,
@@ -293,6 +313,17 @@ def verify_chain(
         checked += 1
         last_sequence = event.sequence
         last_hash = stored_hash
+    if head is not None and last_sequence < head[0]:
+        return ChainResult(
+            ok=False,
+            checked=checked,
+            first_broken_sequence=head[0],
+            reason=_FAULT_REASONS[ChainFault.head],
+            fault=ChainFault.head,
+            params=MappingProxyType({"sequence": head[0]}),
+            last_sequence=last_sequence,
+            last_hash=last_hash,
+        )
     return ChainResult(
         ok=True,
         checked=checked,

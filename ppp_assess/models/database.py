@@ -85,11 +85,13 @@ def _refuse_writes(state: ORMExecuteState) -> None:
 class Database:
     """One engine, its session factory and the units of work built on them."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, url: str, *, audit_key: bytes, echo: bool = False) -> None:
         options: dict[str, Any] = {"echo": echo}
         if url.startswith("postgresql"):
             options.update(pool_pre_ping=True, pool_size=5, max_overflow=10)
         self.url = url
+        #: The key of the audit chain's hashes; every session carries it in its ``info``.
+        self.audit_key = audit_key
         self.engine = create_engine(url, **options)
         if self.engine.dialect.name == "sqlite":
             _configure_sqlite(self.engine)
@@ -120,6 +122,7 @@ class Database:
         """Return a new session that reads, or reads and writes."""
         session = self.sessionmaker(bind=self._writer if write else self._reader)
         session.info[_READ_ONLY] = not write
+        session.info["audit_key"] = self.audit_key
         return session
 
     def unit_of_work(self, *, write: bool) -> UnitOfWork:

@@ -29,6 +29,21 @@ def _lock_chain(session: Session) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK_KEY})
 
 
+#: Key in ``Session.info`` of the installation's audit key (set by the Database).
+AUDIT_KEY = "audit_key"
+
+
+def audit_key(session: Session) -> bytes:
+    """Return the audit key the session's database was opened with.
+
+    :raises RuntimeError: when the database was opened without one.
+    """
+    key = session.info.get(AUDIT_KEY)
+    if not key:
+        raise RuntimeError("The database was opened without an audit key.")
+    return bytes(key)
+
+
 def record_event(
     session: Session,
     *,
@@ -53,6 +68,7 @@ def record_event(
     head = (head_row.sequence, head_row.hash) if head_row else None
     event, digest = next_event(
         head,
+        key=audit_key(session),
         occurred_at=utcnow(),
         actor_id=actor_id,
         action=action,
@@ -107,13 +123,38 @@ def _stream(
         session.expunge(row)
 
 
-def verify_audit_chain(session: Session) -> ChainResult:
-    """Check the whole audit chain, streaming it, and return the outcome."""
+def chain_head(session: Session) -> tuple[int, str] | None:
+    """Return ``(sequence, hash)`` of the newest audit event, or None for an empty log."""
+    row = session.execute(
+        select(AuditEvent.sequence, AuditEvent.hash).order_by(AuditEvent.sequence.desc())
+        .limit(1)).first()
+    return (row.sequence, row.hash) if row else None
+
+
+def parse_head(text: str) -> tuple[int, str]:
+    """Read a head written as ``SEQUENCE:HASH`` (as ``flask audit head`` prints it).
+
+    :raises ValueError: when ``text`` is not of that form.
+    """
+    sequence, separator, digest = text.strip().partition(":")
+    if not separator or not sequence.isascii() or not sequence.isdigit() or \
+            len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+        raise ValueError("A head is SEQUENCE:HASH, for example 1234:3f5a... (64 hex digits).")
+    return int(sequence), digest
+
+
+def verify_audit_chain(session: Session, *, head: tuple[int, str] | None = None
+                       ) -> ChainResult:
+    """Check the whole audit chain, streaming it, and return the outcome.
+
+    :param head: a head recorded earlier; the chain must still hold it, which detects a
+        chain cut off at the end or rewritten as a whole.
+    """
     rows = session.scalars(
         select(AuditEvent).order_by(AuditEvent.sequence).execution_options(yield_per=1000)
     )
     try:
-        return verify_chain(_stream(session, rows))
+        return verify_chain(_stream(session, rows), key=audit_key(session), head=head)
     finally:
         # Verification stops at the first break; the server-side cursor must not linger.
         rows.close()

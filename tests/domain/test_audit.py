@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import hmac
 import itertools
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
@@ -27,6 +28,9 @@ from ppp_assess.domain.audit import (
 )
 
 Chain = list[tuple[AuditEventData, str]]
+
+#: The installation's audit key in these tests.
+KEY = b"an audit key of thirty-two bytes!"
 
 START = datetime(2026, 3, 1, 9, 30, 0, 123456, tzinfo=UTC)
 
@@ -92,7 +96,8 @@ def build_chain() -> Chain:
     chain: Chain = []
     head: tuple[int, str] | None = None
     for index, content in enumerate(contents):
-        event, digest = next_event(head, occurred_at=START + timedelta(minutes=index), **content)
+        event, digest = next_event(head, key=KEY, occurred_at=START + timedelta(minutes=index),
+                                   **content)
         chain.append((event, digest))
         head = (event.sequence, digest)
     return chain
@@ -175,11 +180,11 @@ def test_naive_timestamps_are_refused() -> None:
             actor_id=1,
             action="a",
             object_type="b",
-            object_id="c",
+            object_id="c", key=KEY
         )
 
 
-def test_event_hash_is_sha256_of_the_documented_form() -> None:
+def test_event_hash_is_the_keyed_sha256_of_the_documented_form() -> None:
     event = AuditEventData(
         sequence=1,
         occurred_at=datetime(2026, 3, 1, 9, 30, tzinfo=UTC),
@@ -201,13 +206,14 @@ def test_event_hash_is_sha256_of_the_documented_form() -> None:
         '"prev_hash":"' + "0" * 64 + '","sequence":1}'
     ).encode()
     assert canonical_json(event_document(event)) == expected
-    assert event_hash(event) == hashlib.sha256(expected).hexdigest()
+    assert event_hash(event, key=KEY) == hmac.new(KEY, expected, hashlib.sha256).hexdigest()
+    assert event_hash(event, key=KEY) != hashlib.sha256(expected).hexdigest()
 
 
 def test_same_instant_in_another_zone_hashes_the_same() -> None:
     event, digest = build_chain()[0]
     elsewhere = event.occurred_at.astimezone(timezone(timedelta(hours=-5)))
-    assert event_hash(dataclasses.replace(event, occurred_at=elsewhere)) == digest
+    assert event_hash(dataclasses.replace(event, occurred_at=elsewhere), key=KEY) == digest
 
 
 def test_next_event_links_to_the_head() -> None:
@@ -217,7 +223,7 @@ def test_next_event_links_to_the_head() -> None:
     for (previous, previous_hash), (event, digest) in itertools.pairwise(chain):
         assert event.sequence == previous.sequence + 1
         assert event.prev_hash == previous_hash
-        assert digest == event_hash(event)
+        assert digest == event_hash(event, key=KEY)
     assert len({digest for _, digest in chain}) == len(chain)
 
 
@@ -226,7 +232,7 @@ def test_next_event_links_to_the_head() -> None:
 
 def test_valid_chain_verifies() -> None:
     chain = build_chain()
-    result = verify_chain(chain)
+    result = verify_chain(chain, key=KEY)
     assert result.ok
     assert result.checked == len(chain)
     assert result.first_broken_sequence is None
@@ -237,7 +243,7 @@ def test_valid_chain_verifies() -> None:
 
 
 def test_empty_chain_verifies() -> None:
-    result = verify_chain([])
+    result = verify_chain([], key=KEY)
     assert result.ok
     assert result.checked == 0
     assert result.last_hash == GENESIS_HASH
@@ -246,7 +252,7 @@ def test_empty_chain_verifies() -> None:
 
 def test_chain_is_read_once_from_a_generator() -> None:
     chain = build_chain()
-    assert verify_chain(pair for pair in chain).ok
+    assert verify_chain((pair for pair in chain), key=KEY).ok
 
 
 CHANGES: dict[str, Any] = {
@@ -272,7 +278,7 @@ def test_changing_any_field_breaks_the_chain_at_that_event(field_name: str) -> N
     chain = build_chain()
     original = chain[2][0]
     assert getattr(original, field_name) != CHANGES[field_name]
-    result = verify_chain(replace_event(chain, 2, **{field_name: CHANGES[field_name]}))
+    result = verify_chain(replace_event(chain, 2, **{field_name: CHANGES[field_name]}), key=KEY)
     assert not result.ok
     assert result.checked == 2
     assert result.first_broken_sequence == CHANGES[field_name] if field_name == "sequence" else 3
@@ -287,7 +293,7 @@ def test_changing_any_field_breaks_the_chain_at_that_event(field_name: str) -> N
 @pytest.mark.parametrize("index", range(6))
 def test_changing_each_event_is_found_at_that_event(index: int) -> None:
     chain = build_chain()
-    result = verify_chain(replace_event(chain, index, action="tampered"))
+    result = verify_chain(replace_event(chain, index, action="tampered"), key=KEY)
     assert (result.ok, result.first_broken_sequence, result.checked) == (False, index + 1, index)
     assert result.fault == ChainFault.hash
     assert result.reason == "Audit event %(sequence)s does not match its stored hash."
@@ -299,7 +305,7 @@ def test_a_nested_change_in_after_breaks_the_chain() -> None:
     event = chain[4][0]
     assert isinstance(event.after, dict)
     after = {**event.after, "notes": ["مراجعة", "审查", ""]}
-    result = verify_chain(replace_event(chain, 4, after=after))
+    result = verify_chain(replace_event(chain, 4, after=after), key=KEY)
     assert result.first_broken_sequence == 5
     assert result.fault == ChainFault.hash
 
@@ -308,7 +314,7 @@ def test_a_nested_change_in_after_breaks_the_chain() -> None:
 def test_deleting_an_event_is_found_after_the_gap(index: int) -> None:
     chain = build_chain()
     del chain[index]
-    result = verify_chain(chain)
+    result = verify_chain(chain, key=KEY)
     assert not result.ok
     assert result.first_broken_sequence == index + 2
     assert result.checked == index
@@ -327,7 +333,7 @@ def test_deleting_an_event_and_renumbering_breaks_the_link() -> None:
         (dataclasses.replace(event, sequence=position + 1), digest)
         for position, (event, digest) in enumerate(chain)
     ]
-    result = verify_chain(renumbered)
+    result = verify_chain(renumbered, key=KEY)
     assert result.first_broken_sequence == 3
     assert result.fault == ChainFault.link
 
@@ -335,7 +341,7 @@ def test_deleting_an_event_and_renumbering_breaks_the_link() -> None:
 def test_deleting_the_last_event_shows_only_against_a_recorded_head() -> None:
     chain = build_chain()
     recorded_head = (chain[-1][0].sequence, chain[-1][1])
-    result = verify_chain(chain[:-1])
+    result = verify_chain(chain[:-1], key=KEY)
     assert result.ok
     assert (result.last_sequence, result.last_hash) != recorded_head
 
@@ -344,7 +350,7 @@ def test_deleting_the_last_event_shows_only_against_a_recorded_head() -> None:
 def test_swapping_neighbours_is_found(index: int) -> None:
     chain = build_chain()
     chain[index], chain[index + 1] = chain[index + 1], chain[index]
-    result = verify_chain(chain)
+    result = verify_chain(chain, key=KEY)
     assert not result.ok
     assert result.first_broken_sequence == index + 2
     assert result.checked == index
@@ -356,7 +362,7 @@ def test_swapping_neighbours_and_their_numbers_breaks_the_link() -> None:
     (third, third_hash), (fourth, fourth_hash) = chain[2], chain[3]
     chain[2] = (dataclasses.replace(fourth, sequence=3), fourth_hash)
     chain[3] = (dataclasses.replace(third, sequence=4), third_hash)
-    result = verify_chain(chain)
+    result = verify_chain(chain, key=KEY)
     assert result.first_broken_sequence == 3
     assert result.fault == ChainFault.link
 
@@ -367,7 +373,7 @@ def test_editing_a_stored_hash_is_found_at_that_event(index: int) -> None:
     event, digest = chain[index]
     flipped = ("1" if digest[0] == "0" else "0") + digest[1:]
     chain[index] = (event, flipped)
-    result = verify_chain(chain)
+    result = verify_chain(chain, key=KEY)
     assert not result.ok
     assert result.first_broken_sequence == index + 1
     assert result.fault == ChainFault.hash
@@ -376,8 +382,8 @@ def test_editing_a_stored_hash_is_found_at_that_event(index: int) -> None:
 def test_rewriting_an_event_with_a_fresh_hash_is_found_at_the_next_event() -> None:
     chain = build_chain()
     event = dataclasses.replace(chain[2][0], actor_id=99)
-    chain[2] = (event, event_hash(event))
-    result = verify_chain(chain)
+    chain[2] = (event, event_hash(event, key=KEY))
+    result = verify_chain(chain, key=KEY)
     assert result.first_broken_sequence == 4
     assert result.fault == ChainFault.link
     assert result.reason == "Audit event %(sequence)s does not link to the event before it."
@@ -392,11 +398,11 @@ def test_inserting_an_event_is_found() -> None:
         actor_id=1,
         action="x",
         object_type="y",
-        object_id="z",
+        object_id="z", key=KEY
     )
     chain.insert(3, forged)
     # The forged event itself links correctly; the original event 4 then repeats its number.
-    result = verify_chain(chain)
+    result = verify_chain(chain, key=KEY)
     assert result.first_broken_sequence == 4
     assert result.checked == 4
     assert result.fault == ChainFault.sequence
@@ -412,13 +418,13 @@ def test_inserting_an_event_and_renumbering_breaks_the_link() -> None:
         actor_id=1,
         action="x",
         object_type="y",
-        object_id="z",
+        object_id="z", key=KEY
     )
     renumbered = [
         (dataclasses.replace(event, sequence=event.sequence + 1), digest)
         for event, digest in chain[3:]
     ]
-    result = verify_chain([*chain[:3], forged, *renumbered])
+    result = verify_chain([*chain[:3], forged, *renumbered], key=KEY)
     assert result.first_broken_sequence == 5
     assert result.checked == 4
     assert result.fault == ChainFault.link
@@ -426,7 +432,7 @@ def test_inserting_an_event_and_renumbering_breaks_the_link() -> None:
 
 def test_first_event_must_link_to_genesis() -> None:
     chain = build_chain()
-    result = verify_chain(replace_event(chain, 0, prev_hash="a" * 64))
+    result = verify_chain(replace_event(chain, 0, prev_hash="a" * 64), key=KEY)
     assert result.first_broken_sequence == 1
     assert result.fault == ChainFault.link
 
@@ -434,11 +440,11 @@ def test_first_event_must_link_to_genesis() -> None:
 def test_verify_from_a_known_point() -> None:
     chain = build_chain()
     tail = chain[3:]
-    result = verify_chain(tail, previous_sequence=3, previous_hash=chain[2][1])
+    result = verify_chain(tail, previous_sequence=3, previous_hash=chain[2][1], key=KEY)
     assert result.ok
     assert result.checked == 3
-    assert not verify_chain(tail).ok
-    wrong_start = verify_chain(tail, previous_sequence=3, previous_hash=chain[1][1])
+    assert not verify_chain(tail, key=KEY).ok
+    wrong_start = verify_chain(tail, previous_sequence=3, previous_hash=chain[1][1], key=KEY)
     assert (wrong_start.first_broken_sequence, wrong_start.fault) == (4, ChainFault.link)
 
 
@@ -470,16 +476,70 @@ def test_any_generated_chain_verifies_and_any_flipped_hash_is_found(
             object_type="answer",
             object_id=str(index),
             before=before,
-            after=after,
+            after=after, key=KEY
         )
         chain.append(pair)
         head = (pair[0].sequence, pair[1])
-    assert verify_chain(chain).ok
+    assert verify_chain(chain, key=KEY).ok
     target = data.draw(st.integers(0, len(chain) - 1))
     position = data.draw(st.integers(0, 63))
     event, digest = chain[target]
     replacement = "0" if digest[position] != "0" else "1"
     chain[target] = (event, digest[:position] + replacement + digest[position + 1 :])
-    result = verify_chain(chain)
+    result = verify_chain(chain, key=KEY)
     assert result.first_broken_sequence == target + 1
     assert result.fault == ChainFault.hash
+
+
+# --- The key and the recorded head ------------------------------------------------------------
+
+
+def test_a_chain_rebuilt_without_the_key_does_not_verify() -> None:
+    chain = build_chain()
+    forged: Chain = []
+    head: tuple[int, str] | None = None
+    other = b"a key someone guessed, not ours!!"
+    for event, _digest in chain:
+        rebuilt, digest = next_event(
+            head, key=other, occurred_at=event.occurred_at, actor_id=event.actor_id,
+            action="rewritten", object_type=event.object_type, object_id=event.object_id,
+            organisation_id=event.organisation_id, before=event.before, after=event.after)
+        forged.append((rebuilt, digest))
+        head = (rebuilt.sequence, digest)
+    assert verify_chain(forged, key=other).ok
+    result = verify_chain(forged, key=KEY)
+    assert not result.ok and result.first_broken_sequence == 1
+    assert result.fault is ChainFault.hash
+
+
+def test_a_chain_cut_after_the_recorded_head_is_found() -> None:
+    chain = build_chain()
+    head = (chain[-1][0].sequence, chain[-1][1])
+    assert verify_chain(chain, key=KEY, head=head).ok
+    assert verify_chain(chain[:-2], key=KEY).ok  # alone, the cut is invisible
+    result = verify_chain(chain[:-2], key=KEY, head=head)
+    assert not result.ok and result.fault is ChainFault.head
+    assert result.first_broken_sequence == head[0]
+
+
+def test_a_head_from_the_middle_of_the_chain_still_verifies() -> None:
+    chain = build_chain()
+    assert verify_chain(chain, key=KEY, head=(chain[2][0].sequence, chain[2][1])).ok
+
+
+def test_a_rewritten_chain_does_not_hold_the_recorded_head() -> None:
+    chain = build_chain()
+    head = (chain[-1][0].sequence, chain[-1][1])
+    rewritten: Chain = []
+    previous: tuple[int, str] | None = None
+    for event, _digest in chain:
+        again, digest = next_event(
+            previous, key=KEY, occurred_at=event.occurred_at + timedelta(seconds=1),
+            actor_id=event.actor_id, action=event.action, object_type=event.object_type,
+            object_id=event.object_id, organisation_id=event.organisation_id,
+            before=event.before, after=event.after)
+        rewritten.append((again, digest))
+        previous = (again.sequence, digest)
+    assert verify_chain(rewritten, key=KEY).ok
+    result = verify_chain(rewritten, key=KEY, head=head)
+    assert not result.ok and result.fault is ChainFault.head

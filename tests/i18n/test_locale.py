@@ -70,7 +70,7 @@ def test_locale_without_catalogs_is_left_out_with_a_warning(tmp_path, caplog):
 
 
 def test_production_refuses_a_locale_without_catalogs(tmp_path):
-    settings = _settings(tmp_path, env="production", secret_key="s" * 40,
+    settings = _settings(tmp_path, env="production", secret_key="s" * 40, audit_key="a" * 40,
                          database_url="postgresql://x@localhost/db", locales=("en", "ar"))
     with pytest.raises(ConfigurationError, match="'ar' has no compiled catalogs"):
         validate_locales(settings, tmp_path)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from sqlalchemy import select, update
 
 from ppp_assess.models import AuditEvent
@@ -61,3 +63,48 @@ def test_cli_verify_passes_then_fails_naming_the_event(app, db) -> None:
     bad = runner.invoke(args=["audit", "verify"])
     assert bad.exit_code == 1
     assert "event 1" in bad.output
+
+
+def test_the_head_printed_today_shows_a_chain_cut_off_tomorrow(app, db) -> None:
+    _record_three(db)
+    runner = app.test_cli_runner()
+    printed = runner.invoke(args=["audit", "head"])
+    assert printed.exit_code == 0, printed.output
+    assert "events: 3" in printed.output
+    head = next(line.split(" ", 1)[1] for line in printed.output.splitlines()
+                if line.startswith("head: "))
+    assert runner.invoke(args=["audit", "verify", "--head", head]).exit_code == 0
+    # The last event is cut off: the chain alone still verifies, the recorded head not.
+    db.execute(AuditEvent.__table__.delete().where(AuditEvent.sequence == 3))
+    db.commit()
+    assert runner.invoke(args=["audit", "verify"]).exit_code == 0
+    cut = runner.invoke(args=["audit", "verify", "--head", head])
+    assert cut.exit_code == 1
+    assert "recorded head" in cut.output
+
+
+def test_a_chain_rewritten_with_fresh_plain_hashes_does_not_verify(db) -> None:
+    """Someone with write access to the table cannot recompute keyed hashes."""
+    import hashlib
+
+    from ppp_assess.domain.audit import canonical_json, event_document
+    from ppp_assess.services.audit import _as_data
+
+    _record_three(db)
+    previous = "0" * 64
+    for row in db.scalars(select(AuditEvent).order_by(AuditEvent.sequence)).all():
+        data, _stored = _as_data(row)
+        document = event_document(dataclasses.replace(data, prev_hash=previous,
+                                                      actor_id=42))
+        digest = hashlib.sha256(canonical_json(document)).hexdigest()
+        row.actor_id, row.prev_hash, row.hash = 42, previous, digest
+        previous = digest
+    db.commit()
+    result = verify_audit_chain(db)
+    assert not result.ok and result.first_broken_sequence == 1
+
+
+def test_a_bad_head_is_refused_with_a_usage_error(app) -> None:
+    result = app.test_cli_runner().invoke(args=["audit", "verify", "--head", "３:abc"])
+    assert result.exit_code == 2
+    assert "SEQUENCE:HASH" in result.output

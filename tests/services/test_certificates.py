@@ -36,6 +36,7 @@ from tests.certificate_support import (
     score_changed,
     signature_changed,
 )
+from tests.conftest import TEST_AUDIT_KEY
 from tests.factories import Factory
 
 
@@ -348,7 +349,8 @@ def test_a_broken_configured_key_is_a_configuration_error(tmp_path: Path) -> Non
 
 def test_production_refuses_to_start_without_a_signing_key(tmp_path: Path) -> None:
     production = {"env": "production", "instance_path": str(tmp_path),
-                  "secret_key": "s" * 48, "database_url": "postgresql://ppp@db.invalid/ppp"}
+                  "secret_key": "s" * 48, "audit_key": "a" * 40,
+                  "database_url": "postgresql://ppp@db.invalid/ppp"}
     with pytest.raises(ConfigurationError, match="PPP_ASSESS_SIGNING_KEY"):
         create_app(production)
     assert not (tmp_path / "signing_key.pem").exists()
@@ -365,7 +367,7 @@ def test_concurrent_issuing_never_repeats_a_serial(scratch_database_url: str,
                                                    tmp_path: Path) -> None:
     """Writers in separate transactions, on the real database, get distinct serials."""
     migrate.upgrade(scratch_database_url)
-    database = Database(scratch_database_url)
+    database = Database(scratch_database_url, audit_key=TEST_AUDIT_KEY)
     settings = _settings(tmp_path, database_url=scratch_database_url)
     key = signing.signing_key(settings)
     count = 6

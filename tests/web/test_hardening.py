@@ -12,6 +12,7 @@ from sqlalchemy import select
 from ppp_assess.models import AuditEvent
 from ppp_assess.models.database import Database
 from ppp_assess.web.headers import CONTENT_SECURITY_POLICY
+from tests.conftest import TEST_AUDIT_KEY
 from tests.factories import PASSWORD
 
 # --- Where a sign-in may lead ---------------------------------------------------------------
@@ -99,7 +100,8 @@ def test_templates_carry_no_inline_script_or_style() -> None:
 def database_down(make_app: Callable[..., Flask], tmp_path: Path) -> Flask:
     """Return an app whose database cannot be opened (a file in a missing folder)."""
     app = make_app()
-    app.extensions["ppp_db"] = Database(f"sqlite:///{tmp_path / 'missing' / 'x.sqlite3'}")
+    app.extensions["ppp_db"] = Database(f"sqlite:///{tmp_path / 'missing' / 'x.sqlite3'}",
+                                        audit_key=TEST_AUDIT_KEY)
     return app
 
 
