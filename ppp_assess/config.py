@@ -99,6 +99,9 @@ class Settings:
     #: PPP_ASSESS_SIGNING_KEY: Ed25519 private key (PEM) for certificates. Default: generated once
     #: into <instance>/signing_key.pem (outside production).
     signing_key_pem: str | None = None
+    #: PPP_ASSESS_TOKEN_DAYS: lifetime of a new API token unless its maker chooses one.
+    #: Default: 90 (at most 366).
+    token_days: int = 90
     #: PPP_ASSESS_PEER_MIN: smallest peer group that shows statistics. Default: 5.
     peer_group_min: int = 5
     #: PPP_ASSESS_QUESTIONNAIRES: folder of questionnaire files. Default: ./questionnaires.
@@ -145,6 +148,7 @@ class Settings:
             "smtp_starttls": _bool(env.get("SMTP_STARTTLS"), True),
             "signing_key_pem": env.get("PPP_ASSESS_SIGNING_KEY") or None,
             "peer_group_min": _int(env, "PPP_ASSESS_PEER_MIN", 5),
+            "token_days": _int(env, "PPP_ASSESS_TOKEN_DAYS", 90),
             "questionnaire_dir": env.get(
                 "PPP_ASSESS_QUESTIONNAIRES", str(project_root / "questionnaires")
             ),
@@ -181,6 +185,8 @@ class Settings:
             raise ConfigurationError("PPP_ASSESS_MAIL_BACKEND must be 'file' or 'smtp'.")
         if self.outbox_delivery not in {"request", "worker"}:
             raise ConfigurationError("PPP_ASSESS_OUTBOX_DELIVERY must be 'request' or 'worker'.")
+        if not 1 <= self.token_days <= 366:
+            raise ConfigurationError("PPP_ASSESS_TOKEN_DAYS must be between 1 and 366.")
         if not 0 <= self.trusted_proxies <= 5:
             raise ConfigurationError("PPP_ASSESS_TRUSTED_PROXIES must be between 0 and 5.")
         if self.peer_group_min < 2:

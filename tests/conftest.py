@@ -160,6 +160,23 @@ def make_app(tmp_path: Path, database_url: str) -> Iterator[Callable[..., Flask]
 
 
 @pytest.fixture
+def live_app(scratch_database_url: str, tmp_path: Path) -> Iterator[Flask]:
+    """Return an app on a real database of its own, with no test transaction around it.
+
+    Its units of work commit for real, on connections of their own, as in production;
+    for what a shared test transaction cannot show (separate transactions, locks).
+    """
+    migrate.upgrade(scratch_database_url)
+    app = create_app({"env": "testing", "database_url": scratch_database_url,
+                      "instance_path": str(tmp_path / "live-instance"), "secret_key": "test",
+                      "audit_key": TEST_AUDIT_KEY.decode(), "base_url": "http://ppp.test",
+                      "flask_overrides": {"WTF_CSRF_ENABLED": False}})
+    app.test_client_class = ServerLikeClient
+    yield app
+    get_database(app).dispose()
+
+
+@pytest.fixture
 def app(make_app: Callable[..., Flask]) -> Flask:
     """Return the application configured for tests (CSRF off; see ``csrf_app``)."""
     return make_app()

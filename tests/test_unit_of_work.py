@@ -10,17 +10,16 @@ from flask import Flask, abort
 from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
-from ppp_assess import create_app, get_settings
+from ppp_assess import get_settings
 from ppp_assess.domain.reference import PlatformRole
 from ppp_assess.domain.workflow import Status
 from ppp_assess.mail.transport import sent_messages
-from ppp_assess.models import Assessment, Organisation, OutboxMessage, ReadOnlyError, migrate
+from ppp_assess.models import Assessment, Organisation, OutboxMessage, ReadOnlyError
 from ppp_assess.models.database import Database
 from ppp_assess.services import outbox
 from ppp_assess.services.errors import Invalid
 from ppp_assess.unit_of_work import get_database, get_session
 from ppp_assess.web.errors import refuse
-from tests.conftest import ServerLikeClient
 from tests.factories import Factory, sign_in
 from tests.services.review_support import draft, reviewer
 from tests.services.test_benchmarks import approved_through_services
@@ -212,19 +211,6 @@ def test_the_worker_command_sends_what_is_due(app: Flask, factory: Factory, db: 
 # --- Streams end their reading, on a database of their own ------------------------------------
 
 
-@pytest.fixture
-def live_database_app(scratch_database_url: str, tmp_path) -> Iterator[Flask]:
-    """Return an app on a real, separate database: no test transaction around it."""
-    migrate.upgrade(scratch_database_url)
-    app = create_app({"env": "testing", "database_url": scratch_database_url,
-                      "instance_path": str(tmp_path / "instance"), "secret_key": "test",
-                      "base_url": "http://ppp.test",
-                      "flask_overrides": {"WTF_CSRF_ENABLED": False}})
-    app.test_client_class = ServerLikeClient
-    yield app
-    get_database(app).dispose()
-
-
 def _seed_exports(app: Flask) -> str:
     with get_database(app).transaction() as session:
         factory = Factory(session)
@@ -250,8 +236,8 @@ def _write_waits(database: Database) -> float:
     return time.perf_counter() - started
 
 
-def test_exports_leave_no_transaction_behind(live_database_app: Flask) -> None:
-    app = live_database_app
+def test_exports_leave_no_transaction_behind(live_app: Flask) -> None:
+    app = live_app
     database = get_database(app)
     email = _seed_exports(app)
     client = app.test_client()

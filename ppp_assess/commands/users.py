@@ -5,8 +5,10 @@ from __future__ import annotations
 import secrets
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
+from ppp_assess import get_settings
 from ppp_assess.domain.reference import OrgRole, PlatformRole
 from ppp_assess.models import Organisation
 from ppp_assess.services import accounts, tokens
@@ -68,15 +70,31 @@ def users_create(email: str, name: str, platform_role: str | None, organisation_
 @click.argument("email")
 @click.option("--name", default="command line", show_default=True,
               help="What the token is for, to recognise it later.")
-def users_token(email: str, name: str) -> None:
+@click.option("--days", type=click.IntRange(1, tokens.MAX_TOKEN_DAYS), default=None,
+              help="How many days the token lives (default: PPP_ASSESS_TOKEN_DAYS, 90).")
+def users_token(email: str, name: str, days: int | None) -> None:
     """Create an API bearer token for EMAIL and print it (it is shown only once)."""
     session = get_session()
     user = accounts.find_user(session, email)
     if user is None:
         raise click.ClickException(f"There is no user with the e-mail address {email}.")
+    lifetime = days or get_settings(current_app).token_days
     try:
-        _row, token = tokens.create_api_token(session, user, name=name)
+        row, token = tokens.create_api_token(session, user, name=name, days=lifetime)
     except ServiceError as error:
         raise click.ClickException(str(error)) from error
-    click.echo(f"API token for {user.email} ({name}); it is shown only now:", err=True)
+    click.echo(f"API token for {user.email} ({name}), valid until "
+               f"{row.expires_at:%Y-%m-%d %H:%M} UTC; it is shown only now:", err=True)
     click.echo(token)
+
+
+@users_group.command("revoke-tokens")
+@click.argument("email")
+def users_revoke_tokens(email: str) -> None:
+    """Revoke every API token of EMAIL."""
+    session = get_session()
+    user = accounts.find_user(session, email)
+    if user is None:
+        raise click.ClickException(f"There is no user with the e-mail address {email}.")
+    count = tokens.revoke_all_api_tokens(session, user, reason="command")
+    click.echo(f"Revoked {count} token(s) of {user.email}.")

@@ -124,5 +124,8 @@ class ApiToken(Base):
     token_digest: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[created_at]
+    #: After this moment the token is refused.
+    expires_at: Mapped[dt.datetime]
+    #: Recorded at most once an hour (a read with a token stays a read).
     last_used_at: Mapped[dt.datetime | None]
     revoked_at: Mapped[dt.datetime | None]

@@ -22,6 +22,7 @@ from ppp_assess.services.tokens import (
     PASSWORD_RESET,
     InvalidLink,
     link_user,
+    revoke_all_api_tokens,
 )
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,7 @@ def set_password(session: Session, user: User, password: str, *, reason: str,
                  action="user.password_set", object_type="user", object_id=user.id,
                  after={"reason": reason})
     end_sessions(session, user, reason=f"password_{reason}", actor_id=actor_id)
+    revoke_all_api_tokens(session, user, reason=f"password_{reason}", actor_id=actor_id)
     return user
 
 
@@ -221,4 +223,5 @@ def set_user_active(session: Session, user: User, active: bool, *,
                  before={"active": not active}, after={"active": active})
     if not active:
         end_sessions(session, user, reason="deactivated", actor_id=actor_id)
+        revoke_all_api_tokens(session, user, reason="deactivated", actor_id=actor_id)
     return user

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ppp_assess.domain.messages import N_
@@ -24,7 +24,7 @@ from ppp_assess.models import ApiToken, User
 from ppp_assess.models.base import utcnow
 from ppp_assess.models.database import Database
 from ppp_assess.services.audit import record_event
-from ppp_assess.services.errors import Invalid, ServiceError
+from ppp_assess.services.errors import Invalid, NotFound, ServiceError
 
 #: Link purposes; each signs with its own salt.
 INVITATION = "invitation"
@@ -138,26 +138,90 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+#: How long a new token lives unless said otherwise, and the longest it may.
+DEFAULT_TOKEN_DAYS = 90
+MAX_TOKEN_DAYS = 366
+
+
 def create_api_token(session: Session, user: User, *, name: str,
+                     days: int = DEFAULT_TOKEN_DAYS,
                      actor_id: int | None = None) -> tuple[ApiToken, str]:
-    """Create a bearer token for ``user``.
+    """Create a bearer token for ``user`` that expires after ``days``.
 
     :param name: what the token is for, shown in listings.
+    :param days: its lifetime, from 1 to :data:`MAX_TOKEN_DAYS`.
     :return: the stored row (holding only the digest) and the token, which is shown once.
-    :raises Invalid: for an empty name or a deactivated user.
+    :raises Invalid: for an empty name, a lifetime out of range or a deactivated user.
     """
     name = name.strip()
     if not name:
         raise Invalid("Give the token a name.", fields={"name": "required"})
+    if not 1 <= days <= MAX_TOKEN_DAYS:
+        raise Invalid("A token lives from 1 to %(max)s days.", {"max": MAX_TOKEN_DAYS},
+                      fields={"days": "out_of_range"})
     if not user.active:
         raise Invalid("This account is deactivated.", fields={"email": "inactive"})
     token = "ppp_" + secrets.token_urlsafe(32)
-    row = ApiToken(user_id=user.id, token_digest=token_digest(token), name=name[:100])
+    now = utcnow()
+    row = ApiToken(user_id=user.id, token_digest=token_digest(token), name=name[:100],
+                   created_at=now, expires_at=now + dt.timedelta(days=days))
     session.add(row)
     session.flush()
-    record_event(session, actor_id=actor_id, action="api_token.created", object_type="user",
-                 object_id=user.id, after={"token_id": row.id, "name": row.name})
+    record_event(session, actor_id=actor_id if actor_id is not None else user.id,
+                 action="api_token.created", object_type="user", object_id=user.id,
+                 after={"token_id": row.id, "name": row.name,
+                        "expires_at": row.expires_at.isoformat()})
     return row, token
+
+
+def find_valid_token(session: Session, token: str) -> ApiToken | None:
+    """Return the token's row if it is known, not revoked and not expired."""
+    return session.scalar(select(ApiToken).where(
+        ApiToken.token_digest == token_digest(token), ApiToken.revoked_at.is_(None),
+        ApiToken.expires_at > utcnow()))
+
+
+def list_api_tokens(session: Session, user: User) -> list[ApiToken]:
+    """Return the tokens of ``user`` that were not revoked, newest first (expired ones too)."""
+    return list(session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())))
+
+
+def revoke_api_token(session: Session, user: User, token_id: int, *,
+                     actor_id: int | None = None) -> ApiToken:
+    """Revoke one token of ``user``.
+
+    :raises NotFound: when ``user`` has no such token (another user's id included).
+    """
+    row = session.get(ApiToken, token_id)
+    if row is None or row.user_id != user.id or row.revoked_at is not None:
+        raise NotFound("This token does not exist.")
+    row.revoked_at = utcnow()
+    session.flush()
+    record_event(session, actor_id=actor_id if actor_id is not None else user.id,
+                 action="api_token.revoked", object_type="user", object_id=user.id,
+                 after={"token_id": row.id, "name": row.name})
+    return row
+
+
+def revoke_all_api_tokens(session: Session, user: User, *, reason: str,
+                          actor_id: int | None = None) -> int:
+    """Revoke every token of ``user`` (a password change, a reset, a deactivation).
+
+    :return: how many tokens were revoked.
+    """
+    rows = list(session.scalars(select(ApiToken).where(
+        ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))))
+    now = utcnow()
+    for row in rows:
+        row.revoked_at = now
+    if rows:
+        session.flush()
+        record_event(session, actor_id=actor_id if actor_id is not None else user.id,
+                     action="api_token.revoked_all", object_type="user", object_id=user.id,
+                     after={"count": len(rows), "reason": reason})
+    return len(rows)
 
 
 #: A token's last use is written at most this often, so that reading with it stays a read.

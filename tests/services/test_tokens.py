@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select
 
 from ppp_assess.models import ApiToken
+from ppp_assess.models.base import utcnow
 from ppp_assess.services import auth, tokens
+from ppp_assess.services.errors import Invalid, NotFound
+from ppp_assess.unit_of_work import get_database
+from tests.factories import PASSWORD, Factory
 
 SECRET = "test-secret-key"
 
@@ -115,3 +121,120 @@ def test_the_token_command_refuses_unknown_users(runner, db) -> None:
     assert result.exit_code != 0
     assert "no user" in result.output
     assert db.scalar(select(ApiToken)) is None
+
+
+# --- Lifetime, listing and revocation ----------------------------------------------------------
+
+
+def _works(app, token: str) -> bool:
+    response = app.test_client().get("/api/v1/assessments",
+                                     headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code in (200, 401)
+    return response.status_code == 200
+
+
+def test_a_token_expires_after_its_days(app, db, factory) -> None:
+    user = factory.user()
+    row, token = tokens.create_api_token(db, user, name="short", days=3)
+    assert row.expires_at - row.created_at == dt.timedelta(days=3)
+    db.commit()
+    assert _works(app, token)
+    row.expires_at = utcnow() - dt.timedelta(seconds=1)
+    db.commit()
+    assert not _works(app, token)
+
+
+@pytest.mark.parametrize("days", [0, -1, tokens.MAX_TOKEN_DAYS + 1])
+def test_a_lifetime_out_of_range_is_refused(db, factory, days: int) -> None:
+    with pytest.raises(Invalid):
+        tokens.create_api_token(db, factory.user(), name="x", days=days)
+
+
+def test_the_token_command_takes_days_and_the_default_is_configured(make_app, db) -> None:
+    app = make_app(token_days=30)
+    session_factory = Factory(get_database(app).new_session(write=True))
+    user = session_factory.user()
+    session_factory.session.commit()
+    runner = app.test_cli_runner()
+    default = runner.invoke(args=["users", "token", user.email])
+    longer = runner.invoke(args=["users", "token", user.email, "--days", "200"])
+    assert default.exit_code == longer.exit_code == 0, default.output + longer.output
+    lifetimes = sorted((row.expires_at - row.created_at).days for row in
+                       session_factory.session.scalars(select(ApiToken)))
+    assert lifetimes == [30, 200]
+    session_factory.session.close()
+
+
+def test_revoking_one_token_leaves_the_others(app, db, factory) -> None:
+    user = factory.user()
+    first, first_token = tokens.create_api_token(db, user, name="one")
+    _second, second_token = tokens.create_api_token(db, user, name="two")
+    tokens.revoke_api_token(db, user, first.id)
+    db.commit()
+    assert not _works(app, first_token) and _works(app, second_token)
+    assert [row.name for row in tokens.list_api_tokens(db, user)] == ["two"]
+
+
+def test_nobody_revokes_another_users_token(db, factory) -> None:
+    owner, other = factory.user(), factory.user()
+    row, _token = tokens.create_api_token(db, owner, name="mine")
+    with pytest.raises(NotFound):
+        tokens.revoke_api_token(db, other, row.id)
+    assert row.revoked_at is None
+
+
+def _tokens_of(db, factory):
+    user = factory.user()
+    made = [tokens.create_api_token(db, user, name=f"t{n}")[1] for n in range(2)]
+    db.commit()
+    return user, made
+
+
+def test_a_password_change_revokes_every_token(app, db, factory) -> None:
+    user, made = _tokens_of(db, factory)
+    auth.change_password(db, user, current_password=PASSWORD,
+                         new_password="a brand new passphrase of mine")
+    db.commit()
+    assert not any(_works(app, token) for token in made)
+
+
+def test_a_password_reset_revokes_every_token(app, db, factory) -> None:
+    user, made = _tokens_of(db, factory)
+    link = tokens.make_link_token("test-secret-key", tokens.PASSWORD_RESET, user)
+    auth.reset_password(db, "test-secret-key", link, "a brand new passphrase of mine")
+    db.commit()
+    assert not any(_works(app, token) for token in made)
+
+
+def test_deactivating_an_account_revokes_every_token(app, db, factory) -> None:
+    user, made = _tokens_of(db, factory)
+    auth.set_user_active(db, user, False, actor_id=None)
+    db.commit()
+    assert not any(_works(app, token) for token in made)
+    assert tokens.list_api_tokens(db, user) == []
+
+
+def test_the_revoke_command_revokes_every_token(app, runner, db, factory) -> None:
+    user, made = _tokens_of(db, factory)
+    result = runner.invoke(args=["users", "revoke-tokens", user.email])
+    assert result.exit_code == 0 and "Revoked 2" in result.output
+    assert not any(_works(app, token) for token in made)
+
+
+def test_a_get_with_a_token_writes_its_last_use_at_most_hourly(live_app) -> None:
+    database = get_database(live_app)
+    with database.transaction() as session:
+        row, token = tokens.create_api_token(session, Factory(session).user(), name="reader")
+    assert row.last_used_at is None
+
+    def last_used() -> dt.datetime | None:
+        with database.reading() as session:
+            return session.get_one(ApiToken, row.id).last_used_at
+
+    assert _works(live_app, token)
+    first = last_used()
+    assert first is not None
+    assert _works(live_app, token)
+    assert last_used() == first  # within the hour: the read stayed a read
+    assert tokens.record_use(database, row.id, first, now=first + dt.timedelta(minutes=61))
+    assert last_used() == first + dt.timedelta(minutes=61)

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-import secrets
 
 import pytest
 from sqlalchemy import func, select
 
 from ppp_assess.domain.workflow import Status
-from ppp_assess.models import ApiToken, Assessment, AuditEvent
-from ppp_assess.web.api import token_digest
+from ppp_assess.models import Assessment, AuditEvent
+from ppp_assess.services.tokens import create_api_token
 from tests.factories import sign_in
 from tests.web.test_assessments import (
     Member,
@@ -285,8 +284,7 @@ def test_bearer_tokens_need_no_csrf_header_but_cookie_sessions_do(csrf_app, db, 
     user = factory.user(organisation=organisation)
     version = publish_sample(db)
     assessment = start(db, user, organisation, version)
-    token = secrets.token_urlsafe(24)
-    db.add(ApiToken(user_id=user.id, token_digest=token_digest(token), name="script"))
+    _row, token = create_api_token(db, user, name="script")
     db.commit()
     script = csrf_app.test_client()
     by_token = _put(script, assessment, "policy", {"value": "yes"}, assessment.version,

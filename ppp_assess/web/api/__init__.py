@@ -11,13 +11,11 @@ from flask import Blueprint, Flask, Response, current_app, g, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, validate_csrf
-from sqlalchemy import select
 from wtforms.validators import ValidationError
 
 from ppp_assess.extensions import csrf
-from ppp_assess.models import ApiToken, User
+from ppp_assess.models import User
 from ppp_assess.services import tokens
-from ppp_assess.services.tokens import token_digest
 from ppp_assess.unit_of_work import get_database, get_session
 from ppp_assess.web.errors import json_error, service_error_response
 
@@ -34,8 +32,7 @@ def load_user_from_bearer() -> User | None:
     if scheme.lower() != "bearer" or not token.strip():
         return None
     session = get_session()
-    row = session.scalar(select(ApiToken).where(
-        ApiToken.token_digest == token_digest(token.strip()), ApiToken.revoked_at.is_(None)))
+    row = tokens.find_valid_token(session, token.strip())
     if row is None:
         return None
     user = session.get(User, row.user_id)

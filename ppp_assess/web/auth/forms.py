@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms import EmailField, IntegerField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, NumberRange
 
 from ppp_assess.services.accounts import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
 from ppp_assess.services.errors import ServiceError
+from ppp_assess.services.tokens import MAX_TOKEN_DAYS
 from ppp_assess.web.errors import refuse
 from ppp_assess.web.validators import EmailAddress
 
@@ -91,6 +92,18 @@ class ProfileForm(FlaskForm):
     locale = SelectField(_l("Preferred language"), choices=[],
                          description=_l("Pages and e-mails use this language unless you choose "
                                         "another one from the language menu."))
+
+
+class TokenForm(FlaskForm):
+    """A new API token: what it is for and how long it lives."""
+
+    name = StringField(_l("What is the token for?"), validators=[
+        DataRequired(message=_l("Give the token a name.")), Length(max=100)],
+        description=_l("For example the script or system that will use it."))
+    days = IntegerField(_l("Valid for (days)"), validators=[
+        DataRequired(message=_l("Enter a number of days.")),
+        NumberRange(min=1, max=MAX_TOKEN_DAYS,
+                    message=_l("A token lives from 1 to %(max)s days.", max=MAX_TOKEN_DAYS))])
 
 
 def add_service_error(form: FlaskForm, error: ServiceError, default_field: str) -> None:

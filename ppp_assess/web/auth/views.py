@@ -20,12 +20,14 @@ from flask_babel import ngettext
 from flask_limiter import RateLimitExceeded
 from flask_limiter.util import get_remote_address
 from flask_login import login_user, logout_user
+from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from ppp_assess import get_settings
 from ppp_assess.extensions import limiter
 from ppp_assess.models import User
+from ppp_assess.models.base import utcnow
 from ppp_assess.services import accounts, tokens
 from ppp_assess.services import auth as auth_service
 from ppp_assess.services.errors import Invalid
@@ -39,6 +41,7 @@ from ppp_assess.web.auth.forms import (
     PasswordResetRequestForm,
     ProfileForm,
     SignInForm,
+    TokenForm,
     add_service_error,
 )
 from ppp_assess.web.errors import refuse
@@ -220,7 +223,7 @@ def accept_invitation(token: str) -> str | Response | tuple[str, int]:
 
 @bp.route("/profile", methods=["GET", "POST"])
 @login_required
-def profile() -> str | Response:
+def profile() -> tuple[str, int] | Response:
     """Show and change the user's name and preferred language."""
     user = current_actor()
     form = ProfileForm()
@@ -245,7 +248,59 @@ def profile() -> str | Response:
                 session.pop("locale", None)
             flash(_("Your profile is saved."), "info")
             return redirect(url_for("auth.profile"))
-    return render_template("auth/profile.html", form=form, user=user)
+    return _profile_page(form, user)
+
+
+#: The token form shares the profile page with the profile form: its fields are prefixed.
+TOKEN_PREFIX = "token"
+
+
+def _profile_page(form: ProfileForm, user: User, token_form: TokenForm | None = None,
+                  status: int = 200) -> tuple[str, int]:
+    if token_form is None:
+        token_form = TokenForm(formdata=None, prefix=TOKEN_PREFIX,
+                               days=get_settings(current_app).token_days)
+    return render_template("auth/profile.html", form=form, user=user, token_form=token_form,
+                           tokens=tokens.list_api_tokens(get_session(), user),
+                           now=utcnow(), revoke_form=FlaskForm(formdata=None)), status
+
+
+def _profile_form(user: User) -> ProfileForm:
+    form = ProfileForm(formdata=None)
+    form.locale.choices = [SelectChoice("", _("The language of my browser")), *(
+        SelectChoice(code, locale_info(code).display_name) for code in available_locales())]
+    form.name.data = user.name
+    form.locale.data = user.locale or ""
+    return form
+
+
+@bp.post("/tokens")
+@login_required
+def create_token() -> tuple[str, int]:
+    """Create an API token for the signed-in user and show it, once."""
+    user = current_actor()
+    token_form = TokenForm(prefix=TOKEN_PREFIX)
+    if not token_form.validate_on_submit():
+        return _profile_page(_profile_form(user), user, token_form, 422)
+    try:
+        row, token = tokens.create_api_token(get_session(), user,
+                                             name=token_form.name.data or "",
+                                             days=token_form.days.data or 0)
+    except Invalid as error:
+        add_service_error(token_form, error, "name")
+        return _profile_page(_profile_form(user), user, token_form, 422)
+    _no_referrer()
+    return render_template("auth/token_created.html", row=row, token=token), 201
+
+
+@bp.post("/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int) -> Response:
+    """Revoke one of the signed-in user's API tokens."""
+    FlaskForm().validate_on_submit()  # checks the CSRF token (a failure answers 400)
+    row = tokens.revoke_api_token(get_session(), current_actor(), token_id)
+    flash(_("The token “%(name)s” is revoked.", name=row.name), "info")
+    return redirect(url_for("auth.profile"))
 
 
 @bp.route("/password", methods=["GET", "POST"])
