@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from importlib import import_module
+from typing import Any
 
 from flask import Flask, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from werkzeug.routing import IntegerConverter, Map
 
 from ppp_assess.extensions import login_manager
 from ppp_assess.models import User
@@ -51,9 +53,26 @@ def _unauthorized() -> ResponseReturnValue:
     return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
 
 
+class IdConverter(IntegerConverter):
+    """Database ids in URLs: ASCII digits only, within a 64-bit signed integer.
+
+    Werkzeug's ``int`` takes any Unicode digit (``/assessments/１`` would be assessment 1)
+    and any size (a 30-digit id reaches the database and fails there). Anything else is
+    simply not a route: 404.
+    """
+
+    regex = r"[0-9]{1,19}"
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def register_blueprints(app: Flask) -> None:
     """Register every blueprint, its navigation entries and the error handlers."""
     from ppp_assess.web import errors, headers, navigation
+
+    app.url_map.converters["int"] = IdConverter
 
     login_manager.init_app(app)
     login_manager.user_loader(_load_user)

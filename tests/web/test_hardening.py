@@ -13,7 +13,7 @@ from ppp_assess.models import AuditEvent
 from ppp_assess.models.database import Database
 from ppp_assess.web.headers import CONTENT_SECURITY_POLICY
 from tests.conftest import TEST_AUDIT_KEY
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, sign_in
 
 # --- Where a sign-in may lead ---------------------------------------------------------------
 
@@ -187,3 +187,28 @@ def test_without_trusted_proxies_forwarded_addresses_are_ignored(
         session.close()
     assert event is not None and "203.0.113.9" not in str(event.after)
     assert "10.0.0.2" in str(event.after)
+
+
+# --- Odd ids in addresses ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", [
+    "/api/v1/assessments/１", "/api/v1/assessments/٣", "/api/v1/assessments/²",
+    "/api/v1/assessments/99999999999999999999999", "/api/v1/assessments/9223372036854775808",
+    "/assessments/１", "/projects/%EF%BC%91", "/api/v1/projects/-1",
+])
+def test_ids_are_ascii_digits_within_64_bits(client, factory, db, path: str) -> None:
+    user = factory.user(organisation=factory.organisation())
+    db.commit()
+    sign_in(client, user.email)
+    response = client.get(path)
+    assert response.status_code == 404
+    if path.startswith("/api/"):
+        assert response.get_json()["error"]["code"] == "404"
+
+
+def test_the_largest_id_is_simply_not_found(client, factory, db) -> None:
+    user = factory.user(organisation=factory.organisation())
+    db.commit()
+    sign_in(client, user.email)
+    assert client.get(f"/api/v1/assessments/{2**63 - 1}").status_code == 404
