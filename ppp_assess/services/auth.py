@@ -153,10 +153,13 @@ def request_password_reset(session: Session, email: str, *, locale: str | None =
     :return: whether a message was queued.
     """
     user = find_user(session, email)
-    if user is None or not user.active:
-        return False
+    known = user is not None and user.active
+    # Both answers write alike, so that their timing does not tell them apart either.
     record_event(session, actor_id=None, action="user.password_reset_requested",
-                 object_type="user", object_id=user.id)
+                 object_type="user", object_id=user.id if known and user else "-",
+                 after={"known": known})
+    if not known or user is None:
+        return False
     outbox.enqueue(session, outbox.PASSWORD_RESET, recipient=user, locale=locale)
     return True
 

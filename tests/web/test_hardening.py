@@ -212,3 +212,54 @@ def test_the_largest_id_is_simply_not_found(client, factory, db) -> None:
     db.commit()
     sign_in(client, user.email)
     assert client.get(f"/api/v1/assessments/{2**63 - 1}").status_code == 404
+
+
+# --- Timing tells nothing about who has an account ----------------------------------------------
+
+
+def _median_seconds(send: Callable[[], object], rounds: int = 7) -> float:
+    import statistics
+    import time
+
+    timings = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        send()
+        timings.append(time.perf_counter() - started)
+    return statistics.median(timings)
+
+
+def test_sign_in_takes_as_long_for_unknown_accounts(make_app: Callable[..., Flask],
+                                                    factory, db) -> None:
+    app = make_app(flask_overrides={"WTF_CSRF_ENABLED": False, "SERVER_NAME": None,
+                                    "RATELIMIT_ENABLED": False})
+    user = factory.user()
+    db.commit()
+    client = app.test_client()
+
+    def attempt(email: str) -> Callable[[], object]:
+        return lambda: client.post("/auth/sign-in", data={"email": email, "password": "wrong"})
+
+    attempt(user.email)()  # warm up
+    known = _median_seconds(attempt(user.email))
+    unknown = _median_seconds(attempt("nobody-here@example.org"))
+    assert 0.5 < known / unknown < 2, (known, unknown)
+
+
+def test_a_reset_request_takes_as_long_for_unknown_accounts(make_app: Callable[..., Flask],
+                                                            factory, db) -> None:
+    # The mail leaves after the response (here: by the worker), never before it.
+    app = make_app(outbox_delivery="worker",
+                   flask_overrides={"WTF_CSRF_ENABLED": False, "SERVER_NAME": None,
+                                    "RATELIMIT_ENABLED": False})
+    user = factory.user()
+    db.commit()
+    client = app.test_client()
+
+    def request_reset(email: str) -> Callable[[], object]:
+        return lambda: client.post("/auth/forgot-password", data={"email": email})
+
+    request_reset(user.email)()
+    known = _median_seconds(request_reset(user.email), rounds=15)
+    unknown = _median_seconds(request_reset("nobody-here@example.org"), rounds=15)
+    assert 0.5 < known / unknown < 2, (known, unknown)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import math
 
 from flask import (
     after_this_request,
     current_app,
     flash,
-    g,
+    make_response,
     redirect,
     render_template,
     request,
@@ -32,6 +33,7 @@ from ppp_assess.services import accounts, tokens
 from ppp_assess.services import auth as auth_service
 from ppp_assess.services.errors import Invalid
 from ppp_assess.unit_of_work import get_session
+from ppp_assess.web import throttle
 from ppp_assess.web.assessments.quick_check import SESSION_KEY as QUICK_CHECK_KEY
 from ppp_assess.web.auth import bp
 from ppp_assess.web.auth.forms import (
@@ -48,11 +50,6 @@ from ppp_assess.web.errors import refuse
 from ppp_assess.web.locale import available_locales, current_locale_info, locale_info
 from ppp_assess.web.security import current_actor, login_required, safe_next
 
-#: Failed sign-ins are counted over this many minutes.
-THROTTLE_MINUTES = 15
-#: Failed sign-ins allowed per account (whether or not it exists) and per address.
-FAILURES_PER_ACCOUNT = 5
-FAILURES_PER_ADDRESS = 20
 #: Password-reset requests allowed per address and per account each hour.
 RESETS_PER_ADDRESS = 10
 RESETS_PER_ACCOUNT = 3
@@ -69,11 +66,6 @@ def _account_key() -> str:
 
 def _address_key() -> str:
     return "address:" + (get_remote_address() or "unknown")
-
-
-def _attempt_failed(_response: Response) -> bool:
-    """Count only failed attempts: the view marks them."""
-    return bool(g.get("sign_in_failed"))
 
 
 def _start_session(user: User) -> None:
@@ -105,34 +97,41 @@ def _secret_key() -> str:
 def _too_many_attempts(_error: RateLimitExceeded) -> tuple[str, int]:
     """Answer 429 with the form again and the same words whether or not the account exists."""
     message = ngettext("Too many attempts. Please wait %(num)s minute and try again.",
-                       "Too many attempts. Please wait %(num)s minutes and try again.",
-                       THROTTLE_MINUTES if request.endpoint == "auth.sign_in" else 60)
-    if request.endpoint == "auth.sign_in":
-        form = SignInForm()
-        form.password.errors = [message]
-        return render_template("auth/sign_in.html", form=form), 429
+                       "Too many attempts. Please wait %(num)s minutes and try again.", 60)
     reset_form = PasswordResetRequestForm()
     reset_form.email.errors = [message]
     return render_template("auth/forgot_password.html", form=reset_form), 429
 
 
+def _throttled(form: SignInForm, seconds: int) -> Response:
+    """Answer 429: the form again, saying how long to wait, alike for every account."""
+    minutes = max(1, math.ceil(seconds / 60))
+    form.password.errors = [ngettext(
+        "Too many attempts. Please wait %(num)s minute and try again.",
+        "Too many attempts. Please wait %(num)s minutes and try again.", minutes)]
+    response = make_response(render_template("auth/sign_in.html", form=form), 429)
+    response.headers["Retry-After"] = str(seconds)
+    return response
+
+
 @bp.route("/sign-in", methods=["GET", "POST"])
-@limiter.limit(f"{FAILURES_PER_ADDRESS} per {THROTTLE_MINUTES} minutes", key_func=_address_key,
-               methods=["POST"], deduct_when=_attempt_failed, scope="sign-in-address")
-@limiter.limit(f"{FAILURES_PER_ACCOUNT} per {THROTTLE_MINUTES} minutes", key_func=_account_key,
-               methods=["POST"], deduct_when=_attempt_failed, scope="sign-in-account")
 def sign_in() -> str | Response:
-    """Show the sign-in form and sign the user in."""
-    g.sign_in_failed = False
+    """Show the sign-in form and sign the user in; failures slow the next attempt down."""
     form = SignInForm()
     if form.validate_on_submit():
+        keys = throttle.keys_for(accounts.normalise_email(form.email.data or ""),
+                                 request.remote_addr or "unknown")
+        waiting = throttle.wait_seconds(keys)
+        if waiting:
+            return _throttled(form, waiting)
         db = get_session()
         user = auth_service.authenticate(db, form.email.data or "", form.password.data or "",
                                          remote_address=request.remote_addr or "")
         if user is not None:
+            throttle.record_success(keys)
             _start_session(user)
             return redirect(safe_next(request.args.get("next")))
-        g.sign_in_failed = True
+        throttle.record_failure(keys)
         form.password.errors.append(_("The e-mail address or password is not right."))
     return render_template("auth/sign_in.html", form=form)
 
