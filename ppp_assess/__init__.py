@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -67,11 +66,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     app.jinja_env.lstrip_blocks = True
     app.jinja_env.add_extension("jinja2.ext.do")
 
-    if not app.debug and not app.testing:
-        logging.basicConfig(level=logging.INFO)
-        logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
-
-    from ppp_assess import cli, mail, unit_of_work
+    from ppp_assess import cli, mail, observability, unit_of_work
     from ppp_assess.extensions import csrf, limiter
     from ppp_assess.web import locale, register_blueprints
 
@@ -82,6 +77,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     locale.init_app(app, settings)
     cli.init_app(app)
     mail.init_app(app, settings)
+    observability.init_app(app, settings)
     register_blueprints(app)
     return app
 

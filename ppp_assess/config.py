@@ -110,6 +110,15 @@ class Settings:
     #: set X-Forwarded-For/-Proto/-Host (rate limits and the audit log then see the
     #: client's address). Default: 0 (the headers are ignored). Example: 1 behind nginx.
     trusted_proxies: int = 0
+    #: PPP_ASSESS_LOG_FORMAT: json (one JSON object per line) | text. Default: json in
+    #: production, text elsewhere.
+    log_format: str = ""
+    #: PPP_ASSESS_METRICS_TOKEN: bearer token that /metrics answers to (Prometheus).
+    #: Default: unset, and /metrics is not found.
+    metrics_token: str | None = None
+    #: PPP_ASSESS_SENTRY_DSN: report errors to Sentry (or a compatible tracker) at this
+    #: DSN. Default: unset (off). No personal data is sent.
+    sentry_dsn: str | None = None
     #: PPP_ASSESS_SQL_ECHO: log every SQL statement. Default: off.
     sql_echo: bool = False
     #: Extra Flask configuration for tests (not read from the environment).
@@ -154,6 +163,9 @@ class Settings:
             ),
             "sql_echo": _bool(env.get("PPP_ASSESS_SQL_ECHO"), False),
             "trusted_proxies": _int(env, "PPP_ASSESS_TRUSTED_PROXIES", 0),
+            "log_format": env.get("PPP_ASSESS_LOG_FORMAT", ""),
+            "metrics_token": env.get("PPP_ASSESS_METRICS_TOKEN") or None,
+            "sentry_dsn": env.get("PPP_ASSESS_SENTRY_DSN") or None,
         }
         if env.get("PPP_ASSESS_LOCALES"):
             values["locales"] = tuple(
@@ -185,6 +197,10 @@ class Settings:
             raise ConfigurationError("PPP_ASSESS_MAIL_BACKEND must be 'file' or 'smtp'.")
         if self.outbox_delivery not in {"request", "worker"}:
             raise ConfigurationError("PPP_ASSESS_OUTBOX_DELIVERY must be 'request' or 'worker'.")
+        if self.log_format not in {"", "json", "text"}:
+            raise ConfigurationError("PPP_ASSESS_LOG_FORMAT must be 'json' or 'text'.")
+        if self.metrics_token is not None and len(self.metrics_token) < 16:
+            raise ConfigurationError("PPP_ASSESS_METRICS_TOKEN must be at least 16 characters.")
         if not 1 <= self.token_days <= 366:
             raise ConfigurationError("PPP_ASSESS_TOKEN_DAYS must be between 1 and 366.")
         if not 0 <= self.trusted_proxies <= 5:
@@ -220,6 +236,8 @@ class Settings:
             raise ConfigurationError("PPP_ASSESS_AUDIT_KEY must be at least 32 characters.")
         if not self.mail_dir:
             changes["mail_dir"] = str(instance / "mail")
+        if not self.log_format:
+            changes["log_format"] = "json" if self.is_production else "text"
         return replace(self, **changes)
 
 

@@ -93,6 +93,8 @@ def record_event(
     )
     session.add(row)
     session.flush()
+    # What the unit of work did, for whoever counts it after the commit (metrics).
+    session.info.setdefault("audit_actions", []).append(action)
     log.debug("audit %s %s:%s by %s", action, object_type, object_id, actor_id)
     return row
 

@@ -16,6 +16,7 @@ from ppp_assess import get_settings
 from ppp_assess.domain.certificates import CertificatePayload, normalise_serial, validate_serial
 from ppp_assess.domain.reference import PlatformRole
 from ppp_assess.models import Certificate
+from ppp_assess.observability import count_verification
 from ppp_assess.pdf import extract_certificate
 from ppp_assess.services import access, signing
 from ppp_assess.services import certificates as certificate_service
@@ -112,8 +113,10 @@ def _check_upload(session: Session, form: UploadForm) -> Verification | None:
     if not form.validate_on_submit():
         return None
     carried = extract_certificate(form.certificate.data.read())
-    return certificate_service.verify_document(
+    result = certificate_service.verify_document(
         session, carried, signing.public_key(get_settings(current_app)))
+    count_verification(result.outcome.value)
+    return result
 
 
 def _render_verification(

@@ -1,0 +1,121 @@
+"""Request ids, the log line of each request, metrics, and no secret in any log."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+
+import pytest
+from flask import Flask
+
+from ppp_assess.services import tokens
+from tests.factories import PASSWORD, sign_in
+from tests.services.review_support import draft
+
+METRICS_TOKEN = "metrics-token-for-the-tests"
+
+
+@pytest.fixture
+def app(make_app: Callable[..., Flask]) -> Flask:
+    """Return the test app with metrics on and one trusted proxy (``db`` uses it too)."""
+    return make_app(metrics_token=METRICS_TOKEN, trusted_proxies=1)
+
+
+@pytest.fixture
+def observed(app: Flask) -> Flask:
+    return app
+
+
+def _metrics(client) -> str:
+    response = client.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
+    assert response.status_code == 200
+    assert response.mimetype == "text/plain"
+    return response.get_data(as_text=True)
+
+
+def _value(text: str, name: str, **labels: str) -> float:
+    for line in text.splitlines():
+        if not line.startswith(name + "{") and not line.startswith(name + " "):
+            continue
+        if all(f'{key}="{value}"' in line for key, value in labels.items()):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+def test_metrics_answer_only_to_the_configured_token(make_app, observed) -> None:
+    assert make_app().test_client().get("/metrics").status_code == 404
+    client = observed.test_client()
+    assert client.get("/metrics").status_code == 404
+    assert client.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 404
+    assert "ppp_assess_request_seconds" in _metrics(client)
+
+
+def test_metrics_count_a_request_and_an_autosave(observed, factory, db) -> None:
+    client = observed.test_client()
+    before = _metrics(client)
+    requests_before = _value(before, "ppp_assess_request_seconds_count",
+                             endpoint="health.check", status="200")
+    saves_before = _value(before, "ppp_assess_events_total", action="answer.changed")
+    assert client.get("/healthz").status_code == 200
+    case = draft(factory, answered=False)
+    db.commit()
+    sign_in(client, case.respondent.email)
+    question = case.questionnaire.all_questions()[0]
+    response = client.put(
+        f"/api/v1/assessments/{case.assessment.id}/answers/{question.id}",
+        json={"value": question.options[0].value},
+        headers={"If-Match": f'"{case.assessment.version}"'})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    after = _metrics(client)
+    assert _value(after, "ppp_assess_request_seconds_count", endpoint="health.check",
+                  status="200") == requests_before + 1
+    assert _value(after, "ppp_assess_events_total", action="answer.changed") == \
+        saves_before + 1
+    assert "ppp_assess_outbox_messages" in after
+
+
+def test_each_request_is_logged_with_its_id_and_sql_count(observed, caplog) -> None:
+    client = observed.test_client()
+    with caplog.at_level(logging.INFO, logger="ppp_assess.requests"):
+        response = client.get("/healthz", headers={"X-Request-ID": "proxy-id.42"})
+    assert response.headers["X-Request-ID"] == "proxy-id.42"  # kept: a trusted proxy
+    (record,) = [r for r in caplog.records if r.name == "ppp_assess.requests"]
+    assert record.request_id == "proxy-id.42"
+    assert record.endpoint == "health.check" and record.status == 200
+    assert record.sql_statements >= 1 and record.duration_ms >= 0
+
+
+def test_request_ids_from_untrusted_clients_are_replaced(make_app) -> None:
+    response = make_app().test_client().get("/healthz", headers={"X-Request-ID": "mine"})
+    assert re.fullmatch(r"[0-9a-f]{32}", response.headers["X-Request-ID"])
+
+
+def test_the_error_page_shows_the_reference_to_quote(client) -> None:
+    response = client.get("/no/such/page")
+    reference = response.headers["X-Request-ID"]
+    assert reference in response.get_data(as_text=True)
+
+
+def test_no_password_token_or_answer_text_reaches_a_log_line(observed, factory, db,
+                                                             caplog) -> None:
+    case = draft(factory, answered=False)
+    _row, token = tokens.create_api_token(db, case.respondent, name="script")
+    question = case.questionnaire.all_questions()[0]
+    secret_answer = "A confidential remark 7f3b9c about the tender"
+    db.commit()
+    client = observed.test_client()
+    with caplog.at_level(logging.DEBUG):
+        client.post("/auth/sign-in", data={"email": case.respondent.email,
+                                           "password": "a wrong password 91x"})
+        sign_in(client, case.respondent.email)
+        client.put(f"/api/v1/assessments/{case.assessment.id}/answers/{question.id}",
+                   json={"value": question.options[0].value, "comment": secret_answer},
+                   headers={"If-Match": f'"{case.assessment.version}"',
+                            "Authorization": f"Bearer {token}"})
+        client.post("/auth/forgot-password", data={"email": case.respondent.email})
+        client.get("/no/such/page", headers={"Authorization": f"Bearer {token}"})
+    logged = "\n".join(f"{record.getMessage()} {record.__dict__}" for record in caplog.records)
+    assert "request" in logged  # the request lines are there...
+    for secret in (PASSWORD, "a wrong password 91x", token, secret_answer, "test-secret-key"):
+        assert secret not in logged  # ...and none of these
