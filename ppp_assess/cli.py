@@ -202,3 +202,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(users_group)
     from ppp_assess.commands.exports import export_command
     app.cli.add_command(export_command)
+    from ppp_assess.commands.doctor import doctor_command
+    app.cli.add_command(doctor_command)
