@@ -47,6 +47,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
         BABEL_DOMAIN="messages;questionnaires",
         BABEL_DEFAULT_LOCALE=settings.default_locale,
         RATELIMIT_STORAGE_URI=settings.redis_url or "memory://",
+        RATELIMIT_KEY_PREFIX=settings.redis_prefix,
         # Explicit, because the limiter object is shared and would keep another app's choice.
         RATELIMIT_ENABLED=True,
         RATELIMIT_HEADERS_ENABLED=True,

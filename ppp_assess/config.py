@@ -70,6 +70,9 @@ class Settings:
     audit_key: str = ""
     #: REDIS_URL: optional; when set, rate limits are shared through Redis. Example: redis://127.0.0.1:6379/0
     redis_url: str | None = None
+    #: PPP_ASSESS_REDIS_PREFIX: prefix of this installation's keys in Redis, so that
+    #: installations may share one Redis. Default: ppp-assess:.
+    redis_prefix: str = "ppp-assess:"
     #: PPP_ASSESS_LOCALES: comma-separated locales offered. Default: en,fr,ru,es,ar,zh.
     locales: tuple[str, ...] = UN_LOCALES
     #: PPP_ASSESS_DEFAULT_LOCALE: locale when nothing else decides. Default: en.
@@ -141,6 +144,7 @@ class Settings:
             "secret_key": env.get("SECRET_KEY", ""),
             "audit_key": env.get("PPP_ASSESS_AUDIT_KEY", ""),
             "redis_url": env.get("REDIS_URL") or None,
+            "redis_prefix": env.get("PPP_ASSESS_REDIS_PREFIX", "ppp-assess:"),
             "default_locale": env.get("PPP_ASSESS_DEFAULT_LOCALE", "en"),
             "translations_dir": env.get(
                 "PPP_ASSESS_TRANSLATIONS", str(project_root / "translations")

@@ -1,0 +1,48 @@
+"""Gunicorn settings for production: ``gunicorn -c python:ppp_assess.gunicorn_conf wsgi:app``.
+
+Every value can be changed from the environment. App servers keep no state of their
+own (sessions are signed cookies checked against the database, rate limits live in
+Redis, mail waits in the database's outbox), so a deployment grows by running this on
+more machines behind one load balancer, against one PostgreSQL and one Redis.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+from prometheus_client import multiprocess
+
+bind = os.environ.get("PPP_ASSESS_BIND", "0.0.0.0:8000")
+#: Worker processes: by default two per core and one more.
+workers = int(os.environ.get("WEB_CONCURRENCY", str(2 * (os.cpu_count() or 1) + 1)))
+#: Threads per worker: requests mostly wait on the database.
+threads = int(os.environ.get("PPP_ASSESS_THREADS", "4"))
+worker_class = "gthread"
+timeout = int(os.environ.get("PPP_ASSESS_WORKER_TIMEOUT", "60"))
+graceful_timeout = 30
+keepalive = 5
+#: Recycle workers now and then, so that a slow leak never grows for months.
+max_requests = 2000
+max_requests_jitter = 200
+#: The application logs one line per request itself (with its id and SQL count).
+accesslog = None
+errorlog = "-"
+
+#: Where the workers keep their metrics, so that one scrape sees them all.
+_metrics_dir = os.environ.setdefault(
+    "PROMETHEUS_MULTIPROC_DIR",
+    str(Path(os.environ.get("PPP_ASSESS_INSTANCE", "instance")) / "metrics"))
+
+
+def on_starting(_server: Any) -> None:
+    """Start every run with empty metric files (counts of an earlier run are gone)."""
+    shutil.rmtree(_metrics_dir, ignore_errors=True)
+    Path(_metrics_dir).mkdir(parents=True, exist_ok=True)
+
+
+def child_exit(_server: Any, worker: Any) -> None:
+    """Drop the gauges of a worker that stopped."""
+    multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]
