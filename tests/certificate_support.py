@@ -168,7 +168,7 @@ def one_byte_changed(payload: bytes) -> bytes:
     return payload[:start] + replacement + payload[start + 1:]
 
 
-def score_changed(payload: bytes, new_score: str = "99.50") -> bytes:
+def score_changed(payload: bytes, new_score: str = "99.5") -> bytes:
     """Return ``payload`` claiming another overall score, in canonical form."""
     document = json.loads(payload)
     assert document["overall_score"] != new_score
