@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
@@ -258,6 +259,11 @@ def recipient_locale(preferred: str | None, fallback: str | None,
     return default
 
 
+@cache
+def _text_direction(code: str) -> str:
+    return str(Locale.parse(code).text_direction)
+
+
 def localiser(code: str | None = None) -> Localiser:
     """Return the localiser of the current language, for services, documents and exports.
 
@@ -269,7 +275,8 @@ def localiser(code: str | None = None) -> Localiser:
     locale_code = code or str(current_locale())
     return Localiser(
         code=locale_code,
-        text_direction=Locale.parse(locale_code).text_direction,
+        # Asked for every answer a page words: CLDR is read once per language.
+        text_direction=_text_direction(locale_code),
         translate=data_text,
         number=number_text,
         score=score_text,
