@@ -13,17 +13,16 @@ download pages do. It writes ``certificate-<lang>.png`` (the page at 100 dpi) an
 
 from __future__ import annotations
 
-import datetime
 import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from flask_babel import force_locale, format_date, format_decimal, gettext
+from flask_babel import force_locale, gettext
 from PIL import Image
 
-from ppp_assess import create_app
+from ppp_assess import create_app, presentation
 from ppp_assess.pdf import render_certificate, render_report
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,14 +30,6 @@ sys.path.insert(0, str(ROOT))
 from tests.pdf import samples  # noqa: E402  (the PDF tests' sample documents)
 
 COLOURS = 96
-
-
-def _number(value: float) -> str:
-    return str(format_decimal(round(value, 1), format="#,##0.#"))
-
-
-def _date(value: datetime.date) -> str:
-    return str(format_date(value, format="long"))
 
 
 def _pages(pdf: bytes, folder: Path, name: str, resolution: int, last: int) -> list[Path]:
@@ -78,8 +69,10 @@ def render(output: Path) -> None:
         with app.app_context():
             for locale in samples.LOCALES:
                 with force_locale(locale):
-                    options = {"translate": gettext, "format_number": _number,
-                               "format_date": _date}
+                    localiser = presentation.localiser(locale)
+                    options = {"translate": gettext, "format_score": localiser.score,
+                               "format_number": localiser.number,
+                               "format_date": localiser.date}
                     certificate = render_certificate(
                         samples.sample_certificate(locale, gettext), **options)
                     report = render_report(

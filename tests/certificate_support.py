@@ -8,12 +8,14 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from babel import Locale
 from flask import Flask
 from sqlalchemy.orm import Session
 
 from ppp_assess import get_settings
 from ppp_assess.domain.answers import AnswerError, validate_answer
 from ppp_assess.domain.audit import canonical_json
+from ppp_assess.domain.display import Localiser
 from ppp_assess.domain.reference import PlatformRole, SubjectType
 from ppp_assess.domain.schema import Question, Questionnaire, QuestionType
 from ppp_assess.models import Assessment, Certificate, Organisation, User
@@ -26,12 +28,10 @@ from tests.factories import Factory
 QUESTIONNAIRE = "people-first"
 
 
-def english() -> certificate_service.DocumentLocale:
-    """Return an untranslated English document locale with plain formatting."""
-    return certificate_service.DocumentLocale(
-        code="en", text_direction="ltr", translate=lambda message: message,
-        format_number=lambda value: f"{value:.2f}", format_date=dt.date.isoformat,
-        format_percent=lambda share: f"{share * 100:.0f}%")
+def english() -> Localiser:
+    """Return an untranslated English localiser: plain formatting, CLDR's country names."""
+    return Localiser(code="en", text_direction="ltr",
+                     country=lambda code: str(Locale("en").territories.get(code, code)))
 
 
 def _answer(question: Question, quality: float) -> Any:
@@ -168,7 +168,7 @@ def one_byte_changed(payload: bytes) -> bytes:
     return payload[:start] + replacement + payload[start + 1:]
 
 
-def score_changed(payload: bytes, new_score: str = "99.50") -> bytes:
+def score_changed(payload: bytes, new_score: str = "99.5") -> bytes:
     """Return ``payload`` claiming another overall score, in canonical form."""
     document = json.loads(payload)
     assert document["overall_score"] != new_score

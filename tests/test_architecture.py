@@ -100,3 +100,38 @@ def test_services_leave_documents_to_the_adapters() -> None:
         for path in (PACKAGE / "services").rglob("*.py")
     }
     assert {name: found for name, found in offenders.items() if found} == {}
+
+
+def _imported_names(path: Path) -> set[str]:
+    """Return the modules ``path`` imports and every ``module.name`` it imports from them."""
+    names = _imported_modules(path)
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    names.update(f"{node.module}.{alias.name}" for node in ast.walk(tree)
+                 if isinstance(node, ast.ImportFrom) and node.module and node.level == 0
+                 for alias in node.names)
+    return names
+
+
+def _formats_for_itself(name: str) -> bool:
+    return name == "flask_babel" or name.startswith(("flask_babel.", "ppp_assess.presentation"))
+
+
+def test_formatting_is_left_to_the_presentation_adapter() -> None:
+    # Services and the domain hand numbers, dates and msgids to the adapters, which show
+    # them through ppp_assess.presentation; they receive a Localiser where they word
+    # documents or exports, and never format in a language of their own.
+    offenders = {
+        str(path.relative_to(PACKAGE)): sorted(
+            name for name in _imported_names(path) if _formats_for_itself(name))
+        for folder in ("services", "domain")
+        for path in (PACKAGE / folder).rglob("*.py")
+    }
+    assert {name: found for name, found in offenders.items() if found} == {}
+
+
+def test_the_check_sees_an_import_of_the_presentation_module(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text("from ppp_assess import presentation\n"
+                      "from flask_babel import format_decimal\n", encoding="utf-8")
+    assert {name for name in _imported_names(sample) if _formats_for_itself(name)} == {
+        "ppp_assess.presentation", "flask_babel", "flask_babel.format_decimal"}

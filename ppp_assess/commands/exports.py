@@ -7,21 +7,14 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from flask_babel import force_locale, format_date, format_decimal
-from flask_babel import gettext as _
+from flask_babel import force_locale
 from sqlalchemy.orm import Session
 
+from ppp_assess import presentation
 from ppp_assess.services import exports
 from ppp_assess.services.errors import NotFound
 from ppp_assess.services.questionnaires import questionnaire_of
 from ppp_assess.unit_of_work import get_database
-
-
-def _localiser() -> exports.Localiser:
-    from ppp_assess.web.benchmarks.present import country_name
-
-    return exports.Localiser(gettext=_, number=lambda value: str(format_decimal(value)),
-                             date=lambda value: str(format_date(value)), country=country_name)
 
 
 @click.command("export")
@@ -66,7 +59,7 @@ def _export(session: Session, questionnaire_id: str, version: str | None,
     questionnaire = questionnaire_of(found)
     header = exports.export_header(questionnaire)
     with force_locale(locale):
-        localiser = _localiser()
+        localiser = presentation.localiser(locale)
         rows = exports.iter_export_rows(session, found, localiser=localiser)
         if chosen_format == "xlsx":
             count = exports.write_xlsx(outfile, header, rows,

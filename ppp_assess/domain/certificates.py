@@ -14,8 +14,11 @@ example ``PPP-0409-016103`` and ``PPP-0409-106103`` share a check character).
 
 The payload is the canonical JSON (see :func:`ppp_assess.domain.audit.canonical_json`)
 of a :class:`CertificatePayload`. It carries msgids rather than translated text, so
-one signature covers the certificate in every language. Scores are decimal strings
-with two places, never floats, so the bytes are the same on every platform.
+one signature covers the certificate in every language. Scores are decimal strings,
+never floats, so the bytes are the same on every platform: in the current format
+(``ppp-assess/certificate/2``) they have one place, the score exactly as every page
+shows it (:func:`ppp_assess.domain.display.rounded_score`); certificates issued in the
+first format carry two places and still verify and read as issued.
 Signatures are Ed25519, encoded as base64url without padding.
 """
 
@@ -24,12 +27,11 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -40,6 +42,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 
 from ppp_assess.domain.audit import canonical_json
+from ppp_assess.domain.display import rounded_score
 from ppp_assess.domain.schema import Subject
 
 # --- serial numbers ---------------------------------------------------------------------
@@ -125,48 +128,44 @@ def normalise_serial(text: str) -> str:
 
 # --- scores -----------------------------------------------------------------------------
 
-_HUNDREDTH = Decimal("0.01")
-_SCORE_PATTERN = re.compile(r"(?:[1-9]?[0-9]\.[0-9]{2}|100\.00)")
+#: Payload formats and the decimal places of their scores: the first wrote two places;
+#: the current one writes the score as it is shown, with one.
+SCORE_PLACES = {"ppp-assess/certificate/1": 2, "ppp-assess/certificate/2": 1}
+_SCORE_PATTERNS = {
+    2: re.compile(r"(?:[1-9]?[0-9]\.[0-9]{2}|100\.00)"),
+    1: re.compile(r"(?:[1-9]?[0-9]\.[0-9]|100\.0)"),
+}
 
 
 def format_score(value: float | Decimal) -> str:
-    """Return a score between 0 and 100 as a decimal string with two places.
+    """Return a score between 0 and 100 as the payload writes it: as it is shown.
 
-    A float is read through its shortest representation (``repr``), so ``0.285``
-    counts as 0.285 rather than its binary approximation, and is then rounded half
-    up: ``72.125 -> "72.13"``, ``0.285 -> "0.29"``, ``100 -> "100.00"``.
+    That is :func:`~ppp_assess.domain.display.rounded_score`, one decimal rounded half
+    up from the exact value (a float read through its ``repr``): ``72.25 -> "72.3"``,
+    ``0.25 -> "0.3"``, ``100 -> "100.0"``.
 
     :param value: the score.
-    :return: the score as ``"0.00"`` to ``"100.00"``.
+    :return: the score as ``"0.0"`` to ``"100.0"``.
     :raises ValueError: on a value that is not finite or rounds outside 0 to 100.
     """
-    if isinstance(value, bool):
-        raise ValueError("a score is a number, not a boolean")
-    if isinstance(value, Decimal):
-        exact = value
-    else:
-        number = float(value)
-        if not math.isfinite(number):
-            raise ValueError(f"a score must be finite, got {value!r}")
-        exact = Decimal(repr(number))
-    if not exact.is_finite():
-        raise ValueError(f"a score must be finite, got {value!r}")
-    rounded = exact.quantize(_HUNDREDTH, rounding=ROUND_HALF_UP)
+    rounded = rounded_score(value)
     if not 0 <= rounded <= 100:
         raise ValueError(f"a score must be between 0 and 100, got {value!r}")
-    # Normalises a rounded "-0.00" to "0.00".
-    return f"{abs(rounded):.2f}"
+    return f"{rounded:.1f}"
 
 
-def _check_score(score: str, field_name: str) -> None:
-    if not isinstance(score, str) or _SCORE_PATTERN.fullmatch(score) is None:
-        raise ValueError(f"{field_name} must be a string from 0.00 to 100.00, got {score!r}")
+def _check_score(score: str, field_name: str, places: tuple[int, ...]) -> None:
+    if not isinstance(score, str) or not any(
+            _SCORE_PATTERNS[count].fullmatch(score) for count in places):
+        shown = " or ".join(f"0.{'0' * count} to 100.{'0' * count}" for count in places)
+        raise ValueError(f"{field_name} must be a string from {shown}, got {score!r}")
 
 
 # --- the payload ------------------------------------------------------------------------
 
-#: Identifies the payload layout; a new layout gets a new value.
-PAYLOAD_FORMAT = "ppp-assess/certificate/1"
+#: Identifies the payload layout written now; a new layout gets a new value, and
+#: :data:`SCORE_PLACES` lists every layout that is read.
+PAYLOAD_FORMAT = "ppp-assess/certificate/2"
 
 _COUNTRY_PATTERN = re.compile(r"[A-Z]{2}")
 _DATE_PATTERN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -184,14 +183,14 @@ class CertificateSection:
     id: str
     #: The section title as a msgid.
     title: str
-    #: The score as :func:`format_score` writes it, or ``None`` when nothing in the
-    #: section applied.
+    #: The score as :func:`format_score` writes it (two places in the first format), or
+    #: ``None`` when nothing in the section applied.
     score: str | None
 
     def __post_init__(self) -> None:
         _check_strings(self, ("id", "title"))
         if self.score is not None:
-            _check_score(self.score, "a section score")
+            _check_score(self.score, "a section score", tuple(sorted(set(SCORE_PLACES.values()))))
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,6 +218,9 @@ class CertificatePayload:
     issued_on: date
     #: The public verification page for this serial.
     verify_url: str
+    #: The payload layout, one of :data:`SCORE_PLACES`; certificates already issued keep
+    #: the one they were signed in.
+    format: str = PAYLOAD_FORMAT
 
     def __post_init__(self) -> None:
         _check_strings(
@@ -244,11 +246,17 @@ class CertificatePayload:
             raise ValueError(f"not a valid serial: {self.serial!r}")
         if _COUNTRY_PATTERN.fullmatch(self.country_code) is None:
             raise ValueError(f"not an ISO 3166-1 alpha-2 code: {self.country_code!r}")
-        _check_score(self.overall_score, "the overall score")
+        if self.format not in SCORE_PLACES:
+            raise ValueError(f"unknown payload format {self.format!r}")
+        places = (SCORE_PLACES[self.format],)
+        _check_score(self.overall_score, "the overall score", places)
         # A list is accepted for convenience and frozen into a tuple.
         sections = tuple(self.section_scores)
         if not all(isinstance(section, CertificateSection) for section in sections):
             raise ValueError("section_scores must hold CertificateSection objects")
+        for section in sections:
+            if section.score is not None:
+                _check_score(section.score, "a section score", places)
         object.__setattr__(self, "section_scores", sections)
         for field_name in ("approved_on", "issued_on"):
             value = getattr(self, field_name)
@@ -268,12 +276,12 @@ def payload_bytes(payload: CertificatePayload) -> bytes:
     """Return the canonical JSON bytes of ``payload``, the bytes that are signed.
 
     :param payload: the facts to serialise.
-    :return: UTF-8 JSON with sorted keys and no whitespace, including the
-        :data:`PAYLOAD_FORMAT` under ``"format"``.
+    :return: UTF-8 JSON with sorted keys and no whitespace, including the payload's
+        format (:data:`PAYLOAD_FORMAT` for new certificates) under ``"format"``.
     """
     return canonical_json(
         {
-            "format": PAYLOAD_FORMAT,
+            "format": payload.format,
             "serial": payload.serial,
             "questionnaire_id": payload.questionnaire_id,
             "questionnaire_version": payload.questionnaire_version,
@@ -370,7 +378,7 @@ def payload_from_bytes(data: bytes) -> CertificatePayload:
         missing = sorted(_PAYLOAD_KEYS - set(document))
         unknown = sorted(set(document) - _PAYLOAD_KEYS)
         raise CertificateFormatError(f"missing keys {missing}, unknown keys {unknown}")
-    if document["format"] != PAYLOAD_FORMAT:
+    if not isinstance(document["format"], str) or document["format"] not in SCORE_PLACES:
         raise CertificateFormatError(f"unknown payload format {document['format']!r}")
     raw_sections = document["section_scores"]
     if not isinstance(raw_sections, list):
@@ -401,6 +409,7 @@ def payload_from_bytes(data: bytes) -> CertificatePayload:
             approved_on=_parse_date(document["approved_on"], "approved_on"),
             issued_on=_parse_date(document["issued_on"], "issued_on"),
             verify_url=document["verify_url"],
+            format=document["format"],
         )
     except CertificateFormatError:
         raise

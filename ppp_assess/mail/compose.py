@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from flask_babel import force_locale, format_decimal, ngettext
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -30,21 +30,9 @@ from ppp_assess.models import (
     ReviewDecision,
     User,
 )
+from ppp_assess.presentation import level_label, recipient_locale, score_text
 from ppp_assess.services import outbox, tokens
 from ppp_assess.services.assessments import questionnaire_for
-
-
-def recipient_locale(recipient: User, fallback: str | None, offered: tuple[str, ...],
-                     default: str) -> str:
-    """Return the language to write to ``recipient`` in.
-
-    Their own preference when it is offered; else the language the action was taken in
-    (``fallback``); else the default.
-    """
-    for candidate in (recipient.locale, fallback):
-        if candidate and candidate in offered:
-            return candidate
-    return default
 
 
 @dataclass(frozen=True)
@@ -214,10 +202,10 @@ def review_decision(context: Context) -> tuple[str, str] | None:
                  *_about(assessment, title)]
         if assessment.score is not None:
             lines.append(_("Overall score: %(score)s out of 100",
-                           score=format_decimal(assessment.score, format="#,##0.0")))
+                           score=score_text(assessment.score)))
         if assessment.level:
             lines.append(_("Level: %(level)s",
-                           level=_(questionnaire.level(assessment.level).label)))
+                           level=level_label(questionnaire, assessment.level)))
         if decision.reason:
             lines += ["", _("Note from the reviewer:"), decision.reason]
         lines += ["", _("Open it here: %(link)s", link=link)]
@@ -268,7 +256,8 @@ def compose(session: Session, settings: Settings, message: OutboxMessage,
     recipient = session.get(User, message.recipient_id or 0)
     if recipient is None:
         return None
-    locale = recipient_locale(recipient, message.locale, offered, settings.default_locale)
+    locale = recipient_locale(recipient.locale, message.locale, offered,
+                              settings.default_locale)
     with force_locale(locale):
         written = composer(Context(session, settings, message, recipient))
     if written is None:

@@ -21,9 +21,11 @@ from ppp_assess.pdf.captions import (
     N_,
     FormatDate,
     FormatNumber,
+    FormatScore,
     Translate,
     default_format_date,
     default_format_number,
+    default_format_score,
     identity,
 )
 from ppp_assess.pdf.chart import SectionChart
@@ -46,6 +48,7 @@ def render_certificate(
     data: CertificateData,
     *,
     translate: Translate = identity,
+    format_score: FormatScore = default_format_score,
     format_number: FormatNumber = default_format_number,
     format_date: FormatDate = default_format_date,
 ) -> bytes:
@@ -53,7 +56,8 @@ def render_certificate(
 
     :param data: the facts to print, strings already in the document's language.
     :param translate: translates the renderer's own captions (msgids marked with ``N_``).
-    :param format_number: formats scores for the document's locale.
+    :param format_score: formats scores for the document's locale.
+    :param format_number: formats plain numbers (the chart's axis) for the locale.
     :param format_date: formats dates for the document's locale.
     :return: the PDF bytes, identical for identical arguments.
     """
@@ -74,7 +78,7 @@ def render_certificate(
     canvas.setCreator("ppp-assess")
     canvas.setProducer("ppp-assess (ReportLab)")
     fix_dates(canvas, data.issue_date)
-    _Layout(canvas, data, title, translate, format_number, format_date).draw()
+    _Layout(canvas, data, title, translate, format_score, format_number, format_date).draw()
     embed_attachments(
         canvas,
         [
@@ -127,6 +131,7 @@ class _Layout:
         data: CertificateData,
         title: str,
         translate: Translate,
+        format_score: FormatScore,
         format_number: FormatNumber,
         format_date: FormatDate,
     ) -> None:
@@ -134,7 +139,7 @@ class _Layout:
         self.data = data
         self.title = title
         self.t = translate
-        self.format_number = format_number
+        self.format_score = format_score
         self.format_date = format_date
         self.ts = Typesetter(data.locale, data.text_direction)
         # Serial numbers and URLs read left to right in every language.
@@ -145,6 +150,7 @@ class _Layout:
             self.ts,
             data.section_scores,
             CONTENT_WIDTH - _SEAL_WIDTH - _SEAL_GAP,
+            format_score=format_score,
             format_number=format_number,
             label_size=8.5 if sections <= 8 else 7,
             label_share=0.47,
@@ -323,7 +329,7 @@ class _Layout:
         canvas.circle(centre_x, centre_y, radius - 5, stroke=1, fill=0)
         canvas.restoreState()
         score_style = TextStyle(size=30, bold=True, family="serif", color=theme.NAVY)
-        score_text = self.format_number(data.overall_score)
+        score_text = self.format_score(data.overall_score)
         score_style = self.ts.fit(score_text, score_style, 2 * radius - 22, 16)
         self.ts.draw_text(
             canvas, score_text, score_style, centre_x - radius, centre_y + 2, 2 * radius, "center"

@@ -16,7 +16,12 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable
 
 from ppp_assess.pdf import theme
-from ppp_assess.pdf.captions import FormatNumber, default_format_number
+from ppp_assess.pdf.captions import (
+    FormatNumber,
+    FormatScore,
+    default_format_number,
+    default_format_score,
+)
 from ppp_assess.pdf.text import TextLine, TextStyle, Typesetter, base_font_name
 
 _TICKS = (0, 25, 50, 75, 100)
@@ -39,6 +44,7 @@ class SectionChart(Flowable):  # type: ignore[misc]
         sections: Sequence[tuple[str, float | None]],
         width: float,
         *,
+        format_score: FormatScore = default_format_score,
         format_number: FormatNumber = default_format_number,
         empty_value: str = "–",
         label_size: float = 8.5,
@@ -57,7 +63,7 @@ class SectionChart(Flowable):  # type: ignore[misc]
         self.label_width = width * label_share
         self.value_width = (
             max(
-                typesetter.width(format_number(100), self.value_style),
+                typesetter.width(format_score(100), self.value_style),
                 typesetter.width(empty_value, self.value_style),
             )
             + 6
@@ -75,7 +81,7 @@ class SectionChart(Flowable):  # type: ignore[misc]
                     typesetter.truncate(rest, self.label_style, self.label_width),
                 ]
             lines = [typesetter.line(text, self.label_style) for text in texts]
-            text = empty_value if score is None else format_number(score)
+            text = empty_value if score is None else format_score(score)
             rows.append(
                 _Row(
                     tuple(lines),

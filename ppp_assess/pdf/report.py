@@ -28,9 +28,11 @@ from ppp_assess.pdf.captions import (
     N_,
     FormatDate,
     FormatNumber,
+    FormatScore,
     Translate,
     default_format_date,
     default_format_number,
+    default_format_score,
     identity,
 )
 from ppp_assess.pdf.chart import SectionChart
@@ -58,6 +60,7 @@ def render_report(
     data: ReportData,
     *,
     translate: Translate = identity,
+    format_score: FormatScore = default_format_score,
     format_number: FormatNumber = default_format_number,
     format_date: FormatDate = default_format_date,
 ) -> bytes:
@@ -65,11 +68,12 @@ def render_report(
 
     :param data: the report content, strings already in the document's language.
     :param translate: translates the renderer's own captions (msgids marked with ``N_``).
-    :param format_number: formats scores for the document's locale.
+    :param format_score: formats scores and points lost for the document's locale.
+    :param format_number: formats plain numbers (page numbers, the chart's axis).
     :param format_date: formats dates for the document's locale.
     :return: the PDF bytes, identical for identical arguments.
     """
-    builder = _ReportBuilder(data, translate, format_number, format_date)
+    builder = _ReportBuilder(data, translate, format_score, format_number, format_date)
     return builder.build()
 
 
@@ -78,11 +82,13 @@ class _ReportBuilder:
         self,
         data: ReportData,
         translate: Translate,
+        format_score: FormatScore,
         format_number: FormatNumber,
         format_date: FormatDate,
     ) -> None:
         self.data = data
         self.t = translate
+        self.format_score = format_score
         self.format_number = format_number
         self.format_date = format_date
         self.ts = Typesetter(data.locale, data.text_direction)
@@ -113,7 +119,7 @@ class _ReportBuilder:
     def score_text(self, score: float | None) -> str:
         if score is None:
             return self.t(N_("Not scored"))
-        return self.format_number(score)
+        return self.format_score(score)
 
     # -- document
 
@@ -357,6 +363,7 @@ class _ReportBuilder:
             self.ts,
             [(section.title, section.score) for section in data.sections],
             chart_width - 12,
+            format_score=self.format_score,
             format_number=self.format_number,
             max_label_lines=2,
         )
@@ -515,7 +522,7 @@ class _ReportBuilder:
                 self.row(
                     [
                         self.text(gap.question_text),
-                        self.text(self.format_number(gap.lost_points), BODY_BOLD, align="center"),
+                        self.text(self.format_score(gap.lost_points), BODY_BOLD, align="center"),
                         self.text(gap.action or "–"),
                     ]
                 )

@@ -13,12 +13,11 @@ import datetime as dt
 import json
 import logging
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Generic, TypeVar, assert_never
+from typing import Any, Generic, TypeVar
 
-from babel import Locale, UnknownLocaleError
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy import Select, func, select, text
 from sqlalchemy.exc import IntegrityError
@@ -31,6 +30,7 @@ from ppp_assess.domain.certificates import (
     CertificatePayload,
     CertificateSection,
 )
+from ppp_assess.domain.display import Localiser, answer_text
 from ppp_assess.domain.documents import (
     CertificateData,
     ReportData,
@@ -38,17 +38,8 @@ from ppp_assess.domain.documents import (
     ReportQuestion,
     ReportSection,
 )
-from ppp_assess.domain.question_types import (
-    AnswerDescription,
-    CalendarDate,
-    ChosenOptions,
-    FreeText,
-    NotApplicable,
-    Quantity,
-    ScalePoint,
-)
 from ppp_assess.domain.reference import PlatformRole
-from ppp_assess.domain.schema import Question, Questionnaire
+from ppp_assess.domain.schema import Questionnaire
 from ppp_assess.domain.scoring import score
 from ppp_assess.domain.workflow import N_, STATUS_LABELS, Action, Status
 from ppp_assess.models import (
@@ -82,34 +73,6 @@ MAX_REVOCATION_REASON_LENGTH = 2000
 ISSUER = "ppp-assess"
 
 T = TypeVar("T")
-
-
-# --------------------------------------------------------------------------- documents' locale
-
-
-@dataclass(frozen=True)
-class DocumentLocale:
-    """The language a document is produced in, with its translation and formatting."""
-
-    code: str
-    text_direction: str
-    #: Translates a msgid (a caption or a questionnaire text).
-    translate: Callable[[str], str]
-    #: Formats a score (0-100) or a number answer.
-    format_number: Callable[[float], str]
-    #: Formats a date.
-    format_date: Callable[[dt.date], str]
-    #: Formats a share (0-1) as a percentage.
-    format_percent: Callable[[float], str]
-
-
-def country_name(country_code: str, locale_code: str) -> str:
-    """Return the name of a country in a language, or the code when CLDR has none."""
-    try:
-        territories = Locale.parse(locale_code).territories
-    except (UnknownLocaleError, ValueError):
-        return country_code
-    return str(territories.get(country_code, country_code))
 
 
 # --------------------------------------------------------------------------- lookups
@@ -623,7 +586,7 @@ def verify_document(session: Session, carried: Carried | None,
 
 
 def certificate_data(session: Session, certificate: Certificate,
-                     locale: DocumentLocale) -> CertificateData:
+                     locale: Localiser) -> CertificateData:
     """Return what the certificate PDF prints, in ``locale``, from the signed facts only."""
     payload = payload_of(certificate)
     t = locale.translate
@@ -632,7 +595,7 @@ def certificate_data(session: Session, certificate: Certificate,
         serial=payload.serial,
         subject_name=payload.subject_name,
         organisation_name=payload.organisation_name,
-        country_name=country_name(payload.country_code, locale.code),
+        country_name=locale.country(payload.country_code),
         questionnaire_title=t(title),
         questionnaire_version=payload.questionnaire_version,
         overall_score=float(payload.overall_score),
@@ -671,39 +634,6 @@ def certificate_for_download(session: Session, user: User, assessment_id: int) -
     return certificate
 
 
-def _answer_label(question: Question, value: Any, locale: DocumentLocale) -> str:
-    if value is None:
-        return locale.translate(N_("Not answered"))
-    return _word_answer(question.strategy.describe(question, value), locale)
-
-
-def _word_answer(description: AnswerDescription, locale: DocumentLocale) -> str:
-    t = locale.translate
-    match description:
-        case NotApplicable():
-            return t(N_("Not applicable"))
-        case ChosenOptions(options=options):
-            return "; ".join(t(option.label) if option.label else option.value
-                             for option in options)
-        case ScalePoint(value=value, minimum=minimum, maximum=maximum):
-            return t(N_("%(value)s on a scale from %(min)s to %(max)s")) % {
-                "value": locale.format_number(float(value)),
-                "min": locale.format_number(float(minimum)),
-                "max": locale.format_number(float(maximum))}
-        case Quantity(value=value, unit=unit):
-            number = locale.format_number(float(value))
-            if not unit:
-                return number
-            shown = t(unit)
-            # A percent sign follows the number directly; other units after a space.
-            return f"{number}{shown}" if shown == "%" else f"{number} {shown}"
-        case CalendarDate(date=date):
-            return locale.format_date(date)
-        case FreeText(text=text):
-            return text
-    assert_never(description)
-
-
 def _reviewer_comments(session: Session, assessment: Assessment) -> tuple[dict[str, str], str]:
     """Return the reviewers' comments by question, and those on the whole assessment."""
     by_question: dict[str, list[str]] = {}
@@ -728,7 +658,7 @@ def _latest_decision_reason(session: Session, assessment: Assessment) -> str:
     return reason or ""
 
 
-def report_data(session: Session, assessment: Assessment, locale: DocumentLocale, *,
+def report_data(session: Session, assessment: Assessment, locale: Localiser, *,
                 today: dt.date | None = None) -> ReportData:
     """Return the full assessment report in ``locale``: every answer, comment and gap."""
     t = locale.translate
@@ -751,7 +681,7 @@ def report_data(session: Session, assessment: Assessment, locale: DocumentLocale
                 id=question.id,
                 text=t(question.text),
                 guidance=t(question.guidance) if question.guidance else "",
-                answer_label=_answer_label(question, value, locale),
+                answer_label=answer_text(question, value, locale),
                 comment=row.comment if row is not None else "",
                 evidence_links=tuple(row.evidence or ()) if row is not None else (),
                 reviewer_comment=comments.get(question.id, ""),
@@ -767,12 +697,12 @@ def report_data(session: Session, assessment: Assessment, locale: DocumentLocale
     organisation = assessment.organisation
     project = assessment.project
     facts: list[tuple[str, str]] = [
-        (t(N_("Completion")), locale.format_percent(report.completion)),
+        (t(N_("Completion")), locale.percent(report.completion)),
     ]
     if assessment.submitted_at is not None:
-        facts.append((t(N_("Submitted on")), locale.format_date(assessment.submitted_at.date())))
+        facts.append((t(N_("Submitted on")), locale.date(assessment.submitted_at.date())))
     if assessment.approved_at is not None:
-        facts.append((t(N_("Approved on")), locale.format_date(assessment.approved_at.date())))
+        facts.append((t(N_("Approved on")), locale.date(assessment.approved_at.date())))
         reviewer = _reviewer_name(session, assessment)
         if reviewer:
             facts.append((t(N_("Reviewer")), reviewer))

@@ -9,6 +9,13 @@ Layout
     language) and ``<question>.comment``. Rows are the approved and certified
     assessments of that version (revoked results are not valid results), by id.
 
+Numbers
+    Scores are the numbers the pages show: rounded to one decimal, half up
+    (:func:`ppp_assess.domain.display.rounded_score`), and completion is a share rounded
+    to a whole percent (0.67 for two thirds). Labels are worded by the
+    :class:`~ppp_assess.domain.display.Localiser` the adapter passes (its defaults write
+    plain text: msgids, ISO dates, codes).
+
 Memory
     Rows are produced in batches of assessments, each batch with one query for the
     assessments and one for their answers and section scores, and written out as they
@@ -28,25 +35,22 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import IO, Any, assert_never
+from typing import IO, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ppp_assess.domain.messages import N_
-from ppp_assess.domain.question_types import (
-    AnswerDescription,
-    CalendarDate,
-    ChosenOptions,
-    FreeText,
-    NotApplicable,
-    Quantity,
-    ScalePoint,
+from ppp_assess.domain.display import (
+    Localiser,
+    code_label,
+    percent_share,
+    score_number,
+    word_answer,
 )
-from ppp_assess.domain.reference import CONTRACT_TYPES, REGIONS, SECTORS, STAGES
+from ppp_assess.domain.messages import N_
+from ppp_assess.domain.question_types import FreeText
 from ppp_assess.domain.schema import Question, Questionnaire
 from ppp_assess.domain.workflow import STATUS_LABELS, Status
 from ppp_assess.models import (
@@ -99,9 +103,8 @@ FIXED_COLUMNS: tuple[tuple[str, str], ...] = (
     ("submitted_at", N_("Submitted at (UTC)")),
     ("approved_at", N_("Approved at (UTC)")),
 )
-NOT_APPLICABLE = N_("Not applicable")
-SCALE_END = N_("%(value)s – %(label)s")
-WITH_UNIT = N_("%(value)s %(unit)s")
+#: Labels in plain text when no adapter passes a localiser: msgids, ISO dates, codes.
+PLAIN = Localiser()
 SECTION_SCORE = N_("Section score (0-100): %(section)s")
 QUESTION_CODE = N_("Answer (code): %(question)s")
 QUESTION_LABEL = N_("Answer: %(question)s")
@@ -125,26 +128,6 @@ def neutralise(value: Cell) -> Cell:
     return value
 
 
-def _identity(text: str) -> str:
-    return text
-
-
-def _plain_number(value: float) -> str:
-    if isinstance(value, float) and not value.is_integer():
-        return repr(value)
-    return str(int(value))
-
-
-@dataclass(frozen=True)
-class Localiser:
-    """How labels are translated and formatted (the adapters pass Flask-Babel's)."""
-
-    gettext: Callable[[str], str] = _identity
-    number: Callable[[float], str] = _plain_number
-    date: Callable[[dt.date], str] = dt.date.isoformat
-    country: Callable[[str], str] = _identity
-
-
 # --------------------------------------------------------------------------- layout
 
 
@@ -158,9 +141,9 @@ def export_header(questionnaire: Questionnaire) -> list[str]:
 
 
 def column_descriptions(questionnaire: Questionnaire,
-                        localiser: Localiser = Localiser()) -> list[tuple[str, str]]:
+                        localiser: Localiser = PLAIN) -> list[tuple[str, str]]:
     """Return ``(code, what it holds)`` for every column, in the export's order."""
-    say = localiser.gettext
+    say = localiser.translate
     rows = [(code, say(description)) for code, description in FIXED_COLUMNS]
     rows.extend((f"section.{section.id}.score",
                  say(SECTION_SCORE) % {"section": say(section.title)})
@@ -197,37 +180,16 @@ def find_version(session: Session, questionnaire_id: str,
 def answer_cells(question: Question, value: Any, localiser: Localiser) -> tuple[Cell, Cell]:
     """Return the code and label cells of one stored answer.
 
-    The code comes from the question's type; the label words its description, and is
-    empty where the code says it all (free text, or a value no longer readable).
+    The code comes from the question's type; the label words its description as every
+    page does, and is empty where the code says it all (free text, or a value no longer
+    readable).
     """
     if value is None:
         return None, None
     strategy = question.strategy
-    return strategy.export_code(question, value), _label_cell(
-        strategy.describe(question, value), localiser)
-
-
-def _label_cell(description: AnswerDescription, localiser: Localiser) -> Cell:
-    say = localiser.gettext
-    match description:
-        case NotApplicable():
-            return say(NOT_APPLICABLE)
-        case ChosenOptions(options=options, multiple=multiple):
-            labels = [say(option.label) for option in options if option.label]
-            if not multiple:
-                return labels[0] if labels else None
-            return "; ".join(labels)
-        case ScalePoint(value=number, end_label=end):
-            label = localiser.number(number)
-            return say(SCALE_END) % {"value": label, "label": say(end)} if end else label
-        case Quantity(value=number, unit=unit):
-            label = localiser.number(number)
-            return say(WITH_UNIT) % {"value": label, "unit": say(unit)} if unit else label
-        case CalendarDate(date=date):
-            return localiser.date(date)
-        case FreeText():
-            return None
-    assert_never(description)
+    description = strategy.describe(question, value)
+    label = None if isinstance(description, FreeText) else word_answer(description, localiser)
+    return strategy.export_code(question, value), label or None
 
 
 def _timestamp(value: dt.datetime | None) -> str | None:
@@ -238,10 +200,8 @@ def _timestamp(value: dt.datetime | None) -> str | None:
     return value.replace(microsecond=0).isoformat()
 
 
-def _label(codes: dict[str, str], code: str | None, localiser: Localiser) -> str | None:
-    if code is None:
-        return None
-    return localiser.gettext(codes[code]) if code in codes else code
+def _label(kind: str, code: str | None, localiser: Localiser) -> str | None:
+    return code_label(kind, code, localiser) or None
 
 
 def iter_export_rows(
@@ -249,7 +209,7 @@ def iter_export_rows(
     version: QuestionnaireVersion,
     *,
     filters: DashboardFilters | None = None,
-    localiser: Localiser = Localiser(),
+    localiser: Localiser = PLAIN,
     batch_size: int = 500,
 ) -> Iterator[list[Cell]]:
     """Yield one row per approved or certified assessment of ``version``, by id.
@@ -263,7 +223,7 @@ def iter_export_rows(
     section_ids = [section.id for section in questionnaire.sections]
     conditions = evaluated_conditions(filters or DashboardFilters())
     levels = {level.id: level.label for level in questionnaire.levels}
-    say = localiser.gettext
+    say = localiser.translate
     last_id = 0
     while True:
         batch = session.execute(
@@ -308,16 +268,18 @@ def iter_export_rows(
             cells: list[Cell] = [
                 row.id, questionnaire.id, version.version, status.value,
                 say(STATUS_LABELS[status]), row.organisation, row.organisation_country,
-                row.project_id, row.project, row.sector, _label(SECTORS, row.sector, localiser),
-                row.stage, _label(STAGES, row.stage, localiser), row.contract_type,
-                _label(CONTRACT_TYPES, row.contract_type, localiser), country,
-                localiser.country(country) if country else None, region,
-                _label(REGIONS, region, localiser), row.score, row.level,
+                row.project_id, row.project, row.sector, _label("sector", row.sector, localiser),
+                row.stage, _label("stage", row.stage, localiser), row.contract_type,
+                _label("contract_type", row.contract_type, localiser), country,
+                _label("country", country, localiser), region,
+                _label("region", region, localiser), score_number(row.score), row.level,
                 say(levels[row.level]) if row.level in levels else row.level,
-                row.completion, _timestamp(row.submitted_at), _timestamp(row.approved_at),
+                percent_share(row.completion), _timestamp(row.submitted_at),
+                _timestamp(row.approved_at),
             ]
             own_sections = sections.get(row.id, {})
-            cells.extend(own_sections.get(section_id) for section_id in section_ids)
+            cells.extend(score_number(own_sections.get(section_id))
+                         for section_id in section_ids)
             own_answers = answers.get(row.id, {})
             for question in questions:
                 value, comment = own_answers.get(question.id, (None, ""))

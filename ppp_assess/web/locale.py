@@ -1,4 +1,7 @@
-"""The request's language: selection, start-up validation, text direction and formatting.
+"""The request's language: selection, start-up validation and text direction.
+
+Formatting in that language is :mod:`ppp_assess.presentation`'s; this module registers
+its functions as the templates' filters.
 
 English is the source language: every msgid is English, so ``en`` needs no catalog. Every
 other configured locale is offered only when its catalogs are compiled (``flask
@@ -8,48 +11,34 @@ here (see ``docs/translating.md``).
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 from babel import Locale, UnknownLocaleError, negotiate_locale
-from babel.numbers import format_compact_currency
 from flask import Flask, current_app, g, has_request_context, request, session
-from flask_babel import (
-    Domain,
-    format_currency,
-    format_date,
-    format_datetime,
-    format_decimal,
-    format_percent,
-    get_locale,
-    refresh,
-)
+from flask_babel import Domain, get_locale, refresh
 from flask_login import current_user
 from jinja2 import pass_context
 
+from ppp_assess import presentation
 from ppp_assess.config import ConfigurationError, Settings
 from ppp_assess.extensions import babel
 
 log = logging.getLogger(__name__)
 
 #: The language the msgids are written in; it is served without a catalog.
-SOURCE_LOCALE = "en"
+SOURCE_LOCALE = presentation.SOURCE_LOCALE
 #: The query parameter that switches the language (``/any/page?lang=fr``).
 QUERY_PARAMETER = "lang"
 #: Where the chosen language is remembered between requests.
 SESSION_KEY = "locale"
 #: The catalogs a locale needs before it is offered.
 DOMAINS = ("messages", "questionnaires")
-
-Number = int | float | Decimal
 
 
 @dataclass(frozen=True)
@@ -74,14 +63,11 @@ class LocaleInfo:
 @cache
 def locale_info(code: str) -> LocaleInfo:
     """Return the :class:`LocaleInfo` of a locale code, with direction and name from CLDR."""
-    parsed = Locale.parse(code)
-    name = parsed.get_display_name(parsed) or code
     return LocaleInfo(
         code=code,
         language_tag=code.replace("_", "-"),
-        text_direction=parsed.text_direction,
-        # CLDR writes most language names in lower case ("français"); a menu capitalises.
-        display_name=name[:1].upper() + name[1:],
+        text_direction=Locale.parse(code).text_direction,
+        display_name=presentation.language_name(code),
     )
 
 
@@ -236,116 +222,7 @@ def current_page_path() -> str:
     return _page_address()
 
 
-# --- Locale-aware formatting, as Jinja filters ------------------------------------------
-
-
-def _request_locale() -> Locale:
-    return get_locale() or Locale.parse(SOURCE_LOCALE)
-
-
-_NUMBER_PART = re.compile(r"[#0,]*0(?:\.[0#]*)?")
-
-
-def with_decimals(pattern: str, digits: int) -> str:
-    """Return a CLDR number ``pattern`` changed to show exactly ``digits`` decimals.
-
-    The locale's own pattern is kept (grouping, the place and spacing of the % sign), so
-    ``#,##0 %`` becomes ``#,##0.0 %`` rather than a pattern written for English.
-    """
-    positive = pattern.split(";")[0]
-    match = _NUMBER_PART.search(positive)
-    if match is None:
-        return positive
-    integer = match.group(0).split(".")[0]
-    fraction = "." + "0" * digits if digits > 0 else ""
-    return positive[:match.start()] + integer + fraction + positive[match.end():]
-
-
-def number_filter(value: Number | None, digits: int | None = None) -> str:
-    """Format a number for the request's locale (``|number``, ``|number(1)``).
-
-    :param digits: a fixed number of decimals; by default as many as the value has.
-    """
-    if value is None:
-        return ""
-    if digits is None:
-        return str(format_decimal(value))
-    pattern = _request_locale().decimal_formats[None].pattern
-    return str(format_decimal(value, format=with_decimals(pattern, digits)))
-
-
-def percent_filter(value: Number | None, digits: int = 0) -> str:
-    """Format a fraction as a percentage for the locale (``0.456|percent`` is "46 %" in French).
-
-    :param digits: decimals to show (``0.4567|percent(1)`` is "45.7%").
-    """
-    if value is None:
-        return ""
-    pattern = _request_locale().percent_formats[None].pattern
-    return str(format_percent(value, format=with_decimals(pattern, digits)))
-
-
-def date_filter(value: dt.date | dt.datetime | None, width: str = "medium") -> str:
-    """Format a date for the locale (``|date``, ``|date("long")``, ``|date("short")``).
-
-    A datetime is first moved to the user's time zone, then shown as its date.
-    """
-    if value is None:
-        return ""
-    return str(format_date(value, format=width))
-
-
-def datetime_filter(value: dt.datetime | None, width: str = "medium") -> str:
-    """Format a date and time for the locale, in the user's time zone (``|datetime``)."""
-    if value is None:
-        return ""
-    return str(format_datetime(value, format=width))
-
-
-def money_filter(value: Number | None, currency: str | None, compact: bool = False) -> str:
-    """Format an amount of money for the locale (``|money("USD")``, ``|money(cur, true)``).
-
-    :param compact: short form for large amounts ("$500M", "500 M $US").
-    """
-    if value is None:
-        return ""
-    if not currency:
-        return number_filter(value)
-    if compact:
-        return str(format_compact_currency(value, currency, locale=_request_locale(),
-                                           fraction_digits=1))
-    return str(format_currency(value, currency))
-
-
-def language_name_filter(code: str | None) -> str:
-    """Name a locale code's language in that language (``"fr"|language_name`` is "Français")."""
-    if not code:
-        return ""
-    try:
-        return locale_info(code).display_name
-    except (UnknownLocaleError, ValueError):
-        return code
-
-
-def translate(msgid: str | None) -> str:
-    """Return a text that comes from data (a questionnaire, a reference list) translated.
-
-    Templates use this instead of ``_()`` for anything but a literal: Jinja's ``_()``
-    always applies %-formatting, which breaks on texts such as "5 % to 15 %".
-    """
-    from flask_babel import gettext
-
-    return gettext(msgid) if msgid else ""
-
-
-def country_name_filter(code: str | None) -> str:
-    """Name an ISO 3166 country code in the request's language (``"KZ"|country_name``)."""
-    if not code:
-        return ""
-    from flask_babel import get_locale
-
-    locale = get_locale() or Locale.parse("en")
-    return str(locale.territories.get(code.upper(), code))
+# --- Formatting, as Jinja filters ------------------------------------------------------
 
 
 def _at_render_time(function: Callable[..., str]) -> Callable[..., str]:
@@ -363,15 +240,35 @@ def _at_render_time(function: Callable[..., str]) -> Callable[..., str]:
     return filter_
 
 
+#: The formatting filters of every template, all from :mod:`ppp_assess.presentation`.
 FILTERS: dict[str, Callable[..., str]] = {
-    "number": number_filter,
-    "percent": percent_filter,
-    "date": date_filter,
-    "datetime": datetime_filter,
-    "money": money_filter,
-    "language_name": language_name_filter,
-    "country_name": country_name_filter,
+    "score": presentation.score_text,
+    "points": presentation.points_text,
+    "percent": presentation.percent_text,
+    "number": presentation.number_text,
+    "money": presentation.money_text,
+    "date": presentation.date_text,
+    "long_date": presentation.long_date_text,
+    "datetime": presentation.datetime_text,
+    "days": presentation.days_text,
+    "country_name": presentation.country_name,
+    "language_name": presentation.language_name,
 }
+#: Functions templates call, all from :mod:`ppp_assess.presentation`: data texts (two
+#: names for one function), answers and labels. Globals, not context variables: the
+#: question macros are imported without context.
+GLOBALS: dict[str, Callable[..., Any]] = {
+    "translate": presentation.data_text,
+    "questionnaire_text": presentation.data_text,
+    "answer_text": presentation.answer_text,
+    "answer_parts": presentation.answer_parts,
+    "code_label": presentation.code_label,
+    "status_label": presentation.status_label,
+}
+#: Flask-Babel's own filters, removed so that every page formats through the one module.
+BABEL_FILTERS = ("datetimeformat", "dateformat", "timeformat", "timedeltaformat",
+                 "numberformat", "decimalformat", "currencyformat", "percentformat",
+                 "scientificformat")
 
 
 class _AppDomain(Domain):
@@ -406,11 +303,13 @@ def init_app(app: Flask, settings: Settings) -> None:
         babel.domain_instance = _AppDomain(domain=app.config["BABEL_DOMAIN"])
     app.before_request(remember_requested_locale)
     app.before_request(_set_locale_info)
+    for name in BABEL_FILTERS:
+        app.jinja_env.filters.pop(name, None)
     app.jinja_env.filters.update({name: _at_render_time(function)
                                   for name, function in FILTERS.items()})
+    app.jinja_env.globals.update(GLOBALS)
     app.jinja_env.globals["switch_locale_url"] = switch_locale_url
     app.jinja_env.globals["current_page_path"] = current_page_path
-    app.jinja_env.globals["translate"] = translate
 
     @app.context_processor
     def _inject_locales() -> dict[str, object]:

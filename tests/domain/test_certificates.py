@@ -35,6 +35,7 @@ from ppp_assess.domain.certificates import (
     validate_serial,
     verify,
 )
+from ppp_assess.domain.display import rounded_score
 from ppp_assess.domain.schema import Subject
 
 # --- serials ----------------------------------------------------------------------------
@@ -168,18 +169,19 @@ def test_every_made_serial_is_valid(year: int, number: int) -> None:
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
-        (72.5, "72.50"),
-        (72.125, "72.13"),  # exactly representable, so a true half: rounds up
-        (0.285, "0.29"),  # read as 0.285 through repr, not as 0.28499999...
-        (100, "100.00"),
-        (0, "0.00"),
-        (0.0, "0.00"),
-        (99.995, "100.00"),
-        (-0.004, "0.00"),
-        (100.004, "100.00"),
-        (33.333333333333336, "33.33"),
-        (Decimal("66.665"), "66.67"),
-        (Decimal("7"), "7.00"),
+        (72.5, "72.5"),
+        (72.25, "72.3"),  # exactly representable, so a true half: rounds up
+        (72.35, "72.4"),  # read as 72.35 through repr, not as 72.34999999...
+        (86.45, "86.5"),
+        (100, "100.0"),
+        (0, "0.0"),
+        (0.0, "0.0"),
+        (99.95, "100.0"),
+        (-0.04, "0.0"),
+        (100.04, "100.0"),
+        (33.333333333333336, "33.3"),
+        (Decimal("66.65"), "66.7"),
+        (Decimal("7"), "7.0"),
     ],
 )
 def test_format_score(value: float | Decimal, expected: str) -> None:
@@ -187,7 +189,7 @@ def test_format_score(value: float | Decimal, expected: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "value", [-0.005, 100.005, 101, float("nan"), float("inf"), Decimal("NaN"), True]
+    "value", [-0.05, 100.05, 101, float("nan"), float("inf"), Decimal("NaN"), True]
 )
 def test_format_score_refuses(value: Any) -> None:
     with pytest.raises(ValueError):
@@ -195,10 +197,11 @@ def test_format_score_refuses(value: Any) -> None:
 
 
 @given(st.floats(min_value=0, max_value=100))
-def test_format_score_is_within_half_a_hundredth(value: float) -> None:
+def test_format_score_is_the_score_as_shown(value: float) -> None:
     text = format_score(value)
-    assert abs(Decimal(text) - Decimal(repr(value))) <= Decimal("0.005")
-    assert len(text.split(".")[1]) == 2
+    assert abs(Decimal(text) - Decimal(repr(value))) <= Decimal("0.05")
+    assert len(text.split(".")[1]) == 1
+    assert Decimal(text) == rounded_score(value)
 
 
 # --- payload ----------------------------------------------------------------------------
@@ -217,8 +220,8 @@ def make_payload(**changes: Any) -> CertificatePayload:
         "level_id": "advanced",
         "level_label": "Advanced",
         "section_scores": (
-            CertificateSection(id="governance", title="Governance", score="80.00"),
-            CertificateSection(id="people", title="People first", score="65.00"),
+            CertificateSection(id="governance", title="Governance", score="80.0"),
+            CertificateSection(id="people", title="People first", score="65.0"),
             CertificateSection(id="mining", title="Mining supplement", score=None),
         ),
         "reviewer_name": "Zhang Wei 张伟",
@@ -235,7 +238,7 @@ def test_payload_bytes_are_canonical_json() -> None:
     document = json.loads(data)
     assert list(document) == sorted(document)
     assert document["format"] == PAYLOAD_FORMAT
-    assert document["overall_score"] == "72.50"
+    assert document["overall_score"] == "72.5"
     assert document["approved_on"] == "2026-02-27"
     assert document["section_scores"][2] == {
         "id": "mining",
@@ -276,14 +279,17 @@ def test_sections_given_as_a_list_are_frozen() -> None:
         {"country_code": "eg"},
         {"country_code": "EGY"},
         {"overall_score": 72.5},
-        {"overall_score": "72.5"},
-        {"overall_score": "100.01"},
-        {"overall_score": "-1.00"},
+        {"overall_score": "72.50"},
+        {"overall_score": "100.1"},
+        {"overall_score": "-1.0"},
+        {"format": "ppp-assess/certificate/9"},
+        {"format": "ppp-assess/certificate/1"},  # two places there
         {"approved_on": datetime(2026, 2, 27, tzinfo=UTC)},
         {"issued_on": "2026-03-01"},
         {"subject_name": None},
         {"subject_type": "programme"},
-        {"section_scores": ({"id": "a", "title": "A", "score": "1.00"},)},
+        {"section_scores": ({"id": "a", "title": "A", "score": "1.0"},)},
+        {"section_scores": (CertificateSection(id="a", title="A", score="1.00"),)},
     ],
 )
 def test_payload_refuses_malformed_facts(changes: dict[str, Any]) -> None:
@@ -294,13 +300,14 @@ def test_payload_refuses_malformed_facts(changes: dict[str, Any]) -> None:
 @pytest.mark.parametrize(
     "changes",
     [
-        {"score": "1.5"},
+        {"score": "1.500"},
+        {"score": "1"},
         {"score": 1.5},
         {"id": 3},
     ],
 )
 def test_section_score_refuses_malformed_values(changes: dict[str, Any]) -> None:
-    fields = {"id": "a", "title": "A", "score": "1.50", **changes}
+    fields = {"id": "a", "title": "A", "score": "1.5", **changes}
     with pytest.raises(ValueError):
         CertificateSection(**fields)
 
@@ -318,7 +325,9 @@ def edit_document(**changes: Any) -> bytes:
         b"not json",
         b"[]",
         b"\xff\xfe",
-        edit_document(format="ppp-assess/certificate/2"),
+        edit_document(format="ppp-assess/certificate/3"),
+        edit_document(format="ppp-assess/certificate/1"),  # its scores have two places
+        edit_document(format=1),
         edit_document(extra="x"),
         edit_document(overall_score=72.5),
         edit_document(overall_score="NaN"),
@@ -326,7 +335,8 @@ def edit_document(**changes: Any) -> bytes:
         edit_document(approved_on="2026-02-30"),
         edit_document(section_scores={"id": "a"}),
         edit_document(section_scores=[{"id": "a", "title": "A"}]),
-        edit_document(section_scores=[{"id": "a", "title": "A", "score": "1.00", "x": 1}]),
+        edit_document(section_scores=[{"id": "a", "title": "A", "score": "1.0", "x": 1}]),
+        edit_document(section_scores=[{"id": "a", "title": "A", "score": "1.00"}]),
         edit_document(serial="PPP-2026-000124-R"),
         payload_bytes(make_payload()).replace(b',"verify_url":', b',"level_id":"x","verify_url":'),
         payload_bytes(make_payload()).replace(b'"level_id":"advanced"', b'"level_id":NaN'),
@@ -342,6 +352,35 @@ def test_missing_key_is_refused() -> None:
     del document["reviewer_name"]
     with pytest.raises(CertificateFormatError, match="reviewer_name"):
         payload_from_bytes(json.dumps(document).encode())
+
+
+#: A payload signed in the first format, with two places: certificates issued before the
+#: scores followed the display rule keep verifying and reading as they were signed.
+FIRST_FORMAT = (
+    b'{"approved_on":"2026-02-27","country_code":"EG","format":"ppp-assess/certificate/1",'
+    b'"issued_on":"2026-03-01","level_id":"advanced","level_label":"Advanced",'
+    b'"organisation_name":"Autopistas del Sur S.A.","overall_score":"72.45",'
+    b'"questionnaire_id":"zero-tolerance-corruption","questionnaire_version":"1.2",'
+    b'"reviewer_name":"Zhang Wei","section_scores":[{"id":"governance","score":"80.00",'
+    b'"title":"Governance"},{"id":"mining","score":null,"title":"Mining supplement"}],'
+    b'"serial":"PPP-2026-000123-R","subject_name":"Coast road","subject_type":"project",'
+    b'"verify_url":"https://ppp.example.org/verify/PPP-2026-000123-R"}'
+)
+
+
+def test_payloads_of_the_first_format_still_read_byte_for_byte(private_pem: bytes) -> None:
+    payload = payload_from_bytes(FIRST_FORMAT)
+    assert payload.format == "ppp-assess/certificate/1" != PAYLOAD_FORMAT
+    assert payload.overall_score == "72.45"
+    assert payload.section_scores[0].score == "80.00"
+    assert payload_bytes(payload) == FIRST_FORMAT
+    private_key = load_private_key(private_pem)
+    assert verify(FIRST_FORMAT, sign(FIRST_FORMAT, private_key), private_key.public_key())
+
+
+def test_new_payloads_are_written_in_the_current_format() -> None:
+    assert PAYLOAD_FORMAT == "ppp-assess/certificate/2"
+    assert make_payload().format == PAYLOAD_FORMAT
 
 
 def test_non_canonical_but_well_formed_bytes_parse() -> None:
@@ -388,10 +427,10 @@ def test_changed_score_fails(private_pem: bytes) -> None:
     data = payload_bytes(make_payload())
     signature = sign(data, private_key)
     for changes in (
-        {"overall_score": "72.51"},
+        {"overall_score": "72.6"},
         {
             "section_scores": (
-                CertificateSection(id="governance", title="Governance", score="80.01"),
+                CertificateSection(id="governance", title="Governance", score="80.1"),
             )
         },
         {"level_id": "leading"},

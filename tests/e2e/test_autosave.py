@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
+from ppp_assess.domain.display import rounded_score
 from ppp_assess.domain.loader import load_questionnaire
 from ppp_assess.domain.schema import Question
 from ppp_assess.models import Answer, Assessment, User
@@ -68,7 +69,7 @@ def test_choosing_an_answer_saves_it(page: Page, live_server: LiveServer) -> Non
     expect(status).to_contain_text("Saved")
     assert _stored(live_server, case) == best
     # The live score beside the questions was updated from the API's answer.
-    expect(page.locator('[data-score="overall"]')).not_to_have_text("0")
+    expect(page.locator('[data-score="overall"]')).not_to_have_text("0.0")
 
 
 def test_a_colleagues_newer_answer_is_shown_not_overwritten(page: Page,
@@ -153,3 +154,23 @@ def test_every_kind_of_answer_is_read_and_saved(page: Page, live_server: LiveSer
     page.fill("#q_notes", "  Fine.")
     page.locator("#q_notes").blur()
     saves("notes", "  Fine.")
+
+
+def test_the_live_score_reads_as_the_page_does(page: Page, live_server: LiveServer) -> None:
+    # The page renders the score panel and the script refreshes it from the API: both
+    # must write the score as the platform shows it, in the page's language.
+    case = _prepare(live_server)
+    _open_section(page, live_server, case)
+    section = f"{live_server.url}/assessments/{case.assessment_id}/sections/{case.section_id}"
+    page.goto(f"{section}?lang=fr")
+    overall = page.locator('[data-score="overall"]')
+    expect(overall).to_have_text("0,0")
+    _option(page, case, case.question.options[0].value).check()
+    expect(overall).not_to_have_text("0,0")
+    live = overall.text_content()
+    with get_database(live_server.app).transaction() as session:
+        stored = session.get_one(Assessment, case.assessment_id).score
+    assert stored is not None
+    assert live == str(rounded_score(stored)).replace(".", ",")
+    page.reload()
+    expect(overall).to_have_text(live or "")

@@ -311,27 +311,36 @@ def test_language_menu_is_hidden_with_one_language(make_app):
 # --- Formatting -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("code", "number", "percent", "money", "date"), [
-    ("en", "1,234,567.5", "45.6%", "$1,234.50", "Mar 5, 2025"),
-    ("fr", "1\u202f234\u202f567,5", "45,6\u00a0%", "1\u202f234,50\u00a0$US", "5 mars 2025"),
-    ("ar", "1,234,567.5", "45.6%", "\u200f1,234.50\u00a0US$", "05\u200f/03\u200f/2025"),
-    ("zh", "1,234,567.5", "45.6%", "US$1,234.50", "2025年3月5日"),
+@pytest.mark.parametrize(("code", "number", "score", "percent", "money", "date"), [
+    ("en", "1,234,567.5", "86.5", "46%", "$1,234.50", "Mar 5, 2025"),
+    ("fr", "1\u202f234\u202f567,5", "86,5", "46\u00a0%", "1\u202f234,50\u00a0$US", "5 mars 2025"),
+    ("ar", "1,234,567.5", "86.5", "46%", "\u200f1,234.50\u00a0US$", "05\u200f/03\u200f/2025"),
+    ("zh", "1,234,567.5", "86.5", "46%", "US$1,234.50", "2025年3月5日"),
 ])
-def test_formatting_filters_follow_the_locale(six, code, number, percent, money, date):
+def test_formatting_filters_follow_the_locale(six, code, number, score, percent, money, date):
     # Literals too: Jinja must not format them once, at compile time, in no locale.
     template = six.jinja_env.from_string(
-        "{{ 1234567.5|number }}|{{ share|percent(1) }}|{{ amount|money('USD') }}|"
-        "{{ day|date }}|{{ none|number }}{{ none|date }}")
+        "{{ 1234567.5|number }}|{{ 86.45|score }}|{{ share|percent }}|"
+        "{{ amount|money('USD') }}|{{ day|date }}|{{ none|number }}{{ none|date }}")
     with six.test_request_context(), force_locale(code):
         rendered = template.render(day=dt.date(2025, 3, 5), share=0.456, amount=1234.5)
-    assert rendered.split("|") == [number, percent, money, date, ""]
+    assert rendered.split("|") == [number, score, percent, money, date, ""]
 
 
-def test_number_filter_with_fixed_decimals_and_compact_money(six):
+def test_score_filters_round_half_up_and_mark_missing_scores(six):
     template = six.jinja_env.from_string(
-        "{{ 72.0|number(1) }}|{{ 3|number(0) }}|{{ 2500000000|money('USD', true) }}")
+        "{{ 72.25|score }}|{{ 72.0|score }}|{{ 100|score }}|{{ 4.45|points }}|{{ none|score }}|"
+        "{{ none|score('n/a') }}|{{ 3|number }}|{{ 2500000000|money('USD', true) }}|"
+        "{{ 2|days }}")
     with six.test_request_context(), force_locale("fr"):
-        assert template.render() == "72,0|3|2,5\u00a0Md\u00a0$US"
+        assert template.render().split("|") == [
+            "72,3", "72,0", "100,0", "4,5", "–", "n/a", "3", "2,5\u00a0Md\u00a0$US", "2\u00a0jours"]
+
+
+def test_flask_babels_own_filters_are_not_offered(six):
+    # Every page formats through the presentation module, so one score reads the same.
+    for name in ("decimalformat", "percentformat", "dateformat", "datetimeformat"):
+        assert name not in six.jinja_env.filters
 
 
 # --- Catalog loading --------------------------------------------------------------------

@@ -25,6 +25,7 @@ from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 
 from ppp_assess.domain import Questionnaire, load_questionnaire
+from ppp_assess.domain.display import rounded_score
 from ppp_assess.domain.documents import (
     CertificateData,
     ReportData,
@@ -33,6 +34,7 @@ from ppp_assess.domain.documents import (
     ReportSection,
 )
 from ppp_assess.domain.workflow import STATUS_LABELS, Status
+from ppp_assess.presentation import with_decimals
 
 Translate = Callable[[str], str]
 
@@ -130,9 +132,16 @@ def translator(locale: str) -> Translate:
     return _catalog(locale).gettext
 
 
+def score_formatter(locale: str) -> Callable[[float], str]:
+    """Return a score formatter in ``locale``'s number format: one decimal, half up."""
+    pattern = with_decimals(Locale.parse(locale).decimal_formats[None].pattern, 1)
+    return lambda value: str(format_decimal(rounded_score(value), format=pattern,
+                                            locale=locale))
+
+
 def number_formatter(locale: str) -> Callable[[float], str]:
-    """Return a score formatter (one decimal at most) in ``locale``'s number format."""
-    return lambda value: str(format_decimal(round(value, 1), format="#,##0.#", locale=locale))
+    """Return a plain number formatter (page numbers, axis ticks) for ``locale``."""
+    return lambda value: str(format_decimal(value, locale=locale))
 
 
 def date_formatter(locale: str) -> Callable[[datetime.date], str]:
@@ -141,9 +150,11 @@ def date_formatter(locale: str) -> Callable[[datetime.date], str]:
 
 
 def options(locale: str) -> dict[str, Callable[..., str]]:
-    """Return the ``translate``, ``format_number`` and ``format_date`` of ``locale``."""
+    """Return the ``translate``, ``format_score``, ``format_number`` and ``format_date`` of
+    ``locale``."""
     return {
         "translate": translator(locale),
+        "format_score": score_formatter(locale),
         "format_number": number_formatter(locale),
         "format_date": date_formatter(locale),
     }

@@ -29,7 +29,7 @@ def expected_facts(locale: str) -> list[str]:
     """Return what a reader must find on the sample certificate of ``locale``."""
     data = samples.sample_certificate(locale)
     t = samples.translator(locale)
-    format_number = samples.number_formatter(locale)
+    format_score = samples.score_formatter(locale)
     format_date = samples.date_formatter(locale)
     return [
         t("Certificate of assessment"),
@@ -39,7 +39,7 @@ def expected_facts(locale: str) -> list[str]:
         data.questionnaire_title,
         t("Version %(version)s") % {"version": data.questionnaire_version},
         t("Overall score"),
-        format_number(data.overall_score),
+        format_score(data.overall_score),
         data.level_label,
         *(title for title, _ in data.section_scores),
         t("Reviewer"),

@@ -125,13 +125,13 @@ def _words(bbox_html: str) -> list[tuple[float, float, str]]:
 def _label_and_value(
     words: list[tuple[float, float, str]], label: str
 ) -> list[tuple[float, float]]:
-    """Return the x of ``label`` and of the score 100 wherever they share a line."""
+    """Return the x of ``label`` and of the score 100.0 wherever they share a line."""
     return [
         (label_x, value_x)
         for label_x, label_y, word in words
         if word == label
         for value_x, value_y, value in words
-        if value == "100" and abs(value_y - label_y) < 2
+        if value == "100.0" and abs(value_y - label_y) < 2
     ]
 
 

@@ -1,4 +1,5 @@
-"""How stored answers of every question type read on the pages, for reviewers and in PDFs."""
+"""How stored answers of every question type read: the same on the pages, for reviewers,
+in PDFs and in exports."""
 
 from __future__ import annotations
 
@@ -7,30 +8,29 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
+from ppp_assess import presentation
 from ppp_assess.domain import NA, QuestionType, load_questionnaire
-from ppp_assess.services.certificates import DocumentLocale, _answer_label
-from ppp_assess.web.assessments.present import describe_answer
-from ppp_assess.web.review.display import answer_labels
+from ppp_assess.domain.display import answer_text
+from ppp_assess.domain.question_types import FreeText
+from ppp_assess.services.exports import answer_cells
 
 COMPLETE = load_questionnaire(Path(__file__).resolve().parents[2] / "tests" / "data"
                               / "complete.yaml")
 
-#: question id, stored value, on the assessment pages, for reviewers, in a PDF.
+#: question id, stored value, the answer in words (one part per selected option).
 CASES = [
-    ("policy", "partly", "Partly", ["Partly"], "«Partly»"),
-    ("policy", "na", "Not applicable", ["Not applicable"], "«Not applicable»"),
-    ("channels", ["web", "gazette"], "Website; Official gazette", ["Website", "Official gazette"],
-     "«Website»; «Official gazette»"),
-    ("maturity", 1, "1 of 5 (Not at all)", ["1 (Not at all)"],
-     "«#1.0 on a scale from #1.0 to #5.0»"),
-    ("maturity", 3, "3 of 5", ["3"], "«#3.0 on a scale from #1.0 to #5.0»"),
-    ("maturity", NA, "Not applicable", ["Not applicable"], "«Not applicable»"),
-    ("share", 12.5, "12.5 %", ["12.5 %"], "#12.5 «%»"),
-    ("share", NA, "Not applicable", ["Not applicable"], "«Not applicable»"),
-    ("budget", 1250, "1,250 USD m", ["1,250 USD m"], "#1250.0 «USD m»"),
-    ("notes", "Free text", "Free text", ["Free text"], "Free text"),
-    ("adopted", "2024-05-09", "May 9, 2024", ["May 9, 2024"], "day 9"),
-    ("adopted", "someday", "someday", ["someday"], "someday"),
+    ("policy", "partly", ["Partly"]),
+    ("policy", "na", ["Not applicable"]),
+    ("channels", ["web", "gazette"], ["Website", "Official gazette"]),
+    ("maturity", 1, ["1 of 5 (Not at all)"]),
+    ("maturity", 3, ["3 of 5"]),
+    ("maturity", NA, ["Not applicable"]),
+    ("share", 12.5, ["12.5 %"]),
+    ("share", NA, ["Not applicable"]),
+    ("budget", 1250, ["1,250 USD m"]),
+    ("notes", "Free text", ["Free text"]),
+    ("adopted", "2024-05-09", ["May 9, 2024"]),
+    ("adopted", "someday", ["someday"]),
 ]
 
 
@@ -38,33 +38,41 @@ def test_the_cases_cover_every_question_type() -> None:
     assert {COMPLETE.question(case[0]).type for case in CASES} == set(QuestionType)
 
 
-@pytest.mark.parametrize(("question_id", "value", "page", "review", "pdf"), CASES,
+@pytest.mark.parametrize(("question_id", "value", "parts"), CASES,
                          ids=[f"{case[0]}-{case[1]}" for case in CASES])
-def test_answers_read_the_same_as_before(app: Flask, question_id: str, value: object,
-                                         page: str, review: list[str], pdf: str) -> None:
+def test_answers_read_the_same_everywhere(app: Flask, question_id: str, value: object,
+                                          parts: list[str]) -> None:
     question = COMPLETE.question(question_id)
+    words = "; ".join(parts)
     with app.test_request_context("/?lang=en"):
-        assert describe_answer(question, value) == page
-        assert answer_labels(question, value) == review
-    # The PDF translates with the document's own catalog; here every msgid is marked.
-    locale = DocumentLocale(code="en", text_direction="ltr", translate=lambda text: f"«{text}»",
-                            format_number=lambda number: f"#{number}",
-                            format_date=lambda date: f"day {date.day}",
-                            format_percent=lambda share: f"{share}%")
-    assert _answer_label(question, value, locale) == pdf
+        localiser = presentation.localiser()
+        # The assessment pages, and the review board (one line per selected option).
+        assert presentation.answer_text(question, value) == words
+        assert presentation.answer_parts(question, value) == parts
+        # The report PDF: the certificates service words answers with the localiser.
+        assert answer_text(question, value, localiser) == words
+        # The export's label column, empty where the code says it all: free text, or a
+        # stored value no longer readable as its type.
+        code, label = answer_cells(question, value, localiser)
+        shown_as_is = isinstance(question.strategy.describe(question, value), FreeText)
+        assert label == (None if shown_as_is else words)
+        assert code is not None
 
 
 def test_unanswered(app: Flask) -> None:
     question = COMPLETE.question("channels")
     with app.test_request_context("/?lang=en"):
-        assert describe_answer(question, None) == "Not answered"
-        assert describe_answer(question, []) == "Not answered"
-        assert answer_labels(question, None) == []
-        assert answer_labels(question, []) == []
+        assert presentation.answer_text(question, None) == "Not answered"
+        assert presentation.answer_text(question, []) == "Not answered"
+        assert presentation.answer_parts(question, None) == []
+        assert presentation.answer_parts(question, []) == []
+        assert answer_cells(question, None, presentation.localiser()) == (None, None)
 
 
 def test_answers_are_worded_in_the_request_language(app: Flask) -> None:
     with app.test_request_context("/?lang=fr"):
-        assert describe_answer(COMPLETE.question("policy"), "na") == "Sans objet"
-        assert describe_answer(COMPLETE.question("budget"), 1250.5) == "1\u202f250,5 USD m"
-        assert describe_answer(COMPLETE.question("adopted"), "2024-05-09") == "9 mai 2024"
+        assert presentation.answer_text(COMPLETE.question("policy"), "na") == "Sans objet"
+        assert presentation.answer_text(COMPLETE.question("budget"), 1250.5) == (
+            "1\u202f250,5 USD m")
+        assert presentation.answer_text(COMPLETE.question("adopted"), "2024-05-09") == (
+            "9 mai 2024")

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from ppp_assess.config import PROJECT_ROOT
+from ppp_assess.domain.display import rounded_score
 from ppp_assess.domain.loader import load_questionnaire
 from ppp_assess.domain.scoring import score
 from ppp_assess.models import Assessment
@@ -51,7 +52,8 @@ def test_anyone_can_fill_a_section_and_see_it_scored(visitor) -> None:
     assert stored == {question.id: question.options[0].value for question in FIRST.questions}
     expected = score(QUESTIONNAIRE, stored)
     results = visitor.get("/check/results").get_data(as_text=True)
-    assert f'<span class="score-number">{round(expected.overall)}</span>' in results
+    shown = rounded_score(expected.overall)  # 7.6923... is shown as 7.7
+    assert f'<span class="score-number">{shown}</span>' in results
     assert expected.level is not None and expected.level.label in results
     top_gap = QUESTIONNAIRE.question(expected.gaps[0].question_id)
     assert top_gap.text in results and (top_gap.action or "") in results
@@ -63,8 +65,9 @@ def test_live_scoring_answers_json(visitor) -> None:
                             headers={"Accept": "application/json"})
     assert response.status_code == 200
     body = response.get_json()
-    assert body["score"]["overall"] == pytest.approx(
-        score(QUESTIONNAIRE, _answers(visitor)).overall)
+    exact = score(QUESTIONNAIRE, _answers(visitor)).overall
+    assert body["score"]["overall"] == float(rounded_score(exact))
+    assert body["score"]["overall_display"] == str(rounded_score(exact))
     bad = visitor.post(f"/check/{FIRST.id}", data={f"q_{FIRST.questions[0].id}": "bogus"},
                        headers={"Accept": "application/json"})
     assert bad.status_code == 422

@@ -7,16 +7,13 @@ bp = Blueprint("assessments", __name__, url_prefix="/assessments")
 
 
 def init_app(app: Flask) -> None:
-    """Check the question-type registry; add the quick check, template helpers and links."""
-    from ppp_assess.web.assessments.present import questionnaire_text
+    """Check the question-type registry; add the quick check and links."""
     from ppp_assess.web.assessments.quick_check import bp as quick_check_bp
     from ppp_assess.web.fields import check_registry
     from ppp_assess.web.navigation import NavItem, add_nav_item
 
     check_registry()
     app.register_blueprint(quick_check_bp)
-    # A global, not a context variable: the question macros are imported without context.
-    app.jinja_env.globals["questionnaire_text"] = questionnaire_text
     add_nav_item(app, NavItem("assessments.dashboard", _l("Assessments"), "member", 10))
     add_nav_item(app, NavItem("quick_check.start", _l("Quick self-check"), "anyone", 80))
 

@@ -36,12 +36,7 @@ from ppp_assess.services.errors import Conflict, Invalid, NotFound
 from ppp_assess.services.projects import member_organisations
 from ppp_assess.services.questionnaires import questionnaire_of
 from ppp_assess.unit_of_work import get_session
-from ppp_assess.web.assessments.present import (
-    condition_data,
-    describe_answer,
-    format_score,
-    score_payload,
-)
+from ppp_assess.web.assessments.present import condition_data, score_payload
 from ppp_assess.web.errors import refuse
 from ppp_assess.web.questionnaire_form import (
     build_questionnaire_form,
@@ -104,7 +99,7 @@ def _section_url(section_id: str) -> str:
 
 @bp.context_processor
 def _template_helpers() -> dict[str, Any]:
-    return {"format_score": format_score, "quick_section_url": _section_url}
+    return {"quick_section_url": _section_url}
 
 
 @bp.get("/")
@@ -185,8 +180,7 @@ def results() -> str:
         report=report, organisations=organisations,
         score=score_payload(questionnaire, report, gap_limit=RESULT_GAPS,
                             question_url=_question_url),
-        sign_in_url=url_for("auth.sign_in", next=url_for("quick_check.restore", token=token)),
-        describe_answer=describe_answer)
+        sign_in_url=url_for("auth.sign_in", next=url_for("quick_check.restore", token=token)))
 
 
 @bp.get("/restore")

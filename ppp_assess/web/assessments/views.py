@@ -16,6 +16,7 @@ from ppp_assess import get_settings
 from ppp_assess.domain.schema import Questionnaire, Section
 from ppp_assess.domain.workflow import Status, is_editable
 from ppp_assess.models import Assessment
+from ppp_assess.presentation import level_label
 from ppp_assess.services import access, benchmarks, reviews
 from ppp_assess.services import assessments as service
 from ppp_assess.services.errors import Conflict, Invalid, MissingAnswers
@@ -24,11 +25,7 @@ from ppp_assess.web.assessments import bp
 from ppp_assess.web.assessments.present import (
     condition_context,
     condition_data,
-    describe_answer,
-    format_score,
-    level_label,
     score_payload,
-    status_label,
 )
 from ppp_assess.web.errors import refuse
 from ppp_assess.web.fields import answer_name, translate_answer_error
@@ -72,8 +69,7 @@ def dashboard() -> str:
     rows = service.list_assessments(db, current_actor())
     # Passed explicitly: the home page renders this view outside the blueprint.
     return render_template("assessments/dashboard.html", assessments=rows,
-                           status_label=status_label, level_label=_level_of,
-                           format_score=format_score)
+                           level_label=_level_of)
 
 
 def _level_of(assessment: Assessment) -> str | None:
@@ -170,10 +166,8 @@ def _render_section(state: service.AssessmentState, section: Section, form: Ques
         conflicts=conflicts or {},
         mine=mine or {},
         review_comments=comments,
-        describe_answer=describe_answer,
         condition_data=condition_data,
         condition_context=json.dumps(condition_context(section, values, state.report)),
-        status_label=status_label,
     ), status
 
 
@@ -291,8 +285,6 @@ def _check_context(state: service.AssessmentState) -> dict[str, Any]:
         "score": score_payload(questionnaire, state.report, question_url=lambda s, q:
                                question_url(assessment.id, s, q)),
         "missing": missing,
-        "describe_answer": describe_answer,
-        "status_label": status_label,
     }
 
 
@@ -354,7 +346,6 @@ def submitted(assessment_id: int) -> str:
         "assessments/submitted.html", assessment=assessment, questionnaire=questionnaire,
         submission=submission, snapshot=snapshot, score=score,
         level=level_label(questionnaire, score.get("level")),
-        describe_answer=describe_answer, status_label=status_label,
         editable=assessment.status == Status.draft, **_benchmark_context(db, assessment))
 
 
@@ -366,4 +357,4 @@ def _template_helpers() -> dict[str, Any]:
         return url_for("assessments.section", assessment_id=assessment_id,
                        section_id=section_id)
 
-    return {"format_score": format_score, "section_url": section_url}
+    return {"section_url": section_url}

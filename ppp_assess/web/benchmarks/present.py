@@ -6,14 +6,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import current_app, url_for
-from flask_babel import format_decimal, get_locale, ngettext
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from werkzeug.routing import BuildError
 
 from ppp_assess.domain.benchmarking import PeerSummary, Suppressed
-from ppp_assess.domain.reference import CONTRACT_TYPES, REGIONS, SECTORS, STAGES
+from ppp_assess.presentation import code_label, number_text, score_number, score_text
 from ppp_assess.services.benchmarks import OVERALL, Benchmark, PeerFilters
 from ppp_assess.web import charts
 
@@ -25,44 +25,12 @@ FILTER_LABELS: Mapping[str, Any] = {
     "stage": _l("Project stage"),
     "contract_type": _l("Contract type"),
 }
-_CODE_LABELS: Mapping[str, Mapping[str, str]] = {
-    "sector": SECTORS,
-    "region": REGIONS,
-    "stage": STAGES,
-    "contract_type": CONTRACT_TYPES,
-}
 
 
 def is_rtl() -> bool:
     """Return whether the request's language is written right to left."""
     locale = get_locale()
     return bool(locale is not None and locale.text_direction == "rtl")
-
-
-def number(value: float | None) -> str:
-    """Return a score or rank with one decimal, in the request's locale ("–" for none)."""
-    if value is None:
-        return "–"
-    return str(format_decimal(value, format="#,##0.0"))
-
-
-def country_name(code: str | None) -> str:
-    """Return the country's name in the request's language (the code if unknown)."""
-    if not code:
-        return ""
-    locale = get_locale()
-    names = locale.territories if locale is not None else {}
-    return str(names.get(code.upper(), code))
-
-
-def code_label(name: str, code: str | None) -> str:
-    """Return the translated label of a sector, region, stage or contract type code."""
-    if not code:
-        return ""
-    if name == "country":
-        return country_name(code)
-    labels = _CODE_LABELS.get(name, {})
-    return _(labels[code]) if code in labels else code
 
 
 def filter_labels(filters: PeerFilters) -> list[tuple[str, str]]:
@@ -87,9 +55,12 @@ def summary_json(summary: PeerSummary | Suppressed) -> dict[str, Any]:
         return {"shown": False, "n": summary.n, "k": summary.k,
                 "reason": suppressed_message(summary)}
     quartiles = summary.quartiles
-    return {"shown": True, "n": summary.n, "q1": quartiles.q1, "median": quartiles.median,
-            "q3": quartiles.q3, "min": quartiles.min, "max": quartiles.max,
-            "value": summary.subject_value, "percentile_rank": summary.percentile_rank}
+    # The numbers the page shows: one decimal, rounded half up.
+    return {"shown": True, "n": summary.n, "q1": score_number(quartiles.q1),
+            "median": score_number(quartiles.median), "q3": score_number(quartiles.q3),
+            "min": score_number(quartiles.min), "max": score_number(quartiles.max),
+            "value": score_number(summary.subject_value),
+            "percentile_rank": score_number(summary.percentile_rank)}
 
 
 def benchmark_json(benchmark: Benchmark) -> dict[str, Any]:
@@ -136,8 +107,8 @@ def peer_chart_data(benchmark: Benchmark, subject_values: Mapping[str, float | N
             "the peers as a box, their median as a line and this assessment as a diamond. "
             "The overall score is %(score)s, at percentile rank %(rank)s among %(count)s "
             "peers. %(shown)s of %(total)s sections have enough peers to show statistics.",
-            score=number(benchmark.overall.subject_value),
-            rank=number(benchmark.overall.percentile_rank), count=benchmark.overall.n,
+            score=score_text(benchmark.overall.subject_value),
+            rank=score_text(benchmark.overall.percentile_rank), count=benchmark.overall.n,
             shown=shown, total=len(benchmark.sections))
     else:
         description = _(
@@ -148,7 +119,7 @@ def peer_chart_data(benchmark: Benchmark, subject_values: Mapping[str, float | N
         rows, title=_("Scores compared with peers"), description=description,
         legend=charts.Legend(peers=_("Middle half of peers (range as a line)"),
                              median=_("Peer median"), subject=_("This assessment")),
-        format_number=lambda value: str(format_decimal(value)), rtl=is_rtl())
+        format_number=number_text, rtl=is_rtl())
 
 
 def peer_chart(benchmark: Benchmark, element_id: str = "peer-chart") -> Markup:

@@ -22,10 +22,10 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_babel import force_locale, format_date, get_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 
-from ppp_assess import get_settings
+from ppp_assess import get_settings, presentation
 from ppp_assess.domain.reference import PlatformRole, SubjectType
 from ppp_assess.models import QuestionnaireVersion
 from ppp_assess.services import access, exports
@@ -34,14 +34,7 @@ from ppp_assess.services.questionnaires import latest_versions, questionnaire_of
 from ppp_assess.unit_of_work import get_database, get_session
 from ppp_assess.web.benchmarks import bp
 from ppp_assess.web.benchmarks.forms import DashboardForm, PeerGroupForm
-from ppp_assess.web.benchmarks.present import (
-    FILTER_LABELS,
-    code_label,
-    country_name,
-    is_rtl,
-    number,
-    optional_url,
-)
+from ppp_assess.web.benchmarks.present import FILTER_LABELS, is_rtl, optional_url
 from ppp_assess.web.charts import bar_chart, histogram_chart, render_svg
 from ppp_assess.web.locale import available_locales
 from ppp_assess.web.security import current_actor, login_required, roles_required
@@ -69,7 +62,7 @@ def assessment_benchmark(assessment_id: int) -> str:
     form = PeerGroupForm(formdata=request.args or None)
     own = service.matchable_filters(db, assessment)
     form.match.choices = [(name, _("%(attribute)s: %(value)s", attribute=FILTER_LABELS[name],
-                                   value=code_label(name, value)))
+                                   value=presentation.code_label(name, value)))
                           for name, value in own.items()]
     match = form.match.data if form.validate() else []
     benchmark = service.benchmark_for_assessment(db, assessment, k=peer_group_min(),
@@ -168,30 +161,10 @@ def dashboard() -> str | tuple[str, int]:
         bin_labels=labels, level_groups=level_groups, level_charts=level_charts,
         titles=titles, links=links, filters=filters, export_query=export_query,
         level_labels=level_labels,
-        languages=[(code, _language_name(code)) for code in available_locales()])
-
-
-def _language_name(code: str) -> str:
-    from babel import Locale
-
-    return str(Locale.parse(code).get_display_name(code) or code)
+        languages=[(code, presentation.language_name(code)) for code in available_locales()])
 
 
 # --------------------------------------------------------------------------- exports
-
-
-def _localiser() -> exports.Localiser:
-    """Return Flask-Babel's translation and formatting for the forced locale."""
-    return exports.Localiser(
-        gettext=_, number=number_label, date=lambda value: str(format_date(value)),
-        country=country_name)
-
-
-def number_label(value: float) -> str:
-    """Format a number answer for the label column in the export's language."""
-    from flask_babel import format_decimal
-
-    return str(format_decimal(value))
 
 
 @bp.get("/evaluations/export.<any(csv, xlsx):file_format>")
@@ -227,7 +200,7 @@ def export(file_format: str) -> Response:
             with get_database().reading() as stream_session, force_locale(language):
                 rows = exports.iter_export_rows(
                     stream_session, stream_session.get_one(QuestionnaireVersion, version_id),
-                    filters=filters, localiser=_localiser())
+                    filters=filters, localiser=presentation.localiser(language))
                 yield from exports.csv_chunks(header, rows)
 
         return Response(stream_with_context(generate()), mimetype="text/csv",
@@ -237,10 +210,11 @@ def export(file_format: str) -> Response:
             prefix="ppp-export-", suffix=".xlsx", delete=False)
         try:
             handle.close()
+            localiser = presentation.localiser(language)
             exports.write_xlsx(
                 handle.name, header,
-                exports.iter_export_rows(db, version, filters=filters, localiser=_localiser()),
-                exports.column_descriptions(questionnaire, _localiser()))
+                exports.iter_export_rows(db, version, filters=filters, localiser=localiser),
+                exports.column_descriptions(questionnaire, localiser))
             stream = open(handle.name, "rb")  # noqa: SIM115  (closed by the response)
         finally:
             # The open file stays readable after unlinking; nothing is left on disk.
@@ -300,11 +274,8 @@ def template_helpers() -> dict[str, Any]:
 
     return {
         "benchmark_chart": present.peer_chart,
-        "benchmark_number": number,
         "benchmark_filters": present.filter_labels,
         "benchmark_reason": present.suppressed_message,
-        "benchmark_code_label": code_label,
-        "benchmark_country": country_name,
         "benchmark_url": lambda benchmark: optional_url(
             "benchmarks.assessment_benchmark", assessment_id=benchmark.assessment_id)
         if benchmark.assessment_id is not None else None,

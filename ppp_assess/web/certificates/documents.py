@@ -6,17 +6,13 @@ rules.
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable
-
 from flask import Response, current_app, make_response
-from flask_babel import force_locale, format_date, format_decimal, format_percent, get_locale
-from flask_babel import gettext as _
+from flask_babel import force_locale, get_locale
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
-from ppp_assess import get_settings
+from ppp_assess import get_settings, presentation
 from ppp_assess.extensions import limiter
 from ppp_assess.models import Assessment, Certificate
 from ppp_assess.pdf.certificate import render_certificate
@@ -24,7 +20,7 @@ from ppp_assess.pdf.report import render_report
 from ppp_assess.services import certificates as certificate_service
 from ppp_assess.services import signing
 from ppp_assess.services.errors import ServiceError
-from ppp_assess.web.locale import available_locales, locale_info
+from ppp_assess.web.locale import available_locales
 
 #: PDF downloads allowed per user (or address, when signed out) unless configured otherwise
 #: with the Flask setting ``PDF_DOWNLOAD_LIMIT``.
@@ -74,48 +70,23 @@ def document_language(requested: str | None) -> str:
     return requested
 
 
-def _score(value: float) -> str:
-    # Signed scores have two decimals; trailing zeros are dropped so the chart's axis
-    # reads 0, 25, 50 rather than 0.00, 25.00, 50.00.
-    return format_decimal(value, format="#,##0.##")
-
-
-def _report_number(value: float) -> str:
-    return format_decimal(round(value, 1), format="#,##0.#")
-
-
-def _long_date(value: dt.date) -> str:
-    return format_date(value, format="long")
-
-
-def _document_locale(code: str, format_number: Callable[[float], str]
-                     ) -> certificate_service.DocumentLocale:
-    return certificate_service.DocumentLocale(
-        code=code,
-        text_direction=locale_info(code).text_direction,
-        translate=_,
-        format_number=format_number,
-        format_date=_long_date,
-        format_percent=lambda share: format_percent(share, format="#,##0%"),
-    )
-
-
 def certificate_pdf(session: Session, certificate: Certificate, language: str) -> bytes:
     """Render ``certificate`` in ``language`` from its signed facts."""
     with force_locale(language):
-        locale = _document_locale(language, _score)
-        data = certificate_service.certificate_data(session, certificate, locale)
-        return render_certificate(data, translate=_, format_number=_score,
-                                  format_date=_long_date)
+        localiser = presentation.localiser(language)
+        data = certificate_service.certificate_data(session, certificate, localiser)
+        return render_certificate(data, translate=localiser.translate,
+                                  format_score=localiser.score,
+                                  format_number=localiser.number, format_date=localiser.date)
 
 
 def report_pdf(session: Session, assessment: Assessment, language: str) -> bytes:
     """Render the full report of ``assessment`` in ``language``."""
     with force_locale(language):
-        locale = _document_locale(language, _report_number)
-        data = certificate_service.report_data(session, assessment, locale)
-        return render_report(data, translate=_, format_number=_report_number,
-                             format_date=_long_date)
+        localiser = presentation.localiser(language)
+        data = certificate_service.report_data(session, assessment, localiser)
+        return render_report(data, translate=localiser.translate, format_score=localiser.score,
+                             format_number=localiser.number, format_date=localiser.date)
 
 
 def pdf_response(content: bytes, filename: str) -> Response:

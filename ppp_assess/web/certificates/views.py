@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from flask import current_app, flash, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import format_date, format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from ppp_assess import get_settings
+from ppp_assess import get_settings, presentation
 from ppp_assess.domain.certificates import CertificatePayload, normalise_serial, validate_serial
 from ppp_assess.domain.reference import PlatformRole
 from ppp_assess.models import Certificate
@@ -82,7 +82,8 @@ class FactsView:
 def _score(value: str | None) -> str:
     if value is None:
         return _("Not applicable")
-    return format_decimal(float(value), format="#,##0.00")
+    # The signed decimal, shown by the same rule as every other score.
+    return presentation.score_text(Decimal(value))
 
 
 def facts_view(session: Session, payload: CertificatePayload) -> FactsView:
@@ -94,7 +95,7 @@ def facts_view(session: Session, payload: CertificatePayload) -> FactsView:
         subject_name=payload.subject_name,
         subject_type=str(SUBJECT_LABELS.get(payload.subject_type, payload.subject_type)),
         organisation_name=payload.organisation_name,
-        country=certificate_service.country_name(payload.country_code, str(get_locale())),
+        country=presentation.country_name(payload.country_code),
         questionnaire_title=_(title),
         questionnaire_version=payload.questionnaire_version,
         overall_score=_score(payload.overall_score),
@@ -102,8 +103,8 @@ def facts_view(session: Session, payload: CertificatePayload) -> FactsView:
         sections=tuple((_(section.title), _score(section.score))
                        for section in payload.section_scores),
         reviewer_name=payload.reviewer_name,
-        approved_on=format_date(payload.approved_on, format="long"),
-        issued_on=format_date(payload.issued_on, format="long"),
+        approved_on=presentation.long_date_text(payload.approved_on),
+        issued_on=presentation.long_date_text(payload.issued_on),
         verify_url=payload.verify_url,
     )
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -14,6 +13,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ppp_assess.domain.reference import CONTRACT_TYPES, REGIONS, SECTORS, STAGES, SUBSECTORS
 from ppp_assess.models import Organisation, Project
+from ppp_assess.presentation import country_name, currency_name
 from ppp_assess.services.projects import (
     MAX_CAPITAL_VALUE,
     MAX_DESCRIPTION_LENGTH,
@@ -38,24 +38,6 @@ def field_message(code: str) -> str:
     """Return the translated message of a project field's refusal code."""
     message = FIELD_MESSAGES.get(code)
     return str(message) if message is not None else _("This value is not acceptable.")
-
-
-def country_name(code: str | None) -> str:
-    """Return a country's name in the request's language."""
-    if not code:
-        return ""
-    locale = get_locale()
-    territories = locale.territories if locale else {}
-    return str(territories.get(code, code))
-
-
-def currency_name(code: str | None) -> str:
-    """Return a currency's name in the request's language."""
-    if not code:
-        return ""
-    locale = get_locale()
-    currencies = locale.currencies if locale else {}
-    return str(currencies.get(code, code))
 
 
 def _coded(labels: dict[str, str]) -> list[SelectChoice]:

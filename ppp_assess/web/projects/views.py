@@ -2,40 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from ppp_assess.domain.reference import CONTRACT_TYPES, REGIONS, SECTORS, STAGES, SUBSECTORS
 from ppp_assess.services import access
 from ppp_assess.services import projects as service
 from ppp_assess.services.errors import Invalid
 from ppp_assess.unit_of_work import get_session
-from ppp_assess.web.assessments.present import format_score, status_label
 from ppp_assess.web.projects import bp
-from ppp_assess.web.projects.forms import ProjectForm, country_name, currency_name, field_message
+from ppp_assess.web.projects.forms import ProjectForm, field_message
 from ppp_assess.web.security import current_actor, login_required
-
-
-def _label(labels: dict[str, str], code: str | None) -> str:
-    return _(labels[code]) if code in labels else (code or "")
-
-
-@bp.context_processor
-def _template_helpers() -> dict[str, Any]:
-    return {
-        "country_name": country_name,
-        "currency_name": currency_name,
-        "sector_label": lambda code: _label(SECTORS, code),
-        "subsector_label": lambda code: _label(SUBSECTORS, code),
-        "region_label": lambda code: _label(REGIONS, code),
-        "stage_label": lambda code: _label(STAGES, code),
-        "contract_type_label": lambda code: _label(CONTRACT_TYPES, code),
-        "status_label": status_label,
-        "format_score": format_score,
-    }
 
 
 def _attach(form: ProjectForm, error: Invalid) -> None:

@@ -10,6 +10,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
+from ppp_assess import presentation
 from ppp_assess.domain.reference import PlatformRole
 from ppp_assess.domain.workflow import STATUS_LABELS, Status
 from ppp_assess.services import reviews
@@ -30,13 +31,7 @@ from ppp_assess.web.security import current_actor, roles_required
 @bp.context_processor
 def _helpers() -> dict[str, object]:
     return {
-        "answer_labels": display.answer_labels,
         "safe_link": display.safe_link,
-        "score_text": display.score_text,
-        "waiting_text": display.waiting_text,
-        "status_label": display.status_label,
-        "sector_label": display.sector_label,
-        "country_name": display.country_name,
         "comment_prefix": COMMENT_PREFIX,
     }
 
@@ -61,11 +56,12 @@ def queue() -> str:
     form.status.choices = [SelectChoice("", _("Submitted or in review"))] + [
         SelectChoice(status.value, _(STATUS_LABELS[status]))
         for status in reviews.QUEUE_STATUSES]
-    countries = sorted((SelectChoice(code, display.country_name(code))
+    countries = sorted((SelectChoice(code, presentation.country_name(code) or "–")
                         for code in options.countries), key=lambda choice: str(choice.label))
     form.country.choices = [SelectChoice("", _("All countries")), *countries]
     form.sector.choices = [SelectChoice("", _("All sectors"))] + [
-        SelectChoice(code, display.sector_label(code)) for code in options.sectors]
+        SelectChoice(code, presentation.code_label("sector", code) or "–")
+        for code in options.sectors]
     sort = form.value("sort") or "waiting"
     # Every order reads "most first" by default (longest waiting, newest, highest score);
     # ``order=asc`` turns it round.

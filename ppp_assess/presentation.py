@@ -1,0 +1,286 @@
+"""How the platform shows values to people, in their language: the one place for it.
+
+Pages and their Jinja filters, the PDF documents (through the callables handed to
+:mod:`ppp_assess.pdf`), the CSV and XLSX exports, the mails and the score fields of the
+JSON API all format through this module, so one assessment reads the same everywhere.
+The rules themselves are pure and live in :mod:`ppp_assess.domain.display`; this module
+applies them with CLDR data (Babel) in the language Flask-Babel has selected: the
+request's, or the one forced with ``flask_babel.force_locale`` for documents, exports
+and mails.
+
+Scores (0-100) and points lost are shown with one decimal, rounded half up from the exact
+stored value; completion and other shares as whole percents. Dates have one width per
+use: :func:`date_text` (medium) in tables and lists, :func:`long_date_text` in sentences,
+documents and answers; date-times are medium (:func:`datetime_text`).
+
+This is an adapter: it may import Flask-Babel, the domain and the configuration. Services
+and the domain never import it; they receive a :class:`~ppp_assess.domain.display.Localiser`
+from :func:`localiser` instead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from functools import cache
+from typing import Any
+
+from babel import Locale, UnknownLocaleError
+from babel.numbers import format_compact_currency
+from babel.units import format_unit
+from flask_babel import (
+    format_currency,
+    format_date,
+    format_datetime,
+    format_decimal,
+    format_percent,
+    get_locale,
+)
+from flask_babel import gettext as _
+
+from ppp_assess.domain import display
+from ppp_assess.domain.display import Localiser, rounded_score, whole_percent
+from ppp_assess.domain.schema import Question, Questionnaire
+from ppp_assess.domain.workflow import STATUS_LABELS, Status
+
+#: What stands for a missing score or value in tables.
+EMPTY = "–"
+#: The language of the msgids, used outside any request or forced locale.
+SOURCE_LOCALE = "en"
+
+Number = int | float | Decimal
+
+
+def current_locale() -> Locale:
+    """Return the locale values are shown in (the request's or the forced one)."""
+    return get_locale() or Locale.parse(SOURCE_LOCALE)
+
+
+_NUMBER_PART = re.compile(r"[#0,]*0(?:\.[0#]*)?")
+
+
+def with_decimals(pattern: str, digits: int) -> str:
+    """Return a CLDR number ``pattern`` changed to show exactly ``digits`` decimals.
+
+    The locale's own pattern is kept (grouping, the place and spacing of the % sign), so
+    ``#,##0 %`` becomes ``#,##0.0 %`` rather than a pattern written for English.
+    """
+    positive = pattern.split(";")[0]
+    match = _NUMBER_PART.search(positive)
+    if match is None:
+        return positive
+    integer = match.group(0).split(".")[0]
+    fraction = "." + "0" * digits if digits > 0 else ""
+    return positive[:match.start()] + integer + fraction + positive[match.end():]
+
+
+# --------------------------------------------------------------------------- numbers
+
+
+def score_number(value: Number | None) -> float | None:
+    """Return a score rounded by the rule, as a number (API fields, spreadsheet cells)."""
+    return display.score_number(value)
+
+
+def score_text(value: Number | None, empty: str = EMPTY) -> str:
+    """Return a 0-100 score with one decimal, rounded half up, in the locale's digits.
+
+    ``86.45`` is "86.5" in English and "86,5" in French; ``None`` gives ``empty``. Also
+    for statistics of scores (quartiles, percentile ranks).
+    """
+    if value is None:
+        return empty
+    pattern = with_decimals(current_locale().decimal_formats[None].pattern,
+                            display.SCORE_DECIMALS)
+    # Already rounded by the rule: Babel's own rounding (half to even) never applies.
+    return str(format_decimal(rounded_score(value), format=pattern))
+
+
+def points_text(value: Number | None, empty: str = EMPTY) -> str:
+    """Return points lost (a gap's impact) by the score rule: "4.5"."""
+    return score_text(value, empty)
+
+
+def percent_text(share: Number | None, empty: str = "") -> str:
+    """Return a share (0-1) as a whole percent in the locale's form ("67%", "67 %")."""
+    if share is None:
+        return empty
+    pattern = with_decimals(current_locale().percent_formats[None].pattern, 0)
+    return str(format_percent(Decimal(whole_percent(share)) / 100, format=pattern))
+
+
+def number_text(value: Number | None) -> str:
+    """Return a plain number in the locale's form (an answer, a count, an axis tick).
+
+    As many decimals as the value has: this is no score, which :func:`score_text` shows.
+    """
+    if value is None:
+        return ""
+    return str(format_decimal(value))
+
+
+def money_text(value: Number | None, currency: str | None, compact: bool = False,
+               whole: bool = False) -> str:
+    """Return an amount of money for the locale.
+
+    :param compact: short form for large amounts ("$500M", "500 M $US").
+    :param whole: whole units after the currency sign, as project facts show a capital
+        value ("$1,250,000").
+    """
+    if value is None:
+        return ""
+    if not currency:
+        return number_text(value)
+    if compact:
+        return str(format_compact_currency(value, currency, locale=current_locale(),
+                                           fraction_digits=1))
+    if whole:
+        return str(format_currency(value, currency, format="¤#,##0", currency_digits=False))
+    return str(format_currency(value, currency))
+
+
+# --------------------------------------------------------------------------- dates
+
+
+def date_text(value: dt.date | dt.datetime | None) -> str:
+    """Return a date as tables and lists show it (CLDR's medium width: "Mar 5, 2025").
+
+    A datetime is first moved to the user's time zone, then shown as its date.
+    """
+    if value is None:
+        return ""
+    return str(format_date(value, format="medium"))
+
+
+def long_date_text(value: dt.date | dt.datetime | None) -> str:
+    """Return a date as sentences, documents and answers show it ("March 5, 2025")."""
+    if value is None:
+        return ""
+    return str(format_date(value, format="long"))
+
+
+def datetime_text(value: dt.datetime | None) -> str:
+    """Return a date and time in the user's time zone (CLDR's medium width)."""
+    if value is None:
+        return ""
+    return str(format_datetime(value, format="medium"))
+
+
+def days_text(days: int) -> str:
+    """Return a length of time in whole days, worded by CLDR ("3 days", "3 jours")."""
+    return str(format_unit(days, "duration-day", length="long", locale=current_locale()))
+
+
+# --------------------------------------------------------------------------- names and labels
+
+
+def data_text(msgid: str | None) -> str:
+    """Return a text that comes from data (a questionnaire, a reference list) translated.
+
+    Unlike Jinja's ``_()``, this never applies %-formatting, so texts such as "5 % to
+    15 %" come out as written.
+    """
+    return _(msgid) if msgid else ""
+
+
+def country_name(code: str | None) -> str:
+    """Return a country's name from CLDR (the code when CLDR has none; "" for none)."""
+    if not code:
+        return ""
+    return str(current_locale().territories.get(code.upper(), code))
+
+
+def currency_name(code: str | None) -> str:
+    """Return a currency's name from CLDR (the code when CLDR has none; "" for none)."""
+    if not code:
+        return ""
+    return str(current_locale().currencies.get(code.upper(), code))
+
+
+def language_name(code: str | None) -> str:
+    """Name a locale's language in that language, capitalised ("Français", "العربية")."""
+    if not code:
+        return ""
+    try:
+        parsed = Locale.parse(code)
+    except (UnknownLocaleError, ValueError):
+        return code
+    name = parsed.get_display_name(parsed) or code
+    # CLDR writes most language names in lower case ("français"); a menu capitalises.
+    return name[:1].upper() + name[1:]
+
+
+def code_label(kind: str, code: str | None) -> str:
+    """Return the label of a sector, subsector, region, stage, contract type or country."""
+    return display.code_label(kind, code, localiser())
+
+
+def status_label(status: Status | str) -> str:
+    """Return the label of a lifecycle status."""
+    return _(STATUS_LABELS[Status(status)])
+
+
+def level_label(questionnaire: Questionnaire, level_id: str | None) -> str | None:
+    """Return the label of a level of ``questionnaire`` (its id if it has no such level)."""
+    if level_id is None:
+        return None
+    try:
+        return _(questionnaire.level(level_id).label)
+    except KeyError:
+        return level_id
+
+
+def answer_text(question: Question, value: Any) -> str:
+    """Return a stored answer as the reader reads it, or "Not answered"."""
+    return display.answer_text(question, value, localiser())
+
+
+def answer_parts(question: Question, value: Any) -> list[str]:
+    """Return a stored answer as one string per selected option (else one); [] if none."""
+    if not display.is_answered(value):
+        return []
+    return display.answer_parts(question.strategy.describe(question, value), localiser())
+
+
+# --------------------------------------------------------------------------- languages
+
+
+def recipient_locale(preferred: str | None, fallback: str | None,
+                     offered: tuple[str, ...], default: str) -> str:
+    """Return the language to write to someone in.
+
+    Their own preference when it is offered; else the language the action was taken in
+    (``fallback``); else the default.
+    """
+    for candidate in (preferred, fallback):
+        if candidate and candidate in offered:
+            return candidate
+    return default
+
+
+@cache
+def _text_direction(code: str) -> str:
+    return str(Locale.parse(code).text_direction)
+
+
+def localiser(code: str | None = None) -> Localiser:
+    """Return the localiser of the current language, for services, documents and exports.
+
+    Its callables format in the language current when they are called: build and use it
+    inside the request, or inside ``force_locale(code)``.
+
+    :param code: the language the result is declared in; by default the current one.
+    """
+    locale_code = code or str(current_locale())
+    return Localiser(
+        code=locale_code,
+        # Asked for every answer a page words: CLDR is read once per language.
+        text_direction=_text_direction(locale_code),
+        translate=data_text,
+        number=number_text,
+        score=score_text,
+        percent=percent_text,
+        date=long_date_text,
+        country=country_name,
+    )
