@@ -101,6 +101,10 @@ def _begin() -> None:
 
 def _stamp(response: Response) -> Response:
     response.headers[REQUEST_ID_HEADER] = request_id()
+    # Read before the unit of work ends: a rollback expires the signed-in user's row.
+    user = g.get("_login_user")
+    g.log_user_id = getattr(user, "id", None) if getattr(user, "is_authenticated", False) \
+        else None
     return response
 
 
@@ -112,9 +116,7 @@ def _record(_sender: Flask, response: Response, **_extra: Any) -> None:
     duration = time.perf_counter() - started
     endpoint = request.endpoint or "unmatched"
     REQUESTS.labels(endpoint, request.method, str(response.status_code)).observe(duration)
-    user_id = None
-    if "_login_user" in g and getattr(g._login_user, "is_authenticated", False):
-        user_id = getattr(g._login_user, "id", None)
+    user_id = g.get("log_user_id")
     log.info("request", extra={
         "request_id": request_id(), "method": request.method, "endpoint": endpoint,
         "status": response.status_code, "duration_ms": round(duration * 1000, 1),

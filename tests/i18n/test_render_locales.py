@@ -55,6 +55,7 @@ NOT_OPENABLE_WITH_DEMO_DATA = {
     "certificates.download": "the demo data issues no certificate",
     "certificates.verify": "the demo data issues no certificate",
     "certificates.revoke": "the demo data issues no certificate",
+    "observability.metrics": "answers only to the metrics token, never to a user",
 }
 
 
