@@ -108,8 +108,8 @@ class Responses(SpecResponse):
                 name: {"description": description, "schema": {"type": "string"}}
                 for name, description in items.items()}
         for code, media_type in self.media_types.items():
-            responses[code.removeprefix("HTTP_")]["content"] = {
-                media_type: {"schema": {"type": "string", "format": "binary"}}}
+            # OpenAPI 3.1 describes a file body by its media type alone, without a schema.
+            responses[code.removeprefix("HTTP_")]["content"] = {media_type: {}}
         return responses
 
 
