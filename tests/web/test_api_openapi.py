@@ -9,8 +9,10 @@ import pytest
 from openapi_spec_validator import validate as validate_openapi
 from pydantic import BaseModel
 
+from ppp_assess.domain.reference import PlatformRole
 from ppp_assess.domain.workflow import Status
 from ppp_assess.services import assessments, reviews
+from ppp_assess.services.tokens import create_api_token
 from ppp_assess.web.api.openapi import DuplicateSchema, openapi_document, schema_name
 
 PREFIX = "/api/v1"
@@ -88,6 +90,13 @@ def test_operations_are_complete(document) -> None:
                     if parameter["in"] == "path"}
         assert declared == placeholders, (path, method)
         assert "security" in operation, (path, method)
+        validated = "requestBody" in operation or any(
+            parameter["in"] in {"query", "header"} for parameter in operation["parameters"])
+        if "requestBody" in operation:
+            assert "422" in operation["responses"], (path, method)
+        elif not validated:  # nothing to validate: only a refused submission is a 422
+            assert "422" not in operation["responses"] or path.endswith("/submit"), (
+                path, method)
         for status, response in operation["responses"].items():
             assert response["description"], (path, method, status)
             if status.startswith("4"):
@@ -180,9 +189,6 @@ def test_the_list_above_names_every_operation_with_a_body(document) -> None:
 @pytest.mark.parametrize(("method", "path"), _bodied_operations())
 def test_a_body_that_is_not_an_object_gets_our_422_in_the_callers_language(
         app, db, factory, method, path) -> None:
-    from ppp_assess.domain.reference import PlatformRole
-    from ppp_assess.services.tokens import create_api_token
-
     user = factory.user(organisation=factory.organisation(),
                         platform_roles=(PlatformRole.reviewer,))
     _row, token = create_api_token(db, user, name="script")
@@ -197,8 +203,6 @@ def test_a_body_that_is_not_an_object_gets_our_422_in_the_callers_language(
 
 
 def test_each_bad_field_is_named_with_a_translated_message(app, db, factory) -> None:
-    from ppp_assess.services.tokens import create_api_token
-
     user = factory.user(organisation=factory.organisation())
     _row, token = create_api_token(db, user, name="script")
     db.commit()

@@ -100,6 +100,16 @@ class Responses(SpecResponse):
         self.headers = {code: dict(items) for code, items in (headers or {}).items()}
         self.media_types = dict(media_types or {})
 
+    def add_model(self, code: int, model: Any, replace: bool = True,
+                  description: str | None = None) -> None:
+        """Add a model, but not the validation status spectree adds to every operation.
+
+        Spectree lists its 422 even where the request has nothing to validate; operations
+        that validate a request declare their 422 themselves.
+        """
+        if replace:
+            super().add_model(code, model, replace, description)
+
     def generate_spec(self, naming_strategy: Any = None) -> dict[str, Any]:
         """Return the responses object, with the headers and file types added."""
         responses = super().generate_spec(naming_strategy or schema_name)
