@@ -30,6 +30,7 @@ from ppp_assess.extensions import limiter
 from ppp_assess.models import migrate
 from ppp_assess.models.database import Database
 from ppp_assess.unit_of_work import get_database
+from tests.api_contract import check_response
 from tests.factories import Factory
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
@@ -48,11 +49,18 @@ class ServerLikeClient(FlaskClient):
 
     Closing runs what the app scheduled for after the response (the outbox sender). A
     test of a stream that the client leaves early passes ``buffered=False``.
+
+    Every buffered response to a path under ``/api/`` is checked against the API's OpenAPI
+    document (:func:`tests.api_contract.check_response`): a response the document does
+    not allow fails the test.
     """
 
     def open(self, *args: Any, **kwargs: Any) -> Any:
         kwargs.setdefault("buffered", True)
-        return super().open(*args, **kwargs)
+        response = super().open(*args, **kwargs)
+        if kwargs["buffered"] and response.request.path.startswith("/api/"):
+            check_response(self.application, response)
+        return response
 
 
 def _worker_database(url: str) -> str:

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from typing import Any, Literal
 
-from flask import Response, jsonify, request, url_for
+from flask import Response, jsonify, url_for
 from flask_babel import gettext as _
+from pydantic import BaseModel, Field, ValidationError
 
+from ppp_assess.domain.reference import SubjectType
 from ppp_assess.domain.scoring import ScoreReport
-from ppp_assess.models import Answer, Assessment, Submission
+from ppp_assess.domain.workflow import Status
+from ppp_assess.models import Answer, Submission
+from ppp_assess.models import Assessment as AssessmentRow
 from ppp_assess.services import access
 from ppp_assess.services import assessments as service
-from ppp_assess.services.assessments import AnswerInput, AnswersRejected
+from ppp_assess.services.assessments import AnswersRejected
 from ppp_assess.services.errors import Conflict, Invalid, MissingAnswers
 from ppp_assess.unit_of_work import get_session
 from ppp_assess.web.api import bp, service_error
@@ -19,14 +24,15 @@ from ppp_assess.web.api.openapi import (
     CSRF,
     INVALID,
     NOT_FOUND,
+    READ,
     UNAUTHORIZED,
-    add_paths,
-    add_schemas,
-    error_response,
-    json_content,
-    json_response,
-    path_parameter,
-    ref,
+    WRITE,
+    Error,
+    ErrorDetail,
+    Responses,
+    StrictModel,
+    refuse_invalid_request,
+    spec,
 )
 from ppp_assess.web.assessments.present import GAP_LIMIT, score_payload
 from ppp_assess.web.errors import json_error, refuse
@@ -34,7 +40,226 @@ from ppp_assess.web.fields import translate_answer_error
 from ppp_assess.web.locale import current_locale_info
 from ppp_assess.web.security import current_actor, login_required
 
-_NOT_GIVEN = object()
+# --------------------------------------------------------------------------- models
+
+
+class QuestionnaireRef(BaseModel):
+    """The questionnaire version an assessment answers."""
+
+    id: str
+    version: str
+
+
+class SubjectRef(BaseModel):
+    """What is assessed: an organisation, or one of its projects."""
+
+    type: SubjectType
+    organisation: int
+    project: int | None
+
+
+class _AssessmentFacts(BaseModel):
+    id: int
+    questionnaire: QuestionnaireRef
+    subject: SubjectRef
+    status: Status
+    version: int = Field(description="Changes with every saved answer; send it in If-Match.")
+    level: str | None
+    completion: float = Field(description="Share of the applicable required questions that "
+                                          "are answered, 0-1.")
+    updated_at: dt.datetime
+
+
+class AssessmentSummary(_AssessmentFacts):
+    """An assessment without its answers."""
+
+    score: float | None = Field(description="0-100, exact; null while nothing is scored.")
+
+
+class ScoreSection(BaseModel):
+    """A section's score and progress."""
+
+    id: str
+    title: str
+    score: float | None
+    display: str
+    answered: int
+    applicable: int
+    status: Literal["complete", "started", "not_started"]
+
+
+class ScoreGap(BaseModel):
+    """A question whose answer costs points, and what to do about it."""
+
+    question_id: str
+    section_id: str
+    text: str
+    action: str | None
+    impact: float = Field(description="Points the overall score would gain with full marks "
+                                      "on this question.")
+    impact_label: str
+    url: str | None
+
+
+class Score(BaseModel):
+    """The live score, with translated labels."""
+
+    overall: float | None = Field(description="0-100, exact.")
+    overall_display: str
+    level: str | None
+    level_label: str | None
+    capped: bool
+    completion: float = Field(description="Share of the applicable required questions that "
+                                          "are answered, 0-1.")
+    completion_display: str
+    missing_required: list[str]
+    sections: list[ScoreSection]
+    gaps: list[ScoreGap]
+
+
+class AnswerValues(BaseModel):
+    """An answer as stored: value, comment and evidence links."""
+
+    value: Any = Field(description="An option value, a list of option values, a number, "
+                                   "`\"na\"`, a text or a `YYYY-MM-DD` date.")
+    comment: str
+    evidence: list[str] = Field(description="Links starting with https:// or http://.")
+
+
+class StoredAnswer(AnswerValues):
+    """A stored answer with the assessment version that saved it."""
+
+    version: int
+    updated_at: dt.datetime
+
+
+class Assessment(_AssessmentFacts):
+    """An assessment with its answers and its live score."""
+
+    answers: dict[str, StoredAnswer] = Field(description="Question id -> stored answer.")
+    score: Score
+
+
+class AssessmentList(BaseModel):
+    """The assessments of the caller's organisations."""
+
+    assessments: list[AssessmentSummary]
+
+
+class FrozenScore(BaseModel):
+    """The score frozen at submission."""
+
+    overall: float | None = None
+    level: str | None = None
+    uncapped_level: str | None = None
+    capped: bool = False
+    cap_reasons: list[str] = []
+    completion: float | None = None
+    sections: dict[str, float | None] = Field(default={},
+                                              description="Section id -> score, 0-100.")
+    missing_required: list[str] = []
+
+
+class SubmissionFacts(BaseModel):
+    """One submission of an assessment."""
+
+    number: int
+    submitted_at: dt.datetime
+    score: FrozenScore
+
+
+class SubmittedAssessment(AssessmentSummary):
+    """An assessment just submitted, with the submission's frozen score."""
+
+    submission: SubmissionFacts
+
+
+class NewAssessment(StrictModel):
+    """What to assess with which questionnaire."""
+
+    questionnaire: str = Field(description="Questionnaire id.")
+    project: int | None = Field(None, description="For project questionnaires.")
+    organisation: int | None = Field(None, description="For organisation questionnaires; "
+                                                       "may be left out by members of one.")
+
+
+class AnswerInput(StrictModel):
+    """One answer to save."""
+
+    value: Any = Field(description="The answer; `null` clears it.")
+    comment: str | None = Field(None, max_length=service.MAX_COMMENT_LENGTH,
+                                description="Left out or null: kept.")
+    evidence: list[str] | None = Field(None, description="Links starting with https:// or "
+                                                         "http://; left out or null: kept.")
+
+
+class IfMatch(BaseModel):
+    """The version a change is based on."""
+
+    if_match: str = Field(alias="If-Match",
+                          description="The assessment version the answer is based on.")
+
+
+class SavedAnswer(BaseModel):
+    """The result of a save."""
+
+    version: int
+    saved: bool = Field(description="False when the answer was already stored.")
+    answer: StoredAnswer | None
+    score: Score
+
+
+class AlreadyOpenDetail(ErrorDetail):
+    """An assessment of this questionnaire and subject is already open."""
+
+    assessment: int | None = Field(None, description="Its id (code `already_open`).")
+
+
+class AlreadyOpen(BaseModel):
+    """The error of a second start."""
+
+    error: AlreadyOpenDetail
+
+
+class StaleAnswerDetail(ErrorDetail):
+    """The answer changed since the version sent."""
+
+    current: AnswerValues | None = Field(None, description="The stored answer (code "
+                                                           "`stale`).")
+    version: int | None = Field(None, description="The assessment's version now.")
+
+
+class StaleAnswer(BaseModel):
+    """The error of a save based on an old version."""
+
+    error: StaleAnswerDetail
+
+
+class AnswerRefusedDetail(ErrorDetail):
+    """The value is not one the question accepts."""
+
+    reason: str | None = Field(None, description="Why, e.g. `not_an_option`, `out_of_range`.")
+
+
+class AnswerRefused(BaseModel):
+    """The error of a value the question does not accept."""
+
+    error: AnswerRefusedDetail
+
+
+class MissingAnswersDetail(ErrorDetail):
+    """Required questions are unanswered."""
+
+    missing: list[str] = Field(default=[], description="Their ids.")
+
+
+class MissingAnswersError(BaseModel):
+    """The error of a refused submission."""
+
+    error: MissingAnswersDetail
+
+
+# --------------------------------------------------------------------------- helpers
 
 
 def _question_url(assessment_id: int) -> Any:
@@ -44,7 +269,7 @@ def _question_url(assessment_id: int) -> Any:
     return build
 
 
-def _score(assessment: Assessment, report: ScoreReport, *, gap_limit: int | None) -> Any:
+def _score(assessment: AssessmentRow, report: ScoreReport, *, gap_limit: int | None) -> Any:
     return score_payload(service.questionnaire_for(assessment), report, gap_limit=gap_limit,
                          question_url=_question_url(assessment.id))
 
@@ -57,7 +282,7 @@ def stored_answer(row: Answer | None) -> dict[str, Any] | None:
             "version": row.version, "updated_at": row.updated_at.isoformat()}
 
 
-def assessment_json(assessment: Assessment) -> dict[str, Any]:
+def assessment_json(assessment: AssessmentRow) -> dict[str, Any]:
     """Return the summary of an assessment (without its answers)."""
     return {
         "id": assessment.id,
@@ -75,49 +300,75 @@ def assessment_json(assessment: Assessment) -> dict[str, Any]:
     }
 
 
-def _with_etag(response: Response, assessment: Assessment) -> Response:
+def _with_etag(response: Response, assessment: AssessmentRow) -> Response:
     response.set_etag(str(assessment.version))
     return response
 
 
-def _if_match() -> int | str | None:
-    """Return the version in ``If-Match``: None when absent, "bad" when unreadable."""
-    header = request.headers.get("If-Match")
-    if header is None:
-        return None
+def _if_match(header: str) -> int | None:
+    """Return the version in an ``If-Match`` header, or None when it holds none."""
     value = header.strip()
     if value.startswith("W/"):
         value = value[2:]
     value = value.strip('"')
-    return int(value) if value.isdigit() else "bad"
+    return int(value) if value.isdigit() else None
+
+
+class VersionRequired(Exception):
+    """A change was sent without the version it is based on."""
+
+
+@bp.errorhandler(VersionRequired)
+def _version_required(_error: VersionRequired) -> tuple[Response, int]:
+    return json_error(428, _("Send the assessment version the answer is based on in the "
+                             "If-Match header."), error_code="version_required")
+
+
+def _require_if_match(request_: Any, response: Any, error: Exception | None, instance: Any,
+                      adapter: Any) -> None:
+    """Answer 428, not 422, when the If-Match header is what is missing."""
+    if isinstance(error, ValidationError) and error.title == IfMatch.__name__:
+        raise VersionRequired
+    refuse_invalid_request(request_, response, error, instance, adapter)
+
+
+# --------------------------------------------------------------------------- routes
+
+_ASSESSMENT_ID = {"assessment_id": "The assessment's id."}
 
 
 @bp.get("/assessments")
 @login_required
+@spec.validate(resp=Responses(HTTP_200=(AssessmentList, "The assessments."),
+                              HTTP_401=UNAUTHORIZED),
+               security=READ, operation_id="listAssessments", tags=["assessments"])
 def list_assessments() -> Response:
-    """List the assessments of my organisations, newest change first."""
+    """The assessments of the caller's organisations
+
+    Newest change first.
+    """
     rows = service.list_assessments(get_session(), current_actor())
     return jsonify({"assessments": [assessment_json(row) for row in rows]})
 
 
 @bp.post("/assessments")
 @login_required
-def create_assessment() -> tuple[Response, int]:
-    """Start an assessment with the newest version of a questionnaire."""
+@spec.validate(resp=Responses(
+    HTTP_201=(AssessmentSummary, "The new draft."),
+    HTTP_400=CSRF, HTTP_401=UNAUTHORIZED, HTTP_404=NOT_FOUND,
+    HTTP_409=(AlreadyOpen, "An assessment of this questionnaire and subject is already "
+                           "open; `assessment` gives its id."),
+    HTTP_422=INVALID,
+    headers={"HTTP_201": {"Location": "The new assessment's address.",
+                          "ETag": "Its version."}}),
+    security=WRITE, operation_id="startAssessment", tags=["assessments"])
+def create_assessment(json: NewAssessment) -> tuple[Response, int]:
+    """Start an assessment with the newest version of a questionnaire"""
     db = get_session()
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict) or not isinstance(body.get("questionnaire"), str):
-        return json_error(422, _("Send a JSON object naming the questionnaire."),
-                          fields={"questionnaire": _("This is required.")}, error_code="invalid")
-    organisation_id, project_id = body.get("organisation"), body.get("project")
-    for name, value in (("organisation", organisation_id), ("project", project_id)):
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
-            return json_error(422, _("Give ids as whole numbers."),
-                              fields={name: _("Give an id.")}, error_code="invalid")
     try:
         assessment = service.start_assessment_for(
-            db, actor=current_actor(), questionnaire_id=body["questionnaire"],
-            organisation_id=organisation_id, project_id=project_id)
+            db, actor=current_actor(), questionnaire_id=json.questionnaire,
+            organisation_id=json.organisation, project_id=json.project)
     except Conflict as error:
         extra = {"assessment": error.current} if error.code == "already_open" else {}
         return json_error(409, refuse(error), error_code=error.code,
@@ -133,8 +384,14 @@ def create_assessment() -> tuple[Response, int]:
 
 @bp.get("/assessments/<int:assessment_id>")
 @login_required
+@spec.validate(resp=Responses(
+    HTTP_200=(Assessment, "The assessment; the ETag is its version."),
+    HTTP_401=UNAUTHORIZED, HTTP_404=NOT_FOUND,
+    headers={"HTTP_200": {"ETag": "The assessment's version."}}),
+    path_parameter_descriptions=_ASSESSMENT_ID, security=READ, operation_id="getAssessment",
+    tags=["assessments"])
 def get_assessment(assessment_id: int) -> Response:
-    """Return an assessment: status, version, answers and score."""
+    """An assessment's status, version, answers and score"""
     db = get_session()
     assessment = access.get_assessment(db, current_actor(), assessment_id)
     state = service.assessment_state(db, assessment)
@@ -144,44 +401,39 @@ def get_assessment(assessment_id: int) -> Response:
     return _with_etag(jsonify(body), assessment)
 
 
-def _answer_input(body: dict[str, Any]) -> AnswerInput | tuple[Response, int]:
-    if "value" not in body:
-        return json_error(422, _("Send the answer as {\"value\": ...}; null clears it."),
-                          fields={"value": _("This is required.")}, error_code="invalid")
-    comment = body.get("comment")
-    if comment is not None and not isinstance(comment, str):
-        return json_error(422, _("The comment must be text."),
-                          fields={"comment": _("The comment must be text.")},
-                          error_code="invalid")
-    evidence = body.get("evidence")
-    if evidence is not None and not (isinstance(evidence, list)
-                                     and all(isinstance(link, str) for link in evidence)):
-        return json_error(422, _("Evidence must be a list of links."),
-                          fields={"evidence": _("Evidence must be a list of links.")},
-                          error_code="invalid")
-    return AnswerInput(body["value"], comment, evidence)
-
-
 @bp.put("/assessments/<int:assessment_id>/answers/<question_id>")
 @login_required
-def put_answer(assessment_id: int, question_id: str) -> tuple[Response, int]:
-    """Save one answer, based on the assessment version in ``If-Match``."""
+@spec.validate(resp=Responses(
+    HTTP_200=(SavedAnswer, "Saved (or already stored)."),
+    HTTP_400=(Error, "The If-Match header holds no version (code `bad_version`), or a "
+                     "cookie session without a valid `X-CSRFToken` header."),
+    HTTP_401=UNAUTHORIZED, HTTP_404=NOT_FOUND,
+    HTTP_409=(StaleAnswer, "Stale version (`code` \"stale\", with `current` and "
+                           "`version`) or the assessment is no longer a draft."),
+    HTTP_422=(AnswerRefused, "The data sent was not acceptable; `fields` says why, per "
+                             "field, and `reason` why the question refuses the value."),
+    HTTP_428=(Error, "No If-Match header (code `version_required`)."),
+    headers={"HTTP_200": {"ETag": "The assessment's new version."}}),
+    before=_require_if_match, security=WRITE,
+    path_parameter_descriptions={**_ASSESSMENT_ID, "question_id": "The question's id."},
+    operation_id="saveAnswer", tags=["assessments"])
+def put_answer(assessment_id: int, question_id: str, json: AnswerInput,
+               headers: IfMatch) -> tuple[Response, int]:
+    """Save one answer (the autosave)
+
+    Send the assessment version the answer is based on in `If-Match`. A save that would
+    change an answer someone else changed after that version gets 409 with the stored
+    answer in `current` and the assessment's `version`; saving what is already stored is
+    harmless.
+    """
     db = get_session()
     actor = current_actor()
     assessment = access.get_own_assessment(db, actor, assessment_id)
-    base_version = _if_match()
+    base_version = _if_match(headers.if_match)
     if base_version is None:
-        return json_error(428, _("Send the assessment version the answer is based on in "
-                                 "the If-Match header."), error_code="version_required")
-    if not isinstance(base_version, int):
         return json_error(400, _("The If-Match header must hold an assessment version."),
                           error_code="bad_version")
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        return json_error(422, _("Send a JSON object."), error_code="invalid")
-    given = _answer_input(body)
-    if not isinstance(given, AnswerInput):
-        return given
+    given = service.AnswerInput(json.value, json.comment, json.evidence)
     try:
         result = service.save_answer(db, assessment, question_id, given,
                                      base_version=base_version, actor=actor)
@@ -213,8 +465,20 @@ def put_answer(assessment_id: int, question_id: str) -> tuple[Response, int]:
 
 @bp.post("/assessments/<int:assessment_id>/submit")
 @login_required
+@spec.validate(resp=Responses(
+    HTTP_200=(SubmittedAssessment, "Submitted; `submission` holds the frozen score."),
+    HTTP_400=CSRF, HTTP_401=UNAUTHORIZED, HTTP_404=NOT_FOUND,
+    HTTP_409=(Error, "The assessment is not a draft."),
+    HTTP_422=(MissingAnswersError, "Required questions are unanswered; `missing` lists "
+                                   "their ids."),
+    headers={"HTTP_200": {"ETag": "The assessment's new version."}}),
+    security=WRITE, path_parameter_descriptions=_ASSESSMENT_ID,
+    operation_id="submitAssessment", tags=["assessments"])
 def submit_assessment(assessment_id: int) -> tuple[Response, int]:
-    """Submit the assessment for review; 422 lists the required questions left unanswered."""
+    """Submit a draft to the review board
+
+    422 lists the required questions left unanswered.
+    """
     db = get_session()
     actor = current_actor()
     assessment = access.get_own_assessment(db, actor, assessment_id)
@@ -230,167 +494,3 @@ def submit_assessment(assessment_id: int) -> tuple[Response, int]:
                           "submitted_at": submission.submitted_at.isoformat(),
                           "score": submission.score}
     return _with_etag(jsonify(body), assessment), 200
-
-
-_SCORE = {
-    "type": "object",
-    "properties": {
-        "overall": {"type": ["number", "null"], "description": "0-100, exact."},
-        "overall_display": {"type": "string"},
-        "level": {"type": ["string", "null"]}, "level_label": {"type": ["string", "null"]},
-        "capped": {"type": "boolean"},
-        "completion": {"type": "number", "description": "Share of the applicable required "
-                       "questions that are answered, 0-1."},
-        "completion_display": {"type": "string"},
-        "missing_required": {"type": "array", "items": {"type": "string"}},
-        "sections": {"type": "array", "items": {"type": "object", "properties": {
-            "id": {"type": "string"}, "title": {"type": "string"},
-            "score": {"type": ["number", "null"]}, "display": {"type": "string"},
-            "answered": {"type": "integer"}, "applicable": {"type": "integer"},
-            "status": {"enum": ["complete", "started", "not_started"]}}}},
-        "gaps": {"type": "array", "items": {"type": "object", "properties": {
-            "question_id": {"type": "string"}, "section_id": {"type": "string"},
-            "text": {"type": "string"}, "action": {"type": ["string", "null"]},
-            "impact": {"type": "number", "description": "Points the overall score would "
-                       "gain with full marks on this question."},
-            "impact_label": {"type": "string"}, "url": {"type": ["string", "null"]}}}},
-    },
-}
-
-add_schemas({
-    "Score": _SCORE,
-    "StoredAnswer": {
-        "type": "object",
-        "properties": {
-            "value": {"description": "An option value, a list of option values, a number, "
-                      "`\"na\"`, a text or a `YYYY-MM-DD` date."},
-            "comment": {"type": "string"},
-            "evidence": {"type": "array", "items": {"type": "string", "format": "uri"}},
-            "version": {"type": "integer"},
-            "updated_at": {"type": "string", "format": "date-time"},
-        },
-    },
-    "AnswerInput": {
-        "type": "object",
-        "required": ["value"],
-        "properties": {
-            "value": {"description": "The answer; `null` clears it."},
-            "comment": {"type": ["string", "null"], "description": "Left out or null: kept."},
-            "evidence": {"type": ["array", "null"], "items": {"type": "string"},
-                         "description": "Links starting with https:// or http://; left out "
-                                        "or null: kept."},
-        },
-    },
-    "AssessmentSummary": {
-        "type": "object",
-        "properties": {
-            "id": {"type": "integer"},
-            "questionnaire": {"type": "object", "properties": {
-                "id": {"type": "string"}, "version": {"type": "string"}}},
-            "subject": {"type": "object", "properties": {
-                "type": {"enum": ["organisation", "project"]},
-                "organisation": {"type": "integer"}, "project": {"type": ["integer", "null"]}}},
-            "status": {"enum": ["draft", "submitted", "in_review", "approved", "certified",
-                                "revoked"]},
-            "version": {"type": "integer"},
-            "score": {"type": ["number", "null"]}, "level": {"type": ["string", "null"]},
-            "completion": {"type": "number"},
-            "updated_at": {"type": "string", "format": "date-time"},
-        },
-    },
-    "Assessment": {
-        "allOf": [ref("AssessmentSummary"), {"type": "object", "properties": {
-            "answers": {"type": "object", "additionalProperties": ref("StoredAnswer")},
-            "score": ref("Score")}}],
-    },
-})
-
-_ASSESSMENT_ID = path_parameter("assessment_id", "The assessment's id.")
-
-add_paths({
-    "/assessments": {
-        "get": {
-            "operationId": "listAssessments",
-            "summary": "The assessments of the caller's organisations",
-            "responses": {
-                "200": json_response("The assessments.", {
-                    "type": "object", "properties": {"assessments": {
-                        "type": "array", "items": ref("AssessmentSummary")}}}),
-                "401": UNAUTHORIZED,
-            },
-        },
-        "post": {
-            "operationId": "startAssessment",
-            "summary": "Start an assessment with the newest version of a questionnaire",
-            "requestBody": {"required": True, "content": json_content({
-                "type": "object", "required": ["questionnaire"],
-                "properties": {
-                    "questionnaire": {"type": "string", "description": "Questionnaire id."},
-                    "project": {"type": "integer",
-                                "description": "For project questionnaires."},
-                    "organisation": {"type": "integer", "description": "For organisation "
-                                     "questionnaires; may be left out by members of one."},
-                }})},
-            "responses": {
-                "201": json_response("The new draft.", ref("AssessmentSummary")),
-                "400": CSRF, "401": UNAUTHORIZED, "404": NOT_FOUND,
-                "409": error_response("An assessment of this questionnaire and subject is "
-                                      "already open; `assessment` gives its id."),
-                "422": INVALID,
-            },
-        },
-    },
-    "/assessments/{assessment_id}": {"get": {
-        "operationId": "getAssessment",
-        "summary": "An assessment's status, version, answers and score",
-        "parameters": [_ASSESSMENT_ID],
-        "responses": {
-            "200": {**json_response("The assessment; the ETag is its version.",
-                                    ref("Assessment")),
-                    "headers": {"ETag": {"schema": {"type": "string"}}}},
-            "401": UNAUTHORIZED, "404": NOT_FOUND,
-        },
-    }},
-    "/assessments/{assessment_id}/answers/{question_id}": {"put": {
-        "operationId": "saveAnswer",
-        "summary": "Save one answer (the autosave)",
-        "description": (
-            "Send the assessment version the answer is based on in `If-Match`. A save that "
-            "would change an answer someone else changed after that version gets 409 with "
-            "the stored answer in `current` and the assessment's `version`; saving what is "
-            "already stored is harmless."),
-        "parameters": [
-            _ASSESSMENT_ID,
-            path_parameter("question_id", "The question's id.", integer=False),
-            {"name": "If-Match", "in": "header", "required": True,
-             "description": "The assessment version the answer is based on.",
-             "schema": {"type": "string"}},
-        ],
-        "requestBody": {"required": True, "content": json_content(ref("AnswerInput"))},
-        "responses": {
-            "200": json_response("Saved (or already stored).", {
-                "type": "object", "properties": {
-                    "version": {"type": "integer"}, "saved": {"type": "boolean"},
-                    "answer": {"oneOf": [ref("StoredAnswer"), {"type": "null"}]},
-                    "score": ref("Score")}}),
-            "400": CSRF, "401": UNAUTHORIZED, "404": NOT_FOUND,
-            "409": error_response("Stale version (`code` \"stale\", with `current` and "
-                                  "`version`) or the assessment is no longer a draft."),
-            "422": INVALID,
-            "428": error_response("No If-Match header."),
-        },
-    }},
-    "/assessments/{assessment_id}/submit": {"post": {
-        "operationId": "submitAssessment",
-        "summary": "Submit a draft to the review board",
-        "parameters": [_ASSESSMENT_ID],
-        "responses": {
-            "200": json_response("Submitted; `submission` holds the frozen score.",
-                                 ref("AssessmentSummary")),
-            "400": CSRF, "401": UNAUTHORIZED, "404": NOT_FOUND,
-            "409": error_response("The assessment is not a draft."),
-            "422": error_response("Required questions are unanswered; `missing` lists "
-                                  "their ids."),
-        },
-    }},
-})

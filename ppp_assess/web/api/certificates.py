@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
-from flask import Response, jsonify, request
+import datetime as dt
+from typing import Any, Literal
 
-from ppp_assess.models import Certificate
+from flask import Response, jsonify
+from pydantic import BaseModel, Field
+
+from ppp_assess.models import Certificate as CertificateRow
 from ppp_assess.services import access
 from ppp_assess.services import certificates as certificate_service
 from ppp_assess.unit_of_work import get_session
 from ppp_assess.web.api import bp
 from ppp_assess.web.api.openapi import (
     NOT_FOUND,
+    PUBLIC,
+    READ,
     UNAUTHORIZED,
-    add_paths,
-    add_schemas,
-    error_response,
-    json_response,
-    path_parameter,
-    ref,
+    Error,
+    QueryModel,
+    Responses,
+    spec,
 )
 from ppp_assess.web.certificates.documents import (
     certificate_pdf,
@@ -29,7 +33,7 @@ from ppp_assess.web.certificates.documents import (
 from ppp_assess.web.security import current_actor, login_required
 
 
-def certificate_json(certificate: Certificate) -> dict[str, object]:
+def certificate_json(certificate: CertificateRow) -> dict[str, object]:
     """Return what anyone may know of a certificate: status, signed facts, signature."""
     revoked_at = certificate.revoked_at
     return {
@@ -44,9 +48,46 @@ def certificate_json(certificate: Certificate) -> dict[str, object]:
     }
 
 
+class CertificateStatus(BaseModel):
+    """What anyone may know of a certificate."""
+
+    serial: str = Field(examples=["PPP-2026-000123-K"])
+    status: Literal["valid", "revoked"]
+    revoked_at: dt.datetime | None
+    revocation_reason: str | None
+    facts: dict[str, Any] = Field(description=(
+        "The signed facts: serial, questionnaire, subject, organisation, country, overall "
+        "score and level, section scores, reviewer, dates, verification address. Texts are "
+        "the English source strings."))
+    payload: str = Field(description="The exact signed text (canonical JSON); the signature "
+                                     "covers its UTF-8 bytes.")
+    signature: str = Field(description="Ed25519 signature, base64url without padding. Public "
+                                       "key: /.well-known/ppp-assess-signing-key.pem")
+
+
+class DocumentQuery(QueryModel):
+    """The language of a document."""
+
+    lang: str | None = Field(None, examples=["fr"], description=(
+        "Language of the document, one the platform offers (default: the caller's "
+        "language)."))
+
+
+_UNSUPPORTED_LANGUAGE = (Error, "A language the platform does not offer (code "
+                                "`unsupported_language`).")
+_TOO_MANY = (Error, "Too many PDF downloads in a short time; try again in a minute.")
+
+
 @bp.get("/certificates/<serial>")
+@spec.validate(resp=Responses(
+    HTTP_200=(CertificateStatus, "The certificate."),
+    HTTP_404=(Error, "No certificate has this serial (code `not_found`), or the text is not "
+                     "a serial (code `malformed_serial`)."),
+    headers={"HTTP_200": {"Cache-Control": "`no-cache`: a revocation shows at once."}}),
+    path_parameter_descriptions={"serial": "The serial number printed on the certificate."},
+    security=PUBLIC, operation_id="getCertificate", tags=["certificates"])
 def certificate_status(serial: str) -> Response:
-    """Return a certificate's status and signed facts (public, like the verification page)."""
+    """Status and signed facts of a certificate (public)"""
     certificate = certificate_service.get_certificate(get_session(), serial)
     response = jsonify(certificate_json(certificate))
     # A revocation must show at once: nobody may keep an old "valid" answer.
@@ -57,12 +98,19 @@ def certificate_status(serial: str) -> Response:
 @bp.get("/assessments/<int:assessment_id>/certificate.pdf")
 @pdf_download_limit
 @login_required
-def certificate_document(assessment_id: int) -> Response:
-    """Download the certificate of an assessment; ``?lang=`` chooses the language."""
+@spec.validate(resp=Responses(
+    HTTP_200=(None, "The certificate."), HTTP_400=_UNSUPPORTED_LANGUAGE,
+    HTTP_401=UNAUTHORIZED, HTTP_404=NOT_FOUND,
+    HTTP_409=(Error, "The certificate was revoked."), HTTP_429=_TOO_MANY,
+    media_types={"HTTP_200": "application/pdf"}),
+    path_parameter_descriptions={"assessment_id": "The certified assessment."},
+    security=READ, operation_id="getCertificatePdf", tags=["certificates"])
+def certificate_document(assessment_id: int, query: DocumentQuery) -> Response:
+    """The certificate of an assessment as a PDF carrying its signed facts"""
     session = get_session()
     certificate = certificate_service.certificate_for_download(session, current_actor(),
                                                                assessment_id)
-    language = document_language(request.args.get("lang"))
+    language = document_language(query.lang)
     return pdf_response(certificate_pdf(session, certificate, language),
                         f"certificate-{certificate.serial}-{language}.pdf")
 
@@ -70,76 +118,15 @@ def certificate_document(assessment_id: int) -> Response:
 @bp.get("/assessments/<int:assessment_id>/report.pdf")
 @pdf_download_limit
 @login_required
-def report_document(assessment_id: int) -> Response:
-    """Download the full report of an assessment; ``?lang=`` chooses the language."""
+@spec.validate(resp=Responses(
+    HTTP_200=(None, "The report."), HTTP_400=_UNSUPPORTED_LANGUAGE, HTTP_401=UNAUTHORIZED,
+    HTTP_404=NOT_FOUND, HTTP_429=_TOO_MANY, media_types={"HTTP_200": "application/pdf"}),
+    path_parameter_descriptions={"assessment_id": "The assessment."},
+    security=READ, operation_id="getReportPdf", tags=["certificates"])
+def report_document(assessment_id: int, query: DocumentQuery) -> Response:
+    """The full report of an assessment as a PDF (drafts marked as draft)"""
     session = get_session()
     assessment = access.get_assessment(session, current_actor(), assessment_id)
-    language = document_language(request.args.get("lang"))
+    language = document_language(query.lang)
     return pdf_response(report_pdf(session, assessment, language),
                         f"assessment-{assessment.id}-report-{language}.pdf")
-
-
-_LANGUAGE = {"name": "lang", "in": "query", "required": False,
-             "description": "Language of the document, one the platform offers (default: "
-                            "the caller's language).",
-             "schema": {"type": "string", "example": "fr"}}
-_PDF = {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}
-_UNSUPPORTED_LANGUAGE = error_response("A language the platform does not offer "
-                                       "(code `unsupported_language`).")
-_TOO_MANY = error_response("Too many PDF downloads in a short time; try again in a minute.")
-
-add_schemas({
-    "CertificateStatus": {
-        "type": "object",
-        "required": ["serial", "status", "revoked_at", "revocation_reason", "facts", "payload",
-                     "signature"],
-        "properties": {
-            "serial": {"type": "string", "example": "PPP-2026-000123-K"},
-            "status": {"type": "string", "enum": ["valid", "revoked"]},
-            "revoked_at": {"type": ["string", "null"], "format": "date-time"},
-            "revocation_reason": {"type": ["string", "null"]},
-            "facts": {"type": "object", "description": "The signed facts: serial, "
-                      "questionnaire, subject, organisation, country, overall score and "
-                      "level, section scores, reviewer, dates, verification address. Texts "
-                      "are the English source strings."},
-            "payload": {"type": "string", "description": "The exact signed text (canonical "
-                        "JSON); the signature covers its UTF-8 bytes."},
-            "signature": {"type": "string", "description": "Ed25519 signature, base64url "
-                          "without padding. Public key: /.well-known/"
-                          "ppp-assess-signing-key.pem"},
-        },
-    },
-})
-
-add_paths({
-    "/certificates/{serial}": {"get": {
-        "operationId": "getCertificate",
-        "summary": "Status and signed facts of a certificate (public)",
-        "security": [],
-        "parameters": [path_parameter("serial", "The serial number printed on the "
-                                                "certificate.", integer=False)],
-        "responses": {"200": json_response("The certificate.", ref("CertificateStatus")),
-                      "404": error_response("No certificate has this serial (code "
-                                            "`not_found`), or the text is not a serial "
-                                            "(code `malformed_serial`).")},
-    }},
-    "/assessments/{assessment_id}/certificate.pdf": {"get": {
-        "operationId": "getCertificatePdf",
-        "summary": "The certificate of an assessment as a PDF carrying its signed facts",
-        "parameters": [path_parameter("assessment_id", "The certified assessment."),
-                       _LANGUAGE],
-        "responses": {"200": {"description": "The certificate.", "content": _PDF},
-                      "400": _UNSUPPORTED_LANGUAGE, "401": UNAUTHORIZED,
-                      "404": NOT_FOUND,
-                      "409": error_response("The certificate was revoked."),
-                      "429": _TOO_MANY},
-    }},
-    "/assessments/{assessment_id}/report.pdf": {"get": {
-        "operationId": "getReportPdf",
-        "summary": "The full report of an assessment as a PDF (drafts marked as draft)",
-        "parameters": [path_parameter("assessment_id", "The assessment."), _LANGUAGE],
-        "responses": {"200": {"description": "The report.", "content": _PDF},
-                      "400": _UNSUPPORTED_LANGUAGE, "401": UNAUTHORIZED,
-                      "404": NOT_FOUND, "429": _TOO_MANY},
-    }},
-})

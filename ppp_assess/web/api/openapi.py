@@ -1,150 +1,307 @@
-"""The OpenAPI 3.1 description of the API, served at ``/api/v1/openapi.json``.
+"""The API's contract: an OpenAPI 3.1 document built from the models the views validate with.
 
-The document is kept by hand, next to the routes it describes: each API module calls
-:func:`add_paths` (and :func:`add_schemas` for its own shapes) when it is imported, so a
-new route and its description live in the same file. A test checks that every route of
-the blueprint is described, with its methods, and that every described path exists.
+Every operation of the blueprint is declared with :data:`spec`'s ``validate`` decorator
+(spectree), innermost, just above the view function::
 
-Paths are written relative to the server URL ``/api/v1``, with ``{name}`` for the
-placeholders of the route (``<int:assessment_id>`` becomes ``{assessment_id}``).
+    @bp.put("/assessments/<int:assessment_id>/answers/<question_id>")
+    @login_required
+    @spec.validate(resp=Responses(HTTP_200=(SavedAnswer, "Saved.")), security=WRITE, ...)
+    def put_answer(assessment_id: int, question_id: str, json: AnswerInput,
+                   headers: IfMatch) -> ...:
+        \"\"\"Summary of the operation
+
+        Its description.
+        \"\"\"
+
+Pydantic models named ``json``, ``query`` and ``headers`` in the view's signature are
+validated before the view runs and handed to it; the same models describe the request in
+the document. The first paragraph of the docstring is the operation's summary, the rest
+its description. ``resp`` names a model (and a description) per status code.
+
+A request that does not fit its models never reaches the view: it gets a 422 in the API's
+own error format, ``{"error": {"code": "invalid", "message", "fields"}}``, with one
+translated message per field. The document is served at ``/api/v1/openapi.json``. Paths
+in it are relative to the server URL ``/api/v1``. Responses are checked against it by the
+test suite, on every API response it receives (``tests/api_contract.py``), not at run time.
 """
 
 from __future__ import annotations
 
-import copy
+import json
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Response, jsonify
+from flask import Response
+from flask_babel import gettext as _
+from pydantic import BaseModel, ConfigDict, Field, RootModel, ValidationError
+from pydantic_core import ErrorDetails
+from spectree import Response as SpecResponse
+from spectree import SecurityScheme, SpecTree
+from spectree.models import InType, SecureType, SecuritySchemeData
+from spectree.plugins.flask_plugin import FlaskPlugin
 
 from ppp_assess.web.api import bp
+from ppp_assess.web.errors import error_message, json_error
+from ppp_assess.web.projects.forms import field_message
 
 OPENAPI_VERSION = "3.1.0"
 API_VERSION = "1.0.0"
-
-_paths: dict[str, dict[str, Any]] = {}
-_schemas: dict[str, Any] = {}
+PREFIX = bp.url_prefix or ""
 
 
-class DuplicateOperation(ValueError):
-    """Two modules describe the same path and method."""
+# --------------------------------------------------------------------------- models
 
 
-def add_paths(paths: Mapping[str, Mapping[str, Any]]) -> None:
-    """Add path items to the document: ``{"/things/{id}": {"get": {...}}}``.
+class StrictModel(BaseModel):
+    """A request body: JSON types are taken as they are, never converted.
 
-    :raises DuplicateOperation: when a method of a path is already described.
+    ``"1"`` is not an id and ``1`` is not a text; keys the model does not name are
+    ignored.
     """
-    for path, item in paths.items():
-        existing = _paths.setdefault(path, {})
-        for method, operation in item.items():
-            if method in existing:
-                raise DuplicateOperation(f"{method.upper()} {path} is described twice.")
-            existing[method] = copy.deepcopy(operation)
+
+    model_config = ConfigDict(strict=True)
 
 
-def add_schemas(schemas: Mapping[str, Any]) -> None:
-    """Add named schemas under ``components/schemas``.
+class QueryModel(BaseModel):
+    """Query parameters: texts, converted where the model says (``?major=2``)."""
 
-    :raises DuplicateOperation: when a schema name is taken by a different schema.
+
+class ErrorDetail(BaseModel):
+    """What went wrong; some operations add keys of their own."""
+
+    model_config = ConfigDict(extra="allow")
+
+    code: str = Field(description="Stable machine-readable code.")
+    message: str = Field(description="In the caller's language.")
+    fields: dict[str, str] = Field(description="Field name -> what is wrong with it.")
+
+
+class Error(BaseModel):
+    """The API's error body."""
+
+    error: ErrorDetail
+
+
+class OpenApiDocument(RootModel[dict[str, Any]]):
+    """An OpenAPI document."""
+
+
+class Responses(SpecResponse):
+    """Responses per status code, which may also name response headers and a binary type.
+
+    ``headers={"HTTP_200": {"ETag": "what it holds"}}`` documents response headers;
+    ``media_types={"HTTP_200": "application/pdf"}`` documents a body that is a file rather
+    than JSON (give that status ``None`` as its model).
     """
-    for name, schema in schemas.items():
-        if name in _schemas and _schemas[name] != schema:
-            raise DuplicateOperation(f"Schema {name} is described twice.")
-        _schemas[name] = copy.deepcopy(schema)
+
+    def __init__(self, *codes: str, headers: Mapping[str, Mapping[str, str]] | None = None,
+                 media_types: Mapping[str, str] | None = None, **code_models: Any) -> None:
+        super().__init__(*codes, **code_models)
+        self.headers = {code: dict(items) for code, items in (headers or {}).items()}
+        self.media_types = dict(media_types or {})
+
+    def add_model(self, code: int, model: Any, replace: bool = True,
+                  description: str | None = None) -> None:
+        """Add a model, but not the validation status spectree adds to every operation.
+
+        Spectree lists its 422 even where the request has nothing to validate; operations
+        that validate a request declare their 422 themselves.
+        """
+        if replace:
+            super().add_model(code, model, replace, description)
+
+    def generate_spec(self, naming_strategy: Any = None) -> dict[str, Any]:
+        """Return the responses object, with the headers and file types added."""
+        responses = super().generate_spec(naming_strategy or schema_name)
+        for code, items in self.headers.items():
+            responses[code.removeprefix("HTTP_")]["headers"] = {
+                name: {"description": description, "schema": {"type": "string"}}
+                for name, description in items.items()}
+        for code, media_type in self.media_types.items():
+            # OpenAPI 3.1 describes a file body by its media type alone, without a schema.
+            responses[code.removeprefix("HTTP_")]["content"] = {media_type: {}}
+        return responses
 
 
-def ref(name: str) -> dict[str, str]:
-    """Return a reference to a schema of ``components/schemas``."""
-    return {"$ref": f"#/components/schemas/{name}"}
+# --------------------------------------------------------------------------- security
+
+#: GET operations for signed-in callers: a bearer token or the session cookie.
+READ: list[dict[str, list[str]]] = [{"bearerAuth": []}, {"cookieAuth": []}]
+#: Writes: a bearer token, or the session cookie with the CSRF token in ``X-CSRFToken``.
+WRITE: list[dict[str, list[str]]] = [{"bearerAuth": []}, {"cookieAuth": [], "csrfToken": []}]
+#: Operations anyone may call.
+PUBLIC: list[dict[str, list[str]]] = []
+
+_SECURITY_SCHEMES = [
+    SecurityScheme(name="bearerAuth", data=SecuritySchemeData(
+        type=SecureType.HTTP, scheme="bearer",
+        description="A token printed by `flask --app wsgi users token EMAIL`.")),
+    SecurityScheme(name="cookieAuth", data=SecuritySchemeData(
+        type=SecureType.API_KEY, name="session", field_in=InType.COOKIE,
+        description="The session cookie of a signed-in browser (the pages' own scripts).")),
+    SecurityScheme(name="csrfToken", data=SecuritySchemeData(
+        type=SecureType.API_KEY, name="X-CSRFToken", field_in=InType.HEADER,
+        description="The page's CSRF token; required with the session cookie on every "
+                    "write.")),
+]
 
 
-def json_content(schema: Mapping[str, Any]) -> dict[str, Any]:
-    """Return a ``content`` object for a JSON body of ``schema``."""
-    return {"application/json": {"schema": dict(schema)}}
+# --------------------------------------------------------------------------- naming
 
 
-def json_response(description: str, schema: Mapping[str, Any]) -> dict[str, Any]:
-    """Return a response object with a JSON body."""
-    return {"description": description, "content": json_content(schema)}
+class DuplicateSchema(ValueError):
+    """Two different models would get the same name in ``components/schemas``."""
 
 
-def error_response(description: str) -> dict[str, Any]:
-    """Return a response object carrying the API's error body."""
-    return json_response(description, ref("Error"))
+_named: dict[str, type] = {}
 
 
-def path_parameter(name: str, description: str, *, integer: bool = True) -> dict[str, Any]:
-    """Return a required path parameter."""
-    return {"name": name, "in": "path", "required": True, "description": description,
-            "schema": {"type": "integer"} if integer else {"type": "string"}}
+def schema_name(model: type) -> str:
+    """Name a model's schema after its class, refusing two classes of one name.
+
+    :raises DuplicateSchema: when another model already has this name.
+    """
+    name = model.__name__
+    known = _named.setdefault(name, model)
+    if known is not model:
+        raise DuplicateSchema(f"Two models are called {name}: {known!r} and {model!r}.")
+    return name
 
 
-#: Responses most operations share.
-UNAUTHORIZED = error_response("Not signed in and no valid bearer token.")
-NOT_FOUND = error_response("No such object, or not one the caller may see.")
-INVALID = error_response("The data sent was not acceptable; `fields` says why, per field.")
-CSRF = error_response("Cookie session without a valid `X-CSRFToken` header.")
+# --------------------------------------------------------------------------- validation
 
-add_schemas({
-    "Error": {
-        "type": "object",
-        "required": ["error"],
-        "properties": {"error": {
-            "type": "object",
-            "required": ["code", "message", "fields"],
-            "properties": {
-                "code": {"type": "string", "description": "Stable machine-readable code."},
-                "message": {"type": "string", "description": "In the caller's language."},
-                "fields": {"type": "object", "additionalProperties": {"type": "string"},
-                           "description": "Field name -> what is wrong with it."},
-            },
-            "additionalProperties": True,
-        }},
-    },
-})
+
+class RequestInvalid(Exception):
+    """The request does not fit the models of its operation."""
+
+    def __init__(self, error: ValidationError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _reason(detail: ErrorDetails) -> str:
+    """Return the refusal code (those of ``field_message``) of one pydantic error."""
+    kind = detail["type"]
+    if kind == "missing" or detail.get("input", ...) is None:
+        return "required"
+    if kind.endswith(("_type", "_parsing")) or kind == "int_from_float":
+        return "wrong_type"
+    if kind in {"literal_error", "enum"}:
+        return "unknown"
+    if kind in {"string_too_long", "too_long"}:
+        return "too_long"
+    if kind == "greater_than_equal" and detail.get("ctx", {}).get("ge") == 0:
+        return "negative"
+    if kind in {"less_than_equal", "less_than"}:
+        return "too_large"
+    return "invalid"
+
+
+def _field(location: tuple[int | str, ...]) -> str:
+    """Name the field of an error: the innermost key (an item of a list is its list's)."""
+    names = [part for part in location if isinstance(part, str)]
+    return names[-1] if names else "body"
+
+
+def invalid_request_response(error: ValidationError) -> tuple[Response, int]:
+    """Return the 422 of a request that does not fit its models, one message per field."""
+    fields: dict[str, str] = {}
+    for detail in error.errors(include_url=False):
+        name = _field(tuple(detail["loc"]))
+        if name == "body" and not detail["loc"]:
+            fields.setdefault(name, _("Send a JSON object."))
+        else:
+            fields.setdefault(name, field_message(_reason(detail)))
+    return json_error(422, error_message(422), fields=fields, error_code="invalid")
+
+
+def refuse_invalid_request(_request: Any, _response: Any, error: Exception | None,
+                           _instance: Any, _adapter: Any) -> None:
+    """Stop a request that failed validation; the blueprint answers in its own format."""
+    if isinstance(error, ValidationError):
+        raise RequestInvalid(error)
+
+
+@bp.errorhandler(RequestInvalid)
+def _invalid_request(error: RequestInvalid) -> tuple[Response, int]:
+    return invalid_request_response(error.error)
+
+
+class ApiPlugin(FlaskPlugin):
+    """Spectree's Flask plugin, with paths relative to the server URL ``/api/v1``.
+
+    Responses are not validated at run time: the suite checks every response it receives
+    against the document, and a mismatch in production must not turn a saved answer into
+    a server error.
+    """
+
+    def parse_path(self, route: Any, path_parameter_descriptions: Any) -> tuple[str, list]:
+        """Return the path without the blueprint's prefix, and its parameters."""
+        path, parameters = super().parse_path(route, path_parameter_descriptions)
+        return path.removeprefix(PREFIX) or "/", parameters
+
+    def validate_response(self, resp: Any, resp_model: Any, skip_validation: bool,
+                          force_resp_serialize: bool) -> Any:
+        """Pass the view's response on as it is."""
+        return super().validate_response(resp, resp_model, True, force_resp_serialize)
+
+
+spec = SpecTree(
+    backend=ApiPlugin,
+    mode="strict",  # only operations declared with spec.validate
+    before=refuse_invalid_request,
+    validation_error_model=Error,
+    naming_strategy=schema_name,
+    nested_naming_strategy=lambda _parent, child: child,
+    title="ppp-assess API",
+    version=API_VERSION,
+    openapi_version=OPENAPI_VERSION,
+    description=(
+        "Self-assessment of public-private partnerships against the UNECE people-first PPP "
+        "instruments. Scripts authenticate with a bearer token (`flask --app wsgi users "
+        "token EMAIL`); the pages' own scripts use the session cookie and send the CSRF "
+        "token in `X-CSRFToken` on every write. Errors are `{\"error\": {\"code\", "
+        "\"message\", \"fields\"}}`."),
+    servers=[{"url": PREFIX}],
+    security_schemes=_SECURITY_SCHEMES,
+    security=READ,
+    page_templates={},  # no documentation pages: they would load scripts from elsewhere
+)
+
+
+# --------------------------------------------------------------------------- responses
+
+#: Descriptions of the errors most operations share.
+UNAUTHORIZED = (Error, "Not signed in and no valid bearer token.")
+NOT_FOUND = (Error, "No such object, or not one the caller may see.")
+INVALID = (Error, "The data sent was not acceptable; `fields` says why, per field.")
+CSRF = (Error, "Cookie session without a valid `X-CSRFToken` header.")
+
+
+_document_text: str | None = None
+
+
+def openapi_text() -> str:
+    """Return the OpenAPI document as JSON text (needs an application context).
+
+    It is built once per process, from the routes of the application it is first asked
+    in; every application of the process has the same API.
+    """
+    global _document_text
+    if _document_text is None:
+        _document_text = json.dumps(spec.spec, sort_keys=True, ensure_ascii=False)
+    return _document_text
 
 
 def openapi_document() -> dict[str, Any]:
-    """Return the complete OpenAPI document."""
-    return {
-        "openapi": OPENAPI_VERSION,
-        "info": {
-            "title": "ppp-assess API",
-            "version": API_VERSION,
-            "description": (
-                "Self-assessment of public-private partnerships against the UNECE "
-                "people-first PPP instruments. Scripts authenticate with a bearer token "
-                "(`flask --app wsgi users token EMAIL`); the pages' own scripts use the "
-                "session cookie and send the CSRF token in `X-CSRFToken` on every write. "
-                "Errors are `{\"error\": {\"code\", \"message\", \"fields\"}}`."),
-        },
-        "servers": [{"url": "/api/v1"}],
-        "security": [{"bearerAuth": []}, {"cookieAuth": [], "csrfToken": []}],
-        "paths": {path: dict(sorted(item.items())) for path, item in sorted(_paths.items())},
-        "components": {
-            "schemas": dict(sorted(_schemas.items())),
-            "securitySchemes": {
-                "bearerAuth": {"type": "http", "scheme": "bearer"},
-                "cookieAuth": {"type": "apiKey", "in": "cookie", "name": "session"},
-                "csrfToken": {"type": "apiKey", "in": "header", "name": "X-CSRFToken"},
-            },
-        },
-    }
+    """Return a copy of the OpenAPI document of the API (needs an application context)."""
+    document: dict[str, Any] = json.loads(openapi_text())
+    return document
 
 
 @bp.get("/openapi.json")
+@spec.validate(resp=Responses(HTTP_200=(OpenApiDocument, "The OpenAPI 3.1 document.")),
+               security=PUBLIC, operation_id="getOpenApi", tags=["meta"])
 def openapi() -> Response:
-    """Return the OpenAPI document of this API."""
-    return jsonify(openapi_document())
-
-
-add_paths({
-    "/openapi.json": {"get": {
-        "operationId": "getOpenApi",
-        "summary": "This description of the API",
-        "security": [],
-        "responses": {"200": {"description": "The OpenAPI 3.1 document.",
-                              "content": {"application/json": {"schema": {"type": "object"}}}}},
-    }},
-})
+    """This description of the API"""
+    return Response(openapi_text(), mimetype="application/json")

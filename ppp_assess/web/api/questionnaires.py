@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from flask import Response, jsonify, request
+from flask import Response, jsonify
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from pydantic import BaseModel, Field
 
+from ppp_assess.domain.reference import SubjectType
 from ppp_assess.domain.schema import map_translatable
 from ppp_assess.models import QuestionnaireVersion
 from ppp_assess.services import questionnaires as service
@@ -17,13 +20,57 @@ from ppp_assess.web.api import bp
 from ppp_assess.web.api.openapi import (
     INVALID,
     NOT_FOUND,
-    add_paths,
-    add_schemas,
-    json_response,
-    path_parameter,
-    ref,
+    PUBLIC,
+    QueryModel,
+    Responses,
+    spec,
 )
 from ppp_assess.web.locale import available_locales
+
+
+class LanguageQuery(QueryModel):
+    """The language of the texts."""
+
+    lang: str | None = Field(None, description="Translate the texts into this offered "
+                                               "locale, e.g. `fr`.")
+
+
+class QuestionnaireQuery(LanguageQuery):
+    """The language of the texts, and the version."""
+
+    version: str | None = Field(None, description="A published version, e.g. `1.0`.")
+
+
+class QuestionnaireSummary(BaseModel):
+    """A published questionnaire version."""
+
+    id: str
+    version: str
+    subject: SubjectType
+    title: str
+    sections: int = Field(description="Number of sections.")
+    questions: int = Field(description="Number of questions.")
+    published_at: dt.datetime
+
+
+class QuestionnaireList(BaseModel):
+    """The newest published version of every questionnaire."""
+
+    questionnaires: list[QuestionnaireSummary]
+
+
+class Questionnaire(BaseModel):
+    """A questionnaire version with its definition."""
+
+    id: str
+    version: str
+    subject: SubjectType
+    lang: str | None = Field(description="The language of the texts; null: as written.")
+    content_hash: str
+    published_at: dt.datetime
+    definition: dict[str, Any] = Field(description="The questionnaire in the file format, "
+                                                   "with its texts translated when `lang` "
+                                                   "is given.")
 
 
 def _summary(version: QuestionnaireVersion) -> dict[str, Any]:
@@ -40,19 +87,19 @@ def _summary(version: QuestionnaireVersion) -> dict[str, Any]:
     }
 
 
-def _requested_locale() -> str | None:
-    lang = request.args.get("lang")
-    if lang is None:
-        return None
-    if lang not in available_locales():
+def _requested_locale(lang: str | None) -> str | None:
+    if lang is not None and lang not in available_locales():
         raise Invalid("This language is not offered.", fields={"lang": "unknown"})
     return lang
 
 
 @bp.get("/questionnaires")
-def list_questionnaires() -> Response:
-    """List the newest published version of every questionnaire."""
-    lang = _requested_locale()
+@spec.validate(resp=Responses(HTTP_200=(QuestionnaireList, "The questionnaires."),
+                              HTTP_422=INVALID),
+               security=PUBLIC, operation_id="listQuestionnaires", tags=["questionnaires"])
+def list_questionnaires(query: LanguageQuery) -> Response:
+    """The newest published version of every questionnaire"""
+    lang = _requested_locale(query.lang)
     versions = service.latest_versions(get_session())
     if lang is None:
         return jsonify({"questionnaires": [_summary(version) for version in versions]})
@@ -61,13 +108,19 @@ def list_questionnaires() -> Response:
 
 
 @bp.get("/questionnaires/<questionnaire_id>")
-def get_questionnaire(questionnaire_id: str) -> Response:
-    """Return a questionnaire's definition; ``?lang=`` translates its texts."""
-    lang = _requested_locale()
-    wanted = request.args.get("version")
+@spec.validate(resp=Responses(HTTP_200=(Questionnaire, "The questionnaire."),
+                              HTTP_404=NOT_FOUND, HTTP_422=INVALID),
+               path_parameter_descriptions={"questionnaire_id": "The questionnaire's slug."},
+               security=PUBLIC, operation_id="getQuestionnaire", tags=["questionnaires"])
+def get_questionnaire(questionnaire_id: str, query: QuestionnaireQuery) -> Response:
+    """A questionnaire's definition (newest version unless `version` is given)
+
+    `lang` translates its texts.
+    """
+    lang = _requested_locale(query.lang)
     versions = [row for row in service.list_versions(get_session())
                 if row.questionnaire_id == questionnaire_id
-                and (wanted is None or row.version == wanted)]
+                and (query.version is None or row.version == query.version)]
     if not versions:
         raise NotFound("This questionnaire does not exist.")
     version = versions[-1]
@@ -80,64 +133,3 @@ def get_questionnaire(questionnaire_id: str) -> Response:
                     "content_hash": version.content_hash,
                     "published_at": version.published_at.isoformat(),
                     "definition": definition})
-
-
-add_schemas({
-    "QuestionnaireSummary": {
-        "type": "object",
-        "required": ["id", "version", "subject", "title", "sections", "questions"],
-        "properties": {
-            "id": {"type": "string"}, "version": {"type": "string"},
-            "subject": {"enum": ["organisation", "project"]},
-            "title": {"type": "string"}, "sections": {"type": "integer"},
-            "questions": {"type": "integer"},
-            "published_at": {"type": "string", "format": "date-time"},
-        },
-    },
-    "Questionnaire": {
-        "type": "object",
-        "required": ["id", "version", "subject", "definition"],
-        "properties": {
-            "id": {"type": "string"}, "version": {"type": "string"},
-            "subject": {"enum": ["organisation", "project"]},
-            "lang": {"type": ["string", "null"]},
-            "content_hash": {"type": "string"},
-            "published_at": {"type": "string", "format": "date-time"},
-            "definition": {"type": "object",
-                           "description": "The questionnaire in the file format, with its "
-                                          "texts translated when `lang` is given."},
-        },
-    },
-})
-
-_LANG = {"name": "lang", "in": "query", "required": False,
-         "description": "Translate the texts into this offered locale, e.g. `fr`.",
-         "schema": {"type": "string"}}
-
-add_paths({
-    "/questionnaires": {"get": {
-        "operationId": "listQuestionnaires",
-        "summary": "The newest published version of every questionnaire",
-        "security": [],
-        "parameters": [_LANG],
-        "responses": {
-            "200": json_response("The questionnaires.", {
-                "type": "object", "properties": {"questionnaires": {
-                    "type": "array", "items": ref("QuestionnaireSummary")}}}),
-            "422": INVALID,
-        },
-    }},
-    "/questionnaires/{questionnaire_id}": {"get": {
-        "operationId": "getQuestionnaire",
-        "summary": "A questionnaire's definition (newest version unless `version` is given)",
-        "security": [],
-        "parameters": [
-            path_parameter("questionnaire_id", "The questionnaire's slug.", integer=False),
-            _LANG,
-            {"name": "version", "in": "query", "required": False,
-             "description": "A published version, e.g. `1.0`.", "schema": {"type": "string"}},
-        ],
-        "responses": {"200": json_response("The questionnaire.", ref("Questionnaire")),
-                      "404": NOT_FOUND, "422": INVALID},
-    }},
-})

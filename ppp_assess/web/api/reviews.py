@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from typing import Annotated, Any, Literal
 
-from flask import Response, jsonify, request
+from flask import Response, jsonify
+from pydantic import BaseModel, Field
 
 from ppp_assess.domain.reference import PlatformRole
 from ppp_assess.domain.workflow import Status
-from ppp_assess.models import Assessment, ReviewDecision, Submission
+from ppp_assess.models import Assessment, Submission
+from ppp_assess.models import ReviewDecision as DecisionRow
 from ppp_assess.services import reviews
 from ppp_assess.services.errors import Invalid, ServiceError
 from ppp_assess.unit_of_work import get_session
@@ -17,23 +20,14 @@ from ppp_assess.web.api.openapi import (
     CSRF,
     INVALID,
     UNAUTHORIZED,
-    add_paths,
-    add_schemas,
-    error_response,
-    json_content,
-    json_response,
-    path_parameter,
-    ref,
+    WRITE,
+    Error,
+    Responses,
+    StrictModel,
+    spec,
 )
 from ppp_assess.web.locale import current_locale_info
 from ppp_assess.web.security import current_actor, roles_required
-
-
-def _body() -> dict[str, Any]:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise Invalid("Send a JSON object.", fields={"body": "not_an_object"})
-    return body
 
 
 def _state(assessment: Assessment) -> dict[str, Any]:
@@ -41,27 +35,92 @@ def _state(assessment: Assessment) -> dict[str, Any]:
             "version": assessment.version, "reviewer": assessment.reviewer_id}
 
 
-def _decision(row: ReviewDecision) -> dict[str, Any]:
+def _decision(row: DecisionRow) -> dict[str, Any]:
     submission = get_session().get(Submission, row.submission_id)
     return {"id": row.id, "decision": row.decision, "comment": row.reason,
             "submission": submission.number if submission else None,
             "decided_at": row.decided_at.isoformat()}
 
 
+#: A reason or a comment on a question.
+ReviewText = Annotated[str, Field(max_length=reviews.MAX_REASON_LENGTH)]
+
+
+class ConflictDeclaration(StrictModel):
+    """The reviewer's declaration."""
+
+    declared_no_conflict: bool = Field(description="Must be true.")
+
+
+class DecisionInput(StrictModel):
+    """A reviewer's decision."""
+
+    decision: Literal["approve", "return"]
+    comment: ReviewText | None = Field(None, description="The reason; required to return.")
+    question_comments: dict[str, ReviewText] | None = Field(
+        None, description="Question id -> comment; blank comments are ignored.")
+
+
+class ReviewState(BaseModel):
+    """An assessment's place in the review."""
+
+    id: int
+    status: Status
+    version: int
+    reviewer: int | None = Field(description="The user reviewing it; null unless in review.")
+
+
+class ReviewDecision(BaseModel):
+    """A decision of the review board."""
+
+    id: int
+    decision: Literal["approve", "return"]
+    comment: str = Field(description="The reason or note.")
+    submission: int | None = Field(description="Number of the submission decided on.")
+    decided_at: dt.datetime
+
+
+class ReviewStarted(BaseModel):
+    """The assessment, now in review."""
+
+    assessment: ReviewState
+
+
+class ReviewDecided(BaseModel):
+    """The assessment after the decision, and the decision."""
+
+    assessment: ReviewState
+    decision: ReviewDecision
+
+
+_ASSESSMENT_ID = {"assessment_id": "The assessment."}
+_NOT_REVIEWER = (Error, "Not a member of the review board, or no such submitted assessment.")
+_FORBIDDEN = (Error, "The reviewer belongs to the assessed organisation (`own_organisation`) "
+                     "or another reviewer has it (`not_assigned`).")
+_WRONG_STATUS = (Error, "The lifecycle does not allow this now (`invalid_transition`); "
+                        "nothing was changed.")
+
+
 @bp.post("/assessments/<int:assessment_id>/start-review")
 @roles_required(PlatformRole.reviewer)
-def start_review(assessment_id: int) -> tuple[Response, int]:
-    """Start reviewing a submitted assessment: ``{"declared_no_conflict": true}``."""
+@spec.validate(resp=Responses(
+    HTTP_200=(ReviewStarted, "The assessment, now in review."),
+    HTTP_400=CSRF, HTTP_401=UNAUTHORIZED, HTTP_403=_FORBIDDEN, HTTP_404=_NOT_REVIEWER,
+    HTTP_409=_WRONG_STATUS, HTTP_422=INVALID),
+    security=WRITE, path_parameter_descriptions=_ASSESSMENT_ID, operation_id="startReview",
+    tags=["reviews"])
+def start_review(assessment_id: int, json: ConflictDeclaration) -> tuple[Response, int]:
+    """Take a submitted assessment for review
+
+    Reviewers only. The reviewer declares that they have no conflict of interest; the
+    declaration is kept with the assignment and in the audit log.
+    """
     db = get_session()
     actor = current_actor()
     try:
-        body = _body()
         assessment = reviews.get_for_review(db, actor, assessment_id)
-        declared = body.get("declared_no_conflict")
-        if not isinstance(declared, bool):
-            raise Invalid("Declare that you have no conflict of interest before starting.",
-                          fields={"declared_no_conflict": "required"})
-        reviews.start_review(db, assessment, reviewer=actor, declared_no_conflict=declared)
+        reviews.start_review(db, assessment, reviewer=actor,
+                             declared_no_conflict=json.declared_no_conflict)
     except ServiceError as error:
         return service_error(error)
     return jsonify({"assessment": _state(assessment)}), 200
@@ -69,26 +128,26 @@ def start_review(assessment_id: int) -> tuple[Response, int]:
 
 @bp.post("/assessments/<int:assessment_id>/review")
 @roles_required(PlatformRole.reviewer)
-def review(assessment_id: int) -> tuple[Response, int]:
-    """Decide on an assessment under review.
+@spec.validate(resp=Responses(
+    HTTP_200=(ReviewDecided, "The assessment after the decision, and the decision."),
+    HTTP_400=CSRF, HTTP_401=UNAUTHORIZED, HTTP_403=_FORBIDDEN, HTTP_404=_NOT_REVIEWER,
+    HTTP_409=_WRONG_STATUS, HTTP_422=INVALID),
+    security=WRITE, path_parameter_descriptions=_ASSESSMENT_ID, operation_id="decideReview",
+    tags=["reviews"])
+def review(assessment_id: int, json: DecisionInput) -> tuple[Response, int]:
+    """Approve an assessment, or return it for changes
 
-    Body: ``{"decision": "approve" | "return", "comment": "...", "question_comments":
-    {"question id": "comment"}}``; a return needs a comment (the reason).
+    Only the reviewer who started the review decides. A return needs a `comment` (the
+    reason); the questions given a comment in `question_comments` are flagged for the
+    organisation. The organisation's members are told by mail.
     """
     db = get_session()
     actor = current_actor()
     try:
-        body = _body()
         assessment = reviews.get_for_review(db, actor, assessment_id)
-        comment = body.get("comment", "")
-        question_comments = body.get("question_comments") or {}
-        if comment is None:
-            comment = ""
-        if not isinstance(comment, str):
-            raise Invalid("The comment must be text.", fields={"comment": "wrong_type"})
-        decision = reviews.decide(db, assessment, reviewer=actor,
-                                  decision=str(body.get("decision") or ""), reason=comment,
-                                  question_comments=question_comments,
+        decision = reviews.decide(db, assessment, reviewer=actor, decision=json.decision,
+                                  reason=json.comment or "",
+                                  question_comments=json.question_comments or {},
                                   locale=current_locale_info().code)
     except Invalid as error:
         # The service calls the reason "reason"; the API calls it "comment".
@@ -98,87 +157,3 @@ def review(assessment_id: int) -> tuple[Response, int]:
     except ServiceError as error:
         return service_error(error)
     return jsonify({"assessment": _state(assessment), "decision": _decision(decision)}), 200
-
-
-add_schemas({
-    "ReviewState": {
-        "type": "object",
-        "required": ["id", "status", "version", "reviewer"],
-        "properties": {
-            "id": {"type": "integer"},
-            "status": {"type": "string", "enum": [status.value for status in Status]},
-            "version": {"type": "integer"},
-            "reviewer": {"type": ["integer", "null"],
-                         "description": "The user reviewing it; null unless in review."},
-        },
-    },
-    "ReviewDecision": {
-        "type": "object",
-        "required": ["id", "decision", "comment", "submission", "decided_at"],
-        "properties": {
-            "id": {"type": "integer"},
-            "decision": {"type": "string", "enum": list(reviews.DECISIONS)},
-            "comment": {"type": "string", "description": "The reason or note."},
-            "submission": {"type": "integer",
-                           "description": "Number of the submission decided on."},
-            "decided_at": {"type": "string", "format": "date-time"},
-        },
-    },
-})
-
-_ASSESSMENT_ID = path_parameter("assessment_id", "The assessment.")
-_NOT_REVIEWER = error_response("Not a member of the review board, or no such submitted "
-                               "assessment.")
-_FORBIDDEN = error_response("The reviewer belongs to the assessed organisation "
-                            "(`own_organisation`) or another reviewer has it "
-                            "(`not_assigned`).")
-_WRONG_STATUS = error_response("The lifecycle does not allow this now "
-                               "(`invalid_transition`); nothing was changed.")
-
-add_paths({
-    "/assessments/{assessment_id}/start-review": {"post": {
-        "operationId": "startReview",
-        "summary": "Take a submitted assessment for review",
-        "description": "Reviewers only. The reviewer declares that they have no conflict of "
-                       "interest; the declaration is kept with the assignment and in the "
-                       "audit log.",
-        "parameters": [_ASSESSMENT_ID],
-        "requestBody": {"required": True, "content": json_content({
-            "type": "object", "required": ["declared_no_conflict"],
-            "properties": {"declared_no_conflict": {
-                "type": "boolean", "description": "Must be true."}}})},
-        "responses": {
-            "200": json_response("The assessment, now in review.", {
-                "type": "object", "properties": {"assessment": ref("ReviewState")}}),
-            "400": CSRF, "401": UNAUTHORIZED, "403": _FORBIDDEN, "404": _NOT_REVIEWER,
-            "409": _WRONG_STATUS, "422": INVALID,
-        },
-    }},
-    "/assessments/{assessment_id}/review": {"post": {
-        "operationId": "decideReview",
-        "summary": "Approve an assessment, or return it for changes",
-        "description": "Only the reviewer who started the review decides. A return needs a "
-                       "`comment` (the reason); the questions given a comment in "
-                       "`question_comments` are flagged for the organisation. The "
-                       "organisation's members are told by mail.",
-        "parameters": [_ASSESSMENT_ID],
-        "requestBody": {"required": True, "content": json_content({
-            "type": "object", "required": ["decision"],
-            "properties": {
-                "decision": {"type": "string", "enum": list(reviews.DECISIONS)},
-                "comment": {"type": "string", "maxLength": reviews.MAX_REASON_LENGTH},
-                "question_comments": {
-                    "type": "object",
-                    "additionalProperties": {"type": "string",
-                                             "maxLength": reviews.MAX_REASON_LENGTH},
-                    "description": "Question id -> comment; blank comments are ignored."},
-            }})},
-        "responses": {
-            "200": json_response("The assessment after the decision, and the decision.", {
-                "type": "object", "properties": {"assessment": ref("ReviewState"),
-                                                 "decision": ref("ReviewDecision")}}),
-            "400": CSRF, "401": UNAUTHORIZED, "403": _FORBIDDEN, "404": _NOT_REVIEWER,
-            "409": _WRONG_STATUS, "422": INVALID,
-        },
-    }},
-})
