@@ -79,9 +79,11 @@ def wait_seconds(keys: Sequence[tuple[Rule, str]]) -> int:
     storage = limiter.storage
     now = time.time()
     longest = 0.0
-    for _rule, key in keys:
+    for rule, key in keys:
         if storage.get(f"{key}:hold"):
-            longest = max(longest, storage.get_expiry(f"{key}:hold") - now)
+            # The store keeps whole seconds: never announce more than the rule's cap.
+            remaining = min(storage.get_expiry(f"{key}:hold") - now, rule.cap)
+            longest = max(longest, remaining)
     return max(math.ceil(longest), 0)
 
 

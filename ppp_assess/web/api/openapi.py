@@ -120,6 +120,14 @@ class Responses(SpecResponse):
         for code, media_type in self.media_types.items():
             # OpenAPI 3.1 describes a file body by its media type alone, without a schema.
             responses[code.removeprefix("HTTP_")]["content"] = {media_type: {}}
+        # Every operation may find the database away for a moment.
+        responses.setdefault("503", {
+            "description": "The database cannot be reached just now; nothing was changed. "
+                           "Try again after `Retry-After` seconds.",
+            "headers": {"Retry-After": {"description": "Seconds to wait.",
+                                        "schema": {"type": "string"}}},
+            "content": {"application/json": {"schema": {
+                "$ref": f"#/components/schemas/{schema_name(Error)}"}}}})
         return responses
 
 
