@@ -16,8 +16,9 @@ from ppp_assess.domain.reference import REGIONS, OrgRole, PlatformRole
 from ppp_assess.models import Membership, Organisation, PlatformRoleGrant, User
 from ppp_assess.services import outbox
 from ppp_assess.services.audit import record_event
-from ppp_assess.services.errors import Conflict, Forbidden, Invalid, NotFound
+from ppp_assess.services.errors import Conflict, Invalid, NotFound
 from ppp_assess.services.passwords import hash_password
+from ppp_assess.services.permissions import get_managed_organisation
 
 log = logging.getLogger(__name__)
 
@@ -208,42 +209,6 @@ class Invitation:
 def _membership(session: Session, user_id: int, organisation_id: int) -> Membership | None:
     return session.scalar(select(Membership).where(
         Membership.user_id == user_id, Membership.organisation_id == organisation_id))
-
-
-def _organisation_role(session: Session, user: User, organisation_id: int) -> OrgRole | None:
-    membership = _membership(session, user.id, organisation_id)
-    return membership.role if membership else None
-
-
-def get_member_organisation(session: Session, actor: User, organisation_id: int) -> Organisation:
-    """Return the organisation if ``actor`` belongs to it or administers the platform.
-
-    :raises NotFound: otherwise.
-    """
-    organisation = session.get(Organisation, organisation_id)
-    if organisation is None or not (
-            actor.has_platform_role(PlatformRole.admin)
-            or _organisation_role(session, actor, organisation_id) is not None):
-        raise NotFound("This organisation does not exist.")
-    return organisation
-
-
-def can_manage_members(session: Session, actor: User, organisation_id: int) -> bool:
-    """Return whether ``actor`` may invite, remove and change the roles of members."""
-    return (actor.has_platform_role(PlatformRole.admin)
-            or _organisation_role(session, actor, organisation_id) == OrgRole.org_admin)
-
-
-def get_managed_organisation(session: Session, actor: User, organisation_id: int) -> Organisation:
-    """Return the organisation if ``actor`` may manage its members.
-
-    :raises NotFound: when ``actor`` is not a member (and not a platform administrator).
-    :raises Forbidden: when ``actor`` is a member without the organisation admin role.
-    """
-    organisation = get_member_organisation(session, actor, organisation_id)
-    if not can_manage_members(session, actor, organisation_id):
-        raise Forbidden("Only the organisation's administrators can manage its members.")
-    return organisation
 
 
 def my_organisations(session: Session, user: User) -> list[tuple[Organisation, OrgRole]]:

@@ -29,9 +29,9 @@ from ppp_assess.models import (
 )
 from ppp_assess.models.base import utcnow
 from ppp_assess.services import outbox
-from ppp_assess.services.access import eligible_reviewers
 from ppp_assess.services.audit import record_event
 from ppp_assess.services.errors import Conflict, Invalid, MissingAnswers, NotFound
+from ppp_assess.services.permissions import eligible_reviewers
 from ppp_assess.services.questionnaires import latest_versions, questionnaire_of
 
 log = logging.getLogger(__name__)

@@ -74,7 +74,6 @@ from ppp_assess.domain.reference import (
     SECTORS,
     STAGES,
     OrgRole,
-    PlatformRole,
     SubjectType,
 )
 from ppp_assess.domain.schema import Questionnaire
@@ -83,7 +82,6 @@ from ppp_assess.domain.workflow import Status
 from ppp_assess.models import (
     Assessment,
     Certificate,
-    Membership,
     Organisation,
     Project,
     QuestionnaireVersion,
@@ -92,9 +90,13 @@ from ppp_assess.models import (
     User,
 )
 from ppp_assess.models.base import utcnow
-from ppp_assess.services.access import is_member
 from ppp_assess.services.audit import record_event
-from ppp_assess.services.errors import Conflict, Forbidden, Invalid, NotFound
+from ppp_assess.services.errors import Conflict, Invalid, NotFound
+from ppp_assess.services.permissions import (
+    can_view_organisation,
+    ensure_can_publish,
+    organisation_ids,
+)
 from ppp_assess.services.questionnaires import questionnaire_of
 
 #: Statuses whose result counts in peer groups and on the evaluators' dashboard.
@@ -899,18 +901,9 @@ class ShowcaseEntry:
     showcased_at: dt.datetime
 
 
-def _is_org_admin(session: Session, user: User, organisation_id: int) -> bool:
-    return session.scalar(
-        select(Membership.id).where(Membership.user_id == user.id,
-                                    Membership.organisation_id == organisation_id,
-                                    Membership.role == OrgRole.org_admin)
-    ) is not None
-
-
 def showcase_candidates(session: Session, user: User) -> list[Assessment]:
     """Return the decided project assessments ``user`` may publish or withdraw."""
-    organisations = select(Membership.organisation_id).where(
-        Membership.user_id == user.id, Membership.role == OrgRole.org_admin)
+    organisations = organisation_ids(session, user, role=OrgRole.org_admin)
     return list(session.scalars(
         select(Assessment)
         .where(Assessment.organisation_id.in_(organisations),
@@ -935,17 +928,10 @@ def set_showcased(session: Session, assessment_id: int, *, actor: User,
         project assessment.
     """
     assessment = session.get(Assessment, assessment_id)
-    platform_admin = actor.has_platform_role(PlatformRole.admin)
-    if assessment is None or not (
-        platform_admin or is_member(session, actor, assessment.organisation_id)
-    ):
+    if assessment is None or not can_view_organisation(session, actor, assessment.organisation):
         raise NotFound("This assessment does not exist.")
     session.refresh(assessment, with_for_update=True)
-    org_admin = _is_org_admin(session, actor, assessment.organisation_id)
-    if publish and not org_admin:
-        raise Forbidden("Only an administrator of the organisation can publish its results.")
-    if not publish and not (org_admin or platform_admin):
-        raise Forbidden("Only an administrator of the organisation can withdraw its results.")
+    ensure_can_publish(session, actor, assessment, publish=publish)
     if publish:
         if assessment.subject_type != SubjectType.project:
             raise Conflict("Only project assessments can be shown publicly.",

@@ -47,7 +47,6 @@ from ppp_assess.domain.question_types import (
     Quantity,
     ScalePoint,
 )
-from ppp_assess.domain.reference import PlatformRole
 from ppp_assess.domain.schema import Question, Questionnaire
 from ppp_assess.domain.scoring import score
 from ppp_assess.domain.workflow import N_, STATUS_LABELS, Action, Status
@@ -60,7 +59,6 @@ from ppp_assess.models import (
     User,
 )
 from ppp_assess.models.base import utcnow
-from ppp_assess.services.access import get_assessment, is_member
 from ppp_assess.services.assessments import (
     answer_values,
     apply_action,
@@ -69,7 +67,13 @@ from ppp_assess.services.assessments import (
     questionnaire_for,
 )
 from ppp_assess.services.audit import record_event
-from ppp_assess.services.errors import Conflict, Forbidden, Invalid, NotFound
+from ppp_assess.services.errors import Conflict, Invalid, NotFound
+from ppp_assess.services.permissions import (
+    can_download_certificate,
+    ensure_can_revoke,
+    ensure_independent_certifier,
+    get_assessment,
+)
 
 log = logging.getLogger(__name__)
 
@@ -185,19 +189,6 @@ def questionnaire_title(session: Session, questionnaire_id: str, version: str) -
 
 
 # --------------------------------------------------------------------------- issuing
-
-
-def _check_certifier(session: Session, actor: User, assessment: Assessment) -> None:
-    if not (
-        actor.has_platform_role(PlatformRole.evaluator)
-        or actor.has_platform_role(PlatformRole.admin)
-    ):
-        raise Forbidden("Only evaluators and administrators can issue certificates.")
-    if is_member(session, actor, assessment.organisation_id):
-        raise Forbidden(
-            "You cannot certify an assessment of an organisation you belong to.",
-            code="own_organisation",
-        )
 
 
 def _lock_assessment(session: Session, assessment: Assessment) -> None:
@@ -319,7 +310,7 @@ def issue_certificate(
     """
     # Two evaluators pressing "issue" at once certify it only once.
     _lock_assessment(session, assessment)
-    _check_certifier(session, actor, assessment)
+    ensure_independent_certifier(session, actor, assessment)
     new_status = apply_action(assessment, Action.certify)
     now = now or utcnow()
     issued_on = now.astimezone(dt.UTC).date()
@@ -383,8 +374,7 @@ def revoke_certificate(
     :raises Invalid: when the reason is missing or too long.
     :raises Conflict: when the certificate is already revoked.
     """
-    if not actor.has_platform_role(PlatformRole.admin):
-        raise Forbidden("Only administrators can revoke certificates.")
+    ensure_can_revoke(actor)
     reason = (reason or "").strip()
     if not reason:
         raise Invalid("Say why the certificate is revoked.", fields={"reason": "required"})
@@ -655,8 +645,8 @@ def certificate_data(session: Session, certificate: Certificate,
 def certificate_for_download(session: Session, user: User, assessment_id: int) -> Certificate:
     """Return the certificate of an assessment that ``user`` may download.
 
-    Members of the assessment's organisation, reviewers, evaluators and administrators
-    may download it (see :func:`ppp_assess.services.access.get_assessment`).
+    Whoever may read the assessment may download it, unless the certificate was revoked
+    (see :func:`ppp_assess.services.permissions.can_download_certificate`).
 
     :raises NotFound: when ``user`` may not see the assessment, or it has no certificate.
     :raises Conflict: when its certificate was revoked: a revoked certificate is not
@@ -666,7 +656,7 @@ def certificate_for_download(session: Session, user: User, assessment_id: int) -
     certificate = certificate_of(session, assessment)
     if certificate is None:
         raise NotFound("This assessment has no certificate.", code="no_certificate")
-    if certificate.revoked_at is not None:
+    if not can_download_certificate(session, user, certificate):
         raise Conflict("The certificate of this assessment was revoked.", code="revoked")
     return certificate
 

@@ -11,7 +11,6 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session, aliased
 
-from ppp_assess.domain.reference import PlatformRole
 from ppp_assess.domain.review_diff import QuestionChange, diff_snapshots
 from ppp_assess.domain.schema import Questionnaire
 from ppp_assess.domain.scoring import ScoreReport, score
@@ -29,15 +28,18 @@ from ppp_assess.models import (
 )
 from ppp_assess.models.base import utcnow
 from ppp_assess.services import outbox
-from ppp_assess.services.access import (
+from ppp_assess.services.assessments import apply_action, latest_submission, questionnaire_for
+from ppp_assess.services.audit import record_event
+from ppp_assess.services.errors import Conflict, Invalid, NotFound
+from ppp_assess.services.permissions import (
     active_members,
-    get_assessment,
+    can_decide_review,
+    can_start_review,
+    ensure_assigned_reviewer,
+    ensure_independent_reviewer,
     is_member,
     organisation_ids,
 )
-from ppp_assess.services.assessments import apply_action, latest_submission, questionnaire_for
-from ppp_assess.services.audit import record_event
-from ppp_assess.services.errors import Conflict, Forbidden, Invalid, NotFound
 
 log = logging.getLogger(__name__)
 
@@ -52,36 +54,7 @@ QUEUE_PAGE_SIZE = 50
 DECISIONS = ("approve", "return")
 
 
-# --------------------------------------------------------------------------- checks
-
-
-def _check_reviewer(session: Session, reviewer: User, assessment: Assessment) -> None:
-    if not reviewer.has_platform_role(PlatformRole.reviewer):
-        raise Forbidden("Only members of the review board can review assessments.")
-    if is_member(session, reviewer, assessment.organisation_id):
-        raise Forbidden("You cannot review an assessment of an organisation you belong to.",
-                        code="own_organisation")
-
-
-def _check_assigned(assessment: Assessment, reviewer: User) -> None:
-    if assessment.status == Status.in_review and assessment.reviewer_id != reviewer.id:
-        raise Forbidden("Another reviewer is reviewing this assessment.",
-                        code="not_assigned")
-
-
-def get_for_review(session: Session, reviewer: User, assessment_id: int) -> Assessment:
-    """Return an assessment the review board may look at.
-
-    :raises NotFound: when ``reviewer`` is not on the board, or the assessment does not
-        exist or has not been submitted.
-    """
-    if not reviewer.has_platform_role(PlatformRole.reviewer):
-        raise NotFound("This assessment does not exist.")
-    assessment = get_assessment(session, reviewer, assessment_id)
-    if assessment.status == Status.draft and latest_submission(session, assessment) is None:
-        # A draft never submitted is the organisation's private work in progress.
-        raise NotFound("This assessment does not exist.")
-    return assessment
+# --------------------------------------------------------------------------- status
 
 
 def _set_status(session: Session, assessment: Assessment, action: Action, *, actor: User,
@@ -115,7 +88,7 @@ def start_review(session: Session, assessment: Assessment, *, reviewer: User,
         review.
     """
     session.refresh(assessment, with_for_update=True)
-    _check_reviewer(session, reviewer, assessment)
+    ensure_independent_reviewer(session, reviewer, assessment)
     if not declared_no_conflict:
         raise Invalid("Declare that you have no conflict of interest before starting.",
                       fields={"declared_no_conflict": "required"})
@@ -191,8 +164,8 @@ def decide(
         raise Invalid("Question comments must map question ids to text.",
                       fields={"question_comments": "wrong_type"})
     session.refresh(assessment, with_for_update=True)
-    _check_reviewer(session, reviewer, assessment)
-    _check_assigned(assessment, reviewer)
+    ensure_independent_reviewer(session, reviewer, assessment)
+    ensure_assigned_reviewer(reviewer, assessment)
     action = Action.approve if decision == "approve" else Action.return_
     apply_action(assessment, action)
     reason = (reason or "").strip()
@@ -368,7 +341,6 @@ def review_view(session: Session, reviewer: User, assessment: Assessment) -> Rev
     people = {user.id: user.name for user in
               session.scalars(select(User).where(User.id.in_(user_ids)))} if user_ids else {}
     own = is_member(session, reviewer, assessment.organisation_id)
-    is_reviewer = reviewer.has_platform_role(PlatformRole.reviewer)
     return ReviewView(
         assessment=assessment,
         questionnaire=questionnaire,
@@ -380,9 +352,8 @@ def review_view(session: Session, reviewer: User, assessment: Assessment) -> Rev
         decisions=decisions,
         people=people,
         own_organisation=own,
-        can_start=is_reviewer and not own and assessment.status == Status.submitted,
-        can_decide=(is_reviewer and not own and assessment.status == Status.in_review
-                    and assessment.reviewer_id == reviewer.id),
+        can_start=can_start_review(session, reviewer, assessment),
+        can_decide=can_decide_review(session, reviewer, assessment),
         changed_ids=frozenset(change.question_id for change in changes or ()),
     )
 

@@ -22,7 +22,7 @@ from ppp_assess.models import (
     ReviewComment,
     ReviewDecision,
 )
-from ppp_assess.services import assessments, certificates, reviews
+from ppp_assess.services import assessments, certificates, permissions, reviews
 from ppp_assess.services.assessments import AnswerInput, apply_action
 from ppp_assess.services.errors import Conflict, Forbidden, Invalid, NotFound
 from tests.services.review_support import (
@@ -197,7 +197,7 @@ def test_respondents_cannot_review(factory, db) -> None:
         reviews.start_review(db, case.assessment, reviewer=case.respondent,
                              declared_no_conflict=True)
     with pytest.raises(NotFound):
-        reviews.get_for_review(db, case.respondent, case.assessment.id)
+        permissions.get_for_review(db, case.respondent, case.assessment.id)
 
 
 def test_only_the_assigned_reviewer_decides(factory, db) -> None:
@@ -234,7 +234,7 @@ def test_the_conflict_of_interest_declaration_is_required_and_recorded(factory, 
 def test_a_draft_never_submitted_is_invisible_to_the_board(factory, db) -> None:
     case = draft(factory)
     with pytest.raises(NotFound):
-        reviews.get_for_review(db, case.reviewer, case.assessment.id)
+        permissions.get_for_review(db, case.reviewer, case.assessment.id)
 
 
 # --------------------------------------------------------------------------- bad decisions

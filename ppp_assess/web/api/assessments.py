@@ -9,8 +9,8 @@ from flask_babel import gettext as _
 
 from ppp_assess.domain.scoring import ScoreReport
 from ppp_assess.models import Answer, Assessment, Submission
-from ppp_assess.services import access
 from ppp_assess.services import assessments as service
+from ppp_assess.services import permissions
 from ppp_assess.services.assessments import AnswerInput, AnswersRejected
 from ppp_assess.services.errors import Conflict, Invalid, MissingAnswers
 from ppp_assess.unit_of_work import get_session
@@ -136,7 +136,7 @@ def create_assessment() -> tuple[Response, int]:
 def get_assessment(assessment_id: int) -> Response:
     """Return an assessment: status, version, answers and score."""
     db = get_session()
-    assessment = access.get_assessment(db, current_actor(), assessment_id)
+    assessment = permissions.get_assessment(db, current_actor(), assessment_id)
     state = service.assessment_state(db, assessment)
     body = assessment_json(assessment)
     body["answers"] = {qid: stored_answer(row) for qid, row in sorted(state.answers.items())}
@@ -168,7 +168,7 @@ def put_answer(assessment_id: int, question_id: str) -> tuple[Response, int]:
     """Save one answer, based on the assessment version in ``If-Match``."""
     db = get_session()
     actor = current_actor()
-    assessment = access.get_own_assessment(db, actor, assessment_id)
+    assessment = permissions.get_own_assessment(db, actor, assessment_id)
     base_version = _if_match()
     if base_version is None:
         return json_error(428, _("Send the assessment version the answer is based on in "
@@ -217,7 +217,7 @@ def submit_assessment(assessment_id: int) -> tuple[Response, int]:
     """Submit the assessment for review; 422 lists the required questions left unanswered."""
     db = get_session()
     actor = current_actor()
-    assessment = access.get_own_assessment(db, actor, assessment_id)
+    assessment = permissions.get_own_assessment(db, actor, assessment_id)
     try:
         submission: Submission = service.submit_assessment(
             db, assessment, actor=actor, locale=current_locale_info().code)

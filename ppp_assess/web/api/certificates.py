@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Response, jsonify, request
 
 from ppp_assess.models import Certificate
-from ppp_assess.services import access
 from ppp_assess.services import certificates as certificate_service
+from ppp_assess.services import permissions
 from ppp_assess.unit_of_work import get_session
 from ppp_assess.web.api import bp
 from ppp_assess.web.api.openapi import (
@@ -73,7 +73,7 @@ def certificate_document(assessment_id: int) -> Response:
 def report_document(assessment_id: int) -> Response:
     """Download the full report of an assessment; ``?lang=`` chooses the language."""
     session = get_session()
-    assessment = access.get_assessment(session, current_actor(), assessment_id)
+    assessment = permissions.get_assessment(session, current_actor(), assessment_id)
     language = document_language(request.args.get("lang"))
     return pdf_response(report_pdf(session, assessment, language),
                         f"assessment-{assessment.id}-report-{language}.pdf")

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Response, jsonify, request, url_for
 
 from ppp_assess.models import Project
-from ppp_assess.services import access
+from ppp_assess.services import permissions
 from ppp_assess.services import projects as service
 from ppp_assess.services.errors import Invalid
 from ppp_assess.unit_of_work import get_session
@@ -60,7 +60,7 @@ def list_projects() -> Response:
 @login_required
 def get_project(project_id: int) -> Response:
     """Return one of my organisations' projects."""
-    project = access.get_own_project(get_session(), current_actor(), project_id)
+    project = permissions.get_project(get_session(), current_actor(), project_id)
     return jsonify(project_json(project))
 
 

@@ -6,10 +6,9 @@ from typing import Any
 
 from flask import Response, jsonify, request
 
-from ppp_assess.domain.reference import PlatformRole
 from ppp_assess.domain.workflow import Status
 from ppp_assess.models import Assessment, ReviewDecision, Submission
-from ppp_assess.services import reviews
+from ppp_assess.services import permissions, reviews
 from ppp_assess.services.errors import Invalid, ServiceError
 from ppp_assess.unit_of_work import get_session
 from ppp_assess.web.api import bp, service_error
@@ -26,7 +25,7 @@ from ppp_assess.web.api.openapi import (
     ref,
 )
 from ppp_assess.web.locale import current_locale_info
-from ppp_assess.web.security import current_actor, roles_required
+from ppp_assess.web.security import current_actor, permission_required
 
 
 def _body() -> dict[str, Any]:
@@ -49,14 +48,14 @@ def _decision(row: ReviewDecision) -> dict[str, Any]:
 
 
 @bp.post("/assessments/<int:assessment_id>/start-review")
-@roles_required(PlatformRole.reviewer)
+@permission_required(permissions.can_review)
 def start_review(assessment_id: int) -> tuple[Response, int]:
     """Start reviewing a submitted assessment: ``{"declared_no_conflict": true}``."""
     db = get_session()
     actor = current_actor()
     try:
         body = _body()
-        assessment = reviews.get_for_review(db, actor, assessment_id)
+        assessment = permissions.get_for_review(db, actor, assessment_id)
         declared = body.get("declared_no_conflict")
         if not isinstance(declared, bool):
             raise Invalid("Declare that you have no conflict of interest before starting.",
@@ -68,7 +67,7 @@ def start_review(assessment_id: int) -> tuple[Response, int]:
 
 
 @bp.post("/assessments/<int:assessment_id>/review")
-@roles_required(PlatformRole.reviewer)
+@permission_required(permissions.can_review)
 def review(assessment_id: int) -> tuple[Response, int]:
     """Decide on an assessment under review.
 
@@ -79,7 +78,7 @@ def review(assessment_id: int) -> tuple[Response, int]:
     actor = current_actor()
     try:
         body = _body()
-        assessment = reviews.get_for_review(db, actor, assessment_id)
+        assessment = permissions.get_for_review(db, actor, assessment_id)
         comment = body.get("comment", "")
         question_comments = body.get("question_comments") or {}
         if comment is None:

@@ -26,10 +26,10 @@ from flask_babel import force_locale, format_date, get_locale
 from flask_babel import gettext as _
 
 from ppp_assess import get_settings
-from ppp_assess.domain.reference import PlatformRole, SubjectType
+from ppp_assess.domain.reference import SubjectType
 from ppp_assess.models import QuestionnaireVersion
-from ppp_assess.services import access, exports
 from ppp_assess.services import benchmarks as service
+from ppp_assess.services import exports, permissions
 from ppp_assess.services.questionnaires import latest_versions, questionnaire_of
 from ppp_assess.unit_of_work import get_database, get_session
 from ppp_assess.web.benchmarks import bp
@@ -44,11 +44,10 @@ from ppp_assess.web.benchmarks.present import (
 )
 from ppp_assess.web.charts import bar_chart, histogram_chart, render_svg
 from ppp_assess.web.locale import available_locales
-from ppp_assess.web.security import current_actor, login_required, roles_required
+from ppp_assess.web.security import current_actor, login_required, permission_required
 
 log = logging.getLogger(__name__)
 
-EVALUATORS = (PlatformRole.evaluator, PlatformRole.admin)
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -65,7 +64,7 @@ def peer_group_min() -> int:
 def assessment_benchmark(assessment_id: int) -> str:
     """Show where an assessment stands among its peers, in a group the viewer narrows."""
     db = get_session()
-    assessment = access.get_assessment(db, current_actor(), assessment_id)
+    assessment = permissions.get_assessment(db, current_actor(), assessment_id)
     form = PeerGroupForm(formdata=request.args or None)
     own = service.matchable_filters(db, assessment)
     form.match.choices = [(name, _("%(attribute)s: %(value)s", attribute=FILTER_LABELS[name],
@@ -117,7 +116,7 @@ def _bin_labels() -> list[str]:
 
 
 @bp.get("/evaluations")
-@roles_required(*EVALUATORS)
+@permission_required(permissions.can_evaluate)
 def dashboard() -> str | tuple[str, int]:
     """Show approved and certified assessments with their distributions and weak spots."""
     db = get_session()
@@ -195,7 +194,7 @@ def number_label(value: float) -> str:
 
 
 @bp.get("/evaluations/export.<any(csv, xlsx):file_format>")
-@roles_required(*EVALUATORS)
+@permission_required(permissions.can_export_evaluations)
 def export(file_format: str) -> Response:
     """Download the filtered approved and certified assessments of one questionnaire
     version with their answers."""
