@@ -8,7 +8,7 @@ import pytest
 from flask import Flask
 
 from ppp_assess.domain import NA, QuestionType, load_questionnaire
-from ppp_assess.services.certificates import DocumentLocale, _answer_label
+from ppp_assess.services.certificates.documents import DocumentLocale, _answer_label
 from ppp_assess.web.assessments.present import describe_answer
 from ppp_assess.web.review.display import answer_labels
 
