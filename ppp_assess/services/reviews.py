@@ -28,9 +28,10 @@ from ppp_assess.models import (
 )
 from ppp_assess.models.base import utcnow
 from ppp_assess.services import outbox
-from ppp_assess.services.assessments import apply_action, latest_submission, questionnaire_for
+from ppp_assess.services.assessments import latest_submission, questionnaire_for
 from ppp_assess.services.audit import record_event
 from ppp_assess.services.errors import Conflict, Invalid, NotFound
+from ppp_assess.services.lifecycle import apply_action, change_status
 from ppp_assess.services.permissions import (
     active_members,
     can_decide_review,
@@ -52,24 +53,6 @@ QUEUE_SORTS = ("waiting", "submitted", "score")
 QUEUE_PAGE_SIZE = 50
 
 DECISIONS = ("approve", "return")
-
-
-# --------------------------------------------------------------------------- status
-
-
-def _set_status(session: Session, assessment: Assessment, action: Action, *, actor: User,
-                event: str, extra: Mapping[str, object] | None = None) -> None:
-    new_status = apply_action(assessment, action)
-    before = assessment.status
-    assessment.status = new_status
-    assessment.version += 1
-    assessment.updated_at = utcnow()
-    session.flush()
-    record_event(
-        session, actor_id=actor.id, action=event, object_type="assessment",
-        object_id=assessment.id, organisation_id=assessment.organisation_id,
-        before={"status": before.value}, after={"status": new_status.value, **(extra or {})},
-    )
 
 
 # --------------------------------------------------------------------------- transitions
@@ -101,10 +84,10 @@ def start_review(session: Session, assessment: Assessment, *, reviewer: User,
                                   reviewer_id=reviewer.id, declared_no_conflict=True)
     session.add(assignment)
     assessment.reviewer_id = reviewer.id
-    _set_status(session, assessment, Action.start_review, actor=reviewer,
-                event="review.started", extra={"reviewer": reviewer.id,
-                                               "submission": submission.number,
-                                               "declared_no_conflict": True})
+    change_status(session, assessment, Action.start_review, actor=reviewer,
+                  event="review.started", details={"reviewer": reviewer.id,
+                                                   "submission": submission.number,
+                                                   "declared_no_conflict": True})
     log.info("review of assessment %s started by %s", assessment.id, reviewer.id)
     return assignment
 
@@ -201,10 +184,10 @@ def decide(
     else:
         assessment.reviewer_id = None
     session.flush()
-    _set_status(session, assessment, action, actor=reviewer,
-                event="review.approved" if decision == "approve" else "review.returned",
-                extra={"decision": row.id, "submission": submission.number, "reason": reason,
-                       "flagged": list(comments) if flagged else []})
+    change_status(session, assessment, action, actor=reviewer,
+                  event="review.approved" if decision == "approve" else "review.returned",
+                  details={"decision": row.id, "submission": submission.number,
+                           "reason": reason, "flagged": list(comments) if flagged else []})
     for member in active_members(session, assessment.organisation_id):
         outbox.enqueue(session, outbox.REVIEW_DECISION, recipient=member, locale=locale,
                        assessment_id=assessment.id, decision_id=row.id)

@@ -23,8 +23,9 @@ from ppp_assess.models import (
     ReviewDecision,
 )
 from ppp_assess.services import assessments, certificates, permissions, reviews
-from ppp_assess.services.assessments import AnswerInput, apply_action
+from ppp_assess.services.assessments import AnswerInput
 from ppp_assess.services.errors import Conflict, Forbidden, Invalid, NotFound
+from ppp_assess.services.lifecycle import apply_action
 from tests.services.review_support import (
     PROJECT_QUESTIONNAIRE,
     Case,

@@ -17,10 +17,10 @@ from ppp_assess.domain.certificates import SERIAL_PREFIX, CertificatePayload, Ce
 from ppp_assess.domain.workflow import Action, Status
 from ppp_assess.models import Assessment, Certificate, User
 from ppp_assess.models.base import utcnow
-from ppp_assess.services.assessments import apply_action, latest_submission, questionnaire_for
-from ppp_assess.services.audit import record_event
+from ppp_assess.services.assessments import latest_submission, questionnaire_for
 from ppp_assess.services.certificates.records import reviewer_name
 from ppp_assess.services.errors import Conflict, Invalid
+from ppp_assess.services.lifecycle import apply_action, change_status
 from ppp_assess.services.permissions import ensure_can_revoke, ensure_independent_certifier
 
 log = logging.getLogger(__name__)
@@ -138,7 +138,7 @@ def issue_certificate(
     # Two evaluators pressing "issue" at once certify it only once.
     _lock_assessment(session, assessment)
     ensure_independent_certifier(session, actor, assessment)
-    new_status = apply_action(assessment, Action.certify)
+    apply_action(assessment, Action.certify)
     now = now or utcnow()
     issued_on = now.astimezone(dt.UTC).date()
     _lock_numbering(session)
@@ -172,17 +172,10 @@ def issue_certificate(
     else:
         raise Conflict("Another certificate was being issued at the same moment. Try again.",
                        code="serial_taken")
-    before = assessment.status
-    assessment.status = new_status
-    assessment.version += 1
-    assessment.updated_at = now
-    session.flush()
-    record_event(
-        session, actor_id=actor.id, action="certificate.issued", object_type="certificate",
-        object_id=serial, organisation_id=assessment.organisation_id,
-        before={"assessment": assessment.id, "status": before.value},
-        after={"assessment": assessment.id, "status": new_status.value, "serial": serial,
-               "score": payload.overall_score, "level": payload.level_id},
+    change_status(
+        session, assessment, Action.certify, actor=actor, event="certificate.issued", now=now,
+        object_type="certificate", object_id=serial,
+        details={"serial": serial, "score": payload.overall_score, "level": payload.level_id},
     )
     return certificate
 
@@ -213,21 +206,14 @@ def revoke_certificate(
     session.refresh(certificate)
     if certificate.revoked_at is not None:
         raise Conflict("This certificate was already revoked.", code="already_revoked")
-    new_status = apply_action(assessment, Action.revoke)
+    apply_action(assessment, Action.revoke)
     now = now or utcnow()
     certificate.revoked_at = now
     certificate.revoked_by_id = actor.id
     certificate.revocation_reason = reason
-    before = assessment.status
-    assessment.status = new_status
-    assessment.version += 1
-    assessment.updated_at = now
-    session.flush()
-    record_event(
-        session, actor_id=actor.id, action="certificate.revoked", object_type="certificate",
-        object_id=certificate.serial, organisation_id=assessment.organisation_id,
-        before={"assessment": assessment.id, "status": before.value},
-        after={"assessment": assessment.id, "status": new_status.value, "reason": reason},
+    change_status(
+        session, assessment, Action.revoke, actor=actor, event="certificate.revoked", now=now,
+        object_type="certificate", object_id=certificate.serial, details={"reason": reason},
     )
     return certificate
 
