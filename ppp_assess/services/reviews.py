@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, aliased
 from ppp_assess.domain.review_diff import QuestionChange, diff_snapshots
 from ppp_assess.domain.schema import Questionnaire
 from ppp_assess.domain.scoring import ScoreReport, score
-from ppp_assess.domain.workflow import Action, Status
+from ppp_assess.domain.workflow import DECISION_ACTIONS, Action, Decision, Status
 from ppp_assess.models import (
     Assessment,
     Organisation,
@@ -52,7 +52,8 @@ QUEUE_STATUSES = (Status.submitted, Status.in_review)
 QUEUE_SORTS = ("waiting", "submitted", "score")
 QUEUE_PAGE_SIZE = 50
 
-DECISIONS = ("approve", "return")
+#: The decisions as the forms and the API spell them.
+DECISIONS = tuple(decision.value for decision in Decision)
 
 
 # --------------------------------------------------------------------------- transitions
@@ -117,7 +118,7 @@ def decide(
     assessment: Assessment,
     *,
     reviewer: User,
-    decision: str,
+    decision: Decision | str,
     reason: str = "",
     question_comments: Mapping[str, str] | None = None,
     locale: str | None = None,
@@ -128,7 +129,7 @@ def decide(
     respondent and the assessment becomes a draft again. Each comment, and the decision,
     is an audit event. The organisation's members are told by mail once it commits.
 
-    :param decision: ``"approve"`` or ``"return"``.
+    :param decision: a :class:`Decision`, or its value (``"approve"`` or ``"return"``).
     :param reason: why the assessment is returned (required then), or a note on approval.
     :param question_comments: question id -> the reviewer's comment; blank ones are ignored.
     :param locale: the language the decision was taken in (for members without a
@@ -138,9 +139,11 @@ def decide(
     :raises Forbidden: when ``reviewer`` may not decide on this assessment.
     :raises Conflict: code ``invalid_transition`` when the assessment is not under review.
     """
-    if decision not in DECISIONS:
+    try:
+        decision = Decision(decision)
+    except ValueError:
         raise Invalid("Choose to approve or to return for changes.",
-                      fields={"decision": "required"})
+                      fields={"decision": "required"}) from None
     if reason is not None and not isinstance(reason, str):
         raise Invalid("The reason must be text.", fields={"reason": "wrong_type"})
     if question_comments is not None and not isinstance(question_comments, Mapping):
@@ -149,10 +152,10 @@ def decide(
     session.refresh(assessment, with_for_update=True)
     ensure_independent_reviewer(session, reviewer, assessment)
     ensure_assigned_reviewer(reviewer, assessment)
-    action = Action.approve if decision == "approve" else Action.return_
+    action = DECISION_ACTIONS[decision]
     apply_action(assessment, action)
     reason = (reason or "").strip()
-    if decision == "return" and not reason:
+    if decision is Decision.return_ and not reason:
         raise Invalid("Say why the assessment is returned.", fields={"reason": "required"})
     if len(reason) > MAX_REASON_LENGTH:
         raise Invalid("The reason is longer than %(max)s characters.", {"max": MAX_REASON_LENGTH},
@@ -163,7 +166,7 @@ def decide(
     if submission is None:  # in_review implies a submission; a damaged row must not pass
         raise Conflict("This assessment is not waiting for review.",
                        code="invalid_transition")
-    flagged = decision == "return"
+    flagged = decision is Decision.return_
     for question_id, body in comments.items():
         comment = ReviewComment(assessment_id=assessment.id, submission_id=submission.id,
                                 question_id=question_id, author_id=reviewer.id, body=body,
@@ -179,20 +182,20 @@ def decide(
     row = ReviewDecision(assessment_id=assessment.id, submission_id=submission.id,
                          reviewer_id=reviewer.id, decision=decision, reason=reason)
     session.add(row)
-    if decision == "approve":
+    if decision is Decision.approve:
         assessment.approved_at = utcnow()
     else:
         assessment.reviewer_id = None
     session.flush()
     change_status(session, assessment, action, actor=reviewer,
-                  event="review.approved" if decision == "approve" else "review.returned",
+                  event="review.approved" if decision is Decision.approve else "review.returned",
                   details={"decision": row.id, "submission": submission.number,
                            "reason": reason, "flagged": list(comments) if flagged else []})
     for member in active_members(session, assessment.organisation_id):
         outbox.enqueue(session, outbox.REVIEW_DECISION, recipient=member, locale=locale,
                        assessment_id=assessment.id, decision_id=row.id)
     log.info("assessment %s %s by %s", assessment.id,
-             "approved" if decision == "approve" else "returned", reviewer.id)
+             "approved" if decision is Decision.approve else "returned", reviewer.id)
     return row
 
 
@@ -226,7 +229,7 @@ def open_review_comments(
         a return.
     """
     decision = latest_decision(session, assessment)
-    if decision is None or decision.decision != "return":
+    if decision is None or decision.decision is not Decision.return_:
         return {}
     rows = session.scalars(
         select(ReviewComment).where(

@@ -7,12 +7,12 @@ import itertools
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import select
+from sqlalchemy import String, cast, select
 
 from ppp_assess import get_settings
 from ppp_assess.domain.reference import OrgRole, PlatformRole
 from ppp_assess.domain.review_diff import ChangeKind
-from ppp_assess.domain.workflow import TRANSITIONS, Action, Status
+from ppp_assess.domain.workflow import TRANSITIONS, Action, Decision, Status
 from ppp_assess.mail.sender import Delivery, deliver_due
 from ppp_assess.mail.transport import sent_messages
 from ppp_assess.models import (
@@ -88,12 +88,17 @@ def test_the_full_cycle(factory, db) -> None:
     assert view.submission.number == 2
     assert view.can_decide and not view.can_start
     decision = reviews.decide(db, assessment, reviewer=case.reviewer, decision="approve")
-    assert decision.decision == "approve"
+    assert decision.decision is Decision.approve
     assert assessment.status == Status.approved
     assert assessment.approved_at is not None
     assert reviews.open_review_comments(db, assessment) == {}
-    assert [row.decision for row in reviews.decisions_of(db, assessment)] == [
-        "return", "approve"]
+    db.expire_all()
+    stored = [row.decision for row in reviews.decisions_of(db, assessment)]
+    assert stored == [Decision.return_, Decision.approve]
+    assert all(type(row) is Decision for row in stored)
+    assert db.scalars(select(cast(ReviewDecision.decision, String))
+                      .where(ReviewDecision.assessment_id == assessment.id)
+                      .order_by(ReviewDecision.id)).all() == ["return", "approve"]
 
 
 # --------------------------------------------------------------------------- illegal moves

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from ppp_assess.domain import certificates as certificate_domain
 from ppp_assess.domain.certificates import CertificatePayload
-from ppp_assess.domain.workflow import Status
+from ppp_assess.domain.workflow import Decision, Status
 from ppp_assess.models import Assessment, Certificate, QuestionnaireVersion, ReviewDecision, User
 from ppp_assess.services.errors import Conflict, NotFound
 from ppp_assess.services.permissions import can_download_certificate, get_assessment
@@ -96,7 +96,7 @@ def reviewer_name(session: Session, assessment: Assessment) -> str:
         select(User.name)
         .join(ReviewDecision, ReviewDecision.reviewer_id == User.id)
         .where(ReviewDecision.assessment_id == assessment.id,
-               ReviewDecision.decision == "approve")
+               ReviewDecision.decision == Decision.approve)
         .order_by(ReviewDecision.decided_at.desc(), ReviewDecision.id.desc())
         .limit(1)
     )

@@ -10,7 +10,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
-from ppp_assess.domain.workflow import STATUS_LABELS, Status
+from ppp_assess.domain.workflow import STATUS_LABELS, Decision, Status
 from ppp_assess.services import permissions, reviews
 from ppp_assess.services.errors import Conflict, Invalid
 from ppp_assess.unit_of_work import get_session
@@ -37,6 +37,7 @@ def _helpers() -> dict[str, object]:
         "sector_label": display.sector_label,
         "country_name": display.country_name,
         "comment_prefix": COMMENT_PREFIX,
+        "Decision": Decision,
     }
 
 
@@ -161,7 +162,7 @@ def decide(assessment_id: int) -> Response | tuple[str, int]:
             if not error.fields:
                 form.decision.errors = [message]
         else:
-            if decision.decision == "approve":
+            if decision.decision is Decision.approve:
                 flash(_("The assessment is approved. The organisation has been told."),
                       "success")
             else:
