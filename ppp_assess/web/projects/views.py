@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
@@ -92,6 +92,8 @@ def edit(project_id: int) -> str | Response | tuple[str, int]:
     db = get_session()
     actor = current_actor()
     project = permissions.get_project(db, actor, project_id)
+    if not permissions.can_edit_project(db, actor, project):
+        abort(404)
     form = ProjectForm(data=ProjectForm.data_of(project))
     if form.validate_on_submit():
         try:
