@@ -199,7 +199,7 @@ def can_add_project(session: Session, user: User | None, organisation: Organisat
 
 
 def can_view_assessment(session: Session, user: User | None, assessment: Assessment) -> bool:
-    """Return whether ``user`` may read the assessment (its pages, report and benchmark).
+    """Return whether ``user`` may read the assessment (its pages, full report, benchmark).
 
     Members of its organisation and platform administrators always may; the review board
     once it was submitted; evaluators once it was decided.
@@ -226,11 +226,6 @@ def can_submit_assessment(session: Session, user: User | None, assessment: Asses
     """Return whether ``user`` may submit the assessment: a member, while it is a draft."""
     return assessment.status == Status.draft and is_member(session, user,
                                                            assessment.organisation_id)
-
-
-def can_download_report(session: Session, user: User | None, assessment: Assessment) -> bool:
-    """Return whether ``user`` may download the full report: whoever may read it."""
-    return can_view_assessment(session, user, assessment)
 
 
 # --------------------------------------------------------------------------- review

@@ -48,10 +48,6 @@ ASSESSMENT_POLICIES: dict[str, Mapping[str, frozenset[str]]] = {
         "respondent": ALL, "org_admin": ALL, "insider_reviewer": ALL, "admin": ALL,
         "reviewer": REVIEWABLE, "evaluator": DECIDED,
     },
-    "can_download_report": {
-        "respondent": ALL, "org_admin": ALL, "insider_reviewer": ALL, "admin": ALL,
-        "reviewer": REVIEWABLE, "evaluator": DECIDED,
-    },
     "can_edit_assessment": {"respondent": DRAFTS, "org_admin": DRAFTS,
                             "insider_reviewer": DRAFTS},
     "can_submit_assessment": {"respondent": DRAFTS, "org_admin": DRAFTS,

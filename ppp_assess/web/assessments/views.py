@@ -290,6 +290,8 @@ def _check_context(state: service.AssessmentState) -> dict[str, Any]:
         "score": score_payload(questionnaire, state.report, question_url=lambda s, q:
                                question_url(assessment.id, s, q)),
         "missing": missing,
+        "can_submit": permissions.can_submit_assessment(get_session(), current_actor(),
+                                                        assessment),
         "describe_answer": describe_answer,
         "status_label": status_label,
     }

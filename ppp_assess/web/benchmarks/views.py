@@ -271,9 +271,15 @@ def showcase() -> str:
 @login_required
 def manage_showcase() -> str:
     """Let an organisation's administrators choose what the public showcase shows."""
-    candidates = service.showcase_candidates(get_session(), current_actor())
-    return render_template("benchmarks/manage_showcase.html", candidates=candidates,
-                           subject_project=SubjectType.project)
+    db = get_session()
+    actor = current_actor()
+    candidates = service.showcase_candidates(db, actor)
+    return render_template(
+        "benchmarks/manage_showcase.html", candidates=candidates,
+        subject_project=SubjectType.project,
+        can_publish=lambda assessment: permissions.can_publish_result(db, actor, assessment),
+        can_withdraw=lambda assessment: permissions.can_withdraw_result(db, actor,
+                                                                        assessment))
 
 
 @bp.post("/showcase/assessments/<int:assessment_id>")
