@@ -21,8 +21,8 @@ from ppp_assess.services.errors import Invalid
 from ppp_assess.unit_of_work import get_database, get_session
 from ppp_assess.web.errors import refuse
 from tests.factories import Factory, sign_in
+from tests.services.benchmark_support import approved_through_services
 from tests.services.review_support import draft, reviewer
-from tests.services.test_benchmarks import approved_through_services
 
 
 def _count(session: Session, model: type) -> int:

@@ -45,6 +45,19 @@ class Action(StrEnum):
     revoke = "revoke"
 
 
+class Decision(StrEnum):
+    """What the review board decides on an assessment under review."""
+
+    approve = "approve"
+    # ``return`` is a keyword, hence the trailing underscore on the member name only.
+    return_ = "return"
+
+
+#: The action each decision takes on the assessment.
+DECISION_ACTIONS: Mapping[Decision, Action] = MappingProxyType(
+    {Decision.approve: Action.approve, Decision.return_: Action.return_}
+)
+
 #: The complete lifecycle: ``(current status, action) -> new status``. A pair that is
 #: not in the table is not allowed.
 TRANSITIONS: Mapping[tuple[Status, Action], Status] = MappingProxyType(

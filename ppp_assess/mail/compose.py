@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from werkzeug.routing import BuildError
 
 from ppp_assess.config import Settings
+from ppp_assess.domain.workflow import Decision
 from ppp_assess.mail.transport import Mail
 from ppp_assess.models import (
     Assessment,
@@ -197,7 +198,7 @@ def review_decision(context: Context) -> tuple[str, str] | None:
     questionnaire = questionnaire_for(assessment)
     title = _(assessment.questionnaire_version.title)
     link = _link(context.settings, "assessments.show", assessment_id=assessment.id)
-    if decision.decision == "approve":
+    if decision.decision is Decision.approve:
         lines = [_("The review board has approved this assessment:"), "",
                  *_about(assessment, title)]
         if assessment.score is not None:

@@ -8,7 +8,6 @@ from typing import Any
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
-    Enum,
     Float,
     ForeignKey,
     Index,
@@ -20,7 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ppp_assess.domain.reference import SubjectType
-from ppp_assess.domain.workflow import Status
+from ppp_assess.domain.workflow import Decision, Status
 from ppp_assess.models.base import Base, JSONType, created_at, intpk, utcnow
 from ppp_assess.models.organisation import Organisation, User, enum_column
 from ppp_assess.models.project import Project
@@ -212,11 +211,8 @@ class ReviewDecision(Base):
     )
     submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"))
     reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    #: "approve" or "return".
-    decision: Mapped[str] = mapped_column(
-        Enum("approve", "return", native_enum=False, create_constraint=True, length=16,
-             name="review_decision")
-    )
+    #: Approve or return, stored as "approve" or "return".
+    decision: Mapped[Decision] = mapped_column(enum_column(Decision))
     reason: Mapped[str] = mapped_column(Text, default="")
     decided_at: Mapped[created_at]
 

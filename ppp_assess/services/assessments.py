@@ -15,7 +15,7 @@ from ppp_assess.domain.answers import AnswerError, clean_answers, validate_answe
 from ppp_assess.domain.reference import SubjectType
 from ppp_assess.domain.schema import Questionnaire
 from ppp_assess.domain.scoring import ScoreReport, score
-from ppp_assess.domain.workflow import Action, InvalidTransition, Status, is_editable, transition
+from ppp_assess.domain.workflow import Action, Status, is_editable
 from ppp_assess.models import (
     Answer,
     Assessment,
@@ -29,9 +29,10 @@ from ppp_assess.models import (
 )
 from ppp_assess.models.base import utcnow
 from ppp_assess.services import outbox
-from ppp_assess.services.access import eligible_reviewers
 from ppp_assess.services.audit import record_event
 from ppp_assess.services.errors import Conflict, Invalid, MissingAnswers, NotFound
+from ppp_assess.services.lifecycle import apply_action, change_status
+from ppp_assess.services.permissions import eligible_reviewers
 from ppp_assess.services.questionnaires import latest_versions, questionnaire_of
 
 log = logging.getLogger(__name__)
@@ -310,17 +311,6 @@ def save_answer(
                         actor=actor)
 
 
-def apply_action(assessment: Assessment, action: Action) -> Status:
-    """Return the status ``action`` leads to, without applying it.
-
-    :raises Conflict: code ``invalid_transition`` when the lifecycle does not allow it.
-    """
-    try:
-        return transition(assessment.status, action)
-    except InvalidTransition as error:
-        raise Conflict(error.message, error.params, code="invalid_transition") from error
-
-
 def submit_assessment(session: Session, assessment: Assessment, *, actor: User,
                       locale: str | None = None) -> Submission:
     """Submit a draft for review, freezing a snapshot of its answers and score.
@@ -334,7 +324,7 @@ def submit_assessment(session: Session, assessment: Assessment, *, actor: User,
     :raises MissingAnswers: listing the applicable required questions left unanswered.
     """
     session.refresh(assessment, with_for_update=True)
-    new_status = apply_action(assessment, Action.submit)
+    apply_action(assessment, Action.submit)
     answers = load_answers(session, assessment, fresh=True)
     report = _rescore(session, assessment, answers)
     if report.missing_required:
@@ -351,17 +341,10 @@ def submit_assessment(session: Session, assessment: Assessment, *, actor: User,
         score=report_summary(report),
     )
     session.add(submission)
-    before = assessment.status
-    assessment.status = new_status
-    assessment.version += 1
-    assessment.submitted_at = utcnow()
-    session.flush()
-    record_event(
-        session, actor_id=actor.id, action="assessment.submitted", object_type="assessment",
-        object_id=assessment.id, organisation_id=assessment.organisation_id,
-        before={"status": before.value}, after={"status": new_status.value, "submission": number,
-                                                "score": report.overall},
-    )
+    now = utcnow()
+    assessment.submitted_at = now
+    change_status(session, assessment, Action.submit, actor=actor, event="assessment.submitted",
+                  now=now, details={"submission": number, "score": report.overall})
     for reviewer in eligible_reviewers(session, assessment):
         outbox.enqueue(session, outbox.REVIEW_REQUESTED, recipient=reviewer, locale=locale,
                        assessment_id=assessment.id)

@@ -12,10 +12,15 @@ from ppp_assess.domain.reference import PlatformRole
 from ppp_assess.models import Membership, Organisation, PlatformRoleGrant, User
 from ppp_assess.models.base import utcnow
 from ppp_assess.services import outbox
-from ppp_assess.services.accounts import check_password_rules, find_user
+from ppp_assess.services.accounts import find_user
 from ppp_assess.services.audit import record_event
 from ppp_assess.services.errors import Conflict, Invalid
-from ppp_assess.services.passwords import hash_password, needs_rehash, verify_password
+from ppp_assess.services.passwords import (
+    check_password_rules,
+    hash_password,
+    needs_rehash,
+    verify_password,
+)
 from ppp_assess.services.tokens import (
     INVITATION,
     INVITATION_WITHDRAWN,

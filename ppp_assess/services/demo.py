@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from ppp_assess.domain.answers import AnswerError, validate_answer
 from ppp_assess.domain.reference import OrgRole, PlatformRole, SubjectType
 from ppp_assess.domain.schema import NA, Question, Questionnaire
+from ppp_assess.domain.workflow import Decision
 from ppp_assess.models import Assessment, Organisation, Project, QuestionnaireVersion, User
 from ppp_assess.models.base import utcnow
 from ppp_assess.services import accounts, assessments, certificates, reviews
@@ -235,10 +236,10 @@ def seed_demo(session: Session, *, questionnaire_dir: str | Path, password: str,
             reviews.start_review(session, assessment, reviewer=reviewer,
                                  declared_no_conflict=True)
         if final == "approved":
-            reviews.decide(session, assessment, reviewer=reviewer, decision="approve")
+            reviews.decide(session, assessment, reviewer=reviewer, decision=Decision.approve)
         elif final == "returned":
             first = questionnaire.all_questions()[0]
-            reviews.decide(session, assessment, reviewer=reviewer, decision="return",
+            reviews.decide(session, assessment, reviewer=reviewer, decision=Decision.return_,
                            reason="Please add evidence for the flagged answers.",
                            question_comments={first.id: "Which law or regulation requires "
                                               "this? Please link to it."})

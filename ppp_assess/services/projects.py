@@ -18,6 +18,7 @@ from ppp_assess.domain.reference import CONTRACT_TYPES, REGIONS, SECTORS, STAGES
 from ppp_assess.models import Assessment, Membership, Organisation, Project, User
 from ppp_assess.services.audit import record_event
 from ppp_assess.services.errors import Invalid, NotFound
+from ppp_assess.services.permissions import can_add_project
 
 log = logging.getLogger(__name__)
 
@@ -178,7 +179,8 @@ def create_project(session: Session, *, actor: User, organisation_id: int,
     :raises NotFound: when ``actor`` is not a member of an active organisation of that id.
     :raises Invalid: when a fact is not acceptable (see :func:`clean_project`).
     """
-    if organisation_id not in {org.id for org in member_organisations(session, actor)}:
+    organisation = session.get(Organisation, organisation_id)
+    if organisation is None or not can_add_project(session, actor, organisation):
         raise NotFound("This organisation does not exist.")
     cleaned = clean_project(data)
     project = Project(organisation_id=organisation_id, **asdict(cleaned))
@@ -194,7 +196,8 @@ def update_project(session: Session, project: Project, *, actor: User,
                    data: ProjectInput) -> Project:
     """Change the facts of a project (its organisation never changes).
 
-    :param project: a project ``actor`` may change (see ``access.get_own_project``).
+    :param project: a project ``actor`` may change (see
+        :func:`ppp_assess.services.permissions.can_edit_project`).
     :return: the project, flushed; unchanged facts write no audit event.
     :raises Invalid: when a fact is not acceptable (see :func:`clean_project`).
     """

@@ -11,11 +11,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session, aliased
 
-from ppp_assess.domain.reference import PlatformRole
 from ppp_assess.domain.review_diff import QuestionChange, diff_snapshots
 from ppp_assess.domain.schema import Questionnaire
 from ppp_assess.domain.scoring import ScoreReport, score
-from ppp_assess.domain.workflow import Action, Status
+from ppp_assess.domain.workflow import DECISION_ACTIONS, Action, Decision, Status
 from ppp_assess.models import (
     Assessment,
     Organisation,
@@ -29,15 +28,19 @@ from ppp_assess.models import (
 )
 from ppp_assess.models.base import utcnow
 from ppp_assess.services import outbox
-from ppp_assess.services.access import (
+from ppp_assess.services.assessments import latest_submission, questionnaire_for
+from ppp_assess.services.audit import record_event
+from ppp_assess.services.errors import Conflict, Invalid, NotFound
+from ppp_assess.services.lifecycle import apply_action, change_status
+from ppp_assess.services.permissions import (
     active_members,
-    get_assessment,
+    can_decide_review,
+    can_start_review,
+    ensure_assigned_reviewer,
+    ensure_independent_reviewer,
     is_member,
     organisation_ids,
 )
-from ppp_assess.services.assessments import apply_action, latest_submission, questionnaire_for
-from ppp_assess.services.audit import record_event
-from ppp_assess.services.errors import Conflict, Forbidden, Invalid, NotFound
 
 log = logging.getLogger(__name__)
 
@@ -49,54 +52,8 @@ QUEUE_STATUSES = (Status.submitted, Status.in_review)
 QUEUE_SORTS = ("waiting", "submitted", "score")
 QUEUE_PAGE_SIZE = 50
 
-DECISIONS = ("approve", "return")
-
-
-# --------------------------------------------------------------------------- checks
-
-
-def _check_reviewer(session: Session, reviewer: User, assessment: Assessment) -> None:
-    if not reviewer.has_platform_role(PlatformRole.reviewer):
-        raise Forbidden("Only members of the review board can review assessments.")
-    if is_member(session, reviewer, assessment.organisation_id):
-        raise Forbidden("You cannot review an assessment of an organisation you belong to.",
-                        code="own_organisation")
-
-
-def _check_assigned(assessment: Assessment, reviewer: User) -> None:
-    if assessment.status == Status.in_review and assessment.reviewer_id != reviewer.id:
-        raise Forbidden("Another reviewer is reviewing this assessment.",
-                        code="not_assigned")
-
-
-def get_for_review(session: Session, reviewer: User, assessment_id: int) -> Assessment:
-    """Return an assessment the review board may look at.
-
-    :raises NotFound: when ``reviewer`` is not on the board, or the assessment does not
-        exist or has not been submitted.
-    """
-    if not reviewer.has_platform_role(PlatformRole.reviewer):
-        raise NotFound("This assessment does not exist.")
-    assessment = get_assessment(session, reviewer, assessment_id)
-    if assessment.status == Status.draft and latest_submission(session, assessment) is None:
-        # A draft never submitted is the organisation's private work in progress.
-        raise NotFound("This assessment does not exist.")
-    return assessment
-
-
-def _set_status(session: Session, assessment: Assessment, action: Action, *, actor: User,
-                event: str, extra: Mapping[str, object] | None = None) -> None:
-    new_status = apply_action(assessment, action)
-    before = assessment.status
-    assessment.status = new_status
-    assessment.version += 1
-    assessment.updated_at = utcnow()
-    session.flush()
-    record_event(
-        session, actor_id=actor.id, action=event, object_type="assessment",
-        object_id=assessment.id, organisation_id=assessment.organisation_id,
-        before={"status": before.value}, after={"status": new_status.value, **(extra or {})},
-    )
+#: The decisions as the forms and the API spell them.
+DECISIONS = tuple(decision.value for decision in Decision)
 
 
 # --------------------------------------------------------------------------- transitions
@@ -115,7 +72,7 @@ def start_review(session: Session, assessment: Assessment, *, reviewer: User,
         review.
     """
     session.refresh(assessment, with_for_update=True)
-    _check_reviewer(session, reviewer, assessment)
+    ensure_independent_reviewer(session, reviewer, assessment)
     if not declared_no_conflict:
         raise Invalid("Declare that you have no conflict of interest before starting.",
                       fields={"declared_no_conflict": "required"})
@@ -128,10 +85,10 @@ def start_review(session: Session, assessment: Assessment, *, reviewer: User,
                                   reviewer_id=reviewer.id, declared_no_conflict=True)
     session.add(assignment)
     assessment.reviewer_id = reviewer.id
-    _set_status(session, assessment, Action.start_review, actor=reviewer,
-                event="review.started", extra={"reviewer": reviewer.id,
-                                               "submission": submission.number,
-                                               "declared_no_conflict": True})
+    change_status(session, assessment, Action.start_review, actor=reviewer,
+                  event="review.started", details={"reviewer": reviewer.id,
+                                                   "submission": submission.number,
+                                                   "declared_no_conflict": True})
     log.info("review of assessment %s started by %s", assessment.id, reviewer.id)
     return assignment
 
@@ -161,7 +118,7 @@ def decide(
     assessment: Assessment,
     *,
     reviewer: User,
-    decision: str,
+    decision: Decision | str,
     reason: str = "",
     question_comments: Mapping[str, str] | None = None,
     locale: str | None = None,
@@ -172,7 +129,7 @@ def decide(
     respondent and the assessment becomes a draft again. Each comment, and the decision,
     is an audit event. The organisation's members are told by mail once it commits.
 
-    :param decision: ``"approve"`` or ``"return"``.
+    :param decision: a :class:`Decision`, or its value (``"approve"`` or ``"return"``).
     :param reason: why the assessment is returned (required then), or a note on approval.
     :param question_comments: question id -> the reviewer's comment; blank ones are ignored.
     :param locale: the language the decision was taken in (for members without a
@@ -182,21 +139,23 @@ def decide(
     :raises Forbidden: when ``reviewer`` may not decide on this assessment.
     :raises Conflict: code ``invalid_transition`` when the assessment is not under review.
     """
-    if decision not in DECISIONS:
+    try:
+        decision = Decision(decision)
+    except ValueError:
         raise Invalid("Choose to approve or to return for changes.",
-                      fields={"decision": "required"})
+                      fields={"decision": "required"}) from None
     if reason is not None and not isinstance(reason, str):
         raise Invalid("The reason must be text.", fields={"reason": "wrong_type"})
     if question_comments is not None and not isinstance(question_comments, Mapping):
         raise Invalid("Question comments must map question ids to text.",
                       fields={"question_comments": "wrong_type"})
     session.refresh(assessment, with_for_update=True)
-    _check_reviewer(session, reviewer, assessment)
-    _check_assigned(assessment, reviewer)
-    action = Action.approve if decision == "approve" else Action.return_
+    ensure_independent_reviewer(session, reviewer, assessment)
+    ensure_assigned_reviewer(reviewer, assessment)
+    action = DECISION_ACTIONS[decision]
     apply_action(assessment, action)
     reason = (reason or "").strip()
-    if decision == "return" and not reason:
+    if decision is Decision.return_ and not reason:
         raise Invalid("Say why the assessment is returned.", fields={"reason": "required"})
     if len(reason) > MAX_REASON_LENGTH:
         raise Invalid("The reason is longer than %(max)s characters.", {"max": MAX_REASON_LENGTH},
@@ -207,7 +166,7 @@ def decide(
     if submission is None:  # in_review implies a submission; a damaged row must not pass
         raise Conflict("This assessment is not waiting for review.",
                        code="invalid_transition")
-    flagged = decision == "return"
+    flagged = decision is Decision.return_
     for question_id, body in comments.items():
         comment = ReviewComment(assessment_id=assessment.id, submission_id=submission.id,
                                 question_id=question_id, author_id=reviewer.id, body=body,
@@ -223,20 +182,20 @@ def decide(
     row = ReviewDecision(assessment_id=assessment.id, submission_id=submission.id,
                          reviewer_id=reviewer.id, decision=decision, reason=reason)
     session.add(row)
-    if decision == "approve":
+    if decision is Decision.approve:
         assessment.approved_at = utcnow()
     else:
         assessment.reviewer_id = None
     session.flush()
-    _set_status(session, assessment, action, actor=reviewer,
-                event="review.approved" if decision == "approve" else "review.returned",
-                extra={"decision": row.id, "submission": submission.number, "reason": reason,
-                       "flagged": list(comments) if flagged else []})
+    change_status(session, assessment, action, actor=reviewer,
+                  event="review.approved" if decision is Decision.approve else "review.returned",
+                  details={"decision": row.id, "submission": submission.number,
+                           "reason": reason, "flagged": list(comments) if flagged else []})
     for member in active_members(session, assessment.organisation_id):
         outbox.enqueue(session, outbox.REVIEW_DECISION, recipient=member, locale=locale,
                        assessment_id=assessment.id, decision_id=row.id)
     log.info("assessment %s %s by %s", assessment.id,
-             "approved" if decision == "approve" else "returned", reviewer.id)
+             "approved" if decision is Decision.approve else "returned", reviewer.id)
     return row
 
 
@@ -270,7 +229,7 @@ def open_review_comments(
         a return.
     """
     decision = latest_decision(session, assessment)
-    if decision is None or decision.decision != "return":
+    if decision is None or decision.decision is not Decision.return_:
         return {}
     rows = session.scalars(
         select(ReviewComment).where(
@@ -368,7 +327,6 @@ def review_view(session: Session, reviewer: User, assessment: Assessment) -> Rev
     people = {user.id: user.name for user in
               session.scalars(select(User).where(User.id.in_(user_ids)))} if user_ids else {}
     own = is_member(session, reviewer, assessment.organisation_id)
-    is_reviewer = reviewer.has_platform_role(PlatformRole.reviewer)
     return ReviewView(
         assessment=assessment,
         questionnaire=questionnaire,
@@ -380,9 +338,8 @@ def review_view(session: Session, reviewer: User, assessment: Assessment) -> Rev
         decisions=decisions,
         people=people,
         own_organisation=own,
-        can_start=is_reviewer and not own and assessment.status == Status.submitted,
-        can_decide=(is_reviewer and not own and assessment.status == Status.in_review
-                    and assessment.reviewer_id == reviewer.id),
+        can_start=can_start_review(session, reviewer, assessment),
+        can_decide=can_decide_review(session, reviewer, assessment),
         changed_ids=frozenset(change.question_id for change in changes or ()),
     )
 

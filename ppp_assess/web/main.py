@@ -7,10 +7,11 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
+from ppp_assess.services import permissions
 from ppp_assess.services.accounts import set_preferred_locale
 from ppp_assess.unit_of_work import get_session
 from ppp_assess.web.locale import SESSION_KEY, available_locales
-from ppp_assess.web.security import current_actor, safe_next
+from ppp_assess.web.security import acting_user, current_actor, safe_next
 
 bp = Blueprint("main", __name__)
 
@@ -18,7 +19,7 @@ bp = Blueprint("main", __name__)
 @bp.get("/")
 def index() -> str:
     """Show what the platform offers; members land on their assessments."""
-    if current_user.is_authenticated and current_user.memberships:
+    if permissions.has_organisation(acting_user()):
         # Rendered here rather than redirected, so the address people bookmark stays "/".
         from ppp_assess.web.assessments.views import dashboard
 

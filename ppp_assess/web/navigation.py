@@ -6,9 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Flask, current_app
-from flask_login import current_user
 
-from ppp_assess.domain.reference import PlatformRole
+from ppp_assess.models import User
+from ppp_assess.services import permissions
+from ppp_assess.web.security import acting_user
 
 
 @dataclass(frozen=True)
@@ -18,10 +19,15 @@ class NavItem:
     endpoint: str
     #: A lazy-translated label (``lazy_gettext``).
     label: object
-    #: Who sees the link: "anyone", "signed_in", "member" or a platform role value; a
-    #: tuple of these shows the link (once) to anyone matching one of them.
-    audience: str | tuple[str, ...] = "signed_in"
+    #: Who sees the link: a user-level policy of :mod:`ppp_assess.services.permissions`,
+    #: the same one that guards the page it leads to.
+    visible_to: Callable[[User | None], bool] = permissions.is_signed_in
     order: int = 50
+
+    @property
+    def public(self) -> bool:
+        """Return whether anonymous visitors see the link too."""
+        return self.visible_to(None)
 
 
 def add_nav_item(app: Flask, item: NavItem) -> None:
@@ -29,27 +35,12 @@ def add_nav_item(app: Flask, item: NavItem) -> None:
     app.extensions.setdefault("ppp_nav", []).append(item)
 
 
-def _matches(audience: str) -> bool:
-    if audience == "anyone":
-        return True
-    if not getattr(current_user, "is_authenticated", False):
-        return False
-    if audience == "signed_in":
-        return True
-    if audience == "member":
-        return bool(current_user.memberships)
-    return bool(current_user.has_platform_role(PlatformRole(audience)))
-
-
-def _visible(item: NavItem) -> bool:
-    audiences = (item.audience,) if isinstance(item.audience, str) else item.audience
-    return any(_matches(audience) for audience in audiences)
-
-
 def nav_items() -> list[NavItem]:
     """Return the links the current user may see, in order."""
     items: list[NavItem] = current_app.extensions.get("ppp_nav", [])
-    return sorted((item for item in items if _visible(item)), key=lambda item: item.order)
+    user = acting_user()
+    return sorted((item for item in items if item.visible_to(user)),
+                  key=lambda item: item.order)
 
 
 def init_app(app: Flask) -> None:

@@ -1,4 +1,4 @@
-"""Who is acting, and decorators that guard views by role."""
+"""Who is acting, and the decorator that guards views by a permission policy."""
 
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ from urllib.parse import unquote, urlsplit
 from flask import abort, url_for
 from flask_login import current_user, login_required
 
-from ppp_assess.domain.reference import PlatformRole
 from ppp_assess.models import User
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-__all__ = ["current_actor", "login_required", "roles_required", "safe_next"]
+__all__ = ["acting_user", "current_actor", "login_required", "permission_required",
+           "safe_next"]
 
 
 def current_actor() -> User:
@@ -26,18 +26,26 @@ def current_actor() -> User:
     return user
 
 
-def roles_required(*roles: PlatformRole) -> Callable[[F], F]:
-    """Allow the view only to signed-in users holding one of the platform ``roles``.
+def acting_user() -> User | None:
+    """Return the signed-in user, or ``None`` for an anonymous visitor."""
+    user = current_user._get_current_object()  # type: ignore[attr-defined]
+    return user if isinstance(user, User) else None
 
-    Others get 404, not 403: pages for the board or administrators are not advertised.
+
+def permission_required(policy: Callable[[User | None], bool]) -> Callable[[F], F]:
+    """Allow the view only to signed-in users whom ``policy`` allows.
+
+    ``policy`` is one of the user-level policies of
+    :mod:`ppp_assess.services.permissions` (``can_review``, ``can_evaluate``, ...).
+    Anonymous visitors are asked to sign in; others get 404, not 403: pages for the
+    board, evaluators or administrators are not advertised.
     """
 
     def decorator(view: F) -> F:
         @wraps(view)
         @login_required
         def wrapped(*args: Any, **kwargs: Any) -> Any:
-            user = current_actor()
-            if not any(user.has_platform_role(role) for role in roles):
+            if not policy(current_actor()):
                 abort(404)
             return view(*args, **kwargs)
 

@@ -8,9 +8,11 @@ import pytest
 
 from ppp_assess.domain.workflow import (
     ACTION_LABELS,
+    DECISION_ACTIONS,
     STATUS_LABELS,
     TRANSITIONS,
     Action,
+    Decision,
     InvalidTransition,
     Status,
     allowed_actions,
@@ -51,6 +53,16 @@ def test_values_are_the_stored_strings() -> None:
     ]
     assert Action.return_.value == "return"
     assert Action("return") is Action.return_
+
+
+def test_decisions_are_the_stored_strings_and_lead_out_of_review() -> None:
+    assert [decision.value for decision in Decision] == ["approve", "return"]
+    assert Decision("return") is Decision.return_
+    assert {str(decision): str(action) for decision, action in DECISION_ACTIONS.items()} == {
+        "approve": "approve", "return": "return"}
+    assert {decision: transition(Status.in_review, DECISION_ACTIONS[decision])
+            for decision in Decision} == {Decision.approve: Status.approved,
+                                          Decision.return_: Status.draft}
 
 
 def test_table_is_exactly_the_lifecycle() -> None:

@@ -22,7 +22,7 @@ from ppp_assess.services.exports import (
     neutralise,
 )
 from ppp_assess.services.questionnaires import questionnaire_of
-from tests.services.test_benchmarks import (
+from tests.services.benchmark_support import (
     approved_through_services,
     make_organisation,
     make_project,

@@ -7,12 +7,12 @@ import itertools
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import select
+from sqlalchemy import String, cast, select
 
 from ppp_assess import get_settings
 from ppp_assess.domain.reference import OrgRole, PlatformRole
 from ppp_assess.domain.review_diff import ChangeKind
-from ppp_assess.domain.workflow import TRANSITIONS, Action, Status
+from ppp_assess.domain.workflow import TRANSITIONS, Action, Decision, Status
 from ppp_assess.mail.sender import Delivery, deliver_due
 from ppp_assess.mail.transport import sent_messages
 from ppp_assess.models import (
@@ -22,9 +22,10 @@ from ppp_assess.models import (
     ReviewComment,
     ReviewDecision,
 )
-from ppp_assess.services import assessments, certificates, reviews
-from ppp_assess.services.assessments import AnswerInput, apply_action
+from ppp_assess.services import assessments, certificates, permissions, reviews
+from ppp_assess.services.assessments import AnswerInput
 from ppp_assess.services.errors import Conflict, Forbidden, Invalid, NotFound
+from ppp_assess.services.lifecycle import apply_action
 from tests.services.review_support import (
     PROJECT_QUESTIONNAIRE,
     Case,
@@ -87,12 +88,17 @@ def test_the_full_cycle(factory, db) -> None:
     assert view.submission.number == 2
     assert view.can_decide and not view.can_start
     decision = reviews.decide(db, assessment, reviewer=case.reviewer, decision="approve")
-    assert decision.decision == "approve"
+    assert decision.decision is Decision.approve
     assert assessment.status == Status.approved
     assert assessment.approved_at is not None
     assert reviews.open_review_comments(db, assessment) == {}
-    assert [row.decision for row in reviews.decisions_of(db, assessment)] == [
-        "return", "approve"]
+    db.expire_all()
+    stored = [row.decision for row in reviews.decisions_of(db, assessment)]
+    assert stored == [Decision.return_, Decision.approve]
+    assert all(type(row) is Decision for row in stored)
+    assert db.scalars(select(cast(ReviewDecision.decision, String))
+                      .where(ReviewDecision.assessment_id == assessment.id)
+                      .order_by(ReviewDecision.id)).all() == ["return", "approve"]
 
 
 # --------------------------------------------------------------------------- illegal moves
@@ -197,7 +203,7 @@ def test_respondents_cannot_review(factory, db) -> None:
         reviews.start_review(db, case.assessment, reviewer=case.respondent,
                              declared_no_conflict=True)
     with pytest.raises(NotFound):
-        reviews.get_for_review(db, case.respondent, case.assessment.id)
+        permissions.get_for_review(db, case.respondent, case.assessment.id)
 
 
 def test_only_the_assigned_reviewer_decides(factory, db) -> None:
@@ -234,7 +240,7 @@ def test_the_conflict_of_interest_declaration_is_required_and_recorded(factory, 
 def test_a_draft_never_submitted_is_invisible_to_the_board(factory, db) -> None:
     case = draft(factory)
     with pytest.raises(NotFound):
-        reviews.get_for_review(db, case.reviewer, case.assessment.id)
+        permissions.get_for_review(db, case.reviewer, case.assessment.id)
 
 
 # --------------------------------------------------------------------------- bad decisions

@@ -14,7 +14,7 @@ from ppp_assess.domain.workflow import Status
 from ppp_assess.services.benchmarks import benchmark_for_assessment
 from ppp_assess.web import charts
 from tests.factories import sign_in
-from tests.services.test_benchmarks import (
+from tests.services.benchmark_support import (
     approved_through_services,
     make_project,
     make_result,

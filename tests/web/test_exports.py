@@ -14,7 +14,7 @@ from ppp_assess.services.assessments import AnswerInput, load_answers
 from ppp_assess.services.exports import export_header
 from ppp_assess.services.questionnaires import questionnaire_of
 from tests.factories import sign_in
-from tests.services.test_benchmarks import (
+from tests.services.benchmark_support import (
     approved_through_services,
     make_organisation,
     make_project,

@@ -9,7 +9,7 @@ from ppp_assess.domain.reference import OrgRole, PlatformRole
 from ppp_assess.domain.workflow import Status
 from ppp_assess.models import Assessment, AuditEvent
 from tests.factories import sign_in
-from tests.services.test_benchmarks import approved_through_services
+from tests.services.benchmark_support import approved_through_services
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from ppp_assess.domain.reference import REGIONS, PlatformRole
-from ppp_assess.services import accounts, audit_search
+from ppp_assess.services import accounts, audit_search, permissions
 from ppp_assess.services import auth as auth_service
 from ppp_assess.services.errors import Conflict, Invalid
 from ppp_assess.services.questionnaires import list_versions
@@ -30,7 +30,7 @@ from ppp_assess.web.auth.forms import add_service_error
 from ppp_assess.web.errors import refuse
 from ppp_assess.web.locale import current_locale_info
 from ppp_assess.web.organisations.forms import ROLE_LABELS
-from ppp_assess.web.security import current_actor, roles_required
+from ppp_assess.web.security import current_actor, permission_required
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ def _page_number() -> int:
 
 
 @bp.get("/")
-@roles_required(PlatformRole.admin)
+@permission_required(permissions.can_administer_platform)
 def index() -> str:
     """Show what administrators can do."""
     return render_template("admin/index.html")
@@ -62,7 +62,7 @@ def index() -> str:
 
 
 @bp.get("/organisations")
-@roles_required(PlatformRole.admin)
+@permission_required(permissions.can_administer_platform)
 def organisations() -> str:
     """List every organisation."""
     rows = accounts.list_organisations(get_session())
@@ -70,7 +70,7 @@ def organisations() -> str:
 
 
 @bp.route("/organisations/new", methods=["GET", "POST"])
-@roles_required(PlatformRole.admin)
+@permission_required(permissions.can_administer_platform)
 def new_organisation() -> str | Response | tuple[str, int]:
     """Create an organisation."""
     form = OrganisationForm()
@@ -92,7 +92,7 @@ def new_organisation() -> str | Response | tuple[str, int]:
 
 
 @bp.route("/organisations/<int:organisation_id>", methods=["GET", "POST"])
-@roles_required(PlatformRole.admin)
+@permission_required(permissions.can_administer_platform)
 def edit_organisation(organisation_id: int) -> str | Response | tuple[str, int]:
     """Change an organisation's name, country and region."""
     db = get_session()
@@ -129,14 +129,14 @@ def _set_organisation_active(organisation_id: int, active: bool) -> Response:
 
 
 @bp.post("/organisations/<int:organisation_id>/deactivate")
-@roles_required(PlatformRole.admin)
+@permission_required(permissions.can_administer_platform)
 def deactivate_organisation(organisation_id: int) -> Response:
     """Deactivate an organisation: it takes no new members."""
     return _set_organisation_active(organisation_id, False)
 
 
 @bp.post("/organisations/<int:organisation_id>/activate")
-@roles_required(PlatformRole.admin)
+@permission_required(permissions.can_administer_platform)
 def activate_organisation(organisation_id: int) -> Response:
     """Activate a deactivated organisation."""
     return _set_organisation_active(organisation_id, True)
@@ -146,7 +146,7 @@ def activate_organisation(organisation_id: int) -> Response:
 
 
 @bp.get("/users")
-@roles_required(PlatformRole.admin)
+@permission_required(permissions.can_administer_platform)
 def users() -> str:
     """List and search users."""
     form = UserSearchForm(request.args)
@@ -158,7 +158,7 @@ def users() -> str:
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
-@roles_required(PlatformRole.admin)
+@permission_required(permissions.can_administer_platform)
 def new_user() -> str | Response | tuple[str, int]:
     """Open an account and mail its holder a link to choose a password."""
     form = AddUserForm()
@@ -184,7 +184,7 @@ def new_user() -> str | Response | tuple[str, int]:
 
 
 @bp.get("/users/<int:user_id>")
-@roles_required(PlatformRole.admin)
+@permission_required(permissions.can_administer_platform)
 def user(user_id: int) -> str:
     """Show a user with their organisations and platform roles."""
     db = get_session()
@@ -218,21 +218,21 @@ def _set_user_active(user_id: int, active: bool) -> Response:
 
 
 @bp.post("/users/<int:user_id>/deactivate")
-@roles_required(PlatformRole.admin)
+@permission_required(permissions.can_administer_platform)
 def deactivate_user(user_id: int) -> Response:
     """Deactivate an account and end its sessions."""
     return _set_user_active(user_id, False)
 
 
 @bp.post("/users/<int:user_id>/activate")
-@roles_required(PlatformRole.admin)
+@permission_required(permissions.can_administer_platform)
 def activate_user(user_id: int) -> Response:
     """Let a deactivated account sign in again."""
     return _set_user_active(user_id, True)
 
 
 @bp.post("/users/<int:user_id>/roles")
-@roles_required(PlatformRole.admin)
+@permission_required(permissions.can_administer_platform)
 def grant_role(user_id: int) -> Response:
     """Give a user a platform role."""
     db = get_session()
@@ -250,7 +250,7 @@ def grant_role(user_id: int) -> Response:
 
 
 @bp.post("/users/<int:user_id>/roles/<role>/revoke")
-@roles_required(PlatformRole.admin)
+@permission_required(permissions.can_administer_platform)
 def revoke_role(user_id: int, role: str) -> Response:
     """Take a platform role away from a user."""
     db = get_session()
@@ -270,7 +270,7 @@ def revoke_role(user_id: int, role: str) -> Response:
 
 
 @bp.post("/users/<int:user_id>/password-link")
-@roles_required(PlatformRole.admin)
+@permission_required(permissions.can_administer_platform)
 def send_password_link(user_id: int) -> Response:
     """Mail a user a link to choose a (first or new) password."""
     db = get_session()
@@ -290,7 +290,7 @@ def send_password_link(user_id: int) -> Response:
 
 
 @bp.get("/questionnaires")
-@roles_required(PlatformRole.admin)
+@permission_required(permissions.can_administer_platform)
 def questionnaires() -> str:
     """List the published questionnaire versions (publishing is a command)."""
     return render_template("admin/questionnaires.html", versions=list_versions(get_session()))
@@ -306,7 +306,7 @@ def _cursor(name: str) -> int | None:
 
 
 @bp.get("/audit")
-@roles_required(PlatformRole.admin)
+@permission_required(permissions.can_administer_platform)
 def audit() -> str:
     """List audit events, newest first, filtered by action, actor, object, organisation, dates."""
     db = get_session()

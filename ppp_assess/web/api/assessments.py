@@ -14,8 +14,8 @@ from ppp_assess.domain.scoring import ScoreReport
 from ppp_assess.domain.workflow import Status
 from ppp_assess.models import Answer, Submission
 from ppp_assess.models import Assessment as AssessmentRow
-from ppp_assess.services import access
 from ppp_assess.services import assessments as service
+from ppp_assess.services import permissions
 from ppp_assess.services.assessments import AnswersRejected
 from ppp_assess.services.errors import Conflict, Invalid, MissingAnswers
 from ppp_assess.unit_of_work import get_session
@@ -393,7 +393,7 @@ def create_assessment(json: NewAssessment) -> tuple[Response, int]:
 def get_assessment(assessment_id: int) -> Response:
     """An assessment's status, version, answers and score"""
     db = get_session()
-    assessment = access.get_assessment(db, current_actor(), assessment_id)
+    assessment = permissions.get_assessment(db, current_actor(), assessment_id)
     state = service.assessment_state(db, assessment)
     body = assessment_json(assessment)
     body["answers"] = {qid: stored_answer(row) for qid, row in sorted(state.answers.items())}
@@ -428,7 +428,7 @@ def put_answer(assessment_id: int, question_id: str, json: AnswerInput,
     """
     db = get_session()
     actor = current_actor()
-    assessment = access.get_own_assessment(db, actor, assessment_id)
+    assessment = permissions.get_own_assessment(db, actor, assessment_id)
     base_version = _if_match(headers.if_match)
     if base_version is None:
         return json_error(400, _("The If-Match header must hold an assessment version."),
@@ -481,7 +481,7 @@ def submit_assessment(assessment_id: int) -> tuple[Response, int]:
     """
     db = get_session()
     actor = current_actor()
-    assessment = access.get_own_assessment(db, actor, assessment_id)
+    assessment = permissions.get_own_assessment(db, actor, assessment_id)
     try:
         submission: Submission = service.submit_assessment(
             db, assessment, actor=actor, locale=current_locale_info().code)

@@ -12,9 +12,9 @@ from flask import Response, abort, current_app, jsonify, request
 from pydantic import BaseModel, Field
 
 from ppp_assess import get_settings
-from ppp_assess.domain.reference import PlatformRole, SubjectType
-from ppp_assess.services import access
+from ppp_assess.domain.reference import SubjectType
 from ppp_assess.services import benchmarks as service
+from ppp_assess.services import permissions
 from ppp_assess.services.errors import Invalid
 from ppp_assess.unit_of_work import get_session
 from ppp_assess.web.api import bp
@@ -109,8 +109,7 @@ def benchmarks(query: BenchmarkQuery) -> Response:
     """Peer statistics of a questionnaire, optionally narrowed
     (evaluators and administrators)"""
     user = current_actor()
-    if not (user.has_platform_role(PlatformRole.evaluator)
-            or user.has_platform_role(PlatformRole.admin)):
+    if not permissions.can_evaluate(user):
         abort(404)
     questionnaire_id = query.questionnaire.strip()
     if not questionnaire_id:
@@ -135,7 +134,7 @@ def assessment_benchmark(assessment_id: int, query: MatchQuery) -> Response:
     `match=sector,region` narrows the group to peers sharing the subject's own attributes.
     """
     db = get_session()
-    assessment = access.get_assessment(db, current_actor(), assessment_id)
+    assessment = permissions.get_assessment(db, current_actor(), assessment_id)
     match = [name.strip() for name in (query.match or "").split(",") if name.strip()]
     benchmark = service.benchmark_for_assessment(db, assessment, k=_k(), match=match)
     return jsonify(benchmark_json(benchmark))

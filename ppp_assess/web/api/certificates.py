@@ -9,8 +9,8 @@ from flask import Response, jsonify
 from pydantic import BaseModel, Field
 
 from ppp_assess.models import Certificate as CertificateRow
-from ppp_assess.services import access
 from ppp_assess.services import certificates as certificate_service
+from ppp_assess.services import permissions
 from ppp_assess.unit_of_work import get_session
 from ppp_assess.web.api import bp
 from ppp_assess.web.api.openapi import (
@@ -126,7 +126,7 @@ def certificate_document(assessment_id: int, query: DocumentQuery) -> Response:
 def report_document(assessment_id: int, query: DocumentQuery) -> Response:
     """The full report of an assessment as a PDF (drafts marked as draft)"""
     session = get_session()
-    assessment = access.get_assessment(session, current_actor(), assessment_id)
+    assessment = permissions.get_assessment(session, current_actor(), assessment_id)
     language = document_language(query.lang)
     return pdf_response(report_pdf(session, assessment, language),
                         f"assessment-{assessment.id}-report-{language}.pdf")

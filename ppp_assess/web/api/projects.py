@@ -9,7 +9,7 @@ from flask import Response, jsonify, url_for
 from pydantic import BaseModel, ConfigDict, Field
 
 from ppp_assess.models import Project as ProjectRow
-from ppp_assess.services import access
+from ppp_assess.services import permissions
 from ppp_assess.services import projects as service
 from ppp_assess.services.errors import Invalid
 from ppp_assess.unit_of_work import get_session
@@ -114,7 +114,7 @@ def list_projects() -> Response:
                security=READ, operation_id="getProject", tags=["projects"])
 def get_project(project_id: int) -> Response:
     """One project of the caller's organisations"""
-    project = access.get_own_project(get_session(), current_actor(), project_id)
+    project = permissions.get_own_project(get_session(), current_actor(), project_id)
     return jsonify(project_json(project))
 
 

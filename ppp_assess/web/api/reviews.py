@@ -8,11 +8,10 @@ from typing import Annotated, Any, Literal
 from flask import Response, jsonify
 from pydantic import BaseModel, Field
 
-from ppp_assess.domain.reference import PlatformRole
 from ppp_assess.domain.workflow import Status
 from ppp_assess.models import Assessment, Submission
 from ppp_assess.models import ReviewDecision as DecisionRow
-from ppp_assess.services import reviews
+from ppp_assess.services import permissions, reviews
 from ppp_assess.services.errors import Invalid, ServiceError
 from ppp_assess.unit_of_work import get_session
 from ppp_assess.web.api import bp, service_error
@@ -27,7 +26,7 @@ from ppp_assess.web.api.openapi import (
     spec,
 )
 from ppp_assess.web.locale import current_locale_info
-from ppp_assess.web.security import current_actor, roles_required
+from ppp_assess.web.security import current_actor, permission_required
 
 
 def _state(assessment: Assessment) -> dict[str, Any]:
@@ -102,7 +101,7 @@ _WRONG_STATUS = (Error, "The lifecycle does not allow this now (`invalid_transit
 
 
 @bp.post("/assessments/<int:assessment_id>/start-review")
-@roles_required(PlatformRole.reviewer)
+@permission_required(permissions.can_review)
 @spec.validate(resp=Responses(
     HTTP_200=(ReviewStarted, "The assessment, now in review."),
     HTTP_400=CSRF, HTTP_401=UNAUTHORIZED, HTTP_403=_FORBIDDEN, HTTP_404=_NOT_REVIEWER,
@@ -127,7 +126,7 @@ def start_review(assessment_id: int, json: ConflictDeclaration) -> tuple[Respons
 
 
 @bp.post("/assessments/<int:assessment_id>/review")
-@roles_required(PlatformRole.reviewer)
+@permission_required(permissions.can_review)
 @spec.validate(resp=Responses(
     HTTP_200=(ReviewDecided, "The assessment after the decision, and the decision."),
     HTTP_400=CSRF, HTTP_401=UNAUTHORIZED, HTTP_403=_FORBIDDEN, HTTP_404=_NOT_REVIEWER,

@@ -8,14 +8,17 @@ bp = Blueprint("assessments", __name__, url_prefix="/assessments")
 
 def init_app(app: Flask) -> None:
     """Check the question-type registry; add the quick check and links."""
+    from ppp_assess.services import permissions
     from ppp_assess.web.assessments.quick_check import bp as quick_check_bp
     from ppp_assess.web.fields import check_registry
     from ppp_assess.web.navigation import NavItem, add_nav_item
 
     check_registry()
     app.register_blueprint(quick_check_bp)
-    add_nav_item(app, NavItem("assessments.dashboard", _l("Assessments"), "member", 10))
-    add_nav_item(app, NavItem("quick_check.start", _l("Quick self-check"), "anyone", 80))
+    add_nav_item(app, NavItem("assessments.dashboard", _l("Assessments"),
+                              permissions.has_organisation, 10))
+    add_nav_item(app, NavItem("quick_check.start", _l("Quick self-check"), permissions.anyone,
+                              80))
 
 
 from ppp_assess.web.assessments import views  # noqa: E402,F401  (registers the routes)

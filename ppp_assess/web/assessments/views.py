@@ -14,11 +14,10 @@ from werkzeug.wrappers import Response
 
 from ppp_assess import get_settings
 from ppp_assess.domain.schema import Questionnaire, Section
-from ppp_assess.domain.workflow import Status, is_editable
 from ppp_assess.models import Assessment
 from ppp_assess.presentation import level_label
-from ppp_assess.services import access, benchmarks, reviews
 from ppp_assess.services import assessments as service
+from ppp_assess.services import benchmarks, permissions, reviews
 from ppp_assess.services.errors import Conflict, Invalid, MissingAnswers
 from ppp_assess.unit_of_work import get_session
 from ppp_assess.web.assessments import bp
@@ -52,7 +51,7 @@ def _section_or_404(questionnaire: Questionnaire, section_id: str) -> Section:
 
 
 def _own_assessment(assessment_id: int) -> Assessment:
-    return access.get_own_assessment(get_session(), current_actor(), assessment_id)
+    return permissions.get_own_assessment(get_session(), current_actor(), assessment_id)
 
 
 def question_url(assessment_id: int, section_id: str, question_id: str) -> str:
@@ -118,7 +117,7 @@ def show(assessment_id: int) -> Response:
     """Open an assessment: drafts at the first section still to do, others read-only."""
     db = get_session()
     assessment = _own_assessment(assessment_id)
-    if not is_editable(assessment.status):
+    if not permissions.can_edit_assessment(db, current_actor(), assessment):
         return redirect(url_for("assessments.submitted", assessment_id=assessment.id))
     state = service.assessment_state(db, assessment)
     payload = score_payload(state.questionnaire, state.report, gap_limit=0)
@@ -177,7 +176,7 @@ def section(assessment_id: int, section_id: str) -> Response | tuple[str, int]:
     """Show one section's questions and save them on "save and continue"."""
     db = get_session()
     assessment = _own_assessment(assessment_id)
-    if not is_editable(assessment.status):
+    if not permissions.can_edit_assessment(db, current_actor(), assessment):
         flash(_("This assessment has been submitted and can no longer be changed."), "info")
         return redirect(url_for("assessments.submitted", assessment_id=assessment.id))
     state = service.assessment_state(db, assessment)
@@ -285,6 +284,8 @@ def _check_context(state: service.AssessmentState) -> dict[str, Any]:
         "score": score_payload(questionnaire, state.report, question_url=lambda s, q:
                                question_url(assessment.id, s, q)),
         "missing": missing,
+        "can_submit": permissions.can_submit_assessment(get_session(), current_actor(),
+                                                        assessment),
     }
 
 
@@ -301,7 +302,7 @@ def check(assessment_id: int) -> str | Response:
     """Show every answer before submission, with what is still missing."""
     db = get_session()
     assessment = _own_assessment(assessment_id)
-    if not is_editable(assessment.status):
+    if not permissions.can_edit_assessment(db, current_actor(), assessment):
         return redirect(url_for("assessments.submitted", assessment_id=assessment.id))
     state = service.assessment_state(db, assessment)
     return render_template("assessments/check.html", **_check_context(state),
@@ -346,7 +347,8 @@ def submitted(assessment_id: int) -> str:
         "assessments/submitted.html", assessment=assessment, questionnaire=questionnaire,
         submission=submission, snapshot=snapshot, score=score,
         level=level_label(questionnaire, score.get("level")),
-        editable=assessment.status == Status.draft, **_benchmark_context(db, assessment))
+        editable=permissions.can_edit_assessment(db, current_actor(), assessment),
+        **_benchmark_context(db, assessment))
 
 
 @bp.context_processor

@@ -7,8 +7,8 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, IntegerField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange
 
-from ppp_assess.services.accounts import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
 from ppp_assess.services.errors import ServiceError
+from ppp_assess.services.passwords import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
 from ppp_assess.services.tokens import MAX_TOKEN_DAYS
 from ppp_assess.web.errors import refuse
 from ppp_assess.web.validators import EmailAddress

@@ -9,12 +9,13 @@ bp = Blueprint("benchmarks", __name__)
 def init_app(app: Flask) -> None:
     """Register the navigation entries and the helpers of the benchmark panel."""
     from ppp_assess.domain.benchmarking import PeerSummary
+    from ppp_assess.services import permissions
     from ppp_assess.web.benchmarks.views import template_helpers
     from ppp_assess.web.navigation import NavItem, add_nav_item
 
-    add_nav_item(app, NavItem("benchmarks.dashboard", _l("Evaluations"), ("evaluator", "admin"),
-                              40))
-    add_nav_item(app, NavItem("benchmarks.showcase", _l("Showcase"), "anyone", 85))
+    add_nav_item(app, NavItem("benchmarks.dashboard", _l("Evaluations"),
+                              permissions.can_evaluate, 40))
+    add_nav_item(app, NavItem("benchmarks.showcase", _l("Showcase"), permissions.anyone, 85))
     # Globals, not a context processor: the panel partial is included by other
     # blueprints' templates.
     app.jinja_env.globals.update(template_helpers())

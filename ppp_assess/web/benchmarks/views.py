@@ -26,10 +26,10 @@ from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 
 from ppp_assess import get_settings, presentation
-from ppp_assess.domain.reference import PlatformRole, SubjectType
+from ppp_assess.domain.reference import SubjectType
 from ppp_assess.models import QuestionnaireVersion
-from ppp_assess.services import access, exports
 from ppp_assess.services import benchmarks as service
+from ppp_assess.services import exports, permissions
 from ppp_assess.services.questionnaires import latest_versions, questionnaire_of
 from ppp_assess.unit_of_work import get_database, get_session
 from ppp_assess.web.benchmarks import bp
@@ -37,11 +37,10 @@ from ppp_assess.web.benchmarks.forms import DashboardForm, PeerGroupForm
 from ppp_assess.web.benchmarks.present import FILTER_LABELS, is_rtl, optional_url
 from ppp_assess.web.charts import bar_chart, histogram_chart, render_svg
 from ppp_assess.web.locale import available_locales
-from ppp_assess.web.security import current_actor, login_required, roles_required
+from ppp_assess.web.security import current_actor, login_required, permission_required
 
 log = logging.getLogger(__name__)
 
-EVALUATORS = (PlatformRole.evaluator, PlatformRole.admin)
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -58,7 +57,7 @@ def peer_group_min() -> int:
 def assessment_benchmark(assessment_id: int) -> str:
     """Show where an assessment stands among its peers, in a group the viewer narrows."""
     db = get_session()
-    assessment = access.get_assessment(db, current_actor(), assessment_id)
+    assessment = permissions.get_assessment(db, current_actor(), assessment_id)
     form = PeerGroupForm(formdata=request.args or None)
     own = service.matchable_filters(db, assessment)
     form.match.choices = [(name, _("%(attribute)s: %(value)s", attribute=FILTER_LABELS[name],
@@ -110,7 +109,7 @@ def _bin_labels() -> list[str]:
 
 
 @bp.get("/evaluations")
-@roles_required(*EVALUATORS)
+@permission_required(permissions.can_evaluate)
 def dashboard() -> str | tuple[str, int]:
     """Show approved and certified assessments with their distributions and weak spots."""
     db = get_session()
@@ -168,7 +167,7 @@ def dashboard() -> str | tuple[str, int]:
 
 
 @bp.get("/evaluations/export.<any(csv, xlsx):file_format>")
-@roles_required(*EVALUATORS)
+@permission_required(permissions.can_export_evaluations)
 def export(file_format: str) -> Response:
     """Download the filtered approved and certified assessments of one questionnaire
     version with their answers."""
@@ -246,9 +245,15 @@ def showcase() -> str:
 @login_required
 def manage_showcase() -> str:
     """Let an organisation's administrators choose what the public showcase shows."""
-    candidates = service.showcase_candidates(get_session(), current_actor())
-    return render_template("benchmarks/manage_showcase.html", candidates=candidates,
-                           subject_project=SubjectType.project)
+    db = get_session()
+    actor = current_actor()
+    candidates = service.showcase_candidates(db, actor)
+    return render_template(
+        "benchmarks/manage_showcase.html", candidates=candidates,
+        subject_project=SubjectType.project,
+        can_publish=lambda assessment: permissions.can_publish_result(db, actor, assessment),
+        can_withdraw=lambda assessment: permissions.can_withdraw_result(db, actor,
+                                                                        assessment))
 
 
 @bp.post("/showcase/assessments/<int:assessment_id>")

@@ -14,12 +14,11 @@ from werkzeug.wrappers import Response
 
 from ppp_assess import get_settings, presentation
 from ppp_assess.domain.certificates import CertificatePayload, normalise_serial, validate_serial
-from ppp_assess.domain.reference import PlatformRole
 from ppp_assess.models import Certificate
 from ppp_assess.observability import count_verification
 from ppp_assess.pdf import extract_certificate
-from ppp_assess.services import access, signing
 from ppp_assess.services import certificates as certificate_service
+from ppp_assess.services import permissions, signing
 from ppp_assess.services.certificates import Outcome, Verification
 from ppp_assess.services.errors import NotFound
 from ppp_assess.unit_of_work import get_session
@@ -35,7 +34,7 @@ from ppp_assess.web.certificates.documents import (
 )
 from ppp_assess.web.certificates.forms import RevokeForm, SerialForm, UploadForm
 from ppp_assess.web.errors import refuse
-from ppp_assess.web.security import current_actor, login_required, roles_required
+from ppp_assess.web.security import current_actor, login_required, permission_required
 
 SUBJECT_LABELS = {"project": _l("Project"), "organisation": _l("Organisation")}
 
@@ -193,7 +192,7 @@ def verify(serial: str) -> ResponseReturnValue:
 
 
 @bp.get("/certificates/")
-@roles_required(PlatformRole.evaluator, PlatformRole.admin)
+@permission_required(permissions.can_issue_certificates)
 def index() -> str:
     """List the approved assessments ready to certify and the certificates issued."""
     session = get_session()
@@ -201,17 +200,17 @@ def index() -> str:
     issued = certificate_service.issued_certificates(session,
                                                      page=request.args.get("page", 1, int))
     return render_template("certificates/index.html", ready=ready, issued=issued,
-                           can_revoke=current_actor().has_platform_role(PlatformRole.admin))
+                           can_revoke=permissions.can_revoke_certificates(current_actor()))
 
 
 @bp.post("/certificates/issue/<int:assessment_id>")
-@roles_required(PlatformRole.evaluator, PlatformRole.admin)
+@permission_required(permissions.can_issue_certificates)
 def issue(assessment_id: int) -> Response:
     """Certify an approved assessment (the CSRF token is checked before the view runs)."""
     session = get_session()
     actor = current_actor()
     settings = get_settings(current_app)
-    assessment = access.get_assessment(session, actor, assessment_id)
+    assessment = permissions.get_assessment(session, actor, assessment_id)
     certificate = certificate_service.issue_certificate(
         session, assessment, actor=actor, signing_key=signing.signing_key(settings),
         base_url=settings.base_url)
@@ -220,13 +219,14 @@ def issue(assessment_id: int) -> Response:
 
 
 @bp.route("/certificates/<serial>/revoke", methods=["GET", "POST"])
-@roles_required(PlatformRole.admin)
+@permission_required(permissions.can_revoke_certificates)
 def revoke(serial: str) -> ResponseReturnValue:
     """Revoke a certificate, with the reason the verification page will show."""
     session = get_session()
     certificate = certificate_service.get_certificate(session, serial)
     form = RevokeForm()
-    if certificate.revoked_at is None and form.validate_on_submit():
+    if permissions.can_revoke_certificate(current_actor(), certificate) and \
+            form.validate_on_submit():
         certificate_service.revoke_certificate(session, certificate, actor=current_actor(),
                                                reason=form.reason.data or "")
         flash(_("Certificate %(serial)s revoked.", serial=certificate.serial), "success")
@@ -257,7 +257,7 @@ def download(assessment_id: int, lang: str | None) -> Response:
 def report(assessment_id: int, lang: str | None) -> Response:
     """Download the full report of an assessment in a chosen language."""
     session = get_session()
-    assessment = access.get_assessment(session, current_actor(), assessment_id)
+    assessment = permissions.get_assessment(session, current_actor(), assessment_id)
     language = document_language(lang or request.args.get("lang"))
     return pdf_response(report_pdf(session, assessment, language),
                         f"assessment-{assessment.id}-report-{language}.pdf")

@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 
 from ppp_assess.domain.reference import OrgRole
 from ppp_assess.models import Organisation
-from ppp_assess.services import accounts
+from ppp_assess.services import accounts, permissions
 from ppp_assess.services.errors import Conflict, Invalid
 from ppp_assess.unit_of_work import get_session
 from ppp_assess.web.auth.forms import add_service_error
@@ -44,7 +44,7 @@ def _members_page(organisation: Organisation, invite_form: InviteForm,
         "organisations/members.html",
         organisation=organisation,
         members=accounts.list_members(db, organisation),
-        can_manage=accounts.can_manage_members(db, actor, organisation.id),
+        can_manage=permissions.can_manage_members(db, actor, organisation),
         invite_form=invite_form,
         role_form=MemberRoleForm(formdata=None),
         confirm_form=ConfirmForm(formdata=None),
@@ -57,8 +57,7 @@ def _members_page(organisation: Organisation, invite_form: InviteForm,
 @login_required
 def members(organisation_id: int) -> tuple[str, int]:
     """Show the organisation's members (and, to its administrators, what they can change)."""
-    organisation = accounts.get_member_organisation(get_session(), current_actor(),
-                                                    organisation_id)
+    organisation = permissions.get_organisation(get_session(), current_actor(), organisation_id)
     return _members_page(organisation, InviteForm(formdata=None))
 
 
@@ -68,7 +67,7 @@ def invite(organisation_id: int) -> Response | tuple[str, int]:
     """Invite someone to the organisation by e-mail."""
     db = get_session()
     actor = current_actor()
-    organisation = accounts.get_managed_organisation(db, actor, organisation_id)
+    organisation = permissions.get_managed_organisation(db, actor, organisation_id)
     form = InviteForm()
     if not form.validate_on_submit():
         return _members_page(organisation, form, 422)
@@ -95,7 +94,7 @@ def change_role(organisation_id: int, user_id: int) -> Response:
     """Change a member's role."""
     db = get_session()
     actor = current_actor()
-    accounts.get_managed_organisation(db, actor, organisation_id)
+    permissions.get_managed_organisation(db, actor, organisation_id)
     form = MemberRoleForm()
     if not form.validate_on_submit():
         flash(_("Choose a role."), "error")
@@ -117,7 +116,7 @@ def remove(organisation_id: int, user_id: int) -> Response:
     """Remove a member from the organisation."""
     db = get_session()
     actor = current_actor()
-    accounts.get_managed_organisation(db, actor, organisation_id)
+    permissions.get_managed_organisation(db, actor, organisation_id)
     if not ConfirmForm().validate_on_submit():
         return redirect(url_for("organisations.members", organisation_id=organisation_id))
     try:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from ppp_assess.services import access
+from ppp_assess.services import permissions
 from ppp_assess.services import projects as service
 from ppp_assess.services.errors import Invalid
 from ppp_assess.unit_of_work import get_session
@@ -57,7 +57,7 @@ def create() -> str | Response | tuple[str, int]:
 def show(project_id: int) -> str:
     """Show a project and its assessments."""
     db = get_session()
-    project = access.get_own_project(db, current_actor(), project_id)
+    project = permissions.get_project(db, current_actor(), project_id)
     assessments = service.project_assessments(db, project)
     return render_template("projects/show.html", project=project, assessments=assessments)
 
@@ -68,7 +68,9 @@ def edit(project_id: int) -> str | Response | tuple[str, int]:
     """Change a project's facts."""
     db = get_session()
     actor = current_actor()
-    project = access.get_own_project(db, actor, project_id)
+    project = permissions.get_project(db, actor, project_id)
+    if not permissions.can_edit_project(db, actor, project):
+        abort(404)
     form = ProjectForm(data=ProjectForm.data_of(project))
     if form.validate_on_submit():
         try:

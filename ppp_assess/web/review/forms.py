@@ -10,6 +10,7 @@ from wtforms import BooleanField, Form, RadioField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
+from ppp_assess.domain.workflow import Decision
 from ppp_assess.services.reviews import MAX_REASON_LENGTH
 
 #: Prefix of the per-question comment fields of the decision form: ``comment-<question id>``.
@@ -35,8 +36,8 @@ class DecisionForm(FlaskForm):
 
     decision = RadioField(
         _l("Decision"),
-        choices=[SelectChoice("return", _l("Return for changes")),
-                 SelectChoice("approve", _l("Approve"))],
+        choices=[SelectChoice(Decision.return_.value, _l("Return for changes")),
+                 SelectChoice(Decision.approve.value, _l("Approve"))],
         validators=[InputRequired(message=_l("Choose to approve or to return for changes."))],
     )
     reason = TextAreaField(
@@ -49,7 +50,7 @@ class DecisionForm(FlaskForm):
 
     def validate_reason(self, field: TextAreaField) -> None:
         """Require a reason for a return."""
-        if self.decision.data == "return" and not (field.data or "").strip():
+        if self.decision.data == Decision.return_ and not (field.data or "").strip():
             raise ValidationError(_l("Say why the assessment is returned."))
 
 

@@ -11,9 +11,8 @@ from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from ppp_assess import presentation
-from ppp_assess.domain.reference import PlatformRole
-from ppp_assess.domain.workflow import STATUS_LABELS, Status
-from ppp_assess.services import reviews
+from ppp_assess.domain.workflow import STATUS_LABELS, Decision, Status
+from ppp_assess.services import permissions, reviews
 from ppp_assess.services.errors import Conflict, Invalid
 from ppp_assess.unit_of_work import get_session
 from ppp_assess.web.errors import refuse
@@ -25,7 +24,7 @@ from ppp_assess.web.review.forms import (
     QueueFilterForm,
     StartReviewForm,
 )
-from ppp_assess.web.security import current_actor, roles_required
+from ppp_assess.web.security import current_actor, permission_required
 
 
 @bp.context_processor
@@ -33,6 +32,7 @@ def _helpers() -> dict[str, object]:
     return {
         "safe_link": display.safe_link,
         "comment_prefix": COMMENT_PREFIX,
+        "Decision": Decision,
     }
 
 
@@ -43,7 +43,7 @@ def _question_comments(form: MultiDict[str, str]) -> dict[str, str]:
 
 
 @bp.get("/")
-@roles_required(PlatformRole.reviewer)
+@permission_required(permissions.can_review)
 def queue() -> str:
     """List the assessments that wait for review or are being reviewed."""
     db = get_session()
@@ -89,12 +89,12 @@ def queue() -> str:
 
 
 @bp.route("/<int:assessment_id>/start", methods=["GET", "POST"])
-@roles_required(PlatformRole.reviewer)
+@permission_required(permissions.can_review)
 def start(assessment_id: int) -> str | Response | tuple[str, int]:
     """Ask for the conflict-of-interest declaration and start the review."""
     db = get_session()
     actor = current_actor()
-    assessment = reviews.get_for_review(db, actor, assessment_id)
+    assessment = permissions.get_for_review(db, actor, assessment_id)
     view = reviews.review_view(db, actor, assessment)
     if view.own_organisation:
         abort(403)
@@ -116,12 +116,12 @@ def start(assessment_id: int) -> str | Response | tuple[str, int]:
 
 
 @bp.get("/<int:assessment_id>")
-@roles_required(PlatformRole.reviewer)
+@permission_required(permissions.can_review)
 def show(assessment_id: int) -> str:
     """Show every answer, the score report and, to the assigned reviewer, the decision form."""
     db = get_session()
     actor = current_actor()
-    assessment = reviews.get_for_review(db, actor, assessment_id)
+    assessment = permissions.get_for_review(db, actor, assessment_id)
     view = reviews.review_view(db, actor, assessment)
     return render_template("review/show.html", view=view,
                            form=DecisionForm() if view.can_decide else None,
@@ -129,12 +129,12 @@ def show(assessment_id: int) -> str:
 
 
 @bp.post("/<int:assessment_id>/decision")
-@roles_required(PlatformRole.reviewer)
+@permission_required(permissions.can_review)
 def decide(assessment_id: int) -> Response | tuple[str, int]:
     """Approve the assessment, or return it for changes with comments."""
     db = get_session()
     actor = current_actor()
-    assessment = reviews.get_for_review(db, actor, assessment_id)
+    assessment = permissions.get_for_review(db, actor, assessment_id)
     form = DecisionForm()
     comments = _question_comments(request.form)
     comment_errors: dict[str, str] = {}
@@ -158,7 +158,7 @@ def decide(assessment_id: int) -> Response | tuple[str, int]:
             if not error.fields:
                 form.decision.errors = [message]
         else:
-            if decision.decision == "approve":
+            if decision.decision is Decision.approve:
                 flash(_("The assessment is approved. The organisation has been told."),
                       "success")
             else:

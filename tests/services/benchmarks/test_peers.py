@@ -3,140 +3,41 @@
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import math
 import random
-from collections.abc import Mapping
 
 import pytest
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from ppp_assess.domain import benchmarking
 from ppp_assess.domain.benchmarking import PeerSummary, Quartiles, Suppressed
 from ppp_assess.domain.loader import questionnaire_from_dict
-from ppp_assess.domain.reference import PlatformRole, SubjectType
+from ppp_assess.domain.reference import SubjectType
 from ppp_assess.domain.workflow import Status
-from ppp_assess.models import (
-    Assessment,
-    AuditEvent,
-    Organisation,
-    Project,
-    QuestionnaireVersion,
-    SectionScore,
-)
-from ppp_assess.services import assessments, reviews
-from ppp_assess.services.benchmarks import (
+from ppp_assess.models import Assessment, QuestionnaireVersion
+from ppp_assess.services import assessments
+from ppp_assess.services.benchmarks.peers import (
     FEW_ORGANISATIONS_REASON,
     OVERALL,
-    DashboardFilters,
     PeerFilters,
     PeerGroup,
     benchmark_for_assessment,
     clean_filters,
-    dashboard,
     group_statistics,
     peer_benchmark,
     summarise,
 )
-from ppp_assess.services.demo import _answers, _complete_required
 from ppp_assess.services.errors import Invalid, NotFound
 from ppp_assess.services.questionnaires import publish_questionnaire, questionnaire_of
+from tests.services.benchmark_support import (
+    BASE_TIME,
+    approved_through_services,
+    make_organisation,
+    make_project,
+    make_result,
+    peers_with_scores,
+)
 
 METHODS = ("auto", "window")
-_names = itertools.count(1)
-BASE_TIME = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
-
-
-# --- helpers shared with the web tests ------------------------------------------------------
-
-
-def make_organisation(db: Session, *, country: str = "KZ",
-                      region: str = "central_asia") -> Organisation:
-    """Insert an organisation directly (no audit: test data only)."""
-    organisation = Organisation(name=f"Peer organisation {next(_names)}", country=country,
-                                region=region, active=True)
-    db.add(organisation)
-    db.flush()
-    return organisation
-
-
-def make_project(db: Session, organisation: Organisation, **overrides: object) -> Project:
-    """Insert a project directly."""
-    values: dict[str, object] = {
-        "organisation_id": organisation.id, "name": f"Peer project {next(_names)}",
-        "sector": "mining", "country": organisation.country, "region": organisation.region,
-        "stage": "construction", "contract_type": "concession", "description": "",
-    }
-    values.update(overrides)
-    project = Project(**values)
-    db.add(project)
-    db.flush()
-    return project
-
-
-def make_result(db: Session, version: QuestionnaireVersion, *, organisation: Organisation,
-                project: Project | None = None, score: float | None,
-                sections: Mapping[str, float | None] | None = None,
-                status: Status = Status.approved, approved_at: dt.datetime | None = None,
-                level: str | None = None) -> Assessment:
-    """Insert a decided assessment with cached scores directly."""
-    subject = SubjectType(version.subject)
-    decided = status in (Status.approved, Status.certified, Status.revoked)
-    assessment = Assessment(
-        questionnaire_version_id=version.id, subject_type=subject,
-        organisation_id=organisation.id, project_id=project.id if project else None,
-        status=status, version=1, score=score, level=level, completion=1.0,
-        submitted_at=BASE_TIME if status != Status.draft else None,
-        approved_at=(approved_at or BASE_TIME) if decided else None,
-    )
-    assessment.section_scores = [SectionScore(section_id=key, score=value)
-                                 for key, value in (sections or {}).items()]
-    db.add(assessment)
-    db.flush()
-    return assessment
-
-
-def peers_with_scores(db: Session, version: QuestionnaireVersion, scores: list[float],
-                      **project_values: object) -> list[Assessment]:
-    """Create one approved project result per score, each from its own organisation."""
-    section_ids = [section.id for section in questionnaire_of(version).sections]
-    results = []
-    for index, value in enumerate(scores):
-        organisation = make_organisation(db)
-        project = make_project(db, organisation, **project_values)
-        sections = {section_ids[0]: value, section_ids[1]: 100.0 - value}
-        results.append(make_result(db, version, organisation=organisation, project=project,
-                                   score=value, sections=sections,
-                                   approved_at=BASE_TIME + dt.timedelta(days=index)))
-    return results
-
-
-def approved_through_services(db: Session, factory, version: QuestionnaireVersion, *,
-                              organisation: Organisation | None = None,
-                              project: Project | None = None, maturity: float = 0.6,
-                              seed: int = 1,
-                              overrides: Mapping[str, assessments.AnswerInput] | None = None
-                              ) -> Assessment:
-    """Answer, submit, review and approve an assessment with the real services."""
-    organisation = organisation or factory.organisation()
-    respondent = factory.user(organisation=organisation)
-    reviewer = factory.user(role=None, platform_roles=(PlatformRole.reviewer,))
-    if project is None and version.subject == SubjectType.project:
-        project = factory.project(organisation)
-    questionnaire = questionnaire_of(version)
-    rng = random.Random(seed)
-    assessment = assessments.start_assessment(db, actor=respondent, version=version,
-                                              organisation_id=organisation.id, project=project)
-    inputs = _answers(questionnaire, maturity, 1.0, rng)
-    inputs.update(overrides or {})
-    assessments.save_answers(db, assessment, inputs, base_version=assessment.version,
-                             actor=respondent)
-    _complete_required(db, assessment, questionnaire, respondent, rng)
-    assessments.submit_assessment(db, assessment, actor=respondent)
-    reviews.start_review(db, assessment, reviewer=reviewer, declared_no_conflict=True)
-    reviews.decide(db, assessment, reviewer=reviewer, decision="approve")
-    return assessment
 
 
 @pytest.fixture
@@ -515,54 +416,3 @@ def test_benchmark_of_assessments_approved_through_the_services(db, factory, peo
         mine = next((row.score for row in draft.section_scores if row.section_id == section.id),
                     None)
         assert section.summary == benchmarking.peer_summary(mine, values, k=5)
-
-
-# --- the dashboard ----------------------------------------------------------------------------
-
-
-def test_dashboard_lists_distributions_and_weakest_questions(db, factory, people_first) -> None:
-    approved = [approved_through_services(db, factory, people_first, maturity=0.2 + 0.15 * i,
-                                          seed=10 + i) for i in range(4)]
-    result = dashboard(db, DashboardFilters(questionnaire_id="people-first"))
-    assert result.total == 4
-    assert {row.assessment_id for row in result.rows} == {a.id for a in approved}
-    assert sum(result.histogram) == 4
-    for assessment in approved:
-        assert result.histogram[min(int(assessment.score // 10), 9)] >= 1
-    counted = {(row.level, row.count) for row in result.levels if row.count}
-    assert sum(count for _level, count in counted) == 4
-    assert result.analysed == 4
-    assert result.weakest, "somebody lost points somewhere"
-    # The average points lost, recomputed from each assessment's own score report.
-    top = result.weakest[0]
-    expected = 0.0
-    for assessment in approved:
-        report = assessments.score_of(assessment, assessments.load_answers(db, assessment))
-        expected += sum(gap.impact for gap in report.gaps if gap.question_id == top.question_id)
-    assert _close(top.mean_points_lost, expected / 4)
-    losses = [row.mean_points_lost for row in result.weakest]
-    assert losses == sorted(losses, reverse=True)
-    # Filters narrow everything.
-    nothing = dashboard(db, DashboardFilters(questionnaire_id="people-first", country="FR"))
-    assert (nothing.total, nothing.rows, sum(nothing.histogram), nothing.weakest) == (
-        0, (), 0, ())
-    later = dashboard(db, DashboardFilters(
-        approved_from=dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1)))
-    assert later.total == 0
-
-
-def test_showcase_changes_are_audited(db, factory, people_first) -> None:
-    from ppp_assess.domain.reference import OrgRole
-    from ppp_assess.services.benchmarks import set_showcased, showcase
-
-    assessment = approved_through_services(db, factory, people_first)
-    admin = factory.user(organisation=assessment.organisation, role=OrgRole.org_admin)
-    assert showcase(db) == []
-    set_showcased(db, assessment.id, actor=admin, publish=True)
-    assert [entry.assessment_id for entry in showcase(db)] == [assessment.id]
-    set_showcased(db, assessment.id, actor=admin, publish=False)
-    assert showcase(db) == []
-    actions = list(db.scalars(select(AuditEvent.action).where(
-        AuditEvent.object_id == str(assessment.id),
-        AuditEvent.action.like("assessment.showcase%")).order_by(AuditEvent.sequence)))
-    assert actions == ["assessment.showcased", "assessment.showcase_withdrawn"]

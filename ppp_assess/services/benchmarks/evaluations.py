@@ -1,0 +1,315 @@
+"""The evaluators' dashboard: the decided assessments, their distributions and the
+questions where the group loses most points.
+
+It lists individual results and so is for evaluators and administrators only
+(:func:`ppp_assess.services.permissions.can_evaluate`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, case, func, select
+from sqlalchemy.orm import Session
+
+from ppp_assess.domain.schema import Questionnaire
+from ppp_assess.domain.scoring import score
+from ppp_assess.domain.workflow import Status
+from ppp_assess.models import (
+    Assessment,
+    Certificate,
+    Organisation,
+    Project,
+    QuestionnaireVersion,
+    Submission,
+)
+from ppp_assess.services.benchmarks.peers import DECIDED
+from ppp_assess.services.questionnaires import questionnaire_of
+
+
+@dataclass(frozen=True)
+class DashboardFilters:
+    """What the evaluators' dashboard is narrowed to; ``None`` leaves a filter open."""
+
+    questionnaire_id: str | None = None
+    country: str | None = None
+    region: str | None = None
+    sector: str | None = None
+    stage: str | None = None
+    level: str | None = None
+    approved_from: dt.date | None = None
+    approved_to: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class EvaluatedRow:
+    """One approved or certified assessment in the evaluators' list."""
+
+    assessment_id: int
+    questionnaire_id: str
+    questionnaire_version: str
+    #: The project name, or the organisation's for organisation questionnaires.
+    subject_name: str
+    organisation_name: str
+    country: str
+    sector: str | None
+    stage: str | None
+    score: float | None
+    level: str | None
+    status: Status
+    approved_at: dt.datetime | None
+    certificate_serial: str | None
+
+
+@dataclass(frozen=True)
+class WeakQuestion:
+    """A question where the group loses many points."""
+
+    questionnaire_id: str
+    question_id: str
+    #: The question text (a msgid).
+    text: str
+    section_title: str
+    #: Overall points lost on this question, averaged over the group's assessments.
+    mean_points_lost: float
+    #: Share (0-1) of the group's assessments that scored below full marks here.
+    share_below_full: float
+
+
+@dataclass(frozen=True)
+class LevelCount:
+    """How many assessments of one questionnaire reached one level."""
+
+    questionnaire_id: str
+    level: str | None
+    #: The level label (a msgid), or ``None`` without a level.
+    label: str | None
+    count: int
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """Everything the evaluators' dashboard shows for one set of filters."""
+
+    total: int
+    rows: tuple[EvaluatedRow, ...]
+    #: Counts of scores in [0, 10), [10, 20), ..., [90, 100].
+    histogram: tuple[int, ...]
+    levels: tuple[LevelCount, ...]
+    weakest: tuple[WeakQuestion, ...]
+    #: Assessments the weakest questions were computed from.
+    analysed: int
+
+
+HISTOGRAM_BINS = 10
+
+
+def evaluated_conditions(filters: DashboardFilters) -> list[ColumnElement[bool]]:
+    """Return the conditions that pick the filtered approved and certified assessments.
+
+    The query they go into must join :class:`QuestionnaireVersion` and
+    :class:`Organisation`, and outer-join :class:`Project`.
+    """
+    country = func.coalesce(Project.country, Organisation.country)
+    region = func.coalesce(Project.region, Organisation.region)
+    conditions: list[ColumnElement[bool]] = [Assessment.status.in_(DECIDED)]
+    if filters.questionnaire_id:
+        conditions.append(QuestionnaireVersion.questionnaire_id == filters.questionnaire_id)
+    if filters.country:
+        conditions.append(country == filters.country.upper())
+    if filters.region:
+        conditions.append(region == filters.region)
+    if filters.sector:
+        conditions.append(Project.sector == filters.sector)
+    if filters.stage:
+        conditions.append(Project.stage == filters.stage)
+    if filters.level:
+        conditions.append(Assessment.level == filters.level)
+    if filters.approved_from:
+        start = dt.datetime.combine(filters.approved_from, dt.time(), tzinfo=dt.UTC)
+        conditions.append(Assessment.approved_at >= start)
+    if filters.approved_to:
+        end = dt.datetime.combine(filters.approved_to + dt.timedelta(days=1), dt.time(),
+                                  tzinfo=dt.UTC)
+        conditions.append(Assessment.approved_at < end)
+    return conditions
+
+
+def _evaluated(filters: DashboardFilters) -> Select[Any]:
+    """Return the ids of the filtered approved and certified assessments."""
+    return (
+        select(Assessment.id)
+        .join(QuestionnaireVersion, QuestionnaireVersion.id == Assessment.questionnaire_version_id)
+        .join(Organisation, Organisation.id == Assessment.organisation_id)
+        .outerjoin(Project, Project.id == Assessment.project_id)
+        .where(*evaluated_conditions(filters))
+    )
+
+
+def _histogram_bin(column: ColumnElement[Any] | Any) -> ColumnElement[Any]:
+    # Comparisons rather than a cast: PostgreSQL rounds where SQLite truncates.
+    whens = [(column < (index + 1) * 10, index) for index in range(HISTOGRAM_BINS - 1)]
+    return case(*whens, else_=HISTOGRAM_BINS - 1)
+
+
+def dashboard(session: Session, filters: DashboardFilters, *, limit: int = 100) -> Dashboard:
+    """Return the evaluators' dashboard: the list, score and level distributions, and
+    the weakest questions across the filtered assessments."""
+    ids = _evaluated(filters).subquery("evaluated")
+    total = session.scalar(select(func.count()).select_from(ids)) or 0
+
+    certificate = (
+        select(Certificate.serial)
+        .where(Certificate.assessment_id == Assessment.id, Certificate.revoked_at.is_(None))
+        .order_by(Certificate.id.desc()).limit(1).correlate(Assessment).scalar_subquery()
+    )
+    listing = session.execute(
+        select(Assessment.id, QuestionnaireVersion.questionnaire_id, QuestionnaireVersion.version,
+               func.coalesce(Project.name, Organisation.name).label("subject_name"),
+               Organisation.name.label("organisation_name"),
+               func.coalesce(Project.country, Organisation.country).label("country"),
+               Project.sector, Project.stage, Assessment.score, Assessment.level,
+               Assessment.status, Assessment.approved_at, certificate.label("serial"))
+        .join(ids, ids.c.id == Assessment.id)
+        .join(QuestionnaireVersion, QuestionnaireVersion.id == Assessment.questionnaire_version_id)
+        .join(Organisation, Organisation.id == Assessment.organisation_id)
+        .outerjoin(Project, Project.id == Assessment.project_id)
+        .order_by(Assessment.approved_at.desc().nulls_last(), Assessment.id.desc())
+        .limit(limit)
+    ).all()
+    rows = tuple(
+        EvaluatedRow(assessment_id=row.id, questionnaire_id=row.questionnaire_id,
+                     questionnaire_version=row.version, subject_name=row.subject_name,
+                     organisation_name=row.organisation_name, country=row.country,
+                     sector=row.sector, stage=row.stage, score=row.score, level=row.level,
+                     status=Status(row.status), approved_at=row.approved_at,
+                     certificate_serial=row.serial)
+        for row in listing
+    )
+
+    # The bin is computed in a subquery: PostgreSQL would not match a GROUP BY
+    # expression carrying bound parameters with the same expression in the SELECT list.
+    binned = (
+        select(_histogram_bin(Assessment.score).label("bin"))
+        .join(ids, ids.c.id == Assessment.id)
+        .where(Assessment.score.is_not(None))
+        .subquery("binned")
+    )
+    histogram = [0] * HISTOGRAM_BINS
+    for bin_index, count in session.execute(
+        select(binned.c.bin, func.count()).group_by(binned.c.bin)
+    ):
+        histogram[int(bin_index)] = int(count)
+
+    level_rows = session.execute(
+        select(QuestionnaireVersion.questionnaire_id, Assessment.level, func.count())
+        .join(ids, ids.c.id == Assessment.id)
+        .join(QuestionnaireVersion, QuestionnaireVersion.id == Assessment.questionnaire_version_id)
+        .group_by(QuestionnaireVersion.questionnaire_id, Assessment.level)
+    ).all()
+    weakest, analysed, questionnaires = _weakest_questions(session, ids)
+    levels = _level_counts(session, level_rows, questionnaires)
+    return Dashboard(total=int(total), rows=rows, histogram=tuple(histogram),
+                     levels=levels, weakest=weakest, analysed=analysed)
+
+
+def _latest_questionnaires(session: Session, questionnaire_ids: Iterable[str]
+                           ) -> dict[str, Questionnaire]:
+    wanted = set(questionnaire_ids)
+    if not wanted:
+        return {}
+    latest: dict[str, Questionnaire] = {}
+    for version in session.scalars(
+        select(QuestionnaireVersion)
+        .where(QuestionnaireVersion.questionnaire_id.in_(wanted))
+        .order_by(QuestionnaireVersion.id)
+    ):
+        latest[version.questionnaire_id] = questionnaire_of(version)
+    return latest
+
+
+def _level_counts(session: Session, rows: Sequence[Any],
+                  questionnaires: Mapping[str, Questionnaire]) -> tuple[LevelCount, ...]:
+    """Return the count per level, every level of each questionnaire in its order."""
+    known = dict(questionnaires)
+    known.update(_latest_questionnaires(session, {row[0] for row in rows} - set(known)))
+    counts: dict[tuple[str, str | None], int] = {(row[0], row[1]): int(row[2]) for row in rows}
+    result: list[LevelCount] = []
+    for questionnaire_id in sorted({questionnaire for questionnaire, _level in counts}):
+        questionnaire = known.get(questionnaire_id)
+        levels = questionnaire.levels if questionnaire is not None else ()
+        for level in levels:
+            result.append(LevelCount(questionnaire_id, level.id, level.label,
+                                     counts.get((questionnaire_id, level.id), 0)))
+        ordered = {level.id for level in levels}
+        others = sorted((level for questionnaire, level in counts
+                         if questionnaire == questionnaire_id and level not in ordered),
+                        key=lambda level: level or "")
+        result.extend(LevelCount(questionnaire_id, level, None,
+                                 counts[(questionnaire_id, level)]) for level in others)
+    return tuple(result)
+
+
+def _weakest_questions(session: Session, ids: Any, *, top: int = 10
+                       ) -> tuple[tuple[WeakQuestion, ...], int, dict[str, Questionnaire]]:
+    """Score each assessment's latest submission snapshot and average the points lost.
+
+    One streamed query reads the snapshots of the whole group; each is scored with the
+    domain against its own questionnaire version.
+    """
+    position = func.row_number().over(partition_by=Submission.assessment_id,
+                                      order_by=Submission.number.desc()).label("position")
+    snapshots = (
+        select(Submission.assessment_id, Submission.answers, position)
+        .join(ids, ids.c.id == Submission.assessment_id)
+        .subquery("snapshots")
+    )
+    query = (
+        select(Assessment.questionnaire_version_id, snapshots.c.answers)
+        .join(snapshots, snapshots.c.assessment_id == Assessment.id)
+        .where(snapshots.c.position == 1)
+        .execution_options(yield_per=500)
+    )
+    version_ids = set(session.scalars(
+        select(Assessment.questionnaire_version_id).join(ids, ids.c.id == Assessment.id)
+        .distinct()))
+    versions: dict[int, Questionnaire] = {
+        version.id: questionnaire_of(version)
+        for version in session.scalars(
+            select(QuestionnaireVersion).where(QuestionnaireVersion.id.in_(version_ids)))
+    } if version_ids else {}
+    lost: dict[tuple[str, str], float] = {}
+    below: dict[tuple[str, str], int] = {}
+    counted: dict[str, int] = {}
+    result = session.execute(query)
+    for version_id, answers in result:
+        questionnaire = versions[version_id]
+        values = {question_id: entry.get("value")
+                  for question_id, entry in (answers or {}).items()
+                  if isinstance(entry, dict) and entry.get("value") is not None}
+        report = score(questionnaire, values)
+        counted[questionnaire.id] = counted.get(questionnaire.id, 0) + 1
+        for gap in report.gaps:
+            key = (questionnaire.id, gap.question_id)
+            lost[key] = lost.get(key, 0.0) + gap.impact
+            below[key] = below.get(key, 0) + 1
+    latest = _latest_questionnaires(session, counted)
+    weak: list[WeakQuestion] = []
+    for questionnaire_id, count in sorted(counted.items()):
+        questionnaire = latest[questionnaire_id]
+        candidates = [
+            (lost[(questionnaire_id, question.id)] / count, position_index, question)
+            for position_index, question in enumerate(questionnaire.all_questions())
+            if lost.get((questionnaire_id, question.id), 0.0) > 0
+        ]
+        candidates.sort(key=lambda item: (-item[0], item[1]))
+        for mean_lost, _index, question in candidates[:top]:
+            weak.append(WeakQuestion(
+                questionnaire_id=questionnaire_id, question_id=question.id, text=question.text,
+                section_title=questionnaire.section_of(question.id).title,
+                mean_points_lost=mean_lost,
+                share_below_full=below[(questionnaire_id, question.id)] / count))
+    return tuple(weak), sum(counted.values()), latest

@@ -1,0 +1,162 @@
+"""What the certificate and report PDFs show, built in the reader's language."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ppp_assess.domain.display import Localiser, answer_text
+from ppp_assess.domain.documents import (
+    CertificateData,
+    ReportData,
+    ReportGap,
+    ReportQuestion,
+    ReportSection,
+)
+from ppp_assess.domain.schema import Questionnaire
+from ppp_assess.domain.scoring import score
+from ppp_assess.domain.workflow import N_, STATUS_LABELS, Status
+from ppp_assess.models import Assessment, Certificate, ReviewComment, ReviewDecision
+from ppp_assess.models.base import utcnow
+from ppp_assess.services.assessments import answer_values, load_answers, questionnaire_for
+from ppp_assess.services.certificates.records import (
+    certificate_of,
+    payload_of,
+    questionnaire_title,
+    reviewer_name,
+)
+
+#: The line above the certificate's title.
+ISSUER = "ppp-assess"
+
+
+def certificate_data(session: Session, certificate: Certificate,
+                     locale: Localiser) -> CertificateData:
+    """Return what the certificate PDF prints, in ``locale``, from the signed facts only."""
+    payload = payload_of(certificate)
+    t = locale.translate
+    title = questionnaire_title(session, payload.questionnaire_id, payload.questionnaire_version)
+    return CertificateData(
+        serial=payload.serial,
+        subject_name=payload.subject_name,
+        organisation_name=payload.organisation_name,
+        country_name=locale.country(payload.country_code),
+        questionnaire_title=t(title),
+        questionnaire_version=payload.questionnaire_version,
+        overall_score=float(payload.overall_score),
+        level_label=t(payload.level_label),
+        # Sections where nothing applied carry no score and are left off the chart.
+        section_scores=tuple((t(section.title), float(section.score))
+                             for section in payload.section_scores if section.score is not None),
+        reviewer_name=payload.reviewer_name,
+        approval_date=payload.approved_on,
+        issue_date=payload.issued_on,
+        verify_url=payload.verify_url,
+        payload_json=certificate.payload.encode("utf-8"),
+        signature=certificate.signature,
+        locale=locale.code,
+        text_direction=locale.text_direction,
+        issuer=ISSUER,
+    )
+
+
+def _reviewer_comments(session: Session, assessment: Assessment) -> tuple[dict[str, str], str]:
+    """Return the reviewers' comments by question, and those on the whole assessment."""
+    by_question: dict[str, list[str]] = {}
+    general: list[str] = []
+    rows = session.scalars(
+        select(ReviewComment).where(ReviewComment.assessment_id == assessment.id)
+        .order_by(ReviewComment.created_at, ReviewComment.id)
+    )
+    for row in rows:
+        if row.question_id is None:
+            general.append(row.body)
+        else:
+            by_question.setdefault(row.question_id, []).append(row.body)
+    return {key: "\n".join(bodies) for key, bodies in by_question.items()}, "\n".join(general)
+
+
+def _latest_decision_reason(session: Session, assessment: Assessment) -> str:
+    reason = session.scalar(
+        select(ReviewDecision.reason).where(ReviewDecision.assessment_id == assessment.id)
+        .order_by(ReviewDecision.decided_at.desc(), ReviewDecision.id.desc()).limit(1)
+    )
+    return reason or ""
+
+
+def report_data(session: Session, assessment: Assessment, locale: Localiser, *,
+                today: dt.date | None = None) -> ReportData:
+    """Return the full assessment report in ``locale``: every answer, comment and gap."""
+    t = locale.translate
+    questionnaire: Questionnaire = questionnaire_for(assessment)
+    answers = load_answers(session, assessment)
+    comments, general_comment = _reviewer_comments(session, assessment)
+    report = score(questionnaire, answer_values(answers))
+    section_scores = {section.id: section.score for section in report.sections}
+    sections = []
+    for section in questionnaire.sections:
+        questions = []
+        for question in section.questions:
+            result = report.questions.get(question.id)
+            if result is not None and not result.visible:
+                # Hidden by a condition on another answer: it does not apply to the subject.
+                continue
+            row = answers.get(question.id)
+            value = row.value if row is not None else None
+            questions.append(ReportQuestion(
+                id=question.id,
+                text=t(question.text),
+                guidance=t(question.guidance) if question.guidance else "",
+                answer_label=answer_text(question, value, locale),
+                comment=row.comment if row is not None else "",
+                evidence_links=tuple(row.evidence or ()) if row is not None else (),
+                reviewer_comment=comments.get(question.id, ""),
+                score=(None if result is None or result.score is None else result.score * 100),
+            ))
+        sections.append(ReportSection(t(section.title), section_scores.get(section.id),
+                                      tuple(questions)))
+    gaps = tuple(
+        ReportGap(question_text=t(questionnaire.question(gap.question_id).text),
+                  lost_points=gap.impact, action=t(gap.action) if gap.action else "")
+        for gap in report.gaps
+    )
+    organisation = assessment.organisation
+    project = assessment.project
+    facts: list[tuple[str, str]] = [
+        (t(N_("Completion")), locale.percent(report.completion)),
+    ]
+    if assessment.submitted_at is not None:
+        facts.append((t(N_("Submitted on")), locale.date(assessment.submitted_at.date())))
+    if assessment.approved_at is not None:
+        facts.append((t(N_("Approved on")), locale.date(assessment.approved_at.date())))
+        reviewer = reviewer_name(session, assessment)
+        if reviewer:
+            facts.append((t(N_("Reviewer")), reviewer))
+    if assessment.status in {Status.certified, Status.revoked}:
+        certificate = certificate_of(session, assessment)
+        if certificate is not None:
+            facts.append((t(N_("Certificate")), certificate.serial))
+    if general_comment:
+        facts.append((t(N_("Review comments")), general_comment))
+    decision_reason = _latest_decision_reason(session, assessment)
+    if decision_reason:
+        facts.append((t(N_("Reason given with the last review decision")), decision_reason))
+    return ReportData(
+        questionnaire_title=t(questionnaire.title),
+        questionnaire_version=questionnaire.version,
+        subject_name=project.name if project is not None else organisation.name,
+        organisation_name=organisation.name,
+        status=t(STATUS_LABELS[assessment.status]),
+        is_draft=assessment.status == Status.draft,
+        overall_score=report.overall,
+        level_label=t(report.level.label) if report.level is not None else "",
+        sections=tuple(sections),
+        gaps=gaps,
+        generated_date=today or utcnow().date(),
+        locale=locale.code,
+        text_direction=locale.text_direction,
+        issuer=ISSUER,
+        cover_facts=tuple(facts),
+    )

@@ -1,0 +1,487 @@
+"""Who may see and do what: every permission rule of the platform, in one place.
+
+Each policy is a named predicate over plain objects: the acting :class:`User` (``None``
+for an anonymous visitor), the object acted on, and a session where a membership must be
+looked up. Views, the API, exports, PDF downloads, the navigation and the services ask
+these functions, and nothing else decides who may do what.
+
+Three kinds of function live here:
+
+- **policies** (``can_*``) answer yes or no, and never raise;
+- **getters** (``get_*``) return an object the user may see, or raise :class:`NotFound`:
+  another organisation's id gets "not found", never "forbidden", so that nobody learns
+  which ids exist;
+- **checks** (``ensure_*``) raise :class:`Forbidden` with a message that says why, for
+  the services to call where the user may see the object but not act on it.
+
+Whether an action fits the assessment's status is the lifecycle's business
+(:mod:`ppp_assess.domain.workflow`): the services refuse a wrong status with a conflict.
+The policies take the status into account too, so that pages offer only what would
+succeed.
+
+The rules
+    - Members of an organisation (respondents and organisation administrators) see all
+      of its assessments and projects, answer its drafts (a returned assessment is a
+      draft again) and submit them.
+    - The review board (the reviewer role) sees assessments once they are submitted,
+      starts the review of a submitted one and decides on the one it is reviewing, but
+      never for an organisation its member belongs to.
+    - Evaluators see decided assessments (approved, certified, revoked), the evaluations
+      dashboard, peer statistics and exports; with administrators they issue
+      certificates, never for their own organisation.
+    - Platform administrators see everything, manage users, organisations and
+      questionnaires, revoke certificates and manage any organisation's members; an
+      organisation administrator manages the members of that organisation and decides
+      what of it the public showcase shows.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ppp_assess.domain.reference import OrgRole, PlatformRole, SubjectType
+from ppp_assess.domain.workflow import Status, is_editable
+from ppp_assess.models import (
+    Assessment,
+    Certificate,
+    Membership,
+    Organisation,
+    PlatformRoleGrant,
+    Project,
+    Submission,
+    User,
+)
+from ppp_assess.services.errors import Forbidden, NotFound
+
+#: Statuses the review board works on or has decided.
+REVIEWABLE = frozenset({Status.submitted, Status.in_review, Status.approved, Status.certified,
+                        Status.revoked})
+#: Statuses evaluators see.
+EVALUATED = frozenset({Status.approved, Status.certified, Status.revoked})
+#: Statuses whose result an organisation may publish on the showcase.
+PUBLISHABLE = frozenset({Status.approved, Status.certified})
+
+
+# --------------------------------------------------------------------------- facts
+
+
+def holds(user: User | None, *roles: PlatformRole) -> bool:
+    """Return whether ``user`` holds one of the platform ``roles`` (never for anonymous)."""
+    return user is not None and any(user.has_platform_role(role) for role in roles)
+
+
+def organisation_ids(session: Session, user: User | None, *,
+                     role: OrgRole | None = None) -> set[int]:
+    """Return the ids of the organisations ``user`` belongs to (with ``role``, if given)."""
+    if user is None:
+        return set()
+    query = select(Membership.organisation_id).where(Membership.user_id == user.id)
+    if role is not None:
+        query = query.where(Membership.role == role)
+    return set(session.scalars(query))
+
+
+def organisation_role(session: Session, user: User | None,
+                      organisation_id: int) -> OrgRole | None:
+    """Return ``user``'s role in the organisation, or ``None`` for a non-member."""
+    if user is None:
+        return None
+    return session.scalar(select(Membership.role).where(
+        Membership.user_id == user.id, Membership.organisation_id == organisation_id))
+
+
+def is_member(session: Session, user: User | None, organisation_id: int) -> bool:
+    """Return whether ``user`` belongs to the organisation."""
+    return organisation_role(session, user, organisation_id) is not None
+
+
+def is_org_admin(session: Session, user: User | None, organisation_id: int) -> bool:
+    """Return whether ``user`` administers the organisation."""
+    return organisation_role(session, user, organisation_id) == OrgRole.org_admin
+
+
+def _submitted_once(session: Session, assessment: Assessment) -> bool:
+    return session.scalar(select(Submission.id).where(
+        Submission.assessment_id == assessment.id).limit(1)) is not None
+
+
+# --------------------------------------------------------------------------- who you are
+
+
+def anyone(user: User | None) -> bool:
+    """Allow everybody, signed in or not (public pages)."""
+    return True
+
+
+def is_signed_in(user: User | None) -> bool:
+    """Allow every signed-in user."""
+    return user is not None
+
+
+def has_organisation(user: User | None) -> bool:
+    """Allow users who belong to at least one organisation (the respondents' pages)."""
+    return user is not None and bool(user.memberships)
+
+
+def can_review(user: User | None) -> bool:
+    """Allow the review board: the review queue and the review pages."""
+    return holds(user, PlatformRole.reviewer)
+
+
+def can_evaluate(user: User | None) -> bool:
+    """Allow evaluators and administrators: the evaluations dashboard and peer statistics."""
+    return holds(user, PlatformRole.evaluator, PlatformRole.admin)
+
+
+def can_export_evaluations(user: User | None) -> bool:
+    """Allow evaluators and administrators to export decided assessments with answers."""
+    return holds(user, PlatformRole.evaluator, PlatformRole.admin)
+
+
+def can_issue_certificates(user: User | None) -> bool:
+    """Allow evaluators and administrators: the Certificates page, where they issue."""
+    return holds(user, PlatformRole.evaluator, PlatformRole.admin)
+
+
+def can_revoke_certificates(user: User | None) -> bool:
+    """Allow platform administrators to revoke certificates."""
+    return holds(user, PlatformRole.admin)
+
+
+def can_administer_platform(user: User | None) -> bool:
+    """Allow platform administrators: users, organisations, questionnaires, audit log."""
+    return holds(user, PlatformRole.admin)
+
+
+# --------------------------------------------------------------------------- organisations
+
+
+def can_view_organisation(session: Session, user: User | None,
+                          organisation: Organisation) -> bool:
+    """Return whether ``user`` may see the organisation and its members.
+
+    Its members and platform administrators may.
+    """
+    return holds(user, PlatformRole.admin) or is_member(session, user, organisation.id)
+
+
+def can_manage_members(session: Session, user: User | None, organisation: Organisation) -> bool:
+    """Return whether ``user`` may invite, remove and change the roles of its members.
+
+    The organisation's administrators and platform administrators may.
+    """
+    return holds(user, PlatformRole.admin) or is_org_admin(session, user, organisation.id)
+
+
+# --------------------------------------------------------------------------- projects
+
+
+def can_view_project(session: Session, user: User | None, project: Project) -> bool:
+    """Return whether ``user`` may see the project: members of its organisation may."""
+    return is_member(session, user, project.organisation_id)
+
+
+def can_edit_project(session: Session, user: User | None, project: Project) -> bool:
+    """Return whether ``user`` may change the project's facts: members of its organisation."""
+    return is_member(session, user, project.organisation_id)
+
+
+def can_add_project(session: Session, user: User | None, organisation: Organisation) -> bool:
+    """Return whether ``user`` may record a project of the organisation.
+
+    Members may, while the organisation is active.
+    """
+    return organisation.active and is_member(session, user, organisation.id)
+
+
+# --------------------------------------------------------------------------- assessments
+
+
+def can_view_assessment(session: Session, user: User | None, assessment: Assessment) -> bool:
+    """Return whether ``user`` may read the assessment (its pages, full report, benchmark).
+
+    Members of its organisation and platform administrators always may; the review board
+    once it was submitted; evaluators once it was decided.
+    """
+    if user is None:
+        return False
+    if holds(user, PlatformRole.admin) or is_member(session, user, assessment.organisation_id):
+        return True
+    if holds(user, PlatformRole.reviewer) and assessment.status in REVIEWABLE:
+        return True
+    return holds(user, PlatformRole.evaluator) and assessment.status in EVALUATED
+
+
+def can_edit_assessment(session: Session, user: User | None, assessment: Assessment) -> bool:
+    """Return whether ``user`` may change the answers: a member, while it is a draft.
+
+    A returned assessment is a draft again, so its members may answer it.
+    """
+    return is_editable(assessment.status) and is_member(session, user,
+                                                        assessment.organisation_id)
+
+
+def can_submit_assessment(session: Session, user: User | None, assessment: Assessment) -> bool:
+    """Return whether ``user`` may submit the assessment: a member, while it is a draft."""
+    return assessment.status == Status.draft and is_member(session, user,
+                                                           assessment.organisation_id)
+
+
+# --------------------------------------------------------------------------- review
+
+
+def is_independent_reviewer(session: Session, user: User | None,
+                            assessment: Assessment) -> bool:
+    """Return whether ``user`` is on the review board and not of the assessed organisation."""
+    return can_review(user) and not is_member(session, user, assessment.organisation_id)
+
+
+def can_open_review(session: Session, user: User | None, assessment: Assessment) -> bool:
+    """Return whether ``user`` may open the assessment's review page.
+
+    The review board may, for an assessment it may read that was submitted at least once
+    (a draft never submitted is the organisation's private work in progress).
+    """
+    return (can_review(user) and can_view_assessment(session, user, assessment)
+            and (assessment.status != Status.draft or _submitted_once(session, assessment)))
+
+
+def can_start_review(session: Session, user: User | None, assessment: Assessment) -> bool:
+    """Return whether ``user`` may start reviewing the assessment.
+
+    An independent reviewer (see :func:`is_independent_reviewer`) may, while it waits.
+    """
+    return (assessment.status == Status.submitted
+            and is_independent_reviewer(session, user, assessment))
+
+
+def can_decide_review(session: Session, user: User | None, assessment: Assessment) -> bool:
+    """Return whether ``user`` may approve or return the assessment.
+
+    Only the independent reviewer who started the review may, while it is in review.
+    """
+    return (assessment.status == Status.in_review and user is not None
+            and assessment.reviewer_id == user.id
+            and is_independent_reviewer(session, user, assessment))
+
+
+def ensure_independent_reviewer(session: Session, user: User, assessment: Assessment) -> None:
+    """Refuse unless ``user`` may review the assessment's organisation.
+
+    :raises Forbidden: when ``user`` is not on the board, or (code ``own_organisation``)
+        belongs to the organisation.
+    """
+    if not can_review(user):
+        raise Forbidden("Only members of the review board can review assessments.")
+    if is_member(session, user, assessment.organisation_id):
+        raise Forbidden("You cannot review an assessment of an organisation you belong to.",
+                        code="own_organisation")
+
+
+def ensure_assigned_reviewer(user: User, assessment: Assessment) -> None:
+    """Refuse when another reviewer is reviewing the assessment.
+
+    :raises Forbidden: code ``not_assigned``.
+    """
+    if assessment.status == Status.in_review and assessment.reviewer_id != user.id:
+        raise Forbidden("Another reviewer is reviewing this assessment.",
+                        code="not_assigned")
+
+
+# --------------------------------------------------------------------------- certificates
+
+
+def is_independent_certifier(session: Session, user: User | None,
+                             assessment: Assessment) -> bool:
+    """Return whether ``user`` may certify the assessment's organisation.
+
+    Evaluators and administrators may, unless they belong to the organisation: the
+    certificate is a second person's look at the approved result.
+    """
+    return (can_issue_certificates(user)
+            and not is_member(session, user, assessment.organisation_id))
+
+
+def can_issue_certificate(session: Session, user: User | None, assessment: Assessment) -> bool:
+    """Return whether ``user`` may issue the assessment's certificate: an independent
+    certifier (see :func:`is_independent_certifier`), once it is approved."""
+    return (assessment.status == Status.approved
+            and is_independent_certifier(session, user, assessment))
+
+
+def ensure_independent_certifier(session: Session, user: User, assessment: Assessment) -> None:
+    """Refuse unless ``user`` may certify the assessment's organisation.
+
+    :raises Forbidden: when ``user`` is neither evaluator nor administrator, or (code
+        ``own_organisation``) belongs to the organisation.
+    """
+    if not can_issue_certificates(user):
+        raise Forbidden("Only evaluators and administrators can issue certificates.")
+    if is_member(session, user, assessment.organisation_id):
+        raise Forbidden(
+            "You cannot certify an assessment of an organisation you belong to.",
+            code="own_organisation",
+        )
+
+
+def can_revoke_certificate(user: User | None, certificate: Certificate) -> bool:
+    """Return whether ``user`` may revoke the certificate: an administrator, once."""
+    return certificate.revoked_at is None and can_revoke_certificates(user)
+
+
+def ensure_can_revoke(user: User) -> None:
+    """Refuse unless ``user`` may revoke certificates.
+
+    :raises Forbidden: when ``user`` is not an administrator.
+    """
+    if not can_revoke_certificates(user):
+        raise Forbidden("Only administrators can revoke certificates.")
+
+
+def can_download_certificate(session: Session, user: User | None,
+                             certificate: Certificate) -> bool:
+    """Return whether ``user`` may download the certificate as a PDF.
+
+    Whoever may read the assessment may, as long as the certificate is not revoked: a
+    revoked certificate is not handed out again.
+    """
+    return (certificate.revoked_at is None
+            and can_view_assessment(session, user, certificate.assessment))
+
+
+# --------------------------------------------------------------------------- showcase
+
+
+def can_publish_result(session: Session, user: User | None, assessment: Assessment) -> bool:
+    """Return whether ``user`` may put the assessment on the public showcase.
+
+    An administrator of its organisation may, for an approved or certified project
+    assessment.
+    """
+    return (assessment.subject_type == SubjectType.project
+            and assessment.status in PUBLISHABLE
+            and is_org_admin(session, user, assessment.organisation_id))
+
+
+def can_withdraw_result(session: Session, user: User | None, assessment: Assessment) -> bool:
+    """Return whether ``user`` may take the assessment off the public showcase.
+
+    An administrator of its organisation, or a platform administrator, may.
+    """
+    return (holds(user, PlatformRole.admin)
+            or is_org_admin(session, user, assessment.organisation_id))
+
+
+def ensure_can_publish(session: Session, user: User, assessment: Assessment, *,
+                       publish: bool) -> None:
+    """Refuse unless ``user`` may publish (or withdraw) the assessment's result.
+
+    Only who is asked is checked here; whether the assessment can be shown is the
+    showcase's own rule.
+
+    :raises Forbidden: when ``user`` is not an administrator of the organisation (nor,
+        to withdraw, a platform administrator).
+    """
+    org_admin = is_org_admin(session, user, assessment.organisation_id)
+    if publish and not org_admin:
+        raise Forbidden("Only an administrator of the organisation can publish its results.")
+    if not publish and not (org_admin or holds(user, PlatformRole.admin)):
+        raise Forbidden("Only an administrator of the organisation can withdraw its results.")
+
+
+# --------------------------------------------------------------------------- getters
+
+
+def get_assessment(session: Session, user: User, assessment_id: int) -> Assessment:
+    """Return the assessment if ``user`` may read it (:func:`can_view_assessment`).
+
+    :raises NotFound: when it does not exist or ``user`` may not see it.
+    """
+    assessment = session.get(Assessment, assessment_id)
+    if assessment is None or not can_view_assessment(session, user, assessment):
+        raise NotFound("This assessment does not exist.")
+    return assessment
+
+
+def get_own_assessment(session: Session, user: User, assessment_id: int) -> Assessment:
+    """Return the assessment if it belongs to one of ``user``'s organisations.
+
+    These are the respondents' pages, where it is answered and submitted; whether it may
+    still be changed is :func:`can_edit_assessment`.
+
+    :raises NotFound: otherwise, whatever platform role ``user`` holds.
+    """
+    assessment = session.get(Assessment, assessment_id)
+    if assessment is None or not is_member(session, user, assessment.organisation_id):
+        raise NotFound("This assessment does not exist.")
+    return assessment
+
+
+def get_for_review(session: Session, user: User, assessment_id: int) -> Assessment:
+    """Return an assessment whose review page ``user`` may open (:func:`can_open_review`).
+
+    :raises NotFound: when ``user`` is not on the board, or the assessment does not
+        exist, may not be read or has never been submitted.
+    """
+    assessment = session.get(Assessment, assessment_id)
+    if assessment is None or not can_open_review(session, user, assessment):
+        raise NotFound("This assessment does not exist.")
+    return assessment
+
+
+def get_project(session: Session, user: User, project_id: int) -> Project:
+    """Return the project if ``user`` may see it (:func:`can_view_project`).
+
+    :raises NotFound: otherwise.
+    """
+    project = session.get(Project, project_id)
+    if project is None or not can_view_project(session, user, project):
+        raise NotFound("This project does not exist.")
+    return project
+
+
+def get_organisation(session: Session, user: User, organisation_id: int) -> Organisation:
+    """Return the organisation if ``user`` may see it (:func:`can_view_organisation`).
+
+    :raises NotFound: otherwise.
+    """
+    organisation = session.get(Organisation, organisation_id)
+    if organisation is None or not can_view_organisation(session, user, organisation):
+        raise NotFound("This organisation does not exist.")
+    return organisation
+
+
+def get_managed_organisation(session: Session, user: User, organisation_id: int) -> Organisation:
+    """Return the organisation if ``user`` may manage its members (:func:`can_manage_members`).
+
+    :raises NotFound: when ``user`` may not see it (not a member, not a platform
+        administrator).
+    :raises Forbidden: when ``user`` is a member without the organisation admin role.
+    """
+    organisation = get_organisation(session, user, organisation_id)
+    if not can_manage_members(session, user, organisation):
+        raise Forbidden("Only the organisation's administrators can manage its members.")
+    return organisation
+
+
+# --------------------------------------------------------------------------- people
+
+
+def eligible_reviewers(session: Session, assessment: Assessment) -> list[User]:
+    """Return the active reviewers who may review ``assessment`` (not of its organisation)."""
+    members = select(Membership.user_id).where(
+        Membership.organisation_id == assessment.organisation_id)
+    return list(session.scalars(
+        select(User).join(PlatformRoleGrant, PlatformRoleGrant.user_id == User.id)
+        .where(PlatformRoleGrant.role == PlatformRole.reviewer, User.active.is_(True),
+               User.id.not_in(members))
+        .order_by(User.id)))
+
+
+def active_members(session: Session, organisation_id: int) -> list[User]:
+    """Return the active members of an organisation."""
+    return list(session.scalars(
+        select(User).join(Membership, Membership.user_id == User.id)
+        .where(Membership.organisation_id == organisation_id, User.active.is_(True))
+        .order_by(User.id)))
