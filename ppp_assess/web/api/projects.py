@@ -114,7 +114,7 @@ def list_projects() -> Response:
                security=READ, operation_id="getProject", tags=["projects"])
 def get_project(project_id: int) -> Response:
     """One project of the caller's organisations"""
-    project = permissions.get_own_project(get_session(), current_actor(), project_id)
+    project = permissions.get_project(get_session(), current_actor(), project_id)
     return jsonify(project_json(project))
 
 

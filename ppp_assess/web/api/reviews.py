@@ -117,7 +117,7 @@ def start_review(assessment_id: int, json: ConflictDeclaration) -> tuple[Respons
     db = get_session()
     actor = current_actor()
     try:
-        assessment = reviews.get_for_review(db, actor, assessment_id)
+        assessment = permissions.get_for_review(db, actor, assessment_id)
         reviews.start_review(db, assessment, reviewer=actor,
                              declared_no_conflict=json.declared_no_conflict)
     except ServiceError as error:
@@ -143,7 +143,7 @@ def review(assessment_id: int, json: DecisionInput) -> tuple[Response, int]:
     db = get_session()
     actor = current_actor()
     try:
-        assessment = reviews.get_for_review(db, actor, assessment_id)
+        assessment = permissions.get_for_review(db, actor, assessment_id)
         decision = reviews.decide(db, assessment, reviewer=actor, decision=json.decision,
                                   reason=json.comment or "",
                                   question_comments=json.question_comments or {},
