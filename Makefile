@@ -15,8 +15,8 @@ TEST_TOOLS := qpdf pdftotext pdftoppm zbarimg msgfmt chromium
 TEST_PACKAGES := qpdf poppler-utils zbar-tools gettext chromium
 
 # One test process per core; a module's tests stay together so that its fixtures are built
-# once.
-PYTEST_ARGS ?= -n auto --dist loadfile
+# once. A test that runs past the timeout fails with its stack instead of stalling the run.
+PYTEST_ARGS ?= -n auto --dist loadfile --timeout 300
 
 .PHONY: run test bench install install-test system-test-tools translations lint clean
 
@@ -54,7 +54,9 @@ run: install translations
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
 lint: install-test
-	$(BIN)/ruff check ppp_assess tests benchmarks wsgi.py
+	$(BIN)/ruff check ppp_assess tests benchmarks docs wsgi.py
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/mypy
 
 test: install-test system-test-tools translations lint
 	$(BIN)/pytest $(PYTEST_ARGS)

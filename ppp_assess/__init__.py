@@ -81,9 +81,3 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     observability.init_app(app, settings)
     register_blueprints(app)
     return app
-
-
-def get_settings(app: Flask) -> Settings:
-    """Return the settings the application was created with."""
-    settings: Settings = app.extensions["ppp_settings"]
-    return settings

@@ -8,8 +8,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from ppp_assess import get_settings
-from ppp_assess.config import Settings
+from ppp_assess.config import Settings, get_settings
 from ppp_assess.i18n.commands import translations_group
 from ppp_assess.models import migrate
 from ppp_assess.unit_of_work import get_database

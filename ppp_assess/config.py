@@ -7,7 +7,10 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 #: The checkout (or installation) root: questionnaires/ and translations/ live here.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -256,3 +259,9 @@ def _local_secret(path: Path) -> str:
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(secret)
     return secret
+
+
+def get_settings(app: Flask) -> Settings:
+    """Return the settings the application was created with."""
+    settings: Settings = app.extensions["ppp_settings"]
+    return settings

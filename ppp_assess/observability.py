@@ -198,11 +198,11 @@ def _registry(app: Flask) -> CollectorRegistry:
     """Return what one scrape reads: every worker's counts, and the database's state."""
     registry = CollectorRegistry()
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        multiprocess.MultiProcessCollector(registry)
     else:
         for collector in (REQUESTS, EVENTS, VERIFICATIONS, POOL_IN_USE):
             registry.register(collector)
-    registry.register(_StateCollector(app))  # type: ignore[arg-type]
+    registry.register(_StateCollector(app))
     return registry
 
 

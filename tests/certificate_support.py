@@ -12,7 +12,7 @@ from babel import Locale
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from ppp_assess import get_settings
+from ppp_assess.config import get_settings
 from ppp_assess.domain.answers import AnswerError, validate_answer
 from ppp_assess.domain.audit import canonical_json
 from ppp_assess.domain.display import Localiser

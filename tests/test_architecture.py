@@ -12,15 +12,14 @@ FORBIDDEN_IN_DOMAIN = {"flask", "flask_babel", "flask_login", "flask_wtf", "sqla
                        "wtforms", "babel", "reportlab", "alembic"}
 
 
-def _imported_roots(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-    roots: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            roots.update(alias.name.split(".")[0] for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            roots.add(node.module.split(".")[0])
-    return roots
+def _from_module(node: ast.ImportFrom, path: Path) -> str:
+    """Return the absolute module of ``from X import ...``, resolving relative imports."""
+    if node.level == 0:
+        return node.module or ""
+    # The package holding the file: a module's own name, or ``__init__``, is dropped.
+    package = ["ppp_assess", *path.relative_to(PACKAGE).with_suffix("").parts][:-1]
+    base = package[: len(package) - (node.level - 1)]
+    return ".".join([*base, node.module] if node.module else base)
 
 
 def _imported_modules(path: Path) -> set[str]:
@@ -29,9 +28,16 @@ def _imported_modules(path: Path) -> set[str]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             modules.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            modules.add(node.module)
+        elif isinstance(node, ast.ImportFrom):
+            module = _from_module(node, path)
+            modules.add(module)
+            # ``from ppp_assess import web`` imports the module ppp_assess.web.
+            modules.update(f"{module}.{alias.name}" for alias in node.names)
     return modules
+
+
+def _imported_roots(path: Path) -> set[str]:
+    return {module.split(".")[0] for module in _imported_modules(path)}
 
 
 def test_domain_imports_no_framework() -> None:
@@ -59,6 +65,18 @@ def test_the_check_sees_a_forbidden_import(tmp_path: Path) -> None:
     sample = tmp_path / "sample.py"
     sample.write_text("from flask import g\nimport sqlalchemy.orm\n", encoding="utf-8")
     assert _imported_roots(sample) & FORBIDDEN_IN_DOMAIN == {"flask", "sqlalchemy"}
+
+
+def test_the_check_resolves_relative_imports() -> None:
+    # A relative import is an import too: ``from ..web import errors`` in a service module
+    # must count as ppp_assess.web.errors.
+    node = ast.parse("from ..web import errors").body[0]
+    assert isinstance(node, ast.ImportFrom)
+    assert _from_module(node, PACKAGE / "services" / "outbox.py") == "ppp_assess.web"
+    package_node = ast.parse("from . import views").body[0]
+    assert isinstance(package_node, ast.ImportFrom)
+    assert _from_module(package_node, PACKAGE / "web" / "auth" / "__init__.py") == (
+        "ppp_assess.web.auth")
 
 
 def _names_imported_from(path: Path, module: str) -> set[str]:
@@ -104,12 +122,7 @@ def test_services_leave_documents_to_the_adapters() -> None:
 
 def _imported_names(path: Path) -> set[str]:
     """Return the modules ``path`` imports and every ``module.name`` it imports from them."""
-    names = _imported_modules(path)
-    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-    names.update(f"{node.module}.{alias.name}" for node in ast.walk(tree)
-                 if isinstance(node, ast.ImportFrom) and node.module and node.level == 0
-                 for alias in node.names)
-    return names
+    return _imported_modules(path)
 
 
 def _formats_for_itself(name: str) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ppp_assess import get_settings
+from ppp_assess.config import get_settings
 from ppp_assess.domain import certificates as certificate_domain
 from ppp_assess.services import certificates as certificate_service
 from ppp_assess.services import signing

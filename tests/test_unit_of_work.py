@@ -10,7 +10,7 @@ from flask import Flask, abort
 from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
-from ppp_assess import get_settings
+from ppp_assess.config import get_settings
 from ppp_assess.domain.reference import PlatformRole
 from ppp_assess.domain.workflow import Status
 from ppp_assess.mail.transport import sent_messages

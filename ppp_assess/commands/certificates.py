@@ -9,8 +9,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from flask import current_app
 from flask.cli import AppGroup
 
-from ppp_assess import get_settings
-from ppp_assess.config import ConfigurationError
+from ppp_assess.config import ConfigurationError, get_settings
 from ppp_assess.domain import certificates as certificate_domain
 from ppp_assess.domain.certificates import CertificatePayload
 from ppp_assess.pdf import extract_certificate

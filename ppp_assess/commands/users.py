@@ -8,7 +8,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from ppp_assess import get_settings
+from ppp_assess.config import get_settings
 from ppp_assess.domain.reference import OrgRole, PlatformRole
 from ppp_assess.models import Organisation
 from ppp_assess.services import accounts, tokens

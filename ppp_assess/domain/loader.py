@@ -353,7 +353,7 @@ def _schema_problems(data: Any, file: str, lines: _LineMap | None) -> list[Probl
         explained = [(custom, path)] if custom is not None else _explain(error, path)
         if "propertyNames" in error.absolute_schema_path:
             # The error is about a mapping key, not about the mapping: point at the key.
-            name: str = error.instance  # type: ignore[assignment]
+            name: str = error.instance
             explained = [(message, (*path, name)) for message, _ in explained]
         for message, where in explained:
             line = lines.line(where) if lines is not None else None

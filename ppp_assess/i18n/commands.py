@@ -19,7 +19,7 @@ from ppp_assess.i18n import catalogs
 
 def _directory() -> Path:
     """Return the translations folder: the app's setting, else PPP_ASSESS_TRANSLATIONS."""
-    from ppp_assess import get_settings
+    from ppp_assess.config import get_settings
 
     if has_app_context():
         return Path(get_settings(current_app).translations_dir)

@@ -93,5 +93,5 @@ def sent_messages(settings: Settings) -> list[EmailMessage]:
     folder = Path(settings.mail_dir)
     if not folder.exists():
         return []
-    return [message_from_bytes(path.read_bytes(), policy=policy.default)  # type: ignore[misc]
+    return [message_from_bytes(path.read_bytes(), policy=policy.default)
             for path in sorted(folder.glob("*.eml"))]

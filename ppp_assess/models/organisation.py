@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask_login import UserMixin
 from sqlalchemy import Boolean, Enum, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -42,7 +41,7 @@ class Organisation(Base):
     memberships: Mapped[list[Membership]] = relationship(back_populates="organisation")
 
 
-class User(UserMixin, Base):
+class User(Base):
     """A person who signs in."""
 
     __tablename__ = "users"
@@ -67,8 +66,13 @@ class User(UserMixin, Base):
         back_populates="user", cascade="all, delete-orphan"
     )
 
+    # The sign-in layer asks these of any user object; a stored user is always a signed-in
+    # identity, never the anonymous one.
+    is_authenticated = True
+    is_anonymous = False
+
     @property
-    def is_active(self) -> bool:  # type: ignore[override]
+    def is_active(self) -> bool:
         """Return whether the account may sign in."""
         return self.active
 

@@ -35,7 +35,7 @@ class _Row:
     height: float
 
 
-class SectionChart(Flowable):  # type: ignore[misc]
+class SectionChart(Flowable):
     """A bar per section, score 0-100, labels beside the bars and a value at each end."""
 
     def __init__(

@@ -11,7 +11,7 @@ from reportlab.platypus import Flowable
 from ppp_assess.pdf.text import Align, TextLine, TextStyle, Typesetter
 
 
-class TextBlock(Flowable):  # type: ignore[misc]
+class TextBlock(Flowable):
     """A wrapped paragraph of plain text in any script; splits across pages by lines."""
 
     def __init__(

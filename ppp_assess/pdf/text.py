@@ -138,7 +138,7 @@ def primary_script(locale: str) -> str:
 # --------------------------------------------------------------------------- fonts
 
 
-class LogicalTextFont(TTFont):  # type: ignore[misc]
+class LogicalTextFont(TTFont):
     """A TrueType font whose shaped glyphs extract as the letters they stand for.
 
     ReportLab draws a shaped glyph with the first character its cmap gives the glyph (an

@@ -193,7 +193,7 @@ def seed_demo(session: Session, *, questionnaire_dir: str | Path, password: str,
     for index, place in enumerate(PLACES):
         org = ORGANISATIONS[index % len(ORGANISATIONS)]
         sector, subsector, pattern = PROJECT_KINDS[index % len(PROJECT_KINDS)]
-        project = Project(
+        new_project = Project(
             organisation=organisations[org.key], name=pattern.format(place=place),
             sector=sector, subsector=subsector, country=org.country, region=org.region,
             stage=STAGES[index % len(STAGES)], contract_type=CONTRACTS[(index * 3) % 5],
@@ -201,8 +201,8 @@ def seed_demo(session: Session, *, questionnaire_dir: str | Path, password: str,
             currency=CURRENCIES[org.country],
             description=f"Demonstration project in {place}.",
         )
-        session.add(project)
-        projects.append(project)
+        session.add(new_project)
+        projects.append(new_project)
     session.flush()
 
     versions = {row.questionnaire_id: row for row in

@@ -20,7 +20,7 @@ __all__ = ["acting_user", "current_actor", "login_required", "permission_require
 
 def current_actor() -> User:
     """Return the signed-in user (views guarded by ``login_required`` only)."""
-    user = current_user._get_current_object()  # type: ignore[attr-defined]
+    user = current_user._get_current_object()
     if not isinstance(user, User):
         abort(401)
     return user
@@ -28,7 +28,7 @@ def current_actor() -> User:
 
 def acting_user() -> User | None:
     """Return the signed-in user, or ``None`` for an anonymous visitor."""
-    user = current_user._get_current_object()  # type: ignore[attr-defined]
+    user = current_user._get_current_object()
     return user if isinstance(user, User) else None
 
 

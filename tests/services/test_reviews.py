@@ -9,7 +9,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import String, cast, select
 
-from ppp_assess import get_settings
+from ppp_assess.config import get_settings
 from ppp_assess.domain.reference import OrgRole, PlatformRole
 from ppp_assess.domain.review_diff import ChangeKind
 from ppp_assess.domain.workflow import TRANSITIONS, Action, Decision, Status

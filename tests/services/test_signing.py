@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from ppp_assess import create_app, get_settings
-from ppp_assess.config import ConfigurationError, Settings
+from ppp_assess import create_app
+from ppp_assess.config import ConfigurationError, Settings, get_settings
 from ppp_assess.domain import certificates as certificate_domain
 from ppp_assess.services import signing
 

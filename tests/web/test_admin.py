@@ -8,7 +8,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from ppp_assess import get_settings
+from ppp_assess.config import get_settings
 from ppp_assess.domain.reference import OrgRole, PlatformRole
 from ppp_assess.mail.transport import sent_messages
 from ppp_assess.models import AuditEvent, Organisation, User

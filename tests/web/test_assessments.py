@@ -518,7 +518,7 @@ def test_the_benchmark_panel_slot_is_reserved(app) -> None:
 
 
 def test_submitting_tells_the_review_board(app, client, factory, db) -> None:
-    from ppp_assess import get_settings
+    from ppp_assess.config import get_settings
     from ppp_assess.mail.transport import sent_messages
     from tests.services.review_support import draft
 

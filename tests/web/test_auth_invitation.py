@@ -8,7 +8,7 @@ import itsdangerous.timed
 import pytest
 from sqlalchemy import select
 
-from ppp_assess import get_settings
+from ppp_assess.config import get_settings
 from ppp_assess.domain.reference import OrgRole
 from ppp_assess.mail.transport import sent_messages
 from ppp_assess.models import AuditEvent, Membership, User

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from ppp_assess import get_settings
+from ppp_assess.config import get_settings
 from ppp_assess.domain.reference import OrgRole, PlatformRole
 from ppp_assess.domain.workflow import Status
 from ppp_assess.mail.transport import sent_messages

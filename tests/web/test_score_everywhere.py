@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ppp_assess import get_settings
+from ppp_assess.config import get_settings
 from ppp_assess.domain.certificates import payload_from_bytes
 from ppp_assess.domain.display import rounded_score
 from ppp_assess.mail.compose import compose

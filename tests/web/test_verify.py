@@ -8,7 +8,7 @@ import re
 from flask.testing import FlaskClient
 from werkzeug.test import EnvironBuilder
 
-from ppp_assess import get_settings
+from ppp_assess.config import get_settings
 from ppp_assess.domain import certificates as certificate_domain
 from ppp_assess.services import certificates as certificate_service
 from ppp_assess.services import signing

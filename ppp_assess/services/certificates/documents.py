@@ -17,7 +17,8 @@ from ppp_assess.domain.documents import (
 )
 from ppp_assess.domain.schema import Questionnaire
 from ppp_assess.domain.scoring import score
-from ppp_assess.domain.workflow import N_, STATUS_LABELS, Status
+from ppp_assess.domain.messages import N_
+from ppp_assess.domain.workflow import STATUS_LABELS, Status
 from ppp_assess.models import Assessment, Certificate, ReviewComment, ReviewDecision
 from ppp_assess.models.base import utcnow
 from ppp_assess.services.assessments import answer_values, load_answers, questionnaire_for

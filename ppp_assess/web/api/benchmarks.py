@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import Response, abort, current_app, jsonify, request
 from pydantic import BaseModel, Field
 
-from ppp_assess import get_settings
+from ppp_assess.config import get_settings
 from ppp_assess.domain.reference import SubjectType
 from ppp_assess.services import benchmarks as service
 from ppp_assess.services import permissions

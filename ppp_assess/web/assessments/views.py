@@ -12,7 +12,7 @@ from flask_babel import ngettext
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from ppp_assess import get_settings
+from ppp_assess.config import get_settings
 from ppp_assess.domain.schema import Questionnaire, Section
 from ppp_assess.models import Assessment
 from ppp_assess.presentation import level_label

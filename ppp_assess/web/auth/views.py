@@ -25,7 +25,7 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
-from ppp_assess import get_settings
+from ppp_assess.config import get_settings
 from ppp_assess.extensions import limiter
 from ppp_assess.models import User
 from ppp_assess.models.base import utcnow

@@ -13,7 +13,7 @@ from wtforms.validators import Optional, Regexp, ValidationError
 from ppp_assess.domain.reference import REGIONS, SECTORS, STAGES
 
 
-class MultiCheckboxField(SelectMultipleField):  # type: ignore[misc]
+class MultiCheckboxField(SelectMultipleField):
     """Several options as checkboxes (rendered as a fieldset by the form macros)."""
 
     widget = widgets.ListWidget(prefix_label=False)

@@ -25,7 +25,8 @@ from flask.typing import ResponseReturnValue
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 
-from ppp_assess import get_settings, presentation
+from ppp_assess import presentation
+from ppp_assess.config import get_settings
 from ppp_assess.domain.reference import SubjectType
 from ppp_assess.models import QuestionnaireVersion
 from ppp_assess.services import benchmarks as service

@@ -10,7 +10,7 @@ bp = Blueprint("certificates", __name__)
 
 def init_app(app: Flask) -> None:
     """Register this feature's navigation entries and check the signing key in production."""
-    from ppp_assess import get_settings
+    from ppp_assess.config import get_settings
     from ppp_assess.services import permissions, signing
 
     settings = get_settings(app)

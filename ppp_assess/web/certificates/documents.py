@@ -12,7 +12,8 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
-from ppp_assess import get_settings, presentation
+from ppp_assess import presentation
+from ppp_assess.config import get_settings
 from ppp_assess.extensions import limiter
 from ppp_assess.models import Assessment, Certificate
 from ppp_assess.pdf.certificate import render_certificate

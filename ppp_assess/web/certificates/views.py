@@ -12,7 +12,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from ppp_assess import get_settings, presentation
+from ppp_assess import presentation
+from ppp_assess.config import get_settings
 from ppp_assess.domain.certificates import CertificatePayload, normalise_serial, validate_serial
 from ppp_assess.models import Certificate
 from ppp_assess.observability import count_verification

@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from ppp_assess import get_settings
-from ppp_assess.config import Settings
+from ppp_assess.config import Settings, get_settings
 from ppp_assess.domain import certificates as certificate_domain
 from ppp_assess.domain.workflow import Status
 from ppp_assess.models import Assessment, AuditEvent, Certificate, migrate

@@ -5,7 +5,7 @@ from __future__ import annotations
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy.orm import Session
 
-from ppp_assess import get_settings
+from ppp_assess.config import get_settings
 from ppp_assess.domain import certificates as certificate_domain
 from ppp_assess.pdf import extract_certificate
 from ppp_assess.services import certificates as certificate_service
