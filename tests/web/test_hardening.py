@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ppp_assess.models import AuditEvent
 from ppp_assess.models.database import Database
@@ -263,3 +263,58 @@ def test_a_reset_request_takes_as_long_for_unknown_accounts(make_app: Callable[.
     known = _median_seconds(request_reset(user.email), rounds=15)
     unknown = _median_seconds(request_reset("nobody-here@example.org"), rounds=15)
     assert 0.5 < known / unknown < 2, (known, unknown)
+
+
+# --- Bearer tokens stand alone ----------------------------------------------------------------
+
+
+def test_a_bearer_request_never_sets_a_cookie_nor_stores_a_language(app: Flask, client, factory,
+                                                                    db) -> None:
+    from ppp_assess.services.tokens import create_api_token
+
+    user = factory.user(organisation=factory.organisation(), locale="en")
+    _row, token = create_api_token(db, user, name="script")
+    db.commit()
+    sign_in(client, user.email)
+    events = db.scalar(select(func.count()).select_from(AuditEvent))
+    response = client.get("/api/v1/projects?lang=fr", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+    assert response.headers.get("Content-Language", "fr").startswith("fr")
+    assert "Set-Cookie" not in response.headers
+    db.expire_all()
+    assert db.get(type(user), user.id).locale == "en"
+    assert db.scalar(select(func.count()).select_from(AuditEvent)) == events
+    # A page keeps the chosen language in the session cookie, except for a bearer request.
+    assert "Set-Cookie" in app.test_client().get("/auth/sign-in?lang=fr").headers
+    bearer_page = app.test_client().get("/auth/sign-in?lang=fr",
+                                        headers={"Authorization": f"Bearer {token}"})
+    assert "Set-Cookie" not in bearer_page.headers
+
+
+def test_a_bearer_token_wins_over_a_session_cookie_and_needs_no_csrf(
+        csrf_app: Flask, factory, db) -> None:
+    from ppp_assess.services.tokens import create_api_token
+
+    browser_user = factory.user(organisation=factory.organisation(name="Browser Org"))
+    script_user = factory.user(organisation=factory.organisation(name="Script Org"))
+    factory.project(browser_user.memberships[0].organisation, name="Seen by the browser")
+    factory.project(script_user.memberships[0].organisation, name="Seen by the script")
+    _row, token = create_api_token(db, script_user, name="script")
+    db.commit()
+    client = csrf_app.test_client()
+    sign_in(client, browser_user.email)
+    listed = client.get("/api/v1/projects", headers={"Authorization": f"Bearer {token}"})
+    names = {project["name"] for project in listed.get_json()["projects"]}
+    assert names == {"Seen by the script"}
+    assert "Set-Cookie" not in listed.headers
+    # An unsafe call by token needs no CSRF header even though a session cookie came along.
+    created = client.post("/api/v1/projects", headers={"Authorization": f"Bearer {token}"},
+                          json={"name": "By token", "sector": "mining", "country": "MN",
+                                "region": "central_asia", "stage": "procurement",
+                                "contract_type": "concession", "capital_value": 1,
+                                "currency": "USD", "description": ""})
+    assert created.status_code == 201, created.get_data(as_text=True)
+    # Without the token, the cookie session is the browser's and must send the CSRF header.
+    by_cookie = client.post("/api/v1/projects", json={"name": "By cookie"})
+    assert by_cookie.status_code == 400
+    assert by_cookie.get_json()["error"]["code"] == "csrf"

@@ -7,6 +7,8 @@ pages' own JavaScript uses the session cookie and must send the CSRF token in th
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, Flask, Response, current_app, g, request
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -64,11 +66,39 @@ def _check_csrf_for_cookie_sessions() -> tuple[Response, int] | None:
 service_error = service_error_response
 
 
+class BearerWithoutCookies:
+    """Keep cookies out of requests authenticated by a bearer token, both ways.
+
+    A script that sends ``Authorization: Bearer`` is identified by its token alone: any
+    cookie it also sends is dropped before the session is opened (so a browser's session
+    can neither stand in for the token nor require a CSRF token of it), and no
+    ``Set-Cookie`` goes back, whatever the request touched (``?lang=``, say).
+    """
+
+    def __init__(self, wsgi_app: Any) -> None:
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        scheme, _sep, _token = environ.get("HTTP_AUTHORIZATION", "").partition(" ")
+        if scheme.lower() != "bearer":
+            return self.wsgi_app(environ, start_response)
+        environ.pop("HTTP_COOKIE", None)
+
+        def start_without_cookies(status: str, headers: list[tuple[str, str]],
+                                  exc_info: Any = None) -> Any:
+            kept = [(name, value) for name, value in headers
+                    if name.lower() != "set-cookie"]
+            return start_response(status, kept, exc_info)
+
+        return self.wsgi_app(environ, start_without_cookies)
+
+
 def init_app(app: Flask) -> None:
-    """Register the bearer-token loader."""
+    """Register the bearer-token loader and keep bearer requests free of cookies."""
     from ppp_assess.extensions import login_manager
 
     login_manager.request_loader(lambda _request: load_user_from_bearer())
+    app.wsgi_app = BearerWithoutCookies(app.wsgi_app)  # type: ignore[method-assign]
 
 
 from ppp_assess.web.api import views  # noqa: E402,F401  (registers the routes)
