@@ -133,8 +133,15 @@ def _reset_limits() -> None:
 
 @pytest.fixture
 def make_app(tmp_path: Path, database_url: str) -> Iterator[Callable[..., Flask]]:
-    """Return a factory of test apps whose sessions join one rolled-back transaction."""
+    """Return a factory of test apps whose sessions join one rolled-back transaction.
+
+    Every app of one test on the test database shares one connection, so that what one
+    app (or the ``db`` fixture) writes, another sees, and no app waits for a lock that an
+    uncommitted test transaction on another connection holds.
+    """
     created: list[tuple[Database, Connection, RootTransaction]] = []
+    shared: list[Connection] = []
+    databases: list[Database] = []
 
     def factory(**overrides: object) -> Flask:
         settings: dict[str, object] = {
@@ -152,18 +159,25 @@ def make_app(tmp_path: Path, database_url: str) -> Iterator[Callable[..., Flask]
         # One limiter serves every app in the process: start each test with no counts.
         _reset_limits()
         database = get_database(app)
+        databases.append(database)
+        if settings["database_url"] == database_url and shared:
+            database.use_connection(shared[0])
+            return app
         connection = database.engine.connect()
         transaction = connection.begin()
         database.use_connection(connection)
         created.append((database, connection, transaction))
+        if settings["database_url"] == database_url:
+            shared.append(connection)
         return app
 
     yield factory
     if created:
         _reset_limits()
-    for database, connection, transaction in created:
+    for _database, connection, transaction in created:
         transaction.rollback()
         connection.close()
+    for database in databases:
         database.dispose()
 
 

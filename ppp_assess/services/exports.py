@@ -27,6 +27,11 @@ Spreadsheet formulas
     their full-width forms) is prefixed with a single quote, as the OWASP guidance on CSV
     injection advises; header cells too. Numbers are written as numbers and need no
     prefix.
+
+Line breaks
+    A CSV line never breaks inside a cell: a line break in a name, title or comment is
+    written as a space, so that a tool reading the file line by line sees one row per
+    line. XLSX cells keep their line breaks.
 """
 
 from __future__ import annotations
@@ -291,10 +296,18 @@ def iter_export_rows(
 # --------------------------------------------------------------------------- writers
 
 
+#: Line breaks of any kind, which a CSV line must never carry (tools that read a CSV file
+#: line by line would take the rest of a name or comment for a new row).
+_LINE_BREAKS = re.compile(r"\r\n|[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]")
+
+
 def _csv_cell(value: Cell) -> Cell:
     if value.__class__ is float:
         return repr(value)
-    return neutralise(value)
+    value = neutralise(value)
+    if isinstance(value, str):
+        return _LINE_BREAKS.sub(" ", value)
+    return value
 
 
 def csv_chunks(header: Sequence[str], rows: Iterable[Sequence[Cell]], *,

@@ -53,18 +53,23 @@ def _unauthorized() -> ResponseReturnValue:
     return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
 
 
+#: The largest id a row can have: the id columns are 32-bit integers on PostgreSQL.
+MAX_ID = 2**31 - 1
+
+
 class IdConverter(IntegerConverter):
-    """Database ids in URLs: ASCII digits only, within a 64-bit signed integer.
+    """Database ids in URLs: ASCII digits only, within the range of the id columns.
 
     Werkzeug's ``int`` takes any Unicode digit (``/assessments/１`` would be assessment 1)
-    and any size (a 30-digit id reaches the database and fails there). Anything else is
-    simply not a route: 404.
+    and any size (a 30-digit id reaches the database and fails there). Ids are 32-bit
+    integer columns on PostgreSQL, so a larger number cannot name a row on any database.
+    Anything else is simply not a route: 404.
     """
 
-    regex = r"[0-9]{1,19}"
+    regex = r"[0-9]{1,10}"
 
     def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("max", 2**63 - 1)
+        kwargs.setdefault("max", MAX_ID)
         super().__init__(map, *args, **kwargs)
 
 

@@ -135,7 +135,8 @@ def test_formula_payloads_are_inert_in_downloads(client, db, factory, people_fir
                 f"{texts[1]}.code": FORMULAS[5], f"{texts[1]}.comment": FORMULAS[2]}
     row = _rows(client.get("/evaluations/export.csv?questionnaire=people-first"))[0]
     for column, payload in expected.items():
-        assert row[column] == "'" + payload, column
+        # A line break is written as a space on a CSV line.
+        assert row[column] == "'" + payload.replace("\r", " "), column
 
     with client.get("/evaluations/export.xlsx?questionnaire=people-first") as response:
         assert response.status_code == 200
@@ -148,7 +149,9 @@ def test_formula_payloads_are_inert_in_downloads(client, db, factory, people_fir
         assert cells[column].data_type == "s", column
         assert cells[column].value.startswith("'"), column
         # XML reads a carriage return back as a line feed.
-        assert cells[column].value == ("'" + payload).replace("\r", "\n"), column
+        # A carriage return is kept as one or read back as a line feed, by openpyxl version.
+        assert cells[column].value.replace("\r", "\n") == (
+            "'" + payload).replace("\r", "\n"), column
     for worksheet in workbook.worksheets:
         for sheet_row in worksheet.iter_rows():
             assert all(cell.data_type != "f" for cell in sheet_row)

@@ -195,9 +195,10 @@ def test_without_trusted_proxies_forwarded_addresses_are_ignored(
 @pytest.mark.parametrize("path", [
     "/api/v1/assessments/１", "/api/v1/assessments/٣", "/api/v1/assessments/²",
     "/api/v1/assessments/99999999999999999999999", "/api/v1/assessments/9223372036854775808",
+    f"/api/v1/assessments/{2**31}", f"/projects/{2**63 - 1}",
     "/assessments/１", "/projects/%EF%BC%91", "/api/v1/projects/-1",
 ])
-def test_ids_are_ascii_digits_within_64_bits(client, factory, db, path: str) -> None:
+def test_ids_are_ascii_digits_within_the_id_range(client, factory, db, path: str) -> None:
     user = factory.user(organisation=factory.organisation())
     db.commit()
     sign_in(client, user.email)
@@ -211,7 +212,9 @@ def test_the_largest_id_is_simply_not_found(client, factory, db) -> None:
     user = factory.user(organisation=factory.organisation())
     db.commit()
     sign_in(client, user.email)
-    assert client.get(f"/api/v1/assessments/{2**63 - 1}").status_code == 404
+    # The largest id the columns hold reaches the database, on PostgreSQL too.
+    assert client.get(f"/api/v1/assessments/{2**31 - 1}").status_code == 404
+    assert client.get(f"/projects/{2**31 - 1}").status_code == 404
 
 
 # --- Timing tells nothing about who has an account ----------------------------------------------
