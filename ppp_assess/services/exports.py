@@ -66,6 +66,7 @@ from ppp_assess.models import (
     QuestionnaireVersion,
     SectionScore,
 )
+from ppp_assess.services import audit
 from ppp_assess.services.benchmarks import DashboardFilters, evaluated_conditions
 from ppp_assess.services.errors import NotFound
 from ppp_assess.services.questionnaires import questionnaire_of
@@ -377,3 +378,25 @@ def write_xlsx(target: str | Path | IO[bytes], header: Sequence[str],
             columns.append([_xlsx_cell(code), _xlsx_cell(description)])
     workbook.save(target)
     return count
+
+
+#: The audit action of a downloaded export.
+EXPORT_DOWNLOADED = "export.downloaded"
+
+
+def record_export(session: Session, *, actor_id: int, version: QuestionnaireVersion,
+                  file_format: str, filters: DashboardFilters, language: str, rows: int,
+                  complete: bool) -> None:
+    """Record in the audit log who exported what, with which filters, and how many rows.
+
+    Called once the rows are written (or the client went away, ``complete`` false), in
+    a transaction of its own: the only write a download makes, and a record of reading.
+    """
+    chosen = {name: value.isoformat() if isinstance(value, dt.date) else value
+              for name, value in vars(filters).items() if value is not None}
+    audit.record_event(
+        session, actor_id=actor_id, action=EXPORT_DOWNLOADED,
+        object_type="questionnaire_version", object_id=version.id,
+        after={"questionnaire": version.questionnaire_id, "version": version.version,
+               "format": file_format, "language": language, "filters": chosen,
+               "rows": rows, "complete": complete})

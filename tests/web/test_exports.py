@@ -214,3 +214,54 @@ def test_export_command_writes_csv_and_xlsx(app, db, factory, people_first, tmp_
     wrong = runner.invoke(args=["export", "--questionnaire", "people-first", "--lang", "xx",
                                 str(tmp_path / "y.csv")])
     assert wrong.exit_code != 0
+
+
+def _export_events(db) -> list[dict]:
+    from sqlalchemy import select
+
+    from ppp_assess.models import AuditEvent
+    from ppp_assess.services.exports import EXPORT_DOWNLOADED
+
+    db.expire_all()
+    return [event for event in db.scalars(
+        select(AuditEvent).where(AuditEvent.action == EXPORT_DOWNLOADED)
+        .order_by(AuditEvent.sequence))]
+
+
+def test_each_export_is_in_the_audit_log_with_its_filters_and_rows(
+        client, db, factory, people_first, evaluator) -> None:
+    for country in ("MN", "MN", "KZ"):
+        organisation = make_organisation(db, country=country)
+        approved_through_services(db, factory, people_first, organisation=organisation,
+                                  project=make_project(db, organisation))
+    db.commit()
+    sign_in(client, evaluator.email)
+    csv_rows = _rows(client.get("/evaluations/export.csv?questionnaire=people-first&country=MN"))
+    with client.get("/evaluations/export.xlsx?questionnaire=people-first") as response:
+        assert response.status_code == 200
+    events = _export_events(db)
+    assert [(event.actor_id, event.after["format"], event.after["filters"],
+             event.after["rows"], event.after["complete"]) for event in events] == [
+        (evaluator.id, "csv", {"questionnaire_id": "people-first", "country": "MN"},
+         len(csv_rows), True),
+        (evaluator.id, "xlsx", {"questionnaire_id": "people-first"}, 3, True),
+    ]
+    assert len(csv_rows) == 2
+
+
+def test_exports_are_rate_limited_per_evaluator(client, db, factory, people_first,
+                                                 evaluator) -> None:
+    from ppp_assess.web.benchmarks.views import EXPORT_LIMIT
+
+    per_minute = int(EXPORT_LIMIT.split(" ")[0])
+    approved_through_services(db, factory, people_first, organisation=factory.organisation())
+    db.commit()
+    sign_in(client, evaluator.email)
+    url = "/evaluations/export.csv?questionnaire=people-first"
+    statuses = [client.get(url).status_code for _ in range(per_minute)]
+    assert statuses == [200] * per_minute
+    refused = client.get(url)
+    assert refused.status_code == 429
+    assert "Too many" in refused.get_data(as_text=True)
+    # A refused download reads nothing and records nothing.
+    assert len(_export_events(db)) == per_minute

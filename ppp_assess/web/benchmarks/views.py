@@ -17,7 +17,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     stream_with_context,
     url_for,
 )
@@ -28,6 +27,7 @@ from flask_babel import gettext as _
 from ppp_assess import presentation
 from ppp_assess.config import get_settings
 from ppp_assess.domain.reference import SubjectType
+from ppp_assess.extensions import limiter
 from ppp_assess.models import QuestionnaireVersion
 from ppp_assess.services import benchmarks as service
 from ppp_assess.services import exports, permissions
@@ -43,6 +43,9 @@ from ppp_assess.web.security import current_actor, login_required, permission_re
 log = logging.getLogger(__name__)
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: Downloads per evaluator: enough for any person's work, too few to copy the data set
+#: under every filter, and each export reads every matching assessment.
+EXPORT_LIMIT = "10 per minute;200 per day"
 
 
 def peer_group_min() -> int:
@@ -167,8 +170,13 @@ def dashboard() -> str | tuple[str, int]:
 # --------------------------------------------------------------------------- exports
 
 
+def _exporter_key() -> str:
+    return f"export:{current_actor().id}"
+
+
 @bp.get("/evaluations/export.<any(csv, xlsx):file_format>")
 @permission_required(permissions.can_export_evaluations)
+@limiter.limit(EXPORT_LIMIT, key_func=_exporter_key)
 def export(file_format: str) -> Response:
     """Download the filtered approved and certified assessments of one questionnaire
     version with their answers."""
@@ -186,22 +194,50 @@ def export(file_format: str) -> Response:
     questionnaire = questionnaire_of(version)
     header = exports.export_header(questionnaire)
     name = f"{version.questionnaire_id}-{version.version}-{language}.{file_format}"
+    actor_id = current_actor().id
     log.info("export %s %s (%s) by user %s", version.questionnaire_id, version.version,
-             file_format, current_actor().id)
+             file_format, actor_id)
+
+    database = get_database()
+
+    def record(rows: int, *, complete: bool) -> None:
+        # Once the response is finished, in a transaction of its own (see
+        # exports.record_export): after the request's unit of work, never inside it.
+        with database.transaction() as audit_session:
+            exports.record_export(
+                audit_session, actor_id=actor_id,
+                version=audit_session.get_one(QuestionnaireVersion, version_id),
+                file_format=file_format, filters=filters, language=language, rows=rows,
+                complete=complete)
+
+    version_id = version.id
     headers = {"Content-Disposition": f'attachment; filename="{name}"',
                "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
     if file_format == "csv":
-        version_id = version.id
 
         def generate() -> Iterator[str]:
             # The request's unit of work is finished before the first byte leaves: the
             # stream reads through a short session of its own, closed when the stream
             # ends or the client goes away, and never holds a write lock.
-            with get_database().reading() as stream_session, force_locale(language):
-                rows = exports.iter_export_rows(
-                    stream_session, stream_session.get_one(QuestionnaireVersion, version_id),
-                    filters=filters, localiser=presentation.localiser(language))
-                yield from exports.csv_chunks(header, rows)
+            written = 0
+            complete = False
+
+            def counted(rows: Iterator[list[Any]]) -> Iterator[list[Any]]:
+                nonlocal written
+                for row in rows:
+                    written += 1
+                    yield row
+
+            try:
+                with get_database().reading() as stream_session, force_locale(language):
+                    rows = exports.iter_export_rows(
+                        stream_session,
+                        stream_session.get_one(QuestionnaireVersion, version_id),
+                        filters=filters, localiser=presentation.localiser(language))
+                    yield from exports.csv_chunks(header, counted(rows))
+                complete = True
+            finally:
+                record(written, complete=complete)
 
         return Response(stream_with_context(generate()), mimetype="text/csv",
                         content_type="text/csv; charset=utf-8", headers=headers)
@@ -211,7 +247,7 @@ def export(file_format: str) -> Response:
         try:
             handle.close()
             localiser = presentation.localiser(language)
-            exports.write_xlsx(
+            written = exports.write_xlsx(
                 handle.name, header,
                 exports.iter_export_rows(db, version, filters=filters, localiser=localiser),
                 exports.column_descriptions(questionnaire, localiser))
@@ -219,10 +255,20 @@ def export(file_format: str) -> Response:
         finally:
             # The open file stays readable after unlinking; nothing is left on disk.
             os.unlink(handle.name)
-    response = send_file(stream, mimetype=XLSX_TYPE, as_attachment=True, download_name=name)
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    size = os.fstat(stream.fileno()).st_size
+
+    def send_workbook() -> Iterator[bytes]:
+        complete = False
+        try:
+            with stream:
+                while chunk := stream.read(64 * 1024):
+                    yield chunk
+            complete = True
+        finally:
+            record(written, complete=complete)
+
+    return Response(stream_with_context(send_workbook()), mimetype=XLSX_TYPE,
+                    headers={**headers, "Content-Length": str(size)})
 
 
 # --------------------------------------------------------------------------- showcase
