@@ -41,7 +41,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ppp_assess.domain.reference import OrgRole, PlatformRole, SubjectType
-from ppp_assess.domain.workflow import Status, is_editable
+from ppp_assess.domain.workflow import Decision, Status, is_editable
 from ppp_assess.models import (
     Assessment,
     Certificate,
@@ -49,6 +49,7 @@ from ppp_assess.models import (
     Organisation,
     PlatformRoleGrant,
     Project,
+    ReviewDecision,
     Submission,
     User,
 )
@@ -296,11 +297,25 @@ def is_independent_certifier(session: Session, user: User | None,
                              assessment: Assessment) -> bool:
     """Return whether ``user`` may certify the assessment's organisation.
 
-    Evaluators and administrators may, unless they belong to the organisation: the
-    certificate is a second person's look at the approved result.
+    Evaluators and administrators may, unless they belong to the organisation or
+    approved the assessment themselves: the certificate is a second person's look at
+    the approved result.
     """
     return (can_issue_certificates(user)
-            and not is_member(session, user, assessment.organisation_id))
+            and not is_member(session, user, assessment.organisation_id)
+            and not _approved_by(session, user, assessment))
+
+
+def _approved_by(session: Session, user: User | None, assessment: Assessment) -> bool:
+    """Return whether ``user`` made the decision that approved the assessment last."""
+    if user is None:
+        return False
+    approver = session.scalar(
+        select(ReviewDecision.reviewer_id)
+        .where(ReviewDecision.assessment_id == assessment.id,
+               ReviewDecision.decision == Decision.approve)
+        .order_by(ReviewDecision.id.desc()).limit(1))
+    return approver is not None and approver == user.id
 
 
 def can_issue_certificate(session: Session, user: User | None, assessment: Assessment) -> bool:
@@ -322,6 +337,12 @@ def ensure_independent_certifier(session: Session, user: User, assessment: Asses
         raise Forbidden(
             "You cannot certify an assessment of an organisation you belong to.",
             code="own_organisation",
+        )
+    if _approved_by(session, user, assessment):
+        raise Forbidden(
+            "You approved this assessment; another evaluator or administrator issues its "
+            "certificate.",
+            code="own_approval",
         )
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ppp_assess.config import get_settings
 from ppp_assess.domain.reference import OrgRole, PlatformRole
@@ -158,6 +158,16 @@ def test_roles_are_granted_and_revoked_with_audit_events(admin_client, factory, 
     assert b"cannot remove your own administrator role" in own.data
     db.expire_all()
     assert db.get(User, operator.id).has_platform_role(PlatformRole.admin)
+
+
+def test_an_administrator_cannot_grant_themselves_a_role(admin_client, db, operator) -> None:
+    events = db.scalar(select(func.count()).select_from(AuditEvent))
+    page = admin_client.post(f"/admin/users/{operator.id}/roles", data={"role": "evaluator"},
+                             follow_redirects=True)
+    assert b"cannot give yourself a role" in page.data
+    db.expire_all()
+    assert not db.get(User, operator.id).has_platform_role(PlatformRole.evaluator)
+    assert db.scalar(select(func.count()).select_from(AuditEvent)) == events
 
 
 def test_granted_roles_take_effect(app, admin_client, factory, db) -> None:

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ppp_assess.domain.reference import OrgRole
+from ppp_assess.domain.reference import OrgRole, PlatformRole
 from ppp_assess.models import Membership, Organisation, User
 from ppp_assess.services import outbox
 from ppp_assess.services.accounts.users import create_user, find_user
 from ppp_assess.services.audit import record_event
 from ppp_assess.services.errors import Conflict, Invalid, NotFound
-from ppp_assess.services.permissions import get_managed_organisation
+from ppp_assess.services.permissions import get_managed_organisation, holds
 
 
 def add_member(session: Session, *, user: User, organisation: Organisation, role: OrgRole,
@@ -114,6 +114,10 @@ def invite_member(session: Session, actor: User, organisation_id: int, *, email:
         user = create_user(session, email=email, name=name, actor_id=actor.id)
     elif not user.active:
         raise Conflict("This account is deactivated. A platform administrator can activate it.")
+    if holds(user, PlatformRole.reviewer, PlatformRole.evaluator):
+        # A member could no longer review or certify the organisation's assessments.
+        raise Conflict("Reviewers and evaluators cannot be members of an organisation whose "
+                       "assessments they may review or certify.", code="independent_role")
     membership = _membership(session, user.id, organisation.id)
     if membership is not None and user.password_hash is not None:
         raise Conflict("%(email)s is already a member of this organisation.",

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 from ppp_assess.domain.reference import PlatformRole
 from ppp_assess.models import PlatformRoleGrant, User
 from ppp_assess.services.audit import record_event
-from ppp_assess.services.errors import Conflict, Invalid, NotFound
+from ppp_assess.services.errors import Conflict, Forbidden, Invalid, NotFound
 from ppp_assess.services.passwords import check_password_rules, hash_password
 
 T = TypeVar("T")
@@ -44,7 +44,14 @@ def create_user(session: Session, *, email: str, name: str, password: str | None
 
 def grant_platform_role(session: Session, *, user: User, role: PlatformRole,
                         actor_id: int | None = None) -> None:
-    """Give ``user`` a platform role (nothing happens if they hold it already)."""
+    """Give ``user`` a platform role (nothing happens if they hold it already).
+
+    :raises Forbidden: when ``actor_id`` is ``user`` itself: nobody grants a role to
+        themselves (the command line, with no actor, is the operator's own way in).
+    """
+    if actor_id is not None and actor_id == user.id:
+        raise Forbidden("You cannot give yourself a role; another administrator can.",
+                        code="own_role")
     if user.has_platform_role(role):
         return
     user.platform_roles.append(PlatformRoleGrant(role=role))

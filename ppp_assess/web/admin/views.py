@@ -13,7 +13,7 @@ from wtforms.fields.choices import SelectChoice
 from ppp_assess.domain.reference import REGIONS, PlatformRole
 from ppp_assess.services import accounts, audit_search, permissions
 from ppp_assess.services import auth as auth_service
-from ppp_assess.services.errors import Conflict, Invalid
+from ppp_assess.services.errors import Conflict, Forbidden, Invalid
 from ppp_assess.services.questionnaires import list_versions
 from ppp_assess.unit_of_work import get_session
 from ppp_assess.web.admin import bp
@@ -241,9 +241,14 @@ def grant_role(user_id: int) -> Response:
     form.role.choices = _role_choices()
     if form.validate_on_submit():
         role = PlatformRole(form.role.data)
-        accounts.grant_platform_role(db, user=target, role=role, actor_id=current_actor().id)
-        flash(_("%(email)s is now: %(role)s.", email=target.email,
-                role=PLATFORM_ROLE_LABELS[role.value]), "info")
+        try:
+            accounts.grant_platform_role(db, user=target, role=role,
+                                         actor_id=current_actor().id)
+        except Forbidden as error:
+            flash(refuse(error), "error")
+        else:
+            flash(_("%(email)s is now: %(role)s.", email=target.email,
+                    role=PLATFORM_ROLE_LABELS[role.value]), "info")
     else:
         flash(_("Choose a role."), "error")
     return redirect(url_for("admin.user", user_id=user_id))
