@@ -15,8 +15,9 @@ from ppp_assess.config import PROJECT_ROOT
 from ppp_assess.models import AuditEvent
 from ppp_assess.services import assessments
 from ppp_assess.services.assessments import AnswerInput
-from ppp_assess.services.audit import record_event, verify_audit_chain
+from ppp_assess.services.audit import AUDIT_KEY, record_event, verify_audit_chain
 from ppp_assess.services.questionnaires import questionnaire_of
+from tests.conftest import TEST_AUDIT_KEY
 from tests.factories import sign_in
 from tests.services.review_support import (
     answer_inputs,
@@ -197,7 +198,8 @@ def test_the_documented_role_may_add_audit_events_but_never_change_them(
                 connection.execute(text(f'SET LOCAL ROLE "{role}"'))
                 assert connection.execute(text("SELECT current_user")).scalar() == role
 
-                session = Session(bind=connection, join_transaction_mode="create_savepoint")
+                session = Session(bind=connection, join_transaction_mode="create_savepoint",
+                                  info={AUDIT_KEY: TEST_AUDIT_KEY})
                 event = record_event(session, actor_id=None, action="test.appended",
                                      object_type="test", object_id="1")
                 session.flush()

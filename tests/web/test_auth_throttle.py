@@ -5,6 +5,8 @@ The counts live in the real Redis of the test machine, as in production.
 
 from __future__ import annotations
 
+import re
+
 import uuid
 
 import pytest
@@ -121,8 +123,9 @@ def test_throttling_does_not_tell_whether_the_account_exists(app, client, factor
     known = _attempt(client, user.email, address="10.9.9.9")
     unknown = _attempt(client, "nobody@example.org", address="10.9.9.9")
     assert known.status_code == unknown.status_code == 429
-    assert known.data.replace(user.email.encode(), b"") == unknown.data.replace(
-        b"nobody@example.org", b"")
+    # The same page, but for the seconds left to wait, which run on between the two.
+    assert re.sub(rb"\d+", b"N", known.data.replace(user.email.encode(), b"")) == re.sub(
+        rb"\d+", b"N", unknown.data.replace(b"nobody@example.org", b""))
 
 
 def test_the_account_key_ignores_case_and_spaces(app, client, factory, db) -> None:
