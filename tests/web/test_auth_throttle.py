@@ -6,7 +6,6 @@ The counts live in the real Redis of the test machine, as in production.
 from __future__ import annotations
 
 import re
-
 import uuid
 
 import pytest
