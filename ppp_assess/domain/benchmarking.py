@@ -31,7 +31,9 @@ Percentile rank (:func:`percentile_rank`)
     Whether the subject itself belongs to the peers is the caller's decision.
 
 A peer group smaller than ``k`` yields :class:`Suppressed` instead of statistics, so
-that no single peer can be singled out.
+that no single peer can be singled out. For the same reason the spread of a group is
+shown by its 10th and 90th percentiles, never by its lowest and highest scores, which
+are one organisation's own results.
 """
 
 from __future__ import annotations
@@ -53,13 +55,13 @@ SUPPRESSED_REASON = N_(
 
 @dataclass(frozen=True, slots=True)
 class Quartiles:
-    """The five-number summary of a group of values."""
+    """The quartiles of a group of values, and its 10th and 90th percentiles."""
 
     q1: float
     median: float
     q3: float
-    min: float
-    max: float
+    p10: float
+    p90: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +126,7 @@ def percentile_cont(values: Iterable[float], fraction: float) -> float:
 
 
 def quartiles(values: Iterable[float]) -> Quartiles:
-    """Return the quartiles, minimum and maximum of ``values``.
+    """Return the quartiles and the 10th and 90th percentiles of ``values``.
 
     :param values: the values, in any order; at least one, all finite.
     :return: the quartiles by linear interpolation (see the module documentation).
@@ -135,8 +137,8 @@ def quartiles(values: Iterable[float]) -> Quartiles:
         q1=_interpolate(ordered, 0.25),
         median=_interpolate(ordered, 0.5),
         q3=_interpolate(ordered, 0.75),
-        min=ordered[0],
-        max=ordered[-1],
+        p10=_interpolate(ordered, 0.1),
+        p90=_interpolate(ordered, 0.9),
     )
 
 

@@ -88,7 +88,10 @@ EXAMPLE = [72.5, 40.0, 88.0, 55.0, 61.25, 40.0]
 
 
 def test_hand_computed_quartiles() -> None:
-    assert quartiles(EXAMPLE) == Quartiles(q1=43.75, median=58.125, q3=69.6875, min=40.0, max=88.0)
+    # p10:    position 0.1 * 5 = 0.5  -> v[0] + 0.5 * (v[1] - v[0]) = 40 + 0.5 * 0     = 40
+    # p90:    position 0.9 * 5 = 4.5  -> v[4] + 0.5 * (v[5] - v[4]) = 72.5 + 0.5 * 15.5 = 80.25
+    assert quartiles(EXAMPLE) == Quartiles(q1=43.75, median=58.125, q3=69.6875, p10=40.0,
+                                           p90=80.25)
 
 
 def test_hand_computed_percentile_ranks() -> None:
@@ -109,15 +112,15 @@ def test_hand_computed_peer_summary() -> None:
     summary = peer_summary(55.0, EXAMPLE, k=5)
     assert summary == PeerSummary(
         n=6,
-        quartiles=Quartiles(q1=43.75, median=58.125, q3=69.6875, min=40.0, max=88.0),
+        quartiles=Quartiles(q1=43.75, median=58.125, q3=69.6875, p10=40.0, p90=80.25),
         subject_value=55.0,
         percentile_rank=250 / 6,
     )
 
 
 def test_two_values_interpolate_evenly() -> None:
-    # n - 1 = 1: positions 0.25, 0.5, 0.75 between 0 and 10.
-    assert quartiles([10.0, 0.0]) == Quartiles(q1=2.5, median=5.0, q3=7.5, min=0.0, max=10.0)
+    # n - 1 = 1: positions 0.1, 0.25, 0.5, 0.75, 0.9 between 0 and 10.
+    assert quartiles([10.0, 0.0]) == Quartiles(q1=2.5, median=5.0, q3=7.5, p10=1.0, p90=9.0)
 
 
 def test_percentile_cont_ends_are_min_and_max() -> None:
@@ -131,7 +134,7 @@ def test_percentile_cont_ends_are_min_and_max() -> None:
 
 
 def test_single_value() -> None:
-    assert quartiles([42.0]) == Quartiles(q1=42.0, median=42.0, q3=42.0, min=42.0, max=42.0)
+    assert quartiles([42.0]) == Quartiles(q1=42.0, median=42.0, q3=42.0, p10=42.0, p90=42.0)
     assert percentile_rank(42.0, [42.0]) == 50.0
     assert percentile_rank(41.0, [42.0]) == 0.0
     assert percentile_rank(43.0, [42.0]) == 100.0
@@ -148,7 +151,7 @@ def test_single_peer_is_suppressed_by_default_and_shown_with_k_one() -> None:
 
 def test_all_tied() -> None:
     values = [70.0] * 7
-    assert quartiles(values) == Quartiles(q1=70.0, median=70.0, q3=70.0, min=70.0, max=70.0)
+    assert quartiles(values) == Quartiles(q1=70.0, median=70.0, q3=70.0, p10=70.0, p90=70.0)
     assert percentile_rank(70.0, values) == 50.0
 
 
@@ -165,7 +168,9 @@ def test_order_of_values_is_irrelevant() -> None:
 
 
 def test_integers_are_accepted() -> None:
-    assert quartiles([1, 2, 3, 4, 5]) == Quartiles(q1=2.0, median=3.0, q3=4.0, min=1.0, max=5.0)
+    # p10 at 0.4: 1 + 0.4 * 1; p90 at 3.6: 4 + 0.6 * 1.
+    assert quartiles([1, 2, 3, 4, 5]) == Quartiles(q1=2.0, median=3.0, q3=4.0,
+                                                   p10=pytest.approx(1.4), p90=pytest.approx(4.6))
 
 
 @pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
@@ -254,7 +259,8 @@ def test_section_summaries() -> None:
     # 5 peers: [40, 50, 60, 70, 80]; n - 1 = 4, so positions 1, 2, 3 fall on values.
     assert governance == PeerSummary(
         n=5,
-        quartiles=Quartiles(q1=50.0, median=60.0, q3=70.0, min=40.0, max=80.0),
+        # p10 at 0.4: 40 + 0.4 * 10 = 44; p90 at 3.6: 70 + 0.6 * 10 = 76.
+        quartiles=Quartiles(q1=50.0, median=60.0, q3=70.0, p10=44.0, p90=76.0),
         subject_value=60.0,
         # 2 below, 1 equal: (2 + 1/2) / 5 * 100 = 50
         percentile_rank=50.0,
@@ -264,7 +270,7 @@ def test_section_summaries() -> None:
     # 6 peers: [0, 20, 40, 60, 80, 100]; n - 1 = 5: q1 at 1.25 -> 20 + 0.25 * 20 = 25
     assert isinstance(people, PeerSummary)
     assert people.n == 6
-    assert people.quartiles == Quartiles(q1=25.0, median=50.0, q3=75.0, min=0.0, max=100.0)
+    assert people.quartiles == Quartiles(q1=25.0, median=50.0, q3=75.0, p10=10.0, p90=90.0)
     assert people.percentile_rank is None
 
     # Only 3 peers have an environment value (None and missing are left out).
@@ -290,8 +296,11 @@ def test_quartiles_match_the_reference(values: list[float]) -> None:
     assert close(result.q1, reference_quantile(values, Fraction(1, 4)), scale)
     assert close(result.median, reference_quantile(values, Fraction(1, 2)), scale)
     assert close(result.q3, reference_quantile(values, Fraction(3, 4)), scale)
-    assert result.min == float(reference_sorted(values)[0])
-    assert result.max == float(reference_sorted(values)[-1])
+    assert close(result.p10, reference_quantile(values, Fraction(1, 10)), scale)
+    assert close(result.p90, reference_quantile(values, Fraction(9, 10)), scale)
+    # Never the lowest or highest value itself, unless the values around it are equal.
+    ordered = reference_sorted(values)
+    assert ordered[0] <= result.p10 <= result.p90 <= ordered[-1]
 
 
 @given(value_lists)
@@ -315,7 +324,7 @@ def test_percentile_cont_matches_the_reference(values: list[float], fraction: fl
 @given(st.lists(scores, min_size=1, max_size=60))
 def test_quartiles_are_ordered_for_scores(values: list[float]) -> None:
     result = quartiles(values)
-    assert result.min <= result.q1 <= result.median <= result.q3 <= result.max
+    assert result.p10 <= result.q1 <= result.median <= result.q3 <= result.p90
 
 
 @given(value_lists, st.one_of(scores, tied_scores, wide))

@@ -116,6 +116,25 @@ def test_respondent_sees_aggregates_once_the_group_is_large_enough(
     assert data["overall"]["value"] == 50.0
 
 
+def test_a_respondent_never_sees_the_lowest_or_highest_peer_score(
+        client, db, people_first, respondent_setup) -> None:
+    respondent, own = respondent_setup
+    # Sorted: 13.7, 20, 30, 40, 50, 96.3; n - 1 = 5. The 10th percentile is at 0.5:
+    # 13.7 + 0.5 * 6.3 = 16.85 (shown 16.9); the 90th at 4.5: 50 + 0.5 * 46.3 = 73.15
+    # (shown 73.2).
+    peers_with_scores(db, people_first, [96.3, 20.0, 30.0, 40.0, 50.0, 13.7])
+    db.commit()
+    sign_in(client, respondent.email)
+    html = client.get(f"/benchmarks/assessments/{own.id}").get_data(as_text=True)
+    api = client.get(f"/api/v1/assessments/{own.id}/benchmark")
+    overall = api.get_json()["overall"]
+    assert (overall["p10"], overall["p90"]) == (16.9, 73.2)
+    assert "16.9" in html and "73.2" in html
+    for extreme in ("13.7", "96.3"):
+        assert extreme not in html
+        assert extreme not in api.get_data(as_text=True)
+
+
 def test_no_benchmark_names_a_peer(client, db, people_first, respondent_setup) -> None:
     respondent, own = respondent_setup
     peers = peers_with_scores(db, people_first, PEER_SCORES)
@@ -128,7 +147,8 @@ def test_no_benchmark_names_a_peer(client, db, people_first, respondent_setup) -
         assert peer.project is not None
         assert peer.project.name not in page and peer.project.name not in api
     payload = json.loads(api)
-    allowed = {"shown", "n", "k", "reason", "q1", "median", "q3", "min", "max", "value",
+    # Never the lowest or highest score: each is one organisation's own result.
+    allowed = {"shown", "n", "k", "reason", "q1", "median", "q3", "p10", "p90", "value",
                "percentile_rank", "id", "title"}
     for summary in [payload["overall"], *payload["sections"]]:
         assert set(summary) <= allowed

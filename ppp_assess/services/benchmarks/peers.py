@@ -108,7 +108,10 @@ _CODE_LISTS: Mapping[str, Mapping[str, str]] = {
     "contract_type": CONTRACT_TYPES,
 }
 _COUNTRY = re.compile(r"[A-Z]{2}")
-_QUARTILE_FRACTIONS = (("q1", 1, 4), ("median", 1, 2), ("q3", 3, 4))
+#: The quantiles computed for each group, as exact fractions: never the lowest or highest
+#: score, which would be one organisation's own result.
+_QUARTILE_FRACTIONS = (("q1", 1, 4), ("median", 1, 2), ("q3", 3, 4), ("p10", 1, 10),
+                       ("p90", 9, 10))
 
 Method = Literal["auto", "percentile_cont", "window"]
 
@@ -227,8 +230,8 @@ class GroupStatistics:
     key: str
     n: int
     organisations: int
-    minimum: float
-    maximum: float
+    p10: float
+    p90: float
     q1: float
     median: float
     q3: float
@@ -338,8 +341,6 @@ def _percentile_cont_query(scored: Any, subject: Mapping[str, float | None]) -> 
         scored.c.section_key.label("section_key"),
         count.label("n"),
         func.count(func.distinct(scored.c.organisation_id)).label("organisations"),
-        func.min(scored.c.score).label("minimum"),
-        func.max(scored.c.score).label("maximum"),
         *(func.percentile_cont(numerator / denominator).within_group(scored.c.score)
           .label(name) for name, numerator, denominator in _QUARTILE_FRACTIONS),
         _rank(scored.c.section_key, below, equal, count, subject).label("percentile_rank"),
@@ -388,8 +389,6 @@ def _window_query(scored: Any, subject: Mapping[str, float | None]) -> Select[An
             running.c.section_key.label("section_key"),
             count.label("n"),
             organisations.c.organisations,
-            func.min(running.c.score).label("minimum"),
-            func.max(running.c.score).label("maximum"),
             *(_interpolated(first, last, running.c.score, count, numerator, denominator)
               .label(name) for name, numerator, denominator in _QUARTILE_FRACTIONS),
             _rank(running.c.section_key, below, equal, count, subject).label(
@@ -448,7 +447,7 @@ def group_statistics(
     for row in session.execute(query):
         statistics[row.section_key] = GroupStatistics(
             key=row.section_key, n=int(row.n), organisations=int(row.organisations),
-            minimum=float(row.minimum), maximum=float(row.maximum), q1=float(row.q1),
+            p10=float(row.p10), p90=float(row.p90), q1=float(row.q1),
             median=float(row.median), q3=float(row.q3),
             percentile_rank=None if row.percentile_rank is None else float(row.percentile_rank),
         )
@@ -469,7 +468,7 @@ def summarise(statistics: GroupStatistics | None, subject_value: float | None,
     return PeerSummary(
         n=statistics.n,
         quartiles=Quartiles(q1=statistics.q1, median=statistics.median, q3=statistics.q3,
-                            min=statistics.minimum, max=statistics.maximum),
+                            p10=statistics.p10, p90=statistics.p90),
         subject_value=subject_value,
         percentile_rank=statistics.percentile_rank if subject_value is not None else None,
     )

@@ -69,8 +69,10 @@ class PeerSummary(BaseModel):
     q1: float | None = None
     median: float | None = None
     q3: float | None = None
-    min: float | None = None
-    max: float | None = None
+    p10: float | None = Field(None, description="10th percentile. The lowest and highest "
+                                                "scores are never shown: each is one "
+                                                "organisation's own result.")
+    p90: float | None = Field(None, description="90th percentile.")
     value: float | None = Field(None, description="The subject's own score.")
     percentile_rank: float | None = Field(None, description="Share of peers below the "
                                                             "subject, ties counted half, "

@@ -58,7 +58,7 @@ def summary_json(summary: PeerSummary | Suppressed) -> dict[str, Any]:
     # The numbers the page shows: one decimal, rounded half up.
     return {"shown": True, "n": summary.n, "q1": score_number(quartiles.q1),
             "median": score_number(quartiles.median), "q3": score_number(quartiles.q3),
-            "min": score_number(quartiles.min), "max": score_number(quartiles.max),
+            "p10": score_number(quartiles.p10), "p90": score_number(quartiles.p90),
             "value": score_number(summary.subject_value),
             "percentile_rank": score_number(summary.percentile_rank)}
 
@@ -88,7 +88,7 @@ def _position_row(label: str, summary: PeerSummary | Suppressed,
         return charts.PositionRow(label=label, subject=subject)
     quartiles = summary.quartiles
     return charts.PositionRow(label=label, q1=quartiles.q1, median=quartiles.median,
-                              q3=quartiles.q3, minimum=quartiles.min, maximum=quartiles.max,
+                              q3=quartiles.q3, minimum=quartiles.p10, maximum=quartiles.p90,
                               subject=subject)
 
 
@@ -103,8 +103,9 @@ def peer_chart_data(benchmark: Benchmark, subject_values: Mapping[str, float | N
                 if isinstance(section.summary, PeerSummary))
     if isinstance(benchmark.overall, PeerSummary) and benchmark.overall.subject_value is not None:
         description = _(
-            "Overall and for each section: the range of peer scores, the middle half of "
-            "the peers as a box, their median as a line and this assessment as a diamond. "
+            "Overall and for each section: peer scores from the 10th to the 90th percentile "
+            "as a line, the middle half of the peers as a box, their median as a line and "
+            "this assessment as a diamond. "
             "The overall score is %(score)s, at percentile rank %(rank)s among %(count)s "
             "peers. %(shown)s of %(total)s sections have enough peers to show statistics.",
             score=score_text(benchmark.overall.subject_value),
@@ -112,12 +113,12 @@ def peer_chart_data(benchmark: Benchmark, subject_values: Mapping[str, float | N
             shown=shown, total=len(benchmark.sections))
     else:
         description = _(
-            "Overall and for each section: the range of peer scores, the middle half of "
-            "the peers as a box and their median as a line, where the group is large "
-            "enough; the table gives the same numbers.")
+            "Overall and for each section: peer scores from the 10th to the 90th percentile "
+            "as a line, the middle half of the peers as a box and their median as a line, "
+            "where the group is large enough; the table gives the same numbers.")
     return charts.peer_position_chart(
         rows, title=_("Scores compared with peers"), description=description,
-        legend=charts.Legend(peers=_("Middle half of peers (range as a line)"),
+        legend=charts.Legend(peers=_("Middle half of peers (10th to 90th percentile as a line)"),
                              median=_("Peer median"), subject=_("This assessment")),
         format_number=number_text, rtl=is_rtl())
 

@@ -69,15 +69,16 @@ def test_hand_computed_example(db, people_first, method) -> None:
     benchmark = benchmark_for_assessment(db, subject, k=5, method=method)
     assert benchmark.shown
     assert benchmark.overall == PeerSummary(
-        n=6, quartiles=Quartiles(q1=43.75, median=58.125, q3=69.6875, min=40.0, max=88.0),
+        n=6, quartiles=Quartiles(q1=43.75, median=58.125, q3=69.6875, p10=40.0, p90=80.25),
         subject_value=55.0, percentile_rank=250 / 6)
     sections = {section.id: section.summary for section in benchmark.sections}
     # Section "economic-fiscal" holds 100 - score: 60, 60, 45, 38.75, 27.5, 12.
     # sorted 12, 27.5, 38.75, 45, 60, 60: q1 = 27.5 + 0.25 * 11.25 = 30.3125,
-    # median = 38.75 + 0.5 * 6.25 = 41.875, q3 = 45 + 0.75 * 15 = 56.25;
+    # median = 38.75 + 0.5 * 6.25 = 41.875, q3 = 45 + 0.75 * 15 = 56.25,
+    # p10 = 12 + 0.5 * 15.5 = 19.75, p90 = 60 + 0.5 * 0 = 60;
     # 45 has 3 below and 1 equal: (3 + 1/2) / 6 * 100 = 350/6.
     assert sections["economic-fiscal"] == PeerSummary(
-        n=6, quartiles=Quartiles(q1=30.3125, median=41.875, q3=56.25, min=12.0, max=60.0),
+        n=6, quartiles=Quartiles(q1=30.3125, median=41.875, q3=56.25, p10=19.75, p90=60.0),
         subject_value=45.0, percentile_rank=350 / 6)
     # Sections nobody has a score for show nothing.
     assert sections["replicability"] == Suppressed(n=0, k=5)
@@ -88,7 +89,7 @@ def test_statistics_without_subject(db, people_first, method) -> None:
     peers_with_scores(db, people_first, EXAMPLE)
     benchmark = peer_benchmark(db, questionnaire_id="people-first", k=5, method=method)
     assert benchmark.overall == PeerSummary(
-        n=6, quartiles=Quartiles(q1=43.75, median=58.125, q3=69.6875, min=40.0, max=88.0),
+        n=6, quartiles=Quartiles(q1=43.75, median=58.125, q3=69.6875, p10=40.0, p90=80.25),
         subject_value=None, percentile_rank=None)
 
 
@@ -112,8 +113,9 @@ def test_latest_decided_result_per_subject(db, people_first) -> None:
     benchmark = peer_benchmark(db, questionnaire_id="people-first", k=5)
     assert isinstance(benchmark.overall, PeerSummary)
     assert benchmark.overall.n == 5
-    assert benchmark.overall.quartiles.max == 50.0
-    assert benchmark.overall.quartiles.min == 10.0
+    # The peers are 10, 20, 30, 40 and the newer 50: p10 = 14, p90 = 46.
+    assert benchmark.overall.quartiles.p90 == pytest.approx(46.0)
+    assert benchmark.overall.quartiles.p10 == pytest.approx(14.0)
 
 
 def test_revoked_latest_result_removes_the_subject(db, people_first) -> None:
@@ -127,7 +129,8 @@ def test_revoked_latest_result_removes_the_subject(db, people_first) -> None:
     benchmark = peer_benchmark(db, questionnaire_id="people-first", k=5)
     assert isinstance(benchmark.overall, PeerSummary)
     assert benchmark.overall.n == 5
-    assert benchmark.overall.quartiles.max == 60.0
+    # 10, 20, 30, 40, 60 without the project's 95: p90 = 40 + 0.6 * 20 = 52.
+    assert benchmark.overall.quartiles.p90 == pytest.approx(52.0)
 
 
 def test_other_questionnaires_and_major_versions_are_not_peers(db, versions) -> None:
@@ -141,11 +144,11 @@ def test_other_questionnaires_and_major_versions_are_not_peers(db, versions) -> 
     peers_with_scores(db, versions["mining-infrastructure"], [1.0, 2.0, 3.0, 4.0, 5.0])
     first = peer_benchmark(db, questionnaire_id="people-first", major=1, k=5)
     assert isinstance(first.overall, PeerSummary)
-    assert (first.overall.n, first.overall.quartiles.max) == (6, 60.0)
+    assert (first.overall.n, first.overall.quartiles.p90) == (6, pytest.approx(55.0))
     second = peer_benchmark(db, questionnaire_id="people-first", k=5)  # the latest major
     assert second.major == 2
     assert isinstance(second.overall, PeerSummary)
-    assert (second.overall.n, second.overall.quartiles.min) == (5, 70.0)
+    assert (second.overall.n, second.overall.quartiles.p10) == (5, pytest.approx(74.0))
 
 
 def test_filters_on_project_attributes(db, people_first) -> None:
@@ -156,7 +159,7 @@ def test_filters_on_project_attributes(db, people_first) -> None:
     energy = peer_benchmark(db, questionnaire_id="people-first", k=5,
                             filters=PeerFilters(sector="energy"))
     assert isinstance(energy.overall, PeerSummary)
-    assert energy.overall.quartiles.max == 50.0
+    assert energy.overall.quartiles.p90 == pytest.approx(46.0)
     both = peer_benchmark(db, questionnaire_id="people-first", k=5,
                           filters=PeerFilters(stage="operation"))
     assert isinstance(both.overall, PeerSummary) and both.overall.n == 10
@@ -174,7 +177,7 @@ def test_organisation_questionnaires_filter_on_the_organisation(db, versions) ->
     french = peer_benchmark(db, questionnaire_id="zero-tolerance-corruption", k=5,
                             filters=PeerFilters(country="FR"))
     assert isinstance(french.overall, PeerSummary)
-    assert (french.overall.n, french.overall.quartiles.max) == (5, 40.0)
+    assert (french.overall.n, french.overall.quartiles.p90) == (5, pytest.approx(36.0))
     with pytest.raises(Invalid):
         peer_benchmark(db, questionnaire_id="zero-tolerance-corruption",
                        filters=PeerFilters(sector="mining"))
@@ -310,7 +313,7 @@ def _assert_summary(actual, expected) -> None:
         assert actual == expected
         return
     assert actual.n == expected.n
-    for name in ("q1", "median", "q3", "min", "max"):
+    for name in ("q1", "median", "q3", "p10", "p90"):
         assert _close(getattr(actual.quartiles, name), getattr(expected.quartiles, name)), name
     assert _close(actual.subject_value, expected.subject_value)
     assert _close(actual.percentile_rank, expected.percentile_rank)
@@ -379,7 +382,8 @@ def test_sql_matches_the_domain_on_random_data(db, people_first, seed) -> None:
             reference = benchmarking.quartiles(values)
             row = statistics[key]
             assert row.n == len(values)
-            assert (row.minimum, row.maximum) == (reference.min, reference.max)
+            assert _close(row.p10, reference.p10)
+            assert _close(row.p90, reference.p90)
             assert _close(row.q1, reference.q1)
             assert _close(row.median, reference.median)
             assert _close(row.q3, reference.q3)
