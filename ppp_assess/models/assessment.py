@@ -87,6 +87,10 @@ class Assessment(Base):
     approved_at: Mapped[dt.datetime | None]
     #: Set while the organisation chooses to show this approved assessment publicly.
     showcased_at: Mapped[dt.datetime | None]
+    #: The project and organisation names as they were when published: the showcase
+    #: shows these, and a later rename is shown only once published again.
+    showcased_project_name: Mapped[str | None] = mapped_column(String(200))
+    showcased_organisation_name: Mapped[str | None] = mapped_column(String(200))
 
     questionnaire_version: Mapped[QuestionnaireVersion] = relationship()
     organisation: Mapped[Organisation] = relationship()

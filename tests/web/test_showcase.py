@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ppp_assess.domain.reference import OrgRole, PlatformRole
 from ppp_assess.domain.workflow import Status
@@ -71,6 +71,46 @@ def test_org_admin_publishes_and_withdraws(app, client, db, published_setup) -> 
         AuditEvent.object_type == "assessment", AuditEvent.object_id == str(assessment.id),
         AuditEvent.action.like("assessment.showcase%")).order_by(AuditEvent.sequence)))
     assert actions == ["assessment.showcased", "assessment.showcase_withdrawn"]
+
+
+def test_the_showcase_keeps_the_names_it_was_published_under(app, client, db,
+                                                               published_setup) -> None:
+    assessment, admin = published_setup
+    db.commit()
+    sign_in(client, admin.email)
+    assert _publish(client, assessment.id).status_code == 302
+    db.expire_all()
+    stored = db.get(Assessment, assessment.id)
+    first_published = stored.showcased_at
+    stored.project.name = "Renamed rail line"
+    stored.organisation.name = "Renamed ministry"
+    db.commit()
+
+    public = app.test_client().get("/showcase").get_data(as_text=True)
+    assert "Copperbelt heavy-haul rail line" in public
+    assert "Ministry of Mines of Testland" in public
+    assert "Renamed" not in public
+    manage = client.get("/showcase/manage").get_data(as_text=True)
+    assert "Publish it again to show the new names." in manage
+    assert "Publish again" in manage
+
+    assert _publish(client, assessment.id).status_code == 302
+    public = app.test_client().get("/showcase").get_data(as_text=True)
+    assert "Renamed rail line" in public and "Renamed ministry" in public
+    assert "Copperbelt heavy-haul rail line" not in public
+    db.expire_all()
+    stored = db.get(Assessment, assessment.id)
+    assert stored.showcased_at >= first_published
+    event = db.scalars(select(AuditEvent).where(
+        AuditEvent.action == "assessment.showcased",
+        AuditEvent.object_id == str(assessment.id)).order_by(AuditEvent.sequence.desc())).first()
+    assert event.before["project_name"] == "Copperbelt heavy-haul rail line"
+    assert event.after["project_name"] == "Renamed rail line"
+    # Publishing again without a rename changes nothing.
+    events = db.scalar(select(func.count()).select_from(AuditEvent))
+    assert _publish(client, assessment.id).status_code == 302
+    assert db.scalar(select(func.count()).select_from(AuditEvent)) == events
+    assert "Publish again" not in client.get("/showcase/manage").get_data(as_text=True)
 
 
 def test_only_the_organisations_administrators_decide(client, db, factory, versions,

@@ -44,6 +44,8 @@ from ppp_assess.services.benchmarks.peers import (
 )
 from ppp_assess.services.benchmarks.public_showcase import (
     ShowcaseEntry,
+    published_names,
+    renamed_since_published,
     set_showcased,
     showcase,
     showcase_candidates,
@@ -77,6 +79,8 @@ __all__ = [
     "latest_version",
     "matchable_filters",
     "peer_benchmark",
+    "published_names",
+    "renamed_since_published",
     "peer_results",
     "set_showcased",
     "showcase",

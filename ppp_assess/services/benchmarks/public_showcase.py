@@ -49,6 +49,7 @@ def showcase_candidates(session: Session, user: User) -> list[Assessment]:
                Assessment.subject_type == SubjectType.project,
                Assessment.status.in_(DECIDED))
         .options(selectinload(Assessment.project),
+                 selectinload(Assessment.organisation),
                  selectinload(Assessment.questionnaire_version))
         .order_by(Assessment.approved_at.desc().nulls_last(), Assessment.id.desc())
     ))
@@ -78,21 +79,45 @@ def set_showcased(session: Session, assessment_id: int, *, actor: User,
         if assessment.status not in DECIDED:
             raise Conflict("Only approved or certified assessments can be shown publicly.",
                            code="not_decided")
-    if (assessment.showcased_at is not None) == publish:
+    names = _current_names(assessment) if publish else (None, None)
+    if (assessment.showcased_at is not None) == publish and (
+            not publish or published_names(assessment) == names):
         return assessment
-    before = assessment.showcased_at
+    before = _published_state(assessment)
     assessment.showcased_at = utcnow() if publish else None
+    assessment.showcased_project_name, assessment.showcased_organisation_name = names
     session.flush()
     record_event(
         session, actor_id=actor.id,
         action="assessment.showcased" if publish else "assessment.showcase_withdrawn",
         object_type="assessment", object_id=assessment.id,
         organisation_id=assessment.organisation_id,
-        before={"showcased_at": before.isoformat() if before else None},
-        after={"showcased_at": assessment.showcased_at.isoformat()
-               if assessment.showcased_at else None},
+        before=before, after=_published_state(assessment),
     )
     return assessment
+
+
+def _current_names(assessment: Assessment) -> tuple[str | None, str | None]:
+    project = assessment.project
+    return (project.name if project else None), assessment.organisation.name
+
+
+def published_names(assessment: Assessment) -> tuple[str | None, str | None]:
+    """Return the project and organisation names the assessment was published under."""
+    return assessment.showcased_project_name, assessment.showcased_organisation_name
+
+
+def renamed_since_published(assessment: Assessment) -> bool:
+    """Return whether the published names differ from today's: publish again to show them."""
+    return (assessment.showcased_at is not None
+            and published_names(assessment) != _current_names(assessment))
+
+
+def _published_state(assessment: Assessment) -> dict[str, str | None]:
+    return {"showcased_at": assessment.showcased_at.isoformat()
+            if assessment.showcased_at else None,
+            "project_name": assessment.showcased_project_name,
+            "organisation_name": assessment.showcased_organisation_name}
 
 
 def showcase(session: Session) -> list[ShowcaseEntry]:
@@ -107,8 +132,8 @@ def showcase(session: Session) -> list[ShowcaseEntry]:
         .order_by(Certificate.id.desc()).limit(1).correlate(Assessment).scalar_subquery()
     )
     rows = session.execute(
-        select(Assessment, Project.name, Project.country, Project.sector, Organisation.name,
-               certificate)
+        select(Assessment, Assessment.showcased_project_name, Project.country, Project.sector,
+               Assessment.showcased_organisation_name, certificate)
         .join(Project, Project.id == Assessment.project_id)
         .join(Organisation, Organisation.id == Assessment.organisation_id)
         .where(Assessment.showcased_at.is_not(None),
@@ -128,6 +153,7 @@ def showcase(session: Session) -> list[ShowcaseEntry]:
             except KeyError:
                 level_label = None
         assert assessment.showcased_at is not None
+        assert project_name is not None and organisation_name is not None
         entries.append(ShowcaseEntry(
             assessment_id=assessment.id, project_name=project_name,
             organisation_name=organisation_name, country=country, sector=sector,

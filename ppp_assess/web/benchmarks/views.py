@@ -300,7 +300,8 @@ def manage_showcase() -> str:
         subject_project=SubjectType.project,
         can_publish=lambda assessment: permissions.can_publish_result(db, actor, assessment),
         can_withdraw=lambda assessment: permissions.can_withdraw_result(db, actor,
-                                                                        assessment))
+                                                                        assessment),
+        renamed=service.renamed_since_published)
 
 
 @bp.post("/showcase/assessments/<int:assessment_id>")
