@@ -13,6 +13,7 @@ not have) can only answer 404 or 405, with the API's error body.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from flask import Flask
 from jsonschema import Draft202012Validator
@@ -68,7 +69,9 @@ def check_response(app: Flask, response: TestResponse) -> None:
     where = f"{sent.method} {sent.full_path.rstrip('?')}"
     # The request's body was read by the application; finding the operation needs only
     # the method, the address and the headers.
-    probe = Request.from_values(path=sent.path, base_url=sent.host_url, method=sent.method,
+    # The path as sent on the wire: a "?" or "#" inside a path segment stays quoted.
+    probe = Request.from_values(path=quote(sent.path, safe="/"), base_url=sent.host_url,
+                                method=sent.method,
                                 query_string=sent.query_string.decode("latin-1"),
                                 headers=list(sent.headers.items()))
     try:

@@ -75,9 +75,10 @@ class IdConverter(IntegerConverter):
 
 def register_blueprints(app: Flask) -> None:
     """Register every blueprint, its navigation entries and the error handlers."""
-    from ppp_assess.web import errors, headers, navigation
+    from ppp_assess.web import errors, headers, incoming, navigation
 
     app.url_map.converters["int"] = IdConverter
+    incoming.init_app(app)
 
     login_manager.init_app(app)
     login_manager.user_loader(_load_user)

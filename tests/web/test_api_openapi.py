@@ -153,7 +153,8 @@ def test_the_schemas_come_from_the_models_the_views_validate_with(document) -> N
     assert (if_match["name"], if_match["required"]) == ("If-Match", True)
     assert save["requestBody"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/AnswerInput"}
-    assert set(save["responses"]) == {"200", "400", "401", "404", "409", "422", "428", "503"}
+    assert set(save["responses"]) == {"200", "400", "401", "404", "409", "413", "422", "428",
+                                     "503"}
     assert "ETag" in save["responses"]["200"]["headers"]
     pdf = document["paths"]["/assessments/{assessment_id}/certificate.pdf"]["get"]
     assert list(pdf["responses"]["200"]["content"]) == ["application/pdf"]

@@ -14,6 +14,7 @@ from ppp_assess.services import permissions
 from ppp_assess.unit_of_work import get_session
 from ppp_assess.web.api import bp
 from ppp_assess.web.api.openapi import (
+    INVALID,
     NOT_FOUND,
     PUBLIC,
     READ,
@@ -101,7 +102,7 @@ def certificate_status(serial: str) -> Response:
 @spec.validate(resp=Responses(
     HTTP_200=(None, "The certificate."), HTTP_400=_UNSUPPORTED_LANGUAGE,
     HTTP_401=UNAUTHORIZED, HTTP_404=NOT_FOUND,
-    HTTP_409=(Error, "The certificate was revoked."), HTTP_429=_TOO_MANY,
+    HTTP_409=(Error, "The certificate was revoked."), HTTP_422=INVALID, HTTP_429=_TOO_MANY,
     media_types={"HTTP_200": "application/pdf"}),
     path_parameter_descriptions={"assessment_id": "The certified assessment."},
     security=READ, operation_id="getCertificatePdf", tags=["certificates"])
@@ -120,7 +121,8 @@ def certificate_document(assessment_id: int, query: DocumentQuery) -> Response:
 @login_required
 @spec.validate(resp=Responses(
     HTTP_200=(None, "The report."), HTTP_400=_UNSUPPORTED_LANGUAGE, HTTP_401=UNAUTHORIZED,
-    HTTP_404=NOT_FOUND, HTTP_429=_TOO_MANY, media_types={"HTTP_200": "application/pdf"}),
+    HTTP_404=NOT_FOUND, HTTP_422=INVALID, HTTP_429=_TOO_MANY,
+    media_types={"HTTP_200": "application/pdf"}),
     path_parameter_descriptions={"assessment_id": "The assessment."},
     security=READ, operation_id="getReportPdf", tags=["certificates"])
 def report_document(assessment_id: int, query: DocumentQuery) -> Response:

@@ -120,6 +120,18 @@ class Responses(SpecResponse):
         for code, media_type in self.media_types.items():
             # OpenAPI 3.1 describes a file body by its media type alone, without a schema.
             responses[code.removeprefix("HTTP_")]["content"] = {media_type: {}}
+        error_body = {"application/json": {"schema": {
+            "$ref": f"#/components/schemas/{schema_name(Error)}"}}}
+        # Any request may carry text no field takes (a NUL character, a lone surrogate) or
+        # JSON nested too deep: refused before it reaches the operation.
+        responses.setdefault("400", {
+            "description": "The request could not be understood: text holding a NUL "
+                           "character or a lone surrogate, or JSON nested too deep; "
+                           "nothing was changed.", "content": error_body})
+        # Any request may come with a body larger than the platform reads.
+        responses.setdefault("413", {
+            "description": "The request body is larger than the platform accepts; nothing "
+                           "was changed.", "content": error_body})
         # Every operation may find the database away for a moment.
         responses.setdefault("503", {
             "description": "The database cannot be reached just now; nothing was changed. "
