@@ -119,17 +119,26 @@ def invitation(context: Context) -> tuple[str, str] | None:
 
 
 def membership_notice(context: Context) -> tuple[str, str] | None:
-    """Tell someone who already has an account that they were added to an organisation."""
+    """Invite someone who already has an account to join an organisation, if they wish."""
     organisation = _organisation(context)
-    if organisation is None:
+    role = context.payload.get("role")
+    if organisation is None or not isinstance(role, str) or not context.recipient.active:
         return None
-    return _("You have been added to %(organisation)s on ppp-assess",
+    token = tokens.make_link_token(context.settings.secret_key, tokens.MEMBERSHIP,
+                                   context.recipient, organisation_id=organisation.id,
+                                   role=role)
+    return _("You are invited to join %(organisation)s on ppp-assess",
              organisation=organisation.name), _paragraphs(
         _("Hello %(name)s,", name=context.recipient.name),
-        _("%(inviter)s has added you to %(organisation)s on ppp-assess. Sign in with your "
-          "usual password to work with your colleagues:",
+        _("%(inviter)s has invited you to join %(organisation)s on ppp-assess, "
+          "the platform for self-assessing public-private partnerships.",
           inviter=_inviter_name(context), organisation=organisation.name),
-        _link(context.settings, "auth.sign_in"),
+        _("Sign in with your usual password and accept the invitation at this address:"),
+        _link(context.settings, "organisations.join", token=token),
+        ngettext("The link works for %(num)s day. If you did not expect this invitation, "
+                 "you can ignore this message: nothing changes.",
+                 "The link works for %(num)s days. If you did not expect this invitation, "
+                 "you can ignore this message: nothing changes.", _days(tokens.MEMBERSHIP)),
     )
 
 

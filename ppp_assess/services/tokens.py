@@ -29,10 +29,13 @@ from ppp_assess.services.errors import Invalid, NotFound, ServiceError
 #: Link purposes; each signs with its own salt.
 INVITATION = "invitation"
 PASSWORD_RESET = "password-reset"  # noqa: S105  (a salt name, not a secret)
+#: An invitation to join an organisation, for someone who already has an account.
+MEMBERSHIP = "membership"
 
 #: How long a link stays valid, in seconds, per purpose.
 MAX_AGE: dict[str, int] = {
     INVITATION: 7 * 24 * 3600,
+    MEMBERSHIP: 7 * 24 * 3600,
     PASSWORD_RESET: 2 * 3600,
 }
 
@@ -67,6 +70,8 @@ class LinkClaims:
     user_id: int
     fingerprint: str
     organisation_id: int | None = None
+    #: The role offered, for a membership invitation.
+    role: str | None = None
 
 
 def _serializer(secret_key: str, purpose: str) -> URLSafeTimedSerializer:
@@ -82,7 +87,7 @@ def password_fingerprint(user: User) -> str:
 
 
 def make_link_token(secret_key: str, purpose: str, user: User, *,
-                    organisation_id: int | None = None) -> str:
+                    organisation_id: int | None = None, role: str | None = None) -> str:
     """Return a signed token for a link that lets ``user`` set a password.
 
     :param purpose: :data:`INVITATION` or :data:`PASSWORD_RESET`.
@@ -91,6 +96,8 @@ def make_link_token(secret_key: str, purpose: str, user: User, *,
     payload: dict[str, Any] = {"user": user.id, "fp": password_fingerprint(user)}
     if organisation_id is not None:
         payload["org"] = organisation_id
+    if role is not None:
+        payload["role"] = role
     return _serializer(secret_key, purpose).dumps(payload)
 
 
@@ -110,9 +117,10 @@ def read_link_token(secret_key: str, purpose: str, token: str) -> LinkClaims:
             or not isinstance(payload.get("fp"), str)):
         raise InvalidLink(LINK_NOT_VALID)
     organisation_id = payload.get("org")
+    role = payload.get("role")
     return LinkClaims(purpose=purpose, user_id=payload["user"], fingerprint=payload["fp"],
                       organisation_id=organisation_id if isinstance(organisation_id, int)
-                      else None)
+                      else None, role=role if isinstance(role, str) else None)
 
 
 def link_user(session: Session, secret_key: str, purpose: str, token: str) -> tuple[User,

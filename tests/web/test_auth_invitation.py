@@ -85,18 +85,49 @@ def test_invitation_end_to_end(app, client, db, team) -> None:
     sign_in(invitee, "new.colleague@example.org", CHOSEN)
 
 
-def test_inviting_an_existing_account_notifies_without_a_link(app, client, factory, db,
-                                                              team) -> None:
+def test_an_existing_account_joins_only_when_it_accepts(app, client, factory, db,
+                                                        team) -> None:
     org, admin = team
     existing = factory.user(name="Already Here")
+    stranger = factory.user(name="Someone Else")
     db.commit()
     sign_in(client, admin.email)
-    _invite(client, org, email=existing.email, name="")
-    (message,) = _mails(app)
-    assert "added you" in message.get_content()
-    assert "/auth/invitation/" not in message.get_content()
+    # The inviter is answered alike: nothing tells whether the address had an account.
+    answers = []
+    for email, name in ((existing.email, ""), ("nobody.yet@example.org", "Nobody Yet")):
+        sent = _invite(client, org, email=email, name=name)
+        assert sent.status_code == 302
+        answer = client.get(sent.headers["Location"]).get_data(as_text=True)
+        notice = re.search(r"We have sent an invitation to [^<]*", answer)
+        assert notice is not None
+        answers.append(notice.group(0).replace(email, "EMAIL"))
+    assert answers[0] == answers[1]
+    message = next(mail for mail in _mails(app) if mail["To"] == existing.email)
+    assert "Copper Belt PPP Unit" in message["Subject"]
+    link = _link(message)
+    assert link.startswith("/organisations/join/")
     page = client.get(f"/organisations/{org.id}/members")
-    assert b"Already Here" in page.data
+    assert b"Already Here" not in page.data  # not a member before saying yes
+
+    # Someone else signed in cannot use the link.
+    other = app.test_client()
+    sign_in(other, stranger.email)
+    assert other.get(link).status_code == 404
+    assert other.post(link).status_code == 404
+
+    invitee = app.test_client()
+    sign_in(invitee, existing.email)
+    offer = invitee.get(link)
+    assert offer.status_code == 200 and b"Join Copper Belt PPP Unit" in offer.data
+    db.expire_all()
+    assert db.scalar(select(Membership).where(Membership.user_id == existing.id)) is None
+    accepted = invitee.post(link)
+    assert accepted.status_code == 302
+    assert accepted.headers["Location"] == f"/organisations/{org.id}/members"
+    assert b"Already Here" in client.get(f"/organisations/{org.id}/members").data
+    db.expire_all()
+    assert "membership.invitation_accepted" in set(db.scalars(select(AuditEvent.action).where(
+        AuditEvent.object_id == str(existing.id))))
     twice = _invite(client, org, email=existing.email, name="")
     assert twice.status_code == 409
     assert b"already a member" in twice.data

@@ -15,6 +15,7 @@ from __future__ import annotations
 from ppp_assess.services.accounts.memberships import (
     Invitation,
     MemberRow,
+    accept_membership,
     add_member,
     invite_member,
     list_members,
@@ -51,6 +52,7 @@ __all__ = [
     "MemberRow",
     "OrganisationRow",
     "Page",
+    "accept_membership",
     "add_member",
     "add_organisation",
     "add_user",

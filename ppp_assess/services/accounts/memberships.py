@@ -14,6 +14,7 @@ from ppp_assess.services.accounts.users import create_user, find_user
 from ppp_assess.services.audit import record_event
 from ppp_assess.services.errors import Conflict, Invalid, NotFound
 from ppp_assess.services.permissions import get_managed_organisation, holds
+from ppp_assess.services.tokens import MEMBERSHIP, LinkClaims
 
 
 def add_member(session: Session, *, user: User, organisation: Organisation, role: OrgRole,
@@ -91,17 +92,19 @@ def invite_member(session: Session, actor: User, organisation_id: int, *, email:
                   name: str, role: OrgRole, locale: str | None = None) -> Invitation:
     """Invite someone to an organisation, creating their account if needed.
 
-    Someone who already has a password becomes a member at once and is told by mail; a
-    new account (or one that never set a password) becomes a member that can sign in only
-    after setting a password from the invitation link mailed to them.
+    Nobody joins without saying yes. Someone who already has a password is mailed a link
+    to accept the invitation (:func:`accept_membership`); a new account (or one that
+    never set a password) becomes a member that can sign in only after setting a password
+    from the invitation link mailed to them. The inviter learns nothing of which it was:
+    a deactivated account is mailed nothing, and the answer is the same.
 
     :param locale: the language the invitation was made in, for a person without a
         preference of their own.
 
     :raises NotFound: when ``actor`` may not see the organisation.
     :raises Forbidden: when ``actor`` may not manage its members.
-    :raises Conflict: when the organisation is deactivated, the account is deactivated,
-        or the person is already an active member.
+    :raises Conflict: when the organisation is deactivated, the person is already an
+        active member, or holds a reviewer or evaluator role.
     :raises Invalid: for an empty name.
     """
     organisation = get_managed_organisation(session, actor, organisation_id)
@@ -112,8 +115,6 @@ def invite_member(session: Session, actor: User, organisation_id: int, *, email:
         if not name.strip():
             raise Invalid("Enter the name of the person you invite.", fields={"name": "required"})
         user = create_user(session, email=email, name=name, actor_id=actor.id)
-    elif not user.active:
-        raise Conflict("This account is deactivated. A platform administrator can activate it.")
     if holds(user, PlatformRole.reviewer, PlatformRole.evaluator):
         # A member could no longer review or certify the organisation's assessments.
         raise Conflict("Reviewers and evaluators cannot be members of an organisation whose "
@@ -122,16 +123,53 @@ def invite_member(session: Session, actor: User, organisation_id: int, *, email:
     if membership is not None and user.password_hash is not None:
         raise Conflict("%(email)s is already a member of this organisation.",
                        {"email": user.email})
+    if user.password_hash is not None:
+        # An account of its own: the person decides whether to join.
+        record_event(session, actor_id=actor.id, action="membership.invited",
+                     object_type="user", object_id=user.id, organisation_id=organisation.id,
+                     after={"email": user.email, "role": role.value, "pending": True,
+                            "delivered": user.active})
+        if user.active:
+            outbox.enqueue(session, outbox.MEMBERSHIP_NOTICE, recipient=user, locale=locale,
+                           organisation_id=organisation.id, inviter_id=actor.id,
+                           role=role.value)
+        return Invitation(user=user, organisation=organisation, role=role,
+                          needs_password=False)
     if membership is None or membership.role != role:
         add_member(session, user=user, organisation=organisation, role=role, actor_id=actor.id)
     record_event(session, actor_id=actor.id, action="membership.invited", object_type="user",
                  object_id=user.id, organisation_id=organisation.id,
                  after={"email": user.email, "role": role.value})
-    kind = outbox.INVITATION if user.password_hash is None else outbox.MEMBERSHIP_NOTICE
-    outbox.enqueue(session, kind, recipient=user, locale=locale,
+    outbox.enqueue(session, outbox.INVITATION, recipient=user, locale=locale,
                    organisation_id=organisation.id, inviter_id=actor.id)
     return Invitation(user=user, organisation=organisation, role=role,
                       needs_password=user.password_hash is None)
+
+
+def accept_membership(session: Session, user: User, claims: LinkClaims) -> Organisation:
+    """Make ``user`` a member as the invitation link ``claims`` offers, at their word.
+
+    :raises NotFound: when the link is for another account or the organisation is gone.
+    :raises Conflict: when the organisation is deactivated, or the role is no longer one
+        the person may hold.
+    """
+    if claims.purpose != MEMBERSHIP or claims.user_id != user.id or claims.role is None:
+        raise NotFound("This invitation is not for your account.")
+    organisation = session.get(Organisation, claims.organisation_id or 0)
+    if organisation is None:
+        raise NotFound("This organisation does not exist.")
+    if not organisation.active:
+        raise Conflict("This organisation is deactivated; it cannot take new members.")
+    if holds(user, PlatformRole.reviewer, PlatformRole.evaluator):
+        raise Conflict("Reviewers and evaluators cannot be members of an organisation whose "
+                       "assessments they may review or certify.", code="independent_role")
+    if _membership(session, user.id, organisation.id) is None:
+        add_member(session, user=user, organisation=organisation, role=OrgRole(claims.role),
+                   actor_id=user.id)
+        record_event(session, actor_id=user.id, action="membership.invitation_accepted",
+                     object_type="user", object_id=user.id, organisation_id=organisation.id,
+                     after={"role": claims.role})
+    return organisation
 
 
 def _other_admins(session: Session, organisation_id: int, user_id: int) -> int:

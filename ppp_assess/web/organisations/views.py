@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 
-from flask import flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from ppp_assess.config import get_settings
 from ppp_assess.domain.reference import OrgRole
 from ppp_assess.models import Organisation
-from ppp_assess.services import accounts, permissions
+from ppp_assess.services import accounts, permissions, tokens
 from ppp_assess.services.errors import Conflict, Invalid
 from ppp_assess.unit_of_work import get_session
 from ppp_assess.web.auth.forms import add_service_error
@@ -80,11 +81,8 @@ def invite(organisation_id: int) -> Response | tuple[str, int]:
     except (Invalid, Conflict) as error:
         add_service_error(form, error, "email")
         return _members_page(organisation, form, error.status)
-    if invitation.needs_password:
-        flash(_("We have sent an invitation to %(email)s.", email=invitation.user.email), "info")
-    else:
-        flash(_("%(email)s already had an account and is now a member. We have let them know.",
-                email=invitation.user.email), "info")
+    # The same answer whether or not the address had an account.
+    flash(_("We have sent an invitation to %(email)s.", email=invitation.user.email), "info")
     return redirect(url_for("organisations.members", organisation_id=organisation_id))
 
 
@@ -126,3 +124,34 @@ def remove(organisation_id: int, user_id: int) -> Response:
     else:
         flash(_("%(name)s is no longer a member.", name=user.name), "info")
     return redirect(url_for("organisations.members", organisation_id=organisation_id))
+
+
+@bp.route("/join/<token>", methods=["GET", "POST"])
+@login_required
+def join(token: str) -> str | Response | tuple[str, int]:
+    """Let an invited person with an account accept, or leave, an invitation to join."""
+    db = get_session()
+    actor = current_actor()
+    try:
+        claims = tokens.read_link_token(get_settings(current_app).secret_key,
+                                        tokens.MEMBERSHIP, token)
+    except tokens.InvalidLink as error:
+        return render_template("organisations/join.html", problem=refuse(error)), error.status
+    if claims.user_id != actor.id or claims.role not in ROLE_LABELS:
+        abort(404)
+    organisation = db.get(Organisation, claims.organisation_id or 0)
+    if organisation is None:
+        abort(404)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            accounts.accept_membership(db, actor, claims)
+        except Conflict as error:
+            return render_template("organisations/join.html", problem=refuse(error),
+                                   organisation=organisation), error.status
+        flash(_("You are now a member of %(organisation)s.", organisation=organisation.name),
+              "info")
+        return redirect(url_for("organisations.members", organisation_id=organisation.id))
+    return render_template("organisations/join.html", form=form, organisation=organisation,
+                           role=ROLE_LABELS[claims.role],
+                           member=permissions.is_member(db, actor, organisation.id))

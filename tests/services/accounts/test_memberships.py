@@ -39,17 +39,45 @@ def test_invite_creates_a_pending_member_and_refuses_outsiders(db, factory) -> N
                                role=OrgRole.respondent)
 
 
-def test_inviting_an_existing_account_adds_it_at_once(db, factory) -> None:
+def test_inviting_an_existing_account_waits_for_its_consent(db, factory) -> None:
+    from ppp_assess.services import permissions
+    from ppp_assess.services.tokens import MEMBERSHIP, LinkClaims
+
     org = factory.organisation()
     admin = factory.user(organisation=org, role=OrgRole.org_admin)
     existing = factory.user()
     invitation = accounts.invite_member(db, admin, org.id, email=existing.email, name="",
-                                        role=OrgRole.respondent)
+                                        role=OrgRole.org_admin)
     assert not invitation.needs_password
     assert invitation.user.id == existing.id
+    assert not permissions.is_member(db, existing, org.id)
+    claims = LinkClaims(purpose=MEMBERSHIP, user_id=existing.id, fingerprint="",
+                        organisation_id=org.id, role=OrgRole.org_admin.value)
+    # Only the invited account can accept.
+    with pytest.raises(NotFound):
+        accounts.accept_membership(db, admin, claims)
+    accounts.accept_membership(db, existing, claims)
+    assert permissions.is_org_admin(db, existing, org.id)
     with pytest.raises(Conflict):
         accounts.invite_member(db, admin, org.id, email=existing.email, name="",
                                role=OrgRole.respondent)
+
+
+def test_a_deactivated_account_is_answered_alike_and_mailed_nothing(db, factory) -> None:
+    from sqlalchemy import func, select
+
+    from ppp_assess.models import OutboxMessage
+
+    org = factory.organisation()
+    admin = factory.user(organisation=org, role=OrgRole.org_admin)
+    sleeping = factory.user()
+    sleeping.active = False
+    db.flush()
+    before = db.scalar(select(func.count()).select_from(OutboxMessage))
+    invitation = accounts.invite_member(db, admin, org.id, email=sleeping.email, name="",
+                                        role=OrgRole.respondent)
+    assert not invitation.needs_password
+    assert db.scalar(select(func.count()).select_from(OutboxMessage)) == before
 
 
 def test_the_last_org_admin_can_be_neither_demoted_nor_removed(db, factory) -> None:
