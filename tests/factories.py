@@ -20,7 +20,15 @@ from sqlalchemy.orm import Session
 
 from ppp_assess.config import PROJECT_ROOT
 from ppp_assess.domain.reference import OrgRole, PlatformRole
-from ppp_assess.models import Organisation, Project, QuestionnaireVersion, User
+from ppp_assess.models import (
+    ApiToken,
+    Assessment,
+    Certificate,
+    Organisation,
+    Project,
+    QuestionnaireVersion,
+    User,
+)
 from ppp_assess.services import accounts
 from ppp_assess.services.questionnaires import publish_directory
 
@@ -86,6 +94,40 @@ class Factory:
         """Publish the shipped questionnaires and return them by questionnaire id."""
         results = publish_directory(self.session, PROJECT_ROOT / "questionnaires")
         return {result.version.questionnaire_id: result.version for result in results}
+
+    def assessment(self, state: str = "draft", **options: Any) -> Assessment:
+        """Return a project assessment of the people-first questionnaire in ``state``.
+
+        Built through the services, as users would: answers saved, then (by state)
+        submitted, taken into review, returned or approved with a comment per question,
+        each step with its audit events, submissions, scores and mail.
+
+        :param state: draft, submitted, in_review, returned or approved.
+        :param options: see :func:`tests.certificate_support.assessment_in`.
+        """
+        from tests.certificate_support import assessment_in
+
+        return assessment_in(self.session, self, state, **options).assessment
+
+    def certificate(self, assessment: Assessment | None = None) -> Certificate:
+        """Return the certificate of an approved assessment, issued by an evaluator."""
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+        from ppp_assess.services import certificates
+
+        assessment = assessment or self.assessment("approved")
+        evaluator = self.user(role=None, platform_roles=(PlatformRole.evaluator,))
+        return certificates.issue_certificate(
+            self.session, assessment, actor=evaluator,
+            signing_key=Ed25519PrivateKey.generate(), base_url="http://ppp.test")
+
+    def api_token(self, user: User | None = None, *, name: str = "script") -> tuple[ApiToken,
+                                                                                 str]:
+        """Return a new API token of ``user`` (a new respondent by default) and its secret."""
+        from ppp_assess.services.tokens import create_api_token
+
+        return create_api_token(self.session, user or self.user(
+            organisation=self.organisation()), name=name)
 
 
 def sign_in(client: FlaskClient, email: str, password: str = PASSWORD) -> None:
