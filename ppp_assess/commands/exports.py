@@ -11,6 +11,7 @@ from flask_babel import force_locale
 from sqlalchemy.orm import Session
 
 from ppp_assess import presentation
+from ppp_assess.commands.progress import progress
 from ppp_assess.services import exports
 from ppp_assess.services.errors import NotFound
 from ppp_assess.services.questionnaires import questionnaire_of
@@ -60,7 +61,9 @@ def _export(session: Session, questionnaire_id: str, version: str | None,
     header = exports.export_header(questionnaire)
     with force_locale(locale):
         localiser = presentation.localiser(locale)
-        rows = exports.iter_export_rows(session, found, localiser=localiser)
+        rows = progress(exports.iter_export_rows(session, found, localiser=localiser),
+                        total=exports.count_export_rows(session, found),
+                        label="Exporting assessments")
         if chosen_format == "xlsx":
             count = exports.write_xlsx(outfile, header, rows,
                                        exports.column_descriptions(questionnaire, localiser))

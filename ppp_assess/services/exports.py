@@ -44,7 +44,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ppp_assess.domain.display import (
@@ -208,6 +208,17 @@ def _timestamp(value: dt.datetime | None) -> str | None:
 
 def _label(kind: str, code: str | None, localiser: Localiser) -> str | None:
     return code_label(kind, code, localiser) or None
+
+
+def count_export_rows(session: Session, version: QuestionnaireVersion, *,
+                      filters: DashboardFilters | None = None) -> int:
+    """Return how many rows :func:`iter_export_rows` yields for the same arguments."""
+    conditions = evaluated_conditions(filters or DashboardFilters())
+    return session.scalar(
+        select(func.count(Assessment.id))
+        .join(Organisation, Organisation.id == Assessment.organisation_id)
+        .outerjoin(Project, Project.id == Assessment.project_id)
+        .where(Assessment.questionnaire_version_id == version.id, *conditions)) or 0
 
 
 def iter_export_rows(

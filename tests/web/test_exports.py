@@ -265,3 +265,16 @@ def test_exports_are_rate_limited_per_evaluator(client, db, factory, people_firs
     assert "Too many" in refused.get_data(as_text=True)
     # A refused download reads nothing and records nothing.
     assert len(_export_events(db)) == per_minute
+
+
+def test_the_export_command_reports_progress_in_plain_lines_off_a_terminal(
+        app, db, factory, people_first, tmp_path) -> None:
+    for _index in range(3):
+        approved_through_services(db, factory, people_first, organisation=make_organisation(db))
+    db.commit()
+    result = app.test_cli_runner().invoke(
+        args=["export", "--questionnaire", "people-first", str(tmp_path / "out.csv")])
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if line.startswith("Exporting")]
+    assert lines == ["Exporting assessments: 1/3", "Exporting assessments: 2/3",
+                     "Exporting assessments: 3/3"]
