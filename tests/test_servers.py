@@ -1,8 +1,9 @@
 """Two app servers on one database and one Redis behave as one platform.
 
 Each runs under gunicorn with the shipped configuration (``ppp_assess.gunicorn_conf``);
-a session opened on one is honoured by the other, and a throttle counted on one holds
-on the other.
+a session opened on one is honoured by the other, a throttle counted on one holds on the
+other, and a job queued by one (a message in the outbox) is carried out by the separate
+sender process.
 """
 
 from __future__ import annotations
@@ -63,8 +64,23 @@ def _csrf_and_cookie(port: int) -> tuple[str, str]:
     return token.group(1), cookie
 
 
+def _environment(database_url: str, tmp_path: Path, prefix: str, number: int) -> dict[str, str]:
+    return {
+        **os.environ, "DATABASE_URL": database_url,
+        "SECRET_KEY": "shared-secret-of-both-servers-0123456789",
+        "PPP_ASSESS_AUDIT_KEY": TEST_AUDIT_KEY.decode(),
+        "REDIS_URL": "redis://127.0.0.1:6379/0", "PPP_ASSESS_ENV": "development",
+        "PPP_ASSESS_INSTANCE": str(tmp_path / f"server-{number}"),
+        "WEB_CONCURRENCY": "1", "PPP_ASSESS_THREADS": "2", "PPP_ASSESS_REDIS_PREFIX": prefix,
+        # Messages wait in the outbox for the sender process; every process writes mail
+        # into one shared folder.
+        "PPP_ASSESS_OUTBOX_DELIVERY": "worker", "PPP_ASSESS_MAIL_DIR": str(tmp_path / "mail"),
+    }
+
+
 @pytest.fixture
-def two_servers(scratch_database_url: str, tmp_path: Path) -> Iterator[tuple[int, int, str]]:
+def two_servers(scratch_database_url: str, tmp_path: Path
+                ) -> Iterator[tuple[int, int, str, dict[str, str]]]:
     """Start two gunicorn servers sharing a database, Redis and secrets; yield their ports."""
     migrate.upgrade(scratch_database_url)
     database = Database(scratch_database_url, audit_key=TEST_AUDIT_KEY)
@@ -75,15 +91,8 @@ def two_servers(scratch_database_url: str, tmp_path: Path) -> Iterator[tuple[int
     ports = [_free_port(), _free_port()]
     processes = []
     for number, port in enumerate(ports):
-        environment = {
-            **os.environ, "DATABASE_URL": scratch_database_url,
-            "SECRET_KEY": "shared-secret-of-both-servers-0123456789",
-            "PPP_ASSESS_AUDIT_KEY": TEST_AUDIT_KEY.decode(),
-            "REDIS_URL": "redis://127.0.0.1:6379/0", "PPP_ASSESS_ENV": "development",
-            "PPP_ASSESS_INSTANCE": str(tmp_path / f"server-{number}"),
-            "PPP_ASSESS_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "1",
-            "PPP_ASSESS_THREADS": "2", "PPP_ASSESS_REDIS_PREFIX": prefix,
-        }
+        environment = {**_environment(scratch_database_url, tmp_path, prefix, number),
+                       "PPP_ASSESS_BIND": f"127.0.0.1:{port}"}
         processes.append(subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-c", "python:ppp_assess.gunicorn_conf",
              "wsgi:app"], env=environment, cwd=ROOT,
@@ -100,7 +109,8 @@ def two_servers(scratch_database_url: str, tmp_path: Path) -> Iterator[tuple[int
                     pass
                 assert time.monotonic() < deadline, "a server did not start"
                 time.sleep(0.2)
-        yield ports[0], ports[1], email
+        yield ports[0], ports[1], email, _environment(scratch_database_url, tmp_path,
+                                                      prefix, 2)
     finally:
         for process in processes:
             process.terminate()
@@ -109,7 +119,7 @@ def two_servers(scratch_database_url: str, tmp_path: Path) -> Iterator[tuple[int
 
 
 def test_a_session_opened_on_one_server_is_honoured_by_the_other(two_servers) -> None:
-    first, second, email = two_servers
+    first, second, email, _environment = two_servers
     token, cookie = _csrf_and_cookie(first)
     signed_in = _request(first, "POST", "/auth/sign-in", {
         "email": email, "password": PASSWORD, "csrf_token": token}, cookie)
@@ -120,7 +130,7 @@ def test_a_session_opened_on_one_server_is_honoured_by_the_other(two_servers) ->
 
 
 def test_a_throttle_counted_on_one_server_holds_on_the_other(two_servers) -> None:
-    first, second, email = two_servers
+    first, second, email, _environment = two_servers
     for _ in range(ACCOUNT_FROM_ADDRESS.free + 1):
         token, cookie = _csrf_and_cookie(first)
         failed = _request(first, "POST", "/auth/sign-in", {
@@ -131,3 +141,21 @@ def test_a_throttle_counted_on_one_server_holds_on_the_other(two_servers) -> Non
         "email": email, "password": PASSWORD, "csrf_token": token}, cookie)
     assert held.status == 429
     assert int(held.getheader("Retry-After", "0")) >= 1
+
+
+def test_a_job_queued_by_a_server_is_carried_out_by_the_sender_process(two_servers,
+                                                                       tmp_path: Path) -> None:
+    first, _second, email, environment = two_servers
+    token, cookie = _csrf_and_cookie(first)
+    asked = _request(first, "POST", "/auth/forgot-password", {
+        "email": email, "csrf_token": token}, cookie)
+    assert asked.status == 200
+    mail = tmp_path / "mail"
+    assert not list(mail.glob("*.eml"))  # queued, not sent by the server
+    sent = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "outbox", "send"], env=environment,
+        cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert sent.returncode == 0, sent.stderr
+    assert "1 sent" in sent.stdout
+    (message,) = mail.glob("*.eml")
+    assert email in message.read_text(encoding="utf-8")
