@@ -249,6 +249,24 @@ def record_use(database: Database, token_id: int, last_used_at: dt.datetime | No
     if last_used_at is not None and now - last_used_at < LAST_USE_RESOLUTION:
         return False
     with database.transaction() as session:
-        session.execute(update(ApiToken).where(ApiToken.id == token_id).values(
-            last_used_at=now).execution_options(synchronize_session=False))
+        _stamp(session, token_id, now)
     return True
+
+
+def record_use_in(session: Session, token_id: int, last_used_at: dt.datetime | None, *,
+                  now: dt.datetime | None = None) -> bool:
+    """Like :func:`record_use`, in the caller's writing transaction.
+
+    A request that writes anyway holds the write lock already: a second transaction
+    beside it would wait for that lock (on SQLite, until it gives up).
+    """
+    now = now or utcnow()
+    if last_used_at is not None and now - last_used_at < LAST_USE_RESOLUTION:
+        return False
+    _stamp(session, token_id, now)
+    return True
+
+
+def _stamp(session: Session, token_id: int, now: dt.datetime) -> None:
+    session.execute(update(ApiToken).where(ApiToken.id == token_id).values(
+        last_used_at=now).execution_options(synchronize_session=False))

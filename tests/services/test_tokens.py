@@ -238,3 +238,26 @@ def test_a_get_with_a_token_writes_its_last_use_at_most_hourly(live_app) -> None
     assert last_used() == first  # within the hour: the read stayed a read
     assert tokens.record_use(database, row.id, first, now=first + dt.timedelta(minutes=61))
     assert last_used() == first + dt.timedelta(minutes=61)
+
+
+def test_the_first_write_with_a_new_token_succeeds_and_stamps_its_use(live_app) -> None:
+    # A writing request holds the write lock from its first query: the token's stamp goes
+    # in that same transaction, not in a second one that would wait for the lock.
+    import time
+
+    database = get_database(live_app)
+    with database.transaction() as session:
+        factory = Factory(session)
+        user = factory.user(organisation=factory.organisation())
+        row, token = tokens.create_api_token(session, user, name="writer")
+    started = time.perf_counter()
+    response = live_app.test_client().post(
+        "/api/v1/projects", headers={"Authorization": f"Bearer {token}"},
+        json={"name": "By a script", "sector": "mining", "country": "MN",
+              "region": "central_asia", "stage": "procurement",
+              "contract_type": "concession", "capital_value": 1, "currency": "USD",
+              "description": ""})
+    assert response.status_code == 201, response.get_data(as_text=True)
+    assert time.perf_counter() - started < 3  # no wait for a lock
+    with database.reading() as session:
+        assert session.get_one(ApiToken, row.id).last_used_at is not None

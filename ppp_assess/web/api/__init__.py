@@ -18,7 +18,7 @@ from wtforms.validators import ValidationError
 from ppp_assess.extensions import csrf
 from ppp_assess.models import User
 from ppp_assess.services import tokens
-from ppp_assess.unit_of_work import get_database, get_session
+from ppp_assess.unit_of_work import SAFE_METHODS, get_database, get_session
 from ppp_assess.web.errors import json_error, service_error_response
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -40,7 +40,11 @@ def load_user_from_bearer() -> User | None:
     user = session.get(User, row.user_id)
     if user is None or not user.active:
         return None
-    tokens.record_use(get_database(), row.id, row.last_used_at)
+    if request.method in SAFE_METHODS:
+        # A read stays a read: the stamp goes in a short transaction of its own.
+        tokens.record_use(get_database(), row.id, row.last_used_at)
+    else:
+        tokens.record_use_in(session, row.id, row.last_used_at)
     g.api_token_auth = True
     return user
 
