@@ -105,6 +105,20 @@ class Settings:
     #: PPP_ASSESS_SIGNING_KEY: Ed25519 private key (PEM) for certificates. Default: generated once
     #: into <instance>/signing_key.pem (outside production).
     signing_key_pem: str | None = None
+    #: PPP_ASSESS_SIGNING_KEYS_DIR: folder of the platform's signing keys, every key ever
+    #: used, which ``flask certificates rotate-key`` adds to (give all servers the same
+    #: folder). Default: <instance>/signing-keys (outside production). Ignored when
+    #: PPP_ASSESS_SIGNING_KEY is set.
+    signing_keys_dir: str = ""
+    #: PPP_ASSESS_SIGNING_NAME: subject name (CN) of the self-issued X.509 certificate that
+    #: signs whole PDF documents. Default: ppp-assess.
+    signing_name: str = "ppp-assess"
+    #: PPP_ASSESS_SIGNING_CERT / PPP_ASSESS_SIGNING_CERT_KEY: PEM files of an X.509
+    #: certificate from the operator's own CA (the file may carry the chain after it) and
+    #: its unencrypted private key, to sign whole PDF documents instead of the self-issued
+    #: certificate. Default: unset.
+    signing_cert_file: str | None = None
+    signing_cert_key_file: str | None = None
     #: PPP_ASSESS_TOKEN_DAYS: lifetime of a new API token unless its maker chooses one.
     #: Default: 90 (at most 366).
     token_days: int = 90
@@ -163,6 +177,10 @@ class Settings:
             "smtp_password": env.get("SMTP_PASSWORD") or None,
             "smtp_starttls": _bool(env.get("SMTP_STARTTLS"), True),
             "signing_key_pem": env.get("PPP_ASSESS_SIGNING_KEY") or None,
+            "signing_keys_dir": env.get("PPP_ASSESS_SIGNING_KEYS_DIR", ""),
+            "signing_name": env.get("PPP_ASSESS_SIGNING_NAME") or "ppp-assess",
+            "signing_cert_file": env.get("PPP_ASSESS_SIGNING_CERT") or None,
+            "signing_cert_key_file": env.get("PPP_ASSESS_SIGNING_CERT_KEY") or None,
             "peer_group_min": _int(env, "PPP_ASSESS_PEER_MIN", 5),
             "token_days": _int(env, "PPP_ASSESS_TOKEN_DAYS", 90),
             "questionnaire_dir": env.get(
@@ -214,6 +232,11 @@ class Settings:
             raise ConfigurationError("PPP_ASSESS_TRUSTED_PROXIES must be between 0 and 5.")
         if self.peer_group_min < 2:
             raise ConfigurationError("PPP_ASSESS_PEER_MIN must be at least 2.")
+        if bool(self.signing_cert_file) != bool(self.signing_cert_key_file):
+            raise ConfigurationError(
+                "PPP_ASSESS_SIGNING_CERT and PPP_ASSESS_SIGNING_CERT_KEY go together: the "
+                "X.509 certificate and its private key."
+            )
         instance = Path(self.instance_path)
         changes: dict[str, Any] = {}
         if not self.database_url:
