@@ -47,6 +47,8 @@ from ppp_assess.services.certificates.verification import (
     Carried,
     Outcome,
     Verification,
+    record_intact,
+    signing_key_of,
     verify_document,
     verify_offline,
 )
@@ -73,9 +75,11 @@ __all__ = [
     "payload_of",
     "questionnaire_title",
     "ready_to_certify",
+    "record_intact",
     "report_data",
     "reviewer_name",
     "revoke_certificate",
+    "signing_key_of",
     "verify_document",
     "verify_offline",
 ]

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from flask import Response, jsonify
+from flask import Response, current_app, jsonify
 from pydantic import BaseModel, Field
 
+from ppp_assess.config import get_settings
 from ppp_assess.models import Certificate as CertificateRow
 from ppp_assess.services import certificates as certificate_service
-from ppp_assess.services import permissions
+from ppp_assess.services import permissions, signing
 from ppp_assess.unit_of_work import get_session
 from ppp_assess.web.api import bp
 from ppp_assess.web.api.openapi import (
@@ -34,8 +35,19 @@ from ppp_assess.web.security import current_actor, login_required
 
 
 def certificate_json(certificate: CertificateRow) -> dict[str, object]:
-    """Return what anyone may know of a certificate: status, signed facts, signature."""
+    """Return what anyone may know of a certificate: status, signed facts, signature.
+
+    The stored record is checked against the platform's keys first; one that fails shows
+    nothing but its serial and the status ``cannot_be_verified``.
+    """
+    keys = signing.published_keys(get_settings(current_app))
+    if not certificate_service.record_intact(certificate, keys):
+        return {"serial": certificate.serial, "status": "cannot_be_verified",
+                "revoked_at": None, "revocation_reason": None, "facts": None,
+                "payload": None, "signature": None, "key_id": None}
     revoked_at = certificate.revoked_at
+    key = certificate_service.signing_key_of(certificate.payload.encode("utf-8"),
+                                             certificate.signature, keys)
     return {
         "serial": certificate.serial,
         "status": "revoked" if revoked_at is not None else "valid",
@@ -45,6 +57,7 @@ def certificate_json(certificate: CertificateRow) -> dict[str, object]:
         # The exact signed text: a client checks the signature over these bytes (UTF-8).
         "payload": certificate.payload,
         "signature": certificate.signature,
+        "key_id": key.key_id if key is not None else None,
     }
 
 
@@ -52,17 +65,22 @@ class CertificateStatus(BaseModel):
     """What anyone may know of a certificate."""
 
     serial: str = Field(examples=["PPP-2026-000123-K"])
-    status: Literal["valid", "revoked"]
+    status: Literal["valid", "revoked", "cannot_be_verified"] = Field(description=(
+        "`cannot_be_verified` when the platform's own record fails its signature check: "
+        "then nothing else of it is given."))
     revoked_at: dt.datetime | None
     revocation_reason: str | None
-    facts: dict[str, Any] = Field(description=(
+    facts: dict[str, Any] | None = Field(description=(
         "The signed facts: serial, questionnaire, subject, organisation, country, overall "
         "score and level, section scores, reviewer, dates, verification address. Texts are "
         "the English source strings."))
-    payload: str = Field(description="The exact signed text (canonical JSON); the signature "
-                                     "covers its UTF-8 bytes.")
-    signature: str = Field(description="Ed25519 signature, base64url without padding. Public "
-                                       "key: /.well-known/ppp-assess-signing-key.pem")
+    payload: str | None = Field(description="The exact signed text (canonical JSON); the "
+                                            "signature covers its UTF-8 bytes.")
+    signature: str | None = Field(description="Ed25519 signature, base64url without padding. "
+                                              "Public keys: "
+                                              "/.well-known/ppp-assess-signing-key.pem")
+    key_id: str | None = Field(description="The id of the key that signed it, as listed in "
+                                           "the published key file.")
 
 
 class DocumentQuery(QueryModel):

@@ -18,6 +18,7 @@ from ppp_assess.extensions import limiter
 from ppp_assess.models import Assessment, Certificate
 from ppp_assess.pdf.certificate import render_certificate
 from ppp_assess.pdf.report import render_report
+from ppp_assess.pdf.signature import sign_document
 from ppp_assess.services import certificates as certificate_service
 from ppp_assess.services import signing
 from ppp_assess.services.errors import ServiceError
@@ -76,9 +77,10 @@ def certificate_pdf(session: Session, certificate: Certificate, language: str) -
     with force_locale(language):
         localiser = presentation.localiser(language)
         data = certificate_service.certificate_data(session, certificate, localiser)
-        return render_certificate(data, translate=localiser.translate,
-                                  format_score=localiser.score,
-                                  format_number=localiser.number, format_date=localiser.date)
+        return signed(render_certificate(data, translate=localiser.translate,
+                                         format_score=localiser.score,
+                                         format_number=localiser.number,
+                                         format_date=localiser.date))
 
 
 def report_pdf(session: Session, assessment: Assessment, language: str) -> bytes:
@@ -86,8 +88,16 @@ def report_pdf(session: Session, assessment: Assessment, language: str) -> bytes
     with force_locale(language):
         localiser = presentation.localiser(language)
         data = certificate_service.report_data(session, assessment, localiser)
-        return render_report(data, translate=localiser.translate, format_score=localiser.score,
-                             format_number=localiser.number, format_date=localiser.date)
+        return signed(render_report(data, translate=localiser.translate,
+                                    format_score=localiser.score,
+                                    format_number=localiser.number, format_date=localiser.date))
+
+
+def signed(pdf_bytes: bytes) -> bytes:
+    """Return a rendered document signed as a whole with the platform's current key."""
+    signer = signing.document_signer(get_settings(current_app))
+    return sign_document(pdf_bytes, private_key=signer.private_key,
+                         certificate=signer.certificate, chain=signer.chain)
 
 
 def pdf_response(content: bytes, filename: str) -> Response:
