@@ -133,3 +133,37 @@ def test_without_any_key_the_command_asks_for_one(make_app, tmp_path) -> None:
     assert "--public-key" in result.output
     assert not (tmp_path / "fresh" / "signing_key.pem").exists()
     assert not (tmp_path / "fresh" / "signing-keys").exists()
+
+
+def test_after_a_rotation_earlier_certificates_keep_verifying(app, client, runner, db, factory,
+                                                              tmp_path) -> None:
+    _scenario, before = certified(db, factory, app)
+    old_file = _write(tmp_path, "before.pdf", certificate_pdf(app, db, before))
+    first_key = signing.keyring(get_settings(app)).current.key_id
+
+    result = runner.invoke(args=["certificates", "rotate-key"])
+    assert result.exit_code == 0, result.output
+    current = signing.keyring(get_settings(app)).current
+    assert current.key_id != first_key and current.key_id in result.output
+
+    _scenario, after = certified(db, factory, app)
+    new_file = _write(tmp_path, "after.pdf", certificate_pdf(app, db, after))
+    assert certificate_domain.verify(after.payload.encode(), after.signature,
+                                     current.public_key)
+    # Both keys are published, newest first, each with its id.
+    published = client.get("/.well-known/ppp-assess-signing-key.pem").data
+    assert [key.key_id for key in certificate_domain.parse_published_keys(published)] == [
+        current.key_id, first_key]
+    key_file = _write(tmp_path, "keys.pem", published)
+    for path in (old_file, new_file):
+        online = runner.invoke(args=["certificates", "verify", path])
+        assert online.exit_code == 0, online.output
+        offline = runner.invoke(args=["certificates", "verify", path, "--public-key", key_file])
+        assert offline.exit_code == 0, offline.output
+    assert f"(key {first_key})" in runner.invoke(args=["certificates", "verify", old_file]).output
+    for certificate in (before, after):
+        data = client.get(f"/api/v1/certificates/{certificate.serial}").get_json()
+        assert data["status"] == "valid"
+        page = client.get(f"/verify/{certificate.serial}").get_data(as_text=True)
+        assert "certificate-status-valid" in page
+    assert client.get(f"/api/v1/certificates/{before.serial}").get_json()["key_id"] == first_key
