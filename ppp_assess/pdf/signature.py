@@ -11,6 +11,7 @@ and leaves judging them to the certificates service, which knows the platform's 
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
 
@@ -36,8 +37,22 @@ log = logging.getLogger(__name__)
 FIELD_NAME = "PlatformSignature"
 
 
-def _asn1_certificate(certificate: x509.Certificate) -> asn1_x509.Certificate:
-    return asn1_x509.Certificate.load(certificate.public_bytes(serialization.Encoding.DER))
+#: Bytes kept for the CMS signature: a P-256 signature with its certificate and a chain of
+#: a few certificates fits with room to spare. Fixing it spares pyHanko a trial signature
+#: to measure the size, which would double the cost of signing.
+SIGNATURE_BYTES = 8192
+
+
+@functools.lru_cache(maxsize=16)
+def _signer(key_der: bytes, certificate_der: bytes,
+            chain_der: tuple[bytes, ...]) -> signers.SimpleSigner:
+    """Return a pyHanko signer, built once per key and certificate."""
+    return signers.SimpleSigner(
+        signing_cert=asn1_x509.Certificate.load(certificate_der),
+        signing_key=asn1_keys.PrivateKeyInfo.load(key_der),
+        cert_registry=SimpleCertificateStore.from_certs(
+            [asn1_x509.Certificate.load(item) for item in chain_der]),
+    )
 
 
 def sign_document(pdf_bytes: bytes, *, private_key: ec.EllipticCurvePrivateKey,
@@ -50,21 +65,20 @@ def sign_document(pdf_bytes: bytes, *, private_key: ec.EllipticCurvePrivateKey,
     :param chain: intermediate certificates to embed with it.
     :param reason: the reason recorded in the signature dictionary.
     """
-    signer = signers.SimpleSigner(
-        signing_cert=_asn1_certificate(certificate),
-        signing_key=asn1_keys.PrivateKeyInfo.load(private_key.private_bytes(
-            serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption())),
-        cert_registry=SimpleCertificateStore.from_certs(
-            [_asn1_certificate(item) for item in chain]),
+    signer = _signer(
+        private_key.private_bytes(serialization.Encoding.DER,
+                                  serialization.PrivateFormat.PKCS8,
+                                  serialization.NoEncryption()),
+        certificate.public_bytes(serialization.Encoding.DER),
+        tuple(item.public_bytes(serialization.Encoding.DER) for item in chain),
     )
     metadata = signers.PdfSignatureMetadata(
         field_name=FIELD_NAME, md_algorithm="sha256",
         subfilter=SigSeedSubFilter.PADES, reason=reason or None)
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes))
     output = io.BytesIO()
-    signers.PdfSigner(metadata, signer=signer,
-                      new_field_spec=SigFieldSpec(FIELD_NAME)).sign_pdf(writer, output=output)
+    signers.PdfSigner(metadata, signer=signer, new_field_spec=SigFieldSpec(FIELD_NAME)).sign_pdf(
+        writer, bytes_reserved=SIGNATURE_BYTES, output=output)
     return output.getvalue()
 
 
