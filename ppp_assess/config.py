@@ -21,6 +21,11 @@ UN_LOCALES: tuple[str, ...] = ("en", "fr", "ru", "es", "ar", "zh")
 ENVIRONMENTS = ("development", "testing", "production")
 
 
+#: The address used where no public address is configured and no request tells one (mail
+#: written from the command line, demonstration data): a placeholder, with no port.
+FALLBACK_BASE_URL = "http://localhost"
+
+
 class ConfigurationError(RuntimeError):
     """Raised at start-up when the configuration cannot work."""
 
@@ -83,8 +88,11 @@ class Settings:
     #: PPP_ASSESS_TRANSLATIONS: folder of the catalogs (<locale>/LC_MESSAGES/*.po and .mo).
     #: Default: ./translations.
     translations_dir: str = str(PROJECT_ROOT / "translations")
-    #: PPP_ASSESS_BASE_URL: public address, used in e-mails and certificate QR codes.
-    base_url: str = "http://127.0.0.1:5000"
+    #: PPP_ASSESS_BASE_URL: public address, used in e-mails, verification links and
+    #: certificate QR codes. Default: unset, and the address each request came in on is
+    #: used (set it behind a proxy that does not pass the host, and for mail sent by a
+    #: worker about changes made from the command line).
+    base_url: str = ""
     #: PPP_ASSESS_MAIL_BACKEND: file (write .eml files into the mail folder) | smtp.
     #: Default: file.
     mail_backend: str = "file"
@@ -166,7 +174,7 @@ class Settings:
             "translations_dir": env.get(
                 "PPP_ASSESS_TRANSLATIONS", str(project_root / "translations")
             ),
-            "base_url": env.get("PPP_ASSESS_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+            "base_url": env.get("PPP_ASSESS_BASE_URL", "").rstrip("/"),
             "mail_backend": env.get("PPP_ASSESS_MAIL_BACKEND", "file"),
             "mail_dir": env.get("PPP_ASSESS_MAIL_DIR", ""),
             "outbox_delivery": env.get("PPP_ASSESS_OUTBOX_DELIVERY", "request"),

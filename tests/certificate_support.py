@@ -140,7 +140,7 @@ def issue(db: Session, app: Flask, assessment: Assessment, actor: User,
     settings = get_settings(app)
     return certificate_service.issue_certificate(
         db, assessment, actor=actor, signing_key=signing.signing_key(settings),
-        base_url=settings.base_url, now=now)
+        base_url=settings.base_url or "http://ppp.test", now=now)
 
 
 def certified(db: Session, factory: Factory, app: Flask, **options: Any) -> tuple[Scenario,

@@ -6,7 +6,7 @@ rules.
 
 from __future__ import annotations
 
-from flask import Response, current_app, make_response
+from flask import Response, current_app, make_response, request
 from flask_babel import force_locale, get_locale
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
@@ -109,6 +109,15 @@ def pdf_response(content: bytes, filename: str) -> Response:
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def public_base_url() -> str:
+    """Return the platform's public address: the configured one, else this request's.
+
+    The address the request came in on keeps its scheme, host and port (as forwarded by
+    trusted proxies), so links and QR codes lead back to where the user is.
+    """
+    return get_settings(current_app).base_url or request.host_url.rstrip("/")
 
 
 def public_key_pem() -> bytes:

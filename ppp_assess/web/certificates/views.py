@@ -30,6 +30,7 @@ from ppp_assess.web.certificates.documents import (
     document_language,
     pdf_download_limit,
     pdf_response,
+    public_base_url,
     public_key_pem,
     report_pdf,
     verify_upload_limit,
@@ -235,7 +236,7 @@ def issue(assessment_id: int) -> Response:
     assessment = permissions.get_assessment(session, actor, assessment_id)
     certificate = certificate_service.issue_certificate(
         session, assessment, actor=actor, signing_key=signing.signing_key(settings),
-        base_url=settings.base_url)
+        base_url=public_base_url())
     flash(_("Certificate %(serial)s issued.", serial=certificate.serial), "success")
     return redirect(url_for(".index"))
 
