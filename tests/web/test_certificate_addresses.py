@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from dataclasses import replace
@@ -57,7 +58,11 @@ def _issue_through_the_page(app: Flask, client: Any, db, factory) -> tuple[str, 
     issuer = evaluator(factory)
     db.commit()
     sign_in(client, issuer.email)
-    response = client.post(f"/certificates/issue/{scenario.assessment.id}")
+    page = client.get(f"/certificates/issue/{scenario.assessment.id}").get_data(as_text=True)
+    confirmed = re.search(r'name="facts" type="hidden" value="([0-9a-f]{64})"', page)
+    assert confirmed is not None
+    response = client.post(f"/certificates/issue/{scenario.assessment.id}",
+                           data={"facts": confirmed.group(1)})
     assert response.status_code == 302
     certificate = certificate_service.certificate_of(db, scenario.assessment)
     assert certificate is not None

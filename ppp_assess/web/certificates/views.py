@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -22,7 +23,7 @@ from ppp_assess.pdf.certificate import DISCLAIMER
 from ppp_assess.services import certificates as certificate_service
 from ppp_assess.services import permissions, signing
 from ppp_assess.services.certificates import Outcome, Verification
-from ppp_assess.services.errors import NotFound
+from ppp_assess.services.errors import Conflict, NotFound
 from ppp_assess.unit_of_work import get_session
 from ppp_assess.web.certificates import bp
 from ppp_assess.web.certificates.documents import (
@@ -35,7 +36,7 @@ from ppp_assess.web.certificates.documents import (
     report_pdf,
     verify_upload_limit,
 )
-from ppp_assess.web.certificates.forms import RevokeForm, SerialForm, UploadForm
+from ppp_assess.web.certificates.forms import IssueForm, RevokeForm, SerialForm, UploadForm
 from ppp_assess.web.errors import refuse
 from ppp_assess.web.security import current_actor, login_required, permission_required
 
@@ -226,19 +227,41 @@ def index() -> str:
                            can_revoke=permissions.can_revoke_certificates(current_actor()))
 
 
-@bp.post("/certificates/issue/<int:assessment_id>")
+@bp.route("/certificates/issue/<int:assessment_id>", methods=["GET", "POST"])
 @permission_required(permissions.can_issue_certificates)
-def issue(assessment_id: int) -> Response:
-    """Certify an approved assessment (the CSRF token is checked before the view runs)."""
+def issue(assessment_id: int) -> ResponseReturnValue:
+    """Show exactly the facts a certificate would sign; issue it once they are confirmed.
+
+    The CSRF token is checked before the view runs; the confirmation carries the
+    fingerprint of the facts shown, and nothing else is signed.
+    """
     session = get_session()
     actor = current_actor()
     settings = get_settings(current_app)
     assessment = permissions.get_assessment(session, actor, assessment_id)
-    certificate = certificate_service.issue_certificate(
-        session, assessment, actor=actor, signing_key=signing.signing_key(settings),
-        base_url=public_base_url())
-    flash(_("Certificate %(serial)s issued.", serial=certificate.serial), "success")
-    return redirect(url_for(".index"))
+    try:
+        preview = certificate_service.preview_certificate(session, assessment, actor=actor,
+                                                          base_url=public_base_url())
+    except Conflict as error:
+        if request.method == "POST":
+            raise
+        # Nothing to confirm (not approved, or certified already): back to the list.
+        flash(refuse(error), "error")
+        return redirect(url_for(".index"))
+    form = IssueForm()
+    if form.validate_on_submit():
+        certificate = certificate_service.issue_certificate(
+            session, assessment, actor=actor, signing_key=signing.signing_key(settings),
+            base_url=public_base_url(), confirmed=form.facts.data)
+        flash(_("Certificate %(serial)s issued.", serial=certificate.serial), "success")
+        return redirect(url_for(".index"))
+    form.facts.data = certificate_service.facts_digest(preview)
+    facts = dataclasses.replace(facts_view(session, preview),
+                                serial=_("Assigned when the certificate is issued"))
+    verify_address = preview.verify_url.removesuffix(certificate_service.PREVIEW_SERIAL)
+    return render_template("certificates/confirm.html", assessment=assessment, facts=facts,
+                           form=form, disclaimer=DISCLAIMER, verify_address=verify_address,
+                           ), 400 if request.method == "POST" else 200
 
 
 @bp.route("/certificates/<serial>/revoke", methods=["GET", "POST"])
