@@ -351,3 +351,29 @@ def test_the_confirmation_page_of_an_assessment_not_ready_leads_back(app, client
     assert response.headers["Location"].endswith("/certificates/")
     assert "Only approved assessments can be certified." in client.get(
         "/certificates/").get_data(as_text=True)
+
+
+def test_the_holder_s_pages_link_to_the_certificate_and_show_revocation(app, client, db,
+                                                                       factory) -> None:
+    scenario, certificate = certified(db, factory, app)
+    assessment = scenario.assessment
+    db.commit()
+    sign_in(client, scenario.respondent.email)
+    project_url = f"/projects/{assessment.project_id}"
+    assessment_url = f"/assessments/{assessment.id}/submitted"
+    for url in (project_url, assessment_url):
+        html = client.get(url).get_data(as_text=True)
+        assert f"/verify/{certificate.serial}" in html, url
+        assert f"/assessments/{assessment.id}/certificate.pdf" in html, url
+        assert f"/assessments/{assessment.id}/report.pdf" in html, url
+        assert "revoked" not in html.lower().replace("status-revoked", ""), url
+
+    certificate_service.revoke_certificate(db, certificate, actor=admin(factory),
+                                           reason="The evidence was withdrawn.")
+    db.commit()
+    for url in (project_url, assessment_url):
+        html = client.get(url).get_data(as_text=True)
+        assert "This certificate was revoked on" in html, url
+        assert "The evidence was withdrawn." in html, url
+        assert f"/assessments/{assessment.id}/certificate.pdf" not in html, url
+        assert f"/assessments/{assessment.id}/report.pdf" in html, url

@@ -64,6 +64,18 @@ def certificate_of(session: Session, assessment: Assessment) -> Certificate | No
     )
 
 
+def certificates_of(session: Session, assessment_ids: Sequence[int]) -> dict[int, Certificate]:
+    """Return the newest certificate of each of ``assessment_ids`` that has one."""
+    if not assessment_ids:
+        return {}
+    found: dict[int, Certificate] = {}
+    for certificate in session.scalars(
+            select(Certificate).where(Certificate.assessment_id.in_(assessment_ids))
+            .order_by(Certificate.issued_at, Certificate.id)):
+        found[certificate.assessment_id] = certificate
+    return found
+
+
 def payload_of(certificate: Certificate) -> CertificatePayload:
     """Return the facts of ``certificate``, parsed from the stored signed bytes."""
     return certificate_domain.payload_from_bytes(certificate.payload.encode("utf-8"))
