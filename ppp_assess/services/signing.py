@@ -267,8 +267,11 @@ def _operator_signer(settings: Settings) -> DocumentSigner | None:
 def _self_issued(private_key: Ed25519PrivateKey, settings: Settings,
                  store: Path | None) -> DocumentSigner:
     certificate = self_issued_certificate(private_key, settings.signing_name)
-    if store is not None:
-        _write_new(store, certificate.public_bytes(serialization.Encoding.PEM), 0o644)
+    if store is not None and not store.exists():
+        try:
+            _write_new(store, certificate.public_bytes(serialization.Encoding.PEM), 0o644)
+        except OSError as error:  # a read-only folder of keys: the copy is only for people
+            log.debug("The document certificate %s was not written: %s", store, error)
     return DocumentSigner(derived_document_key(private_key), certificate)
 
 
