@@ -11,19 +11,23 @@ and leaves judging them to the certificates service, which knows the platform's 
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import io
 import logging
 
+from asn1crypto import algos, cms
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import signers
 from pyhanko.sign.fields import SigFieldSpec, SigSeedSubFilter
+from pyhanko.sign.general import as_signing_certificate_v2
+from pyhanko.sign.signers.pdf_signer import PdfTBSDocument
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
@@ -43,16 +47,80 @@ FIELD_NAME = "PlatformSignature"
 SIGNATURE_BYTES = 8192
 
 
+def _der(tag: int, content: bytes) -> bytes:
+    """Return one DER element: ``tag``, the definite length of ``content``, ``content``."""
+    size = len(content)
+    if size < 0x80:
+        length = bytes([size])
+    else:
+        raw = size.to_bytes((size.bit_length() + 7) // 8, "big")
+        length = bytes([0x80 | len(raw)]) + raw
+    return bytes([tag]) + length + content
+
+
+_SEQUENCE, _SET, _OCTET_STRING, _CONTEXT_0 = 0x30, 0x31, 0x04, 0xA0
+_ID_MESSAGE_DIGEST = bytes.fromhex("06092a864886f70d010904")
+_ID_SIGNED_DATA = bytes.fromhex("06092a864886f70d010702")
+_ID_DATA = bytes.fromhex("06092a864886f70d010701")
+_VERSION_1 = bytes.fromhex("020101")
+
+
+class _CmsTemplate:
+    """The parts of a PAdES signature's CMS that are the same for every document.
+
+    Only the document's digest and the signature value change from one document to the
+    next, so the rest is encoded once per key with asn1crypto (and pyHanko's ESS
+    signing-certificate-v2 attribute, which PAdES B-B requires) and the CMS is assembled
+    from bytes. Building the whole structure with asn1crypto for every document cost
+    about three quarters of the time of signing.
+    """
+
+    def __init__(self, key_der: bytes, certificate_der: bytes,
+                 chain_der: tuple[bytes, ...]) -> None:
+        certificate = asn1_x509.Certificate.load(certificate_der)
+        self.signer = signers.SimpleSigner(
+            signing_cert=certificate,
+            signing_key=asn1_keys.PrivateKeyInfo.load(key_der),
+            cert_registry=SimpleCertificateStore.from_certs(
+                [asn1_x509.Certificate.load(item) for item in chain_der]),
+        )
+        key = serialization.load_der_private_key(key_der, password=None)
+        assert isinstance(key, ec.EllipticCurvePrivateKey)
+        self.key = key
+        self.fixed_attributes = (
+            cms.CMSAttribute({"type": "content_type", "values": ["data"]}).dump(),
+            cms.CMSAttribute({"type": "signing_certificate_v2",
+                              "values": [as_signing_certificate_v2(certificate)]}).dump(),
+        )
+        self.signer_id = cms.IssuerAndSerialNumber({
+            "issuer": certificate.issuer, "serial_number": certificate.serial_number}).dump()
+        self.digest_algorithm = algos.DigestAlgorithm({"algorithm": "sha256"}).dump()
+        self.signature_algorithm = algos.SignedDigestAlgorithm(
+            {"algorithm": "sha256_ecdsa"}).dump()
+        self.certificates = b"".join(sorted((certificate_der, *chain_der)))
+
+    def signed_data(self, document_digest: bytes) -> bytes:
+        """Return the CMS ContentInfo signing ``document_digest`` (SHA-256), as DER."""
+        message_digest = _der(_SEQUENCE, _ID_MESSAGE_DIGEST + _der(
+            _SET, _der(_OCTET_STRING, document_digest)))
+        # DER sorts the elements of a SET OF by their encodings.
+        attributes = b"".join(sorted((*self.fixed_attributes, message_digest)))
+        signature = self.key.sign(_der(_SET, attributes), ec.ECDSA(hashes.SHA256()))
+        signer_info = _der(_SEQUENCE, _VERSION_1 + self.signer_id + self.digest_algorithm
+                           + _der(_CONTEXT_0, attributes) + self.signature_algorithm
+                           + _der(_OCTET_STRING, signature))
+        signed_data = _der(_SEQUENCE, _VERSION_1 + _der(_SET, self.digest_algorithm)
+                           + _der(_SEQUENCE, _ID_DATA)
+                           + _der(_CONTEXT_0, self.certificates)
+                           + _der(_SET, signer_info))
+        return _der(_SEQUENCE, _ID_SIGNED_DATA + _der(_CONTEXT_0, signed_data))
+
+
 @functools.lru_cache(maxsize=16)
-def _signer(key_der: bytes, certificate_der: bytes,
-            chain_der: tuple[bytes, ...]) -> signers.SimpleSigner:
-    """Return a pyHanko signer, built once per key and certificate."""
-    return signers.SimpleSigner(
-        signing_cert=asn1_x509.Certificate.load(certificate_der),
-        signing_key=asn1_keys.PrivateKeyInfo.load(key_der),
-        cert_registry=SimpleCertificateStore.from_certs(
-            [asn1_x509.Certificate.load(item) for item in chain_der]),
-    )
+def _template(key_der: bytes, certificate_der: bytes,
+              chain_der: tuple[bytes, ...]) -> _CmsTemplate:
+    """Return the CMS template of a key and certificate, built once."""
+    return _CmsTemplate(key_der, certificate_der, chain_der)
 
 
 def sign_document(pdf_bytes: bytes, *, private_key: ec.EllipticCurvePrivateKey,
@@ -60,12 +128,16 @@ def sign_document(pdf_bytes: bytes, *, private_key: ec.EllipticCurvePrivateKey,
                   chain: tuple[x509.Certificate, ...] = (), reason: str = "") -> bytes:
     """Return ``pdf_bytes`` signed over the whole file (PAdES B-B).
 
+    pyHanko writes the incremental update with the signature field and a placeholder,
+    and digests the signed byte ranges; the CMS is then made from the key's template
+    and written into the placeholder.
+
     :param private_key: the key of ``certificate``.
     :param certificate: the signing certificate, embedded in the signature.
     :param chain: intermediate certificates to embed with it.
     :param reason: the reason recorded in the signature dictionary.
     """
-    signer = _signer(
+    template = _template(
         private_key.private_bytes(serialization.Encoding.DER,
                                   serialization.PrivateFormat.PKCS8,
                                   serialization.NoEncryption()),
@@ -75,11 +147,19 @@ def sign_document(pdf_bytes: bytes, *, private_key: ec.EllipticCurvePrivateKey,
     metadata = signers.PdfSignatureMetadata(
         field_name=FIELD_NAME, md_algorithm="sha256",
         subfilter=SigSeedSubFilter.PADES, reason=reason or None)
-    writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes))
-    output = io.BytesIO()
-    signers.PdfSigner(metadata, signer=signer, new_field_spec=SigFieldSpec(FIELD_NAME)).sign_pdf(
-        writer, bytes_reserved=SIGNATURE_BYTES, output=output)
-    return output.getvalue()
+    pdf_signer = signers.PdfSigner(metadata, signer=template.signer,
+                                   new_field_spec=SigFieldSpec(FIELD_NAME))
+
+    async def sign() -> bytes:
+        writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes))
+        buffer = io.BytesIO()
+        prepared, _document, output = await pdf_signer.async_digest_doc_for_signing(
+            writer, bytes_reserved=SIGNATURE_BYTES, output=buffer)
+        await PdfTBSDocument.async_finish_signing(
+            output, prepared, template.signed_data(prepared.document_digest))
+        return buffer.getvalue()
+
+    return asyncio.run(sign())
 
 
 def document_signature(pdf_bytes: bytes) -> DocumentSignature:
