@@ -50,7 +50,8 @@ system-test-tools:
 
 run: install translations
 	$(BIN)/flask db upgrade
-	$(BIN)/flask seed-demo
+	@# The demonstration certificates link to the address the app is about to serve on.
+	PPP_ASSESS_BASE_URL=$${PPP_ASSESS_BASE_URL:-http://$(HOST):$(PORT)} $(BIN)/flask seed-demo
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
 lint: install-test

@@ -8,7 +8,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from ppp_assess.config import Settings, get_settings
+from ppp_assess.config import FALLBACK_BASE_URL, Settings, get_settings
 from ppp_assess.i18n.commands import translations_group
 from ppp_assess.models import migrate
 from ppp_assess.unit_of_work import get_database
@@ -177,7 +177,8 @@ def seed_demo_command() -> None:
     from ppp_assess.services.signing import signing_key
 
     report = seed_demo(session, questionnaire_dir=settings.questionnaire_dir, password=password,
-                       signing_key=signing_key(settings), base_url=settings.base_url)
+                       signing_key=signing_key(settings),
+                       base_url=settings.base_url or FALLBACK_BASE_URL)
     if not report.created:
         click.echo("Demo data already present; nothing changed.")
         return

@@ -21,6 +21,11 @@ UN_LOCALES: tuple[str, ...] = ("en", "fr", "ru", "es", "ar", "zh")
 ENVIRONMENTS = ("development", "testing", "production")
 
 
+#: The address used where no public address is configured and no request tells one (mail
+#: written from the command line, demonstration data): a placeholder, with no port.
+FALLBACK_BASE_URL = "http://localhost"
+
+
 class ConfigurationError(RuntimeError):
     """Raised at start-up when the configuration cannot work."""
 
@@ -83,8 +88,11 @@ class Settings:
     #: PPP_ASSESS_TRANSLATIONS: folder of the catalogs (<locale>/LC_MESSAGES/*.po and .mo).
     #: Default: ./translations.
     translations_dir: str = str(PROJECT_ROOT / "translations")
-    #: PPP_ASSESS_BASE_URL: public address, used in e-mails and certificate QR codes.
-    base_url: str = "http://127.0.0.1:5000"
+    #: PPP_ASSESS_BASE_URL: public address, used in e-mails, verification links and
+    #: certificate QR codes. Default: unset, and the address each request came in on is
+    #: used (set it behind a proxy that does not pass the host, and for mail sent by a
+    #: worker about changes made from the command line).
+    base_url: str = ""
     #: PPP_ASSESS_MAIL_BACKEND: file (write .eml files into the mail folder) | smtp.
     #: Default: file.
     mail_backend: str = "file"
@@ -105,6 +113,20 @@ class Settings:
     #: PPP_ASSESS_SIGNING_KEY: Ed25519 private key (PEM) for certificates. Default: generated once
     #: into <instance>/signing_key.pem (outside production).
     signing_key_pem: str | None = None
+    #: PPP_ASSESS_SIGNING_KEYS_DIR: folder of the platform's signing keys, every key ever
+    #: used, which ``flask certificates rotate-key`` adds to (give all servers the same
+    #: folder). Default: <instance>/signing-keys (outside production). Ignored when
+    #: PPP_ASSESS_SIGNING_KEY is set.
+    signing_keys_dir: str = ""
+    #: PPP_ASSESS_SIGNING_NAME: subject name (CN) of the self-issued X.509 certificate that
+    #: signs whole PDF documents. Default: ppp-assess.
+    signing_name: str = "ppp-assess"
+    #: PPP_ASSESS_SIGNING_CERT / PPP_ASSESS_SIGNING_CERT_KEY: PEM files of an X.509
+    #: certificate from the operator's own CA (the file may carry the chain after it) and
+    #: its unencrypted private key, to sign whole PDF documents instead of the self-issued
+    #: certificate. Default: unset.
+    signing_cert_file: str | None = None
+    signing_cert_key_file: str | None = None
     #: PPP_ASSESS_TOKEN_DAYS: lifetime of a new API token unless its maker chooses one.
     #: Default: 90 (at most 366).
     token_days: int = 90
@@ -152,7 +174,7 @@ class Settings:
             "translations_dir": env.get(
                 "PPP_ASSESS_TRANSLATIONS", str(project_root / "translations")
             ),
-            "base_url": env.get("PPP_ASSESS_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+            "base_url": env.get("PPP_ASSESS_BASE_URL", "").rstrip("/"),
             "mail_backend": env.get("PPP_ASSESS_MAIL_BACKEND", "file"),
             "mail_dir": env.get("PPP_ASSESS_MAIL_DIR", ""),
             "outbox_delivery": env.get("PPP_ASSESS_OUTBOX_DELIVERY", "request"),
@@ -163,6 +185,10 @@ class Settings:
             "smtp_password": env.get("SMTP_PASSWORD") or None,
             "smtp_starttls": _bool(env.get("SMTP_STARTTLS"), True),
             "signing_key_pem": env.get("PPP_ASSESS_SIGNING_KEY") or None,
+            "signing_keys_dir": env.get("PPP_ASSESS_SIGNING_KEYS_DIR", ""),
+            "signing_name": env.get("PPP_ASSESS_SIGNING_NAME") or "ppp-assess",
+            "signing_cert_file": env.get("PPP_ASSESS_SIGNING_CERT") or None,
+            "signing_cert_key_file": env.get("PPP_ASSESS_SIGNING_CERT_KEY") or None,
             "peer_group_min": _int(env, "PPP_ASSESS_PEER_MIN", 5),
             "token_days": _int(env, "PPP_ASSESS_TOKEN_DAYS", 90),
             "questionnaire_dir": env.get(
@@ -214,6 +240,11 @@ class Settings:
             raise ConfigurationError("PPP_ASSESS_TRUSTED_PROXIES must be between 0 and 5.")
         if self.peer_group_min < 2:
             raise ConfigurationError("PPP_ASSESS_PEER_MIN must be at least 2.")
+        if bool(self.signing_cert_file) != bool(self.signing_cert_key_file):
+            raise ConfigurationError(
+                "PPP_ASSESS_SIGNING_CERT and PPP_ASSESS_SIGNING_CERT_KEY go together: the "
+                "X.509 certificate and its private key."
+            )
         instance = Path(self.instance_path)
         changes: dict[str, Any] = {}
         if not self.database_url:

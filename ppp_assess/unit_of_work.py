@@ -28,6 +28,7 @@ from flask import Flask, Response, current_app, g, has_request_context, request
 from sqlalchemy.orm import Session
 
 from ppp_assess.models.database import Database, UnitOfWork
+from ppp_assess.services.outbox import REQUEST_BASE_URL_KEY
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,10 @@ def current_unit() -> UnitOfWork:
     if unit is None:
         write = not has_request_context() or request.method not in SAFE_METHODS
         unit = get_database().unit_of_work(write=write)
+        if has_request_context():
+            # What services write for later (mail links) may need the address the
+            # request came in on when no public address is configured.
+            unit.session.info[REQUEST_BASE_URL_KEY] = request.host_url.rstrip("/")
         setattr(g, _G_KEY, unit)
     return unit
 

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import io
 import json
 from dataclasses import dataclass
 from typing import Any
 
 from babel import Locale
 from flask import Flask
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import ContentStream, DecodedStreamObject, DictionaryObject, NameObject
 from sqlalchemy.orm import Session
 
 from ppp_assess.config import get_settings
+from ppp_assess.domain import certificates as certificate_domain
 from ppp_assess.domain.answers import AnswerError, validate_answer
 from ppp_assess.domain.audit import canonical_json
 from ppp_assess.domain.display import Localiser
@@ -20,9 +24,11 @@ from ppp_assess.domain.reference import PlatformRole, SubjectType
 from ppp_assess.domain.schema import Question, Questionnaire, QuestionType
 from ppp_assess.models import Assessment, Certificate, Organisation, User
 from ppp_assess.pdf.certificate import render_certificate
+from ppp_assess.pdf.signature import sign_document
 from ppp_assess.services import assessments, reviews, signing
 from ppp_assess.services import certificates as certificate_service
 from ppp_assess.services.questionnaires import questionnaire_of
+from ppp_assess.services.signing import DocumentSigner
 from tests.factories import Factory
 
 QUESTIONNAIRE = "people-first"
@@ -134,7 +140,7 @@ def issue(db: Session, app: Flask, assessment: Assessment, actor: User,
     settings = get_settings(app)
     return certificate_service.issue_certificate(
         db, assessment, actor=actor, signing_key=signing.signing_key(settings),
-        base_url=settings.base_url, now=now)
+        base_url=settings.base_url or "http://ppp.test", now=now)
 
 
 def certified(db: Session, factory: Factory, app: Flask, **options: Any) -> tuple[Scenario,
@@ -146,9 +152,14 @@ def certified(db: Session, factory: Factory, app: Flask, **options: Any) -> tupl
     return scenario, certificate
 
 
-def certificate_pdf(db: Session, certificate: Certificate, *, payload: bytes | None = None,
-                    signature: str | None = None) -> bytes:
-    """Render ``certificate``, optionally carrying another payload or signature."""
+def certificate_pdf(app: Flask, db: Session, certificate: Certificate, *,
+                    payload: bytes | None = None, signature: str | None = None,
+                    signer: DocumentSigner | None = None, sign: bool = True) -> bytes:
+    """Render ``certificate``, optionally carrying another payload or signature.
+
+    The document is signed as a whole as the platform does, with the app's current key,
+    or with ``signer``; ``sign=False`` leaves it unsigned.
+    """
     data = certificate_service.certificate_data(db, certificate, english())
     data = dataclasses.replace(
         data,
@@ -158,7 +169,54 @@ def certificate_pdf(db: Session, certificate: Certificate, *, payload: bytes | N
     # Ends the test session's read transaction, so that requests made next by the test
     # client can use the shared connection.
     db.commit()
-    return render_certificate(data)
+    rendered = render_certificate(data)
+    if not sign:
+        return rendered
+    signer = signer or signing.document_signer(get_settings(app))
+    return sign_document(rendered, private_key=signer.private_key,
+                         certificate=signer.certificate, chain=signer.chain)
+
+
+def stranger_signer(name: str = "ppp-assess") -> DocumentSigner:
+    """Return a document signer that is not the platform's, with the platform's name."""
+    key = certificate_domain.load_private_key(certificate_domain.generate_private_key_pem())
+    return DocumentSigner(signing.derived_document_key(key),
+                          signing.self_issued_certificate(key, name))
+
+
+def text_drawn_over(pdf: bytes, text: str = "Overall score 99.9", *,
+                    incremental: bool) -> bytes:
+    """Return ``pdf`` with ``text`` drawn over its page.
+
+    Incrementally: an update appended after the signature, as editors save a signed file.
+    Otherwise the page's content stream is rewritten and the whole file written anew.
+    """
+    reader = PdfReader(io.BytesIO(pdf))
+    writer = PdfWriter(reader, incremental=True) if incremental else PdfWriter(clone_from=reader)
+    page = writer.pages[0]
+    fonts = page["/Resources"].get_object().setdefault(NameObject("/Font"), DictionaryObject())
+    fonts.get_object()[NameObject("/FHelv")] = DictionaryObject({
+        NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type1"),
+        NameObject("/BaseFont"): NameObject("/Helvetica")})
+    stream = DecodedStreamObject()
+    stream.set_data(f"BT /FHelv 28 Tf 150 420 Td ({text}) Tj ET".encode("latin-1"))
+    contents = page.get_contents()
+    assert contents is not None
+    combined = ContentStream(None, reader)
+    combined.set_data(contents.get_data() + b"\n" + stream.get_data())
+    page.replace_contents(combined)
+    output = io.BytesIO()
+    writer.write(output)
+    return output.getvalue()
+
+
+def page_added(pdf: bytes) -> bytes:
+    """Return ``pdf`` with a blank page appended by an incremental update."""
+    writer = PdfWriter(PdfReader(io.BytesIO(pdf)), incremental=True)
+    writer.add_blank_page()
+    output = io.BytesIO()
+    writer.write(output)
+    return output.getvalue()
 
 
 def one_byte_changed(payload: bytes) -> bytes:
@@ -179,3 +237,10 @@ def score_changed(payload: bytes, new_score: str = "99.5") -> bytes:
 def signature_changed(signature: str) -> str:
     """Return ``signature`` with its first character changed."""
     return ("B" if signature[0] != "B" else "C") + signature[1:]
+
+
+def signed_revision(pdf: bytes) -> bytes:
+    """Return the document as rendered, before the update that adds its signature."""
+    end = pdf.index(b"%%EOF") + len(b"%%EOF\n")
+    assert len(pdf) > end, "the document is not signed"
+    return pdf[:end]

@@ -9,11 +9,15 @@ from ppp_assess.domain import certificates as certificate_domain
 from ppp_assess.services import certificates as certificate_service
 from ppp_assess.services import signing
 from tests.certificate_support import (
+    admin,
     certificate_pdf,
     certified,
     one_byte_changed,
+    page_added,
     score_changed,
     signature_changed,
+    stranger_signer,
+    text_drawn_over,
 )
 from tests.factories import sign_in
 
@@ -47,30 +51,61 @@ def test_a_downloaded_certificate_verifies_offline(app, client, runner, db, fact
     assert published.exit_code == 0, published.output
 
 
-def test_any_change_fails_offline_verification(app, runner, db, factory, tmp_path) -> None:
+def test_every_kind_of_forgery_is_not_valid(app, runner, db, factory, tmp_path) -> None:
     _scenario, certificate = certified(db, factory, app)
     payload = certificate.payload.encode()
-    altered = {
-        "one-byte.pdf": certificate_pdf(db, certificate, payload=one_byte_changed(payload)),
-        "score.pdf": certificate_pdf(db, certificate, payload=score_changed(payload)),
-        "signature.pdf": certificate_pdf(db, certificate,
-                                         signature=signature_changed(certificate.signature)),
+    genuine = certificate_pdf(app, db, certificate)
+    key = signing.signing_key(get_settings(app))
+    unknown = payload.replace(certificate.serial.encode(),
+                              certificate_domain.make_serial(2001, 3).encode())
+    cases = {
+        "changed after signing": {
+            "text-rewritten.pdf": text_drawn_over(genuine, incremental=False),
+            "text-appended.pdf": text_drawn_over(genuine, incremental=True),
+            "page-added.pdf": page_added(genuine),
+            "one-byte.pdf": certificate_pdf(app, db, certificate,
+                                            payload=one_byte_changed(payload)),
+            "score.pdf": certificate_pdf(app, db, certificate, payload=score_changed(payload)),
+            "signature.pdf": certificate_pdf(app, db, certificate,
+                                             signature=signature_changed(certificate.signature)),
+            "unsigned.pdf": certificate_pdf(app, db, certificate, sign=False),
+        },
+        "unknown signer": {
+            "stranger.pdf": certificate_pdf(app, db, certificate, signer=stranger_signer()),
+        },
+        "no such certificate": {
+            "unknown.pdf": certificate_pdf(app, db, certificate, payload=unknown,
+                                           signature=certificate_domain.sign(unknown, key)),
+        },
     }
-    for name, content in altered.items():
-        result = runner.invoke(args=["certificates", "verify", _write(tmp_path, name, content)])
-        assert result.exit_code == 1, (name, result.output)
-        assert "SIGNATURE DOES NOT MATCH" in result.output
-        assert "VALID" not in result.output.replace("DOES NOT MATCH", "")
+    for reason, files in cases.items():
+        for name, content in files.items():
+            result = runner.invoke(args=["certificates", "verify",
+                                         _write(tmp_path, name, content)])
+            assert result.exit_code == 1, (name, result.output)
+            assert result.output.startswith("NOT VALID"), (name, result.output)
+            assert reason in result.output, (name, result.output)
+            assert "VALID:" not in result.output.replace("NOT VALID:", "")
+
+    path = _write(tmp_path, "genuine.pdf", genuine)
+    assert runner.invoke(args=["certificates", "verify", path]).exit_code == 0
+    certificate_service.revoke_certificate(db, certificate, actor=admin(factory),
+                                           reason="Withdrawn by the board.")
+    db.commit()
+    revoked = runner.invoke(args=["certificates", "verify", path])
+    assert revoked.exit_code == 1
+    assert f"revoked on {certificate.revoked_at:%Y-%m-%d}: Withdrawn by the board." in (
+        revoked.output)
 
 
 def test_another_key_does_not_verify(app, runner, db, factory, tmp_path) -> None:
     _scenario, certificate = certified(db, factory, app)
-    path = _write(tmp_path, "certificate.pdf", certificate_pdf(db, certificate))
+    path = _write(tmp_path, "certificate.pdf", certificate_pdf(app, db, certificate))
     other = certificate_domain.load_private_key(certificate_domain.generate_private_key_pem())
     key = _write(tmp_path, "other.pem", certificate_domain.public_key_pem(other))
     result = runner.invoke(args=["certificates", "verify", path, "--public-key", key])
     assert result.exit_code == 1
-    assert "SIGNATURE DOES NOT MATCH" in result.output
+    assert "unknown signer" in result.output
 
 
 def test_a_file_without_certificate_data_is_refused(app, runner, tmp_path) -> None:
@@ -78,12 +113,12 @@ def test_a_file_without_certificate_data_is_refused(app, runner, tmp_path) -> No
     path = _write(tmp_path, "letter.pdf", b"%PDF-1.4\n%%EOF\n")
     result = runner.invoke(args=["certificates", "verify", path])
     assert result.exit_code == 1
-    assert "NOT A CERTIFICATE" in result.output
+    assert "NOT VALID" in result.output and "not a certificate" in result.output
 
 
 def test_a_bad_key_file_is_reported(app, runner, db, factory, tmp_path) -> None:
     _scenario, certificate = certified(db, factory, app)
-    path = _write(tmp_path, "certificate.pdf", certificate_pdf(db, certificate))
+    path = _write(tmp_path, "certificate.pdf", certificate_pdf(app, db, certificate))
     key = _write(tmp_path, "key.pem", b"not a key")
     result = runner.invoke(args=["certificates", "verify", path, "--public-key", key])
     assert result.exit_code == 1
@@ -97,3 +132,38 @@ def test_without_any_key_the_command_asks_for_one(make_app, tmp_path) -> None:
     assert result.exit_code == 1
     assert "--public-key" in result.output
     assert not (tmp_path / "fresh" / "signing_key.pem").exists()
+    assert not (tmp_path / "fresh" / "signing-keys").exists()
+
+
+def test_after_a_rotation_earlier_certificates_keep_verifying(app, client, runner, db, factory,
+                                                              tmp_path) -> None:
+    _scenario, before = certified(db, factory, app)
+    old_file = _write(tmp_path, "before.pdf", certificate_pdf(app, db, before))
+    first_key = signing.keyring(get_settings(app)).current.key_id
+
+    result = runner.invoke(args=["certificates", "rotate-key"])
+    assert result.exit_code == 0, result.output
+    current = signing.keyring(get_settings(app)).current
+    assert current.key_id != first_key and current.key_id in result.output
+
+    _scenario, after = certified(db, factory, app)
+    new_file = _write(tmp_path, "after.pdf", certificate_pdf(app, db, after))
+    assert certificate_domain.verify(after.payload.encode(), after.signature,
+                                     current.public_key)
+    # Both keys are published, newest first, each with its id.
+    published = client.get("/.well-known/ppp-assess-signing-key.pem").data
+    assert [key.key_id for key in certificate_domain.parse_published_keys(published)] == [
+        current.key_id, first_key]
+    key_file = _write(tmp_path, "keys.pem", published)
+    for path in (old_file, new_file):
+        online = runner.invoke(args=["certificates", "verify", path])
+        assert online.exit_code == 0, online.output
+        offline = runner.invoke(args=["certificates", "verify", path, "--public-key", key_file])
+        assert offline.exit_code == 0, offline.output
+    assert f"(key {first_key})" in runner.invoke(args=["certificates", "verify", old_file]).output
+    for certificate in (before, after):
+        data = client.get(f"/api/v1/certificates/{certificate.serial}").get_json()
+        assert data["status"] == "valid"
+        page = client.get(f"/verify/{certificate.serial}").get_data(as_text=True)
+        assert "certificate-status-valid" in page
+    assert client.get(f"/api/v1/certificates/{before.serial}").get_json()["key_id"] == first_key

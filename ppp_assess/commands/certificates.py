@@ -1,44 +1,61 @@
-"""``flask --app wsgi certificates verify FILE.pdf``: check a certificate offline."""
+"""``flask --app wsgi certificates verify FILE.pdf`` and ``certificates rotate-key``."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import click
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from flask import current_app
 from flask.cli import AppGroup
 
 from ppp_assess.config import ConfigurationError, get_settings
 from ppp_assess.domain import certificates as certificate_domain
-from ppp_assess.domain.certificates import CertificatePayload
-from ppp_assess.pdf import extract_certificate
+from ppp_assess.domain.certificates import CertificatePayload, PublishedKey
+from ppp_assess.pdf import document_signature, extract_certificate
 from ppp_assess.services import signing
-from ppp_assess.services.certificates import Outcome, verify_offline
+from ppp_assess.services.certificates import Outcome, Verification, verify_document, verify_offline
+from ppp_assess.unit_of_work import get_database
 
-#: Exit status when the file is not a valid certificate for the key.
+#: Exit status when the file is not a valid certificate.
 EXIT_INVALID = 1
+
+#: Why a file is not valid, as the command says it.
+REASONS = {
+    Outcome.altered: "changed after signing: this file is not the document the platform "
+                     "signed, or it is not signed at all.",
+    Outcome.unknown_signer: "unknown signer: this file was signed with a key that is not "
+                            "the platform's.",
+    Outcome.no_such_certificate: "no such certificate: the platform never issued the serial "
+                                 "number in this file.",
+    Outcome.not_a_certificate: "not a certificate: this file carries no certificate data of "
+                               "the platform.",
+    Outcome.unverifiable: "cannot be verified: the platform's own record of this certificate "
+                          "fails its signature check.",
+}
 
 
 @click.group("certificates", cls=AppGroup)
 def certificates_group() -> None:
-    """Check certificates."""
+    """Check certificates and manage the signing keys."""
 
 
-def _public_key(path: Path | None) -> Ed25519PublicKey:
-    if path is not None:
-        try:
-            return certificate_domain.load_public_key(path.read_bytes())
-        except ValueError as error:
-            raise click.ClickException(
-                f"{path} is not an Ed25519 public key in PEM form: {error}") from error
-    settings = get_settings(current_app)
-    if not settings.signing_key_pem and not signing.key_path(settings).exists():
-        raise click.ClickException(
-            "This installation has no signing key yet: pass the platform's public key with "
-            "--public-key (it is published at /.well-known/ppp-assess-signing-key.pem).")
+def _published_keys(path: Path) -> list[PublishedKey]:
     try:
-        return signing.public_key(settings)
+        return certificate_domain.parse_published_keys(path.read_bytes())
+    except ValueError as error:
+        raise click.ClickException(
+            f"{path} is not an Ed25519 public key in PEM form: {error}") from error
+
+
+def _installation_keys() -> list[PublishedKey]:
+    settings = get_settings(current_app)
+    if not settings.signing_key_pem and not signing.key_path(settings).exists() and \
+            not any(signing.keys_dir(settings).glob("ed25519-*.pem")):
+        raise click.ClickException(
+            "This installation has no signing key yet: pass the platform's public keys with "
+            "--public-key (they are published at /.well-known/ppp-assess-signing-key.pem).")
+    try:
+        return signing.published_keys(settings)
     except ConfigurationError as error:
         raise click.ClickException(str(error)) from error
 
@@ -66,28 +83,62 @@ def _facts(payload: CertificatePayload) -> list[str]:
     return lines
 
 
+def _refuse(file: Path, result: Verification) -> None:
+    if result.outcome == Outcome.revoked and result.certificate is not None \
+            and result.certificate.revoked_at is not None:
+        reason = (f"revoked on {result.certificate.revoked_at:%Y-%m-%d}: "
+                  f"{result.certificate.revocation_reason}")
+    else:
+        reason = REASONS.get(result.outcome, result.outcome.value)
+    click.echo(f"NOT VALID: {file}: {reason} Do not rely on it.", err=True)
+    raise SystemExit(EXIT_INVALID)
+
+
 @certificates_group.command("verify")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--public-key", "public_key_file",
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="PEM file of the platform's public key (default: this installation's).")
+              help="The platform's published key file: check offline with these keys, "
+                   "without this installation's database.")
 def verify_command(file: Path, public_key_file: Path | None) -> None:
-    """Check the signature a certificate PDF carries, offline; exit 1 unless it is valid.
+    """Check a certificate PDF; exit 1 unless it is valid.
 
-    Revocation is not known offline: the facts printed are those the platform signed;
-    open the verification address to see whether the certificate was revoked since.
+    By default the file is checked with this installation's keys and against its records,
+    revocation included. With --public-key it is checked offline: the facts printed are
+    those the platform signed; open the verification address to see whether the
+    certificate was revoked since.
     """
-    public_key = _public_key(public_key_file)
-    result = verify_offline(extract_certificate(file.read_bytes()), public_key)
-    if result.outcome == Outcome.not_a_certificate:
-        click.echo(f"NOT A CERTIFICATE: {file} carries no certificate data of this platform.",
-                   err=True)
-        raise SystemExit(EXIT_INVALID)
+    content = file.read_bytes()
+    carried, document = extract_certificate(content), document_signature(content)
+    if public_key_file is not None:
+        result = verify_offline(carried, document, _published_keys(public_key_file))
+    else:
+        keys = _installation_keys()
+        with get_database().reading() as session:
+            result = verify_document(session, carried, document, keys)
+            if result.outcome != Outcome.valid or result.payload is None:
+                _refuse(file, result)
     if result.outcome != Outcome.valid or result.payload is None:
-        click.echo(f"SIGNATURE DOES NOT MATCH: the certificate data in {file} was altered or "
-                   "was not signed with this key. Do not rely on it.", err=True)
-        raise SystemExit(EXIT_INVALID)
-    click.echo(f"VALID: {file} carries facts signed with the platform's key.")
+        _refuse(file, result)
+    assert result.payload is not None
+    click.echo(f"VALID: {file} was signed by the platform (key {result.key_id}) and has "
+               "not been changed since.")
     for line in _facts(result.payload):
         click.echo(line)
-    click.echo("Revocation cannot be checked offline; open the verification address above.")
+    if public_key_file is not None:
+        click.echo("Revocation cannot be checked offline; open the verification address above.")
+    else:
+        click.echo("The certificate is on record and has not been revoked.")
+
+
+@certificates_group.command("rotate-key")
+def rotate_key_command() -> None:
+    """Make a new signing key and certificate; earlier keys keep verifying what they signed."""
+    settings = get_settings(current_app)
+    try:
+        key = signing.rotate(settings)
+    except ConfigurationError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"New signing key {key.key_id} (number {key.number:04d}) in "
+               f"{signing.keys_dir(settings)}; it signs every certificate from now on.")
+    click.echo("Earlier keys stay published at /.well-known/ppp-assess-signing-key.pem.")

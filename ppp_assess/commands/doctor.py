@@ -83,8 +83,9 @@ def _signing_key(settings: Settings) -> str:
         signing.public_key_pem(settings)
     except ConfigurationError as error:
         return str(error)
-    if settings.is_production and not settings.signing_key_pem:
-        return "PPP_ASSESS_SIGNING_KEY must be set in production (the same key on every server)."
+    if settings.is_production and not (settings.signing_key_pem or settings.signing_keys_dir):
+        return ("PPP_ASSESS_SIGNING_KEY or PPP_ASSESS_SIGNING_KEYS_DIR must be set in "
+                "production (the same keys on every server).")
     return ""
 
 

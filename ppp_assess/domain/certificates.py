@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 import re
 from collections.abc import Sequence
@@ -34,6 +35,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
@@ -526,3 +528,109 @@ def load_public_key(pem: bytes | str) -> Ed25519PublicKey:
     if not isinstance(key, Ed25519PublicKey):
         raise ValueError(f"expected an Ed25519 public key, got {type(key).__name__}")
     return key
+
+
+def key_id(public_key: Ed25519PublicKey) -> str:
+    """Return the short name of a public key: 16 hex digits of the SHA-256 of its raw bytes.
+
+    :param public_key: an Ed25519 public key.
+    :return: e.g. ``"3f2a9c0d41b7e655"``; the same key always has the same id.
+    """
+    raw = public_key.public_bytes(encoding=serialization.Encoding.Raw,
+                                  format=serialization.PublicFormat.Raw)
+    return hashlib.sha256(raw).hexdigest()[:16]
+
+
+# --- published keys and document signatures ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublishedKey:
+    """One key the platform signs or signed certificates with, as it publishes it.
+
+    Each key has two halves: the Ed25519 key that signs the payload embedded in a
+    certificate, and the X.509 certificate whose key signs the whole PDF (PAdES).
+    """
+
+    key_id: str
+    public_key: Ed25519PublicKey
+    #: The DER SubjectPublicKeyInfo of every X.509 certificate that signs documents with
+    #: this key (empty when only the Ed25519 key is known).
+    document_signers: frozenset[bytes] = frozenset()
+    #: The X.509 certificates themselves, PEM, as published.
+    certificates_pem: tuple[bytes, ...] = ()
+
+    @property
+    def public_key_pem(self) -> bytes:
+        """Return the Ed25519 public key as SubjectPublicKeyInfo PEM."""
+        return self.public_key.public_bytes(
+            encoding=serialization.Encoding.PEM,
+            format=serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def spki_der(certificate: x509.Certificate) -> bytes:
+    """Return the DER SubjectPublicKeyInfo of an X.509 certificate's key."""
+    return certificate.public_key().public_bytes(
+        encoding=serialization.Encoding.DER,
+        format=serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def published_keys_pem(keys: Sequence[PublishedKey]) -> bytes:
+    """Return the published key file: each key, newest first, after a ``Key-Id:`` line.
+
+    Every key's Ed25519 public key is followed by the X.509 certificates that sign its
+    documents. PEM readers that take the first block read the newest public key.
+    """
+    parts: list[bytes] = []
+    for key in keys:
+        parts.append(f"Key-Id: {key.key_id}\n".encode("ascii"))
+        parts.append(key.public_key_pem)
+        parts.extend(key.certificates_pem)
+    return b"".join(parts)
+
+
+_PEM_BLOCK = re.compile(
+    rb"-----BEGIN ([A-Z ]+)-----\r?\n[A-Za-z0-9+/=\r\n]+?-----END \1-----\r?\n?")
+
+
+def parse_published_keys(pem: bytes | str) -> list[PublishedKey]:
+    """Read a published key file (or a plain Ed25519 public key PEM) into its keys.
+
+    Certificate blocks belong to the public key before them.
+
+    :raises ValueError: when the text holds no Ed25519 public key, or a block that
+        cannot be read.
+    """
+    data = _as_bytes(pem)
+    keys: list[PublishedKey] = []
+    for match in _PEM_BLOCK.finditer(data):
+        kind, block = match.group(1), match.group(0)
+        if kind == b"PUBLIC KEY":
+            public_key = load_public_key(block)
+            keys.append(PublishedKey(key_id(public_key), public_key))
+        elif kind == b"CERTIFICATE":
+            if not keys:
+                raise ValueError("a certificate comes before any public key")
+            certificate = x509.load_pem_x509_certificate(block)
+            last = keys[-1]
+            keys[-1] = PublishedKey(
+                last.key_id, last.public_key,
+                last.document_signers | {spki_der(certificate)},
+                (*last.certificates_pem, certificate.public_bytes(serialization.Encoding.PEM)))
+    if not keys:
+        raise ValueError("no Ed25519 public key in PEM form")
+    return keys
+
+
+@dataclass(frozen=True)
+class DocumentSignature:
+    """What a PDF's own signatures say, read by the PDF package for the services to judge."""
+
+    #: How many signatures the file carries.
+    count: int
+    #: The (only) signature's digest matches the bytes it covers and its value is good.
+    intact: bool
+    #: It covers the whole file: nothing was appended after signing.
+    covers_whole_file: bool
+    #: The DER SubjectPublicKeyInfo of the signing certificate's key.
+    signer: bytes | None

@@ -9,6 +9,7 @@ is gone), and the sender then stops trying.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -20,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.routing import BuildError
 
-from ppp_assess.config import Settings
+from ppp_assess.config import FALLBACK_BASE_URL, Settings
 from ppp_assess.domain.workflow import Decision
 from ppp_assess.mail.transport import Mail
 from ppp_assess.models import (
@@ -34,6 +35,8 @@ from ppp_assess.models import (
 from ppp_assess.presentation import level_label, recipient_locale, score_text
 from ppp_assess.services import outbox, tokens
 from ppp_assess.services.assessments import questionnaire_for
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -51,14 +54,20 @@ class Context:
         return dict(self.message.payload or {})
 
 
-def _link(settings: Settings, endpoint: str, **values: object) -> str:
-    # Built from the configured public address, not from a request: the sender runs
-    # after the request, or in a worker that has none.
+def _link(context: Context, endpoint: str, **values: object) -> str:
+    # Built from the configured public address, else from the address of the request
+    # that wrote the message, which it keeps: the sender runs after the request, or in
+    # a worker that has none.
+    base = context.settings.base_url or str(context.payload.get("base_url") or "")
+    if not base:
+        log.warning("No public address for the links of message %s: set PPP_ASSESS_BASE_URL.",
+                    context.message.id)
+        base = FALLBACK_BASE_URL
     adapter = current_app.url_map.bind("localhost")
     try:
-        return settings.base_url + adapter.build(endpoint, values)
+        return base + adapter.build(endpoint, values)
     except BuildError:
-        return settings.base_url + "/"
+        return base + "/"
 
 
 def _days(purpose: str) -> int:
@@ -94,7 +103,7 @@ def invitation(context: Context) -> tuple[str, str] | None:
     organisation = _organisation(context)
     token = tokens.make_link_token(context.settings.secret_key, tokens.INVITATION, recipient,
                                    organisation_id=organisation.id if organisation else None)
-    link = _link(context.settings, "auth.accept_invitation", token=token)
+    link = _link(context, "auth.accept_invitation", token=token)
     inviter = _inviter_name(context)
     if organisation is not None:
         subject = _("You are invited to join %(organisation)s on ppp-assess",
@@ -134,7 +143,7 @@ def membership_notice(context: Context) -> tuple[str, str] | None:
           "the platform for self-assessing public-private partnerships.",
           inviter=_inviter_name(context), organisation=organisation.name),
         _("Sign in with your usual password and accept the invitation at this address:"),
-        _link(context.settings, "organisations.join", token=token),
+        _link(context, "organisations.join", token=token),
         ngettext("The link works for %(num)s day. If you did not expect this invitation, "
                  "you can ignore this message: nothing changes.",
                  "The link works for %(num)s days. If you did not expect this invitation, "
@@ -153,7 +162,7 @@ def password_reset(context: Context) -> tuple[str, str] | None:
         _("Hello %(name)s,", name=recipient.name),
         _("Someone, probably you, asked to choose a new password for your ppp-assess "
           "account. Choose it at this address:"),
-        _link(context.settings, "auth.reset_password", token=token),
+        _link(context, "auth.reset_password", token=token),
         ngettext("The link works once and for %(num)s hour. If you did not ask for it, "
                  "you can ignore this message: your password stays as it is.",
                  "The link works once and for %(num)s hours. If you did not ask for it, "
@@ -188,8 +197,8 @@ def review_requested(context: Context) -> tuple[str, str] | None:
         return None
     # Questionnaire titles are msgids, translated in the recipient's language.
     title = _(assessment.questionnaire_version.title)
-    link = _link(context.settings, "review.show", assessment_id=assessment.id)
-    queue = _link(context.settings, "review.queue")
+    link = _link(context, "review.show", assessment_id=assessment.id)
+    queue = _link(context, "review.queue")
     return _("New assessment to review: %(title)s", title=title), _signed(context.recipient, [
         _("An assessment has been submitted and is waiting for the review board."),
         "", *_about(assessment, title), "",
@@ -206,7 +215,7 @@ def review_decision(context: Context) -> tuple[str, str] | None:
         return None
     questionnaire = questionnaire_for(assessment)
     title = _(assessment.questionnaire_version.title)
-    link = _link(context.settings, "assessments.show", assessment_id=assessment.id)
+    link = _link(context, "assessments.show", assessment_id=assessment.id)
     if decision.decision is Decision.approve:
         lines = [_("The review board has approved this assessment:"), "",
                  *_about(assessment, title)]

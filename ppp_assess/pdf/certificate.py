@@ -32,6 +32,13 @@ from ppp_assess.pdf.chart import SectionChart
 from ppp_assess.pdf.document import Attachment, embed_attachments, fix_dates, read_attachments
 from ppp_assess.pdf.text import TextStyle, Typesetter, base_font_name
 
+#: What a certificate is and is not, on the certificate and the verification page alike.
+DISCLAIMER = N_(
+    "This certificate records a self-assessment against %(questionnaire)s, version "
+    "%(version)s, reviewed on this platform. It is not a certification by UNECE or any "
+    "other body."
+)
+
 PAYLOAD_FILENAME = "certificate-payload.json"
 SIGNATURE_FILENAME = "certificate-signature.txt"
 
@@ -180,7 +187,7 @@ class _Layout:
         y = self._recipient(y - 26)
         # Share the free height evenly between the score panel, the facts and the footnote.
         panel_height = self._panel_height()
-        footnote_top = 84.0
+        footnote_top = 94.0
         slack = y - footnote_top - panel_height - _FACTS_HEIGHT
         gap = max(14.0, min(56.0, slack / 3))
         panel_top = y - gap
@@ -420,6 +427,9 @@ class _Layout:
         )
 
     def _footnote(self) -> None:
+        data = self.data
+        scope = self.t(DISCLAIMER) % {"questionnaire": data.questionnaire_title,
+                                      "version": data.questionnaire_version}
         note = self.t(
             N_(
                 "The signed facts of this certificate are attached to this file. Anyone can "
@@ -428,9 +438,9 @@ class _Layout:
             )
         )
         style = TextStyle(size=7.5, color=theme.MUTED)
-        lines = self.ts.wrap(note, style, CONTENT_WIDTH - 60)[:3]
+        lines = self.ts.wrap(f"{scope} {note}", style, CONTENT_WIDTH - 60)[:5]
         leading = self.ts.leading(style)
-        y = 52 + leading * (len(lines) - 1)
+        y = 46 + leading * (len(lines) - 1)
         for line in lines:
             self.ts.draw(self.canvas, line, MARGIN + 30, y, CONTENT_WIDTH - 60, "center")
             y -= leading

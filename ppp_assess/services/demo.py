@@ -150,7 +150,7 @@ def _answers(questionnaire: Questionnaire, maturity: float, share: float,
 
 def seed_demo(session: Session, *, questionnaire_dir: str | Path, password: str,
               now: dt.datetime | None = None, signing_key: Ed25519PrivateKey | None = None,
-              base_url: str = "http://127.0.0.1:5000") -> SeedReport:
+              base_url: str = "http://localhost") -> SeedReport:
     """Create the demonstration data unless it is already there.
 
     With the platform's ``signing_key``, some approved assessments are also certified

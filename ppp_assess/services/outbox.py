@@ -29,6 +29,9 @@ REVIEW_DECISION = "review.decision"
 
 #: Key in ``Session.info`` telling the boundary that this unit of work wrote messages.
 PENDING_KEY = "outbox_pending"
+#: The key of a session's ``info`` holding the address the current request came in on
+#: (set by the web's unit of work), which messages keep for their links.
+REQUEST_BASE_URL_KEY = "request_base_url"
 #: Attempts before the sender gives up on a message (it stays listed, and can be retried).
 MAX_ATTEMPTS = 8
 #: How long a claim lasts: a sender that died holding a row frees it after this.
@@ -45,8 +48,12 @@ def enqueue(session: Session, kind: str, *, recipient: User | None,
         preference of their own.
     :param payload: ids and plain values the composer needs (JSON); never secrets.
     """
+    payload = dict(payload)
+    # Where the action came from, for links when no public address is configured.
+    if session.info.get(REQUEST_BASE_URL_KEY):
+        payload.setdefault("base_url", session.info[REQUEST_BASE_URL_KEY])
     message = OutboxMessage(kind=kind, recipient_id=recipient.id if recipient else None,
-                            payload=dict(payload), locale=locale)
+                            payload=payload, locale=locale)
     session.add(message)
     session.flush()
     session.info[PENDING_KEY] = True

@@ -176,14 +176,16 @@ def test_two_models_of_one_name_are_refused() -> None:
 def _bodied_operations() -> list[tuple[str, str]]:
     return [("post", "/api/v1/assessments"), ("put", "/api/v1/assessments/1/answers/policy"),
             ("post", "/api/v1/projects"), ("post", "/api/v1/assessments/1/start-review"),
-            ("post", "/api/v1/assessments/1/review")]
+            ("post", "/api/v1/assessments/1/review"),
+            ("post", "/api/v1/certificates/PPP-2026-000001-Z/revoke")]
 
 
 def test_the_list_above_names_every_operation_with_a_body(document) -> None:
     with_body = {(method, path) for path, method, operation in _operations(document)
                  if "requestBody" in operation}
     listed = {(method, re.sub(r"/1(/|$)", r"/{assessment_id}\1", path[len(PREFIX):])
-               .replace("/policy", "/{question_id}")) for method, path in _bodied_operations()}
+               .replace("/policy", "/{question_id}").replace("/PPP-2026-000001-Z", "/{serial}"))
+              for method, path in _bodied_operations()}
     assert with_body == listed
 
 
@@ -191,7 +193,7 @@ def test_the_list_above_names_every_operation_with_a_body(document) -> None:
 def test_a_body_that_is_not_an_object_gets_our_422_in_the_callers_language(
         app, db, factory, method, path) -> None:
     user = factory.user(organisation=factory.organisation(),
-                        platform_roles=(PlatformRole.reviewer,))
+                        platform_roles=(PlatformRole.reviewer, PlatformRole.admin))
     _row, token = create_api_token(db, user, name="script")
     db.commit()
     response = app.test_client().open(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from ppp_assess.domain.reference import PlatformRole
 from ppp_assess.domain.workflow import Status
 from ppp_assess.models import Certificate
 from ppp_assess.services import certificates as certificate_service
-from tests.certificate_support import admin, assessment_in, certified, evaluator
+from tests.certificate_support import admin, assessment_in, certified, evaluator, signed_revision
 from tests.factories import sign_in
 
 
@@ -37,7 +38,28 @@ def test_evaluators_see_what_is_ready_and_issue_a_certificate(app, client, db, f
     assert "Copperbelt heavy-haul rail line" in html
     assert f"/certificates/issue/{scenario.assessment.id}" in html
 
-    response = client.post(f"/certificates/issue/{scenario.assessment.id}")
+    # The list leads to a page showing exactly the facts to be signed.
+    confirm = client.get(f"/certificates/issue/{scenario.assessment.id}")
+    assert confirm.status_code == 200
+    confirm_html = confirm.get_data(as_text=True)
+    preview = certificate_service.preview_certificate(
+        db, scenario.assessment, actor=user, base_url="http://ppp.test")
+    for fact in (preview.subject_name, preview.organisation_name, preview.reviewer_name,
+                 "Assigned when the certificate is issued", "It is not a certification by UNECE",
+                 "http://ppp.test/verify/"):
+        assert fact in confirm_html, fact
+    assert f"{float(preview.overall_score):.1f} out of 100" in confirm_html
+    assert db.scalar(select(Certificate)) is None  # looking changes nothing
+    db.commit()
+    # Without the confirmation of the facts, nothing is issued.
+    unconfirmed = client.post(f"/certificates/issue/{scenario.assessment.id}")
+    assert unconfirmed.status_code == 400
+    assert "confirm them to issue the certificate" in unconfirmed.get_data(as_text=True)
+    assert client.post(f"/certificates/issue/{scenario.assessment.id}",
+                       data={"facts": "0" * 64}).status_code == 409
+    assert db.scalar(select(Certificate)) is None
+    response = client.post(f"/certificates/issue/{scenario.assessment.id}",
+                           data={"facts": _confirmed(confirm_html)})
     assert response.status_code == 302
     certificate = db.scalar(select(Certificate).where(
         Certificate.assessment_id == scenario.assessment.id))
@@ -49,6 +71,13 @@ def test_evaluators_see_what_is_ready_and_issue_a_certificate(app, client, db, f
     assert f"Certificate {certificate.serial} issued." in listed
     assert f"/verify/{certificate.serial}" in listed
     assert f"/certificates/issue/{scenario.assessment.id}" not in listed
+
+
+def _confirmed(html: str) -> str:
+    """Return the fingerprint of the facts a confirmation page shows."""
+    match = re.search(r'name="facts" type="hidden" value="([0-9a-f]{64})"', html)
+    assert match is not None, "no confirmation on the page"
+    return match.group(1)
 
 
 def test_issuing_twice_is_a_conflict(app, client, db, factory) -> None:
@@ -178,7 +207,8 @@ def test_the_language_is_chosen_in_the_path_or_the_query(app, client, db, factor
     by_path = client.get(f"{base}/en/certificate.pdf")
     by_query = client.get(f"{base}/certificate.pdf?lang=en")
     assert by_path.status_code == by_query.status_code == 200
-    assert by_path.data == by_query.data  # rendering is deterministic
+    # Rendering is deterministic; only the signature (its time) differs.
+    assert signed_revision(by_path.data) == signed_revision(by_query.data)
     assert "-en.pdf" in by_path.headers["Content-Disposition"]
     unknown = client.get(f"{base}/xx/certificate.pdf")
     assert unknown.status_code == 400
@@ -255,8 +285,8 @@ def test_the_api_serves_the_same_documents(app, client, db, factory) -> None:
     sign_in(client, scenario.respondent.email)
     by_api = client.get(f"{url}?lang=en")
     assert by_api.status_code == 200 and by_api.mimetype == "application/pdf"
-    assert by_api.data == client.get(
-        f"/assessments/{scenario.assessment.id}/en/certificate.pdf").data
+    assert signed_revision(by_api.data) == signed_revision(client.get(
+        f"/assessments/{scenario.assessment.id}/en/certificate.pdf").data)
     report = client.get(f"/api/v1/assessments/{scenario.assessment.id}/report.pdf")
     assert report.status_code == 200 and report.data.startswith(b"%PDF")
     wrong = client.get(f"{url}?lang=xx")
@@ -308,3 +338,42 @@ def test_navigation_shows_certificates_to_evaluators(app, client, db, factory) -
     assert 'href="/certificates/"' not in client.get("/").get_data(as_text=True)
     sign_in(client, user.email)
     assert 'href="/certificates/"' in client.get("/").get_data(as_text=True)
+
+
+def test_the_confirmation_page_of_an_assessment_not_ready_leads_back(app, client, db,
+                                                                      factory) -> None:
+    scenario, _certificate = certified(db, factory, app)
+    user = evaluator(factory)
+    db.commit()
+    sign_in(client, user.email)
+    response = client.get(f"/certificates/issue/{scenario.assessment.id}")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/certificates/")
+    assert "Only approved assessments can be certified." in client.get(
+        "/certificates/").get_data(as_text=True)
+
+
+def test_the_holder_s_pages_link_to_the_certificate_and_show_revocation(app, client, db,
+                                                                       factory) -> None:
+    scenario, certificate = certified(db, factory, app)
+    assessment = scenario.assessment
+    db.commit()
+    sign_in(client, scenario.respondent.email)
+    project_url = f"/projects/{assessment.project_id}"
+    assessment_url = f"/assessments/{assessment.id}/submitted"
+    for url in (project_url, assessment_url):
+        html = client.get(url).get_data(as_text=True)
+        assert f"/verify/{certificate.serial}" in html, url
+        assert f"/assessments/{assessment.id}/certificate.pdf" in html, url
+        assert f"/assessments/{assessment.id}/report.pdf" in html, url
+        assert "revoked" not in html.lower().replace("status-revoked", ""), url
+
+    certificate_service.revoke_certificate(db, certificate, actor=admin(factory),
+                                           reason="The evidence was withdrawn.")
+    db.commit()
+    for url in (project_url, assessment_url):
+        html = client.get(url).get_data(as_text=True)
+        assert "This certificate was revoked on" in html, url
+        assert "The evidence was withdrawn." in html, url
+        assert f"/assessments/{assessment.id}/certificate.pdf" not in html, url
+        assert f"/assessments/{assessment.id}/report.pdf" in html, url

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
+import subprocess
 
+import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import update
 from werkzeug.test import EnvironBuilder
 
 from ppp_assess.config import get_settings
 from ppp_assess.domain import certificates as certificate_domain
+from ppp_assess.models import Certificate
 from ppp_assess.services import certificates as certificate_service
 from ppp_assess.services import signing
 from tests.certificate_support import (
@@ -17,9 +22,13 @@ from tests.certificate_support import (
     certificate_pdf,
     certified,
     one_byte_changed,
+    page_added,
     score_changed,
     signature_changed,
+    stranger_signer,
+    text_drawn_over,
 )
+from tests.factories import sign_in
 
 
 def _upload(client: FlaskClient, url: str, content: bytes, name: str = "certificate.pdf",
@@ -98,33 +107,99 @@ def test_uploads_are_checked(app, client, db, factory) -> None:
     _scenario, certificate = certified(db, factory, app)
     url = f"/verify/{certificate.serial}"
     payload = certificate.payload.encode()
-    genuine = certificate_pdf(db, certificate)
+    genuine = certificate_pdf(app, db, certificate)
     assert _outcome(_upload(client, url, genuine)) == "valid"
     assert _outcome(_upload(client, "/verify", genuine)) == "valid"
-    for altered in (
-        certificate_pdf(db, certificate, payload=one_byte_changed(payload)),
-        certificate_pdf(db, certificate, payload=score_changed(payload)),
-        certificate_pdf(db, certificate, signature=signature_changed(certificate.signature)),
-    ):
-        html = _upload(client, url, altered)
-        assert _outcome(html) == "signature_mismatch"
-        assert "Signature does not match" in html
+    key = signing.signing_key(get_settings(app))
+    unknown = score_changed(payload)
+    unknown = unknown.replace(certificate.serial.encode(),
+                              certificate_domain.make_serial(2001, 3).encode())
+    cases = {
+        "altered": [
+            text_drawn_over(genuine, incremental=False),
+            text_drawn_over(genuine, incremental=True),
+            page_added(genuine),
+            certificate_pdf(app, db, certificate, payload=one_byte_changed(payload)),
+            certificate_pdf(app, db, certificate, payload=score_changed(payload)),
+            certificate_pdf(app, db, certificate,
+                            signature=signature_changed(certificate.signature)),
+        ],
+        "unknown_signer": [certificate_pdf(app, db, certificate, signer=stranger_signer())],
+        "no_such_certificate": [certificate_pdf(
+            app, db, certificate, payload=unknown,
+            signature=certificate_domain.sign(unknown, key))],
+    }
+    reasons = {"altered": "Changed after signing", "unknown_signer": "Unknown signer",
+               "no_such_certificate": "No such certificate"}
+    for outcome, files in cases.items():
+        for altered in files:
+            html = _upload(client, url, altered)
+            assert _outcome(html) == outcome
+            assert "Not valid" in html and reasons[outcome] in html
+            assert "verification-valid" not in html
     nothing = _upload(client, url, b"%PDF-1.4\n%%EOF\n")
     assert _outcome(nothing) == "not_a_certificate"
-    assert "Not a certificate of this platform" in nothing
+    assert "carries no certificate data" in nothing
 
     certificate_service.revoke_certificate(db, certificate, actor=admin(factory),
                                            reason="Withdrawn by the board.")
     db.commit()
     revoked = _upload(client, url, genuine)
     assert _outcome(revoked) == "revoked"
+    assert "Not valid" in revoked
+    assert "Revoked on" in revoked
     assert "Withdrawn by the board." in revoked
+
+
+def test_a_changed_record_cannot_be_verified(app, client, db, factory, caplog) -> None:
+    _scenario, certificate = certified(db, factory, app)
+    changes = {"payload": score_changed(certificate.payload.encode()).decode(),
+               "signature": signature_changed(certificate.signature)}
+    for column, value in changes.items():
+        original = getattr(certificate, column)
+        db.execute(update(Certificate).where(Certificate.id == certificate.id)
+                   .values({column: value}))
+        db.commit()
+        caplog.clear()
+        html = client.get(f"/verify/{certificate.serial}").get_data(as_text=True)
+        assert "Cannot be verified" in html, column
+        assert "certificate-status-valid" not in html and ">Valid<" not in html
+        assert "99.5" not in html and certificate.signature not in html
+        assert any(certificate.serial in record.getMessage() for record in caplog.records
+                   if record.levelname == "ERROR")
+        data = client.get(f"/api/v1/certificates/{certificate.serial}").get_json()
+        assert data["status"] == "cannot_be_verified", column
+        assert data["facts"] is None and data["payload"] is None
+        db.execute(update(Certificate).where(Certificate.id == certificate.id)
+                   .values({column: original}))
+        db.commit()
+    assert client.get(f"/api/v1/certificates/{certificate.serial}").get_json()[
+        "status"] == "valid"
+
+
+def test_pdfsig_finds_one_valid_signature_over_the_whole_file(app, client, db,
+                                                              factory, tmp_path) -> None:
+    if shutil.which("pdfsig") is None:
+        pytest.skip("poppler's pdfsig is not installed")
+    scenario, _certificate = certified(db, factory, app)
+    sign_in(client, scenario.respondent.email)
+    for url in (f"/assessments/{scenario.assessment.id}/certificate.pdf",
+                f"/assessments/{scenario.assessment.id}/report.pdf"):
+        response = client.get(url)
+        assert response.status_code == 200
+        path = tmp_path / "document.pdf"
+        path.write_bytes(response.data)
+        output = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True,
+                                check=False).stdout
+        assert output.count("Signature #") == 1, output
+        assert "Signature Validation: Signature is Valid." in output
+        assert "Total document signed" in output
 
 
 def test_an_upload_of_another_certificate_names_it(app, client, db, factory) -> None:
     _first_scenario, first = certified(db, factory, app)
     _second_scenario, second = certified(db, factory, app)
-    html = _upload(client, f"/verify/{first.serial}", certificate_pdf(db, second))
+    html = _upload(client, f"/verify/{first.serial}", certificate_pdf(app, db, second))
     assert _outcome(html) == "valid"
     assert f"The file is certificate {second.serial}, not {first.serial}." in html
 
@@ -154,7 +229,7 @@ def test_uploads_need_the_csrf_token(csrf_app, db, factory) -> None:
     _scenario, certificate = certified(db, factory, csrf_app)
     client = csrf_app.test_client()
     url = f"/verify/{certificate.serial}"
-    content = certificate_pdf(db, certificate)
+    content = certificate_pdf(csrf_app, db, certificate)
     refused = client.post(url, data={"certificate": (io.BytesIO(content), "c.pdf")},
                           content_type="multipart/form-data")
     assert refused.status_code == 400
@@ -169,7 +244,7 @@ def test_uploads_are_rate_limited(app, client, db, factory) -> None:
     app.config["CERTIFICATE_VERIFY_LIMIT"] = "2 per minute"
     _scenario, certificate = certified(db, factory, app)
     url = f"/verify/{certificate.serial}"
-    content = certificate_pdf(db, certificate)
+    content = certificate_pdf(app, db, certificate)
     _upload(client, url, content)
     _upload(client, url, content)
     response = client.post(url, data={"certificate": (io.BytesIO(content), "c.pdf")},
@@ -212,12 +287,14 @@ def test_the_public_key_is_published(app, client) -> None:
     response = client.get("/.well-known/ppp-assess-signing-key.pem")
     assert response.status_code == 200
     assert response.mimetype == "text/plain"
-    assert response.data.startswith(b"-----BEGIN PUBLIC KEY-----")
-    published = certificate_domain.load_public_key(response.data)
-    expected = signing.public_key(get_settings(app))
-    message = b"checked by the published key"
     key = signing.signing_key(get_settings(app))
+    key_id = certificate_domain.key_id(key.public_key())
+    assert response.data.startswith(f"Key-Id: {key_id}\n-----BEGIN PUBLIC KEY-----".encode())
+    published = certificate_domain.load_public_key(response.data)
+    message = b"checked by the published key"
     signature = certificate_domain.sign(message, key)
     assert certificate_domain.verify(message, signature, published)
-    assert certificate_domain.public_key_pem(key) == response.data
-    assert expected.public_bytes_raw() == published.public_bytes_raw()
+    (only,) = certificate_domain.parse_published_keys(response.data)
+    assert only.key_id == key_id
+    signer = signing.document_signer(get_settings(app))
+    assert only.document_signers == {certificate_domain.spki_der(signer.certificate)}

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import hashlib
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -118,6 +120,44 @@ def _payload(
     )
 
 
+#: The serial shown in a preview, before the real one is assigned at issue.
+PREVIEW_SERIAL = certificate_domain.make_serial(1000, 1)
+
+
+def facts_digest(payload: CertificatePayload) -> str:
+    """Return a fingerprint of the facts of ``payload`` other than its serial.
+
+    The serial (and the verification address, which holds it) is assigned at issue, so
+    two payloads with the same digest sign the same facts about the same assessment.
+    """
+    neutral = dataclasses.replace(payload, serial=PREVIEW_SERIAL, verify_url=payload.verify_url
+                                  .replace(payload.serial, PREVIEW_SERIAL))
+    return hashlib.sha256(certificate_domain.payload_bytes(neutral)).hexdigest()
+
+
+def preview_certificate(
+    session: Session,
+    assessment: Assessment,
+    *,
+    actor: User,
+    base_url: str,
+    now: dt.datetime | None = None,
+) -> CertificatePayload:
+    """Return the facts that issuing the certificate now would sign, for a person to confirm.
+
+    The serial is :data:`PREVIEW_SERIAL`: the real one is assigned when it is issued.
+
+    :raises Forbidden: as :func:`issue_certificate`.
+    :raises Conflict: when the assessment is not approved, or has no score.
+    """
+    ensure_independent_certifier(session, actor, assessment)
+    if assessment.status != Status.approved:
+        raise Conflict("Only approved assessments can be certified.", code="not_approved")
+    issued_on = (now or utcnow()).astimezone(dt.UTC).date()
+    return _payload(session, assessment, serial=PREVIEW_SERIAL, issued_on=issued_on,
+                    base_url=base_url)
+
+
 def issue_certificate(
     session: Session,
     assessment: Assessment,
@@ -126,10 +166,13 @@ def issue_certificate(
     signing_key: Ed25519PrivateKey,
     base_url: str,
     now: dt.datetime | None = None,
+    confirmed: str | None = None,
 ) -> Certificate:
     """Certify an approved assessment: sign its facts, store them, mark it certified.
 
     :param base_url: the platform's public address; the verification link starts with it.
+    :param confirmed: the :func:`facts_digest` of the preview the actor confirmed; when
+        given, the certificate is issued only if it signs exactly those facts.
     :raises Forbidden: when ``actor`` is neither evaluator nor administrator, or belongs
         to the assessment's organisation.
     :raises Conflict: when the assessment is not approved (draft, submitted, in review,
@@ -150,6 +193,9 @@ def issue_certificate(
         serial = certificate_domain.make_serial(issued_on.year, number)
         payload = _payload(session, assessment, serial=serial, issued_on=issued_on,
                            base_url=base_url)
+        if confirmed is not None and facts_digest(payload) != confirmed:
+            raise Conflict("The facts of this certificate changed since they were shown to "
+                           "you. Look at them again before issuing it.", code="facts_changed")
         signed = certificate_domain.payload_bytes(payload)
         certificate = Certificate(
             serial=serial,

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from ppp_assess.domain import certificates as certificate_domain
@@ -62,6 +63,18 @@ def certificate_of(session: Session, assessment: Assessment) -> Certificate | No
         .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
         .limit(1)
     )
+
+
+def certificates_of(session: Session, assessment_ids: Sequence[int]) -> dict[int, Certificate]:
+    """Return the newest certificate of each of ``assessment_ids`` that has one."""
+    if not assessment_ids:
+        return {}
+    found: dict[int, Certificate] = {}
+    for certificate in session.scalars(
+            select(Certificate).where(Certificate.assessment_id.in_(assessment_ids))
+            .order_by(Certificate.issued_at, Certificate.id)):
+        found[certificate.assessment_id] = certificate
+    return found
 
 
 def payload_of(certificate: Certificate) -> CertificatePayload:
@@ -155,16 +168,46 @@ def ready_to_certify(session: Session, *, page: int = 1, per_page: int = 50) -> 
     return _page(session, query, count, page, per_page)
 
 
-def issued_certificates(session: Session, *, page: int = 1,
-                        per_page: int = 50) -> Page[Certificate]:
-    """Return the issued certificates, revoked ones included, newest first."""
+def issued_certificates(session: Session, *, page: int = 1, per_page: int = 50,
+                        revoked: bool | None = None, questionnaire: str | None = None,
+                        organisation_id: int | None = None,
+                        issued_from: dt.date | None = None,
+                        issued_to: dt.date | None = None) -> Page[Certificate]:
+    """Return the issued certificates, revoked ones included, newest first.
+
+    :param revoked: only revoked (``True``) or only unrevoked (``False``) certificates.
+    :param questionnaire: only certificates of assessments of this questionnaire id.
+    :param organisation_id: only certificates of this organisation's assessments.
+    :param issued_from: only certificates issued on or after this day (UTC).
+    :param issued_to: only certificates issued on or before this day (UTC).
+    """
+    conditions: list[ColumnElement[bool]] = []
+    if revoked is not None:
+        conditions.append(Certificate.revoked_at.is_not(None) if revoked
+                          else Certificate.revoked_at.is_(None))
+    if questionnaire is not None:
+        conditions.append(Certificate.assessment_id.in_(
+            select(Assessment.id).join(QuestionnaireVersion,
+                                       QuestionnaireVersion.id
+                                       == Assessment.questionnaire_version_id)
+            .where(QuestionnaireVersion.questionnaire_id == questionnaire)))
+    if organisation_id is not None:
+        conditions.append(Certificate.assessment_id.in_(
+            select(Assessment.id).where(Assessment.organisation_id == organisation_id)))
+    if issued_from is not None:
+        conditions.append(Certificate.issued_at >= dt.datetime.combine(issued_from, dt.time(),
+                                                                       dt.UTC))
+    if issued_to is not None:
+        conditions.append(Certificate.issued_at < dt.datetime.combine(
+            issued_to + dt.timedelta(days=1), dt.time(), dt.UTC))
     query = (
         select(Certificate)
+        .where(*conditions)
         .options(joinedload(Certificate.assessment).joinedload(Assessment.organisation),
                  joinedload(Certificate.assessment).joinedload(Assessment.project))
         .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
     )
-    count = select(func.count()).select_from(Certificate)
+    count = select(func.count()).select_from(Certificate).where(*conditions)
     return _page(session, query, count, page, per_page)
 
 

@@ -18,6 +18,7 @@ from ppp_assess.models import Assessment
 from ppp_assess.presentation import level_label
 from ppp_assess.services import assessments as service
 from ppp_assess.services import benchmarks, permissions, reviews
+from ppp_assess.services import certificates as certificate_service
 from ppp_assess.services.errors import Conflict, Invalid, MissingAnswers
 from ppp_assess.unit_of_work import get_session
 from ppp_assess.web.assessments import bp
@@ -348,6 +349,7 @@ def submitted(assessment_id: int) -> str:
         submission=submission, snapshot=snapshot, score=score,
         level=level_label(questionnaire, score.get("level")),
         editable=permissions.can_edit_assessment(db, current_actor(), assessment),
+        certificate=certificate_service.certificate_of(db, assessment),
         **_benchmark_context(db, assessment))
 
 

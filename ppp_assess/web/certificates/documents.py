@@ -6,7 +6,7 @@ rules.
 
 from __future__ import annotations
 
-from flask import Response, current_app, make_response
+from flask import Response, current_app, make_response, request
 from flask_babel import force_locale, get_locale
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
@@ -18,6 +18,7 @@ from ppp_assess.extensions import limiter
 from ppp_assess.models import Assessment, Certificate
 from ppp_assess.pdf.certificate import render_certificate
 from ppp_assess.pdf.report import render_report
+from ppp_assess.pdf.signature import sign_document
 from ppp_assess.services import certificates as certificate_service
 from ppp_assess.services import signing
 from ppp_assess.services.errors import ServiceError
@@ -76,9 +77,10 @@ def certificate_pdf(session: Session, certificate: Certificate, language: str) -
     with force_locale(language):
         localiser = presentation.localiser(language)
         data = certificate_service.certificate_data(session, certificate, localiser)
-        return render_certificate(data, translate=localiser.translate,
-                                  format_score=localiser.score,
-                                  format_number=localiser.number, format_date=localiser.date)
+        return signed(render_certificate(data, translate=localiser.translate,
+                                         format_score=localiser.score,
+                                         format_number=localiser.number,
+                                         format_date=localiser.date))
 
 
 def report_pdf(session: Session, assessment: Assessment, language: str) -> bytes:
@@ -86,8 +88,16 @@ def report_pdf(session: Session, assessment: Assessment, language: str) -> bytes
     with force_locale(language):
         localiser = presentation.localiser(language)
         data = certificate_service.report_data(session, assessment, localiser)
-        return render_report(data, translate=localiser.translate, format_score=localiser.score,
-                             format_number=localiser.number, format_date=localiser.date)
+        return signed(render_report(data, translate=localiser.translate,
+                                    format_score=localiser.score,
+                                    format_number=localiser.number, format_date=localiser.date))
+
+
+def signed(pdf_bytes: bytes) -> bytes:
+    """Return a rendered document signed as a whole with the platform's current key."""
+    signer = signing.document_signer(get_settings(current_app))
+    return sign_document(pdf_bytes, private_key=signer.private_key,
+                         certificate=signer.certificate, chain=signer.chain)
 
 
 def pdf_response(content: bytes, filename: str) -> Response:
@@ -99,6 +109,15 @@ def pdf_response(content: bytes, filename: str) -> Response:
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def public_base_url() -> str:
+    """Return the platform's public address: the configured one, else this request's.
+
+    The address the request came in on keeps its scheme, host and port (as forwarded by
+    trusted proxies), so links and QR codes lead back to where the user is.
+    """
+    return get_settings(current_app).base_url or request.host_url.rstrip("/")
 
 
 def public_key_pem() -> bytes:

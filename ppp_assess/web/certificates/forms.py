@@ -5,13 +5,19 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
-from wtforms import StringField, TextAreaField
+from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from ppp_assess.services.certificates import MAX_REVOCATION_REASON_LENGTH
 
 #: Certificates are about 100 kB; anything far larger is not one.
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+
+
+class IssueForm(FlaskForm):
+    """Confirms the facts shown: their fingerprint, so that no other facts are signed."""
+
+    facts = HiddenField(validators=[DataRequired()])
 
 
 class RevokeForm(FlaskForm):

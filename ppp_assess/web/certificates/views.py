@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -17,11 +18,12 @@ from ppp_assess.config import get_settings
 from ppp_assess.domain.certificates import CertificatePayload, normalise_serial, validate_serial
 from ppp_assess.models import Certificate
 from ppp_assess.observability import count_verification
-from ppp_assess.pdf import extract_certificate
+from ppp_assess.pdf import document_signature, extract_certificate
+from ppp_assess.pdf.certificate import DISCLAIMER
 from ppp_assess.services import certificates as certificate_service
 from ppp_assess.services import permissions, signing
 from ppp_assess.services.certificates import Outcome, Verification
-from ppp_assess.services.errors import NotFound
+from ppp_assess.services.errors import Conflict, NotFound
 from ppp_assess.unit_of_work import get_session
 from ppp_assess.web.certificates import bp
 from ppp_assess.web.certificates.documents import (
@@ -29,33 +31,46 @@ from ppp_assess.web.certificates.documents import (
     document_language,
     pdf_download_limit,
     pdf_response,
+    public_base_url,
     public_key_pem,
     report_pdf,
     verify_upload_limit,
 )
-from ppp_assess.web.certificates.forms import RevokeForm, SerialForm, UploadForm
+from ppp_assess.web.certificates.forms import IssueForm, RevokeForm, SerialForm, UploadForm
 from ppp_assess.web.errors import refuse
 from ppp_assess.web.security import current_actor, login_required, permission_required
 
 SUBJECT_LABELS = {"project": _l("Project"), "organisation": _l("Organisation")}
 
 #: What each outcome of a check says, and how the page marks it.
+NOT_VALID = _l("Not valid")
 OUTCOME_TITLES = {
     Outcome.valid: _l("Valid"),
-    Outcome.revoked: _l("Revoked"),
-    Outcome.signature_mismatch: _l("Signature does not match"),
-    Outcome.not_a_certificate: _l("Not a certificate of this platform"),
+    Outcome.revoked: NOT_VALID,
+    Outcome.altered: NOT_VALID,
+    Outcome.unknown_signer: NOT_VALID,
+    Outcome.no_such_certificate: NOT_VALID,
+    Outcome.not_a_certificate: NOT_VALID,
+    Outcome.unverifiable: _l("Cannot be verified"),
 }
 OUTCOME_EXPLANATIONS = {
-    Outcome.valid: _l("This file carries the platform's signature, and its facts are exactly "
-                      "those on record. The certificate has not been revoked."),
+    Outcome.valid: _l("This file was signed by the platform as a whole and has not been "
+                      "changed since; its facts are exactly those on record. The "
+                      "certificate has not been revoked."),
+    # Revoked: the page says when and why instead.
     Outcome.revoked: _l("This file is a genuine certificate of this platform, but the "
                         "certificate has been revoked since. Do not rely on it."),
-    Outcome.signature_mismatch: _l("The certificate data in this file was changed after it "
-                                   "was issued, or was not signed by this platform. Do not "
-                                   "rely on it."),
+    Outcome.altered: _l("Changed after signing: this file is not the document the platform "
+                        "signed, or it is not signed at all. Do not rely on it."),
+    Outcome.unknown_signer: _l("Unknown signer: this file was signed with a key that is not "
+                               "this platform's. Do not rely on it."),
+    Outcome.no_such_certificate: _l("No such certificate: this platform never issued a "
+                                    "certificate with the serial number in this file."),
     Outcome.not_a_certificate: _l("This file carries no certificate data issued by this "
                                   "platform."),
+    Outcome.unverifiable: _l("The platform's own record of this certificate fails its "
+                             "signature check, so nothing of it can be shown. Do not rely "
+                             "on it; the operator has been alerted."),
 }
 
 
@@ -113,9 +128,10 @@ def _check_upload(session: Session, form: UploadForm) -> Verification | None:
     """Check the uploaded file when the form was posted and is valid."""
     if not form.validate_on_submit():
         return None
-    carried = extract_certificate(form.certificate.data.read())
+    content = form.certificate.data.read()
     result = certificate_service.verify_document(
-        session, carried, signing.public_key(get_settings(current_app)))
+        session, extract_certificate(content), document_signature(content),
+        signing.published_keys(get_settings(current_app)))
     count_verification(result.outcome.value)
     return result
 
@@ -133,14 +149,21 @@ def _render_verification(
     recorded = result.certificate if result is not None else None
     shown = certificate or (recorded if result is not None
                             and result.outcome in {Outcome.valid, Outcome.revoked} else None)
-    facts = facts_view(session, certificate_service.payload_of(shown)) if shown else None
+    # The record is shown only once its own signature is checked.
+    intact = shown is not None and certificate_service.record_intact(
+        shown, signing.published_keys(get_settings(current_app)))
+    facts = facts_view(session, certificate_service.payload_of(shown)) \
+        if shown is not None and intact else None
     return render_template(
         "certificates/verify.html",
         certificate=shown,
+        record_intact=intact,
         facts=facts,
         result=result,
         outcome_titles=OUTCOME_TITLES,
         outcome_explanations=OUTCOME_EXPLANATIONS,
+        unverifiable=Outcome.unverifiable,
+        disclaimer=DISCLAIMER,
         form=form,
         serial_form=serial_form,
         message=message,
@@ -149,7 +172,7 @@ def _render_verification(
 
 @bp.get("/.well-known/ppp-assess-signing-key.pem")
 def signing_key() -> Response:
-    """Publish the public key that verifies every certificate of this platform."""
+    """Publish every key that signed certificates of this platform, newest first."""
     response = make_response(public_key_pem())
     response.mimetype = "text/plain"
     response.headers["Cache-Control"] = "public, max-age=3600"
@@ -204,19 +227,41 @@ def index() -> str:
                            can_revoke=permissions.can_revoke_certificates(current_actor()))
 
 
-@bp.post("/certificates/issue/<int:assessment_id>")
+@bp.route("/certificates/issue/<int:assessment_id>", methods=["GET", "POST"])
 @permission_required(permissions.can_issue_certificates)
-def issue(assessment_id: int) -> Response:
-    """Certify an approved assessment (the CSRF token is checked before the view runs)."""
+def issue(assessment_id: int) -> ResponseReturnValue:
+    """Show exactly the facts a certificate would sign; issue it once they are confirmed.
+
+    The CSRF token is checked before the view runs; the confirmation carries the
+    fingerprint of the facts shown, and nothing else is signed.
+    """
     session = get_session()
     actor = current_actor()
     settings = get_settings(current_app)
     assessment = permissions.get_assessment(session, actor, assessment_id)
-    certificate = certificate_service.issue_certificate(
-        session, assessment, actor=actor, signing_key=signing.signing_key(settings),
-        base_url=settings.base_url)
-    flash(_("Certificate %(serial)s issued.", serial=certificate.serial), "success")
-    return redirect(url_for(".index"))
+    try:
+        preview = certificate_service.preview_certificate(session, assessment, actor=actor,
+                                                          base_url=public_base_url())
+    except Conflict as error:
+        if request.method == "POST":
+            raise
+        # Nothing to confirm (not approved, or certified already): back to the list.
+        flash(refuse(error), "error")
+        return redirect(url_for(".index"))
+    form = IssueForm()
+    if form.validate_on_submit():
+        certificate = certificate_service.issue_certificate(
+            session, assessment, actor=actor, signing_key=signing.signing_key(settings),
+            base_url=public_base_url(), confirmed=form.facts.data)
+        flash(_("Certificate %(serial)s issued.", serial=certificate.serial), "success")
+        return redirect(url_for(".index"))
+    form.facts.data = certificate_service.facts_digest(preview)
+    facts = dataclasses.replace(facts_view(session, preview),
+                                serial=_("Assigned when the certificate is issued"))
+    verify_address = preview.verify_url.removesuffix(certificate_service.PREVIEW_SERIAL)
+    return render_template("certificates/confirm.html", assessment=assessment, facts=facts,
+                           form=form, disclaimer=DISCLAIMER, verify_address=verify_address,
+                           ), 400 if request.method == "POST" else 200
 
 
 @bp.route("/certificates/<serial>/revoke", methods=["GET", "POST"])

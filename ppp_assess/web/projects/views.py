@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from ppp_assess.services import certificates as certificate_service
 from ppp_assess.services import permissions
 from ppp_assess.services import projects as service
 from ppp_assess.services.errors import Invalid
@@ -59,7 +60,9 @@ def show(project_id: int) -> str:
     db = get_session()
     project = permissions.get_project(db, current_actor(), project_id)
     assessments = service.project_assessments(db, project)
-    return render_template("projects/show.html", project=project, assessments=assessments)
+    certificates = certificate_service.certificates_of(db, [item.id for item in assessments])
+    return render_template("projects/show.html", project=project, assessments=assessments,
+                           certificates=certificates)
 
 
 @bp.route("/<int:project_id>/edit", methods=["GET", "POST"])
