@@ -262,3 +262,44 @@ def test_the_reviewer_judges_documents_during_the_review(app, member, db,
     db.expire_all()
     assert db.get(type(draft), draft.id).status == Status.in_review
     db.commit()
+
+
+def test_a_form_without_a_file_is_refused(app, member, draft) -> None:
+    response = member.client.post(
+        f"/api/v1/assessments/{draft.id}/answers/policy/evidence",
+        data={"description": "no file"}, content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert response.get_json()["error"]["fields"] == {"file": "This is required."}
+    as_json = member.client.post(
+        f"/api/v1/assessments/{draft.id}/answers/policy/evidence", json={"file": "x"})
+    assert as_json.get_json()["error"]["fields"] == {"file": "Choose a file to attach."}
+
+
+def test_the_assessment_json_shows_both_scores_and_what_is_held_back(app, member, db) -> None:
+    from ppp_assess.domain.loader import load_questionnaire
+    from ppp_assess.services.questionnaires import publish_questionnaire
+    from tests.web.test_assessments import SAMPLE
+
+    text = SAMPLE.replace("id: web-sample", "id: web-evidence").replace(
+        "evidence: recommended", "evidence: required")
+    version = publish_questionnaire(db, load_questionnaire(text)).version
+    assessment = start(db, member.user, member.organisation, version)
+    assessments.save_answers(db, assessment, {
+        "policy": assessments.AnswerInput("yes"), "published": assessments.AnswerInput("yes"),
+        "maturity": assessments.AnswerInput(4)}, base_version=assessment.version,
+        actor=member.user)
+    db.commit()
+    score = member.client.get(f"/api/v1/assessments/{assessment.id}").get_json()["score"]
+    # basics: policy (held back to 0.5) and published, both 1: (0.5 + 1) / 2 = 75;
+    # details: maturity 1 and channels unanswered (0): 50; overall 62.5 against 75 declared.
+    assert score["overall"] == 75.0
+    verified = score["verified"]
+    assert verified["overall"] == 62.5
+    assert verified["overall_display"] == "62.5"
+    assert [(item["question_id"], item["declared"], item["counted"])
+            for item in verified["held_back"]] == [("policy", 1.0, 0.5)]
+    assert verified["held_back"][0]["url"].endswith("#question-policy")
+    document = _upload(member.client, assessment, PDF, "policy.pdf").get_json()
+    score = member.client.get(f"/api/v1/assessments/{assessment.id}").get_json()["score"]
+    assert score["verified"]["overall"] == 75.0 and score["verified"]["held_back"] == []
+    assert document["question_id"] == "policy"

@@ -21,6 +21,7 @@ from ppp_assess.services.evidence.documents import (
     prune_storage,
     record_download,
     stored_bytes,
+    verified_score_of,
 )
 from ppp_assess.services.evidence.scanning import ClamdScanner, Scanner, ScannerUnavailable
 from ppp_assess.services.evidence.storage import EvidenceStorage, FileTooLarge, LocalStorage
@@ -44,4 +45,5 @@ __all__ = [
     "prune_storage",
     "record_download",
     "stored_bytes",
+    "verified_score_of",
 ]

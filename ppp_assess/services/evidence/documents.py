@@ -20,9 +20,12 @@ from ppp_assess.domain.evidence import (
 )
 from ppp_assess.domain.evidence import clean_name as clean_file_name
 from ppp_assess.domain.messages import N_
+from ppp_assess.domain.scoring import ScoreReport
+from ppp_assess.domain.verification import VerifiedScore, verified_score
 from ppp_assess.domain.workflow import Status, is_editable
 from ppp_assess.models import Assessment, EvidenceDocument, User
 from ppp_assess.models.base import utcnow
+from ppp_assess.services.assessments import questionnaire_for
 from ppp_assess.services.audit import record_event
 from ppp_assess.services.errors import Conflict, Invalid, NotFound, TooLarge, Unavailable
 from ppp_assess.services.evidence.scanning import Scanner, ScannerUnavailable
@@ -124,8 +127,6 @@ def attach_evidence(
     :raises TooLarge: beyond the size of one file or of all of the assessment's files.
     :raises Unavailable: when the configured scanner cannot be reached.
     """
-    from ppp_assess.services.assessments import questionnaire_for
-
     session.refresh(assessment, with_for_update=True)
     if not is_editable(assessment.status):
         raise _not_editable(assessment)
@@ -293,6 +294,17 @@ def prune_storage(session: Session, storage: EvidenceStorage, *,
             storage.delete(sha256)
             removed.append(sha256)
     return removed
+
+
+def verified_score_of(session: Session, assessment: Assessment, values: Mapping[str, object],
+                      declared: ScoreReport | None = None) -> VerifiedScore:
+    """Score the answers counting only what the assessment's documents back.
+
+    :param values: the answered values by question id.
+    :param declared: the self-declared report of the same values, if already computed.
+    """
+    evidenced = evidenced_questions(list_evidence(session, assessment))
+    return verified_score(questionnaire_for(assessment), values, evidenced, declared=declared)
 
 
 def document_facts(document: EvidenceDocument) -> Mapping[str, object]:

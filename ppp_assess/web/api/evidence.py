@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Literal
 
 from flask import Response, jsonify, request, url_for
+from flask_babel import gettext as _
 from pydantic import BaseModel, Field
 from spectree.model_adapter.pydantic_adapter import BaseFile
 from werkzeug.wrappers import Response as WerkzeugResponse
@@ -29,7 +30,7 @@ from ppp_assess.web.api.openapi import (
     StrictModel,
     spec,
 )
-from ppp_assess.web.errors import json_error, refuse
+from ppp_assess.web.errors import error_message, json_error, refuse
 from ppp_assess.web.evidence import download, evidence_setup
 from ppp_assess.web.security import current_actor, login_required
 
@@ -116,7 +117,11 @@ def attach_evidence(assessment_id: int, question_id: str,
     db = get_session()
     actor = current_actor()
     assessment = permissions.get_own_assessment(db, actor, assessment_id)
-    upload = request.files["file"]
+    upload = request.files.get("file")
+    # Spectree hands over no form when the body is not multipart.
+    if form is None or upload is None:
+        return json_error(422, error_message(422), error_code="invalid",
+                          fields={"file": _("Choose a file to attach.")})
     setup = evidence_setup()
     try:
         document = service.attach_evidence(
