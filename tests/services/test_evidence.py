@@ -134,3 +134,18 @@ def test_prune_removes_only_old_files_no_document_names(db, storage, draft) -> N
     assert removed == [orphan.sha256]
     assert storage.exists(kept.sha256) and storage.exists(fresh.sha256)
     assert not storage.exists(orphan.sha256)
+
+
+def test_the_prune_command_reports_what_it_removed(runner, app) -> None:
+    from ppp_assess.web.evidence import evidence_setup
+
+    with app.app_context():
+        storage = evidence_setup().storage
+        staged = storage.stage(io.BytesIO(PDF + b"left over"), max_size=1024)
+        staged.keep()
+    old = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=3)).timestamp()
+    os.utime(storage.path_of(staged.sha256), (old, old))
+    result = runner.invoke(args=["evidence", "prune"])
+    assert result.exit_code == 0, result.output
+    assert "Removed 1 unreferenced file(s)." in result.output
+    assert not storage.exists(staged.sha256)
