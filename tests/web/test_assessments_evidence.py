@@ -120,3 +120,43 @@ def test_the_upload_form_carries_a_csrf_token(csrf_app, db, factory) -> None:
                                         "csrf_token": form.group(1)},
                                   content_type="multipart/form-data")
     assert accepted.status_code == 302
+
+
+def test_the_reviewer_sees_each_document_with_its_digest_and_judges_it(
+        app, member, db, factory, draft) -> None:
+    from ppp_assess.domain.reference import PlatformRole
+    from ppp_assess.services import assessments, reviews
+    from tests.factories import sign_in
+
+    member.client.post(f"/assessments/{draft.id}/questions/policy/evidence",
+                       data={"file": (io.BytesIO(PDF), "policy.pdf")},
+                       content_type="multipart/form-data")
+    assessments.save_answers(db, draft, {
+        "policy": assessments.AnswerInput("yes"), "published": assessments.AnswerInput("yes"),
+        "maturity": assessments.AnswerInput(4)}, base_version=draft.version, actor=member.user)
+    assessments.submit_assessment(db, draft, actor=member.user)
+    board = factory.user(role=None, platform_roles=(PlatformRole.reviewer,))
+    reviews.start_review(db, draft, reviewer=board, declared_no_conflict=True)
+    document = db.scalar(select(EvidenceDocument))
+    db.commit()
+    client = app.test_client()
+    sign_in(client, board.email)
+    page = client.get(f"/review/{draft.id}").get_data(as_text=True)
+    assert document.sha256 in page
+    assert f'<form id="judge-{document.id}" method="post"' in page
+    assert f'name="verdict" value="insufficient" form="judge-{document.id}"' in page
+    url = f"/review/{draft.id}/evidence/{document.id}"
+    missing = client.post(url, data={"verdict": "insufficient"})
+    assert missing.status_code == 422
+    assert "Say why the document is insufficient." in missing.get_data(as_text=True)
+    saved = client.post(url, data={"verdict": "insufficient", "comment": "Not signed."})
+    assert saved.status_code == 302
+    db.expire_all()
+    judged = db.get(EvidenceDocument, document.id)
+    assert (judged.verdict.value, judged.review_comment) == ("insufficient", "Not signed.")
+    db.commit()
+    # The respondent cannot judge, nor delete what was submitted.
+    assert member.client.post(url, data={"verdict": "accepted"}).status_code in {403, 404}
+    assert member.client.post(
+        f"/assessments/{draft.id}/evidence/{document.id}/delete").status_code == 302
+    assert _rows(db) == 1
