@@ -269,7 +269,7 @@ def test_a_form_without_a_file_is_refused(app, member, draft) -> None:
         f"/api/v1/assessments/{draft.id}/answers/policy/evidence",
         data={"description": "no file"}, content_type="multipart/form-data")
     assert response.status_code == 422
-    assert response.get_json()["error"]["fields"] == {"file": "This is required."}
+    assert response.get_json()["error"]["fields"] == {"file": "Choose a file to attach."}
     as_json = member.client.post(
         f"/api/v1/assessments/{draft.id}/answers/policy/evidence", json={"file": "x"})
     assert as_json.get_json()["error"]["fields"] == {"file": "Choose a file to attach."}

@@ -38,8 +38,11 @@ from ppp_assess.web.security import current_actor, login_required
 class EvidenceUpload(BaseModel):
     """A file to attach (multipart/form-data)."""
 
-    file: BaseFile = Field(description="The document: PDF, PNG, JPEG, Word, Excel, "
-                                       "OpenDocument, CSV or plain text.")
+    # Optional here so that the permission check comes first: an outsider learns
+    # nothing from a refusal of the form. The view refuses a missing file itself.
+    file: BaseFile | None = Field(None, description="Required: the document (PDF, PNG, "
+                                                    "JPEG, Word, Excel, OpenDocument, CSV "
+                                                    "or plain text).")
     description: str | None = Field(None, description="What the document shows.")
 
 
