@@ -160,3 +160,19 @@ def test_the_reviewer_sees_each_document_with_its_digest_and_judges_it(
     assert member.client.post(
         f"/assessments/{draft.id}/evidence/{document.id}/delete").status_code == 302
     assert _rows(db) == 1
+
+
+def test_the_submitted_page_lists_the_frozen_documents(member, db, draft) -> None:
+    from ppp_assess.services import assessments
+
+    member.client.post(f"/assessments/{draft.id}/questions/policy/evidence",
+                       data={"file": (io.BytesIO(PDF), "policy.pdf")},
+                       content_type="multipart/form-data")
+    assessments.save_answers(db, draft, {
+        "policy": assessments.AnswerInput("yes"), "published": assessments.AnswerInput("yes"),
+        "maturity": assessments.AnswerInput(4)}, base_version=draft.version, actor=member.user)
+    assessments.submit_assessment(db, draft, actor=member.user)
+    db.commit()
+    page = member.client.get(f"/assessments/{draft.id}/submitted").get_data(as_text=True)
+    assert ">policy.pdf</a>" in page
+    assert "evidence-form-policy" not in page

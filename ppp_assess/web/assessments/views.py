@@ -466,6 +466,8 @@ def submitted(assessment_id: int) -> str:
         submission=submission, snapshot=snapshot, score=score,
         level=level_label(questionnaire, score.get("level")),
         editable=permissions.can_edit_assessment(db, current_actor(), assessment),
+        documents=evidence.evidence_by_question(evidence.list_evidence(db, assessment)),
+        verdict_labels=VERDICT_LABELS,
         **_benchmark_context(db, assessment))
 
 
