@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Flask, current_app, send_file
+from flask import Flask, current_app, request, send_file
 from werkzeug.wrappers import Response
 
 from ppp_assess.config import Settings
@@ -14,6 +14,8 @@ from ppp_assess.services import evidence
 from ppp_assess.unit_of_work import end_reading, get_database
 
 _KEY = "ppp_evidence"
+#: The endpoints that receive files.
+UPLOAD_ENDPOINTS = frozenset({"api.attach_evidence", "assessments.attach_evidence"})
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,20 @@ def init_app(app: Flask, settings: Settings) -> None:
         limits=evidence.EvidenceLimits(settings.evidence_max_file_size,
                                        settings.evidence_max_assessment_size),
         scanner=scanner)
+    # First of all hooks: the signed-in user, the locale and the API's checks open the
+    # request's unit of work, and a writing unit holds SQLite's write lock until it ends.
+    app.before_request_funcs.setdefault(None, []).insert(0, read_upload_first)
+
+
+def read_upload_first() -> None:
+    """Receive an upload's body before anything opens the database.
+
+    A slow client then sends its file while no transaction is open (on SQLite, while no
+    write lock is held); Werkzeug spools the file to a temporary file on disk as it
+    arrives, and a body over the request size limit is refused (413) right here.
+    """
+    if request.endpoint in UPLOAD_ENDPOINTS:
+        _ = request.files
 
 
 def evidence_setup() -> EvidenceSetup:

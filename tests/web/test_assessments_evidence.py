@@ -176,3 +176,17 @@ def test_the_submitted_page_lists_the_frozen_documents(member, db, draft) -> Non
     page = member.client.get(f"/assessments/{draft.id}/submitted").get_data(as_text=True)
     assert ">policy.pdf</a>" in page
     assert "evidence-form-policy" not in page
+
+
+def test_an_upload_is_received_before_the_database_is_opened(app) -> None:
+    from flask import g, request
+
+    from ppp_assess.web.evidence import read_upload_first
+
+    assert app.before_request_funcs[None][0] is read_upload_first
+    with app.test_request_context("/api/v1/assessments/1/answers/policy/evidence",
+                                  method="POST", data={"file": (io.BytesIO(PDF), "a.pdf")},
+                                  content_type="multipart/form-data"):
+        read_upload_first()
+        assert "files" in request.__dict__
+        assert g.get("unit_of_work") is None
