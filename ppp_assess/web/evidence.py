@@ -68,10 +68,14 @@ def download(document: EvidenceDocument, actor: User) -> Response:
     """
     handle = evidence_setup().storage.open(document.sha256)
     end_reading()
-    with get_database().transaction() as session:
-        row = session.get(EvidenceDocument, document.id)
-        if row is not None:
-            evidence.record_download(session, row, actor=actor)
+    try:
+        with get_database().transaction() as session:
+            row = session.get(EvidenceDocument, document.id)
+            if row is not None:
+                evidence.record_download(session, row, actor=actor)
+    except BaseException:
+        handle.close()
+        raise
     response = send_file(handle, mimetype=document.media_type, as_attachment=True,
                          download_name=document.name, conditional=False, etag=False,
                          max_age=0)
