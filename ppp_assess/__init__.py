@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from ppp_assess.config import Settings
+from ppp_assess.config import MEGABYTE, Settings
 from ppp_assess.models.database import Database
 
 
@@ -41,7 +41,8 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.is_production,
         REMEMBER_COOKIE_SECURE=settings.is_production,
-        MAX_CONTENT_LENGTH=10 * 1024 * 1024,
+        # A request may carry one evidence file of the largest size, and the form around it.
+        MAX_CONTENT_LENGTH=max(10 * MEGABYTE, settings.evidence_max_file_size + MEGABYTE),
         # Two domains in one folder: the interface and the questionnaire texts.
         BABEL_TRANSLATION_DIRECTORIES=";".join([settings.translations_dir] * 2),
         BABEL_DOMAIN="messages;questionnaires",

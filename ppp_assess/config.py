@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -14,6 +14,8 @@ if TYPE_CHECKING:
 
 #: The checkout (or installation) root: questionnaires/ and translations/ live here.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+MEGABYTE = 1024 * 1024
 
 #: The six official languages of the United Nations, English first (the source language).
 UN_LOCALES: tuple[str, ...] = ("en", "fr", "ru", "es", "ar", "zh")
@@ -149,6 +151,20 @@ class Settings:
     sentry_dsn: str | None = None
     #: PPP_ASSESS_SQL_ECHO: log every SQL statement. Default: off.
     sql_echo: bool = False
+    #: PPP_ASSESS_EVIDENCE_DIR: folder of the evidence files. Default: <instance>/evidence.
+    evidence_dir: str = ""
+    #: PPP_ASSESS_EVIDENCE_FILE_MB: the largest evidence file, in bytes (the variable is
+    #: in megabytes). Default: 20 MB. The request size limit follows it.
+    evidence_max_file_size: int = 20 * MEGABYTE
+    #: PPP_ASSESS_EVIDENCE_ASSESSMENT_MB: the most all files of one assessment may take,
+    #: in bytes (the variable is in megabytes). Default: 500 MB.
+    evidence_max_assessment_size: int = 500 * MEGABYTE
+    #: PPP_ASSESS_CLAMAV: a ClamAV daemon that scans every upload, as unix:///path or
+    #: tcp://host:port. Default: unset (no scan). Example: unix:///run/clamav/clamd.ctl
+    clamav_address: str | None = None
+    #: A scanner function to use instead (tests, embedding; not read from the
+    #: environment): reads a file, returns the name of a threat found or None.
+    evidence_scanner: Callable[[Any], str | None] | None = None
     #: Extra Flask configuration for tests (not read from the environment).
     flask_overrides: Mapping[str, Any] = field(default_factory=dict)
 
@@ -199,6 +215,11 @@ class Settings:
             "log_format": env.get("PPP_ASSESS_LOG_FORMAT", ""),
             "metrics_token": env.get("PPP_ASSESS_METRICS_TOKEN") or None,
             "sentry_dsn": env.get("PPP_ASSESS_SENTRY_DSN") or None,
+            "evidence_dir": env.get("PPP_ASSESS_EVIDENCE_DIR", ""),
+            "evidence_max_file_size": _int(env, "PPP_ASSESS_EVIDENCE_FILE_MB", 20) * MEGABYTE,
+            "evidence_max_assessment_size": _int(
+                env, "PPP_ASSESS_EVIDENCE_ASSESSMENT_MB", 500) * MEGABYTE,
+            "clamav_address": env.get("PPP_ASSESS_CLAMAV") or None,
         }
         if env.get("PPP_ASSESS_LOCALES"):
             values["locales"] = tuple(
@@ -245,6 +266,13 @@ class Settings:
                 "PPP_ASSESS_SIGNING_CERT and PPP_ASSESS_SIGNING_CERT_KEY go together: the "
                 "X.509 certificate and its private key."
             )
+        if not 0 < self.evidence_max_file_size <= self.evidence_max_assessment_size:
+            raise ConfigurationError(
+                "PPP_ASSESS_EVIDENCE_FILE_MB must be at least 1 and at most "
+                "PPP_ASSESS_EVIDENCE_ASSESSMENT_MB.")
+        if self.clamav_address and not self.clamav_address.startswith(("unix://", "tcp://")):
+            raise ConfigurationError(
+                "PPP_ASSESS_CLAMAV must be unix:///path/to/clamd.ctl or tcp://host:port.")
         instance = Path(self.instance_path)
         changes: dict[str, Any] = {}
         if not self.database_url:
@@ -274,6 +302,8 @@ class Settings:
             raise ConfigurationError("PPP_ASSESS_AUDIT_KEY must be at least 32 characters.")
         if not self.mail_dir:
             changes["mail_dir"] = str(instance / "mail")
+        if not self.evidence_dir:
+            changes["evidence_dir"] = str(instance / "evidence")
         if not self.log_format:
             changes["log_format"] = "json" if self.is_production else "text"
         return replace(self, **changes)

@@ -167,6 +167,17 @@ def datetime_text(value: dt.datetime | None) -> str:
     return str(format_datetime(value, format="medium"))
 
 
+def file_size_text(size: int) -> str:
+    """Return a file's size worded by CLDR: whole kilobytes below a megabyte ("12 kB"),
+    megabytes with one decimal above ("3.4 MB"), 1024 bytes to the kilobyte."""
+    if size < 1024 * 1024:
+        return str(format_unit(max(1, round(size / 1024)), "digital-kilobyte", length="short",
+                               locale=current_locale()))
+    megabytes = (Decimal(size) / (1024 * 1024)).quantize(Decimal("0.1"))
+    return str(format_unit(megabytes, "digital-megabyte", length="short",
+                           locale=current_locale()))
+
+
 def days_text(days: int) -> str:
     """Return a length of time in whole days, worded by CLDR ("3 days", "3 jours")."""
     return str(format_unit(days, "duration-day", length="long", locale=current_locale()))

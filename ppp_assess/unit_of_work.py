@@ -71,6 +71,18 @@ def fail() -> None:
     current_unit().fail()
 
 
+def end_reading() -> None:
+    """Finish this request's reading unit now, keeping what it loaded readable.
+
+    A GET that must record something (a download in the audit log) writes it in a short
+    transaction of its own; ending the reading unit first keeps the two apart, also where
+    both share one connection (the test suite's).
+    """
+    unit: UnitOfWork | None = g.get(_G_KEY)
+    if unit is not None and not unit.write:
+        unit.finish(success=True)
+
+
 def on_commit(app: Flask, hook: CommitHook) -> None:
     """Run ``hook`` after every commit of a unit of work of ``app``."""
     app.extensions.setdefault("ppp_commit_hooks", []).append(hook)

@@ -58,3 +58,12 @@ def test_an_unwritable_instance_folder_fails(make_app, tmp_path: Path) -> None:
                                              instance_path=str(blocked / "instance"))
     code, output = _doctor(app)
     assert code == 1 and "PROBLEM  instance folder" in output
+
+
+def test_an_unwritable_evidence_folder_fails(make_app, tmp_path: Path) -> None:
+    blocked = tmp_path / "file-not-folder"
+    blocked.write_text("x")
+    code, output = _doctor(make_app(evidence_dir=str(blocked / "evidence")))
+    assert code == 1
+    assert "PROBLEM  evidence folder: The evidence folder" in output
+    assert "PPP_ASSESS_EVIDENCE_DIR" in output

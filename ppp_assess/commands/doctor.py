@@ -117,8 +117,24 @@ def _instance_folder(settings: Settings) -> str:
     return ""
 
 
+def _evidence_folder(settings: Settings) -> str:
+    """The evidence folder takes files (staged, then renamed: one filesystem)."""
+    folder = Path(settings.evidence_dir) / "tmp"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        descriptor, name = tempfile.mkstemp(dir=folder, prefix=".doctor-")
+        os.close(descriptor)
+        os.replace(name, Path(settings.evidence_dir) / ".doctor-renamed")
+        os.unlink(Path(settings.evidence_dir) / ".doctor-renamed")
+    except OSError as error:
+        return (f"The evidence folder {settings.evidence_dir} (PPP_ASSESS_EVIDENCE_DIR) is "
+                f"not writable ({error.strerror}).")
+    return ""
+
+
 CHECKS: tuple[tuple[str, Callable[[Settings], str]], ...] = (
     ("instance folder", _instance_folder),
+    ("evidence folder", _evidence_folder),
     ("secret key", _secret_key),
     ("audit key", _audit_key),
     ("database", _database),

@@ -89,6 +89,19 @@ class ReportGap:
 
 
 @dataclass(frozen=True)
+class ReportDocument:
+    """One evidence document in the report's annex."""
+
+    question_id: str
+    question_text: str
+    name: str
+    #: SHA-256 of the file, hex: a reader holding the file can check it is this one.
+    sha256: str
+    #: The reviewer's verdict, translated ("" when not judged).
+    verdict: str = ""
+
+
+@dataclass(frozen=True)
 class ReportData:
     """Everything printed in the full assessment report."""
 
@@ -109,6 +122,8 @@ class ReportData:
     issuer: str = ""
     #: Extra facts for the cover, as (label, value) pairs already translated.
     cover_facts: tuple[tuple[str, str], ...] = field(default=())
+    #: The evidence documents, by question in document order, for the annex.
+    documents: tuple[ReportDocument, ...] = field(default=())
 
     def __post_init__(self) -> None:
         _check_direction(self.text_direction)

@@ -37,6 +37,7 @@ from .question_types import (
 )
 from .question_types.base import plain_number
 from .schema import (
+    DEFAULT_EVIDENCE_THRESHOLD,
     AllCondition,
     AnyCondition,
     CompareCondition,
@@ -560,6 +561,8 @@ class _Builder:
             ),
             levels=levels,
             critical_cap=critical_cap,
+            evidence_threshold=float(
+                data["scoring"].get("evidence_threshold", DEFAULT_EVIDENCE_THRESHOLD)),
             answer_sets=self.answer_sets,
             sections=sections,
         )

@@ -39,6 +39,11 @@ class QuestionType(StrEnum):
     date = "date"
 
 
+#: How much an unevidenced answer to an ``evidence: required`` question counts in the
+#: verified score when the file does not say: half marks.
+DEFAULT_EVIDENCE_THRESHOLD = 0.5
+
+
 class Evidence(StrEnum):
     """How strongly a question asks for supporting documents."""
 
@@ -505,6 +510,9 @@ class Questionnaire:
     sections: tuple[Section, ...]
     answer_sets: Mapping[str, tuple[Option, ...]] = field(default_factory=dict)
     description: str | None = None
+    #: The most (0-1) an answer to an ``evidence: required`` question counts in the
+    #: verified score until a document backs it (``scoring.evidence_threshold``).
+    evidence_threshold: float = DEFAULT_EVIDENCE_THRESHOLD
 
     def __hash__(self) -> int:
         return hash(self.content_hash)
@@ -604,6 +612,9 @@ class Questionnaire:
             "levels": [level.to_dict() for level in self.levels],
             "critical_cap": self.critical_cap,
         }
+        # Written only when set: files published before the key existed keep their hash.
+        if self.evidence_threshold != DEFAULT_EVIDENCE_THRESHOLD:
+            data["scoring"]["evidence_threshold"] = self.evidence_threshold
         if self.answer_sets:
             data["answer_sets"] = {
                 name: options_to_list(options) for name, options in self.answer_sets.items()

@@ -233,7 +233,8 @@ def _bounded(value: float) -> float:
     return min(100.0, max(0.0, value))
 
 
-def score(questionnaire: Questionnaire, answers: Mapping[str, object]) -> ScoreReport:
+def score(questionnaire: Questionnaire, answers: Mapping[str, object], *,
+          limits: Mapping[str, float] | None = None) -> ScoreReport:
     """Score a set of answers.
 
     Answers to unknown questions and values the questions do not accept are ignored
@@ -241,6 +242,9 @@ def score(questionnaire: Questionnaire, answers: Mapping[str, object]) -> ScoreR
 
     :param questionnaire: the questionnaire answered.
     :param answers: question id -> answer value, as stored.
+    :param limits: question id -> the most (0-1) its answer may count; the verified
+        score (:mod:`ppp_assess.domain.verification`) holds unevidenced answers back so.
+        A question limited to 0 and critical caps the level like an answer scoring 0.
     :return: the full report: overall score, level, sections, questions, gaps.
     """
     plan = _plan(questionnaire)
@@ -291,6 +295,8 @@ def score(questionnaire: Questionnaire, answers: Mapping[str, object]) -> ScoreR
                 cap_reasons.append(question_id)
             continue
         result = item.scorer(value)
+        if limits is not None and question_id in limits:
+            result = min(result, limits[question_id])
         numerators[section_index] += weight * result
         scored_items.append((item, result))
         if result == 0 and question.critical:

@@ -51,6 +51,8 @@ KEYWORDS = {
     "Invalid": None,
     "Conflict": None,
     "MissingAnswers": None,
+    "TooLarge": None,
+    "Unavailable": None,
 }
 COMMENT_TAGS = ("TRANSLATORS:",)
 TEMPLATE_COMMENT = (

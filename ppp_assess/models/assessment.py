@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Float,
@@ -18,6 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ppp_assess.domain.evidence import Verdict
 from ppp_assess.domain.reference import SubjectType
 from ppp_assess.domain.workflow import Decision, Status
 from ppp_assess.models.base import Base, JSONType, created_at, intpk, utcnow
@@ -129,6 +131,45 @@ class Answer(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     assessment: Mapped[Assessment] = relationship(back_populates="answers")
+
+
+class EvidenceDocument(Base):
+    """A file attached to an answer as evidence.
+
+    The bytes live in the evidence storage under their SHA-256, so the same file attached
+    twice is stored once; this row says which answer it backs and what a reviewer made
+    of it.
+    """
+
+    __tablename__ = "evidence_documents"
+    __table_args__ = (Index("ix_evidence_documents_question", "assessment_id", "question_id"),)
+
+    id: Mapped[intpk]
+    assessment_id: Mapped[int] = mapped_column(
+        ForeignKey("assessments.id", ondelete="CASCADE"), index=True
+    )
+    #: The question whose answer the document backs (stable id from the file).
+    question_id: Mapped[str] = mapped_column(String(100))
+    #: The file name as uploaded, without folders.
+    name: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str] = mapped_column(Text, default="")
+    #: Bytes.
+    size: Mapped[int] = mapped_column(BigInteger)
+    #: The media type decided from the content; downloads are served with it.
+    media_type: Mapped[str] = mapped_column(String(100))
+    #: SHA-256 (hex) of the content: its name in the storage.
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    uploaded_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"))
+    uploaded_at: Mapped[created_at]
+    #: A reviewer's judgement; None until one is given.
+    verdict: Mapped[Verdict | None] = mapped_column(enum_column(Verdict), nullable=True)
+    review_comment: Mapped[str] = mapped_column(Text, default="")
+    reviewed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"))
+    reviewed_at: Mapped[dt.datetime | None]
+
+    assessment: Mapped[Assessment] = relationship()
 
 
 class SectionScore(Base):

@@ -169,6 +169,7 @@ class _ReportBuilder:
         story += self._cover()
         story += self._sections()
         story += self._gaps()
+        story += self._evidence_annex()
         document.build(story)
         return buffer.getvalue()
 
@@ -491,6 +492,54 @@ class _ReportBuilder:
             )
         )
         return table
+
+    # -- evidence annex
+
+    def _evidence_annex(self) -> list[Flowable]:
+        """List every evidence document by question, with its SHA-256 and verdict."""
+        t = self.t
+        data = self.data
+        if not data.documents:
+            return []
+        story: list[Flowable] = [
+            CondPageBreak(200),
+            Spacer(1, 6),
+            self.text(t(N_("Annex: evidence documents")), HEADING, space_after=6),
+            self.text(t(N_("Each document's SHA-256 identifies its exact content: a reader "
+                           "holding a copy can check that it is the one submitted.")),
+                      LABEL, space_after=8),
+        ]
+        widths = [FRAME_WIDTH * 0.32, FRAME_WIDTH * 0.24, FRAME_WIDTH * 0.28,
+                  FRAME_WIDTH * 0.16]
+        header_style = LABEL.with_(bold=True, color=theme.PAPER)
+        captions = (t(N_("Question")), t(N_("Document")), "SHA-256", t(N_("Review")))
+        rows = [self.row([self.text(caption, header_style) for caption in captions])]
+        for document in data.documents:
+            rows.append(self.row([
+                self.text(f"{document.question_id} · {document.question_text}", LABEL),
+                self.text(document.name),
+                # In groups of eight, as fingerprints are printed, so that it wraps.
+                TextBlock(self.ts_ltr, " ".join(document.sha256[index:index + 8]
+                                                for index in range(0, 64, 8)), SMALL,
+                          align="right" if self.rtl else "left"),
+                self.text(document.verdict or "–", LABEL),
+            ]))
+        table = Table(rows, colWidths=self.widths(widths), repeatRows=1,
+                      splitInRow=_MINIMUM_SPLIT)
+        table.setStyle(TableStyle([
+            *self.base_table_style,
+            ("BACKGROUND", (0, 0), (-1, 0), theme.NAVY),
+            ("ROWBACKGROUNDS", (0, 1), (-1, -1), [theme.PAPER, theme.SHADE]),
+            ("BOX", (0, 0), (-1, -1), 0.6, theme.RULE),
+            ("LINEBELOW", (0, 1), (-1, -1), 0.4, theme.RULE),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("TOPPADDING", (0, 0), (-1, -1), 5),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
+            ("LEFTPADDING", (0, 0), (-1, -1), 6),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 6),
+        ]))
+        story.append(table)
+        return story
 
     # -- gaps
 

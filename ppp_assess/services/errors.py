@@ -70,3 +70,17 @@ class MissingAnswers(Invalid):
     def __init__(self, message: str, missing: Sequence[str]) -> None:
         super().__init__(message, {"count": len(missing)})
         self.missing = list(missing)
+
+
+class TooLarge(Invalid):
+    """The upload is larger than a limit allows."""
+
+    status = 413
+    code = "too_large"
+
+
+class Unavailable(ServiceError):
+    """Something the action needs cannot be reached just now; nothing was changed."""
+
+    status = 503
+    code = "unavailable"

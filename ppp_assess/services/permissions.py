@@ -45,6 +45,7 @@ from ppp_assess.domain.workflow import Decision, Status, is_editable
 from ppp_assess.models import (
     Assessment,
     Certificate,
+    EvidenceDocument,
     Membership,
     Organisation,
     PlatformRoleGrant,
@@ -227,6 +228,48 @@ def can_submit_assessment(session: Session, user: User | None, assessment: Asses
     """Return whether ``user`` may submit the assessment: a member, while it is a draft."""
     return assessment.status == Status.draft and is_member(session, user,
                                                            assessment.organisation_id)
+
+
+# --------------------------------------------------------------------------- evidence
+
+
+def can_view_evidence(session: Session, user: User | None, assessment: Assessment) -> bool:
+    """Return whether ``user`` may list and download the assessment's evidence documents.
+
+    Exactly who may read its answers (:func:`can_view_assessment`): its organisation's
+    members, the review board once it was submitted, evaluators once it was decided, and
+    platform administrators.
+    """
+    return can_view_assessment(session, user, assessment)
+
+
+def can_attach_evidence(session: Session, user: User | None, assessment: Assessment) -> bool:
+    """Return whether ``user`` may attach documents: who may answer it
+    (:func:`can_edit_assessment`), a member while it is a draft."""
+    return can_edit_assessment(session, user, assessment)
+
+
+def can_delete_evidence(session: Session, user: User | None, assessment: Assessment) -> bool:
+    """Return whether ``user`` may detach the assessment's documents: a member while it is
+    a draft. Once submitted, the evidence is frozen with the answers."""
+    return can_edit_assessment(session, user, assessment)
+
+
+def can_judge_evidence(session: Session, user: User | None, assessment: Assessment) -> bool:
+    """Return whether ``user`` may mark documents accepted or insufficient: the reviewer
+    deciding the review (:func:`can_decide_review`)."""
+    return can_decide_review(session, user, assessment)
+
+
+def get_evidence(session: Session, user: User, evidence_id: int) -> EvidenceDocument:
+    """Return the document if ``user`` may see it (:func:`can_view_evidence`).
+
+    :raises NotFound: when it does not exist or ``user`` may not see its assessment.
+    """
+    document = session.get(EvidenceDocument, evidence_id)
+    if document is None or not can_view_evidence(session, user, document.assessment):
+        raise NotFound("This document does not exist.")
+    return document
 
 
 # --------------------------------------------------------------------------- review

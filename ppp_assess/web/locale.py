@@ -245,6 +245,7 @@ FILTERS: dict[str, Callable[..., str]] = {
     "score": presentation.score_text,
     "points": presentation.points_text,
     "percent": presentation.percent_text,
+    "file_size": presentation.file_size_text,
     "number": presentation.number_text,
     "money": presentation.money_text,
     "date": presentation.date_text,

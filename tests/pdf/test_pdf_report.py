@@ -231,3 +231,26 @@ def test_chinese_report_wraps_long_text_within_the_page(
 def test_report_rendering_is_deterministic(draft_reports: dict[str, bytes]) -> None:
     again = render_report(samples.sample_report("ar", 12, draft=True), **samples.options("ar"))
     assert again == draft_reports["ar"]
+
+
+@pytest.mark.parametrize("locale", ["en", "ar"])
+def test_the_annex_lists_each_document_with_its_sha256(
+        locale: str, pdftotext: Callable[..., str]) -> None:
+    from ppp_assess.domain.documents import ReportDocument
+
+    digest = "0123456789abcdef" * 4
+    data = dataclasses.replace(
+        samples.sample_report(locale, 3, draft=False),
+        documents=(ReportDocument("zt-1-1", "Is there a policy?", "policy.pdf", digest,
+                                  "Accepted"),))
+    text = without_marks(pdftotext(render_report(data, **samples.options(locale))))
+    assert "policy.pdf" in text
+    assert "01234567 89abcdef 01234567 89abcdef" in text
+    if locale == "en":
+        assert "Annex:evidence documents" in text.replace(": ", ":")
+
+
+def test_a_report_without_documents_has_no_annex(pdftotext: Callable[..., str]) -> None:
+    data = samples.sample_report("en", 3, draft=False)
+    text = pdftotext(render_report(data, **samples.options("en")))
+    assert "Annex: evidence documents" not in text

@@ -62,6 +62,16 @@ ASSESSMENT_POLICIES: dict[str, Mapping[str, frozenset[str]]] = {
                               "admin": frozenset({"approved"})},
     "can_publish_result": {"org_admin": frozenset({"approved", "certified"})},
     "can_withdraw_result": {"org_admin": ALL, "admin": ALL},
+    # Evidence documents follow the answers they back.
+    "can_view_evidence": {
+        "respondent": ALL, "org_admin": ALL, "insider_reviewer": ALL, "admin": ALL,
+        "reviewer": REVIEWABLE, "evaluator": DECIDED,
+    },
+    "can_attach_evidence": {"respondent": DRAFTS, "org_admin": DRAFTS,
+                            "insider_reviewer": DRAFTS},
+    "can_delete_evidence": {"respondent": DRAFTS, "org_admin": DRAFTS,
+                            "insider_reviewer": DRAFTS},
+    "can_judge_evidence": {"reviewer": frozenset({"in_review"})},
 }
 
 #: policy -> role -> the certificate states (issued, revoked) in which the role is allowed.
@@ -288,6 +298,25 @@ def test_assessment_getters_hide_what_their_policy_refuses(db, world, getter, po
     get = getattr(permissions, getter)
     wrong = _differences(ASSESSMENT_POLICIES[policy], STATES, lambda role, state: not _raises(
         NotFound, get, db, world.users[role], world.assessments[state].id))
+    assert wrong == []
+
+
+def test_evidence_is_found_by_whoever_may_see_its_assessment(db, world) -> None:
+    from ppp_assess.models import EvidenceDocument
+
+    documents = {}
+    for state, assessment in world.assessments.items():
+        document = EvidenceDocument(assessment_id=assessment.id, question_id="q",
+                                    name="a.pdf", description="", size=1,
+                                    media_type="application/pdf", sha256="0" * 64,
+                                    review_comment="")
+        db.add(document)
+        documents[state] = document
+    db.flush()
+    wrong = _differences(ASSESSMENT_POLICIES["can_view_evidence"], STATES,
+                         lambda role, state: world.users[role] is not None and not _raises(
+                             NotFound, permissions.get_evidence, db, world.users[role],
+                             documents[state].id))
     assert wrong == []
 
 

@@ -176,17 +176,25 @@ def test_two_models_of_one_name_are_refused() -> None:
 def _bodied_operations() -> list[tuple[str, str]]:
     return [("post", "/api/v1/assessments"), ("put", "/api/v1/assessments/1/answers/policy"),
             ("post", "/api/v1/projects"), ("post", "/api/v1/assessments/1/start-review"),
-            ("post", "/api/v1/assessments/1/review"),
+            ("post", "/api/v1/assessments/1/review"), ("post", "/api/v1/evidence/1/review"),
             ("post", "/api/v1/certificates/PPP-2026-000001-Z/revoke")]
+
+
+#: Operations whose body is a form with a file (multipart/form-data), not JSON.
+_MULTIPART = {("post", "/assessments/{assessment_id}/answers/{question_id}/evidence")}
 
 
 def test_the_list_above_names_every_operation_with_a_body(document) -> None:
     with_body = {(method, path) for path, method, operation in _operations(document)
                  if "requestBody" in operation}
     listed = {(method, re.sub(r"/1(/|$)", r"/{assessment_id}\1", path[len(PREFIX):])
-               .replace("/policy", "/{question_id}").replace("/PPP-2026-000001-Z", "/{serial}"))
+               .replace("/policy", "/{question_id}").replace("/PPP-2026-000001-Z", "/{serial}")
+               .replace("/evidence/{assessment_id}", "/evidence/{evidence_id}"))
               for method, path in _bodied_operations()}
-    assert with_body == listed
+    assert with_body == listed | _MULTIPART
+    for method, path in _MULTIPART:
+        assert list(document["paths"][path][method]["requestBody"]["content"]) == [
+            "multipart/form-data"]
 
 
 @pytest.mark.parametrize(("method", "path"), _bodied_operations())

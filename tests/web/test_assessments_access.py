@@ -37,6 +37,8 @@ HTML_ROUTES = [
     ("GET", "/assessments/{a}/check", None),
     ("POST", "/assessments/{a}/submit", {}),
     ("GET", "/assessments/{a}/submitted", None),
+    ("POST", "/assessments/{a}/questions/policy/evidence", {}),
+    ("POST", "/assessments/{a}/evidence/{a}/delete", {}),
     ("POST", "/assessments/new", {"questionnaire": "web-sample", "subject": "organisation:{o}"}),
     ("POST", "/assessments/new", {"questionnaire": "people-first", "subject": "project:{p}"}),
     ("GET", "/projects/{p}", None),
@@ -48,6 +50,8 @@ API_ROUTES = [
     ("GET", "/api/v1/assessments/{a}", None),
     ("PUT", "/api/v1/assessments/{a}/answers/policy", {"value": "yes"}),
     ("POST", "/api/v1/assessments/{a}/submit", None),
+    ("GET", "/api/v1/assessments/{a}/evidence", None),
+    ("POST", "/api/v1/assessments/{a}/answers/policy/evidence", None),
     ("POST", "/api/v1/assessments", {"questionnaire": "web-sample", "organisation": "{o}"}),
     ("POST", "/api/v1/assessments", {"questionnaire": "people-first", "project": "{p}"}),
     ("GET", "/api/v1/projects/{p}", None),
@@ -57,7 +61,9 @@ API_ROUTES = [
 ]
 #: Endpoints whose URL carries an id, and so must be in the lists above.
 ID_ENDPOINTS = {"assessments.show", "assessments.section", "assessments.check",
-                "assessments.submit", "assessments.submitted", "projects.show",
+                "assessments.submit", "assessments.submitted", "assessments.attach_evidence",
+                "assessments.delete_evidence", "api.list_evidence", "api.attach_evidence",
+                "projects.show",
                 "projects.edit", "api.get_assessment", "api.put_answer",
                 "api.submit_assessment", "api.get_project"}
 

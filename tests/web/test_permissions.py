@@ -17,7 +17,8 @@ from tests.certificate_support import certified
 from tests.factories import sign_in
 
 #: Values for the other placeholders of a route.
-FILLERS = {"lang": "en", "section_id": "x", "question_id": "x", "serial": "x"}
+FILLERS = {"lang": "en", "section_id": "x", "question_id": "x", "serial": "x",
+           "evidence_id": "1"}
 #: What every form is sent with: enough for a view to get as far as its permission check.
 FORM = {"action": "publish", "decision": "approve", "declared_no_conflict": "y",
         "base_version": "1"}

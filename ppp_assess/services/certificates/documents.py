@@ -11,13 +11,16 @@ from ppp_assess.domain.display import Localiser, answer_text
 from ppp_assess.domain.documents import (
     CertificateData,
     ReportData,
+    ReportDocument,
     ReportGap,
     ReportQuestion,
     ReportSection,
 )
+from ppp_assess.domain.evidence import VERDICT_LABELS
 from ppp_assess.domain.messages import N_
 from ppp_assess.domain.schema import Questionnaire
 from ppp_assess.domain.scoring import score
+from ppp_assess.domain.verification import verified_score
 from ppp_assess.domain.workflow import STATUS_LABELS, Status
 from ppp_assess.models import Assessment, Certificate, ReviewComment, ReviewDecision
 from ppp_assess.models.base import utcnow
@@ -28,6 +31,7 @@ from ppp_assess.services.certificates.records import (
     questionnaire_title,
     reviewer_name,
 )
+from ppp_assess.services.evidence.documents import evidenced_questions, list_evidence
 
 #: The line above the certificate's title.
 ISSUER = "ppp-assess"
@@ -125,9 +129,17 @@ def report_data(session: Session, assessment: Assessment, locale: Localiser, *,
     )
     organisation = assessment.organisation
     project = assessment.project
+    attached = list_evidence(session, assessment)
+    verified = verified_score(questionnaire, answer_values(answers),
+                              evidenced_questions(attached), declared=report)
     facts: list[tuple[str, str]] = [
         (t(N_("Completion")), locale.percent(report.completion)),
     ]
+    if verified.overall is not None:
+        level = verified.report.level
+        facts.append((t(N_("Verified score (counting what evidence backs)")),
+                      locale.score(verified.overall)
+                      + (f" · {t(level.label)}" if level is not None else "")))
     if assessment.submitted_at is not None:
         facts.append((t(N_("Submitted on")), locale.date(assessment.submitted_at.date())))
     if assessment.approved_at is not None:
@@ -160,4 +172,13 @@ def report_data(session: Session, assessment: Assessment, locale: Localiser, *,
         text_direction=locale.text_direction,
         issuer=ISSUER,
         cover_facts=tuple(facts),
+        documents=tuple(
+            ReportDocument(
+                question_id=document.question_id,
+                question_text=t(questionnaire.question(document.question_id).text),
+                name=document.name, sha256=document.sha256,
+                verdict=t(VERDICT_LABELS[document.verdict]) if document.verdict else "")
+            for document in sorted(attached, key=lambda row: (
+                questionnaire.position(row.question_id), row.id))
+            if questionnaire.has_question(document.question_id)),
     )

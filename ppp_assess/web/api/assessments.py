@@ -15,7 +15,7 @@ from ppp_assess.domain.workflow import Status
 from ppp_assess.models import Answer, Submission
 from ppp_assess.models import Assessment as AssessmentRow
 from ppp_assess.services import assessments as service
-from ppp_assess.services import permissions
+from ppp_assess.services import evidence, permissions
 from ppp_assess.services.assessments import AnswersRejected
 from ppp_assess.services.errors import Conflict, Invalid, MissingAnswers
 from ppp_assess.unit_of_work import get_session
@@ -34,7 +34,7 @@ from ppp_assess.web.api.openapi import (
     refuse_invalid_request,
     spec,
 )
-from ppp_assess.web.assessments.present import GAP_LIMIT, score_payload
+from ppp_assess.web.assessments.present import GAP_LIMIT, score_payload, verified_payload
 from ppp_assess.web.errors import json_error, refuse
 from ppp_assess.web.fields import translate_answer_error
 from ppp_assess.web.locale import current_locale_info
@@ -101,6 +101,30 @@ class ScoreGap(BaseModel):
     url: str | None
 
 
+class HeldBackAnswer(BaseModel):
+    """An answer that counts for less in the verified score for want of evidence."""
+
+    question_id: str
+    section_id: str
+    text: str
+    declared: float = Field(description="Its self-declared score, 0-1.")
+    counted: float = Field(description="What it counts in the verified score, 0-1.")
+    critical: bool = Field(description="A critical question, counted as not met.")
+    reason: str
+    url: str | None
+
+
+class VerifiedScore(BaseModel):
+    """The score counting only what evidence backs."""
+
+    overall: float | None = Field(description="0-100, rounded as shown.")
+    overall_display: str
+    level: str | None
+    level_label: str | None
+    capped: bool
+    held_back: list[HeldBackAnswer] = Field(description="In document order.")
+
+
 class Score(BaseModel):
     """The live score, with translated labels."""
 
@@ -115,6 +139,10 @@ class Score(BaseModel):
     missing_required: list[str]
     sections: list[ScoreSection]
     gaps: list[ScoreGap]
+    verified: VerifiedScore | None = Field(
+        None, description="Beside this self-declared score: answers to questions that "
+                          "require evidence count at most at the questionnaire's threshold "
+                          "until a document no reviewer marked insufficient backs them.")
 
 
 class AnswerValues(BaseModel):
@@ -270,8 +298,15 @@ def _question_url(assessment_id: int) -> Any:
 
 
 def _score(assessment: AssessmentRow, report: ScoreReport, *, gap_limit: int | None) -> Any:
-    return score_payload(service.questionnaire_for(assessment), report, gap_limit=gap_limit,
-                         question_url=_question_url(assessment.id))
+    db = get_session()
+    questionnaire = service.questionnaire_for(assessment)
+    payload = score_payload(questionnaire, report, gap_limit=gap_limit,
+                            question_url=_question_url(assessment.id))
+    values = service.answer_values(service.load_answers(db, assessment))
+    verified = evidence.verified_score_of(db, assessment, values, declared=report)
+    payload["verified"] = verified_payload(questionnaire, verified,
+                                           question_url=_question_url(assessment.id))
+    return payload
 
 
 def stored_answer(row: Answer | None) -> dict[str, Any] | None:

@@ -262,7 +262,13 @@ class ApiPlugin(FlaskPlugin):
 
     def validate_response(self, resp: Any, resp_model: Any, skip_validation: bool,
                           force_resp_serialize: bool) -> Any:
-        """Pass the view's response on as it is."""
+        """Pass the view's response on as it is.
+
+        A streamed file (an evidence download) is handed on untouched: spectree would
+        otherwise read the whole body into memory to rebuild the response.
+        """
+        if isinstance(resp, Response) and (resp.direct_passthrough or resp.is_streamed):
+            return resp, None
         return super().validate_response(resp, resp_model, True, force_resp_serialize)
 
 

@@ -8,12 +8,15 @@ bp = Blueprint("assessments", __name__, url_prefix="/assessments")
 
 def init_app(app: Flask) -> None:
     """Check the question-type registry; add the quick check and links."""
+    from ppp_assess.config import get_settings
     from ppp_assess.services import permissions
+    from ppp_assess.web import evidence
     from ppp_assess.web.assessments.quick_check import bp as quick_check_bp
     from ppp_assess.web.fields import check_registry
     from ppp_assess.web.navigation import NavItem, add_nav_item
 
     check_registry()
+    evidence.init_app(app, get_settings(app))
     app.register_blueprint(quick_check_bp)
     add_nav_item(app, NavItem("assessments.dashboard", _l("Assessments"),
                               permissions.has_organisation, 10))

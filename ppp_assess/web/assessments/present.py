@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from ppp_assess.domain.conditions import referenced_questions
 from ppp_assess.domain.schema import Question, Questionnaire, Section
 from ppp_assess.domain.scoring import ScoreReport
+from ppp_assess.domain.verification import VerifiedScore
 from ppp_assess.presentation import (
     level_label,
     percent_text,
@@ -91,6 +92,44 @@ def score_payload(
         "missing_required": list(report.missing_required),
         "sections": sections,
         "gaps": gaps,
+    }
+
+
+def verified_payload(
+    questionnaire: Questionnaire,
+    verified: VerifiedScore,
+    *,
+    question_url: Callable[[str, str], str] | None = None,
+) -> dict[str, Any]:
+    """Return the verified score beside the self-declared one, as JSON-ready data.
+
+    ``held_back`` lists the answers that count for less for want of evidence, in
+    document order, with what each counts (0-1, and the points it loses overall).
+    """
+    report = verified.report
+    held_back = []
+    for item in verified.held_back:
+        question = questionnaire.question(item.question_id)
+        held_back.append({
+            "question_id": item.question_id,
+            "section_id": item.section_id,
+            "text": _(question.text),
+            "declared": item.declared,
+            "counted": item.counted,
+            "critical": item.critical,
+            "reason": (_("Critical question without evidence: counted as not met.")
+                       if item.critical else
+                       _("Counted at %(share)s until a document backs it.",
+                         share=percent_text(item.counted))),
+            "url": question_url(item.section_id, item.question_id) if question_url else None,
+        })
+    return {
+        "overall": score_number(report.overall),
+        "overall_display": score_text(report.overall),
+        "level": report.level.id if report.level else None,
+        "level_label": level_label(questionnaire, report.level.id) if report.level else None,
+        "capped": report.capped,
+        "held_back": held_back,
     }
 
 

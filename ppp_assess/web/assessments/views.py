@@ -12,22 +12,26 @@ from flask_babel import ngettext
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
+from ppp_assess import unit_of_work
 from ppp_assess.config import get_settings
+from ppp_assess.domain.evidence import ACCEPTED_EXTENSIONS, VERDICT_LABELS
 from ppp_assess.domain.schema import Questionnaire, Section
 from ppp_assess.models import Assessment
-from ppp_assess.presentation import level_label
+from ppp_assess.presentation import file_size_text, level_label
 from ppp_assess.services import assessments as service
-from ppp_assess.services import benchmarks, permissions, reviews
+from ppp_assess.services import benchmarks, evidence, permissions, reviews
 from ppp_assess.services import certificates as certificate_service
-from ppp_assess.services.errors import Conflict, Invalid, MissingAnswers
+from ppp_assess.services.errors import Conflict, Invalid, MissingAnswers, ServiceError
 from ppp_assess.unit_of_work import get_session
 from ppp_assess.web.assessments import bp
 from ppp_assess.web.assessments.present import (
     condition_context,
     condition_data,
     score_payload,
+    verified_payload,
 )
 from ppp_assess.web.errors import refuse
+from ppp_assess.web.evidence import evidence_setup
 from ppp_assess.web.fields import answer_name, translate_answer_error
 from ppp_assess.web.locale import current_locale_info
 from ppp_assess.web.questionnaire_form import (
@@ -143,11 +147,11 @@ def _seen(state: service.AssessmentState, section: Section) -> dict[str, str]:
 def _render_section(state: service.AssessmentState, section: Section, form: QuestionnaireForm,
                     *, seen: Mapping[str, str], conflicts: Mapping[str, Any] | None = None,
                     mine: Mapping[str, Any] | None = None, status: int = 200,
+                    evidence_errors: Mapping[str, str] | None = None,
                     ) -> tuple[str, int]:
     assessment = state.assessment
     questionnaire = state.questionnaire
-    payload = score_payload(questionnaire, state.report, question_url=lambda section_id,
-                            question_id: question_url(assessment.id, section_id, question_id))
+    payload = _score_with_verified(state)
     sections = questionnaire.sections
     index = [item.id for item in sections].index(section.id)
     comments = reviews.open_review_comments(get_session(), assessment)
@@ -168,7 +172,57 @@ def _render_section(state: service.AssessmentState, section: Section, form: Ques
         review_comments=comments,
         condition_data=condition_data,
         condition_context=json.dumps(condition_context(section, values, state.report)),
+        evidence_panels=_evidence_panels(assessment, section, evidence_errors or {}),
     ), status
+
+
+def _evidence_panels(assessment: Assessment, section: Section,
+                     errors: Mapping[str, str]) -> dict[str, dict[str, Any]]:
+    """Return, per question of the section, its documents and the upload form's texts."""
+    grouped = evidence.evidence_by_question(evidence.list_evidence(get_session(), assessment))
+    limit = file_size_text(evidence_setup().limits.max_file_size)
+    hint = _("PDF, PNG, JPEG, Word, Excel, OpenDocument, CSV or plain text, up to %(size)s "
+             "each.", size=limit)
+    panels = {}
+    for question in section.questions:
+        panels[question.id] = {
+            "documents": [{
+                "id": document.id, "name": document.name, "size": document.size,
+                "description": document.description,
+                "verdict": document.verdict.value if document.verdict else None,
+                "verdict_label": _(VERDICT_LABELS[document.verdict])
+                if document.verdict else None,
+                "review_comment": document.review_comment,
+                "url": url_for("api.download_evidence", evidence_id=document.id),
+            } for document in grouped.get(question.id, [])],
+            "error": errors.get(question.id),
+            "hint": hint,
+            "accept": ",".join(ACCEPTED_EXTENSIONS),
+        }
+    return panels
+
+
+def _score_with_verified(state: service.AssessmentState) -> dict[str, Any]:
+    """Return the score panel's data: the self-declared score and the verified one."""
+    assessment = state.assessment
+    def url(section_id: str, question_id: str) -> str:
+        return question_url(assessment.id, section_id, question_id)
+    payload = score_payload(state.questionnaire, state.report, question_url=url)
+    verified = evidence.verified_score_of(get_session(), assessment, state.values,
+                                          declared=state.report)
+    payload["verified"] = verified_payload(state.questionnaire, verified, question_url=url)
+    return payload
+
+
+def _section_page(state: service.AssessmentState, section: Section, *, status: int = 200,
+                  evidence_errors: Mapping[str, str] | None = None) -> tuple[str, int]:
+    """Render a section as stored (a GET, or after an evidence upload was refused)."""
+    form_class = build_questionnaire_form(state.questionnaire, section)
+    form = form_class(formdata=None, data=_stored_form_data(state, section))
+    form.base_version.data = str(state.assessment.version)
+    form.set_visible(q.id for q in section.questions if state.is_visible(q.id))
+    return _render_section(state, section, form, seen=_seen(state, section), status=status,
+                           evidence_errors=evidence_errors)
 
 
 @bp.route("/<int:assessment_id>/sections/<section_id>", methods=["GET", "POST"])
@@ -184,12 +238,8 @@ def section(assessment_id: int, section_id: str) -> Response | tuple[str, int]:
     questionnaire = state.questionnaire
     current_section = _section_or_404(questionnaire, section_id)
     form_class = build_questionnaire_form(questionnaire, current_section)
-    seen = _seen(state, current_section)
     if request.method == "GET":
-        form = form_class(formdata=None, data=_stored_form_data(state, current_section))
-        form.base_version.data = str(assessment.version)
-        form.set_visible(q.id for q in current_section.questions if state.is_visible(q.id))
-        return _render_section(state, current_section, form, seen=seen)
+        return _section_page(state, current_section)
 
     form = form_class()
     base_version = request.form.get("base_version", "")
@@ -244,6 +294,75 @@ def section(assessment_id: int, section_id: str) -> Response | tuple[str, int]:
                             section_id=following.id))
 
 
+@bp.post("/<int:assessment_id>/questions/<question_id>/evidence")
+@login_required
+def attach_evidence(assessment_id: int, question_id: str) -> Response | tuple[str, int]:
+    """Attach a file to an answer (a plain multipart form), then go back to the question."""
+    db = get_session()
+    actor = current_actor()
+    assessment = _own_assessment(assessment_id)
+    questionnaire = service.questionnaire_for(assessment)
+    if not questionnaire.has_question(question_id):
+        abort(404)
+    section_id = questionnaire.section_of(question_id).id
+    if not permissions.can_attach_evidence(db, actor, assessment):
+        flash(_("This assessment has been submitted and can no longer be changed."), "info")
+        return redirect(url_for("assessments.submitted", assessment_id=assessment.id))
+    upload = request.files.get("file")
+    message: str | None = None
+    status = 422
+    if upload is None or not upload.filename:
+        unit_of_work.fail()
+        message = _("Choose a file to attach.")
+    else:
+        setup = evidence_setup()
+        try:
+            document = evidence.attach_evidence(
+                db, assessment, question_id, actor=actor, stream=upload.stream,
+                filename=upload.filename, description=request.form.get("description", ""),
+                storage=setup.storage, limits=setup.limits, scanner=setup.scanner)
+        except ServiceError as error:
+            message, status = refuse(error), error.status
+        else:
+            flash(_("“%(name)s” is attached to question %(question)s.", name=document.name,
+                    question=question_number(questionnaire, question_id)), "info")
+            return redirect(question_url(assessment.id, section_id, question_id))
+    db.expire_all()
+    state = service.assessment_state(db, assessment)
+    return _section_page(state, questionnaire.section(section_id), status=status,
+                         evidence_errors={question_id: message})
+
+
+@bp.post("/<int:assessment_id>/evidence/<int:evidence_id>/delete")
+@login_required
+def delete_evidence(assessment_id: int, evidence_id: int) -> Response:
+    """Detach a document from an answer while the assessment is a draft."""
+    db = get_session()
+    actor = current_actor()
+    assessment = _own_assessment(assessment_id)
+    document = permissions.get_evidence(db, actor, evidence_id)
+    if document.assessment_id != assessment.id:
+        abort(404)
+    questionnaire = service.questionnaire_for(assessment)
+    target = question_url(assessment.id, questionnaire.section_of(document.question_id).id,
+                          document.question_id)
+    try:
+        evidence.delete_evidence(db, document, actor=actor)
+    except Conflict as error:
+        flash(refuse(error), "error")
+        return redirect(url_for("assessments.submitted", assessment_id=assessment.id))
+    flash(_("“%(name)s” is no longer attached.", name=document.name), "info")
+    return redirect(target)
+
+
+def question_number(questionnaire: Questionnaire, question_id: str) -> str:
+    """Return a question's number as its section page shows it ("2.3")."""
+    section = questionnaire.section_of(question_id)
+    section_number = [item.id for item in questionnaire.sections].index(section.id) + 1
+    position = [item.id for item in section.questions].index(question_id) + 1
+    return f"{section_number}.{position}"
+
+
 def _next_section(questionnaire: Questionnaire, current: Section) -> Section | None:
     ids = [item.id for item in questionnaire.sections]
     index = ids.index(current.id)
@@ -282,8 +401,7 @@ def _check_context(state: service.AssessmentState) -> dict[str, Any]:
         "assessment": assessment,
         "questionnaire": questionnaire,
         "state": state,
-        "score": score_payload(questionnaire, state.report, question_url=lambda s, q:
-                               question_url(assessment.id, s, q)),
+        "score": _score_with_verified(state),
         "missing": missing,
         "can_submit": permissions.can_submit_assessment(get_session(), current_actor(),
                                                         assessment),
@@ -350,6 +468,8 @@ def submitted(assessment_id: int) -> str:
         level=level_label(questionnaire, score.get("level")),
         editable=permissions.can_edit_assessment(db, current_actor(), assessment),
         certificate=certificate_service.certificate_of(db, assessment),
+        documents=evidence.evidence_by_question(evidence.list_evidence(db, assessment)),
+        verdict_labels=VERDICT_LABELS,
         **_benchmark_context(db, assessment))
 
 

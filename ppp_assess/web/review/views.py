@@ -11,9 +11,11 @@ from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from ppp_assess import presentation
+from ppp_assess.domain.evidence import VERDICT_LABELS, Verdict
 from ppp_assess.domain.workflow import STATUS_LABELS, Decision, Status
-from ppp_assess.services import permissions, reviews
-from ppp_assess.services.errors import Conflict, Invalid
+from ppp_assess.models import Assessment
+from ppp_assess.services import evidence, permissions, reviews
+from ppp_assess.services.errors import Conflict, Forbidden, Invalid
 from ppp_assess.unit_of_work import get_session
 from ppp_assess.web.errors import refuse
 from ppp_assess.web.locale import current_locale_info
@@ -125,7 +127,8 @@ def show(assessment_id: int) -> str:
     view = reviews.review_view(db, actor, assessment)
     return render_template("review/show.html", view=view,
                            form=DecisionForm() if view.can_decide else None,
-                           comments={}, comment_errors={})
+                           comments={}, comment_errors={},
+                           **_evidence_context(assessment))
 
 
 @bp.post("/<int:assessment_id>/decision")
@@ -172,4 +175,53 @@ def decide(assessment_id: int) -> Response | tuple[str, int]:
         flash(_("Only the reviewer who started this review can decide on it."), "error")
         return redirect(url_for("review.show", assessment_id=assessment_id))
     return render_template("review/show.html", view=view, form=form, comments=comments,
-                           comment_errors=comment_errors), 422
+                           comment_errors=comment_errors, **_evidence_context(assessment)), 422
+
+
+def _evidence_context(assessment: Assessment) -> dict[str, Any]:
+    """Return the documents behind the answers, and whether the reader may judge them."""
+    db = get_session()
+    grouped = evidence.evidence_by_question(evidence.list_evidence(db, assessment))
+    documents = {question_id: [{
+        "id": document.id, "name": document.name, "size": document.size,
+        "description": document.description, "sha256": document.sha256,
+        "verdict": document.verdict.value if document.verdict else None,
+        "verdict_label": _(VERDICT_LABELS[document.verdict]) if document.verdict else None,
+        "review_comment": document.review_comment,
+        "url": url_for("api.download_evidence", evidence_id=document.id),
+    } for document in items] for question_id, items in grouped.items()}
+    return {"documents": documents, "verdicts": [(verdict.value, _(VERDICT_LABELS[verdict]))
+                                                 for verdict in Verdict],
+            "can_judge": permissions.can_judge_evidence(db, current_actor(), assessment)}
+
+
+@bp.post("/<int:assessment_id>/evidence/<int:evidence_id>")
+@permission_required(permissions.can_review)
+def judge_evidence(assessment_id: int, evidence_id: int) -> Response | tuple[str, int]:
+    """Mark one document accepted or insufficient, with a comment."""
+    db = get_session()
+    actor = current_actor()
+    assessment = permissions.get_for_review(db, actor, assessment_id)
+    document = permissions.get_evidence(db, actor, evidence_id)
+    if document.assessment_id != assessment.id:
+        abort(404)
+    verdict = request.form.get("verdict", "")
+    target = url_for("review.show", assessment_id=assessment.id,
+                     _anchor=f"question-{document.question_id}")
+    try:
+        if verdict not in {item.value for item in Verdict}:
+            raise Invalid("Choose accepted or insufficient.", fields={"verdict": "required"})
+        evidence.judge_evidence(db, document, actor=actor, verdict=Verdict(verdict),
+                                comment=request.form.get("comment", ""))
+    except Conflict as error:
+        flash(refuse(error), "error")
+        return redirect(target)
+    except (Invalid, Forbidden) as error:
+        flash(refuse(error), "error")
+        view = reviews.review_view(db, actor, assessment)
+        return render_template("review/show.html", view=view,
+                               form=DecisionForm() if view.can_decide else None,
+                               comments={}, comment_errors={},
+                               **_evidence_context(assessment)), error.status
+    flash(_("Your judgement of “%(name)s” is saved.", name=document.name), "success")
+    return redirect(target)

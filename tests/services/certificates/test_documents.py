@@ -59,3 +59,31 @@ def test_a_draft_report_is_marked_draft(app, db, factory) -> None:
     assert comments == ["Which law requires this?"]
     assert ("Reason given with the last review decision", "Please link the law.") in (
         report.cover_facts)
+
+
+def test_the_report_lists_the_documents_and_states_the_verified_score(app, db,
+                                                                      factory) -> None:
+    import io
+
+    from ppp_assess.domain.evidence import Verdict
+    from ppp_assess.services import evidence
+
+    scenario = assessment_in(db, factory, "draft")
+    assessment = scenario.assessment
+    questionnaire = questionnaire_of(assessment.questionnaire_version)
+    first, second = questionnaire.all_questions()[1], questionnaire.all_questions()[0]
+    storage = evidence.LocalStorage(app.instance_path + "/evidence-report")
+    for question, content in ((first, b"%PDF-1.4\nB"), (second, b"%PDF-1.4\nA")):
+        evidence.attach_evidence(db, assessment, question.id, actor=scenario.respondent,
+                                 stream=io.BytesIO(content), filename=f"{question.id}.pdf",
+                                 storage=storage, limits=evidence.EvidenceLimits())
+    documents = evidence.list_evidence(db, assessment)
+    documents[0].verdict = Verdict.accepted
+    db.flush()
+    report = certificate_service.report_data(db, assessment, english())
+    # In document order, whatever the order of upload.
+    assert [document.question_id for document in report.documents] == [second.id, first.id]
+    assert {document.sha256 for document in report.documents} == {
+        document.sha256 for document in documents}
+    labels = dict(report.cover_facts)
+    assert "Verified score (counting what evidence backs)" in labels

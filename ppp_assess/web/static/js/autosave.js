@@ -205,6 +205,40 @@
     return element;
   }
 
+  /* The verified score beside the live one, and the answers it holds back. */
+  function updateVerified(verified) {
+    if (!verified) {
+      return;
+    }
+    setText('[data-score="verified"]', verified.overall_display);
+    setText('[data-score="verified-level"]', verified.level_label || "");
+    var title = document.querySelector("[data-held-back-title]");
+    if (title) {
+      title.hidden = !verified.held_back.length;
+    }
+    var list = document.querySelector("[data-held-back]");
+    if (!list) {
+      return;
+    }
+    while (list.firstChild) {
+      list.removeChild(list.firstChild);
+    }
+    verified.held_back.forEach(function (held) {
+      var item = document.createElement("li");
+      var text = document.createElement(held.url ? "a" : "span");
+      if (held.url) {
+        text.href = held.url;
+      }
+      text.textContent = held.text;
+      item.appendChild(text);
+      var reason = document.createElement("span");
+      reason.className = "hint";
+      reason.textContent = " " + held.reason;
+      item.appendChild(reason);
+      list.appendChild(item);
+    });
+  }
+
   function updatePanel(score) {
     if (!score) {
       return;
@@ -240,6 +274,7 @@
         }
       }
     });
+    updateVerified(score.verified);
     var list = document.querySelector("[data-gaps]");
     if (list && score.gaps) {
       while (list.firstChild) {
