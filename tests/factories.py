@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from flask.testing import FlaskClient
@@ -24,13 +25,14 @@ from ppp_assess.models import (
     ApiToken,
     Assessment,
     Certificate,
+    EvidenceDocument,
     Organisation,
     Project,
     QuestionnaireVersion,
     User,
 )
 from ppp_assess.services import accounts
-from ppp_assess.services.questionnaires import publish_directory
+from ppp_assess.services.questionnaires import publish_directory, questionnaire_of
 
 PASSWORD = "correct horse battery staple"
 _counter = itertools.count(1)
@@ -120,6 +122,27 @@ class Factory:
         return certificates.issue_certificate(
             self.session, assessment, actor=evaluator,
             signing_key=Ed25519PrivateKey.generate(), base_url="http://ppp.test")
+
+    def evidence(self, assessment: Assessment | None = None, question_id: str | None = None, *,
+                 root: Path | None = None, content: bytes = b"%PDF-1.4\n%%EOF\n",
+                 filename: str = "contract.pdf") -> EvidenceDocument:
+        """Return a document attached to an answer of a draft assessment.
+
+        :param root: the storage folder (a new temporary one by default).
+        """
+        import io
+        import tempfile
+
+        from ppp_assess.services import evidence
+
+        assessment = assessment or self.assessment("draft")
+        question = question_id or questionnaire_of(
+            assessment.questionnaire_version).all_questions()[0].id
+        storage = evidence.LocalStorage(root or Path(tempfile.mkdtemp(prefix="evidence-")))
+        return evidence.attach_evidence(
+            self.session, assessment, question, actor=assessment.created_by or self.user(),
+            stream=io.BytesIO(content), filename=filename, storage=storage,
+            limits=evidence.EvidenceLimits())
 
     def api_token(self, user: User | None = None, *, name: str = "script") -> tuple[ApiToken,
                                                                                  str]:

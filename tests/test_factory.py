@@ -112,7 +112,7 @@ def test_unknown_override_is_refused(tmp_path: Path) -> None:
         settings.with_overrides({"secret": "x"})
 
 
-def test_the_test_factory_builds_every_model(db, factory) -> None:
+def test_the_test_factory_builds_every_model(db, factory, tmp_path) -> None:
     # A new model needs a way to build it in tests/factories.py; this fails until it has.
     from sqlalchemy import func, select
 
@@ -120,6 +120,7 @@ def test_the_test_factory_builds_every_model(db, factory) -> None:
 
     factory.certificate()
     factory.api_token()
+    factory.evidence(root=tmp_path / "evidence")
     factory.assessment("returned")
     db.flush()
     empty = sorted(mapper.class_.__name__ for mapper in Base.registry.mappers
