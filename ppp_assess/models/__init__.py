@@ -9,6 +9,8 @@ from ppp_assess.models.assessment import (
     ReviewAssignment,
     ReviewComment,
     ReviewDecision,
+    ReviewerInterest,
+    ReviewSettings,
     SectionScore,
     Submission,
 )
@@ -42,6 +44,8 @@ __all__ = [
     "ReviewAssignment",
     "ReviewComment",
     "ReviewDecision",
+    "ReviewSettings",
+    "ReviewerInterest",
     "SectionScore",
     "Submission",
     "UnitOfWork",

@@ -15,9 +15,9 @@ from ppp_assess.domain.documents import (
     ReportQuestion,
     ReportSection,
 )
+from ppp_assess.domain.messages import N_
 from ppp_assess.domain.schema import Questionnaire
 from ppp_assess.domain.scoring import score
-from ppp_assess.domain.messages import N_
 from ppp_assess.domain.workflow import STATUS_LABELS, Status
 from ppp_assess.models import Assessment, Certificate, ReviewComment, ReviewDecision
 from ppp_assess.models.base import utcnow
