@@ -45,10 +45,12 @@ class AssignmentStatus(StrEnum):
     closed = "closed"
 
 
-ROLE_LABELS: Mapping[AssignmentRole, str] = MappingProxyType({
-    AssignmentRole.lead: N_("Chair"),
-    AssignmentRole.member: N_("Panel member"),
-})
+def role_label(role: AssignmentRole, chair_decides: bool) -> str:
+    """Return the label (msgid) of a reviewer's role on a review."""
+    if role is AssignmentRole.member:
+        return N_("Panel member")
+    return N_("Chair") if chair_decides else N_("Lead reviewer")
+
 
 ASSIGNMENT_STATUS_LABELS: Mapping[AssignmentStatus, str] = MappingProxyType({
     AssignmentStatus.active: N_("Assigned"),
@@ -80,12 +82,14 @@ class BoardRules:
     show_reviewer_names: bool = False
 
     @property
-    def needs_recommendations(self) -> bool:
-        """Whether the decision waits for a panel's recommendations.
+    def required_recommendations(self) -> int:
+        """How many panel members recommend before the lead decides.
 
-        A board of one without a chair decides at once, as a single reviewer does.
+        A chair decides on the recommendations of the whole panel; without a chair, the
+        reviewer who took the assessment is one of the panel and their decision is their
+        say, so a board of one decides at once, as a single reviewer does.
         """
-        return self.chair_decides or self.panel_size > 1
+        return self.panel_size if self.chair_decides else self.panel_size - 1
 
     def due_at(self, submitted_at: dt.datetime | None) -> dt.datetime | None:
         """Return when the review of a submission made at ``submitted_at`` is due."""
@@ -100,9 +104,7 @@ def may_decide(rules: BoardRules, recommendations: int, due_at: dt.datetime | No
 
     :param recommendations: how many panel members have recommended on the submission.
     """
-    if not rules.needs_recommendations:
-        return True
-    if recommendations >= rules.panel_size:
+    if recommendations >= rules.required_recommendations:
         return True
     return due_at is not None and now >= due_at
 
