@@ -201,5 +201,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(users_group)
     from ppp_assess.commands.exports import export_command
     app.cli.add_command(export_command)
+    from ppp_assess.commands.reviews import reviews_group
+    app.cli.add_command(reviews_group)
     from ppp_assess.commands.doctor import doctor_command
     app.cli.add_command(doctor_command)

@@ -574,6 +574,19 @@ def get_for_review(session: Session, user: User, assessment_id: int) -> Assessme
     return assessment
 
 
+def get_for_panel(session: Session, user: User, assessment_id: int) -> Assessment:
+    """Return an assessment whose review panel ``user`` may see.
+
+    Platform administrators may see every panel (they assign reviewers); the review board
+    sees the panels of the assessments whose review page it may open.
+
+    :raises NotFound: otherwise.
+    """
+    if holds(user, PlatformRole.admin):
+        return get_assessment(session, user, assessment_id)
+    return get_for_review(session, user, assessment_id)
+
+
 def get_project(session: Session, user: User, project_id: int) -> Project:
     """Return the project if ``user`` may see it (:func:`can_view_project`).
 

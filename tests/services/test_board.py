@@ -356,3 +356,22 @@ def test_the_queue_shows_what_is_assigned_to_me_first_with_due_dates(factory, db
     assert first.assigned_to_viewer is True and first.overdue is False
     assert first.due_at == cases[2].assessment.submitted_at + dt.timedelta(days=5)
     assert page.entries[1].overdue is True
+
+
+def test_the_remind_command_queues_each_reminder_once(app, factory, db) -> None:
+    case, _operator, (member,) = _panel(factory, db, size=1, deadline=1)
+    submission = db.scalars(select(Submission).where(
+        Submission.assessment_id == case.assessment.id)).one()
+    submission.submitted_at = utcnow() - dt.timedelta(days=2)
+    for row in board.assignments_of(db, case.assessment):
+        row.due_at = submission.submitted_at + dt.timedelta(days=1)
+    db.commit()
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["reviews", "remind"])
+    assert first.exit_code == 0, first.output
+    assert "2 reminder(s) queued" in first.output
+    second = runner.invoke(args=["reviews", "remind"])
+    assert "0 reminder(s) queued" in second.output
+    db.expire_all()
+    assert sorted(_reminders(db)) == sorted([(case.reviewer.id, "overdue"),
+                                             (member.id, "overdue")])

@@ -175,7 +175,9 @@ def test_two_models_of_one_name_are_refused() -> None:
 def _bodied_operations() -> list[tuple[str, str]]:
     return [("post", "/api/v1/assessments"), ("put", "/api/v1/assessments/1/answers/policy"),
             ("post", "/api/v1/projects"), ("post", "/api/v1/assessments/1/start-review"),
-            ("post", "/api/v1/assessments/1/review")]
+            ("post", "/api/v1/assessments/1/review"),
+            ("post", "/api/v1/assessments/1/assignments"),
+            ("post", "/api/v1/assessments/1/recommendation")]
 
 
 def test_the_list_above_names_every_operation_with_a_body(document) -> None:
