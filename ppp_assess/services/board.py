@@ -29,6 +29,7 @@ from ppp_assess.domain.board import (
     Reminder,
     ReviewTimes,
 )
+from ppp_assess.domain.messages import N_
 from ppp_assess.domain.reference import PlatformRole
 from ppp_assess.domain.schema import Questionnaire
 from ppp_assess.domain.workflow import Decision, Status
@@ -283,7 +284,7 @@ def decline_assignment(session: Session, assessment: Assessment, *, reviewer: Us
     _current_submission(session, assessment)
     row = _own_assignment(session, assessment, reviewer)
     text = _clean_text(reason, "reason", required=True,
-                       message="Say why you decline this review.")
+                       message=N_("Say why you decline this review."))
     row.status = AssignmentStatus.declined
     row.declined_at = utcnow()
     row.decline_reason = text
@@ -318,7 +319,7 @@ def recommend(session: Session, assessment: Assessment, *, reviewer: User,
     submission = _current_submission(session, assessment)
     row = _own_assignment(session, assessment, reviewer)
     text = _clean_text(reason, "reason", required=choice is Decision.return_,
-                       message="Say why you recommend returning the assessment.")
+                       message=N_("Say why you recommend returning the assessment."))
     comments = clean_comments(question_comments or {}, questionnaire_for(assessment))
     for question_id, body in comments.items():
         comment = ReviewComment(assessment_id=assessment.id, submission_id=submission.id,
