@@ -55,6 +55,7 @@ from ppp_assess.services.permissions import (
     can_administer_platform,
     can_assign_reviewers,
     can_see_recommendations,
+    eligible_reviewers,
     ensure_independent_reviewer,
     ensure_no_conflict_of_interest,
 )
@@ -479,6 +480,49 @@ def recommendation_record(rows: Sequence[ReviewAssignment]) -> list[dict[str, An
     return [{"reviewer": row.reviewer_id,
              "recommendation": row.recommendation.value if row.recommendation else None,
              "reason": row.recommendation_reason or ""} for row in rows]
+
+
+@dataclass(frozen=True)
+class MyReview:
+    """A review the viewer leads or is on the panel of, still open."""
+
+    assessment_id: int
+    subject: str
+    role: AssignmentRole
+    due_at: dt.datetime | None
+    overdue: bool
+
+
+def my_reviews(session: Session, reviewer: User, *,
+               now: dt.datetime | None = None) -> list[MyReview]:
+    """Return the open reviews ``reviewer`` leads or is on the panel of, soonest due first."""
+    now = now or utcnow()
+    rows = session.scalars(
+        select(ReviewAssignment).join(Assessment,
+                                      Assessment.id == ReviewAssignment.assessment_id)
+        .where(ReviewAssignment.reviewer_id == reviewer.id,
+               ReviewAssignment.status == AssignmentStatus.active,
+               Assessment.status.in_((Status.submitted, Status.in_review)))
+        .order_by(ReviewAssignment.due_at.is_(None), ReviewAssignment.due_at,
+                  ReviewAssignment.id))
+    reviews = []
+    for row in rows:
+        assessment = session.get(Assessment, row.assessment_id)
+        assert assessment is not None
+        subject = (assessment.project.name if assessment.project is not None
+                   else assessment.organisation.name)
+        reviews.append(MyReview(row.assessment_id, subject, row.role, row.due_at,
+                                row.due_at is not None and now >= row.due_at))
+    return reviews
+
+
+def assignable_reviewers(session: Session, assessment: Assessment) -> list[User]:
+    """Return the reviewers the chair may offer: independent and not on the review yet."""
+    taken = {row.reviewer_id for row in assignments_of(session, assessment)
+             if row.status != AssignmentStatus.declined}
+    if assessment.reviewer_id is not None:
+        taken.add(assessment.reviewer_id)
+    return [user for user in eligible_reviewers(session, assessment) if user.id not in taken]
 
 
 # --------------------------------------------------------------------------- deadlines
