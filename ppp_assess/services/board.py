@@ -483,6 +483,58 @@ def recommendation_record(rows: Sequence[ReviewAssignment]) -> list[dict[str, An
 
 
 @dataclass(frozen=True)
+class PanelOpinion:
+    """One recommendation as the respondent sees it."""
+
+    #: The reviewer's name, where the settings show names; ``None`` otherwise.
+    name: str | None
+    recommendation: Decision
+    reason: str
+
+
+@dataclass(frozen=True)
+class DecisionNotice:
+    """The latest decision on an assessment, as its organisation sees it."""
+
+    decision: Decision
+    decided_at: dt.datetime
+    reason: str
+    #: Who decided, where the settings show names; ``None`` otherwise.
+    decided_by: str | None
+    opinions: tuple[PanelOpinion, ...]
+    #: Comment author id -> name, where the settings show names; empty otherwise.
+    authors: Mapping[int, str]
+
+
+def decision_notice(session: Session, assessment: Assessment) -> DecisionNotice | None:
+    """Return the latest decision with its reasons and the panel's, for the organisation.
+
+    Reviewers' names are left out unless the questionnaire's settings show them.
+    """
+    decision = session.scalar(
+        select(ReviewDecision).where(ReviewDecision.assessment_id == assessment.id)
+        .order_by(ReviewDecision.decided_at.desc(), ReviewDecision.id.desc()).limit(1))
+    if decision is None:
+        return None
+    show = rules_of(session, assessment).show_reviewer_names
+    entries = [entry for entry in decision.recommendations or []
+               if isinstance(entry, Mapping) and entry.get("recommendation")]
+    ids = {entry.get("reviewer") for entry in entries} | {decision.reviewer_id}
+    ids.update(session.scalars(select(ReviewComment.author_id).where(
+        ReviewComment.submission_id == decision.submission_id)))
+    names = ({user.id: user.name for user in session.scalars(
+        select(User).where(User.id.in_({value for value in ids if value is not None})))}
+        if show else {})
+    return DecisionNotice(
+        decision=decision.decision, decided_at=decision.decided_at, reason=decision.reason,
+        decided_by=names.get(decision.reviewer_id or 0),
+        opinions=tuple(PanelOpinion(names.get(entry.get("reviewer") or 0),
+                                    Decision(entry["recommendation"]),
+                                    str(entry.get("reason") or "")) for entry in entries),
+        authors=names)
+
+
+@dataclass(frozen=True)
 class MyReview:
     """A review the viewer leads or is on the panel of, still open."""
 

@@ -122,3 +122,62 @@ def test_a_member_declines_and_a_conflicted_reviewer_is_refused(client, factory,
     db.refresh(row)
     assert row.status == AssignmentStatus.declined
     assert "Your recommendation" not in client.get(url).get_data(as_text=True)
+
+
+def _decided_by_a_panel(factory, db, *, show_names: bool):
+    factory.questionnaires()
+    board.save_settings(db, ORGANISATION_QUESTIONNAIRE, actor=admin(factory), panel_size=2,
+                        chair_decides=True, deadline_days=None,
+                        show_reviewer_names=show_names)
+    case = submitted(factory)
+    reviews.start_review(db, case.assessment, reviewer=case.reviewer, declared_no_conflict=True)
+    question = case.questionnaire.all_questions()[0].id
+    members = [reviewer(factory, name="Ana Panelist"), reviewer(factory, name="Bo Panelist")]
+    for member, (choice, reason) in zip(members, (("approve", "Sound practice."),
+                                                  ("return", "The decree is missing.")),
+                                        strict=True):
+        board.assign_reviewer(db, case.assessment, actor=case.reviewer, reviewer=member)
+        board.recommend(db, case.assessment, reviewer=member, recommendation=choice,
+                        reason=reason, question_comments={question: f"{reason} (comment)"})
+    reviews.decide(db, case.assessment, reviewer=case.reviewer, decision="return",
+                   reason="Publish the decree.", question_comments={question: "Link it."})
+    db.commit()
+    return case, question
+
+
+def test_the_organisation_sees_the_decision_and_reasons_without_names(client, factory,
+                                                                       db) -> None:
+    case, _question = _decided_by_a_panel(factory, db, show_names=False)
+    sign_in(client, case.respondent.email)
+    section = case.questionnaire.sections[0].id
+    page = client.get(f"/assessments/{case.assessment.id}/sections/{section}")
+    assert page.status_code == 200, page.status_code
+    text = page.get_data(as_text=True)
+    assert "Publish the decree." in text
+    assert "Sound practice." in text and "The decree is missing." in text
+    assert "Link it." in text and "The decree is missing. (comment)" in text
+    assert "Ana Panelist" not in text and case.reviewer.name not in text
+
+
+def test_the_operator_may_show_who_wrote_what(client, factory, db) -> None:
+    case, _question = _decided_by_a_panel(factory, db, show_names=True)
+    sign_in(client, case.respondent.email)
+    section = case.questionnaire.sections[0].id
+    text = client.get(f"/assessments/{case.assessment.id}/sections/{section}").get_data(
+        as_text=True)
+    assert "Ana Panelist" in text and "Bo Panelist" in text
+    assert case.reviewer.name in text
+
+
+def test_the_home_page_lists_my_reviews_with_due_dates(client, factory, db) -> None:
+    factory.questionnaires()
+    board.save_settings(db, ORGANISATION_QUESTIONNAIRE, actor=admin(factory), panel_size=1,
+                        chair_decides=True, deadline_days=14)
+    case = submitted(factory)
+    reviews.start_review(db, case.assessment, reviewer=case.reviewer, declared_no_conflict=True)
+    db.commit()
+    sign_in(client, case.reviewer.email)
+    text = client.get("/").get_data(as_text=True)
+    assert "Your reviews" in text
+    assert f'data-assessment="{case.assessment.id}"' in text
+    assert "Due " in text

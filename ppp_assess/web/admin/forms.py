@@ -118,3 +118,5 @@ class ReviewSettingsForm(FlaskForm):
                                                        "%(max)s."))])
     same_country_conflict = BooleanField(
         _l("A reviewer linked with the subject's country has a conflict of interest"))
+    show_reviewer_names = BooleanField(
+        _l("Show the organisation who wrote each review comment and recommendation"))

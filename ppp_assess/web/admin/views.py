@@ -313,7 +313,8 @@ def review_settings(questionnaire_id: str) -> str | Response | tuple[str, int]:
     form = ReviewSettingsForm(data=None if request.method == "POST" else {
         "panel_size": rules.panel_size, "chair_decides": rules.chair_decides,
         "deadline_days": rules.deadline_days, "remind_days_before": rules.remind_days_before,
-        "same_country_conflict": rules.same_country_conflict})
+        "same_country_conflict": rules.same_country_conflict,
+        "show_reviewer_names": rules.show_reviewer_names})
     if form.validate_on_submit():
         try:
             board.save_settings(
@@ -324,7 +325,7 @@ def review_settings(questionnaire_id: str) -> str | Response | tuple[str, int]:
                 remind_days_before=(form.remind_days_before.data
                                     if form.remind_days_before.data is not None else 2),
                 same_country_conflict=bool(form.same_country_conflict.data),
-                show_reviewer_names=rules.show_reviewer_names)
+                show_reviewer_names=bool(form.show_reviewer_names.data))
         except Invalid as error:
             add_service_error(form, error, "panel_size")
         else:

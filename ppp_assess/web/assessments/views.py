@@ -17,7 +17,7 @@ from ppp_assess.domain.schema import Questionnaire, Section
 from ppp_assess.models import Assessment
 from ppp_assess.presentation import level_label
 from ppp_assess.services import assessments as service
-from ppp_assess.services import benchmarks, permissions, reviews
+from ppp_assess.services import benchmarks, board, permissions, reviews
 from ppp_assess.services.errors import Conflict, Invalid, MissingAnswers
 from ppp_assess.unit_of_work import get_session
 from ppp_assess.web.assessments import bp
@@ -65,10 +65,12 @@ def question_url(assessment_id: int, section_id: str, question_id: str) -> str:
 def dashboard() -> str:
     """List my organisations' assessments with status, completion and score."""
     db = get_session()
-    rows = service.list_assessments(db, current_actor())
+    actor = current_actor()
+    rows = service.list_assessments(db, actor)
+    mine = board.my_reviews(db, actor) if permissions.can_review(actor) else []
     # Passed explicitly: the home page renders this view outside the blueprint.
     return render_template("assessments/dashboard.html", assessments=rows,
-                           level_label=_level_of)
+                           level_label=_level_of, my_reviews=mine)
 
 
 def _level_of(assessment: Assessment) -> str | None:
@@ -150,6 +152,7 @@ def _render_section(state: service.AssessmentState, section: Section, form: Ques
     sections = questionnaire.sections
     index = [item.id for item in sections].index(section.id)
     comments = reviews.open_review_comments(get_session(), assessment)
+    notice = board.decision_notice(get_session(), assessment) if comments else None
     values = state.values
     return render_template(
         "assessments/section.html",
@@ -165,6 +168,8 @@ def _render_section(state: service.AssessmentState, section: Section, form: Ques
         conflicts=conflicts or {},
         mine=mine or {},
         review_comments=comments,
+        decision_notice=notice,
+        comment_authors=notice.authors if notice else {},
         condition_data=condition_data,
         condition_context=json.dumps(condition_context(section, values, state.report)),
     ), status
@@ -348,6 +353,7 @@ def submitted(assessment_id: int) -> str:
         submission=submission, snapshot=snapshot, score=score,
         level=level_label(questionnaire, score.get("level")),
         editable=permissions.can_edit_assessment(db, current_actor(), assessment),
+        decision_notice=board.decision_notice(db, assessment),
         **_benchmark_context(db, assessment))
 
 
