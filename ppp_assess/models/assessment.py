@@ -174,7 +174,7 @@ class ReviewAssignment(Base):
     """
 
     __tablename__ = "review_assignments"
-    __table_args__ = (Index("ix_review_assignments_reviewer", "reviewer_id", "status"),)
+    __table_args__ = (Index("ix_review_assignments_reviewer", "reviewer_id", "state"),)
 
     id: Mapped[intpk]
     assessment_id: Mapped[int] = mapped_column(
@@ -187,8 +187,9 @@ class ReviewAssignment(Base):
     started_at: Mapped[created_at]
     role: Mapped[AssignmentRole] = mapped_column(enum_column(AssignmentRole),
                                                  default=AssignmentRole.lead)
-    status: Mapped[AssignmentStatus] = mapped_column(enum_column(AssignmentStatus),
-                                                     default=AssignmentStatus.active)
+    #: Where the assignment stands (named apart from an assessment's lifecycle status).
+    state: Mapped[AssignmentStatus] = mapped_column(enum_column(AssignmentStatus),
+                                                    default=AssignmentStatus.active)
     #: The chair or administrator who assigned a panel member; None for the lead.
     assigned_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"))

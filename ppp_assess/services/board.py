@@ -206,12 +206,12 @@ def assign_reviewer(session: Session, assessment: Assessment, *, actor: User, re
     taken = session.scalar(select(ReviewAssignment.id).where(
         ReviewAssignment.submission_id == submission.id,
         ReviewAssignment.reviewer_id == reviewer.id,
-        ReviewAssignment.status != AssignmentStatus.declined).limit(1))
+        ReviewAssignment.state != AssignmentStatus.declined).limit(1))
     if taken is not None or assessment.reviewer_id == reviewer.id:
         raise Conflict("This reviewer is on this review already.", code="already_assigned")
     row = ReviewAssignment(assessment_id=assessment.id, submission_id=submission.id,
                            reviewer_id=reviewer.id, declared_no_conflict=False,
-                           role=AssignmentRole.member, status=AssignmentStatus.active,
+                           role=AssignmentRole.member, state=AssignmentStatus.active,
                            assigned_by_id=actor.id,
                            due_at=rules.due_at(submission.submitted_at))
     session.add(row)
@@ -286,7 +286,7 @@ def decline_assignment(session: Session, assessment: Assessment, *, reviewer: Us
     row = _own_assignment(session, assessment, reviewer)
     text = _clean_text(reason, "reason", required=True,
                        message=N_("Say why you decline this review."))
-    row.status = AssignmentStatus.declined
+    row.state = AssignmentStatus.declined
     row.declined_at = utcnow()
     row.decline_reason = text
     session.flush()
@@ -333,7 +333,7 @@ def recommend(session: Session, assessment: Assessment, *, reviewer: User,
             object_id=assessment.id, organisation_id=assessment.organisation_id,
             after={"comment": comment.id, "question": question_id, "body": body,
                    "flagged": False, "submission": submission.number})
-    row.status = AssignmentStatus.recommended
+    row.state = AssignmentStatus.recommended
     row.recommendation = choice
     row.recommendation_reason = text
     row.recommended_at = utcnow()
@@ -367,7 +367,7 @@ def recommendations_on(session: Session, submission_id: int) -> list[ReviewAssig
     """Return the recorded recommendations on a submission, first recorded first."""
     return list(session.scalars(select(ReviewAssignment).where(
         ReviewAssignment.submission_id == submission_id,
-        ReviewAssignment.status == AssignmentStatus.recommended)
+        ReviewAssignment.state == AssignmentStatus.recommended)
         .order_by(ReviewAssignment.recommended_at, ReviewAssignment.id)))
 
 
@@ -392,8 +392,8 @@ def close_assignments(session: Session, submission_id: int) -> None:
     """Close every assignment still open on a decided submission."""
     session.execute(update(ReviewAssignment).where(
         ReviewAssignment.submission_id == submission_id,
-        ReviewAssignment.status == AssignmentStatus.active)
-        .values(status=AssignmentStatus.closed).execution_options(synchronize_session="fetch"))
+        ReviewAssignment.state == AssignmentStatus.active)
+        .values(state=AssignmentStatus.closed).execution_options(synchronize_session="fetch"))
 
 
 # --------------------------------------------------------------------------- the panel view
@@ -462,7 +462,7 @@ def panel_view(session: Session, viewer: User, assessment: Assessment, *,
             reason=row.recommendation_reason if visible else None,
             comments=(comments.get(row.reviewer_id, {})
                       if visible and row.role == AssignmentRole.member else {})))
-    recommended = [row for row in rows if row.status == AssignmentStatus.recommended]
+    recommended = [row for row in rows if row.state == AssignmentStatus.recommended]
     due_at = rules.due_at(submission.submitted_at)
     return PanelView(
         rules=rules, seats=tuple(seats), due_at=due_at, sees_all=sees_all,
@@ -553,7 +553,7 @@ def my_reviews(session: Session, reviewer: User, *,
         select(ReviewAssignment).join(Assessment,
                                       Assessment.id == ReviewAssignment.assessment_id)
         .where(ReviewAssignment.reviewer_id == reviewer.id,
-               ReviewAssignment.status == AssignmentStatus.active,
+               ReviewAssignment.state == AssignmentStatus.active,
                Assessment.status.in_((Status.submitted, Status.in_review)))
         .order_by(ReviewAssignment.due_at.is_(None), ReviewAssignment.due_at,
                   ReviewAssignment.id))
@@ -571,7 +571,7 @@ def my_reviews(session: Session, reviewer: User, *,
 def assignable_reviewers(session: Session, assessment: Assessment) -> list[User]:
     """Return the reviewers the chair may offer: independent and not on the review yet."""
     taken = {row.reviewer_id for row in assignments_of(session, assessment)
-             if row.status != AssignmentStatus.declined}
+             if row.state != AssignmentStatus.declined}
     if assessment.reviewer_id is not None:
         taken.add(assessment.reviewer_id)
     return [user for user in eligible_reviewers(session, assessment) if user.id not in taken]
@@ -597,7 +597,7 @@ def queue_reminders(session: Session, *, now: dt.datetime | None = None,
         .join(Assessment, Assessment.id == ReviewAssignment.assessment_id)
         .join(QuestionnaireVersion,
               QuestionnaireVersion.id == Assessment.questionnaire_version_id)
-        .where(ReviewAssignment.status == AssignmentStatus.active,
+        .where(ReviewAssignment.state == AssignmentStatus.active,
                ReviewAssignment.due_at.is_not(None),
                ReviewAssignment.reminded_after_at.is_(None),
                Assessment.status.in_((Status.submitted, Status.in_review)))

@@ -335,7 +335,7 @@ def active_assignment(session: Session, user: User | None,
             ReviewAssignment.assessment_id == assessment.id,
             ReviewAssignment.reviewer_id == user.id,
             ReviewAssignment.role == AssignmentRole.member,
-            ReviewAssignment.status == AssignmentStatus.active,
+            ReviewAssignment.state == AssignmentStatus.active,
             ReviewAssignment.submission_id == _latest_submission_id(assessment))
         .limit(1))
 
@@ -376,7 +376,7 @@ def can_see_recommendations(session: Session, user: User | None,
         select(ReviewAssignment.id).where(
             ReviewAssignment.assessment_id == assessment.id,
             ReviewAssignment.reviewer_id == user.id,
-            ReviewAssignment.status == AssignmentStatus.recommended,
+            ReviewAssignment.state == AssignmentStatus.recommended,
             ReviewAssignment.submission_id == _latest_submission_id(assessment))
         .limit(1)) is not None
 

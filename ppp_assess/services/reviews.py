@@ -95,7 +95,7 @@ def start_review(session: Session, assessment: Assessment, *, reviewer: User,
         session.add(assignment)
     assignment.declared_no_conflict = True
     assignment.role = AssignmentRole.lead
-    assignment.status = AssignmentStatus.active
+    assignment.state = AssignmentStatus.active
     assignment.due_at = rules.due_at(submission.submitted_at)
     assessment.reviewer_id = reviewer.id
     change_status(session, assessment, Action.start_review, actor=reviewer,
@@ -465,7 +465,7 @@ def review_queue(
     mine = (select(ReviewAssignment.id).where(
         ReviewAssignment.assessment_id == Assessment.id,
         ReviewAssignment.reviewer_id == reviewer.id,
-        ReviewAssignment.status == AssignmentStatus.active)
+        ReviewAssignment.state == AssignmentStatus.active)
         .correlate(Assessment).exists())
     mine_first = case((mine, 0), else_=1)
     query = query.add_columns(mine_first.label("mine"))

@@ -108,7 +108,7 @@ def test_a_conflicted_reviewer_cannot_be_assigned(factory, db) -> None:
     board.save_settings(db, ORGANISATION_QUESTIONNAIRE, actor=operator, panel_size=2,
                         chair_decides=True, deadline_days=None, same_country_conflict=False)
     row = board.assign_reviewer(db, case.assessment, actor=operator, reviewer=compatriot)
-    assert (row.role, row.status) == (AssignmentRole.member, AssignmentStatus.active)
+    assert (row.role, row.state) == (AssignmentRole.member, AssignmentStatus.active)
     # Only the board can be assigned, and nobody twice.
     with pytest.raises(Invalid):
         board.assign_reviewer(db, case.assessment, actor=operator,
@@ -187,7 +187,7 @@ def test_a_reviewer_declines_with_a_reason(factory, db) -> None:
     count = audit_count(db)
     row = board.decline_assignment(db, case.assessment, reviewer=member,
                                    reason="I advised the project's lender.")
-    assert row.status == AssignmentStatus.declined
+    assert row.state == AssignmentStatus.declined
     assert row.decline_reason == "I advised the project's lender."
     assert audit_actions_since(db, count) == ["review.declined"]
     # Declined, they can be assigned again later, but cannot recommend now.
@@ -223,7 +223,7 @@ def test_the_chair_decides_once_the_panel_has_recommended(factory, db) -> None:
     approved = db.scalars(select(AuditEvent).where(AuditEvent.sequence > count,
                                                    AuditEvent.action == "review.approved")).one()
     assert approved.after["recommendations"] == decision.recommendations
-    statuses = {row.reviewer_id: row.status for row in board.assignments_of(db, case.assessment)}
+    statuses = {row.reviewer_id: row.state for row in board.assignments_of(db, case.assessment)}
     assert statuses[case.reviewer.id] == AssignmentStatus.closed
     assert {statuses[member.id] for member in members} == {AssignmentStatus.recommended}
 
@@ -243,7 +243,7 @@ def test_the_chair_decides_without_all_recommendations_once_the_deadline_passed(
                               reason="Decided at the deadline.")
     assert [entry["reviewer"] for entry in decision.recommendations] == [members[0].id]
     assert case.assessment.status == Status.draft
-    statuses = {row.reviewer_id: row.status for row in board.assignments_of(
+    statuses = {row.reviewer_id: row.state for row in board.assignments_of(
         db, case.assessment, submission.id)}
     assert statuses[members[1].id] == AssignmentStatus.closed
 
@@ -263,7 +263,7 @@ def test_a_board_of_one_decides_as_before(factory, db) -> None:
     decision = reviews.decide(db, case.assessment, reviewer=case.reviewer, decision="approve")
     assert decision.recommendations is None
     (row,) = board.assignments_of(db, case.assessment)
-    assert (row.role, row.status, row.due_at) == (AssignmentRole.lead, AssignmentStatus.closed,
+    assert (row.role, row.state, row.due_at) == (AssignmentRole.lead, AssignmentStatus.closed,
                                                   None)
 
 

@@ -120,7 +120,7 @@ def test_a_member_declines_and_a_conflicted_reviewer_is_refused(client, factory,
     (row,) = [row for row in board.assignments_of(db, case.assessment)
               if row.reviewer_id == member.id]
     db.refresh(row)
-    assert row.status == AssignmentStatus.declined
+    assert row.state == AssignmentStatus.declined
     assert "Your recommendation" not in client.get(url).get_data(as_text=True)
 
 

@@ -62,7 +62,7 @@ def upgrade() -> None:
 
     with op.batch_alter_table('review_assignments', schema=None) as batch_op:
         batch_op.add_column(sa.Column('role', _ROLE, nullable=False, server_default='lead'))
-        batch_op.add_column(sa.Column('status', _STATUS, nullable=False, server_default='active'))
+        batch_op.add_column(sa.Column('state', _STATUS, nullable=False, server_default='active'))
         batch_op.add_column(sa.Column('assigned_by_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('due_at', _TIME(), nullable=True))
         batch_op.add_column(sa.Column('declined_at', _TIME(), nullable=True))
@@ -73,11 +73,11 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('reminded_before_at', _TIME(), nullable=True))
         batch_op.add_column(sa.Column('reminded_after_at', _TIME(), nullable=True))
         batch_op.create_foreign_key(batch_op.f('fk_review_assignments_assigned_by_id_users'), 'users', ['assigned_by_id'], ['id'], ondelete='SET NULL')
-        batch_op.create_index('ix_review_assignments_reviewer', ['reviewer_id', 'status'], unique=False)
+        batch_op.create_index('ix_review_assignments_reviewer', ['reviewer_id', 'state'], unique=False)
     # The defaults only filled the existing rows; new rows get theirs from the code.
     with op.batch_alter_table('review_assignments', schema=None) as batch_op:
         batch_op.alter_column('role', existing_type=_ROLE, existing_nullable=False, server_default=None)
-        batch_op.alter_column('status', existing_type=_STATUS, existing_nullable=False, server_default=None)
+        batch_op.alter_column('state', existing_type=_STATUS, existing_nullable=False, server_default=None)
 
     with op.batch_alter_table('review_decisions', schema=None) as batch_op:
         batch_op.add_column(sa.Column('recommendations', _JSON, nullable=True))
@@ -94,7 +94,7 @@ def downgrade() -> None:
             batch_op.drop_constraint(batch_op.f(f'ck_review_assignments_{enum_name}'), type_='check')
         for column in ('reminded_after_at', 'reminded_before_at', 'recommended_at',
                        'recommendation_reason', 'recommendation', 'decline_reason',
-                       'declined_at', 'due_at', 'assigned_by_id', 'status', 'role'):
+                       'declined_at', 'due_at', 'assigned_by_id', 'state', 'role'):
             batch_op.drop_column(column)
 
     with op.batch_alter_table('reviewer_interests', schema=None) as batch_op:

@@ -98,7 +98,7 @@ def _panel(assessment_id: int) -> dict[str, object]:
         "assignments": [{
             "id": seat.assignment.id, "reviewer": seat.assignment.reviewer_id,
             "name": seat.reviewer_name, "role": seat.assignment.role.value,
-            "status": seat.assignment.status.value,
+            "status": seat.assignment.state.value,
             "due_at": seat.assignment.due_at.isoformat() if seat.assignment.due_at else None,
             "recommendation": seat.recommendation.value if seat.recommendation else None,
             "reason": seat.reason, "question_comments": dict(seat.comments),
