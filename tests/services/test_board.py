@@ -375,3 +375,33 @@ def test_the_remind_command_queues_each_reminder_once(app, factory, db) -> None:
     db.expire_all()
     assert sorted(_reminders(db)) == sorted([(case.reviewer.id, "overdue"),
                                              (member.id, "overdue")])
+
+
+def test_assignment_and_reminder_mails_are_written_in_the_reviewers_language(app, factory,
+                                                                             db) -> None:
+    from ppp_assess.config import get_settings
+    from ppp_assess.mail.sender import deliver_due
+    from ppp_assess.mail.transport import sent_messages
+
+    settings = get_settings(app)
+    case, _operator, (member,) = _panel(factory, db, size=1, deadline=3)
+    member.locale = "fr"
+    db.flush()
+    start = case.assessment.submitted_at
+    assert board.queue_reminders(db, now=start + dt.timedelta(days=4)) == 2
+    db.commit()
+    with app.app_context():
+        # The notice of the submission to the board, the assignment, two reminders.
+        assert deliver_due(app, settings).sent == 4
+    mails = {(message["To"], message["Subject"]) for message in sent_messages(settings)}
+    title = "Zero"  # the start of the questionnaire's title in English
+    assert any(to == member.email and subject.startswith("Désigné pour examiner")
+               for to, subject in mails)
+    assert any(to == member.email and subject.startswith("Examen en retard")
+               for to, subject in mails)
+    assert any(to == case.reviewer.email and subject.startswith("Review overdue")
+               and title in subject for to, subject in mails)
+    body = next(message.get_content() for message in sent_messages(settings)
+                if message["To"] == member.email
+                and message["Subject"].startswith("Examen en retard"))
+    assert f"/review/{case.assessment.id}" in body
