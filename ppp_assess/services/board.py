@@ -169,6 +169,13 @@ def declare_interest(session: Session, reviewer: User, *, organisation_id: int |
     return row
 
 
+def interests_of(session: Session, reviewer: User) -> list[ReviewerInterest]:
+    """Return the links ``reviewer`` declared, newest first."""
+    return list(session.scalars(select(ReviewerInterest).where(
+        ReviewerInterest.reviewer_id == reviewer.id)
+        .order_by(ReviewerInterest.created_at.desc(), ReviewerInterest.id.desc())))
+
+
 # --------------------------------------------------------------------------- assignments
 
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from ppp_assess.domain.board import AssignmentStatus
 from ppp_assess.domain.workflow import Status
 from ppp_assess.services import board, reviews
+from ppp_assess.services.errors import Conflict
 from tests.certificate_support import admin
 from tests.factories import sign_in
 from tests.services.review_support import ORGANISATION_QUESTIONNAIRE, reviewer, submitted
@@ -181,3 +184,26 @@ def test_the_home_page_lists_my_reviews_with_due_dates(client, factory, db) -> N
     assert "Your reviews" in text
     assert f'data-assessment="{case.assessment.id}"' in text
     assert "Due " in text
+
+
+def test_a_reviewer_declares_a_link_and_is_not_assigned(client, factory, db) -> None:
+    factory.questionnaires()
+    case = submitted(factory)
+    reviews.start_review(db, case.assessment, reviewer=case.reviewer, declared_no_conflict=True)
+    linked = reviewer(factory)
+    db.commit()
+    sign_in(client, linked.email)
+    assert client.get("/review/interests").status_code == 200
+    empty = {"organisation": "", "country": "", "note": ""}
+    assert client.post("/review/interests",
+                       data={**empty, "note": "Nothing named"}).status_code == 422
+    assert client.post("/review/interests",
+                       data={**empty, "organisation": "999999"}).status_code == 422
+    declared = client.post("/review/interests", data={
+        **empty, "organisation": str(case.organisation.id), "note": "Advised the ministry."})
+    assert declared.status_code == 302
+    page = client.get("/review/interests").get_data(as_text=True)
+    assert case.organisation.name in page and "Advised the ministry." in page
+    db.expire_all()
+    with pytest.raises(Conflict):
+        board.assign_reviewer(db, case.assessment, actor=case.reviewer, reviewer=linked)

@@ -120,3 +120,18 @@ class AssignForm(FlaskForm):
         description=_l("Members of the assessed organisation are not listed. A reviewer "
                        "with a declared link to it is refused."),
     )
+
+
+class InterestForm(FlaskForm):
+    """A reviewer declaring a link with an organisation or a country."""
+
+    organisation = SelectField(_l("Organisation"), choices=[], coerce=str,
+                               validate_choice=True)
+    country = SelectField(_l("Country"), choices=[], validate_choice=True)
+    note = TextAreaField(
+        _l("What the link is"),
+        validators=[Length(max=MAX_REASON_LENGTH,
+                           message=_l("Write at most %(max)d characters."))],
+        description=_l("For example: you advised the ministry in 2024, or you are a "
+                       "national of the country."),
+    )

@@ -16,7 +16,9 @@ from ppp_assess.domain.board import ASSIGNMENT_STATUS_LABELS, role_label
 from ppp_assess.domain.workflow import STATUS_LABELS, Decision, Status
 from ppp_assess.models import User
 from ppp_assess.services import board, permissions, reviews
+from ppp_assess.services.accounts import list_organisations
 from ppp_assess.services.errors import Conflict, Forbidden, Invalid
+from ppp_assess.services.projects import country_codes
 from ppp_assess.unit_of_work import get_session
 from ppp_assess.web.errors import refuse
 from ppp_assess.web.locale import current_locale_info
@@ -26,6 +28,7 @@ from ppp_assess.web.review.forms import (
     AssignForm,
     DecisionForm,
     DeclineForm,
+    InterestForm,
     QueueFilterForm,
     RecommendationForm,
     StartReviewForm,
@@ -305,3 +308,34 @@ def decide(assessment_id: int) -> Response | tuple[str, int]:
         return redirect(url_for("review.show", assessment_id=assessment_id))
     return _render_show(view, form=form, comments=comments,
                         comment_errors=comment_errors), 422
+
+
+@bp.route("/interests", methods=["GET", "POST"])
+@permission_required(permissions.can_review)
+def interests() -> str | Response | tuple[str, int]:
+    """List the links the reviewer declared and declare another one."""
+    db = get_session()
+    actor = current_actor()
+    form = InterestForm()
+    organisations = list_organisations(db)
+    names = {row.organisation.id: row.organisation.name for row in organisations}
+    form.organisation.choices = [SelectChoice("", _("No organisation"))] + [
+        SelectChoice(str(row.organisation.id), row.organisation.name) for row in organisations]
+    countries = sorted(country_codes(), key=lambda code: presentation.country_name(code))
+    form.country.choices = [SelectChoice("", _("No country"))] + [
+        SelectChoice(code, presentation.country_name(code)) for code in countries]
+    if form.validate_on_submit():
+        try:
+            board.declare_interest(
+                db, actor,
+                organisation_id=int(form.organisation.data) if form.organisation.data else None,
+                country=form.country.data or None, note=form.note.data or "")
+        except Invalid as error:
+            form.organisation.errors = [refuse(error)]
+        else:
+            flash(_("The link is recorded. You will not be assigned to reviews it concerns."),
+                  "success")
+            return redirect(url_for("review.interests"))
+    return render_template("review/interests.html", form=form,
+                           interests=board.interests_of(db, actor),
+                           organisation_names=names), 422 if form.errors else 200
