@@ -619,6 +619,8 @@ def queue_reminders(session: Session, *, now: dt.datetime | None = None,
             continue
         column = (ReviewAssignment.reminded_after_at if kind is Reminder.overdue
                   else ReviewAssignment.reminded_before_at)
+        if getattr(row, column.key) is not None:
+            continue  # queued by an earlier run
         claimed = session.execute(
             update(ReviewAssignment)
             .where(ReviewAssignment.id == row.id, column.is_(None))
