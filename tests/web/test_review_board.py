@@ -207,3 +207,17 @@ def test_a_reviewer_declares_a_link_and_is_not_assigned(client, factory, db) -> 
     db.expire_all()
     with pytest.raises(Conflict):
         board.assign_reviewer(db, case.assessment, actor=case.reviewer, reviewer=linked)
+
+
+def test_a_return_without_comments_still_shows_its_reason(client, factory, db) -> None:
+    case = submitted(factory)
+    reviews.start_review(db, case.assessment, reviewer=case.reviewer, declared_no_conflict=True)
+    reviews.decide(db, case.assessment, reviewer=case.reviewer, decision="return",
+                   reason="State the legal basis in the overview.")
+    db.commit()
+    sign_in(client, case.respondent.email)
+    section = case.questionnaire.sections[0].id
+    text = client.get(f"/assessments/{case.assessment.id}/sections/{section}").get_data(
+        as_text=True)
+    assert "State the legal basis in the overview." in text
+    assert case.reviewer.name not in text

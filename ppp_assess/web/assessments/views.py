@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 
 from ppp_assess.config import get_settings
 from ppp_assess.domain.schema import Questionnaire, Section
+from ppp_assess.domain.workflow import Decision
 from ppp_assess.models import Assessment
 from ppp_assess.presentation import level_label
 from ppp_assess.services import assessments as service
@@ -152,7 +153,10 @@ def _render_section(state: service.AssessmentState, section: Section, form: Ques
     sections = questionnaire.sections
     index = [item.id for item in sections].index(section.id)
     comments = reviews.open_review_comments(get_session(), assessment)
-    notice = board.decision_notice(get_session(), assessment) if comments else None
+    # A returned assessment shows why it was returned, with or without comments.
+    notice = board.decision_notice(get_session(), assessment)
+    if notice is not None and notice.decision is not Decision.return_:
+        notice = None
     values = state.values
     return render_template(
         "assessments/section.html",
