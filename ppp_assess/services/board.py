@@ -55,6 +55,7 @@ from ppp_assess.services.permissions import (
     can_administer_platform,
     can_assign_reviewers,
     can_see_recommendations,
+    conflicts_of_interest,
     eligible_reviewers,
     ensure_independent_reviewer,
     ensure_no_conflict_of_interest,
@@ -234,6 +235,51 @@ def assign_reviewer(session: Session, assessment: Assessment, *, actor: User, re
     log.info("reviewer %s assigned to assessment %s by %s", reviewer.id, assessment.id,
              actor.id)
     return row
+
+
+def carry_over_panel(session: Session, assessment: Assessment, submission: Submission, *,
+                     lead: User, locale: str | None = None) -> list[ReviewAssignment]:
+    """Put the previous submission's panel on a resubmission's review.
+
+    Members who declined, or who have since acquired a conflict of interest, are left
+    out; each member carried over is told by mail, as on assignment.
+
+    :return: the new assignments.
+    """
+    previous = session.scalar(select(Submission.id).where(
+        Submission.assessment_id == assessment.id, Submission.number < submission.number)
+        .order_by(Submission.number.desc()).limit(1))
+    if previous is None:
+        return []
+    rules = rules_of(session, assessment)
+    carried = []
+    for old in assignments_of(session, assessment, previous):
+        if (old.role != AssignmentRole.member or old.state == AssignmentStatus.declined
+                or old.reviewer_id == lead.id):
+            continue
+        reviewer = session.get(User, old.reviewer_id)
+        if (reviewer is None or not reviewer.active
+                or not reviewer.has_platform_role(PlatformRole.reviewer)
+                or conflicts_of_interest(session, reviewer, assessment,
+                                         same_country=rules.same_country_conflict)):
+            continue
+        row = ReviewAssignment(assessment_id=assessment.id, submission_id=submission.id,
+                               reviewer_id=reviewer.id, declared_no_conflict=False,
+                               role=AssignmentRole.member, state=AssignmentStatus.active,
+                               assigned_by_id=lead.id,
+                               due_at=rules.due_at(submission.submitted_at))
+        session.add(row)
+        session.flush()
+        record_event(session, actor_id=lead.id, action="review.assigned",
+                     object_type="assessment", object_id=assessment.id,
+                     organisation_id=assessment.organisation_id,
+                     after={"assignment": row.id, "reviewer": reviewer.id,
+                            "submission": submission.number, "carried_over": True,
+                            "due_at": row.due_at.isoformat() if row.due_at else None})
+        outbox.enqueue(session, outbox.REVIEW_ASSIGNED, recipient=reviewer, locale=locale,
+                       assessment_id=assessment.id, assignment_id=row.id)
+        carried.append(row)
+    return carried
 
 
 def _own_assignment(session: Session, assessment: Assessment, reviewer: User,

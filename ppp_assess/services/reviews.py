@@ -67,7 +67,8 @@ def start_review(session: Session, assessment: Assessment, *, reviewer: User,
     """Assign ``reviewer`` to a submitted assessment.
 
     The declaration of no conflict of interest is kept with the assignment and in the
-    audit event.
+    audit event. On a resubmission, the previous submission's panel members are assigned
+    again (:func:`ppp_assess.services.board.carry_over_panel`).
 
     :raises Forbidden: when ``reviewer`` is not on the board or belongs to the organisation.
     :raises Invalid: when the reviewer has not declared the absence of a conflict of interest.
@@ -98,6 +99,8 @@ def start_review(session: Session, assessment: Assessment, *, reviewer: User,
     assignment.state = AssignmentStatus.active
     assignment.due_at = rules.due_at(submission.submitted_at)
     assessment.reviewer_id = reviewer.id
+    # A resubmission is reviewed by the panel that returned it.
+    board.carry_over_panel(session, assessment, submission, lead=reviewer)
     change_status(session, assessment, Action.start_review, actor=reviewer,
                   event="review.started", details={"reviewer": reviewer.id,
                                                    "submission": submission.number,

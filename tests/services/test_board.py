@@ -405,3 +405,28 @@ def test_assignment_and_reminder_mails_are_written_in_the_reviewers_language(app
                 if message["To"] == member.email
                 and message["Subject"].startswith("Examen en retard"))
     assert f"/review/{case.assessment.id}" in body
+
+
+def test_a_resubmission_is_reviewed_by_the_same_panel(factory, db) -> None:
+    from ppp_assess.services import assessments
+
+    case, _operator, (first, second, third) = _panel(factory, db)
+    for member in (first, second):
+        board.recommend(db, case.assessment, reviewer=member, recommendation="return",
+                        reason="The decree is missing.")
+    board.decline_assignment(db, case.assessment, reviewer=third, reason="No time.")
+    board.declare_interest(db, second, organisation_id=case.organisation.id)
+    submission = db.scalars(select(Submission).where(
+        Submission.assessment_id == case.assessment.id)).one()
+    submission.submitted_at = utcnow() - dt.timedelta(days=15)  # past the deadline
+    db.flush()
+    reviews.decide(db, case.assessment, reviewer=case.reviewer, decision="return",
+                   reason="Add the decree.")
+    assessments.submit_assessment(db, case.assessment, actor=case.respondent)
+    new_lead = reviewer(factory)
+    reviews.start_review(db, case.assessment, reviewer=new_lead, declared_no_conflict=True)
+    seats = {(row.reviewer_id, row.role, row.state)
+             for row in board.assignments_of(db, case.assessment)}
+    # The member who declined and the one who has since declared a link are not carried.
+    assert seats == {(new_lead.id, AssignmentRole.lead, AssignmentStatus.active),
+                     (first.id, AssignmentRole.member, AssignmentStatus.active)}
