@@ -204,5 +204,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(export_command)
     from ppp_assess.commands.evidence import evidence_group
     app.cli.add_command(evidence_group)
+    from ppp_assess.commands.reviews import reviews_group
+    app.cli.add_command(reviews_group)
     from ppp_assess.commands.doctor import doctor_command
     app.cli.add_command(doctor_command)

@@ -22,17 +22,19 @@ from sqlalchemy.orm import Session
 from werkzeug.routing import BuildError
 
 from ppp_assess.config import FALLBACK_BASE_URL, Settings
+from ppp_assess.domain.board import Reminder
 from ppp_assess.domain.workflow import Decision
 from ppp_assess.mail.transport import Mail
 from ppp_assess.models import (
     Assessment,
     Organisation,
     OutboxMessage,
+    ReviewAssignment,
     ReviewComment,
     ReviewDecision,
     User,
 )
-from ppp_assess.presentation import level_label, recipient_locale, score_text
+from ppp_assess.presentation import level_label, long_date_text, recipient_locale, score_text
 from ppp_assess.services import outbox, tokens
 from ppp_assess.services.assessments import questionnaire_for
 
@@ -253,6 +255,54 @@ def review_decision(context: Context) -> tuple[str, str] | None:
         context.recipient, lines)
 
 
+def _assignment(context: Context) -> tuple[Assessment, ReviewAssignment] | None:
+    session = context.session
+    assessment = session.get(Assessment, context.payload.get("assessment_id") or 0)
+    assignment = session.get(ReviewAssignment, context.payload.get("assignment_id") or 0)
+    if assessment is None or assignment is None:
+        return None
+    return assessment, assignment
+
+
+def review_assigned(context: Context) -> tuple[str, str] | None:
+    """Tell a reviewer that they were put on the panel of an assessment."""
+    found = _assignment(context)
+    if found is None:
+        return None
+    assessment, assignment = found
+    title = _(assessment.questionnaire_version.title)
+    link = _link(context, "review.show", assessment_id=assessment.id)
+    lines = [_("You have been assigned to review this assessment:"), "",
+             *_about(assessment, title), ""]
+    if assignment.due_at is not None:
+        lines.append(_("Your recommendation is due on %(date)s.",
+                       date=long_date_text(assignment.due_at)))
+    lines += [_("Record your recommendation, or decline with a reason, here: %(link)s",
+                link=link)]
+    return _("Assigned to review: %(title)s", title=title), _signed(context.recipient, lines)
+
+
+def review_reminder(context: Context) -> tuple[str, str] | None:
+    """Remind a reviewer of a review that is due soon, or overdue."""
+    found = _assignment(context)
+    if found is None:
+        return None
+    assessment, assignment = found
+    if assignment.due_at is None:
+        return None
+    title = _(assessment.questionnaire_version.title)
+    link = _link(context, "review.show", assessment_id=assessment.id)
+    date = long_date_text(assignment.due_at)
+    if context.payload.get("reminder") == Reminder.overdue:
+        subject = _("Review overdue: %(title)s", title=title)
+        first = _("The review of this assessment was due on %(date)s:", date=date)
+    else:
+        subject = _("Review due soon: %(title)s", title=title)
+        first = _("The review of this assessment is due on %(date)s:", date=date)
+    return subject, _signed(context.recipient, [
+        first, "", *_about(assessment, title), "", _("Open it here: %(link)s", link=link)])
+
+
 Composer = Callable[[Context], "tuple[str, str] | None"]
 
 #: Every kind of message, with the function that writes it.
@@ -262,6 +312,8 @@ COMPOSERS: dict[str, Composer] = {
     outbox.PASSWORD_RESET: password_reset,
     outbox.REVIEW_REQUESTED: review_requested,
     outbox.REVIEW_DECISION: review_decision,
+    outbox.REVIEW_ASSIGNED: review_assigned,
+    outbox.REVIEW_REMINDER: review_reminder,
 }
 
 

@@ -10,6 +10,8 @@ from ppp_assess.models.assessment import (
     ReviewAssignment,
     ReviewComment,
     ReviewDecision,
+    ReviewerInterest,
+    ReviewSettings,
     SectionScore,
     Submission,
 )
@@ -44,6 +46,8 @@ __all__ = [
     "ReviewAssignment",
     "ReviewComment",
     "ReviewDecision",
+    "ReviewSettings",
+    "ReviewerInterest",
     "SectionScore",
     "Submission",
     "UnitOfWork",

@@ -19,6 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ppp_assess.domain.board import AssignmentRole, AssignmentStatus
 from ppp_assess.domain.evidence import Verdict
 from ppp_assess.domain.reference import SubjectType
 from ppp_assess.domain.workflow import Decision, Status
@@ -211,9 +212,14 @@ class Submission(Base):
 
 
 class ReviewAssignment(Base):
-    """A reviewer taking on an assessment, with their conflict-of-interest declaration."""
+    """A reviewer on one submission's review: the lead who took it, or a panel member.
+
+    The lead declared no conflict of interest when taking the assessment; panel members
+    are checked for conflicts when they are assigned.
+    """
 
     __tablename__ = "review_assignments"
+    __table_args__ = (Index("ix_review_assignments_reviewer", "reviewer_id", "state"),)
 
     id: Mapped[intpk]
     assessment_id: Mapped[int] = mapped_column(
@@ -224,6 +230,75 @@ class ReviewAssignment(Base):
     #: The reviewer declared no conflict of interest with the subject.
     declared_no_conflict: Mapped[bool] = mapped_column(Boolean)
     started_at: Mapped[created_at]
+    role: Mapped[AssignmentRole] = mapped_column(enum_column(AssignmentRole),
+                                                 default=AssignmentRole.lead)
+    #: Where the assignment stands (named apart from an assessment's lifecycle status).
+    state: Mapped[AssignmentStatus] = mapped_column(enum_column(AssignmentStatus),
+                                                    default=AssignmentStatus.active)
+    #: The chair or administrator who assigned a panel member; None for the lead.
+    assigned_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"))
+    #: When the review of the submission is due; None without a deadline.
+    due_at: Mapped[dt.datetime | None]
+    declined_at: Mapped[dt.datetime | None]
+    decline_reason: Mapped[str | None] = mapped_column(Text)
+    #: A panel member's recommendation: approve or return.
+    recommendation: Mapped[Decision | None] = mapped_column(
+        enum_column(Decision, name="recommendation"))
+    recommendation_reason: Mapped[str | None] = mapped_column(Text)
+    recommended_at: Mapped[dt.datetime | None]
+    #: When the reminder before the due date, and the one after it, were queued.
+    reminded_before_at: Mapped[dt.datetime | None]
+    reminded_after_at: Mapped[dt.datetime | None]
+
+    reviewer: Mapped[User] = relationship(foreign_keys=[reviewer_id])
+
+
+class ReviewSettings(Base):
+    """How the review board works on one questionnaire (every version of it).
+
+    A questionnaire without a row is reviewed by one reviewer, without chair or deadline.
+    """
+
+    __tablename__ = "review_settings"
+
+    id: Mapped[intpk]
+    #: The stable slug of the questionnaire file.
+    questionnaire_id: Mapped[str] = mapped_column(String(100), unique=True)
+    #: How many reviewers recommend on each submission.
+    panel_size: Mapped[int] = mapped_column(Integer, default=1)
+    #: The reviewer who takes the assessment chairs the panel and decides on its
+    #: recommendations.
+    chair_decides: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Days from submission to the due date; None: no deadline.
+    deadline_days: Mapped[int | None] = mapped_column(Integer)
+    #: Days before the due date when the reviewers are reminded.
+    remind_days_before: Mapped[int] = mapped_column(Integer, default=2)
+    #: A reviewer from the subject's country has a conflict of interest.
+    same_country_conflict: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: The respondent sees who wrote each comment.
+    show_reviewer_names: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class ReviewerInterest(Base):
+    """A link a reviewer declared: with an organisation, or with a country.
+
+    A reviewer is not assigned to assessments of a declared organisation, nor (where the
+    questionnaire's settings say so) of a declared country.
+    """
+
+    __tablename__ = "reviewer_interests"
+
+    id: Mapped[intpk]
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                             index=True)
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"))
+    #: ISO 3166-1 alpha-2 code, upper case.
+    country: Mapped[str | None] = mapped_column(String(2))
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[created_at]
 
 
 class ReviewComment(Base):
@@ -260,6 +335,10 @@ class ReviewDecision(Base):
     decision: Mapped[Decision] = mapped_column(enum_column(Decision))
     reason: Mapped[str] = mapped_column(Text, default="")
     decided_at: Mapped[created_at]
+    #: The panel's recommendations the decision was taken on:
+    #: ``[{"reviewer": id, "recommendation": "approve" | "return", "reason": ...}]``;
+    #: None when the reviewer decided alone.
+    recommendations: Mapped[Any] = mapped_column(JSONType, nullable=True)
 
 
 class Certificate(Base):

@@ -26,6 +26,8 @@ MEMBERSHIP_NOTICE = "account.membership"
 PASSWORD_RESET = "account.password_reset"  # noqa: S105  (a kind, not a secret)
 REVIEW_REQUESTED = "review.requested"
 REVIEW_DECISION = "review.decision"
+REVIEW_ASSIGNED = "review.assigned"
+REVIEW_REMINDER = "review.reminder"
 
 #: Key in ``Session.info`` telling the boundary that this unit of work wrote messages.
 PENDING_KEY = "outbox_pending"

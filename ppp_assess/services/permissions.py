@@ -29,6 +29,11 @@ The rules
     - Evaluators see decided assessments (approved, certified, revoked), the evaluations
       dashboard, peer statistics and exports; with administrators they issue
       certificates, never for their own organisation.
+    - The reviewer who took a review chairs its panel: with platform administrators,
+      they assign other reviewers to it, never one with a conflict of interest (a
+      member of the organisation, a declared link with it, or, where the
+      questionnaire's settings say so, a link with the subject's country). Panel members
+      recommend; they see the others' recommendations once they have recorded theirs.
     - Platform administrators see everything, manage users, organisations and
       questionnaires, revoke certificates and manage any organisation's members; an
       organisation administrator manages the members of that organisation and decides
@@ -37,9 +42,11 @@ The rules
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import ScalarSelect, func, select
 from sqlalchemy.orm import Session
 
+from ppp_assess.domain.board import AssignmentRole, AssignmentStatus
+from ppp_assess.domain.messages import N_
 from ppp_assess.domain.reference import OrgRole, PlatformRole, SubjectType
 from ppp_assess.domain.workflow import Decision, Status, is_editable
 from ppp_assess.models import (
@@ -50,11 +57,13 @@ from ppp_assess.models import (
     Organisation,
     PlatformRoleGrant,
     Project,
+    ReviewAssignment,
     ReviewDecision,
+    ReviewerInterest,
     Submission,
     User,
 )
-from ppp_assess.services.errors import Forbidden, NotFound
+from ppp_assess.services.errors import Conflict, Forbidden, NotFound
 
 #: Statuses the review board works on or has decided.
 REVIEWABLE = frozenset({Status.submitted, Status.in_review, Status.approved, Status.certified,
@@ -333,6 +342,141 @@ def ensure_assigned_reviewer(user: User, assessment: Assessment) -> None:
                         code="not_assigned")
 
 
+# --------------------------------------------------------------------------- the panel
+
+
+#: Statuses in which reviewers are assigned to an assessment's panel.
+ASSIGNABLE = frozenset({Status.submitted, Status.in_review})
+
+
+def is_review_lead(user: User | None, assessment: Assessment) -> bool:
+    """Return whether ``user`` took the assessment's review (and so chairs its panel)."""
+    return (user is not None and assessment.status == Status.in_review
+            and assessment.reviewer_id == user.id)
+
+
+def can_assign_reviewers(session: Session, user: User | None, assessment: Assessment) -> bool:
+    """Return whether ``user`` may assign reviewers to the assessment's panel.
+
+    Platform administrators may while it waits for or is in review; the independent
+    reviewer who took the review (the chair) may while it is in review.
+    """
+    if assessment.status not in ASSIGNABLE:
+        return False
+    if holds(user, PlatformRole.admin):
+        return True
+    return is_review_lead(user, assessment) and is_independent_reviewer(session, user,
+                                                                        assessment)
+
+
+def active_assignment(session: Session, user: User | None,
+                      assessment: Assessment) -> ReviewAssignment | None:
+    """Return ``user``'s open panel assignment on the assessment's latest submission."""
+    if user is None:
+        return None
+    return session.scalar(
+        select(ReviewAssignment).where(
+            ReviewAssignment.assessment_id == assessment.id,
+            ReviewAssignment.reviewer_id == user.id,
+            ReviewAssignment.role == AssignmentRole.member,
+            ReviewAssignment.state == AssignmentStatus.active,
+            ReviewAssignment.submission_id == _latest_submission_id(assessment))
+        .limit(1))
+
+
+def _latest_submission_id(assessment: Assessment) -> ScalarSelect[int]:
+    return (select(func.max(Submission.id)).where(Submission.assessment_id == assessment.id)
+            .scalar_subquery())
+
+
+def can_recommend(session: Session, user: User | None, assessment: Assessment) -> bool:
+    """Return whether ``user`` may record a recommendation (or decline) on the assessment.
+
+    A reviewer assigned to its panel may, once, while it waits for or is in review and
+    while they are still independent of its organisation.
+    """
+    return (assessment.status in ASSIGNABLE
+            and is_independent_reviewer(session, user, assessment)
+            and active_assignment(session, user, assessment) is not None)
+
+
+def can_see_recommendations(session: Session, user: User | None,
+                            assessment: Assessment) -> bool:
+    """Return whether ``user`` may read every panel member's recommendation and comments.
+
+    Platform administrators may; the reviewer who took the review (the chair) may; a
+    panel member may once they have recorded their own recommendation on the latest
+    submission, so that nobody is swayed by the others before making up their mind.
+    """
+    if user is None:
+        return False
+    if holds(user, PlatformRole.admin):
+        return True
+    if not can_review(user):
+        return False
+    if assessment.reviewer_id == user.id:
+        return True
+    return session.scalar(
+        select(ReviewAssignment.id).where(
+            ReviewAssignment.assessment_id == assessment.id,
+            ReviewAssignment.reviewer_id == user.id,
+            ReviewAssignment.state == AssignmentStatus.recommended,
+            ReviewAssignment.submission_id == _latest_submission_id(assessment))
+        .limit(1)) is not None
+
+
+#: Conflict-of-interest codes, with the message (msgid) each refusal gives.
+CONFLICT_MESSAGES = {
+    "own_organisation": N_("This reviewer belongs to the assessed organisation."),
+    "declared_link": N_("This reviewer declared a link with the assessed organisation."),
+    "same_country": N_("This reviewer is linked with the country of the assessed subject."),
+}
+
+
+def subject_country(assessment: Assessment) -> str:
+    """Return the country of the assessed subject: the project's site, or the organisation."""
+    if assessment.project is not None:
+        return assessment.project.country
+    return assessment.organisation.country
+
+
+def conflicts_of_interest(session: Session, user: User, assessment: Assessment, *,
+                          same_country: bool) -> list[str]:
+    """Return why ``user`` may not review the assessment (codes of :data:`CONFLICT_MESSAGES`).
+
+    A reviewer has a conflict with the organisations they belong to and those they
+    declared a link with; where ``same_country`` is set, also with the countries of their
+    organisations and the countries they declared.
+    """
+    found = []
+    if is_member(session, user, assessment.organisation_id):
+        found.append("own_organisation")
+    interests = list(session.scalars(select(ReviewerInterest).where(
+        ReviewerInterest.reviewer_id == user.id)))
+    if any(row.organisation_id == assessment.organisation_id for row in interests):
+        found.append("declared_link")
+    if same_country:
+        countries = {row.country for row in interests if row.country}
+        countries.update(session.scalars(
+            select(Organisation.country).join(Membership,
+                                              Membership.organisation_id == Organisation.id)
+            .where(Membership.user_id == user.id)))
+        if subject_country(assessment) in countries:
+            found.append("same_country")
+    return found
+
+
+def ensure_no_conflict_of_interest(session: Session, user: User, assessment: Assessment, *,
+                                   same_country: bool) -> None:
+    """Refuse to put ``user`` on the assessment's review when they have a conflict.
+
+    :raises Conflict: code ``conflict_of_interest``, with the first conflict's message.
+    """
+    found = conflicts_of_interest(session, user, assessment, same_country=same_country)
+    if found:
+        raise Conflict(CONFLICT_MESSAGES[found[0]], code="conflict_of_interest")
+
+
 # --------------------------------------------------------------------------- certificates
 
 
@@ -492,6 +636,19 @@ def get_for_review(session: Session, user: User, assessment_id: int) -> Assessme
     if assessment is None or not can_open_review(session, user, assessment):
         raise NotFound("This assessment does not exist.")
     return assessment
+
+
+def get_for_panel(session: Session, user: User, assessment_id: int) -> Assessment:
+    """Return an assessment whose review panel ``user`` may see.
+
+    Platform administrators may see every panel (they assign reviewers); the review board
+    sees the panels of the assessments whose review page it may open.
+
+    :raises NotFound: otherwise.
+    """
+    if holds(user, PlatformRole.admin):
+        return get_assessment(session, user, assessment_id)
+    return get_for_review(session, user, assessment_id)
 
 
 def get_project(session: Session, user: User, project_id: int) -> Project:

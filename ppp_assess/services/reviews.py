@@ -8,9 +8,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, case, func, select
 from sqlalchemy.orm import Session, aliased
 
+from ppp_assess.domain.board import AssignmentRole, AssignmentStatus, BoardRules
 from ppp_assess.domain.review_diff import QuestionChange, diff_snapshots
 from ppp_assess.domain.schema import Questionnaire
 from ppp_assess.domain.scoring import ScoreReport, score
@@ -27,24 +28,26 @@ from ppp_assess.models import (
     User,
 )
 from ppp_assess.models.base import utcnow
-from ppp_assess.services import outbox
+from ppp_assess.services import board, outbox
 from ppp_assess.services.assessments import latest_submission, questionnaire_for
 from ppp_assess.services.audit import record_event
 from ppp_assess.services.errors import Conflict, Invalid, NotFound
 from ppp_assess.services.lifecycle import apply_action, change_status
 from ppp_assess.services.permissions import (
+    active_assignment,
     active_members,
     can_decide_review,
     can_start_review,
     ensure_assigned_reviewer,
     ensure_independent_reviewer,
+    ensure_no_conflict_of_interest,
     is_member,
     organisation_ids,
 )
 
 log = logging.getLogger(__name__)
 
-MAX_REASON_LENGTH = 5000
+MAX_REASON_LENGTH = board.MAX_TEXT_LENGTH
 
 #: Statuses listed in the queue: waiting for a reviewer, or being reviewed.
 QUEUE_STATUSES = (Status.submitted, Status.in_review)
@@ -64,12 +67,13 @@ def start_review(session: Session, assessment: Assessment, *, reviewer: User,
     """Assign ``reviewer`` to a submitted assessment.
 
     The declaration of no conflict of interest is kept with the assignment and in the
-    audit event.
+    audit event. On a resubmission, the previous submission's panel members are assigned
+    again (:func:`ppp_assess.services.board.carry_over_panel`).
 
     :raises Forbidden: when ``reviewer`` is not on the board or belongs to the organisation.
     :raises Invalid: when the reviewer has not declared the absence of a conflict of interest.
     :raises Conflict: code ``invalid_transition`` when the assessment is not waiting for
-        review.
+        review; code ``conflict_of_interest`` when the reviewer declared a link with it.
     """
     session.refresh(assessment, with_for_update=True)
     ensure_independent_reviewer(session, reviewer, assessment)
@@ -81,36 +85,28 @@ def start_review(session: Session, assessment: Assessment, *, reviewer: User,
     if submission is None:
         raise Conflict("This assessment is not waiting for review.",
                        code="invalid_transition")
-    assignment = ReviewAssignment(assessment_id=assessment.id, submission_id=submission.id,
-                                  reviewer_id=reviewer.id, declared_no_conflict=True)
-    session.add(assignment)
+    rules = board.rules_of(session, assessment)
+    ensure_no_conflict_of_interest(session, reviewer, assessment,
+                                   same_country=rules.same_country_conflict)
+    # A panel member who takes the assessment leads its review instead.
+    assignment = active_assignment(session, reviewer, assessment)
+    if assignment is None:
+        assignment = ReviewAssignment(assessment_id=assessment.id,
+                                      submission_id=submission.id, reviewer_id=reviewer.id)
+        session.add(assignment)
+    assignment.declared_no_conflict = True
+    assignment.role = AssignmentRole.lead
+    assignment.state = AssignmentStatus.active
+    assignment.due_at = rules.due_at(submission.submitted_at)
     assessment.reviewer_id = reviewer.id
+    # A resubmission is reviewed by the panel that returned it.
+    board.carry_over_panel(session, assessment, submission, lead=reviewer)
     change_status(session, assessment, Action.start_review, actor=reviewer,
                   event="review.started", details={"reviewer": reviewer.id,
                                                    "submission": submission.number,
                                                    "declared_no_conflict": True})
     log.info("review of assessment %s started by %s", assessment.id, reviewer.id)
     return assignment
-
-
-def _clean_comments(question_comments: Mapping[str, Any],
-                    questionnaire: Questionnaire) -> dict[str, str]:
-    cleaned: dict[str, str] = {}
-    for question_id, body in question_comments.items():
-        if body is not None and not isinstance(body, str):
-            raise Invalid("A comment must be text.", fields={str(question_id): "wrong_type"})
-        body = (body or "").strip()
-        if not body:
-            continue
-        if not isinstance(question_id, str) or not questionnaire.has_question(question_id):
-            raise Invalid("A comment refers to a question this questionnaire does not have.",
-                          fields={str(question_id): "unknown_question"})
-        if len(body) > MAX_REASON_LENGTH:
-            raise Invalid("A comment is longer than %(max)s characters.",
-                          {"max": MAX_REASON_LENGTH}, fields={question_id: "too_long"})
-        cleaned[question_id] = body
-    # Document order, so the flagged list and the events read like the questionnaire.
-    return dict(sorted(cleaned.items(), key=lambda item: questionnaire.position(item[0])))
 
 
 def decide(
@@ -161,11 +157,12 @@ def decide(
         raise Invalid("The reason is longer than %(max)s characters.", {"max": MAX_REASON_LENGTH},
                       fields={"reason": "too_long"})
     questionnaire = questionnaire_for(assessment)
-    comments = _clean_comments(question_comments or {}, questionnaire)
+    comments = board.clean_comments(question_comments or {}, questionnaire)
     submission = latest_submission(session, assessment)
     if submission is None:  # in_review implies a submission; a damaged row must not pass
         raise Conflict("This assessment is not waiting for review.",
                        code="invalid_transition")
+    recommended = board.ensure_may_decide(session, assessment, submission)
     flagged = decision is Decision.return_
     for question_id, body in comments.items():
         comment = ReviewComment(assessment_id=assessment.id, submission_id=submission.id,
@@ -180,17 +177,23 @@ def decide(
                    "flagged": flagged, "submission": submission.number},
         )
     row = ReviewDecision(assessment_id=assessment.id, submission_id=submission.id,
-                         reviewer_id=reviewer.id, decision=decision, reason=reason)
+                         reviewer_id=reviewer.id, decision=decision, reason=reason,
+                         recommendations=board.recommendation_record(recommended)
+                         if recommended else None)
     session.add(row)
+    board.close_assignments(session, submission.id)
     if decision is Decision.approve:
         assessment.approved_at = utcnow()
     else:
         assessment.reviewer_id = None
     session.flush()
+    details: dict[str, Any] = {"decision": row.id, "submission": submission.number,
+                               "reason": reason, "flagged": list(comments) if flagged else []}
+    if recommended:
+        details["recommendations"] = row.recommendations
     change_status(session, assessment, action, actor=reviewer,
                   event="review.approved" if decision is Decision.approve else "review.returned",
-                  details={"decision": row.id, "submission": submission.number,
-                           "reason": reason, "flagged": list(comments) if flagged else []})
+                  details=details)
     for member in active_members(session, assessment.organisation_id):
         outbox.enqueue(session, outbox.REVIEW_DECISION, recipient=member, locale=locale,
                        assessment_id=assessment.id, decision_id=row.id)
@@ -384,7 +387,11 @@ class QueueEntry:
     waiting_days: int
     #: The viewer belongs to the organisation, so may not review it.
     own_organisation: bool
+    #: The viewer leads the review or is on its panel.
     assigned_to_viewer: bool
+    #: When the review of the latest submission is due; ``None`` without a deadline.
+    due_at: dt.datetime | None = None
+    overdue: bool = False
 
 
 @dataclass(frozen=True)
@@ -437,6 +444,8 @@ def review_queue(
 ) -> QueuePage:
     """Return the assessments that are submitted or in review, filtered and sorted.
 
+    The assessments ``reviewer`` leads or is on the panel of come first.
+
     :param sort: ``"waiting"`` (longest waiting first), ``"submitted"`` (newest first) or
         ``"score"`` (highest first); unscored assessments come last either way.
     :param reverse: the other way round: shortest waiting, oldest or lowest first.
@@ -455,13 +464,21 @@ def review_queue(
     if filters.sector:
         query = query.where(Project.sector == filters.sector)
 
+    # What the viewer is assigned to comes first, then the chosen order.
+    mine = (select(ReviewAssignment.id).where(
+        ReviewAssignment.assessment_id == Assessment.id,
+        ReviewAssignment.reviewer_id == reviewer.id,
+        ReviewAssignment.state == AssignmentStatus.active)
+        .correlate(Assessment).exists())
+    mine_first = case((mine, 0), else_=1)
+    query = query.add_columns(mine_first.label("mine"))
     # Longest waiting first is the earliest submission first.
     going_down = (sort != "waiting") != reverse
     column: Any = Assessment.score if sort == "score" else Assessment.submitted_at
     ordered = column.desc() if going_down else column.asc()
     # Unscored (and, defensively, undated) assessments go last in either direction, the
     # same on SQLite and PostgreSQL.
-    query = query.order_by(column.is_(None), ordered, Assessment.id)
+    query = query.order_by(mine_first, column.is_(None), ordered, Assessment.id)
 
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     pages = max(1, -(-total // per_page))
@@ -469,10 +486,13 @@ def review_queue(
     rows = session.execute(query.limit(per_page).offset((page - 1) * per_page)).all()
     own = organisation_ids(session, reviewer)
     now = now or utcnow()
+    rules = board.all_rules(session)
     entries = []
-    for assessment, version, organisation, project, reviewer_name, submission_number in rows:
+    for (assessment, version, organisation, project, reviewer_name, submission_number,
+         mine_rank) in rows:
         submitted_at = assessment.submitted_at
         waiting = max(0, (now - submitted_at).days) if submitted_at is not None else 0
+        due_at = rules.get(version.questionnaire_id, BoardRules()).due_at(submitted_at)
         entries.append(QueueEntry(
             assessment_id=assessment.id,
             questionnaire_id=version.questionnaire_id,
@@ -491,8 +511,10 @@ def review_queue(
             reviewer_name=reviewer_name,
             waiting_days=waiting,
             own_organisation=assessment.organisation_id in own,
-            assigned_to_viewer=(assessment.reviewer_id == reviewer.id
-                                and assessment.status == Status.in_review),
+            assigned_to_viewer=mine_rank == 0 or (assessment.reviewer_id == reviewer.id
+                                                  and assessment.status == Status.in_review),
+            due_at=due_at,
+            overdue=due_at is not None and now >= due_at,
         ))
     return QueuePage(tuple(entries), total, page, pages)
 

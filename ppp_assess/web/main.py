@@ -7,7 +7,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from ppp_assess.services import permissions
+from ppp_assess.services import board, permissions
 from ppp_assess.services.accounts import set_preferred_locale
 from ppp_assess.unit_of_work import get_session
 from ppp_assess.web.locale import SESSION_KEY, available_locales
@@ -24,7 +24,10 @@ def index() -> str:
         from ppp_assess.web.assessments.views import dashboard
 
         return dashboard()
-    return render_template("main/index.html")
+    actor = acting_user()
+    mine = (board.my_reviews(get_session(), actor)
+            if actor is not None and permissions.can_review(actor) else [])
+    return render_template("main/index.html", my_reviews=mine)
 
 
 @bp.post("/language")

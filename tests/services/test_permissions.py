@@ -57,6 +57,14 @@ ASSESSMENT_POLICIES: dict[str, Mapping[str, frozenset[str]]] = {
     "can_start_review": {"reviewer": frozenset({"submitted"})},
     # The review in progress was started by "reviewer".
     "can_decide_review": {"reviewer": frozenset({"in_review"})},
+    # Only the chair (who took the review) and administrators assign the panel.
+    "can_assign_reviewers": {"reviewer": frozenset({"in_review"}),
+                             "admin": frozenset({"submitted", "in_review"})},
+    # Nobody is on a panel in this world: recommending needs an assignment.
+    "can_recommend": {},
+    # The chair keeps seeing the panel of the submission they decided on.
+    "can_see_recommendations": {"admin": ALL,
+                                "reviewer": frozenset({"in_review"}) | DECIDED},
     "is_independent_certifier": {"evaluator": ALL, "admin": ALL},
     "can_issue_certificate": {"evaluator": frozenset({"approved"}),
                               "admin": frozenset({"approved"})},

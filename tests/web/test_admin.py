@@ -335,3 +335,30 @@ def test_admin_forms_require_csrf(csrf_app, factory, db, operator) -> None:
     db.expire_all()
     assert db.get(Organisation, org.id).active and db.get(User, user.id).active
     assert not db.get(User, user.id).platform_roles
+
+
+def test_admins_set_review_settings_and_see_review_times(client, factory, db) -> None:
+    from ppp_assess.services import board, reviews
+    from tests.certificate_support import admin
+    from tests.services.review_support import ORGANISATION_QUESTIONNAIRE, submitted
+
+    operator = admin(factory)
+    case = submitted(factory)
+    reviews.start_review(db, case.assessment, reviewer=case.reviewer, declared_no_conflict=True)
+    reviews.decide(db, case.assessment, reviewer=case.reviewer, decision="approve")
+    db.commit()
+    sign_in(client, operator.email)
+    url = f"/admin/questionnaires/{ORGANISATION_QUESTIONNAIRE}/review"
+    assert client.get(url).status_code == 200
+    assert client.get("/admin/questionnaires/no-such-thing/review").status_code == 404
+    refused = client.post(url, data={"panel_size": "0", "remind_days_before": "2"})
+    assert refused.status_code == 422
+    assert board.rules_for(db, ORGANISATION_QUESTIONNAIRE).panel_size == 1
+    saved = client.post(url, data={"panel_size": "3", "chair_decides": "y",
+                                   "deadline_days": "14", "remind_days_before": "2"})
+    assert saved.status_code == 302
+    db.expire_all()
+    rules = board.rules_for(db, ORGANISATION_QUESTIONNAIRE)
+    assert (rules.panel_size, rules.chair_decides, rules.deadline_days) == (3, True, 14)
+    page = client.get("/admin/questionnaires").get_data(as_text=True)
+    assert 'data-count="1"' in page

@@ -177,7 +177,9 @@ def _bodied_operations() -> list[tuple[str, str]]:
     return [("post", "/api/v1/assessments"), ("put", "/api/v1/assessments/1/answers/policy"),
             ("post", "/api/v1/projects"), ("post", "/api/v1/assessments/1/start-review"),
             ("post", "/api/v1/assessments/1/review"), ("post", "/api/v1/evidence/1/review"),
-            ("post", "/api/v1/certificates/PPP-2026-000001-Z/revoke")]
+            ("post", "/api/v1/certificates/PPP-2026-000001-Z/revoke"),
+            ("post", "/api/v1/assessments/1/assignments"),
+            ("post", "/api/v1/assessments/1/recommendation")]
 
 
 #: Operations whose body is a form with a file (multipart/form-data), not JSON.

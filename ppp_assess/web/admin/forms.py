@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, EmailField, IntegerField, SelectField, StringField
+from wtforms import BooleanField, DateField, EmailField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from ppp_assess.domain.board import MAX_DEADLINE_DAYS, MAX_PANEL_SIZE
 from ppp_assess.domain.reference import PlatformRole
 from ppp_assess.web.validators import EmailAddress
 
@@ -87,3 +88,35 @@ class AuditFilterForm(FlaskForm):
                       description=_l("First day included (UTC)."))
     until = DateField(_l("Until"), validators=[Optional()],
                       description=_l("Last day included (UTC)."))
+
+
+class ReviewSettingsForm(FlaskForm):
+    """How the review board works on one questionnaire."""
+
+    panel_size = IntegerField(
+        _l("Panel size"), default=1,
+        validators=[DataRequired(message=_l("Give the number of reviewers.")),
+                    NumberRange(min=1, max=MAX_PANEL_SIZE,
+                                message=_l("Give a number from %(min)s to %(max)s."))],
+        description=_l("How many reviewers recommend on each submission. With 1 and no "
+                       "chair, the reviewer who takes the assessment decides alone."))
+    chair_decides = BooleanField(
+        _l("A chair decides on the panel's recommendations"),
+        description=_l("The reviewer who takes the assessment chairs the panel: they "
+                       "assign the reviewers and decide once all have recommended or the "
+                       "deadline has passed."))
+    deadline_days = IntegerField(
+        _l("Deadline in days"),
+        validators=[Optional(), NumberRange(min=1, max=MAX_DEADLINE_DAYS,
+                                            message=_l("Give a number from %(min)s to "
+                                                       "%(max)s."))],
+        description=_l("From submission to decision. Leave empty for no deadline."))
+    remind_days_before = IntegerField(
+        _l("Reminder, days before the due date"), default=2,
+        validators=[Optional(), NumberRange(min=0, max=MAX_DEADLINE_DAYS,
+                                            message=_l("Give a number from %(min)s to "
+                                                       "%(max)s."))])
+    same_country_conflict = BooleanField(
+        _l("A reviewer linked with the subject's country has a conflict of interest"))
+    show_reviewer_names = BooleanField(
+        _l("Show the organisation who wrote each review comment and recommendation"))

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import logging
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from ppp_assess.domain.reference import REGIONS, PlatformRole
-from ppp_assess.services import accounts, audit_search, permissions
+from ppp_assess.services import accounts, audit_search, board, permissions
 from ppp_assess.services import auth as auth_service
 from ppp_assess.services.errors import Conflict, Forbidden, Invalid
 from ppp_assess.services.questionnaires import list_versions
@@ -24,6 +24,7 @@ from ppp_assess.web.admin.forms import (
     ConfirmForm,
     OrganisationForm,
     PlatformRoleForm,
+    ReviewSettingsForm,
     UserSearchForm,
 )
 from ppp_assess.web.auth.forms import add_service_error
@@ -297,8 +298,47 @@ def send_password_link(user_id: int) -> Response:
 @bp.get("/questionnaires")
 @permission_required(permissions.can_administer_platform)
 def questionnaires() -> str:
-    """List the published questionnaire versions (publishing is a command)."""
-    return render_template("admin/questionnaires.html", versions=list_versions(get_session()))
+    """List the published questionnaire versions, their review settings and review times."""
+    db = get_session()
+    versions = list_versions(db)
+    return render_template("admin/questionnaires.html", versions=versions,
+                           rules=board.all_rules(db), times=board.review_time_report(db),
+                           questionnaire_ids=sorted({v.questionnaire_id for v in versions}))
+
+
+@bp.route("/questionnaires/<questionnaire_id>/review", methods=["GET", "POST"])
+@permission_required(permissions.can_administer_platform)
+def review_settings(questionnaire_id: str) -> str | Response | tuple[str, int]:
+    """Set the panel size, the chair and the deadline of a questionnaire's reviews."""
+    db = get_session()
+    titles = {version.questionnaire_id: version.title for version in list_versions(db)}
+    if questionnaire_id not in titles:
+        abort(404)
+    rules = board.rules_for(db, questionnaire_id)
+    form = ReviewSettingsForm(data=None if request.method == "POST" else {
+        "panel_size": rules.panel_size, "chair_decides": rules.chair_decides,
+        "deadline_days": rules.deadline_days, "remind_days_before": rules.remind_days_before,
+        "same_country_conflict": rules.same_country_conflict,
+        "show_reviewer_names": rules.show_reviewer_names})
+    if form.validate_on_submit():
+        try:
+            board.save_settings(
+                db, questionnaire_id, actor=current_actor(),
+                panel_size=form.panel_size.data or 1,
+                chair_decides=bool(form.chair_decides.data),
+                deadline_days=form.deadline_days.data,
+                remind_days_before=(form.remind_days_before.data
+                                    if form.remind_days_before.data is not None else 2),
+                same_country_conflict=bool(form.same_country_conflict.data),
+                show_reviewer_names=bool(form.show_reviewer_names.data))
+        except Invalid as error:
+            add_service_error(form, error, "panel_size")
+        else:
+            flash(_("The review settings are saved."), "success")
+            return redirect(url_for("admin.questionnaires"))
+    return render_template("admin/review_settings.html", form=form,
+                           title=titles[questionnaire_id],
+                           questionnaire_id=questionnaire_id), 422 if form.errors else 200
 
 
 def _as_json(value: object) -> str:

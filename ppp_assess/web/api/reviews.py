@@ -130,15 +130,19 @@ def start_review(assessment_id: int, json: ConflictDeclaration) -> tuple[Respons
 @spec.validate(resp=Responses(
     HTTP_200=(ReviewDecided, "The assessment after the decision, and the decision."),
     HTTP_400=CSRF, HTTP_401=UNAUTHORIZED, HTTP_403=_FORBIDDEN, HTTP_404=_NOT_REVIEWER,
-    HTTP_409=_WRONG_STATUS, HTTP_422=INVALID),
+    HTTP_409=(Error, "The lifecycle does not allow this now (`invalid_transition`), or the "
+                     "panel has not all recommended and the due date has not passed "
+                     "(`recommendations_pending`); nothing was changed."),
+    HTTP_422=INVALID),
     security=WRITE, path_parameter_descriptions=_ASSESSMENT_ID, operation_id="decideReview",
     tags=["reviews"])
 def review(assessment_id: int, json: DecisionInput) -> tuple[Response, int]:
     """Approve an assessment, or return it for changes
 
-    Only the reviewer who started the review decides. A return needs a `comment` (the
-    reason); the questions given a comment in `question_comments` are flagged for the
-    organisation. The organisation's members are told by mail.
+    Only the reviewer who started the review decides; where the questionnaire has a
+    panel, once its members have recommended or the due date has passed. A return needs
+    a `comment` (the reason); the questions given a comment in `question_comments` are
+    flagged for the organisation. The organisation's members are told by mail.
     """
     db = get_session()
     actor = current_actor()

@@ -2,6 +2,7 @@
 from ppp_assess.web.api import (
     assessments,  # noqa: F401
     benchmarks,  # noqa: F401
+    board,  # noqa: F401
     certificates,  # noqa: F401
     evidence,  # noqa: F401
     openapi,  # noqa: F401

@@ -16,10 +16,11 @@ from ppp_assess import unit_of_work
 from ppp_assess.config import get_settings
 from ppp_assess.domain.evidence import ACCEPTED_EXTENSIONS, VERDICT_LABELS
 from ppp_assess.domain.schema import Questionnaire, Section
+from ppp_assess.domain.workflow import Decision
 from ppp_assess.models import Assessment
 from ppp_assess.presentation import file_size_text, level_label
 from ppp_assess.services import assessments as service
-from ppp_assess.services import benchmarks, evidence, permissions, reviews
+from ppp_assess.services import benchmarks, board, evidence, permissions, reviews
 from ppp_assess.services import certificates as certificate_service
 from ppp_assess.services.errors import Conflict, Invalid, MissingAnswers, ServiceError
 from ppp_assess.unit_of_work import get_session
@@ -70,10 +71,12 @@ def question_url(assessment_id: int, section_id: str, question_id: str) -> str:
 def dashboard() -> str:
     """List my organisations' assessments with status, completion and score."""
     db = get_session()
-    rows = service.list_assessments(db, current_actor())
+    actor = current_actor()
+    rows = service.list_assessments(db, actor)
+    mine = board.my_reviews(db, actor) if permissions.can_review(actor) else []
     # Passed explicitly: the home page renders this view outside the blueprint.
     return render_template("assessments/dashboard.html", assessments=rows,
-                           level_label=_level_of)
+                           level_label=_level_of, my_reviews=mine)
 
 
 def _level_of(assessment: Assessment) -> str | None:
@@ -155,6 +158,10 @@ def _render_section(state: service.AssessmentState, section: Section, form: Ques
     sections = questionnaire.sections
     index = [item.id for item in sections].index(section.id)
     comments = reviews.open_review_comments(get_session(), assessment)
+    # A returned assessment shows why it was returned, with or without comments.
+    notice = board.decision_notice(get_session(), assessment)
+    if notice is not None and notice.decision is not Decision.return_:
+        notice = None
     values = state.values
     return render_template(
         "assessments/section.html",
@@ -170,6 +177,8 @@ def _render_section(state: service.AssessmentState, section: Section, form: Ques
         conflicts=conflicts or {},
         mine=mine or {},
         review_comments=comments,
+        decision_notice=notice,
+        comment_authors=notice.authors if notice else {},
         condition_data=condition_data,
         condition_context=json.dumps(condition_context(section, values, state.report)),
         evidence_panels=_evidence_panels(assessment, section, evidence_errors or {}),
@@ -470,6 +479,7 @@ def submitted(assessment_id: int) -> str:
         certificate=certificate_service.certificate_of(db, assessment),
         documents=evidence.evidence_by_question(evidence.list_evidence(db, assessment)),
         verdict_labels=VERDICT_LABELS,
+        decision_notice=board.decision_notice(db, assessment),
         **_benchmark_context(db, assessment))
 
 

@@ -72,3 +72,66 @@ class QueueFilterForm(Form):
         field = self[name]
         allowed = {choice.value for choice in field.choices or []}
         return field.data if field.data and field.data in allowed else None
+
+
+class RecommendationForm(FlaskForm):
+    """A panel member's recommendation. Question comments come as ``comment-<question id>``
+    fields beside each answer, as on the decision form."""
+
+    recommendation = RadioField(
+        _l("Your recommendation"),
+        choices=[SelectChoice(Decision.return_.value, _l("Return for changes")),
+                 SelectChoice(Decision.approve.value, _l("Approve"))],
+        validators=[InputRequired(message=_l("Choose to approve or to return for changes."))],
+    )
+    reason = TextAreaField(
+        _l("Reasons"),
+        validators=[Length(max=MAX_REASON_LENGTH,
+                           message=_l("Write at most %(max)d characters."))],
+        description=_l("Required when you recommend returning the assessment. The chair "
+                       "sees your reasons beside the other reviewers'."),
+    )
+
+    def validate_reason(self, field: TextAreaField) -> None:
+        """Require a reason to recommend a return."""
+        if self.recommendation.data == Decision.return_ and not (field.data or "").strip():
+            raise ValidationError(_l("Say why you recommend returning the assessment."))
+
+
+class DeclineForm(FlaskForm):
+    """A panel member declining the review, with the reason."""
+
+    decline_reason = TextAreaField(
+        _l("Why you decline"),
+        validators=[DataRequired(message=_l("Say why you decline this review.")),
+                    Length(max=MAX_REASON_LENGTH,
+                           message=_l("Write at most %(max)d characters."))],
+        description=_l("For example a conflict of interest you have found, or no time "
+                       "before the due date."),
+    )
+
+
+class AssignForm(FlaskForm):
+    """The chair (or an administrator) putting a reviewer on the panel."""
+
+    reviewer = SelectField(
+        _l("Reviewer"), choices=[], coerce=int,
+        validators=[InputRequired(message=_l("Choose a reviewer."))],
+        description=_l("Members of the assessed organisation are not listed. A reviewer "
+                       "with a declared link to it is refused."),
+    )
+
+
+class InterestForm(FlaskForm):
+    """A reviewer declaring a link with an organisation or a country."""
+
+    organisation = SelectField(_l("Organisation"), choices=[], coerce=str,
+                               validate_choice=True)
+    country = SelectField(_l("Country"), choices=[], validate_choice=True)
+    note = TextAreaField(
+        _l("What the link is"),
+        validators=[Length(max=MAX_REASON_LENGTH,
+                           message=_l("Write at most %(max)d characters."))],
+        description=_l("For example: you advised the ministry in 2024, or you are a "
+                       "national of the country."),
+    )
