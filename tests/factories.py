@@ -29,6 +29,8 @@ from ppp_assess.models import (
     Organisation,
     Project,
     QuestionnaireVersion,
+    ReviewerInterest,
+    ReviewSettings,
     User,
 )
 from ppp_assess.services import accounts
@@ -143,6 +145,31 @@ class Factory:
             self.session, assessment, question, actor=assessment.created_by or self.user(),
             stream=io.BytesIO(content), filename=filename, storage=storage,
             limits=evidence.EvidenceLimits())
+
+    def review_settings(self, questionnaire_id: str = "people-first", *, panel_size: int = 3,
+                        chair_decides: bool = True,
+                        deadline_days: int | None = 14) -> ReviewSettings:
+        """Return how the board reviews a questionnaire, set by a platform administrator."""
+        from ppp_assess.services import board
+
+        self.questionnaires()
+        admin = self.user(role=None, platform_roles=(PlatformRole.admin,))
+        return board.save_settings(self.session, questionnaire_id, actor=admin,
+                                   panel_size=panel_size, chair_decides=chair_decides,
+                                   deadline_days=deadline_days)
+
+    def reviewer_interest(self, reviewer: User | None = None, *,
+                          organisation: Organisation | None = None,
+                          country: str | None = None) -> ReviewerInterest:
+        """Return a link a reviewer declared with an organisation (a new one by default)."""
+        from ppp_assess.services import board
+
+        reviewer = reviewer or self.user(role=None, platform_roles=(PlatformRole.reviewer,))
+        if organisation is None and country is None:
+            organisation = self.organisation()
+        return board.declare_interest(
+            self.session, reviewer, organisation_id=organisation.id if organisation else None,
+            country=country)
 
     def api_token(self, user: User | None = None, *, name: str = "script") -> tuple[ApiToken,
                                                                                  str]:

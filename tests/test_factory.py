@@ -122,6 +122,9 @@ def test_the_test_factory_builds_every_model(db, factory, tmp_path) -> None:
     factory.api_token()
     factory.evidence(root=tmp_path / "evidence")
     factory.assessment("returned")
+    # Last: a panel of three would hold the decisions above.
+    factory.review_settings()
+    factory.reviewer_interest()
     db.flush()
     empty = sorted(mapper.class_.__name__ for mapper in Base.registry.mappers
                    if not db.scalar(select(func.count()).select_from(mapper.class_)))
