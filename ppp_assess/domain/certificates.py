@@ -29,6 +29,7 @@ import binascii
 import hashlib
 import json
 import re
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -56,7 +57,14 @@ SERIAL_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 #: The largest number within a year that fits the six-digit field.
 MAX_SERIAL_NUMBER = 999_999
 
-_SERIAL_PATTERN = re.compile(re.escape(SERIAL_PREFIX) + r"-([0-9]{4})-([0-9]{6})-([0-9A-Z])")
+#: Characters of the random part of a serial.
+RANDOM_PART_LENGTH = 6
+
+#: ``PPP-YYYY-NNNNNN-RRRRRR-C``: year, number within the year, random part, check. Serials
+#: issued before the random part was added (``PPP-YYYY-NNNNNN-C``) stay valid.
+_SERIAL_PATTERN = re.compile(re.escape(SERIAL_PREFIX)
+                             + r"-([0-9]{4})-([0-9]{6})(?:-([0-9A-Z]{%d}))?-([0-9A-Z])"
+                             % RANDOM_PART_LENGTH)
 _CHARACTER_VALUES = {character: value for value, character in enumerate(SERIAL_ALPHABET)}
 
 
@@ -87,20 +95,34 @@ def serial_check_digit(body: str) -> str:
     return SERIAL_ALPHABET[(modulus - total % modulus) % modulus]
 
 
-def make_serial(year: int, number: int) -> str:
+def make_serial(year: int, number: int, random_part: str | None = None) -> str:
     """Return the serial for the ``number``-th certificate of ``year``.
 
     :param year: the year of issue, four digits.
     :param number: the number within the year, from 1 to :data:`MAX_SERIAL_NUMBER`.
-    :return: a serial such as ``PPP-2026-000123-R``.
-    :raises ValueError: when ``year`` or ``number`` is out of range.
+    :param random_part: :data:`RANDOM_PART_LENGTH` characters of :data:`SERIAL_ALPHABET`
+        drawn at random (see :func:`random_serial_part`), so that knowing one serial
+        tells nothing of the next; ``None`` for the older form without it.
+    :return: a serial such as ``PPP-2026-000123-K7QX9M-4`` (or ``PPP-2026-000123-R``).
+    :raises ValueError: when ``year``, ``number`` or ``random_part`` is out of range.
     """
     if not 1000 <= year <= 9999:
         raise ValueError(f"the year must have four digits, got {year!r}")
     if not 1 <= number <= MAX_SERIAL_NUMBER:
         raise ValueError(f"the number must be from 1 to {MAX_SERIAL_NUMBER}, got {number!r}")
     body = f"{SERIAL_PREFIX}-{year:04d}-{number:06d}"
+    if random_part is not None:
+        if len(random_part) != RANDOM_PART_LENGTH or any(
+                character not in _CHARACTER_VALUES for character in random_part):
+            raise ValueError(f"the random part must be {RANDOM_PART_LENGTH} characters of "
+                             f"{SERIAL_ALPHABET}, got {random_part!r}")
+        body = f"{body}-{random_part}"
     return f"{body}-{serial_check_digit(body)}"
+
+
+def random_serial_part() -> str:
+    """Return a new random part for a serial, from the operating system's randomness."""
+    return "".join(secrets.choice(SERIAL_ALPHABET) for _ in range(RANDOM_PART_LENGTH))
 
 
 def validate_serial(serial: str) -> bool:
@@ -116,7 +138,7 @@ def validate_serial(serial: str) -> bool:
     match = _SERIAL_PATTERN.fullmatch(serial)
     if match is None:
         return False
-    return serial_check_digit(serial[: match.start(3) - 1]) == match.group(3)
+    return serial_check_digit(serial[: match.start(4) - 1]) == match.group(4)
 
 
 def normalise_serial(text: str) -> str:

@@ -67,6 +67,23 @@ def test_make_serial_refuses_out_of_range(year: int, number: int) -> None:
         make_serial(year, number)
 
 
+def test_a_serial_carries_a_random_part_under_its_check() -> None:
+    from ppp_assess.domain.certificates import random_serial_part
+
+    serial = make_serial(2026, 123, "K7QX9M")
+    assert serial.startswith("PPP-2026-000123-K7QX9M-")
+    assert validate_serial(serial)
+    # The check covers the random part: change one character and the serial is refused.
+    assert not validate_serial(serial.replace("K7QX9M", "K7QX9N"))
+    # Serials of the older form, without a random part, stay valid.
+    assert validate_serial(make_serial(2026, 123))
+    parts = {random_serial_part() for _ in range(200)}
+    assert len(parts) == 200
+    assert all(len(part) == 6 and validate_serial(make_serial(2026, 1, part)) for part in parts)
+    with pytest.raises(ValueError):
+        make_serial(2026, 1, "short")
+
+
 def test_make_serial_pads() -> None:
     assert make_serial(2026, 1).startswith("PPP-2026-000001-")
     assert make_serial(2026, MAX_SERIAL_NUMBER).startswith("PPP-2026-999999-")

@@ -298,3 +298,17 @@ def test_the_public_key_is_published(app, client) -> None:
     assert only.key_id == key_id
     signer = signing.document_signer(get_settings(app))
     assert only.document_signers == {certificate_domain.spki_der(signer.certificate)}
+
+
+def test_looking_up_serials_is_rate_limited(app, client) -> None:
+    from ppp_assess.web.certificates.documents import DEFAULT_LOOKUP_LIMIT
+
+    per_minute = int(DEFAULT_LOOKUP_LIMIT.split(" ")[0])
+    guesses = [certificate_domain.make_serial(2026, number, "AAAAAA")
+               for number in range(1, per_minute + 2)]
+    answers = [client.get(f"/api/v1/certificates/{serial}").status_code if number % 2 else
+               client.get(f"/verify/{serial}").status_code
+               for number, serial in enumerate(guesses)]
+    # One budget for the page and the API together: the guesses run out of it.
+    assert answers[:per_minute] == [404] * per_minute
+    assert answers[-1] == 429

@@ -190,7 +190,8 @@ def issue_certificate(
         if number > certificate_domain.MAX_SERIAL_NUMBER:
             raise Conflict("No more certificate serial numbers are left for this year.",
                            code="serials_exhausted")
-        serial = certificate_domain.make_serial(issued_on.year, number)
+        serial = certificate_domain.make_serial(issued_on.year, number,
+                                                certificate_domain.random_serial_part())
         payload = _payload(session, assessment, serial=serial, issued_on=issued_on,
                            base_url=base_url)
         if confirmed is not None and facts_digest(payload) != confirmed:

@@ -30,6 +30,7 @@ from ppp_assess.web.api.openapi import (
     spec,
 )
 from ppp_assess.web.certificates.documents import (
+    certificate_lookup_limit,
     certificate_pdf,
     document_language,
     pdf_download_limit,
@@ -103,10 +104,13 @@ _TOO_MANY = (Error, "Too many PDF downloads in a short time; try again in a minu
 
 
 @bp.get("/certificates/<serial>")
+@certificate_lookup_limit
 @spec.validate(resp=Responses(
     HTTP_200=(CertificateStatus, "The certificate."),
     HTTP_404=(Error, "No certificate has this serial (code `not_found`), or the text is not "
                      "a serial (code `malformed_serial`)."),
+    HTTP_429=(Error, "Too many certificates looked up in a short time; try again in a "
+                     "minute."),
     headers={"HTTP_200": {"Cache-Control": "`no-cache`: a revocation shows at once."}}),
     path_parameter_descriptions={"serial": "The serial number printed on the certificate."},
     security=PUBLIC, operation_id="getCertificate", tags=["certificates"])

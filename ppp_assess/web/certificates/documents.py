@@ -49,6 +49,15 @@ def rate_limit_key() -> str:
 #: One budget for every PDF download, pages and API together: rendering is the costly part.
 pdf_download_limit = limiter.shared_limit(_pdf_limit, scope="pdf-downloads",
                                           key_func=rate_limit_key)
+def _lookup_limit() -> str:
+    return str(current_app.config.get("CERTIFICATE_LOOKUP_LIMIT", DEFAULT_LOOKUP_LIMIT))
+
+
+#: Looking certificates up by serial, on the page and in the API together: plenty for
+#: anyone checking the certificates they were shown, far too few to try serials.
+DEFAULT_LOOKUP_LIMIT = "60 per minute;600 per hour"
+certificate_lookup_limit = limiter.shared_limit(_lookup_limit, scope="certificate-lookups",
+                                                key_func=rate_limit_key, methods=["GET"])
 #: Uploads to the verification page; reading an untrusted PDF costs time too.
 verify_upload_limit = limiter.shared_limit(_verify_limit, scope="certificate-checks",
                                            key_func=rate_limit_key, methods=["POST"])

@@ -34,6 +34,7 @@ from ppp_assess.web.certificates.documents import (
     public_base_url,
     public_key_pem,
     report_pdf,
+    certificate_lookup_limit,
     verify_upload_limit,
 )
 from ppp_assess.web.certificates.forms import IssueForm, RevokeForm, SerialForm, UploadForm
@@ -196,6 +197,7 @@ def lookup() -> ResponseReturnValue:
 
 @bp.route("/verify/<serial>", methods=["GET", "POST"])
 @verify_upload_limit
+@certificate_lookup_limit
 def verify(serial: str) -> ResponseReturnValue:
     """Show a certificate's signed facts and status, and check an uploaded copy of it."""
     normalised = normalise_serial(serial)
