@@ -27,6 +27,7 @@ from ppp_assess.services.errors import Conflict, NotFound
 from ppp_assess.unit_of_work import get_session
 from ppp_assess.web.certificates import bp
 from ppp_assess.web.certificates.documents import (
+    certificate_lookup_limit,
     certificate_pdf,
     document_language,
     pdf_download_limit,
@@ -34,7 +35,6 @@ from ppp_assess.web.certificates.documents import (
     public_base_url,
     public_key_pem,
     report_pdf,
-    certificate_lookup_limit,
     verify_upload_limit,
 )
 from ppp_assess.web.certificates.forms import IssueForm, RevokeForm, SerialForm, UploadForm
