@@ -62,9 +62,8 @@ RANDOM_PART_LENGTH = 6
 
 #: ``PPP-YYYY-NNNNNN-RRRRRR-C``: year, number within the year, random part, check. Serials
 #: issued before the random part was added (``PPP-YYYY-NNNNNN-C``) stay valid.
-_SERIAL_PATTERN = re.compile(re.escape(SERIAL_PREFIX)
-                             + r"-([0-9]{4})-([0-9]{6})(?:-([0-9A-Z]{%d}))?-([0-9A-Z])"
-                             % RANDOM_PART_LENGTH)
+_SERIAL_PATTERN = re.compile(re.escape(SERIAL_PREFIX) + r"-([0-9]{4})-([0-9]{6})"
+                             rf"(?:-([0-9A-Z]{{{RANDOM_PART_LENGTH}}}))?-([0-9A-Z])")
 _CHARACTER_VALUES = {character: value for value, character in enumerate(SERIAL_ALPHABET)}
 
 
