@@ -361,6 +361,10 @@ class Certificate(Base):
     revoked_at: Mapped[dt.datetime | None]
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     revocation_reason: Mapped[str | None] = mapped_column(Text)
+    #: The audit chain's head once the certificate was issued, ``SEQUENCE:HASH`` (its own
+    #: issue event): ``flask audit verify --head`` with it proves the log still holds
+    #: everything up to the certificate.
+    audit_head: Mapped[str | None] = mapped_column(String(100))
 
     assessment: Mapped[Assessment] = relationship()
 

@@ -21,6 +21,7 @@ from ppp_assess.models import Assessment, Certificate, User
 from ppp_assess.models.base import utcnow
 from ppp_assess.services.assessments import latest_submission, questionnaire_for
 from ppp_assess.services.certificates.records import reviewer_name
+from ppp_assess.services.audit import chain_head
 from ppp_assess.services.errors import Conflict, Invalid
 from ppp_assess.services.lifecycle import apply_action, change_status
 from ppp_assess.services.permissions import ensure_can_revoke, ensure_independent_certifier
@@ -224,6 +225,10 @@ def issue_certificate(
         object_type="certificate", object_id=serial,
         details={"serial": serial, "score": payload.overall_score, "level": payload.level_id},
     )
+    head = chain_head(session)
+    if head is not None:
+        certificate.audit_head = f"{head[0]}:{head[1]}"
+        session.flush()
     return certificate
 
 

@@ -240,3 +240,20 @@ def test_the_demonstration_data_shows_certified_and_revoked_states(app, db) -> N
                       password="demo-password-123", signing_key=key)
     assert not again.created
     assert db.scalar(select(func.count()).select_from(Certificate)) == len(certificates)
+
+
+def test_a_certificate_records_the_audit_head_at_issue(app, db, factory) -> None:
+    from ppp_assess.services.audit import chain_head, parse_head
+
+    scenario = assessment_in(db, factory, "approved")
+    certificate = issue(db, app, scenario.assessment, evaluator(factory))
+    assert certificate.audit_head is not None
+    sequence, digest = parse_head(certificate.audit_head)
+    # The head is the certificate's own issue event, the newest of the chain.
+    assert (sequence, digest) == chain_head(db)
+    event = db.scalar(select(AuditEvent).where(AuditEvent.sequence == sequence))
+    assert event.action == "certificate.issued" and event.object_id == certificate.serial
+    # Later events leave it where it was, and the chain still holds it.
+    factory.user()
+    assert chain_head(db)[0] > sequence
+    assert verify_audit_chain(db, head=(sequence, digest)).ok
