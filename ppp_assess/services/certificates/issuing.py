@@ -20,8 +20,8 @@ from ppp_assess.domain.workflow import Action, Status
 from ppp_assess.models import Assessment, Certificate, User
 from ppp_assess.models.base import utcnow
 from ppp_assess.services.assessments import latest_submission, questionnaire_for
-from ppp_assess.services.certificates.records import reviewer_name
 from ppp_assess.services.audit import chain_head
+from ppp_assess.services.certificates.records import reviewer_name
 from ppp_assess.services.errors import Conflict, Invalid
 from ppp_assess.services.lifecycle import apply_action, change_status
 from ppp_assess.services.permissions import ensure_can_revoke, ensure_independent_certifier
