@@ -32,7 +32,7 @@ from locust import FastHttpUser, between, constant_pacing, events, task
 
 PLAN: dict[str, Any] = json.loads(Path(os.environ["LOAD_PLAN"]).read_text(encoding="utf-8"))
 OUTPUT = Path(os.environ["LOAD_OUTPUT"])
-THINK = float(os.environ.get("LOAD_THINK", "1.0"))
+THINK = float(os.environ.get("LOAD_THINK", "2.0"))
 #: Exports are limited to 10 a minute per evaluator: one every 7 s stays under it.
 EXPORT_PACE = float(os.environ.get("LOAD_EXPORT_PACE", "7"))
 

@@ -7,7 +7,8 @@ respondents autosaving and paging, reviewers reading the queue and submissions,
 evaluators exporting), stop, and check the database against every acknowledged write
 (``check.py``). With ``--faults``, the run also
 
-(a) kills a busy gunicorn worker with SIGKILL, three times, while saves are in flight;
+(a) kills a gunicorn worker with SIGKILL while it serves requests (mostly saves), three
+    times;
 (b) takes the database away for 10 s: on SQLite a connection holds the write lock
     (``BEGIN EXCLUSIVE``); on PostgreSQL every connection of the application is
     terminated with ``pg_terminate_backend`` over and over (a shared server cannot be
@@ -25,7 +26,6 @@ exits 1 when a check fails. ``--json FILE`` also writes the report as JSON.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import http.client
 import json
 import os
@@ -202,25 +202,41 @@ class Probe:
 # --------------------------------------------------------------------------- faults
 
 
-def _kill_busy_worker(server: Server) -> int | None:
-    """SIGKILL the worker using the most CPU right now (one serving requests)."""
-    workers = server.workers()
-    for worker in workers:
-        with contextlib.suppress(psutil.Error):
-            worker.cpu_percent(None)
-    time.sleep(0.05)
-    busiest: tuple[float, psutil.Process] | None = None
-    for worker in workers:
+def _serving(worker: psutil.Process) -> bool:
+    """Return whether one of the worker's request threads is running right now."""
+    for thread in worker.threads():
+        if thread.id == worker.pid:
+            continue  # the main thread only accepts connections
         try:
-            usage = worker.cpu_percent(None)
-        except psutil.Error:
+            state = Path(f"/proc/{worker.pid}/task/{thread.id}/stat").read_text()
+        except OSError:
             continue
-        if busiest is None or usage > busiest[0]:
-            busiest = (usage, worker)
-    if busiest is None:
-        return None
-    busiest[1].send_signal(signal.SIGKILL)
-    return busiest[1].pid
+        if state.rsplit(")", 1)[1].split()[0] in ("R", "D"):
+            return True
+    return False
+
+
+def _kill_serving_worker(server: Server, limit: float = 3.0) -> dict[str, Any]:
+    """SIGKILL a worker while one of its threads is serving a request.
+
+    Workers younger than 3 s are still starting (importing the application) and are
+    left alone. Without a serving worker within ``limit`` seconds, the busiest is killed.
+    """
+    deadline = time.monotonic() + limit
+    while True:
+        now = time.time()
+        workers = [w for w in server.workers() if now - w.create_time() > 3]
+        for worker in workers:
+            try:
+                if _serving(worker):
+                    worker.send_signal(signal.SIGKILL)
+                    return {"pid": worker.pid, "serving": True}
+            except psutil.Error:
+                continue
+        if time.monotonic() > deadline and workers:
+            workers[0].send_signal(signal.SIGKILL)
+            return {"pid": workers[0].pid, "serving": False}
+        time.sleep(0.005)
 
 
 def _hold_sqlite(path: str, seconds: float) -> None:
@@ -260,14 +276,15 @@ def run_faults(server: Server, probe: Probe, database_url: str, sqlite_path: str
     def at(offset: float) -> None:
         time.sleep(max(0.0, started + offset - time.time()))
 
-    # (a) three SIGKILLs of a busy worker, 2 s apart, a sixth of the way in.
+    # (a) three SIGKILLs of a serving worker, 2 s apart, a sixth of the way in.
     first = max(3.0, seconds / 6)
     kills = []
     for number in range(3):
         at(first + 2 * number)
-        kills.append({"pid": _kill_busy_worker(server), "at": time.time() - started})
+        kill = _kill_serving_worker(server)
+        kills.append({**kill, "at": time.time() - started})
     recovery = probe.recovery()
-    events.append({"fault": "SIGKILL of a busy worker (x3)", "kills": kills,
+    events.append({"fault": "SIGKILL of a worker serving requests (x3)", "kills": kills,
                    "start": kills[0]["at"], "end": kills[-1]["at"],
                    "recovery_s": recovery})
     # (b) the database away for 10 s, from the middle of the run.
@@ -377,7 +394,7 @@ def _print_report(report: dict[str, Any]) -> None:
 def run(*, seconds: float = 60, respondents: int = 64, reviewers: int = 4,
         evaluators: int = 2, faults: bool = False, folder: Path | None = None,
         database_url: str | None = None, workers: int | None = None,
-        threads: int | None = None, think: float = 1.0,
+        threads: int | None = None, think: float = 2.0,
         organisations: int = 8) -> dict[str, Any]:
     """Run once and return the report (see the module's docstring)."""
     folder = Path(folder or tempfile.mkdtemp(prefix="ppp-load-"))
@@ -487,7 +504,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--respondents", type=int, default=int(env("LOAD_RESPONDENTS", "64")))
     parser.add_argument("--reviewers", type=int, default=int(env("LOAD_REVIEWERS", "4")))
     parser.add_argument("--evaluators", type=int, default=int(env("LOAD_EVALUATORS", "2")))
-    parser.add_argument("--think", type=float, default=float(env("LOAD_THINK", "1.0")),
+    parser.add_argument("--think", type=float, default=float(env("LOAD_THINK", "2.0")),
                         help="longest pause between two requests of one user, seconds")
     parser.add_argument("--workers", type=int, default=None,
                         help="gunicorn workers (default: WEB_CONCURRENCY or 2 per core + 1)")
