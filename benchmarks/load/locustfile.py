@@ -122,13 +122,18 @@ class Respondent(FastHttpUser):
                              json={"value": value, "comment": comment}, headers=headers,
                              name=SAVE, catch_response=True) as response:
             status = response.status_code
-            _note(SAVE, status)
             if 200 <= status < 300:
-                body = response.json()
-                write["outcome"] = "ack"
-                write["version"] = int(body["version"])
-                self.version = int(body["version"])
-                return
+                try:
+                    version = int(response.json()["version"])
+                except (ValueError, KeyError, TypeError):
+                    # The answer was cut off (a killed worker): the save may be stored.
+                    status = 0
+                else:
+                    _note(SAVE, status)
+                    write["outcome"] = "ack"
+                    write["version"] = self.version = version
+                    return
+            _note(SAVE, status)
             if 400 <= status < 500 or status == 503:
                 write["outcome"] = "refused"
             write["status"] = status
