@@ -56,6 +56,8 @@ RECOVERY_LIMIT = 5.0
 DATABASE_FAULT_SECONDS = 10.0
 #: A request cut by a killed worker counts as expected within this long of the kill.
 KILL_WINDOW = 2.0
+#: The audit key of the runs unless PPP_ASSESS_AUDIT_KEY is set (not a secret: scratch data).
+AUDIT_KEY = "load-harness-audit-key-for-scratch-databases-only"
 
 
 def _free_port() -> int:
@@ -407,7 +409,9 @@ def run(*, seconds: float = 60, respondents: int = 64, reviewers: int = 4,
         sqlite_path = str(folder / "load.sqlite3")
         database_url = f"sqlite:///{sqlite_path}"
     database_url = normalise_database_url(database_url)
-    audit_key = secrets.token_urlsafe(32)
+    # One key for every run on a database, or its audit chain, which runs extend, would
+    # not verify across them. The harness's databases are scratch databases.
+    audit_key = os.environ.get("PPP_ASSESS_AUDIT_KEY") or AUDIT_KEY
     migrate.upgrade(database_url)
     database = Database(database_url, audit_key=audit_key.encode())
     print(f"seeding {database.dialect} in {folder} ...", file=sys.stderr, flush=True)
