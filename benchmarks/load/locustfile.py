@@ -83,9 +83,9 @@ class Respondent(FastHttpUser):
 
     def on_start(self) -> None:
         self.number = next(_respondent_numbers)
-        entry = PLAN["respondents"][self.number % len(PLAN["respondents"])]
         if self.number >= len(PLAN["respondents"]):
             raise RuntimeError("more respondents than seeded drafts")
+        entry = PLAN["respondents"][self.number]
         self.assessment = entry["assessment"]
         self.headers = _bearer(entry["token"])
         self.rng = random.Random(self.number)
