@@ -18,7 +18,7 @@ TEST_PACKAGES := qpdf poppler-utils zbar-tools gettext chromium
 # once. A test that runs past the timeout fails with its stack instead of stalling the run.
 PYTEST_ARGS ?= -n auto --dist loadfile --timeout 300
 
-.PHONY: run test bench install install-test system-test-tools translations lint clean
+.PHONY: run test bench load faults install install-test system-test-tools translations lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +65,17 @@ test: install-test system-test-tools translations lint
 bench: install-test translations
 	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python benchmarks/run.py
+
+# 64 respondents, 4 reviewers and 2 evaluators against gunicorn for LOAD_SECONDS (60),
+# on SQLite, or on PostgreSQL when DATABASE_URL is set; see docs/reliability.md.
+load: install-test translations
+	$(BIN)/pip install --quiet -e '.[load]'
+	$(BIN)/python -m benchmarks.load.run
+
+# The same load while a worker is killed and the database is taken away for 10 s.
+faults: install-test translations
+	$(BIN)/pip install --quiet -e '.[load]'
+	$(BIN)/python -m benchmarks.load.run --faults
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache .hypothesis

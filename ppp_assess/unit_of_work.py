@@ -7,7 +7,8 @@ boundary does, once.
 * A request that answers with a status below 400 commits; any other status, an
   exception, or a call to :func:`fail` (a caught service error) rolls back. This runs
   in ``after_request``, before the response leaves, so a failed commit is an error
-  response, never a success that did not happen.
+  response, never a success that did not happen (503, like any other moment the
+  database cannot be reached).
 * GET, HEAD and OPTIONS requests read: their unit never takes the write lock and may not
   change anything (:class:`~ppp_assess.models.database.ReadOnlyError`).
 * A command (or any code running in an application context without a request) writes,
@@ -25,6 +26,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import Flask, Response, current_app, g, has_request_context, request
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from ppp_assess.models.database import Database, UnitOfWork
@@ -110,7 +112,15 @@ def _finish_request(response: Response) -> Response:
     unit: UnitOfWork | None = g.get(_G_KEY)
     if unit is None:
         return response
-    if unit.finish(success=response.status_code < 400):
+    try:
+        committed = unit.finish(success=response.status_code < 400)
+    except (OperationalError, InterfaceError) as error:
+        # The database went away at the commit (PostgreSQL refused the COMMIT of a
+        # terminated connection): nothing was stored, so answer as for any outage of the
+        # database, through its error handler (503 with Retry-After), not as a crash.
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        return app.make_response(app.handle_user_exception(error))
+    if committed:
         run = _hooks_for(current_app._get_current_object(), unit)  # type: ignore[attr-defined]
         if run is not None:
             response.call_on_close(run)

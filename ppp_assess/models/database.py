@@ -29,7 +29,11 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 log = logging.getLogger(__name__)
 
-SQLITE_BUSY_TIMEOUT_MS = 5000
+#: How long a writer waits for SQLite's write lock before "database is locked" (a 503).
+#: Under load every request thread of every worker may queue for the lock at once, on
+#: two cores behind CPU-bound requests; five seconds turned some of those autosaves into
+#: 503s (see docs/reliability.md). The worker timeout (60 s) stays far above it.
+SQLITE_BUSY_TIMEOUT_MS = 15000
 
 #: Execution option that marks a writing engine (SQLite begins those IMMEDIATE).
 _WRITE_OPTION = "ppp_assess_write"
