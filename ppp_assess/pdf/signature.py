@@ -15,6 +15,9 @@ import asyncio
 import functools
 import io
 import logging
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from asn1crypto import algos, cms
 from asn1crypto import keys as asn1_keys
@@ -159,7 +162,22 @@ def sign_document(pdf_bytes: bytes, *, private_key: ec.EllipticCurvePrivateKey,
             output, prepared, template.signed_data(prepared.document_digest))
         return buffer.getvalue()
 
-    return asyncio.run(sign())
+    return _run_to_completion(sign)
+
+
+def _run_to_completion(make: Callable[[], Coroutine[Any, Any, bytes]]) -> bytes:
+    """Run pyHanko's coroutine to its end from synchronous code.
+
+    Application threads have no event loop, so ``asyncio.run`` serves; a thread that
+    already runs one (an embedding that drives the app from async code, or a test tool)
+    cannot start another, so the coroutine then runs on a thread of its own.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(make())
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(make())).result()
 
 
 def document_signature(pdf_bytes: bytes) -> DocumentSignature:

@@ -67,3 +67,20 @@ def test_a_different_file_under_the_same_signature_is_not_intact() -> None:
     position = signed.index(b"Kafue")
     forged = signed[:position] + b"Kafuf" + signed[position + 5:]
     assert not document_signature(forged).intact
+
+
+def test_signing_works_from_a_thread_that_runs_an_event_loop() -> None:
+    # A thread driving an event loop (an async embedding, a browser-test tool) cannot
+    # start another one; signing then runs its coroutine on a thread of its own.
+    import asyncio
+
+    from ppp_assess.pdf.signature import _run_to_completion
+
+    async def answer() -> bytes:
+        return b"signed"
+
+    async def inside_a_loop() -> bytes:
+        return _run_to_completion(answer)
+
+    assert asyncio.run(inside_a_loop()) == b"signed"
+    assert _run_to_completion(answer) == b"signed"
