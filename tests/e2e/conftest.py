@@ -53,9 +53,14 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
         get_database(app).dispose()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    """Launch headless Chromium once per run."""
+    """Launch headless Chromium once per module.
+
+    Playwright's synchronous API keeps an event loop running in the test thread while it
+    is open; closing it after each module leaves the tests that follow in the same
+    process a thread without one, as the application's threads are.
+    """
     executable = shutil.which("chromium") or shutil.which("chromium-browser")
     if executable is None:
         pytest.fail("Chromium is missing: `make test` installs it (apt-get install chromium).")
