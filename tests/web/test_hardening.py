@@ -327,3 +327,24 @@ def test_a_bearer_token_wins_over_a_session_cookie_and_needs_no_csrf(
     by_cookie = client.post("/api/v1/projects", json={"name": "By cookie"})
     assert by_cookie.status_code == 400
     assert by_cookie.get_json()["error"]["code"] == "csrf"
+
+
+def test_numbers_beyond_the_id_columns_are_refused_not_failed(client, factory, db) -> None:
+    from ppp_assess.domain.reference import PlatformRole
+
+    admin = factory.user(role=None, platform_roles=(PlatformRole.admin,))
+    member = factory.user(organisation=factory.organisation())
+    db.commit()
+    sign_in(client, admin.email)
+    page = client.get(f"/admin/audit?organisation={2**31}")
+    assert page.status_code < 500
+    assert b"Enter a positive number." in page.data
+    assert client.get(f"/admin/audit?organisation={2**31 - 1}").status_code == 200
+    client.post("/auth/sign-out")
+    sign_in(client, member.email)
+    created = client.post("/api/v1/projects", json={
+        "name": "Too far", "sector": "mining", "country": "MN", "region": "central_asia",
+        "stage": "procurement", "contract_type": "concession", "capital_value": 1,
+        "currency": "USD", "description": "", "organisation": 2**31})
+    assert created.status_code == 422
+    assert "organisation" in created.get_json()["error"]["fields"]

@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ppp_assess.domain.board import MAX_DEADLINE_DAYS, MAX_PANEL_SIZE
 from ppp_assess.domain.reference import PlatformRole
+from ppp_assess.web import MAX_ID
 from ppp_assess.web.validators import EmailAddress
 
 #: Platform roles with their labels.
@@ -83,7 +84,7 @@ class AuditFilterForm(FlaskForm):
                               description=_l("For example user, organisation or assessment."))
     object_id = StringField(_l("Object number"), validators=[Optional(), Length(max=64)])
     organisation = IntegerField(_l("Organisation number"), validators=[
-        Optional(), NumberRange(min=1, message=_l("Enter a positive number."))])
+        Optional(), NumberRange(min=1, max=MAX_ID, message=_l("Enter a positive number."))])
     since = DateField(_l("From"), validators=[Optional()],
                       description=_l("First day included (UTC)."))
     until = DateField(_l("Until"), validators=[Optional()],

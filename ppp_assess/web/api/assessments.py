@@ -19,6 +19,7 @@ from ppp_assess.services import evidence, permissions
 from ppp_assess.services.assessments import AnswersRejected
 from ppp_assess.services.errors import Conflict, Invalid, MissingAnswers
 from ppp_assess.unit_of_work import get_session
+from ppp_assess.web import MAX_ID
 from ppp_assess.web.api import bp, service_error
 from ppp_assess.web.api.openapi import (
     CSRF,
@@ -206,8 +207,9 @@ class NewAssessment(StrictModel):
     """What to assess with which questionnaire."""
 
     questionnaire: str = Field(description="Questionnaire id.")
-    project: int | None = Field(None, description="For project questionnaires.")
-    organisation: int | None = Field(None, description="For organisation questionnaires; "
+    project: int | None = Field(None, ge=1, le=MAX_ID, description="For project questionnaires.")
+    organisation: int | None = Field(None, ge=1, le=MAX_ID,
+                                     description="For organisation questionnaires; "
                                                        "may be left out by members of one.")
 
 

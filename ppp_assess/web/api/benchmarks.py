@@ -17,6 +17,7 @@ from ppp_assess.services import benchmarks as service
 from ppp_assess.services import permissions
 from ppp_assess.services.errors import Invalid
 from ppp_assess.unit_of_work import get_session
+from ppp_assess.web import MAX_ID
 from ppp_assess.web.api import bp
 from ppp_assess.web.api.openapi import (
     INVALID,
@@ -39,7 +40,8 @@ class BenchmarkQuery(QueryModel):
     """The questionnaire and the filters of a peer group."""
 
     questionnaire: str = Field(description="Questionnaire id.")
-    major: int | None = Field(None, ge=0, description="Major version (default: the newest).")
+    major: int | None = Field(None, ge=0, le=MAX_ID,
+                              description="Major version (default: the newest).")
     sector: str | None = Field(None, description="Sector code (project questionnaires).")
     region: str | None = Field(None, description="Region code.")
     country: str | None = Field(None, description="ISO 3166-1 alpha-2 country code.")

@@ -14,6 +14,7 @@ from ppp_assess.models import Certificate as CertificateRow
 from ppp_assess.services import certificates as certificate_service
 from ppp_assess.services import permissions, signing
 from ppp_assess.unit_of_work import get_session
+from ppp_assess.web import MAX_ID
 from ppp_assess.web.api import bp
 from ppp_assess.web.api.openapi import (
     CSRF,
@@ -179,10 +180,11 @@ class CertificateListQuery(QueryModel):
         None, description="Only unrevoked (`valid`) or only revoked certificates.")
     questionnaire: str | None = Field(None, examples=["people-first"],
                                       description="Only certificates of this questionnaire.")
-    organisation: int | None = Field(None, description="Only this organisation's.")
+    organisation: int | None = Field(None, ge=1, le=MAX_ID,
+                                     description="Only this organisation's.")
     issued_from: dt.date | None = Field(None, description="Issued on or after this day (UTC).")
     issued_to: dt.date | None = Field(None, description="Issued on or before this day (UTC).")
-    page: int = Field(1, ge=1)
+    page: int = Field(1, ge=1, le=MAX_ID)
     per_page: int = Field(50, ge=1, le=100)
 
 

@@ -13,6 +13,7 @@ from ppp_assess.services import permissions
 from ppp_assess.services import projects as service
 from ppp_assess.services.errors import Invalid
 from ppp_assess.unit_of_work import get_session
+from ppp_assess.web import MAX_ID
 from ppp_assess.web.api import bp
 from ppp_assess.web.api.openapi import (
     CSRF,
@@ -71,9 +72,8 @@ class ProjectList(BaseModel):
 class NewProject(_ProjectFacts, StrictModel):
     """The facts of a new project."""
 
-    organisation: int | None = Field(None, description="The owning organisation; may be left "
-                                                       "out by members of exactly one "
-                                                       "organisation.")
+    organisation: int | None = Field(None, ge=1, le=MAX_ID, description=(
+        "The owning organisation; may be left out by members of exactly one organisation."))
 
 
 def project_json(project: ProjectRow) -> dict[str, Any]:

@@ -176,7 +176,8 @@ def _exporter_key() -> str:
 
 @bp.get("/evaluations/export.<any(csv, xlsx):file_format>")
 @permission_required(permissions.can_export_evaluations)
-@limiter.limit(EXPORT_LIMIT, key_func=_exporter_key)
+@limiter.limit(lambda: str(current_app.config.get("EXPORT_LIMIT", EXPORT_LIMIT)),
+               key_func=_exporter_key)
 def export(file_format: str) -> Response:
     """Download the filtered approved and certified assessments of one questionnaire
     version with their answers."""
