@@ -217,6 +217,18 @@ def assign_reviewer(session: Session, assessment: Assessment, *, actor: User, re
         ReviewAssignment.state != AssignmentStatus.declined).limit(1))
     if taken is not None or assessment.reviewer_id == reviewer.id:
         raise Conflict("This reviewer is on this review already.", code="already_assigned")
+    row = _seat_member(session, assessment, submission, reviewer=reviewer, actor=actor,
+                       rules=rules, locale=locale)
+    log.info("reviewer %s assigned to assessment %s by %s", reviewer.id, assessment.id,
+             actor.id)
+    return row
+
+
+def _seat_member(session: Session, assessment: Assessment, submission: Submission, *,
+                 reviewer: User, actor: User, rules: BoardRules, locale: str | None,
+                 carried_over: bool = False) -> ReviewAssignment:
+    """Put ``reviewer`` on the panel of ``submission``: the row, its audit event and the
+    mail that tells them."""
     row = ReviewAssignment(assessment_id=assessment.id, submission_id=submission.id,
                            reviewer_id=reviewer.id, declared_no_conflict=False,
                            role=AssignmentRole.member, state=AssignmentStatus.active,
@@ -224,17 +236,33 @@ def assign_reviewer(session: Session, assessment: Assessment, *, actor: User, re
                            due_at=rules.due_at(submission.submitted_at))
     session.add(row)
     session.flush()
+    after: dict[str, Any] = {"assignment": row.id, "reviewer": reviewer.id,
+                             "submission": submission.number}
+    if carried_over:
+        after["carried_over"] = True
+    after["due_at"] = row.due_at.isoformat() if row.due_at else None
     record_event(session, actor_id=actor.id, action="review.assigned",
                  object_type="assessment", object_id=assessment.id,
-                 organisation_id=assessment.organisation_id,
-                 after={"assignment": row.id, "reviewer": reviewer.id,
-                        "submission": submission.number,
-                        "due_at": row.due_at.isoformat() if row.due_at else None})
+                 organisation_id=assessment.organisation_id, after=after)
     outbox.enqueue(session, outbox.REVIEW_ASSIGNED, recipient=reviewer, locale=locale,
                    assessment_id=assessment.id, assignment_id=row.id)
-    log.info("reviewer %s assigned to assessment %s by %s", reviewer.id, assessment.id,
-             actor.id)
     return row
+
+
+def add_comments(session: Session, assessment: Assessment, submission: Submission, *,
+                 reviewer: User, comments: Mapping[str, str], flagged: bool) -> None:
+    """Store a reviewer's comments on questions of ``submission``, each audited."""
+    for question_id, body in comments.items():
+        comment = ReviewComment(assessment_id=assessment.id, submission_id=submission.id,
+                                question_id=question_id, author_id=reviewer.id, body=body,
+                                flagged=flagged)
+        session.add(comment)
+        session.flush()
+        record_event(
+            session, actor_id=reviewer.id, action="review.commented", object_type="assessment",
+            object_id=assessment.id, organisation_id=assessment.organisation_id,
+            after={"comment": comment.id, "question": question_id, "body": body,
+                   "flagged": flagged, "submission": submission.number})
 
 
 def carry_over_panel(session: Session, assessment: Assessment, submission: Submission, *,
@@ -263,21 +291,8 @@ def carry_over_panel(session: Session, assessment: Assessment, submission: Submi
                 or conflicts_of_interest(session, reviewer, assessment,
                                          same_country=rules.same_country_conflict)):
             continue
-        row = ReviewAssignment(assessment_id=assessment.id, submission_id=submission.id,
-                               reviewer_id=reviewer.id, declared_no_conflict=False,
-                               role=AssignmentRole.member, state=AssignmentStatus.active,
-                               assigned_by_id=lead.id,
-                               due_at=rules.due_at(submission.submitted_at))
-        session.add(row)
-        session.flush()
-        record_event(session, actor_id=lead.id, action="review.assigned",
-                     object_type="assessment", object_id=assessment.id,
-                     organisation_id=assessment.organisation_id,
-                     after={"assignment": row.id, "reviewer": reviewer.id,
-                            "submission": submission.number, "carried_over": True,
-                            "due_at": row.due_at.isoformat() if row.due_at else None})
-        outbox.enqueue(session, outbox.REVIEW_ASSIGNED, recipient=reviewer, locale=locale,
-                       assessment_id=assessment.id, assignment_id=row.id)
+        row = _seat_member(session, assessment, submission, reviewer=reviewer, actor=lead,
+                           rules=rules, locale=locale, carried_over=True)
         carried.append(row)
     return carried
 
@@ -375,17 +390,8 @@ def recommend(session: Session, assessment: Assessment, *, reviewer: User,
     text = _clean_text(reason, "reason", required=choice is Decision.return_,
                        message=N_("Say why you recommend returning the assessment."))
     comments = clean_comments(question_comments or {}, questionnaire_for(assessment))
-    for question_id, body in comments.items():
-        comment = ReviewComment(assessment_id=assessment.id, submission_id=submission.id,
-                                question_id=question_id, author_id=reviewer.id, body=body,
-                                flagged=False)
-        session.add(comment)
-        session.flush()
-        record_event(
-            session, actor_id=reviewer.id, action="review.commented", object_type="assessment",
-            object_id=assessment.id, organisation_id=assessment.organisation_id,
-            after={"comment": comment.id, "question": question_id, "body": body,
-                   "flagged": False, "submission": submission.number})
+    add_comments(session, assessment, submission, reviewer=reviewer, comments=comments,
+                 flagged=False)
     row.state = AssignmentStatus.recommended
     row.recommendation = choice
     row.recommendation_reason = text

@@ -30,7 +30,6 @@ from ppp_assess.models import (
 from ppp_assess.models.base import utcnow
 from ppp_assess.services import board, outbox
 from ppp_assess.services.assessments import latest_submission, questionnaire_for
-from ppp_assess.services.audit import record_event
 from ppp_assess.services.errors import Conflict, Invalid, NotFound
 from ppp_assess.services.lifecycle import apply_action, change_status
 from ppp_assess.services.permissions import (
@@ -164,18 +163,8 @@ def decide(
                        code="invalid_transition")
     recommended = board.ensure_may_decide(session, assessment, submission)
     flagged = decision is Decision.return_
-    for question_id, body in comments.items():
-        comment = ReviewComment(assessment_id=assessment.id, submission_id=submission.id,
-                                question_id=question_id, author_id=reviewer.id, body=body,
-                                flagged=flagged)
-        session.add(comment)
-        session.flush()
-        record_event(
-            session, actor_id=reviewer.id, action="review.commented", object_type="assessment",
-            object_id=assessment.id, organisation_id=assessment.organisation_id,
-            after={"comment": comment.id, "question": question_id, "body": body,
-                   "flagged": flagged, "submission": submission.number},
-        )
+    board.add_comments(session, assessment, submission, reviewer=reviewer, comments=comments,
+                       flagged=flagged)
     row = ReviewDecision(assessment_id=assessment.id, submission_id=submission.id,
                          reviewer_id=reviewer.id, decision=decision, reason=reason,
                          recommendations=board.recommendation_record(recommended)

@@ -204,6 +204,21 @@ def assign(assessment_id: int) -> Response | tuple[str, int]:
     return _render_show(view, assign_form=form), 422
 
 
+def _place_errors(error: Invalid, form: FlaskForm, main_field: str) -> dict[str, str]:
+    """Put ``error``'s message on the fields it names (``main_field`` when it names none);
+    return the messages for question comments, which are not fields of ``form``."""
+    message = refuse(error)
+    comment_errors: dict[str, str] = {}
+    for name in error.fields:
+        if name in form:
+            form[name].errors = [message]
+        else:
+            comment_errors[name] = message
+    if not error.fields:
+        form[main_field].errors = [message]
+    return comment_errors
+
+
 @bp.post("/<int:assessment_id>/recommendation")
 @permission_required(permissions.can_review)
 def recommend(assessment_id: int) -> Response | tuple[str, int]:
@@ -223,14 +238,7 @@ def recommend(assessment_id: int) -> Response | tuple[str, int]:
             flash(refuse(error), "error")
             return redirect(url_for("review.show", assessment_id=assessment_id))
         except Invalid as error:
-            message = refuse(error)
-            for name in error.fields:
-                if name in form:
-                    form[name].errors = [message]
-                else:
-                    comment_errors[name] = message
-            if not error.fields:
-                form.recommendation.errors = [message]
+            comment_errors = _place_errors(error, form, "recommendation")
         else:
             flash(_("Your recommendation is recorded. You can now see the other "
                     "reviewers' recommendations."), "success")
@@ -286,14 +294,7 @@ def decide(assessment_id: int) -> Response | tuple[str, int]:
             flash(refuse(error), "error")
             return redirect(url_for("review.show", assessment_id=assessment_id))
         except Invalid as error:
-            message = refuse(error)
-            for name in error.fields:
-                if name in form:
-                    form[name].errors = [message]
-                else:
-                    comment_errors[name] = message
-            if not error.fields:
-                form.decision.errors = [message]
+            comment_errors = _place_errors(error, form, "decision")
         else:
             if decision.decision is Decision.approve:
                 flash(_("The assessment is approved. The organisation has been told."),
