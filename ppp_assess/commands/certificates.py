@@ -68,6 +68,11 @@ def _facts(payload: CertificatePayload) -> list[str]:
         f"Country:        {payload.country_code}",
         f"Questionnaire:  {payload.questionnaire_id} {payload.questionnaire_version}",
         f"Overall score:  {payload.overall_score} / 100",
+    ]
+    if payload.verified_score is not None:
+        lines.append(f"Verified score: {payload.verified_score} / 100"
+                     " (counting what evidence backs)")
+    lines += [
         f"Level:          {payload.level_label} ({payload.level_id})",
         "Sections:",
     ]

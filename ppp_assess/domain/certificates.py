@@ -152,8 +152,13 @@ def normalise_serial(text: str) -> str:
 # --- scores -----------------------------------------------------------------------------
 
 #: Payload formats and the decimal places of their scores: the first wrote two places;
-#: the current one writes the score as it is shown, with one.
-SCORE_PLACES = {"ppp-assess/certificate/1": 2, "ppp-assess/certificate/2": 1}
+#: the second writes the score as it is shown, with one; the third adds the verified
+#: score (see :data:`VERIFIED_FORMATS`).
+SCORE_PLACES = {"ppp-assess/certificate/1": 2, "ppp-assess/certificate/2": 1,
+                "ppp-assess/certificate/3": 1}
+#: The formats whose payload carries ``verified_score``: the score counting only the
+#: answers that documents back, beside the self-declared ``overall_score``.
+VERIFIED_FORMATS = frozenset({"ppp-assess/certificate/3"})
 _SCORE_PATTERNS = {
     2: re.compile(r"(?:[1-9]?[0-9]\.[0-9]{2}|100\.00)"),
     1: re.compile(r"(?:[1-9]?[0-9]\.[0-9]|100\.0)"),
@@ -188,7 +193,7 @@ def _check_score(score: str, field_name: str, places: tuple[int, ...]) -> None:
 
 #: Identifies the payload layout written now; a new layout gets a new value, and
 #: :data:`SCORE_PLACES` lists every layout that is read.
-PAYLOAD_FORMAT = "ppp-assess/certificate/2"
+PAYLOAD_FORMAT = "ppp-assess/certificate/3"
 
 _COUNTRY_PATTERN = re.compile(r"[A-Z]{2}")
 _DATE_PATTERN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -244,6 +249,10 @@ class CertificatePayload:
     #: The payload layout, one of :data:`SCORE_PLACES`; certificates already issued keep
     #: the one they were signed in.
     format: str = PAYLOAD_FORMAT
+    #: As :func:`format_score` writes it: the overall score counting only the answers
+    #: that documents back. ``None`` when there is none, and always in the formats
+    #: before :data:`VERIFIED_FORMATS`, which do not carry it.
+    verified_score: str | None = None
 
     def __post_init__(self) -> None:
         _check_strings(
@@ -273,6 +282,10 @@ class CertificatePayload:
             raise ValueError(f"unknown payload format {self.format!r}")
         places = (SCORE_PLACES[self.format],)
         _check_score(self.overall_score, "the overall score", places)
+        if self.verified_score is not None:
+            if self.format not in VERIFIED_FORMATS:
+                raise ValueError(f"format {self.format!r} carries no verified score")
+            _check_score(self.verified_score, "the verified score", places)
         # A list is accepted for convenience and frozen into a tuple.
         sections = tuple(self.section_scores)
         if not all(isinstance(section, CertificateSection) for section in sections):
@@ -302,29 +315,30 @@ def payload_bytes(payload: CertificatePayload) -> bytes:
     :return: UTF-8 JSON with sorted keys and no whitespace, including the payload's
         format (:data:`PAYLOAD_FORMAT` for new certificates) under ``"format"``.
     """
-    return canonical_json(
-        {
-            "format": payload.format,
-            "serial": payload.serial,
-            "questionnaire_id": payload.questionnaire_id,
-            "questionnaire_version": payload.questionnaire_version,
-            "subject_name": payload.subject_name,
-            "subject_type": payload.subject_type,
-            "organisation_name": payload.organisation_name,
-            "country_code": payload.country_code,
-            "overall_score": payload.overall_score,
-            "level_id": payload.level_id,
-            "level_label": payload.level_label,
-            "section_scores": [
-                {"id": section.id, "title": section.title, "score": section.score}
-                for section in payload.section_scores
-            ],
-            "reviewer_name": payload.reviewer_name,
-            "approved_on": payload.approved_on.isoformat(),
-            "issued_on": payload.issued_on.isoformat(),
-            "verify_url": payload.verify_url,
-        }
-    )
+    document: dict[str, Any] = {
+        "format": payload.format,
+        "serial": payload.serial,
+        "questionnaire_id": payload.questionnaire_id,
+        "questionnaire_version": payload.questionnaire_version,
+        "subject_name": payload.subject_name,
+        "subject_type": payload.subject_type,
+        "organisation_name": payload.organisation_name,
+        "country_code": payload.country_code,
+        "overall_score": payload.overall_score,
+        "level_id": payload.level_id,
+        "level_label": payload.level_label,
+        "section_scores": [
+            {"id": section.id, "title": section.title, "score": section.score}
+            for section in payload.section_scores
+        ],
+        "reviewer_name": payload.reviewer_name,
+        "approved_on": payload.approved_on.isoformat(),
+        "issued_on": payload.issued_on.isoformat(),
+        "verify_url": payload.verify_url,
+    }
+    if payload.format in VERIFIED_FORMATS:
+        document["verified_score"] = payload.verified_score
+    return canonical_json(document)
 
 
 _PAYLOAD_KEYS = frozenset(
@@ -397,12 +411,14 @@ def payload_from_bytes(data: bytes) -> CertificatePayload:
         raise CertificateFormatError(f"not a JSON document: {error}") from None
     if not isinstance(document, dict):
         raise CertificateFormatError("the payload must be a JSON object")
-    if set(document) != _PAYLOAD_KEYS:
-        missing = sorted(_PAYLOAD_KEYS - set(document))
-        unknown = sorted(set(document) - _PAYLOAD_KEYS)
+    layout = document.get("format")
+    if not isinstance(layout, str) or layout not in SCORE_PLACES:
+        raise CertificateFormatError(f"unknown payload format {layout!r}")
+    expected = _PAYLOAD_KEYS | ({"verified_score"} if layout in VERIFIED_FORMATS else set())
+    if set(document) != expected:
+        missing = sorted(expected - set(document))
+        unknown = sorted(set(document) - expected)
         raise CertificateFormatError(f"missing keys {missing}, unknown keys {unknown}")
-    if not isinstance(document["format"], str) or document["format"] not in SCORE_PLACES:
-        raise CertificateFormatError(f"unknown payload format {document['format']!r}")
     raw_sections = document["section_scores"]
     if not isinstance(raw_sections, list):
         raise CertificateFormatError("section_scores must be a list")
@@ -432,7 +448,8 @@ def payload_from_bytes(data: bytes) -> CertificatePayload:
             approved_on=_parse_date(document["approved_on"], "approved_on"),
             issued_on=_parse_date(document["issued_on"], "issued_on"),
             verify_url=document["verify_url"],
-            format=document["format"],
+            format=layout,
+            verified_score=document.get("verified_score"),
         )
     except CertificateFormatError:
         raise

@@ -47,11 +47,15 @@ class CertificateData:
     issuer: str = ""
     #: Replaces the default title "Certificate of assessment" when not empty (translated).
     title: str = ""
+    #: The verified score the certificate signs, or ``None`` when it signs none.
+    verified_score: float | None = None
 
     def __post_init__(self) -> None:
         _check_direction(self.text_direction)
         if not 0 <= self.overall_score <= 100:
             raise ValueError(f"overall_score must be within 0-100, not {self.overall_score}")
+        if self.verified_score is not None and not 0 <= self.verified_score <= 100:
+            raise ValueError(f"verified_score must be within 0-100, not {self.verified_score}")
         if not self.serial:
             raise ValueError("serial must not be empty")
 

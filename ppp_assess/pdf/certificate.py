@@ -291,7 +291,9 @@ class _Layout:
         return [lines[0], self.ts.truncate(" ".join(lines[1:]), small, width)], small
 
     def _panel_height(self) -> float:
-        return max(200.0, self.chart.height + 44)
+        # The seal needs room below the level for the verified score when there is one.
+        seal = 200.0 if self.data.verified_score is None else 236.0
+        return max(seal, self.chart.height + 44)
 
     def _scores(self, top: float, panel_height: float) -> None:
         """Draw the seal with the overall score and the section chart beside it."""
@@ -350,9 +352,22 @@ class _Layout:
             canvas, t(N_("Level")), caption, seal_x, level_top - 9, seal_width, "center"
         )
         level_style = TextStyle(size=13, bold=True, color=theme.GOLD)
-        self.ts.draw_paragraph(
+        below_level = self.ts.draw_paragraph(
             canvas, data.level_label, level_style, seal_x, level_top - 13, seal_width, "center", 2
         )
+        if data.verified_score is not None:
+            # Said in words: the verified score counts only the answers documents back.
+            label = t(N_("Verified score (counting what evidence backs)"))
+            small_caption = TextStyle(size=7.5, color=theme.MUTED)
+            after_label = self.ts.draw_paragraph(
+                canvas, label, small_caption, seal_x, below_level - 6, seal_width, "center", 2
+            )
+            verified_text = t(N_("%(score)s out of 100")) % {
+                "score": self.format_score(data.verified_score)}
+            verified_style = self.ts.fit(
+                verified_text, TextStyle(size=11, bold=True, color=theme.NAVY), seal_width, 7)
+            self.ts.draw_text(canvas, verified_text, verified_style, seal_x, after_label - 12,
+                              seal_width, "center")
 
         # Chart with its heading.
         chart_x = self._x(seal_width + _SEAL_GAP, chart_width)

@@ -342,7 +342,9 @@ def edit_document(**changes: Any) -> bytes:
         b"not json",
         b"[]",
         b"\xff\xfe",
-        edit_document(format="ppp-assess/certificate/3"),
+        edit_document(format="ppp-assess/certificate/4"),
+        edit_document(format="ppp-assess/certificate/2"),  # it carries no verified score
+        edit_document(verified_score=61.3),
         edit_document(format="ppp-assess/certificate/1"),  # its scores have two places
         edit_document(format=1),
         edit_document(extra="x"),
@@ -396,8 +398,50 @@ def test_payloads_of_the_first_format_still_read_byte_for_byte(private_pem: byte
 
 
 def test_new_payloads_are_written_in_the_current_format() -> None:
-    assert PAYLOAD_FORMAT == "ppp-assess/certificate/2"
+    assert PAYLOAD_FORMAT == "ppp-assess/certificate/3"
     assert make_payload().format == PAYLOAD_FORMAT
+
+
+#: A payload of the second format: one place, no verified score.
+SECOND_FORMAT = FIRST_FORMAT.replace(b"certificate/1", b"certificate/2").replace(
+    b'"72.45"', b'"72.5"').replace(b'"80.00"', b'"80.0"')
+
+
+def test_payloads_of_the_second_format_still_read_byte_for_byte() -> None:
+    payload = payload_from_bytes(SECOND_FORMAT)
+    assert payload.format == "ppp-assess/certificate/2"
+    assert payload.verified_score is None
+    assert payload_bytes(payload) == SECOND_FORMAT
+    assert b"verified_score" not in payload_bytes(payload)
+
+
+def test_the_verified_score_is_signed_beside_the_declared_one() -> None:
+    payload = make_payload(verified_score=format_score(61.25))
+    document = json.loads(payload_bytes(payload))
+    assert document["verified_score"] == "61.3"
+    assert document["overall_score"] == "72.5"
+    assert payload_from_bytes(payload_bytes(payload)) == payload
+
+
+def test_the_current_format_writes_a_missing_verified_score_as_null() -> None:
+    document = json.loads(payload_bytes(make_payload()))
+    assert "verified_score" in document and document["verified_score"] is None
+    assert payload_from_bytes(payload_bytes(make_payload())).verified_score is None
+
+
+def test_the_verified_score_key_belongs_to_the_current_format_only() -> None:
+    with pytest.raises(ValueError, match="carries no verified score"):
+        make_payload(format="ppp-assess/certificate/2", verified_score="50.0")
+    document = json.loads(SECOND_FORMAT)
+    document["verified_score"] = "50.0"
+    with pytest.raises(CertificateFormatError, match="unknown keys"):
+        payload_from_bytes(json.dumps(document).encode())
+    current = json.loads(payload_bytes(make_payload()))
+    del current["verified_score"]
+    with pytest.raises(CertificateFormatError, match="missing keys"):
+        payload_from_bytes(json.dumps(current).encode())
+    with pytest.raises(ValueError, match="verified score"):
+        make_payload(verified_score="101.0")
 
 
 def test_non_canonical_but_well_formed_bytes_parse() -> None:

@@ -50,6 +50,8 @@ APPROVAL_DATE = datetime.date(2025, 3, 28)
 ISSUE_DATE = datetime.date(2025, 3, 31)
 SECTION_SCORES = (82.0, 74.5, 68.0, 90.0, 77.5, 71.0)
 OVERALL_SCORE = 78.5
+#: What the sample certificate signs as the score counting only evidenced answers.
+VERIFIED_SCORE = 71.0
 LEVEL = "advanced"
 COUNTRY = "ZM"
 #: The line above the certificate's title, as the certificates service prints it.
@@ -201,6 +203,7 @@ def sample_certificate(locale: str, translate: Translate | None = None) -> Certi
         questionnaire_title=t(survey.title),
         questionnaire_version=survey.version,
         overall_score=OVERALL_SCORE,
+        verified_score=VERIFIED_SCORE,
         level_label=t(survey.level(LEVEL).label),
         section_scores=tuple(
             (t(section.title), score)

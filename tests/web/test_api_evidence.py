@@ -303,3 +303,34 @@ def test_the_assessment_json_shows_both_scores_and_what_is_held_back(app, member
     score = member.client.get(f"/api/v1/assessments/{assessment.id}").get_json()["score"]
     assert score["verified"]["overall"] == 75.0 and score["verified"]["held_back"] == []
     assert document["question_id"] == "policy"
+
+
+def test_the_certificate_signs_the_verified_score_beside_the_declared_one(app, member, db,
+                                                                          factory) -> None:
+    from ppp_assess.domain.loader import load_questionnaire
+    from ppp_assess.services import certificates as certificate_service
+    from ppp_assess.services.questionnaires import publish_questionnaire
+    from tests.certificate_support import evaluator, issue
+    from tests.web.test_assessments import SAMPLE
+
+    text = SAMPLE.replace("id: web-sample", "id: web-evidence").replace(
+        "evidence: recommended", "evidence: required")
+    version = publish_questionnaire(db, load_questionnaire(text)).version
+    assessment = start(db, member.user, member.organisation, version)
+    assessments.save_answers(db, assessment, {
+        "policy": assessments.AnswerInput("yes"), "published": assessments.AnswerInput("yes"),
+        "maturity": assessments.AnswerInput(4)}, base_version=assessment.version,
+        actor=member.user)
+    assessments.submit_assessment(db, assessment, actor=member.user)
+    board = factory.user(role=None, platform_roles=(PlatformRole.reviewer,))
+    reviews.start_review(db, assessment, reviewer=board, declared_no_conflict=True)
+    reviews.decide(db, assessment, reviewer=board, decision="approve")
+    certificate = issue(db, app, assessment, evaluator(factory))
+    db.commit()
+    payload = certificate_service.payload_of(certificate)
+    # The policy answer has no document: it counts 0.5 in the verified score only.
+    assert (payload.overall_score, payload.verified_score) == ("75.0", "62.5")
+    response = app.test_client().get(f"/verify/{certificate.serial}")
+    page = response.get_data(as_text=True)
+    assert "Verified score (counting what evidence backs)" in page
+    assert "62.5" in page and "75.0" in page

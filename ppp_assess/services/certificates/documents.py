@@ -64,6 +64,8 @@ def certificate_data(session: Session, certificate: Certificate,
         locale=locale.code,
         text_direction=locale.text_direction,
         issuer=ISSUER,
+        verified_score=(None if payload.verified_score is None
+                        else float(payload.verified_score)),
     )
 
 

@@ -23,8 +23,10 @@ from ppp_assess.services.assessments import latest_submission, questionnaire_for
 from ppp_assess.services.audit import chain_head
 from ppp_assess.services.certificates.records import reviewer_name
 from ppp_assess.services.errors import Conflict, Invalid
+from ppp_assess.services.evidence.documents import verified_score_of
 from ppp_assess.services.lifecycle import apply_action, change_status
 from ppp_assess.services.permissions import ensure_can_revoke, ensure_independent_certifier
+from ppp_assess.services.reviews import snapshot_values
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +100,9 @@ def _payload(
                            score=_score_text(section_scores.get(section.id)))
         for section in questionnaire.sections
     )
+    # The verified score counts only the answers that documents back, as the score page
+    # and the report show it; the signed facts carry both.
+    verified = verified_score_of(session, assessment, snapshot_values(submission)).overall
     organisation = assessment.organisation
     project = assessment.project
     subject_name = project.name if project is not None else organisation.name
@@ -118,6 +123,7 @@ def _payload(
         approved_on=assessment.approved_at.astimezone(dt.UTC).date(),
         issued_on=issued_on,
         verify_url=f"{base_url.rstrip('/')}/verify/{serial}",
+        verified_score=_score_text(verified),
     )
 
 

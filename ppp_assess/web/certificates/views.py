@@ -15,7 +15,12 @@ from werkzeug.wrappers import Response
 
 from ppp_assess import presentation
 from ppp_assess.config import get_settings
-from ppp_assess.domain.certificates import CertificatePayload, normalise_serial, validate_serial
+from ppp_assess.domain.certificates import (
+    VERIFIED_FORMATS,
+    CertificatePayload,
+    normalise_serial,
+    validate_serial,
+)
 from ppp_assess.models import Certificate
 from ppp_assess.observability import count_verification
 from ppp_assess.pdf import document_signature, extract_certificate
@@ -87,6 +92,8 @@ class FactsView:
     questionnaire_title: str
     questionnaire_version: str
     overall_score: str
+    #: ``None`` on certificates issued before they carried a verified score.
+    verified_score: str | None
     level: str
     sections: tuple[tuple[str, str], ...]
     reviewer_name: str
@@ -115,6 +122,8 @@ def facts_view(session: Session, payload: CertificatePayload) -> FactsView:
         questionnaire_title=_(title),
         questionnaire_version=payload.questionnaire_version,
         overall_score=_score(payload.overall_score),
+        verified_score=(_score(payload.verified_score)
+                        if payload.format in VERIFIED_FORMATS else None),
         level=_(payload.level_label),
         sections=tuple((_(section.title), _score(section.score))
                        for section in payload.section_scores),
