@@ -1,7 +1,9 @@
 """What changed between two submissions of one assessment, question by question.
 
-A submission snapshot maps question ids to ``{"value", "comment", "evidence"}``; a
-question without an entry (or whose entry holds nothing) was not answered. Reviewers
+A submission snapshot maps question ids to ``{"value", "comment", "evidence",
+"documents"}`` (``documents``: the files attached when it was submitted, each
+``{"sha256", "name"}``; snapshots made before files were frozen with them have none);
+a question without an entry (or whose entry holds nothing) was not answered. Reviewers
 see the changes of a resubmission against the submission they returned, so they can
 check that the flagged questions were revisited without reading everything again.
 """
@@ -36,6 +38,14 @@ class FieldChange:
 
 
 @dataclass(frozen=True)
+class DocumentRef:
+    """A file attached to an answer, as a submission froze it."""
+
+    sha256: str
+    name: str
+
+
+@dataclass(frozen=True)
 class QuestionChange:
     """Everything that changed in the answer to one question."""
 
@@ -51,6 +61,10 @@ class QuestionChange:
     evidence_added: tuple[str, ...]
     #: Evidence links that are gone, in their order in the older snapshot.
     evidence_removed: tuple[str, ...]
+    #: Files attached since the older snapshot, in their order in the newer one.
+    documents_added: tuple[DocumentRef, ...] = ()
+    #: Files no longer attached, in their order in the older snapshot.
+    documents_removed: tuple[DocumentRef, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -58,13 +72,23 @@ class _Entry:
     value: Any
     comment: str
     evidence: tuple[str, ...]
+    documents: tuple[DocumentRef, ...] = ()
 
     @property
     def empty(self) -> bool:
-        return self.value is None and not self.comment and not self.evidence
+        return (self.value is None and not self.comment and not self.evidence
+                and not self.documents)
 
 
 _NOTHING = _Entry(None, "", ())
+
+
+def _documents(raw: Any) -> tuple[DocumentRef, ...]:
+    if not isinstance(raw, list | tuple):
+        return ()
+    return tuple(dict.fromkeys(
+        DocumentRef(str(item.get("sha256", "")), str(item.get("name", "")))
+        for item in raw if isinstance(item, Mapping)))
 
 
 def _entry(raw: Any) -> _Entry:
@@ -72,7 +96,8 @@ def _entry(raw: Any) -> _Entry:
         return _NOTHING
     evidence = raw.get("evidence") or ()
     links = tuple(str(link) for link in evidence) if isinstance(evidence, list | tuple) else ()
-    return _Entry(raw.get("value"), str(raw.get("comment") or "").strip(), links)
+    return _Entry(raw.get("value"), str(raw.get("comment") or "").strip(), links,
+                  _documents(raw.get("documents")))
 
 
 def _same_value(before: Any, after: Any) -> bool:
@@ -118,7 +143,7 @@ def diff_snapshots(
     after: Mapping[str, Any],
     order: Sequence[str] = (),
 ) -> tuple[QuestionChange, ...]:
-    """Return the questions whose answer, comment or evidence differs between two snapshots.
+    """Return the questions whose answer, comment, links or files differ between two snapshots.
 
     :param before: the older submission's answers, question id -> ``{"value", "comment",
         "evidence"}``.
@@ -134,7 +159,10 @@ def diff_snapshots(
         comment = _field(old.comment, new.comment, empty="")
         added = tuple(link for link in dict.fromkeys(new.evidence) if link not in old.evidence)
         removed = tuple(link for link in dict.fromkeys(old.evidence) if link not in new.evidence)
-        if value is None and comment is None and not added and not removed:
+        files_added = tuple(doc for doc in new.documents if doc not in old.documents)
+        files_removed = tuple(doc for doc in old.documents if doc not in new.documents)
+        if (value is None and comment is None and not added and not removed
+                and not files_added and not files_removed):
             continue
         if old.empty:
             kind = ChangeKind.added
@@ -142,5 +170,6 @@ def diff_snapshots(
             kind = ChangeKind.removed
         else:
             kind = ChangeKind.changed
-        changes.append(QuestionChange(question_id, kind, value, comment, added, removed))
+        changes.append(QuestionChange(question_id, kind, value, comment, added, removed,
+                                      files_added, files_removed))
     return tuple(changes)

@@ -19,6 +19,7 @@ from ppp_assess.domain.workflow import Action, Status, is_editable
 from ppp_assess.models import (
     Answer,
     Assessment,
+    EvidenceDocument,
     Membership,
     Organisation,
     Project,
@@ -336,8 +337,7 @@ def submit_assessment(session: Session, assessment: Assessment, *, actor: User,
         assessment_id=assessment.id,
         number=number,
         submitted_by_id=actor.id,
-        answers={qid: _stored(row) for qid, row in sorted(answers.items())
-                 if row.value is not None or row.comment or row.evidence},
+        answers=_snapshot(session, assessment, answers),
         score=report_summary(report),
     )
     session.add(submission)
@@ -349,6 +349,27 @@ def submit_assessment(session: Session, assessment: Assessment, *, actor: User,
         outbox.enqueue(session, outbox.REVIEW_REQUESTED, recipient=reviewer, locale=locale,
                        assessment_id=assessment.id)
     return submission
+
+
+def _snapshot(session: Session, assessment: Assessment,
+              answers: Mapping[str, Answer]) -> dict[str, Any]:
+    """Return what a submission freezes: each answer with the files attached to it."""
+    files: dict[str, list[dict[str, str]]] = {}
+    for question_id, sha256, name in session.execute(
+            select(EvidenceDocument.question_id, EvidenceDocument.sha256, EvidenceDocument.name)
+            .where(EvidenceDocument.assessment_id == assessment.id)
+            .order_by(EvidenceDocument.id)):
+        files.setdefault(question_id, []).append({"sha256": sha256, "name": name})
+    snapshot: dict[str, Any] = {}
+    for question_id in sorted(set(answers) | set(files)):
+        row = answers.get(question_id)
+        entry = _stored(row) or {"value": None, "comment": "", "evidence": []}
+        if question_id in files:
+            entry["documents"] = files[question_id]
+        if entry["value"] is not None or entry["comment"] or entry["evidence"] \
+                or question_id in files:
+            snapshot[question_id] = entry
+    return snapshot
 
 
 def latest_submission(session: Session, assessment: Assessment) -> Submission | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ppp_assess.domain.review_diff import ChangeKind, FieldChange, diff_snapshots
+from ppp_assess.domain.review_diff import ChangeKind, DocumentRef, FieldChange, diff_snapshots
 
 
 def entry(value=None, comment="", evidence=()):
@@ -133,3 +133,30 @@ def test_diff_is_symmetric_in_what_it_reports(before, after) -> None:
 @given(answers)
 def test_a_snapshot_never_differs_from_itself(snapshot) -> None:
     assert diff_snapshots(snapshot, snapshot) == ()
+
+
+def _file(sha: str, name: str) -> dict[str, str]:
+    return {"sha256": sha * 64, "name": name}
+
+
+def test_files_attached_and_detached_are_listed_by_content_and_name() -> None:
+    before = {"q1": {"value": "yes", "comment": "", "evidence": [],
+                     "documents": [_file("a", "contract.pdf"), _file("b", "notice.pdf")]}}
+    after = {"q1": {"value": "yes", "comment": "", "evidence": [],
+                    "documents": [_file("b", "notice.pdf"), _file("c", "contract-signed.pdf")]}}
+    (change,) = diff_snapshots(before, after, ["q1"])
+    assert change.kind == ChangeKind.changed and change.value is None
+    assert change.documents_added == (DocumentRef("c" * 64, "contract-signed.pdf"),)
+    assert change.documents_removed == (DocumentRef("a" * 64, "contract.pdf"),)
+
+
+def test_a_file_alone_makes_an_entry_and_the_same_files_make_no_change() -> None:
+    only_file = {"q1": {"value": None, "comment": "", "evidence": [],
+                        "documents": [_file("a", "log.csv")]}}
+    (change,) = diff_snapshots({}, only_file, ["q1"])
+    assert change.kind == ChangeKind.added
+    assert change.documents_added == (DocumentRef("a" * 64, "log.csv"),)
+    assert diff_snapshots(only_file, only_file, ["q1"]) == ()
+    # Snapshots from before files were frozen with submissions read as having none.
+    (gone,) = diff_snapshots(only_file, {"q1": {"value": None, "comment": ""}}, ["q1"])
+    assert gone.kind == ChangeKind.removed and gone.documents_removed

@@ -334,3 +334,37 @@ def test_the_certificate_signs_the_verified_score_beside_the_declared_one(app, m
     page = response.get_data(as_text=True)
     assert "Verified score (counting what evidence backs)" in page
     assert "62.5" in page and "75.0" in page
+
+
+def test_a_resubmission_shows_the_files_attached_and_detached(app, member, db, factory,
+                                                              draft) -> None:
+    first = _upload(member.client, draft, PDF, "contract.pdf").get_json()
+    assessments.save_answers(db, draft, {
+        "policy": assessments.AnswerInput("yes"), "published": assessments.AnswerInput("yes"),
+        "maturity": assessments.AnswerInput(4)}, base_version=draft.version, actor=member.user)
+    submission = assessments.submit_assessment(db, draft, actor=member.user)
+    assert submission.answers["policy"]["documents"] == [
+        {"sha256": first["sha256"], "name": "contract.pdf"}]
+    board = factory.user(role=None, platform_roles=(PlatformRole.reviewer,))
+    reviews.start_review(db, draft, reviewer=board, declared_no_conflict=True)
+    reviews.decide(db, draft, reviewer=board, decision="return", reason="Attach the signed one.")
+    db.commit()
+    assert member.client.delete(first["url"]).status_code == 204
+    second = _upload(member.client, draft, PDF + b"%signed\n", "contract-signed.pdf").get_json()
+    db.expire_all()
+    assessment = db.get(type(draft), draft.id)
+    assessments.submit_assessment(db, assessment, actor=member.user)
+    db.commit()
+    (change,) = reviews.submission_changes(db, assessment)
+    assert change.question_id == "policy" and change.value is None
+    assert [(doc.name, doc.sha256) for doc in change.documents_added] == [
+        ("contract-signed.pdf", second["sha256"])]
+    assert [(doc.name, doc.sha256) for doc in change.documents_removed] == [
+        ("contract.pdf", first["sha256"])]
+    reviews.start_review(db, assessment, reviewer=board, declared_no_conflict=True)
+    db.commit()
+    client = app.test_client()
+    sign_in(client, board.email)
+    page = client.get(f"/review/{assessment.id}").get_data(as_text=True)
+    assert "Document added: contract-signed.pdf" in page
+    assert "Document removed: contract.pdf" in page
