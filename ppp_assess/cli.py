@@ -208,3 +208,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(reviews_group)
     from ppp_assess.commands.doctor import doctor_command
     app.cli.add_command(doctor_command)
+    from ppp_assess.commands.jobs import jobs_group
+    app.cli.add_command(jobs_group)

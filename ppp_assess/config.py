@@ -104,6 +104,11 @@ class Settings:
     #: command wrote, once it has answered) | worker (only ``flask outbox worker`` or
     #: ``flask outbox send`` do). Default: request.
     outbox_delivery: str = "request"
+    #: PPP_ASSESS_JOBS: where long exports run. thread (in the app server that was asked)
+    #: | rq (queued in Redis for ``flask jobs worker`` processes, on any machine; needs
+    #: REDIS_URL) | inline (after the request, before the next one: tests and scripts).
+    #: Default: rq when REDIS_URL is set, thread otherwise.
+    jobs: str = ""
     #: PPP_ASSESS_MAIL_SENDER: From address. Default: ppp-assess <no-reply@localhost>.
     mail_sender: str = "ppp-assess <no-reply@localhost>"
     #: SMTP_HOST / SMTP_PORT / SMTP_USER / SMTP_PASSWORD / SMTP_STARTTLS: the smtp backend.
@@ -169,6 +174,11 @@ class Settings:
     flask_overrides: Mapping[str, Any] = field(default_factory=dict)
 
     @property
+    def job_runner(self) -> str:
+        """Where long exports run: ``thread``, ``rq`` or ``inline`` (see ``jobs``)."""
+        return self.jobs or ("rq" if self.redis_url else "thread")
+
+    @property
     def is_production(self) -> bool:
         """Return whether this is a production deployment."""
         return self.env == "production"
@@ -194,6 +204,7 @@ class Settings:
             "mail_backend": env.get("PPP_ASSESS_MAIL_BACKEND", "file"),
             "mail_dir": env.get("PPP_ASSESS_MAIL_DIR", ""),
             "outbox_delivery": env.get("PPP_ASSESS_OUTBOX_DELIVERY", "request"),
+            "jobs": env.get("PPP_ASSESS_JOBS", ""),
             "mail_sender": env.get("PPP_ASSESS_MAIL_SENDER", "ppp-assess <no-reply@localhost>"),
             "smtp_host": env.get("SMTP_HOST", "localhost"),
             "smtp_port": _int(env, "SMTP_PORT", 25),
@@ -251,6 +262,10 @@ class Settings:
             raise ConfigurationError("PPP_ASSESS_MAIL_BACKEND must be 'file' or 'smtp'.")
         if self.outbox_delivery not in {"request", "worker"}:
             raise ConfigurationError("PPP_ASSESS_OUTBOX_DELIVERY must be 'request' or 'worker'.")
+        if self.jobs not in {"", "thread", "rq", "inline"}:
+            raise ConfigurationError("PPP_ASSESS_JOBS must be 'thread', 'rq' or 'inline'.")
+        if self.jobs == "rq" and not self.redis_url:
+            raise ConfigurationError("PPP_ASSESS_JOBS=rq needs REDIS_URL.")
         if self.log_format not in {"", "json", "text"}:
             raise ConfigurationError("PPP_ASSESS_LOG_FORMAT must be 'json' or 'text'.")
         if self.metrics_token is not None and len(self.metrics_token) < 16:

@@ -26,6 +26,7 @@ from ppp_assess.models import (
     Assessment,
     Certificate,
     EvidenceDocument,
+    ExportJob,
     Organisation,
     Project,
     QuestionnaireVersion,
@@ -145,6 +146,18 @@ class Factory:
             self.session, assessment, question, actor=assessment.created_by or self.user(),
             stream=io.BytesIO(content), filename=filename, storage=storage,
             limits=evidence.EvidenceLimits())
+
+    def export_job(self, user: User | None = None, *, kind: str = "evaluations",
+                   file_format: str = "csv", language: str = "en") -> ExportJob:
+        """Return an export an evaluator asked for (queued: nothing runs it here)."""
+        from ppp_assess.services import export_jobs
+        from ppp_assess.services.benchmarks import DashboardFilters
+
+        version = self.questionnaires()["people-first"]
+        user = user or self.user(role=None, platform_roles=(PlatformRole.evaluator,))
+        return export_jobs.request_export(
+            self.session, actor=user, kind=kind, file_format=file_format, version=version,
+            filters=DashboardFilters(questionnaire_id="people-first"), language=language)
 
     def review_settings(self, questionnaire_id: str = "people-first", *, panel_size: int = 3,
                         chair_decides: bool = True,

@@ -122,6 +122,7 @@ def test_the_test_factory_builds_every_model(db, factory, tmp_path) -> None:
     factory.api_token()
     factory.evidence(root=tmp_path / "evidence")
     factory.assessment("returned")
+    factory.export_job()
     # Last: a panel of three would hold the decisions above.
     factory.review_settings()
     factory.reviewer_interest()

@@ -147,3 +147,54 @@ def rotate_key_command() -> None:
     click.echo(f"New signing key {key.key_id} (number {key.number:04d}) in "
                f"{signing.keys_dir(settings)}; it signs every certificate from now on.")
     click.echo("Earlier keys stay published at /.well-known/ppp-assess-signing-key.pem.")
+
+
+@certificates_group.command("bundle")
+@click.option("--questionnaire", "questionnaire_id", required=True,
+              help="Questionnaire id, for example people-first.")
+@click.option("--version", "version", default=None,
+              help="Questionnaire version (default: the newest published).")
+@click.option("--lang", "language", default=None,
+              help="Language of the certificates (default: the default locale).")
+@click.argument("outfile", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+def bundle_command(questionnaire_id: str, version: str | None, language: str | None,
+                   outfile: Path) -> None:
+    """Write every valid certificate of a questionnaire's round into one ZIP file OUTFILE.
+
+    Each certificate is rendered in the chosen language and signed as a download is;
+    revoked ones are left out. Shows its progress as it goes.
+    """
+    from flask_babel import force_locale
+
+    from ppp_assess.commands.progress import progress
+    from ppp_assess.services import export_jobs, exports
+    from ppp_assess.services.benchmarks import DashboardFilters
+    from ppp_assess.services.errors import NotFound
+    from ppp_assess.web.benchmarks.jobs import write_certificates_zip
+    from ppp_assess.web.locale import available_locales
+
+    locale = language or current_app.config.get("BABEL_DEFAULT_LOCALE", "en")
+    offered = available_locales(current_app)
+    if locale not in offered:
+        raise click.ClickException(
+            f"Unknown or uncompiled language {locale!r}; offered: {', '.join(offered)}.")
+    partial = outfile.with_name(outfile.name + ".part")
+    with get_database().reading() as session:
+        try:
+            found = exports.find_version(session, questionnaire_id, version)
+        except NotFound as error:
+            raise click.ClickException(
+                f"No published questionnaire {questionnaire_id!r}"
+                + (f" version {version!r}" if version else "") + ".") from error
+        filters = DashboardFilters(questionnaire_id=questionnaire_id)
+        total = export_jobs.count_certificates(session, found, filters)
+        try:
+            with force_locale(locale):
+                written = write_certificates_zip(
+                    session, found, filters, locale, partial,
+                    lambda items: progress(items, total=total, label="Writing certificates"))
+            partial.replace(outfile)
+        finally:
+            partial.unlink(missing_ok=True)
+    click.echo(f"Wrote {written} certificates of {found.questionnaire_id} {found.version} "
+               f"to {outfile} ({locale}).")

@@ -17,6 +17,7 @@ from ppp_assess.models.assessment import (
 )
 from ppp_assess.models.base import Base
 from ppp_assess.models.database import Database, ReadOnlyError, UnitOfWork
+from ppp_assess.models.jobs import ExportJob
 from ppp_assess.models.organisation import (
     ApiToken,
     Membership,
@@ -36,6 +37,7 @@ __all__ = [
     "Certificate",
     "Database",
     "EvidenceDocument",
+    "ExportJob",
     "Membership",
     "Organisation",
     "OutboxMessage",

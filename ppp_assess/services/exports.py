@@ -216,6 +216,8 @@ def count_export_rows(session: Session, version: QuestionnaireVersion, *,
     conditions = evaluated_conditions(filters or DashboardFilters())
     return session.scalar(
         select(func.count(Assessment.id))
+        .join(QuestionnaireVersion,
+              QuestionnaireVersion.id == Assessment.questionnaire_version_id)
         .join(Organisation, Organisation.id == Assessment.organisation_id)
         .outerjoin(Project, Project.id == Assessment.project_id)
         .where(Assessment.questionnaire_version_id == version.id, *conditions)) or 0

@@ -5,6 +5,7 @@ from ppp_assess.web.api import (
     board,  # noqa: F401
     certificates,  # noqa: F401
     evidence,  # noqa: F401
+    exports,  # noqa: F401
     openapi,  # noqa: F401
     projects,  # noqa: F401
     questionnaires,  # noqa: F401

@@ -10,6 +10,7 @@ def init_app(app: Flask) -> None:
     """Register the navigation entries and the helpers of the benchmark panel."""
     from ppp_assess.domain.benchmarking import PeerSummary
     from ppp_assess.services import permissions
+    from ppp_assess.web.benchmarks import jobs
     from ppp_assess.web.benchmarks.views import template_helpers
     from ppp_assess.web.navigation import NavItem, add_nav_item
 
@@ -20,6 +21,7 @@ def init_app(app: Flask) -> None:
     # blueprints' templates.
     app.jinja_env.globals.update(template_helpers())
     app.jinja_env.tests["peer_summary"] = lambda value: isinstance(value, PeerSummary)
+    jobs.init_app(app)
 
 
 from ppp_assess.web.benchmarks import views  # noqa: E402,F401  (registers the routes)

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, SelectMultipleField, StringField, widgets
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional, Regexp, ValidationError
 
 from ppp_assess.domain.reference import REGIONS, SECTORS, STAGES
@@ -66,3 +67,15 @@ class PeerGroupForm(FlaskForm):
 
     match = MultiCheckboxField(_l("Compare only with peers that share"), default=[],
                                validators=[Optional()])
+
+
+class PrepareExportForm(FlaskForm):
+    """Ask for an export of the round the dashboard's filters pick (posted, with CSRF)."""
+
+    kind = SelectField(_l("What to export"), choices=[
+        SelectChoice("evaluations", _l("Assessments and answers")),
+        SelectChoice("certificates", _l("Every valid certificate (PDF) in one ZIP file"))])
+    file_format = SelectField(_l("Format"), choices=[
+        SelectChoice("csv", "CSV"), SelectChoice("xlsx", "Excel (XLSX)"),
+        SelectChoice("zip", "ZIP")])
+    language = SelectField(_l("Language"))

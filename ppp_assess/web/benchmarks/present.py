@@ -136,3 +136,17 @@ def optional_url(endpoint: str, **values: Any) -> str | None:
         return url_for(endpoint, **values)
     except BuildError:
         return None
+
+
+#: How each state of a prepared export is named.
+EXPORT_STATUS_LABELS = {
+    "queued": _l("Waiting to start"),
+    "running": _l("Being prepared"),
+    "done": _l("Ready to download"),
+    "failed": _l("Failed"),
+}
+
+
+def export_status_label(status: str) -> str:
+    """Return the name of a prepared export's state, in the request's language."""
+    return str(EXPORT_STATUS_LABELS.get(status, status))

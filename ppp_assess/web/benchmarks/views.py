@@ -30,11 +30,12 @@ from ppp_assess.domain.reference import SubjectType
 from ppp_assess.extensions import limiter
 from ppp_assess.models import QuestionnaireVersion
 from ppp_assess.services import benchmarks as service
-from ppp_assess.services import exports, permissions
+from ppp_assess.services import export_jobs, exports, permissions
 from ppp_assess.services.questionnaires import latest_versions, questionnaire_of
 from ppp_assess.unit_of_work import get_database, get_session
 from ppp_assess.web.benchmarks import bp
-from ppp_assess.web.benchmarks.forms import DashboardForm, PeerGroupForm
+from ppp_assess.web.benchmarks.forms import DashboardForm, PeerGroupForm, PrepareExportForm
+from ppp_assess.web.benchmarks.jobs import export_download
 from ppp_assess.web.benchmarks.present import FILTER_LABELS, is_rtl, optional_url
 from ppp_assess.web.charts import bar_chart, histogram_chart, render_svg
 from ppp_assess.web.locale import available_locales
@@ -163,21 +164,36 @@ def dashboard() -> str | tuple[str, int]:
         "benchmarks/dashboard.html", form=form, result=result, histogram=histogram,
         bin_labels=labels, level_groups=level_groups, level_charts=level_charts,
         titles=titles, links=links, filters=filters, export_query=export_query,
-        level_labels=level_labels,
-        languages=[(code, presentation.language_name(code)) for code in available_locales()])
+        level_labels=level_labels, languages=_languages(),
+        prepare_form=_prepare_form() if permissions.can_export_evaluations(current_actor())
+        else None,
+        recent_exports=export_jobs.recent_jobs(db, current_actor(), limit=5))
+
+
+def _languages() -> list[tuple[str, str]]:
+    return [(code, presentation.language_name(code)) for code in available_locales()]
+
+
+def _prepare_form() -> PrepareExportForm:
+    form = PrepareExportForm()
+    form.language.choices = _languages()
+    if not form.is_submitted():
+        form.language.data = str(get_locale() or "en")
+    return form
 
 
 # --------------------------------------------------------------------------- exports
 
 
-def _exporter_key() -> str:
+def exporter_key() -> str:
+    """Count a user's exports together, downloads and prepared ones alike."""
     return f"export:{current_actor().id}"
 
 
 @bp.get("/evaluations/export.<any(csv, xlsx):file_format>")
 @permission_required(permissions.can_export_evaluations)
 @limiter.limit(lambda: str(current_app.config.get("EXPORT_LIMIT", EXPORT_LIMIT)),
-               key_func=_exporter_key)
+               key_func=exporter_key)
 def export(file_format: str) -> Response:
     """Download the filtered approved and certified assessments of one questionnaire
     version with their answers."""
@@ -272,6 +288,52 @@ def export(file_format: str) -> Response:
                     headers={**headers, "Content-Length": str(size)})
 
 
+# ------------------------------------------------------------------ prepared exports
+
+
+@bp.post("/evaluations/exports")
+@permission_required(permissions.can_export_evaluations)
+@limiter.limit(lambda: str(current_app.config.get("EXPORT_LIMIT", EXPORT_LIMIT)),
+               key_func=exporter_key)
+def prepare_export() -> ResponseReturnValue:
+    """Ask for an export of the filtered round; it is prepared in the background."""
+    db = get_session()
+    versions = latest_versions(db)
+    filters_form = DashboardForm(formdata=request.form)
+    filters_form.fill_choices(
+        [(version.questionnaire_id, _(version.title)) for version in versions],
+        _level_choices(versions))
+    form = _prepare_form()
+    if not form.validate_on_submit():
+        abort(400)
+    if not filters_form.validate() or not filters_form.questionnaire.data:
+        flash(_("Choose a questionnaire in the filters to export its assessments and "
+                "answers."), "error")
+        return redirect(url_for("benchmarks.dashboard"), 303)
+    version = exports.find_version(db, filters_form.questionnaire.data, None)
+    job = export_jobs.request_export(
+        db, actor=current_actor(), kind=form.kind.data, file_format=form.file_format.data,
+        version=version, filters=_filters(filters_form), language=form.language.data)
+    return redirect(url_for("benchmarks.export_job", job_id=job.id), 303)
+
+
+@bp.get("/evaluations/exports/<int:job_id>")
+@permission_required(permissions.can_export_evaluations)
+def export_job(job_id: int) -> str:
+    """Show how far an export is, and its download link once done."""
+    job = export_jobs.job_for(get_session(), current_actor(), job_id)
+    return render_template("benchmarks/export_job.html", job=job,
+                           stalled=export_jobs.is_stalled(job),
+                           finished=job.status in (export_jobs.DONE, export_jobs.FAILED))
+
+
+@bp.get("/evaluations/exports/<int:job_id>/file")
+@permission_required(permissions.can_export_evaluations)
+def export_job_file(job_id: int) -> Response:
+    """Download the file of a finished export."""
+    return export_download(job_id)
+
+
 # --------------------------------------------------------------------------- showcase
 
 
@@ -327,6 +389,7 @@ def template_helpers() -> dict[str, Any]:
     from ppp_assess.web.benchmarks import present
 
     return {
+        "export_status_label": present.export_status_label,
         "benchmark_chart": present.peer_chart,
         "benchmark_filters": present.filter_labels,
         "benchmark_reason": present.suppressed_message,
