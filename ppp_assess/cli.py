@@ -174,11 +174,14 @@ def seed_demo_command() -> None:
         raise click.ClickException("seed-demo refuses to run in production.")
     password, generated = demo_password(settings.instance_path, os.environ.get("DEMO_PASSWORD"))
     session = get_session()
+    from ppp_assess.commands.progress import progress
     from ppp_assess.services.signing import signing_key
 
     report = seed_demo(session, questionnaire_dir=settings.questionnaire_dir, password=password,
                        signing_key=signing_key(settings),
-                       base_url=settings.base_url or FALLBACK_BASE_URL)
+                       base_url=settings.base_url or FALLBACK_BASE_URL,
+                       follow=lambda items, label: progress(items, total=len(items),
+                                                            label=label))
     if not report.created:
         click.echo("Demo data already present; nothing changed.")
         return

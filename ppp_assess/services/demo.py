@@ -10,9 +10,10 @@ import datetime as dt
 import logging
 import math
 import random
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select
@@ -27,6 +28,8 @@ from ppp_assess.models.base import utcnow
 from ppp_assess.services import accounts, assessments, certificates, reviews
 from ppp_assess.services.passwords import hash_password
 from ppp_assess.services.questionnaires import publish_directory, questionnaire_of
+
+_T = TypeVar("_T")
 
 log = logging.getLogger(__name__)
 
@@ -148,13 +151,21 @@ def _answers(questionnaire: Questionnaire, maturity: float, share: float,
     return inputs
 
 
+def _unfollowed(items: Sequence[_T], _label: str) -> Iterable[_T]:
+    return items
+
+
 def seed_demo(session: Session, *, questionnaire_dir: str | Path, password: str,
               now: dt.datetime | None = None, signing_key: Ed25519PrivateKey | None = None,
-              base_url: str = "http://localhost") -> SeedReport:
+              base_url: str = "http://localhost",
+              follow: Callable[[Sequence[Any], str], Iterable[Any]] = _unfollowed
+              ) -> SeedReport:
     """Create the demonstration data unless it is already there.
 
     With the platform's ``signing_key``, some approved assessments are also certified
     (with verification links under ``base_url``) and one certificate is revoked.
+
+    :param follow: wraps the assessments as they are made, with a label (progress).
     """
     publish_directory(session, questionnaire_dir)
     if accounts.find_user(session, ADMIN_EMAIL) is not None:
@@ -216,7 +227,8 @@ def seed_demo(session: Session, *, questionnaire_dir: str | Path, password: str,
             plan.extend((version, project.organisation, project) for project in projects)
 
     org_keys = {organisations[o.key].id: o.key for o in ORGANISATIONS}
-    for index, (version, organisation, project) in enumerate(plan):
+    for index, (version, organisation, project) in enumerate(
+            follow(plan, "Creating demo assessments")):
         statuses = ORGANISATION_STATUS_PLAN if project is None else STATUS_PLAN
         final = statuses[index % len(statuses)]
         actor = actors[org_keys[organisation.id]]

@@ -84,6 +84,10 @@ def test_cli_seed_twice(app, db) -> None:
     first = runner.invoke(args=["seed-demo"], env={"DEMO_PASSWORD": "demo-password-123"})
     assert first.exit_code == 0, first.output
     assert "Demo data created" in first.output
+    # Not a terminal here: progress as plain lines on standard error, up to the whole plan.
+    assert "Creating demo assessments: " in first.stderr
+    done, total = first.stderr.strip().splitlines()[-1].rsplit(" ", 1)[1].split("/")
+    assert done == total and int(total) > 0
     second = runner.invoke(args=["seed-demo"], env={"DEMO_PASSWORD": "demo-password-123"})
     assert second.exit_code == 0, second.output
     assert "already present" in second.output
