@@ -208,3 +208,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(reviews_group)
     from ppp_assess.commands.doctor import doctor_command
     app.cli.add_command(doctor_command)
+    from ppp_assess.commands.data import data_group
+    app.cli.add_command(data_group)
