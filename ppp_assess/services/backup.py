@@ -215,9 +215,16 @@ class ExportReport:
     evidence_files: int = 0
 
 
-def _rows(connection: Connection, table: Table, kinds: dict[str, str]) -> Iterator[str]:
-    """Yield one JSON line per row of ``table``, streaming from a server-side cursor."""
+def table_lines(connection: Connection, table: Table) -> Iterator[str]:
+    """Yield one JSON line per row of ``table``, in primary-key order, streaming.
+
+    Rows come from a server-side cursor (PostgreSQL) or SQLite's own stepping cursor, a
+    batch at a time, so memory does not grow with the table.
+
+    :raises BackupError: for a column that cannot be written exactly.
+    """
     columns = list(table.columns)
+    kinds = {column.name: column_kind(column) for column in columns}
     statement = select(*[_read_expression(column, kinds[column.name]) for column in columns])
     order = list(table.primary_key.columns) or columns
     result = connection.execution_options(yield_per=BATCH_SIZE).execute(
@@ -264,6 +271,13 @@ def export_archive(connection: Connection, target: IO[bytes], *, schema_revision
         missing from the storage.
     """
     report = ExportReport()
+    created_at = created_at or dt.datetime.now(dt.UTC)
+
+    def entry(name: str) -> zipfile.ZipInfo:
+        info = zipfile.ZipInfo(name, date_time=created_at.timetuple()[:6])
+        info.compress_type = zipfile.ZIP_DEFLATED
+        return info
+
     members: dict[str, dict[str, Any]] = {}
     described: list[dict[str, Any]] = []
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED,
@@ -273,9 +287,9 @@ def export_archive(connection: Connection, target: IO[bytes], *, schema_revision
             total = connection.scalar(select(func.count()).select_from(table)) or 0
             name = _member_name(position, table)
             count = 0
-            with archive.open(name, "w", force_zip64=True) as raw:
+            with archive.open(entry(name), "w", force_zip64=True) as raw:
                 writer = _HashingWriter(raw)
-                for line in progress(_rows(connection, table, kinds), total=total,
+                for line in progress(table_lines(connection, table), total=total,
                                      label=f"Exporting {table.name}"):
                     writer.write(line.encode("utf-8"))
                     count += 1
@@ -295,7 +309,7 @@ def export_archive(connection: Connection, target: IO[bytes], *, schema_revision
             except FileNotFoundError as error:
                 raise BackupError(f"The evidence file {sha256} is missing from the storage; "
                                   "restore it before making a backup.") from error
-            with source, archive.open(name, "w", force_zip64=True) as raw:
+            with source, archive.open(entry(name), "w", force_zip64=True) as raw:
                 writer = _HashingWriter(raw)
                 while chunk := source.read(CHUNK_SIZE):
                     writer.write(chunk)
@@ -308,13 +322,13 @@ def export_archive(connection: Connection, target: IO[bytes], *, schema_revision
             "format_version": FORMAT_VERSION,
             "schema_revision": schema_revision,
             "dialect": connection.dialect.name,
-            "created_at": (created_at or dt.datetime.now(dt.UTC)).isoformat(),
+            "created_at": created_at.isoformat(),
             "questionnaire_versions": _questionnaire_versions(connection),
             "tables": described,
             "evidence_files": report.evidence_files,
             "members": members,
         }
-        archive.writestr(MANIFEST, json.dumps(manifest, indent=1, ensure_ascii=False))
+        archive.writestr(entry(MANIFEST), json.dumps(manifest, indent=1, ensure_ascii=False))
     return report
 
 
@@ -395,13 +409,28 @@ def non_empty_tables(connection: Connection) -> list[str]:
             if connection.execute(select(text("1")).select_from(table).limit(1)).first()]
 
 
-def _decoded_rows(member: IO[bytes], table: Table, kinds: dict[str, str]) -> Iterator[
-        dict[str, Any]]:
+def _decoded_rows(lines: Iterable[str], kinds: dict[str, str]) -> Iterator[dict[str, Any]]:
     decoders = {name: _CODECS[kind].decode for name, kind in kinds.items()}
-    for line in io.TextIOWrapper(member, encoding="utf-8"):
+    for line in lines:
         encoded = json.loads(line)
         yield {name: None if encoded[name] is None else decoders[name](encoded[name])
                for name in kinds}
+
+
+def insert_lines(connection: Connection, table: Table, lines: Iterable[str]) -> int:
+    """Insert the rows of ``lines`` (as :func:`table_lines` wrote them) in batches.
+
+    :return: how many rows were inserted.
+    """
+    kinds = {column.name: column_kind(column) for column in table.columns}
+    statement = insert(table).values({
+        column.name: bindparam(column.name, type_=_bind_type(column, kinds[column.name]))
+        for column in table.columns})
+    count = 0
+    for batch in _batches(_decoded_rows(lines, kinds)):
+        connection.execute(statement, batch)
+        count += len(batch)
+    return count
 
 
 def _batches(rows: Iterable[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
@@ -413,12 +442,6 @@ def _batches(rows: Iterable[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
             batch = []
     if batch:
         yield batch
-
-
-def _insert_statement(table: Table, kinds: dict[str, str]) -> Any:
-    return insert(table).values({
-        column.name: bindparam(column.name, type_=_bind_type(column, kinds[column.name]))
-        for column in table.columns})
 
 
 def reset_sequences(connection: Connection) -> None:
@@ -468,8 +491,9 @@ def import_archive(connection: Connection, archive: zipfile.ZipFile, *, schema_r
     verify_members(archive, manifest, progress)
     occupied = non_empty_tables(connection)
     if occupied:
-        raise BackupError("The database already holds rows (in " + ", ".join(occupied)
-                          + "); restore only into a new database, migrated and empty.")
+        raise BackupError(f"The database already holds rows (in {len(occupied)} tables, "
+                          f"{occupied[0]} among them): restore only into a new database, "
+                          "migrated and empty.")
     report = ImportReport()
     evidence = sorted(name for name in manifest.members if name.startswith(EVIDENCE_DIR))
     for name in progress(evidence, total=len(evidence), label="Restoring evidence files"):
@@ -485,15 +509,10 @@ def import_archive(connection: Connection, archive: zipfile.ZipFile, *, schema_r
     by_name = Base.metadata.tables
     for entry in manifest.tables:
         table = by_name[entry["name"]]
-        kinds = {column["name"]: column["kind"] for column in entry["columns"]}
-        statement = _insert_statement(table, kinds)
-        count = 0
         with archive.open(entry["member"]) as member:
-            rows = progress(_decoded_rows(member, table, kinds), total=int(entry["rows"]),
-                            label=f"Restoring {table.name}")
-            for batch in _batches(rows):
-                connection.execute(statement, batch)
-                count += len(batch)
+            lines = progress(io.TextIOWrapper(member, encoding="utf-8"),
+                             total=int(entry["rows"]), label=f"Restoring {table.name}")
+            count = insert_lines(connection, table, lines)
         if count != int(entry["rows"]):
             raise BackupError(f"The archive holds {count} rows of {table.name}, its manifest "
                               f"says {entry['rows']}.")
