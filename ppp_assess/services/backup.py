@@ -456,11 +456,9 @@ def reset_sequences(connection: Connection) -> None:
                                          {"table": table.name, "column": column.name})
             if sequence is None:
                 continue
-            quoted = connection.dialect.identifier_preparer.quote
-            connection.execute(text(
-                f"SELECT setval(:sequence, COALESCE(MAX({quoted(column.name)}), 1), "
-                f"MAX({quoted(column.name)}) IS NOT NULL) FROM {quoted(table.name)}"),
-                {"sequence": sequence})
+            highest = func.max(column)
+            connection.execute(select(func.setval(
+                sequence, func.coalesce(highest, 1), highest.is_not(None))).select_from(table))
 
 
 @dataclass
