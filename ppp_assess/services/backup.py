@@ -32,10 +32,11 @@ import decimal
 import hashlib
 import io
 import json
+import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import IO, Any, Protocol
+from typing import IO, Any
 
 from sqlalchemy import (
     JSON,
@@ -68,6 +69,7 @@ EVIDENCE_DIR = "evidence/"
 BATCH_SIZE = 1000
 #: Tables of the database that are not data (Alembic's own bookkeeping).
 NOT_DATA = frozenset({"alembic_version"})
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 #: Shows a long sequence going by: ``progress(items, total=..., label=...)``.
 Progress = Callable[..., Iterable[Any]]
@@ -79,16 +81,6 @@ def _quiet(items: Iterable[Any], *, total: int, label: str) -> Iterable[Any]:
 
 class BackupError(Exception):
     """The archive cannot be written, or cannot be restored into this database."""
-
-
-class StagingStorage(Protocol):
-    """What restoring needs of the evidence storage."""
-
-    def stage(self, stream: IO[bytes], *, max_size: int) -> Any:
-        """Copy ``stream`` to a private temporary place, hashing it."""
-
-    def exists(self, sha256: str) -> bool:
-        """Return whether content is stored under ``sha256``."""
 
 
 def tables() -> list[Table]:
@@ -344,11 +336,6 @@ class Manifest:
     members: dict[str, dict[str, Any]]
     raw: dict[str, Any]
 
-    @property
-    def total_rows(self) -> int:
-        """Return the number of rows in every table together."""
-        return sum(int(table["rows"]) for table in self.tables)
-
 
 def read_manifest(archive: zipfile.ZipFile) -> Manifest:
     """Read the manifest of ``archive`` and check that it describes the current models.
@@ -367,13 +354,18 @@ def read_manifest(archive: zipfile.ZipFile) -> Manifest:
                           f"(it says {raw.get('format')!r} {raw.get('format_version')!r}).")
     expected = [(table.name, [(column.name, column_kind(column)) for column in table.columns])
                 for table in tables()]
-    found = [(entry["name"], [(column["name"], column["kind"]) for column in entry["columns"]])
-             for entry in raw["tables"]]
+    try:
+        found = [(entry["name"], [(column["name"], column["kind"])
+                                  for column in entry["columns"]])
+                 for entry in raw["tables"]]
+        manifest = Manifest(schema_revision=str(raw["schema_revision"]), tables=raw["tables"],
+                            members=dict(raw["members"]), raw=raw)
+    except (KeyError, TypeError, ValueError) as error:
+        raise BackupError("The archive's manifest.json is incomplete.") from error
     if found != expected:
         raise BackupError("The archive's tables or columns are not those of this version "
                           "of the application.")
-    return Manifest(schema_revision=raw["schema_revision"], tables=raw["tables"],
-                    members=raw["members"], raw=raw)
+    return manifest
 
 
 def verify_members(archive: zipfile.ZipFile, manifest: Manifest,
@@ -470,7 +462,7 @@ class ImportReport:
 
 
 def import_archive(connection: Connection, archive: zipfile.ZipFile, *, schema_revision: str,
-                   storage: StagingStorage, progress: Progress = _quiet) -> ImportReport:
+                   storage: EvidenceStorage, progress: Progress = _quiet) -> ImportReport:
     """Restore ``archive`` into the empty database behind ``connection``.
 
     Every check comes before anything is written: the manifest describes these models
@@ -496,6 +488,8 @@ def import_archive(connection: Connection, archive: zipfile.ZipFile, *, schema_r
     evidence = sorted(name for name in manifest.members if name.startswith(EVIDENCE_DIR))
     for name in progress(evidence, total=len(evidence), label="Restoring evidence files"):
         sha256 = name.removeprefix(EVIDENCE_DIR)
+        if not _SHA256.fullmatch(sha256):
+            raise BackupError(f"The archive's member {name} is not named by a SHA-256.")
         if not storage.exists(sha256):
             with archive.open(name) as member:
                 staged = storage.stage(member, max_size=int(manifest.members[name]["size"]))
