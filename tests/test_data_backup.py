@@ -305,6 +305,28 @@ def test_an_archive_with_an_unlisted_member_is_refused(source: Source, tmp_path:
     get_database(target).dispose()
 
 
+def test_an_evidence_file_under_another_hash_is_refused(source: Source, tmp_path: Path) -> None:
+    """A file put under another document's hash would be served as that document."""
+    other = "0" * 64
+    moved = tmp_path / "moved.zip"
+    with zipfile.ZipFile(source.archive) as original, zipfile.ZipFile(moved, "w") as copy:
+        manifest = json.loads(original.read(backup.MANIFEST))
+        for info in original.infolist():
+            if info.filename.startswith(backup.EVIDENCE_DIR):
+                manifest["members"][backup.EVIDENCE_DIR + other] = manifest["members"].pop(
+                    info.filename)
+                copy.writestr(backup.EVIDENCE_DIR + other, original.read(info))
+            elif info.filename != backup.MANIFEST:
+                copy.writestr(info, original.read(info))
+        copy.writestr(backup.MANIFEST, json.dumps(manifest))
+    target = _app(f"sqlite:///{tmp_path / 'empty.sqlite3'}", source.instance,
+                  tmp_path / "evidence-m")
+    result = _import(target, moved)
+    assert result.exit_code == 1
+    assert f"evidence/{other} is not named by its SHA-256" in result.output
+    get_database(target).dispose()
+
+
 class Colour(enum.Enum):
     red = "r"
     blue = "b"

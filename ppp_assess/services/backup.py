@@ -365,6 +365,10 @@ def read_manifest(archive: zipfile.ZipFile) -> Manifest:
     if found != expected:
         raise BackupError("The archive's tables or columns are not those of this version "
                           "of the application.")
+    unlisted = [entry["member"] for entry in manifest.tables
+                if entry["member"] not in manifest.members]
+    if unlisted:
+        raise BackupError(f"The manifest gives no SHA-256 for {unlisted[0]}.")
     return manifest
 
 
@@ -478,18 +482,21 @@ def import_archive(connection: Connection, archive: zipfile.ZipFile, *, schema_r
                           f"database of {schema_revision}: migrate the database (`flask db "
                           "upgrade`) with the version of the application that wrote the "
                           "archive.")
-    verify_members(archive, manifest, progress)
     occupied = non_empty_tables(connection)
     if occupied:
         raise BackupError(f"The database already holds rows (in {len(occupied)} tables, "
                           f"{occupied[0]} among them): restore only into a new database, "
                           "migrated and empty.")
-    report = ImportReport()
     evidence = sorted(name for name in manifest.members if name.startswith(EVIDENCE_DIR))
+    unnamed = [name for name in evidence
+               if not _SHA256.fullmatch(name[len(EVIDENCE_DIR):])
+               or manifest.members[name]["sha256"] != name[len(EVIDENCE_DIR):]]
+    if unnamed:
+        raise BackupError(f"The archive's member {unnamed[0]} is not named by its SHA-256.")
+    verify_members(archive, manifest, progress)
+    report = ImportReport()
     for name in progress(evidence, total=len(evidence), label="Restoring evidence files"):
         sha256 = name.removeprefix(EVIDENCE_DIR)
-        if not _SHA256.fullmatch(sha256):
-            raise BackupError(f"The archive's member {name} is not named by a SHA-256.")
         if not storage.exists(sha256):
             with archive.open(name) as member:
                 staged = storage.stage(member, max_size=int(manifest.members[name]["size"]))
