@@ -52,7 +52,7 @@ from ppp_assess.services.audit import parse_head, verify_audit_chain
 from ppp_assess.services.certificates.verification import record_intact
 from ppp_assess.services.evidence import LocalStorage
 from ppp_assess.unit_of_work import get_database
-from tests.certificate_support import certified
+from tests.certificate_support import certificate_pdf, certified
 from tests.conftest import TEST_AUDIT_KEY
 from tests.factories import Factory
 
@@ -105,6 +105,8 @@ class Source:
     archive: Path
     evidence_content: bytes
     export_output: str
+    #: The certificate as its holder downloaded it before the backup.
+    certificate_file: Path
 
 
 def _fill(app: Flask, evidence: Path) -> bytes:
@@ -125,10 +127,14 @@ def source(tmp_path: Path) -> Iterator[Source]:
     instance = tmp_path / "instance"
     app = _app(f"sqlite:///{tmp_path / 'source.sqlite3'}", instance, tmp_path / "evidence-a")
     content = _fill(app, tmp_path / "evidence-a")
+    certificate_file = tmp_path / "certificate.pdf"
+    with get_database(app).transaction() as session:
+        certificate = session.scalars(select(Certificate)).one()
+        certificate_file.write_bytes(certificate_pdf(app, session, certificate))
     archive = tmp_path / "backup.zip"
     result = app.test_cli_runner().invoke(args=["data", "export", "-o", str(archive)])
     assert result.exit_code == 0, result.output
-    yield Source(app, instance, archive, content, result.output)
+    yield Source(app, instance, archive, content, result.output, certificate_file)
     get_database(app).dispose()
 
 
@@ -173,6 +179,11 @@ def _check_restored(source: Source, target: Flask) -> None:
         assert stored.read() == source.evidence_content
     verified = target.test_cli_runner().invoke(args=["audit", "verify"])
     assert verified.exit_code == 0, verified.output
+    # A certificate file handed out before the backup verifies against the restored record.
+    checked = target.test_cli_runner().invoke(
+        args=["certificates", "verify", str(source.certificate_file)])
+    assert checked.exit_code == 0, checked.output
+    assert checked.output.startswith("VALID")
 
 
 def _import(app: Flask, archive: Path) -> Any:

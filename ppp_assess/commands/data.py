@@ -59,7 +59,7 @@ def export_command(output: Path) -> None:
                                                progress=progress)
                 target.flush()
                 os.fsync(target.fileno())
-        except backup.BackupError as error:
+        except (backup.BackupError, OSError) as error:
             partial.unlink(missing_ok=True)
             raise click.ClickException(str(error)) from error
         except BaseException:
@@ -85,7 +85,7 @@ def import_command(archive_path: Path) -> None:
     revision = _revision()
     try:
         archive = zipfile.ZipFile(archive_path)
-    except zipfile.BadZipFile as error:
+    except (zipfile.BadZipFile, OSError) as error:
         raise click.ClickException(f"{archive_path} is not a zip archive.") from error
     session = get_session()
     with archive:
@@ -94,7 +94,7 @@ def import_command(archive_path: Path) -> None:
                                            schema_revision=revision,
                                            storage=evidence_setup().storage,
                                            progress=progress)
-        except backup.BackupError as error:
+        except (backup.BackupError, OSError) as error:
             fail()
             raise click.ClickException(str(error)) from error
     rows = sum(report.counts.values())

@@ -34,6 +34,7 @@ import io
 import json
 import re
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -389,10 +390,14 @@ def verify_members(archive: zipfile.ZipFile, manifest: Manifest,
                          label="Checking the archive"):
         digest = hashlib.sha256()
         size = 0
-        with archive.open(name) as member:
-            while chunk := member.read(CHUNK_SIZE):
-                digest.update(chunk)
-                size += len(chunk)
+        try:
+            with archive.open(name) as member:
+                while chunk := member.read(CHUNK_SIZE):
+                    digest.update(chunk)
+                    size += len(chunk)
+        except (zipfile.BadZipFile, zlib.error, EOFError) as error:
+            raise BackupError(f"The member {name} cannot be read: the archive is "
+                              "damaged.") from error
         expected = manifest.members[name]
         if digest.hexdigest() != expected["sha256"] or size != expected["size"]:
             raise BackupError(f"The member {name} does not match its SHA-256 in the manifest: "
