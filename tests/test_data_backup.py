@@ -14,6 +14,7 @@ import enum
 import json
 import os
 import shutil
+import struct
 import uuid
 import zipfile
 from collections.abc import Iterator
@@ -284,6 +285,25 @@ def test_a_tampered_member_is_refused_before_anything_is_written(source: Source,
     assert all(rows == [] for rows in _rows(target).values())
     assert not (tmp_path / "evidence-t").exists() or not any(
         (tmp_path / "evidence-t").rglob("*/*/*"))
+    get_database(target).dispose()
+
+
+def test_a_damaged_archive_is_refused(source: Source, tmp_path: Path) -> None:
+    content = bytearray(source.archive.read_bytes())
+    with zipfile.ZipFile(source.archive) as archive:
+        info = next(info for info in archive.infolist()
+                    if info.filename.endswith("-answers.jsonl"))
+    name_length, extra_length = struct.unpack_from("<HH", content, info.header_offset + 26)
+    data = info.header_offset + 30 + name_length + extra_length
+    content[data + info.compress_size // 2] ^= 0xFF
+    damaged = tmp_path / "damaged.zip"
+    damaged.write_bytes(bytes(content))
+    target = _app(f"sqlite:///{tmp_path / 'empty.sqlite3'}", source.instance,
+                  tmp_path / "evidence-d")
+    result = _import(target, damaged)
+    assert result.exit_code == 1
+    assert info.filename in result.output
+    assert all(rows == [] for rows in _rows(target).values())
     get_database(target).dispose()
 
 
