@@ -213,3 +213,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(doctor_command)
     from ppp_assess.commands.jobs import jobs_group
     app.cli.add_command(jobs_group)
+    from ppp_assess.commands.data import data_group
+    app.cli.add_command(data_group)
