@@ -120,6 +120,7 @@ def _fill(app: Flask, evidence: Path) -> bytes:
         factory.review_settings()
         factory.reviewer_interest()
         factory.api_token()
+        factory.export_job()
     return content
 
 
