@@ -221,7 +221,7 @@ def portfolio(session: Session, filters: PortfolioFilters, *, page: int = 1,
     return Portfolio(
         rows=tuple(_row(row) for row in rows), total=total, page=page,
         pages=max(1, -(-total // page_size)),
-        summary=tuple(SummaryCell(row.country, row.questionnaire_id, row.level, row.count)
+        summary=tuple(SummaryCell(row.country, row.questionnaire_id, row.level, row[3])
                       for row in summary),
         questionnaires=questionnaires)
 
