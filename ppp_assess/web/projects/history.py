@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 
@@ -20,7 +21,6 @@ from ppp_assess.presentation import (
 )
 from ppp_assess.services.history import HistoryPoint, InstrumentHistory
 from ppp_assess.web import charts
-from ppp_assess.web.benchmarks.present import is_rtl
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,11 @@ def point_label(point: HistoryPoint) -> str:
     return date_text(point.approved_at) if point.approved_at else "–"
 
 
+def _is_rtl() -> bool:
+    locale = get_locale()
+    return bool(locale is not None and locale.text_direction == "rtl")
+
+
 def history_views(histories: Sequence[InstrumentHistory]) -> list[HistoryView]:
     """Return the chart and table data of each questionnaire's history."""
     views = []
@@ -71,7 +76,7 @@ def history_views(histories: Sequence[InstrumentHistory]) -> list[HistoryView]:
             description=_("The overall score and each section's score (0 to 100) at each "
                           "approved assessment, oldest first; dashed vertical lines mark a "
                           "new questionnaire version. The table gives the same numbers."),
-            version_marks=marks, format_number=number_text, rtl=is_rtl())
+            version_marks=marks, format_number=number_text, rtl=_is_rtl())
         views.append(HistoryView(entry, title,
                                  charts.render_svg(chart, f"history-{questionnaire.id}"),
                                  labels, sections, titles))
