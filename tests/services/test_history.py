@@ -209,3 +209,30 @@ def test_the_history_gives_each_approved_score_in_order(factory, db) -> None:
     assert entry.overall_change == pytest.approx(50.0)
     assert [(change.section_id, change.change) for change in entry.section_changes] == [
         ("access", pytest.approx(100.0)), ("environment", pytest.approx(0.0))]
+
+
+def test_the_report_of_a_reassessment_holds_the_history_up_to_it(factory, db) -> None:
+    from ppp_assess.services.certificates import report_data
+    from tests.certificate_support import english
+
+    publish(factory, "1.0")
+    project, respondent = member_project(factory)
+    first = approved_result(factory, project, respondent,
+                            {"a1": "no", "a2": "no", "e1": "partly", "e2": "no"},
+                            stage="procurement", period="2024")
+    assert report_data(db, first, english()).history == ()
+    second, _carried = history.start_reassessment(
+        db, actor=respondent, questionnaire_id=QUESTIONNAIRE_ID, previous_id=first.id,
+        stage="construction", period="2025")
+    answer(factory, second, respondent, {"a1": "yes", "a2": "yes", "e1": "partly",
+                                         "e2": "no"})
+    approve(factory, second, respondent)
+
+    report = report_data(db, second, english())
+    assert [(point.label, point.stage, point.overall) for point in report.history] == [
+        ("2024", "Procurement", pytest.approx(12.5)),
+        ("2025", "Construction", pytest.approx(62.5))]
+    assert [(change.title, change.change) for change in report.history_changes] == [
+        ("Access", pytest.approx(100.0)), ("Environment", pytest.approx(0.0))]
+    # The first assessment's report stops at the first assessment.
+    assert report_data(db, first, english()).history == ()

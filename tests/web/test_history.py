@@ -163,7 +163,7 @@ def test_the_project_page_shows_the_history_as_a_chart_and_a_table(app, factory,
 
 def test_the_project_page_starts_a_reassessment_and_the_section_page_confirms(
         app, factory, db, approved) -> None:
-    project, respondent, previous = approved
+    _project, respondent, previous = approved
     client = app.test_client()
     sign_in(client, respondent.email)
     response = client.post(f"/assessments/{previous.id}/reassess",
