@@ -17,12 +17,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from ppp_assess.domain.reference import SubjectType
 from ppp_assess.domain.schema import Questionnaire
 from ppp_assess.domain.workflow import Status
-from ppp_assess.models import Assessment, Organisation, Project, QuestionnaireVersion
+from ppp_assess.models import (
+    Assessment,
+    Organisation,
+    Project,
+    QuestionnaireVersion,
+    SectionScore,
+)
 from ppp_assess.services.errors import Invalid
 from ppp_assess.services.questionnaires import latest_versions, questionnaire_of
 
@@ -45,8 +51,11 @@ class PortfolioFilters:
     #: The stage the latest assessment describes (``ASSESSMENT_STAGES``).
     stage: str | None = None
     level: str | None = None
-    #: Only projects whose latest result improved on the one before by more than this.
+    #: Only projects whose latest result improved on the one before by more than this
+    #: many points: overall, or in :attr:`section`.
     improved_by: float | None = None
+    #: The section whose change :attr:`improved_by` applies to (None: overall).
+    section: str | None = None
 
 
 @dataclass(frozen=True)
@@ -164,7 +173,15 @@ def _portfolio_query(filters: PortfolioFilters) -> Select[Any]:
         conditions.append(latest.c.stage == filters.stage)
     if filters.level:
         conditions.append(latest.c.level == filters.level)
-    if filters.improved_by is not None:
+    if filters.improved_by is not None and filters.section:
+        after, before = aliased(SectionScore), aliased(SectionScore)
+        query = (query
+                 .join(after, and_(after.assessment_id == latest.c.assessment_id,
+                                   after.section_id == filters.section))
+                 .join(before, and_(before.assessment_id == previous.c.assessment_id,
+                                    before.section_id == filters.section)))
+        conditions.append(after.score - before.score > filters.improved_by)
+    elif filters.improved_by is not None:
         conditions.append(latest.c.score - previous.c.score > filters.improved_by)
     return query.where(*conditions)
 
@@ -184,11 +201,15 @@ def _row(values: Any) -> PortfolioRow:
 def check_filters(filters: PortfolioFilters) -> PortfolioFilters:
     """Return the filters if they are acceptable.
 
-    :raises Invalid: for an improvement threshold outside -100 to 100.
+    :raises Invalid: for an improvement threshold outside -100 to 100, or a section
+        without a threshold.
     """
     if filters.improved_by is not None and not -100 <= filters.improved_by <= 100:
         raise Invalid("The improvement must be between -100 and 100 points.",
                       fields={"improved_by": "out_of_range"})
+    if filters.section and filters.improved_by is None:
+        raise Invalid("Give the improvement in points to compare a section.",
+                      fields={"improved_by": "required"})
     return filters
 
 

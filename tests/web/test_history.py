@@ -279,6 +279,15 @@ def test_the_portfolio_counts_match_the_database(client, factory, db) -> None:
     gained = client.get(f"/api/v1/portfolio?improved_by=20&questionnaire={QUESTIONNAIRE_ID}",
                         headers=headers).get_json()
     assert gained["total"] == 3
+    # Per section: a1 went from "no" to "yes", so access gained 50 points, environment 0.
+    access = client.get(f"/api/v1/portfolio?improved_by=40&section=access&questionnaire="
+                        f"{QUESTIONNAIRE_ID}", headers=headers).get_json()
+    assert access["total"] == 3
+    environment = client.get("/api/v1/portfolio?improved_by=0&section=environment",
+                             headers=headers).get_json()
+    assert environment["total"] == 0
+    assert client.get("/api/v1/portfolio?section=access",
+                      headers=headers).status_code == 422
     assert client.get("/api/v1/portfolio?improved_by=nan",
                       headers=headers).status_code == 422
     assert client.get("/api/v1/portfolio?page=0", headers=headers).status_code == 422
@@ -299,6 +308,10 @@ def test_the_portfolio_page_and_export(app, factory, db) -> None:
     assert text.count('<th scope="row">Project ') == 3
     assert client.get("/portfolio?improved_by=abc").status_code == 422
     assert client.get("/portfolio?country=1").status_code == 422
+    assert client.get("/portfolio?section=access").status_code == 422
+    by_section = client.get("/portfolio?improved_by=40&section=access")
+    assert by_section.status_code == 200
+    assert by_section.get_data(as_text=True).count('<th scope="row">Project ') == 2
     export = client.get(f"/portfolio/export.csv?questionnaire={QUESTIONNAIRE_ID}")
     assert export.status_code == 200
     rows = list(csv.reader(io.StringIO(export.get_data(as_text=True).lstrip("\ufeff"))))

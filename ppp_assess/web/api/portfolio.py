@@ -41,6 +41,9 @@ class PortfolioQuery(QueryModel):
                                       description="Only results that gained more than this "
                                                   "many points since the previous approved "
                                                   "assessment.")
+    section: str | None = Field(None, max_length=100,
+                                description="A section id: `improved_by` then compares "
+                                            "that section's score.")
     page: int = Field(1, ge=1, le=service.MAX_PAGE, description="Page, from 1.")
 
 
@@ -135,5 +138,6 @@ def get_portfolio(query: PortfolioQuery) -> Response:
     filters = service.PortfolioFilters(
         questionnaire_id=query.questionnaire or None,
         country=(query.country or "").upper() or None, sector=query.sector or None,
-        stage=query.stage or None, level=query.level or None, improved_by=query.improved_by)
+        stage=query.stage or None, level=query.level or None, improved_by=query.improved_by,
+        section=query.section or None)
     return jsonify(portfolio_json(service.portfolio(get_session(), filters, page=query.page)))

@@ -87,6 +87,8 @@ class PortfolioForm(FlaskForm):
         validators=[Optional(), Regexp(r"^-?(100|\d{1,2})([.,]\d{1,2})?$",
                                        message=_l("Enter a number from -100 to 100."))],
         description=_l("Since the previous approved assessment; leave empty for any."))
+    section = SelectField(_l("Improved in"), validators=[Optional()], default="",
+                          description=_l("The overall score, or one section's score."))
 
     def improvement(self) -> float | None:
         """Return the improvement threshold in points, or None when none is given."""
@@ -94,9 +96,16 @@ class PortfolioForm(FlaskForm):
         return float(text) if text else None
 
     def fill_choices(self, questionnaires: Iterable[tuple[str, str]],
-                     levels: Iterable[tuple[str, str]]) -> None:
-        """Offer the published questionnaires and their levels (already translated)."""
+                     levels: Iterable[tuple[str, str]],
+                     sections: Iterable[tuple[str, str]] = ()) -> None:
+        """Offer the published questionnaires, their levels and sections (translated)."""
         self.questionnaire.choices = [("", _("Any")), *questionnaires]
         self.sector.choices = _coded(SECTORS)
         self.stage.choices = _coded(ASSESSMENT_STAGES)
         self.level.choices = [("", _("Any")), *levels]
+        self.section.choices = [("", _("Overall score")), *sections]
+
+    def validate_section(self, field: SelectField) -> None:
+        """Refuse a section without the improvement to compare it by."""
+        if field.data and not (self.improved_by.data or "").strip():
+            raise ValidationError(_("Give the improvement in points to compare a section."))

@@ -39,11 +39,16 @@ def portfolio_form() -> PortfolioForm:
     versions = latest_versions(get_session())
     form = PortfolioForm(formdata=request.args or None)
     levels: dict[str, str] = {}
+    sections: dict[str, str] = {}
     for version in versions:
-        for level in questionnaire_of(version).levels:
+        questionnaire = questionnaire_of(version)
+        for level in questionnaire.levels:
             levels.setdefault(level.id, _(level.label))
+        for section in questionnaire.sections:
+            sections.setdefault(section.id, f"{data_text(questionnaire.title)}: "
+                                            f"{data_text(section.title)}")
     form.fill_choices([(version.questionnaire_id, _(version.title)) for version in versions],
-                      list(levels.items()))
+                      list(levels.items()), list(sections.items()))
     return form
 
 
@@ -56,6 +61,7 @@ def portfolio_filters(form: PortfolioForm) -> service.PortfolioFilters:
         stage=form.stage.data or None,
         level=form.level.data or None,
         improved_by=form.improvement(),
+        section=form.section.data or None,
     )
 
 
