@@ -236,3 +236,38 @@ def test_the_report_of_a_reassessment_holds_the_history_up_to_it(factory, db) ->
         ("Access", pytest.approx(100.0)), ("Environment", pytest.approx(0.0))]
     # The first assessment's report stops at the first assessment.
     assert report_data(db, first, english()).history == ()
+
+
+def test_a_mapping_file_between_versions_decides_what_carries(tmp_path, monkeypatch) -> None:
+    import sys
+    import types
+
+    old, new = history_questionnaire("1.0"), history_questionnaire("1.1")
+    path = history.mapping_path(tmp_path, old, new)
+    path.parent.mkdir()
+    path.write_text("questionnaire: history-test\nfrom: '1.0'\nto: '1.1'\n"
+                    "questions: {a2: {to: a2, values: {partly: 'no'}}}\n", encoding="utf-8")
+    calls = []
+
+    def load_mapping(source, old_questionnaire, new_questionnaire):
+        calls.append(("load", source, old_questionnaire.version, new_questionnaire.version))
+        return {"a2": "a2"}
+
+    def carry_answers(mapping, old_questionnaire, new_questionnaire, answers):
+        calls.append(("carry", mapping, dict(answers)))
+        return {"a2": "no"}, sorted(set(answers) - {"a2"})
+
+    # The mapping module is the domain's; here a stand-in records how it is called.
+    stand_in = types.ModuleType("ppp_assess.domain.version_mapping")
+    stand_in.load_mapping = load_mapping  # type: ignore[attr-defined]
+    stand_in.carry_answers = carry_answers  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "ppp_assess.domain.version_mapping", stand_in)
+
+    result = history.carry_values(old, new, FIRST, mapping_dir=tmp_path)
+    assert dict(result.carried) == {"a2": "no"}
+    assert result.dropped == ("a1", "e1", "e2", "e3")
+    assert calls == [("load", path, "1.0", "1.1"), ("carry", {"a2": "a2"}, FIRST)]
+    # Within one version the mapping is never asked.
+    calls.clear()
+    assert dict(history.carry_values(old, old, FIRST, mapping_dir=tmp_path).carried) == FIRST
+    assert calls == []
