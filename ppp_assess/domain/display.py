@@ -40,7 +40,14 @@ from ppp_assess.domain.question_types import (
     Quantity,
     ScalePoint,
 )
-from ppp_assess.domain.reference import CONTRACT_TYPES, REGIONS, SECTORS, STAGES, SUBSECTORS
+from ppp_assess.domain.reference import (
+    ASSESSMENT_STAGES,
+    CONTRACT_TYPES,
+    REGIONS,
+    SECTORS,
+    STAGES,
+    SUBSECTORS,
+)
 from ppp_assess.domain.schema import Question
 
 #: Decimals shown for a score, points lost, or a statistic of scores.
@@ -232,6 +239,7 @@ CODE_LISTS: Mapping[str, Mapping[str, str]] = {
     "subsector": SUBSECTORS,
     "region": REGIONS,
     "stage": STAGES,
+    "assessment_stage": ASSESSMENT_STAGES,
     "contract_type": CONTRACT_TYPES,
 }
 

@@ -106,6 +106,38 @@ class ReportDocument:
 
 
 @dataclass(frozen=True)
+class ReportHistoryPoint:
+    """One approved assessment of the subject in the report's history, oldest first."""
+
+    #: Its period, or the date it was approved (formatted).
+    label: str
+    questionnaire_version: str
+    #: The project stage it describes, translated ("" when not given).
+    stage: str
+    overall: float | None
+    #: The level reached, translated ("" for none).
+    level: str
+    #: The questionnaire version differs from the point before.
+    version_changed: bool = False
+
+
+@dataclass(frozen=True)
+class ReportSectionChange:
+    """A section's score at the previous approved assessment and now."""
+
+    title: str
+    before: float | None
+    after: float | None
+
+    @property
+    def change(self) -> float | None:
+        """Return the points gained (negative: lost), or None when either is missing."""
+        if self.before is None or self.after is None:
+            return None
+        return self.after - self.before
+
+
+@dataclass(frozen=True)
 class ReportData:
     """Everything printed in the full assessment report."""
 
@@ -128,6 +160,12 @@ class ReportData:
     cover_facts: tuple[tuple[str, str], ...] = field(default=())
     #: The evidence documents, by question in document order, for the annex.
     documents: tuple[ReportDocument, ...] = field(default=())
+    #: The subject's approved assessments of this questionnaire up to this one, oldest
+    #: first; empty when there is no history to show.
+    history: tuple[ReportHistoryPoint, ...] = field(default=())
+    #: Each section's change between the last two points of :attr:`history`, largest
+    #: first.
+    history_changes: tuple[ReportSectionChange, ...] = field(default=())
 
     def __post_init__(self) -> None:
         _check_direction(self.text_direction)

@@ -63,6 +63,17 @@ STAGES: dict[str, str] = {
     "closure": "Closure and hand-back",
 }
 
+#: The project stages an assessment describes, in life-cycle order (code -> label msgid).
+#: A project is assessed again as it moves on: at procurement, at financial close, during
+#: construction, in operation and at closure.
+ASSESSMENT_STAGES: dict[str, str] = {
+    "procurement": "Procurement",
+    "financial_close": "Financial close",
+    "construction": "Construction",
+    "operation": "Operation",
+    "closure": "Closure and hand-back",
+}
+
 #: PPP contract types (code -> label msgid).
 CONTRACT_TYPES: dict[str, str] = {
     "concession": "Concession (user pays)",

@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -94,6 +95,15 @@ class Assessment(Base):
     #: shows these, and a later rename is shown only once published again.
     showcased_project_name: Mapped[str | None] = mapped_column(String(200))
     showcased_organisation_name: Mapped[str | None] = mapped_column(String(200))
+    #: The project stage the assessment describes, a code of
+    #: ``domain.reference.ASSESSMENT_STAGES``; None when not given.
+    stage: Mapped[str | None] = mapped_column(String(32), index=True)
+    #: The period it covers as the respondent names it (e.g. "2026" or "2026-Q1").
+    period: Mapped[str | None] = mapped_column(String(40))
+    #: The approved assessment this one was started from (a reassessment); its answers
+    #: were carried over.
+    previous_assessment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("assessments.id", ondelete="SET NULL"), index=True)
 
     questionnaire_version: Mapped[QuestionnaireVersion] = relationship()
     organisation: Mapped[Organisation] = relationship()
@@ -130,6 +140,9 @@ class Answer(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: Carried over from the previous assessment and not yet confirmed: it counts as
+    #: unanswered until the respondent saves it (the same value or another).
+    carried: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     assessment: Mapped[Assessment] = relationship(back_populates="answers")
 

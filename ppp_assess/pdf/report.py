@@ -169,6 +169,7 @@ class _ReportBuilder:
         story += self._cover()
         story += self._sections()
         story += self._gaps()
+        story += self._history()
         story += self._evidence_annex()
         document.build(story)
         return buffer.getvalue()
@@ -540,6 +541,88 @@ class _ReportBuilder:
         ]))
         story.append(table)
         return story
+
+    # -- history
+
+    def _history(self) -> list[Flowable]:
+        """The subject's approved assessments over time: the overall score of each as a
+        chart and a table, and each section's change since the previous one."""
+        t = self.t
+        data = self.data
+        if not data.history:
+            return []
+        story: list[Flowable] = [
+            CondPageBreak(240),
+            Spacer(1, 6),
+            self.text(t(N_("History")), HEADING, space_after=6),
+            self.text(t(N_("Overall score at each approved assessment, oldest first.")),
+                      LABEL, space_after=8),
+            SectionChart(
+                self.ts,
+                [(point.label, point.overall) for point in data.history],
+                FRAME_WIDTH,
+                format_score=self.format_score,
+                format_number=self.format_number,
+                label_share=0.3,
+                max_label_lines=1,
+            ),
+            Spacer(1, 10),
+        ]
+        header_style = LABEL.with_(bold=True, color=theme.PAPER)
+        captions = (t(N_("Assessment")), t(N_("Stage")), t(N_("Questionnaire version")),
+                    t(N_("Overall score")), t(N_("Level")))
+        rows = [self.row([self.text(caption, header_style) for caption in captions])]
+        for point in data.history:
+            version = point.questionnaire_version
+            if point.version_changed:
+                version = f"{version} · {t(N_('New version'))}"
+            rows.append(self.row([
+                self.text(point.label), self.text(point.stage or "–"), self.text(version),
+                self.text(self.score_text(point.overall), BODY_BOLD),
+                self.text(point.level or "–"),
+            ]))
+        story.append(self._history_table(rows, [0.24, 0.2, 0.22, 0.14, 0.2]))
+        if data.history_changes:
+            story += [
+                Spacer(1, 10),
+                self.text(t(N_("Change since the previous approved assessment")), BODY_BOLD,
+                          space_after=6),
+            ]
+            change_captions = (t(N_("Section")), t(N_("Before")), t(N_("Now")),
+                               t(N_("Change in points")))
+            rows = [self.row([self.text(caption, header_style)
+                              for caption in change_captions])]
+            for change in data.history_changes:
+                rows.append(self.row([
+                    self.text(change.title), self.text(self.score_text(change.before)),
+                    self.text(self.score_text(change.after)),
+                    self.text(self._change_text(change.change), BODY_BOLD),
+                ]))
+            story.append(self._history_table(rows, [0.46, 0.16, 0.16, 0.22]))
+        return story
+
+    def _change_text(self, change: float | None) -> str:
+        if change is None:
+            return "–"
+        text = self.format_score(abs(change))
+        return f"+{text}" if change > 0 else (f"-{text}" if change < 0 else text)
+
+    def _history_table(self, rows: list[Any], shares: Sequence[float]) -> Table:
+        table = Table(rows, colWidths=self.widths([FRAME_WIDTH * share for share in shares]),
+                      repeatRows=1, splitInRow=_MINIMUM_SPLIT)
+        table.setStyle(TableStyle([
+            *self.base_table_style,
+            ("BACKGROUND", (0, 0), (-1, 0), theme.NAVY),
+            ("ROWBACKGROUNDS", (0, 1), (-1, -1), [theme.PAPER, theme.SHADE]),
+            ("BOX", (0, 0), (-1, -1), 0.6, theme.RULE),
+            ("LINEBELOW", (0, 1), (-1, -1), 0.4, theme.RULE),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("TOPPADDING", (0, 0), (-1, -1), 4),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+            ("LEFTPADDING", (0, 0), (-1, -1), 6),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 6),
+        ]))
+        return table
 
     # -- gaps
 

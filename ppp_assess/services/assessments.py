@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from ppp_assess.domain.answers import AnswerError, clean_answers, validate_answer
+from ppp_assess.domain.messages import N_
 from ppp_assess.domain.reference import SubjectType
 from ppp_assess.domain.schema import Questionnaire
 from ppp_assess.domain.scoring import ScoreReport, score
@@ -65,6 +66,19 @@ class AnswersRejected(Invalid):
         self.problems = dict(problems)
 
 
+class UnconfirmedAnswers(MissingAnswers):
+    """Submission refused: answers carried over from the previous assessment are not
+    confirmed; ``missing`` lists their question ids."""
+
+    code = "unconfirmed_answers"
+
+    def __init__(self, question_ids: Sequence[str]) -> None:
+        Invalid.__init__(self, N_("Confirm or change each answer carried over from the "
+                                  "previous assessment before submitting: %(questions)s."),
+                         {"questions": ", ".join(question_ids), "count": len(question_ids)})
+        self.missing = list(question_ids)
+
+
 @dataclass(frozen=True)
 class SaveResult:
     """The outcome of saving answers."""
@@ -86,11 +100,19 @@ def start_assessment(
     version: QuestionnaireVersion,
     organisation_id: int,
     project: Project | None = None,
+    stage: str | None = None,
+    period: str | None = None,
 ) -> Assessment:
     """Start a draft assessment of an organisation or one of its projects.
 
-    :raises Invalid: when the questionnaire is not about that kind of subject.
+    :param stage: the project stage it describes (a code of ``ASSESSMENT_STAGES``).
+    :param period: the period it covers, as the respondent names it.
+    :raises Invalid: when the questionnaire is not about that kind of subject, or for a
+        stage or period that is not acceptable.
     """
+    from ppp_assess.services.history import clean_period, clean_stage
+
+    stage, period = clean_stage(stage), clean_period(period)
     subject = SubjectType(version.subject)
     if subject == SubjectType.project and project is None:
         raise Invalid("This questionnaire assesses a project: choose one.",
@@ -108,6 +130,8 @@ def start_assessment(
         version=1,
         created_by_id=actor.id,
         completion=0.0,
+        stage=stage,
+        period=period,
     )
     session.add(assessment)
     session.flush()
@@ -116,7 +140,7 @@ def start_assessment(
         session, actor_id=actor.id, action="assessment.started", object_type="assessment",
         object_id=assessment.id, organisation_id=organisation_id,
         after={"questionnaire": version.questionnaire_id, "version": version.version,
-               "project": project.id if project else None},
+               "project": project.id if project else None, "stage": stage, "period": period},
     )
     return assessment
 
@@ -135,8 +159,20 @@ def load_answers(session: Session, assessment: Assessment, *,
 
 
 def answer_values(answers: Mapping[str, Answer]) -> dict[str, Any]:
-    """Return the answered values (cleared answers left out) by question id."""
-    return {qid: row.value for qid, row in answers.items() if row.value is not None}
+    """Return the answered values by question id.
+
+    Cleared answers are left out, and so are answers carried over from a previous
+    assessment until they are confirmed: they count as unanswered.
+    """
+    return {qid: row.value for qid, row in answers.items()
+            if row.value is not None and not row.carried}
+
+
+def unconfirmed_answers(questionnaire: Questionnaire,
+                        answers: Mapping[str, Answer]) -> list[str]:
+    """Return the ids of the carried-over answers still to confirm, in document order."""
+    carried = {qid for qid, row in answers.items() if row.carried and row.value is not None}
+    return [question.id for question in questionnaire.all_questions() if question.id in carried]
 
 
 def score_of(assessment: Assessment, answers: Mapping[str, Answer]) -> ScoreReport:
@@ -174,6 +210,11 @@ def _rescore(
         elif row.score != section.score:
             row.score = section.score
     return report
+
+
+def rescore(session: Session, assessment: Assessment) -> ScoreReport:
+    """Score the stored answers again and cache the result on the assessment."""
+    return _rescore(session, assessment, load_answers(session, assessment))
 
 
 def _clean_comment(comment: str | None, current: str) -> str:
@@ -255,7 +296,9 @@ def save_answers(
             continue
         comment = _clean_comment(given.comment, row.comment if row else "")
         evidence = _clean_evidence(given.evidence, list(row.evidence or []) if row else [])
-        unchanged = (row.value if row else None) == value and (
+        # Saving a carried-over answer confirms it, even with the same value.
+        unchanged = not (row is not None and row.carried) and (
+            row.value if row else None) == value and (
             row.comment if row else "") == comment and (
             list(row.evidence or []) if row else []) == evidence
         if unchanged:
@@ -284,6 +327,7 @@ def save_answers(
         row.comment = comment
         row.evidence = evidence
         row.version = assessment.version
+        row.carried = False
         row.updated_by_id = actor.id
         row.updated_at = now
         record_event(
@@ -322,12 +366,18 @@ def submit_assessment(session: Session, assessment: Assessment, *, actor: User,
         have no preference).
 
     :raises Conflict: when the assessment is not a draft.
+    :raises UnconfirmedAnswers: listing the answers carried over from the previous
+        assessment (to questions that apply) that are not confirmed yet.
     :raises MissingAnswers: listing the applicable required questions left unanswered.
     """
     session.refresh(assessment, with_for_update=True)
     apply_action(assessment, Action.submit)
     answers = load_answers(session, assessment, fresh=True)
     report = _rescore(session, assessment, answers)
+    unconfirmed = [qid for qid in unconfirmed_answers(questionnaire_for(assessment), answers)
+                   if report.questions[qid].visible]
+    if unconfirmed:
+        raise UnconfirmedAnswers(unconfirmed)
     if report.missing_required:
         raise MissingAnswers("Answer every required question before submitting.",
                              report.missing_required)
@@ -363,6 +413,8 @@ def _snapshot(session: Session, assessment: Assessment,
     snapshot: dict[str, Any] = {}
     for question_id in sorted(set(answers) | set(files)):
         row = answers.get(question_id)
+        # An answer carried over and never confirmed was not given in this submission.
+        row = None if row is not None and row.carried else row
         entry = _stored(row) or {"value": None, "comment": "", "evidence": []}
         if question_id in files:
             entry["documents"] = files[question_id]
@@ -479,6 +531,8 @@ def start_assessment_for(
     questionnaire_id: str,
     organisation_id: int | None = None,
     project_id: int | None = None,
+    stage: str | None = None,
+    period: str | None = None,
 ) -> Assessment:
     """Start an assessment with the newest version of a questionnaire.
 
@@ -490,6 +544,8 @@ def start_assessment_for(
     :param questionnaire_id: the questionnaire's slug.
     :param organisation_id: the organisation assessed (organisation questionnaires).
     :param project_id: the project assessed (project questionnaires).
+    :param stage: the project stage it describes (a code of ``ASSESSMENT_STAGES``).
+    :param period: the period it covers.
     :return: the new draft (flushed).
     :raises NotFound: for an unknown questionnaire, or a subject ``actor`` may not see.
     :raises Invalid: when the subject does not fit the questionnaire.
@@ -533,7 +589,8 @@ def start_assessment_for(
         raise Conflict("An assessment of this questionnaire for this subject is already open.",
                        code="already_open", current=existing)
     return start_assessment(session, actor=actor, version=version,
-                            organisation_id=organisation_id, project=project)
+                            organisation_id=organisation_id, project=project, stage=stage,
+                            period=period)
 
 
 def start_assessment_with_answers(

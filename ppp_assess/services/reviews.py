@@ -264,6 +264,32 @@ def submission_changes(
     return diff_snapshots(previous.answers or {}, current.answers or {}, order)
 
 
+def reassessment_changes(
+    session: Session, assessment: Assessment, submission: Submission
+) -> tuple[QuestionChange, ...] | None:
+    """Return what changed in ``submission`` of a reassessment since the approved
+    assessment it was started from.
+
+    Comments are not carried into a reassessment, so the earlier ones are left out of
+    the comparison: a reviewer sees answers, evidence and the new comments.
+
+    :return: the changes in document order, or ``None`` when ``assessment`` was not
+        started from another one (or that one was never submitted).
+    """
+    if assessment.previous_assessment_id is None:
+        return None
+    previous = session.scalar(
+        select(Submission).where(Submission.assessment_id == assessment.previous_assessment_id)
+        .order_by(Submission.number.desc()).limit(1))
+    if previous is None:
+        return None
+    before = {question_id: {**entry, "comment": ""}
+              for question_id, entry in (previous.answers or {}).items()
+              if isinstance(entry, Mapping)}
+    order = [question.id for question in questionnaire_for(assessment).all_questions()]
+    return diff_snapshots(before, submission.answers or {}, order)
+
+
 def snapshot_values(submission: Submission) -> dict[str, Any]:
     """Return the answered values of a submission snapshot by question id."""
     return {question_id: entry["value"] for question_id, entry in (submission.answers or {}).items()
@@ -294,6 +320,9 @@ class ReviewView:
     can_start: bool
     can_decide: bool
     changed_ids: frozenset[str] = field(default_factory=frozenset)
+    #: For the first submission of a reassessment: the approved assessment it started
+    #: from, which :attr:`changes` compares with.
+    previous_assessment_id: int | None = None
 
 
 def review_view(session: Session, reviewer: User, assessment: Assessment) -> ReviewView:
@@ -309,6 +338,11 @@ def review_view(session: Session, reviewer: User, assessment: Assessment) -> Rev
                if isinstance(entry, Mapping)}
     report = score(questionnaire, snapshot_values(submission))
     changes = submission_changes(session, assessment)
+    previous_assessment_id = None
+    if changes is None:
+        changes = reassessment_changes(session, assessment, submission)
+        if changes is not None:
+            previous_assessment_id = assessment.previous_assessment_id
     open_comments = open_review_comments(session, assessment)
     decisions = decisions_of(session, assessment)
     user_ids = {row.reviewer_id for row in decisions if row.reviewer_id is not None}
@@ -333,6 +367,7 @@ def review_view(session: Session, reviewer: User, assessment: Assessment) -> Rev
         can_start=can_start_review(session, reviewer, assessment),
         can_decide=can_decide_review(session, reviewer, assessment),
         changed_ids=frozenset(change.question_id for change in changes or ()),
+        previous_assessment_id=previous_assessment_id,
     )
 
 

@@ -38,7 +38,18 @@ PALETTE: dict[str, tuple[str | None, str | None]] = {
     "label": ("#1b1b1b", None),
     "value": ("#1b1b1b", None),
     "muted": ("#4a4a4a", None),
+    # Trend lines: the overall score, then one per section (told apart by dash and marker
+    # too, never by colour alone).
+    "trend-overall": ("#a63c00", "#a63c00"),
+    "trend-0": ("#005a9c", "#005a9c"),
+    "trend-1": ("#2e7d32", "#2e7d32"),
+    "trend-2": ("#6a1b9a", "#6a1b9a"),
+    "trend-3": ("#8a6d00", "#8a6d00"),
+    "trend-4": ("#00695c", "#00695c"),
+    "version": (None, "#4a4a4a"),
 }
+#: Trend roles for sections, used in turn.
+TREND_ROLES = ("trend-0", "trend-1", "trend-2", "trend-3", "trend-4")
 
 FONT_SIZE = 12.0
 SMALL_FONT_SIZE = 10.5
@@ -313,6 +324,91 @@ def bar_chart(
                            SMALL_FONT_SIZE, bold=True))
     return Chart(frame.width, top * 2 + frame.row_height * len(items), title, description,
                  tuple(shapes), rtl)
+
+
+@dataclass(frozen=True)
+class TrendSeries:
+    """One line of a trend chart: a label and a value (or None) per point."""
+
+    label: str
+    values: tuple[float | None, ...]
+
+
+def trend_chart(
+    point_labels: Sequence[str],
+    series: Sequence[TrendSeries],
+    *,
+    title: str,
+    description: str,
+    version_marks: Sequence[tuple[int, str]] = (),
+    format_number: Callable[[float], str] = lambda value: f"{value:g}",
+    rtl: bool = False,
+) -> Chart:
+    """Draw scores over time on a 0-100 scale: one line per series, oldest point first.
+
+    The first series is drawn bold (the overall score); the others thinner, dashed in
+    turn, each with markers. A legend below names them in order.
+
+    :param point_labels: what each point is (a date, a period), in order.
+    :param version_marks: (point index, label): a questionnaire version change before
+        that point, drawn as a dashed vertical line with its label.
+    """
+    if any(len(item.values) != len(point_labels) for item in series):
+        raise ValueError("every series needs a value per point")
+    width = 640.0
+    start, end_margin, top = 40.0, 24.0, 18.0
+    plot_height = 200.0
+    bottom = top + plot_height
+    count = max(len(point_labels), 1)
+    slot = (width - start - end_margin) / count
+
+    def x_of(index: int) -> float:
+        return start + slot * (index + 0.5)
+
+    def y_of(value: float) -> float:
+        return bottom - plot_height * max(0.0, min(value, 100.0)) / 100.0
+
+    shapes: list[Shape] = []
+    for tick in (0, 25, 50, 75, 100):
+        y = y_of(tick)
+        shapes.append(Line(start, y, width - end_margin, y, "grid", 0.6,
+                           dashed=tick not in (0, 100)))
+        shapes.append(Text(start - 6, y + 4, format_number(tick), "end", "muted",
+                           SMALL_FONT_SIZE))
+    for index, label in enumerate(point_labels):
+        shapes.append(Text(x_of(index), bottom + 16, fit_text(label, slot, SMALL_FONT_SIZE),
+                           "middle", "muted", SMALL_FONT_SIZE))
+    for index, label in version_marks:
+        x = start + slot * index
+        shapes.append(Line(x, top - 8, x, bottom, "version", 1.2, dashed=True))
+        shapes.append(Text(x + 4, top - 8 + 10, fit_text(label, slot, SMALL_FONT_SIZE),
+                           "start", "muted", SMALL_FONT_SIZE))
+    for number, item in enumerate(series):
+        role = "trend-overall" if number == 0 else TREND_ROLES[(number - 1) % len(TREND_ROLES)]
+        weight = 3.0 if number == 0 else 1.6
+        dashed = number > 0 and number % 2 == 0
+        previous: tuple[float, float] | None = None
+        for index, value in enumerate(item.values):
+            if value is None:
+                previous = None
+                continue
+            point = (x_of(index), y_of(value))
+            if previous is not None:
+                shapes.append(Line(previous[0], previous[1], point[0], point[1], role,
+                                   weight, dashed=dashed))
+            shapes.append(Marker(point[0], point[1], 5.0 if number == 0 else 3.5, role))
+            previous = point
+    legend_top = bottom + 38
+    for number, item in enumerate(series):
+        role = "trend-overall" if number == 0 else TREND_ROLES[(number - 1) % len(TREND_ROLES)]
+        y = legend_top + 18 * number
+        shapes.append(Line(start, y - 4, start + 22, y - 4, role, 3.0 if number == 0 else 1.6,
+                           dashed=number > 0 and number % 2 == 0))
+        shapes.append(Marker(start + 11, y - 4, 3.5, role))
+        shapes.append(Text(start + 30, y, fit_text(item.label, width - start - 40),
+                           "start", "label", SMALL_FONT_SIZE, bold=number == 0))
+    height = legend_top + 18 * max(len(series), 1)
+    return Chart(width, height, title, description, tuple(shapes), rtl)
 
 
 # --------------------------------------------------------------------------- SVG

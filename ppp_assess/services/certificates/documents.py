@@ -13,11 +13,14 @@ from ppp_assess.domain.documents import (
     ReportData,
     ReportDocument,
     ReportGap,
+    ReportHistoryPoint,
     ReportQuestion,
     ReportSection,
+    ReportSectionChange,
 )
 from ppp_assess.domain.evidence import VERDICT_LABELS
 from ppp_assess.domain.messages import N_
+from ppp_assess.domain.reference import ASSESSMENT_STAGES
 from ppp_assess.domain.schema import Questionnaire
 from ppp_assess.domain.scoring import score
 from ppp_assess.domain.verification import verified_score
@@ -32,6 +35,7 @@ from ppp_assess.services.certificates.records import (
     reviewer_name,
 )
 from ppp_assess.services.evidence.documents import evidenced_questions, list_evidence
+from ppp_assess.services.history import InstrumentHistory, project_history
 
 #: The line above the certificate's title.
 ISSUER = "ppp-assess"
@@ -91,6 +95,50 @@ def _latest_decision_reason(session: Session, assessment: Assessment) -> str:
         .order_by(ReviewDecision.decided_at.desc(), ReviewDecision.id.desc()).limit(1)
     )
     return reason or ""
+
+
+def report_history(session: Session, assessment: Assessment, locale: Localiser
+                   ) -> tuple[tuple[ReportHistoryPoint, ...], tuple[ReportSectionChange, ...]]:
+    """Return the project's approved assessments of the same questionnaire up to this
+    one, and each section's change between the last two; nothing with fewer than two."""
+    if assessment.project is None:
+        return (), ()
+    questionnaire_id = assessment.questionnaire_version.questionnaire_id
+    entry = next((item for item in project_history(session, assessment.project)
+                  if item.questionnaire_id == questionnaire_id), None)
+    if entry is None:
+        return (), ()
+    points = list(entry.points)
+    ids = [point.assessment_id for point in points]
+    if assessment.id in ids:
+        points = points[:ids.index(assessment.id) + 1]
+    if len(points) < 2:
+        return (), ()
+    t = locale.translate
+    questionnaire = questionnaire_for(assessment)
+    shown = InstrumentHistory(questionnaire_id, questionnaire, tuple(points))
+    titles = {section.id: t(section.title) for section in questionnaire.sections}
+    history = tuple(ReportHistoryPoint(
+        label=point.period or (locale.date(point.approved_at.date())
+                               if point.approved_at else "–"),
+        questionnaire_version=point.questionnaire_version,
+        stage=t(ASSESSMENT_STAGES[point.stage]) if point.stage in ASSESSMENT_STAGES else "",
+        overall=point.overall,
+        level=_level_text(questionnaire, point.level, locale),
+        version_changed=point.version_changed) for point in points)
+    changes = tuple(ReportSectionChange(titles.get(change.section_id, change.section_id),
+                                        change.before, change.after)
+                    for change in shown.section_changes)
+    return history, changes
+
+
+def _level_text(questionnaire: Questionnaire, level_id: str | None, locale: Localiser) -> str:
+    if level_id is None:
+        return ""
+    try:
+        return locale.translate(questionnaire.level(level_id).label)
+    except KeyError:
+        return level_id
 
 
 def report_data(session: Session, assessment: Assessment, locale: Localiser, *,
@@ -158,7 +206,10 @@ def report_data(session: Session, assessment: Assessment, locale: Localiser, *,
     decision_reason = _latest_decision_reason(session, assessment)
     if decision_reason:
         facts.append((t(N_("Reason given with the last review decision")), decision_reason))
+    history, history_changes = report_history(session, assessment, locale)
     return ReportData(
+        history=history,
+        history_changes=history_changes,
         questionnaire_title=t(questionnaire.title),
         questionnaire_version=questionnaire.version,
         subject_name=project.name if project is not None else organisation.name,

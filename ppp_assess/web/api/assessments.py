@@ -5,17 +5,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from flask import Response, jsonify, url_for
+from flask import Response, current_app, jsonify, url_for
 from flask_babel import gettext as _
 from pydantic import BaseModel, Field, ValidationError
 
+from ppp_assess.config import get_settings
 from ppp_assess.domain.reference import SubjectType
 from ppp_assess.domain.scoring import ScoreReport
 from ppp_assess.domain.workflow import Status
 from ppp_assess.models import Answer, Submission
 from ppp_assess.models import Assessment as AssessmentRow
 from ppp_assess.services import assessments as service
-from ppp_assess.services import evidence, permissions
+from ppp_assess.services import evidence, history, permissions
 from ppp_assess.services.assessments import AnswersRejected
 from ppp_assess.services.errors import Conflict, Invalid, MissingAnswers
 from ppp_assess.unit_of_work import get_session
@@ -69,6 +70,10 @@ class _AssessmentFacts(BaseModel):
     completion: float = Field(description="Share of the applicable required questions that "
                                           "are answered, 0-1.")
     updated_at: dt.datetime
+    stage: str | None = Field(description="The project stage it describes, e.g. "
+                                          "`financial_close`.")
+    period: str | None = Field(description="The period it covers, e.g. `2026`.")
+    previous: int | None = Field(description="The approved assessment it was started from.")
 
 
 class AssessmentSummary(_AssessmentFacts):
@@ -160,6 +165,9 @@ class StoredAnswer(AnswerValues):
 
     version: int
     updated_at: dt.datetime
+    carried: bool = Field(description="Carried over from the previous assessment and not "
+                                      "confirmed yet: it counts as unanswered until saved "
+                                      "(with the same value or another).")
 
 
 class Assessment(_AssessmentFacts):
@@ -211,6 +219,16 @@ class NewAssessment(StrictModel):
     organisation: int | None = Field(None, ge=1, le=MAX_ID,
                                      description="For organisation questionnaires; "
                                                        "may be left out by members of one.")
+    from_: int | None = Field(None, alias="from", ge=1, le=MAX_ID,
+                              description="An approved assessment of the same subject and "
+                                          "questionnaire to start from: its answers are "
+                                          "carried over, each to confirm or change.")
+    stage: str | None = Field(None, max_length=32,
+                              description="The project stage it describes: `procurement`, "
+                                          "`financial_close`, `construction`, `operation` "
+                                          "or `closure`.")
+    period: str | None = Field(None, max_length=100,
+                               description="The period it covers, e.g. `2026`.")
 
 
 class AnswerInput(StrictModel):
@@ -316,7 +334,8 @@ def stored_answer(row: Answer | None) -> dict[str, Any] | None:
     if row is None:
         return None
     return {"value": row.value, "comment": row.comment, "evidence": list(row.evidence or []),
-            "version": row.version, "updated_at": row.updated_at.isoformat()}
+            "version": row.version, "updated_at": row.updated_at.isoformat(),
+            "carried": bool(row.carried)}
 
 
 def assessment_json(assessment: AssessmentRow) -> dict[str, Any]:
@@ -334,6 +353,9 @@ def assessment_json(assessment: AssessmentRow) -> dict[str, Any]:
         "level": assessment.level,
         "completion": assessment.completion,
         "updated_at": assessment.updated_at.isoformat(),
+        "stage": assessment.stage,
+        "period": assessment.period,
+        "previous": assessment.previous_assessment_id,
     }
 
 
@@ -400,12 +422,24 @@ def list_assessments() -> Response:
                           "ETag": "Its version."}}),
     security=WRITE, operation_id="startAssessment", tags=["assessments"])
 def create_assessment(json: NewAssessment) -> tuple[Response, int]:
-    """Start an assessment with the newest version of a questionnaire"""
+    """Start an assessment with the newest version of a questionnaire
+
+    With `from`, a reassessment: the answers of that approved assessment are carried
+    over, each marked `carried` until it is saved again.
+    """
     db = get_session()
     try:
-        assessment = service.start_assessment_for(
-            db, actor=current_actor(), questionnaire_id=json.questionnaire,
-            organisation_id=json.organisation, project_id=json.project)
+        if json.from_ is not None:
+            assessment, _carried = history.start_reassessment(
+                db, actor=current_actor(), questionnaire_id=json.questionnaire,
+                previous_id=json.from_, organisation_id=json.organisation,
+                project_id=json.project, stage=json.stage, period=json.period,
+                mapping_dir=get_settings(current_app).questionnaire_dir)
+        else:
+            assessment = service.start_assessment_for(
+                db, actor=current_actor(), questionnaire_id=json.questionnaire,
+                organisation_id=json.organisation, project_id=json.project,
+                stage=json.stage, period=json.period)
     except Conflict as error:
         extra = {"assessment": error.current} if error.code == "already_open" else {}
         return json_error(409, refuse(error), error_code=error.code,
@@ -506,8 +540,10 @@ def put_answer(assessment_id: int, question_id: str, json: AnswerInput,
     HTTP_200=(SubmittedAssessment, "Submitted; `submission` holds the frozen score."),
     HTTP_400=CSRF, HTTP_401=UNAUTHORIZED, HTTP_404=NOT_FOUND,
     HTTP_409=(Error, "The assessment is not a draft."),
-    HTTP_422=(MissingAnswersError, "Required questions are unanswered; `missing` lists "
-                                   "their ids."),
+    HTTP_422=(MissingAnswersError, "Required questions are unanswered (code "
+                                   "`missing_answers`), or answers carried over from the "
+                                   "previous assessment are not confirmed (code "
+                                   "`unconfirmed_answers`); `missing` lists their ids."),
     headers={"HTTP_200": {"ETag": "The assessment's new version."}}),
     security=WRITE, path_parameter_descriptions=_ASSESSMENT_ID,
     operation_id="submitAssessment", tags=["assessments"])

@@ -9,7 +9,8 @@ from flask import Response, jsonify, url_for
 from pydantic import BaseModel, ConfigDict, Field
 
 from ppp_assess.models import Project as ProjectRow
-from ppp_assess.services import permissions
+from ppp_assess.presentation import data_text
+from ppp_assess.services import history, permissions
 from ppp_assess.services import projects as service
 from ppp_assess.services.errors import Invalid
 from ppp_assess.unit_of_work import get_session
@@ -76,6 +77,78 @@ class NewProject(_ProjectFacts, StrictModel):
         "The owning organisation; may be left out by members of exactly one organisation."))
 
 
+class HistoryPoint(BaseModel):
+    """One approved assessment in a project's history."""
+
+    assessment: int
+    questionnaire_version: str
+    version_changed: bool = Field(description="The questionnaire version differs from the "
+                                              "previous point's.")
+    stage: str | None
+    period: str | None
+    approved_at: dt.datetime | None
+    status: str
+    overall: float | None = Field(description="0-100, exact.")
+    level: str | None
+    sections: dict[str, float | None] = Field(description="Section id -> score, 0-100.")
+
+
+class SectionChangeFacts(BaseModel):
+    """A section's change since the previous approved assessment."""
+
+    id: str
+    title: str
+    before: float | None
+    after: float | None
+    change: float | None = Field(description="Points gained (negative: lost).")
+
+
+class InstrumentHistory(BaseModel):
+    """The approved assessments of the project against one questionnaire."""
+
+    questionnaire: str
+    title: str
+    points: list[HistoryPoint] = Field(description="Oldest first.")
+    overall_change: float | None = Field(description="Points gained since the previous "
+                                                     "approved assessment.")
+    section_changes: list[SectionChangeFacts] = Field(description="Largest change first.")
+
+
+class ProjectHistory(BaseModel):
+    """A project's approved assessments over time."""
+
+    project: int
+    instruments: list[InstrumentHistory]
+
+
+def history_json(project: ProjectRow, histories: list[history.InstrumentHistory]
+                 ) -> dict[str, Any]:
+    """Return the API's representation of a project's history."""
+    instruments = []
+    for entry in histories:
+        questionnaire = entry.questionnaire
+        titles = {section.id: section.title for section in questionnaire.sections}
+        instruments.append({
+            "questionnaire": entry.questionnaire_id,
+            "title": data_text(questionnaire.title),
+            "points": [{
+                "assessment": point.assessment_id,
+                "questionnaire_version": point.questionnaire_version,
+                "version_changed": point.version_changed, "stage": point.stage,
+                "period": point.period,
+                "approved_at": point.approved_at.isoformat() if point.approved_at else None,
+                "status": point.status.value, "overall": point.overall, "level": point.level,
+                "sections": dict(point.sections),
+            } for point in entry.points],
+            "overall_change": entry.overall_change,
+            "section_changes": [{
+                "id": change.section_id, "title": data_text(titles[change.section_id]),
+                "before": change.before, "after": change.after, "change": change.change,
+            } for change in entry.section_changes],
+        })
+    return {"project": project.id, "instruments": instruments}
+
+
 def project_json(project: ProjectRow) -> dict[str, Any]:
     """Return the API's representation of a project."""
     return {
@@ -116,6 +189,24 @@ def get_project(project_id: int) -> Response:
     """One project of the caller's organisations"""
     project = permissions.get_project(get_session(), current_actor(), project_id)
     return jsonify(project_json(project))
+
+
+@bp.get("/projects/<int:project_id>/history")
+@login_required
+@spec.validate(resp=Responses(HTTP_200=(ProjectHistory, "The history."),
+                              HTTP_401=UNAUTHORIZED, HTTP_404=NOT_FOUND),
+               path_parameter_descriptions={"project_id": "The project's id."},
+               security=READ, operation_id="getProjectHistory", tags=["projects"])
+def get_project_history(project_id: int) -> Response:
+    """A project's approved assessments over time
+
+    Per questionnaire: the overall and section scores of each approved assessment, oldest
+    first, with version changes marked, and each section's change since the previous
+    approved assessment, largest first. `?lang=` localises the titles.
+    """
+    db = get_session()
+    project = permissions.get_project(db, current_actor(), project_id)
+    return jsonify(history_json(project, history.project_history(db, project)))
 
 
 @bp.post("/projects")

@@ -7,6 +7,7 @@ from ppp_assess.web.api import (
     evidence,  # noqa: F401
     exports,  # noqa: F401
     openapi,  # noqa: F401
+    portfolio,  # noqa: F401
     projects,  # noqa: F401
     questionnaires,  # noqa: F401
     reviews,  # noqa: F401

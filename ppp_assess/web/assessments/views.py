@@ -20,7 +20,7 @@ from ppp_assess.domain.workflow import Decision
 from ppp_assess.models import Assessment
 from ppp_assess.presentation import file_size_text, level_label
 from ppp_assess.services import assessments as service
-from ppp_assess.services import benchmarks, board, evidence, permissions, reviews
+from ppp_assess.services import benchmarks, board, evidence, history, permissions, reviews
 from ppp_assess.services import certificates as certificate_service
 from ppp_assess.services.errors import Conflict, Invalid, MissingAnswers, ServiceError
 from ppp_assess.unit_of_work import get_session
@@ -119,6 +119,40 @@ def start() -> str | Response | tuple[str, int]:
                            selected_project=selected_project), status
 
 
+@bp.post("/<int:assessment_id>/reassess")
+@login_required
+def reassess(assessment_id: int) -> Response:
+    """Start a new assessment from an approved one, its answers carried over to confirm."""
+    db = get_session()
+    actor = current_actor()
+    previous = _own_assessment(assessment_id)
+    back = (url_for("projects.show", project_id=previous.project_id)
+            if previous.project_id is not None else url_for("assessments.dashboard"))
+    try:
+        assessment, carried = history.start_reassessment(
+            db, actor=actor, questionnaire_id=previous.questionnaire_version.questionnaire_id,
+            previous_id=previous.id, stage=request.form.get("stage") or None,
+            period=request.form.get("period") or None,
+            mapping_dir=get_settings(current_app).questionnaire_dir)
+    except Conflict as error:
+        if error.code != "already_open" or not isinstance(error.current, int):
+            raise
+        flash(_("This assessment is already open: carry on where it was left."), "info")
+        return redirect(url_for("assessments.show", assessment_id=error.current))
+    except Invalid as error:
+        flash(refuse(error), "error")
+        return redirect(back)
+    flash(ngettext("The new assessment has started with %(num)d answer carried over: "
+                   "confirm or change it.",
+                   "The new assessment has started with %(num)d answers carried over: "
+                   "confirm or change each of them.", len(carried.carried)), "info")
+    if carried.new_questions:
+        flash(ngettext("%(num)d question is new in this version of the questionnaire.",
+                       "%(num)d questions are new in this version of the questionnaire.",
+                       len(carried.new_questions)), "info")
+    return redirect(url_for("assessments.show", assessment_id=assessment.id))
+
+
 @bp.get("/<int:assessment_id>")
 @login_required
 def show(assessment_id: int) -> Response:
@@ -182,6 +216,7 @@ def _render_section(state: service.AssessmentState, section: Section, form: Ques
         condition_data=condition_data,
         condition_context=json.dumps(condition_context(section, values, state.report)),
         evidence_panels=_evidence_panels(assessment, section, evidence_errors or {}),
+        carried_ids=frozenset(qid for qid, row in state.answers.items() if row.carried),
     ), status
 
 
@@ -265,6 +300,13 @@ def section(assessment_id: int, section_id: str) -> Response | tuple[str, int]:
     for question_id in list(inputs):
         if request.form.get(f"{RESOLVE_PREFIX}{question_id}") == "theirs":
             del inputs[question_id]
+    # Saving the page confirms the answers carried over from the previous assessment
+    # that it shows unchanged.
+    for question in current_section.questions:
+        row = state.answers.get(question.id)
+        if (row is not None and row.carried and question.id in visible
+                and question.id not in inputs):
+            inputs[question.id] = service.AnswerInput(row.value)
     try:
         service.save_answers(db, assessment, inputs, base_version=int(base_version),
                              actor=current_actor())
@@ -400,11 +442,21 @@ def _attach_errors(form: QuestionnaireForm, error: Invalid) -> None:
 def _check_context(state: service.AssessmentState) -> dict[str, Any]:
     assessment = state.assessment
     questionnaire = state.questionnaire
+    carried = [question_id for question_id in
+               service.unconfirmed_answers(questionnaire, state.answers)
+               if state.is_visible(question_id)]
+    # A required answer still to confirm is listed once, among the answers to confirm.
     missing = [
         {"question": questionnaire.question(question_id),
          "url": question_url(assessment.id, questionnaire.section_of(question_id).id,
                              question_id)}
-        for question_id in state.report.missing_required
+        for question_id in state.report.missing_required if question_id not in carried
+    ]
+    unconfirmed = [
+        {"question": questionnaire.question(question_id),
+         "url": question_url(assessment.id, questionnaire.section_of(question_id).id,
+                             question_id)}
+        for question_id in carried
     ]
     return {
         "assessment": assessment,
@@ -412,6 +464,7 @@ def _check_context(state: service.AssessmentState) -> dict[str, Any]:
         "state": state,
         "score": _score_with_verified(state),
         "missing": missing,
+        "unconfirmed": unconfirmed,
         "can_submit": permissions.can_submit_assessment(get_session(), current_actor(),
                                                         assessment),
     }

@@ -16,6 +16,8 @@ def init_app(app: Flask) -> None:
 
     add_nav_item(app, NavItem("benchmarks.dashboard", _l("Evaluations"),
                               permissions.can_evaluate, 40))
+    add_nav_item(app, NavItem("benchmarks.portfolio", _l("Portfolio"),
+                              permissions.can_evaluate, 42))
     add_nav_item(app, NavItem("benchmarks.showcase", _l("Showcase"), permissions.anyone, 85))
     # Globals, not a context processor: the panel partial is included by other
     # blueprints' templates.
@@ -24,4 +26,4 @@ def init_app(app: Flask) -> None:
     jobs.init_app(app)
 
 
-from ppp_assess.web.benchmarks import views  # noqa: E402,F401  (registers the routes)
+from ppp_assess.web.benchmarks import portfolio, views  # noqa: E402,F401  (registers the routes)

@@ -11,7 +11,7 @@ from wtforms import DateField, SelectField, SelectMultipleField, StringField, wi
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional, Regexp, ValidationError
 
-from ppp_assess.domain.reference import REGIONS, SECTORS, STAGES
+from ppp_assess.domain.reference import ASSESSMENT_STAGES, REGIONS, SECTORS, STAGES
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -79,3 +79,46 @@ class PrepareExportForm(FlaskForm):
         SelectChoice("csv", "CSV"), SelectChoice("xlsx", "Excel (XLSX)"),
         SelectChoice("zip", "ZIP")])
     language = SelectField(_l("Language"))
+
+
+class PortfolioForm(FlaskForm):
+    """Filters of the programme portfolio, sent with GET (no CSRF token: nothing changes)."""
+
+    class Meta:
+        csrf = False
+
+    questionnaire = SelectField(_l("Questionnaire"), validators=[Optional()], default="")
+    country = StringField(_l("Country code"), validators=[
+        Optional(), Regexp(r"^[A-Za-z]{2}$", message=_l("Enter a two-letter country code, "
+                                                        "such as KZ."))],
+        description=_l("Two letters, as in ISO 3166 (for example KZ)."))
+    sector = SelectField(_l("Sector"), validators=[Optional()], default="")
+    stage = SelectField(_l("Project stage"), validators=[Optional()], default="")
+    level = SelectField(_l("Level"), validators=[Optional()], default="")
+    improved_by = StringField(
+        _l("Improved by more than (points)"),
+        validators=[Optional(), Regexp(r"^-?(100|\d{1,2})([.,]\d{1,2})?$",
+                                       message=_l("Enter a number from -100 to 100."))],
+        description=_l("Since the previous approved assessment; leave empty for any."))
+    section = SelectField(_l("Improved in"), validators=[Optional()], default="",
+                          description=_l("The overall score, or one section's score."))
+
+    def improvement(self) -> float | None:
+        """Return the improvement threshold in points, or None when none is given."""
+        text = (self.improved_by.data or "").strip().replace(",", ".")
+        return float(text) if text else None
+
+    def fill_choices(self, questionnaires: Iterable[tuple[str, str]],
+                     levels: Iterable[tuple[str, str]],
+                     sections: Iterable[tuple[str, str]] = ()) -> None:
+        """Offer the published questionnaires, their levels and sections (translated)."""
+        self.questionnaire.choices = [("", _("Any")), *questionnaires]
+        self.sector.choices = _coded(SECTORS)
+        self.stage.choices = _coded(ASSESSMENT_STAGES)
+        self.level.choices = [("", _("Any")), *levels]
+        self.section.choices = [("", _("Overall score")), *sections]
+
+    def validate_section(self, field: SelectField) -> None:
+        """Refuse a section without the improvement to compare it by."""
+        if field.data and not (self.improved_by.data or "").strip():
+            raise ValidationError(_("Give the improvement in points to compare a section."))

@@ -11,7 +11,14 @@ from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from ppp_assess.domain.reference import CONTRACT_TYPES, REGIONS, SECTORS, STAGES, SUBSECTORS
+from ppp_assess.domain.reference import (
+    ASSESSMENT_STAGES,
+    CONTRACT_TYPES,
+    REGIONS,
+    SECTORS,
+    STAGES,
+    SUBSECTORS,
+)
 from ppp_assess.models import Organisation, Project
 from ppp_assess.presentation import country_name, currency_name
 from ppp_assess.services.projects import (
@@ -123,3 +130,8 @@ class ProjectForm(FlaskForm):
                 "region": project.region, "stage": project.stage,
                 "contract_type": project.contract_type, "capital_value": project.capital_value,
                 "currency": project.currency or "", "description": project.description}
+
+
+def reassessment_stages() -> list[tuple[str, str]]:
+    """Return the project stages an assessment may describe, translated, in order."""
+    return [(code, _(label)) for code, label in ASSESSMENT_STAGES.items()]

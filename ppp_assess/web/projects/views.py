@@ -7,12 +7,13 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from ppp_assess.services import certificates as certificate_service
-from ppp_assess.services import permissions
+from ppp_assess.services import history, permissions
 from ppp_assess.services import projects as service
 from ppp_assess.services.errors import Invalid
 from ppp_assess.unit_of_work import get_session
 from ppp_assess.web.projects import bp
-from ppp_assess.web.projects.forms import ProjectForm, field_message
+from ppp_assess.web.projects.forms import ProjectForm, field_message, reassessment_stages
+from ppp_assess.web.projects.history import history_views, template_helpers
 from ppp_assess.web.security import current_actor, login_required
 
 
@@ -62,7 +63,9 @@ def show(project_id: int) -> str:
     assessments = service.project_assessments(db, project)
     certificates = certificate_service.certificates_of(db, [item.id for item in assessments])
     return render_template("projects/show.html", project=project, assessments=assessments,
-                           certificates=certificates)
+                           certificates=certificates,
+                           histories=history_views(history.project_history(db, project)),
+                           stages=reassessment_stages(), **template_helpers())
 
 
 @bp.route("/<int:project_id>/edit", methods=["GET", "POST"])
