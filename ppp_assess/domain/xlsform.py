@@ -343,6 +343,17 @@ class _Reader:
         #: Whether the workbook was written by :func:`build_xlsform` (its constraints are
         #: derived from the ``ppp_`` columns, which are read instead).
         self.ours = False
+        #: The rows of every choice list, to record their translations once a question
+        #: uses the list as options (a scale's points are no texts of the questionnaire).
+        self.choice_rows: dict[str, list[tuple[int, dict[str, Cell]]]] = {}
+        self.recorded: set[str] = set()
+
+    def record_list(self, list_name: str) -> None:
+        if list_name in self.recorded:
+            return
+        self.recorded.add(list_name)
+        for number, row in self.choice_rows.get(list_name, []):
+            self.text("choices", number, row, "label")
 
     def note(self, sheet: str, row: int, column: str, why: str) -> None:
         self.report.append(ReportLine(sheet, row, column, why))
@@ -370,13 +381,14 @@ class _Reader:
                       f"no English column: the texts of {self.source_suffix} are the source "
                       "texts")
 
-    def text(self, sheet: str, number: int, row: Mapping[str, Cell], base: str) -> str | None:
+    def text(self, sheet: str, number: int, row: Mapping[str, Cell], base: str, *,
+             record: bool = True) -> str | None:
         """Return the source text of a translated column and record its translations."""
         source = _text(row.get(f"{base}::{self.source_suffix}")) if self.source_suffix else None
         if source is None:
             source = _text(row.get(base))
-        if source is None:
-            return None
+        if source is None or not record:
+            return source
         for suffix, code in self.languages.items():
             if suffix == self.source_suffix:
                 continue
@@ -479,8 +491,9 @@ def _read_choices(reader: _Reader) -> dict[str, list[dict[str, Any]]]:
             reader.note("choices", number, "name" if list_name else "list_name",
                         "a choice needs a list name and a name")
             continue
-        option: dict[str, Any] = {"value": value,
-                                  "label": reader.text("choices", number, row, "label") or value}
+        reader.choice_rows.setdefault(list_name, []).append((number, row))
+        option: dict[str, Any] = {"value": value, "label": reader.text(
+            "choices", number, row, "label", record=False) or value}
         score = _text(row.get("ppp_score"))
         if score is not None:
             try:
@@ -604,6 +617,7 @@ def _read_question(reader: _Reader, number: int, row: Mapping[str, Cell], kind: 
             question["scale"] = scale
         else:
             question["type"] = "choice" if kind == "select_one" else "multi_choice"
+            reader.record_list(list_name)
             answer_set = _text(row.get("ppp_answer_set"))
             if answer_set is None and list_uses.get(list_name, 0) > 1:
                 answer_set = list_name
