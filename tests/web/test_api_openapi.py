@@ -114,6 +114,7 @@ def test_security_says_how_to_call_each_operation(document) -> None:
               if operation["security"] == []}
     assert public == {("/openapi.json", "get"), ("/questionnaires", "get"),
                       ("/questionnaires/{questionnaire_id}", "get"),
+                      ("/questionnaires/{questionnaire_id}/xlsform", "get"),
                       ("/certificates/{serial}", "get")}
     for path, method, operation in _operations(document):
         if (path, method) in public:
