@@ -39,7 +39,7 @@ class ImportRejected(Invalid):
     code = "invalid_rows"
 
     def __init__(self, checked: CheckedExport) -> None:
-        super().__init__("%(count)s rows cannot be imported; nothing was imported.",
+        super().__init__("Rows that cannot be imported: %(count)s. Nothing was imported.",
                          {"count": len(checked.invalid)})
         self.checked = checked
 
