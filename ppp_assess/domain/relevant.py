@@ -32,7 +32,6 @@ from .schema import (
     NA,
     AllCondition,
     AnyCondition,
-    CompareCondition,
     Condition,
     InCondition,
     NotInCondition,

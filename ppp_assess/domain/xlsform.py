@@ -218,7 +218,7 @@ def _score_cell(option: Option, scored: bool) -> Cell:
 
 def _choices(questionnaire: Questionnaire, texts: _Texts,
              not_applicable: Mapping[str, str]) -> list[list[Cell]]:
-    header = ["list_name", "name", *texts.columns("label"), "ppp_score"]
+    header: list[Cell] = ["list_name", "name", *texts.columns("label"), "ppp_score"]
     rows: list[list[Cell]] = [header]
 
     def option_rows(list_name: str, options: Sequence[Option]) -> None:
@@ -251,10 +251,11 @@ def _choices(questionnaire: Questionnaire, texts: _Texts,
 
 def _settings(questionnaire: Questionnaire, texts: _Texts) -> list[list[Cell]]:
     default = texts.languages[0].suffix
-    header = ["form_title", "form_id", "version", "default_language", "ppp_questionnaire_id",
-              "ppp_version", "ppp_subject", *texts.columns("ppp_title"),
-              *texts.columns("ppp_description"), "ppp_source_title", "ppp_source_symbol",
-              "ppp_source_year", "ppp_critical_cap", "ppp_evidence_threshold"]
+    header: list[Cell] = [
+        "form_title", "form_id", "version", "default_language", "ppp_questionnaire_id",
+        "ppp_version", "ppp_subject", *texts.columns("ppp_title"),
+        *texts.columns("ppp_description"), "ppp_source_title", "ppp_source_symbol",
+        "ppp_source_year", "ppp_critical_cap", "ppp_evidence_threshold"]
     row: list[Cell] = [
         questionnaire.title, questionnaire.id, questionnaire.version, default,
         questionnaire.id, questionnaire.version, questionnaire.subject.value,
@@ -266,7 +267,7 @@ def _settings(questionnaire: Questionnaire, texts: _Texts) -> list[list[Cell]]:
 
 
 def _levels(questionnaire: Questionnaire, texts: _Texts) -> list[list[Cell]]:
-    header = ["id", "min", *texts.columns("label"), *texts.columns("description")]
+    header: list[Cell] = ["id", "min", *texts.columns("label"), *texts.columns("description")]
     rows: list[list[Cell]] = [header]
     for level in questionnaire.levels:
         rows.append([level.id, level.min, *texts.cells(level.label),

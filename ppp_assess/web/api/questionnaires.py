@@ -14,8 +14,8 @@ from ppp_assess.domain.reference import SubjectType
 from ppp_assess.domain.schema import map_translatable
 from ppp_assess.models import QuestionnaireVersion
 from ppp_assess.services import questionnaires as service
-from ppp_assess.services.exports import find_version
 from ppp_assess.services.errors import Invalid, NotFound
+from ppp_assess.services.exports import find_version
 from ppp_assess.unit_of_work import get_session
 from ppp_assess.web.api import bp
 from ppp_assess.web.api.openapi import (
