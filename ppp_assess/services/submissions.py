@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from ppp_assess.domain.messages import N_
 from ppp_assess.domain.submissions import CheckedExport, check_rows
 from ppp_assess.domain.workflow import is_editable
 from ppp_assess.models import Assessment, User
@@ -39,7 +40,7 @@ class ImportRejected(Invalid):
     code = "invalid_rows"
 
     def __init__(self, checked: CheckedExport) -> None:
-        super().__init__("Rows that cannot be imported: %(count)s. Nothing was imported.",
+        super().__init__(N_("Rows that cannot be imported: %(count)s. Nothing was imported."),
                          {"count": len(checked.invalid)})
         self.checked = checked
 
