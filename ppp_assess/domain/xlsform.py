@@ -327,7 +327,10 @@ def _float(cell: Cell) -> float | None:
     text = _text(cell)
     if text is None:
         return None
-    return float(text)
+    try:
+        return float(text)
+    except ValueError:
+        return None
 
 
 def _tidy(number: float) -> int | float:
@@ -607,6 +610,8 @@ def _read_question(reader: _Reader, number: int, row: Mapping[str, Cell], kind: 
             try:
                 points = [int(value) for value in values]
             except ValueError:
+                points = []
+            if not points:
                 reader.note("survey", number, "type", "a scale's choices must be whole numbers")
                 return None
             scale: dict[str, Any] = {"min": int(_float(row.get("ppp_min")) or min(points)),

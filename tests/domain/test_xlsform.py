@@ -194,3 +194,25 @@ def test_a_file_that_is_no_workbook_is_refused(tmp_path) -> None:
     path.write_bytes(b"not a zip")
     with pytest.raises(WorkbookError):
         import_xlsform(path)
+
+
+def test_odd_cells_are_reported_not_fatal(tmp_path) -> None:
+    sheets = {
+        "survey": [["type", "name", "label", "ppp_type", "ppp_min", "ppp_weight"],
+                   ["begin group", "g", "G", None, None, "heavy"],
+                   ["select_one pts", "s", "Scale", "scale", "low", None],
+                   ["select_one nowhere", "c", "Choice", None, None, None],
+                   ["decimal", "n", "Number", None, "low", None],
+                   ["end group", None, None, None, None, None]],
+        "choices": [["list_name", "name", "label", "ppp_score"],
+                    ["pts", "a", "A", "high"], [None, "b", "B", None]],
+        "settings": [["form_id"], ["odd"]],
+    }
+    path = tmp_path / "odd.xlsx"
+    write_sheets(path, sheets)
+    result = import_xlsform(path)
+    lines = {(line.sheet, line.row, line.column) for line in result.report}
+    assert {("survey", 3, "type"), ("survey", 4, "type"), ("choices", 2, "ppp_score"),
+            ("choices", 3, "list_name")} <= lines
+    questionnaire = questionnaire_from_dict(result.document)
+    assert [question.id for question in questionnaire.all_questions()] == ["n"]
