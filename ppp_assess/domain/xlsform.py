@@ -94,8 +94,9 @@ class _Texts:
 
 _SURVEY_PLAIN = ["type", "name"]
 _SURVEY_AFTER = ["required", "relevant", "constraint", "ppp_type", "ppp_answer_set",
-                 "ppp_weight", "ppp_critical", "ppp_evidence", "ppp_scoring", "ppp_min",
-                 "ppp_max", "ppp_na", "ppp_bands", "ppp_max_length"]
+                 "ppp_weight", "ppp_scored", "ppp_critical", "ppp_evidence", "ppp_scoring",
+                 "ppp_min", "ppp_max", "ppp_na", "ppp_bands", "ppp_max_length",
+                 "ppp_basis_instrument", "ppp_basis_part", "ppp_basis_wording"]
 _SURVEY_TEXTS = ["label", "hint", "ppp_description", "ppp_action", "ppp_reference",
                  "ppp_unit", "ppp_min_label", "ppp_max_label"]
 
@@ -120,8 +121,14 @@ def build_xlsform(questionnaire: Questionnaire, languages: Sequence[Language],
     header += _SURVEY_AFTER
     survey: list[list[Cell]] = [list(header)]
     for section in questionnaire.sections:
-        survey.append(_row(header, texts, {"type": "begin_group", "name": section.id,
-                                           "ppp_weight": section.weight},
+        group: dict[str, Cell] = {"type": "begin_group", "name": section.id,
+                                  "ppp_weight": section.weight}
+        # Section conditions, context questions, exclusive options and the basis come
+        # with version 2.0 of the format; files and models without them are read as before.
+        section_condition = getattr(section, "show_if", None)
+        if section_condition is not None:
+            group["relevant"] = to_relevant(section_condition, types)
+        survey.append(_row(header, texts, group,
                            {"label": section.title, "ppp_description": section.description}))
         for question in section.questions:
             survey.append(_question_row(header, texts, question, types))
@@ -150,13 +157,20 @@ def _yes(flag: bool) -> str | None:
 
 def _question_row(header: Sequence[str], texts: _Texts, question: Question,
                   types: Mapping[str, QuestionType]) -> list[Cell]:
+    context = bool(getattr(question, "context", False))
     plain: dict[str, Cell] = {
         "name": question.id,
         "required": _yes(question.required),
-        "ppp_weight": question.weight,
+        "ppp_weight": None if context else question.weight,
+        "ppp_scored": "no" if context else None,
         "ppp_critical": _yes(question.critical),
         "ppp_evidence": question.evidence.value,
     }
+    basis = getattr(question, "basis", None)
+    if basis is not None:
+        plain["ppp_basis_instrument"] = basis.instrument
+        plain["ppp_basis_part"] = basis.part
+        plain["ppp_basis_wording"] = str(basis.wording)
     if question.show_if is not None:
         plain["relevant"] = to_relevant(question.show_if, types)
     translated: dict[str, str | None] = {"label": question.text, "hint": question.guidance,
@@ -168,7 +182,8 @@ def _question_row(header: Sequence[str], texts: _Texts, question: Question,
         if question.type is QuestionType.multi_choice:
             plain["ppp_scoring"] = question.multi_scoring.value
             alone = [option.value for option in question.options
-                     if option.score is None and question.scored]
+                     if (option.score is None and question.scored)
+                     or getattr(option, "exclusive", False)]
             if alone:
                 tests = " or ".join(f"selected(., '{value}')" for value in alone)
                 plain["constraint"] = f"not({tests}) or count-selected(.) = 1"
@@ -218,14 +233,16 @@ def _score_cell(option: Option, scored: bool) -> Cell:
 
 def _choices(questionnaire: Questionnaire, texts: _Texts,
              not_applicable: Mapping[str, str]) -> list[list[Cell]]:
-    header: list[Cell] = ["list_name", "name", *texts.columns("label"), "ppp_score"]
+    header: list[Cell] = ["list_name", "name", *texts.columns("label"), "ppp_score",
+                          "ppp_exclusive"]
     rows: list[list[Cell]] = [header]
 
     def option_rows(list_name: str, options: Sequence[Option]) -> None:
         scored = any(option.score is not None for option in options)
         for option in options:
             rows.append([list_name, option.value, *texts.cells(option.label),
-                         _score_cell(option, scored)])
+                         _score_cell(option, scored),
+                         _yes(bool(getattr(option, "exclusive", False)))])
 
     for name, options in questionnaire.answer_sets.items():
         option_rows(name, options)
@@ -241,11 +258,11 @@ def _choices(questionnaire: Questionnaire, texts: _Texts,
                 labels = texts.cells(end)
                 rows.append([question.id, str(point),
                              *(str(point) if label is None else f"{point} – {label}"
-                               for label in labels), None])
+                               for label in labels), None, None])
             if question.na:
                 rows.append([question.id, NA,
                              *(not_applicable.get(language.code, "Not applicable")
-                               for language in texts.languages), None])
+                               for language in texts.languages), None, None])
     return rows
 
 
@@ -504,6 +521,8 @@ def _read_choices(reader: _Reader) -> dict[str, list[dict[str, Any]]]:
                 option["score"] = None if score == "null" else _tidy(float(score))
             except ValueError:
                 reader.note("choices", number, "ppp_score", f"{score!r} is not a number")
+        if _flag(row.get("ppp_exclusive")):
+            option["exclusive"] = True
         lists.setdefault(list_name, []).append(option)
     return lists
 
@@ -552,6 +571,13 @@ def _read_survey(reader: _Reader, choices: Mapping[str, list[dict[str, Any]]],
             weight = _float(row.get("ppp_weight"))
             if weight is not None:
                 section["weight"] = _tidy(weight)
+            relevant = _text(row.get("relevant"))
+            if relevant:
+                try:
+                    section["show_if"] = from_relevant(relevant, types)
+                except RelevantError as error:
+                    reader.note("survey", number, "relevant",
+                                f"{error}: the section is always shown")
             section["questions"] = []
             sections.append(section)
             current = section
@@ -666,7 +692,9 @@ def _read_question(reader: _Reader, number: int, row: Mapping[str, Cell], kind: 
         question["guidance"] = guidance
     _read_type_keys(reader, number, row, question)
     weight = _float(row.get("ppp_weight"))
-    if weight is not None:
+    if (_text(row.get("ppp_scored")) or "").lower() in ("no", "false"):
+        question["scored"] = False
+    elif weight is not None:
         question["weight"] = _tidy(weight)
     question["required"] = _flag(row.get("required"))
     if not question["required"] and _text(row.get("required")) not in (None, "no", "false",
@@ -691,6 +719,10 @@ def _read_question(reader: _Reader, number: int, row: Mapping[str, Cell], kind: 
         reader.note("survey", number, "ppp_reference",
                     f"no reference: written as {reference!r}")
     question["reference"] = reference
+    basis = {key: _text(row.get(f"ppp_basis_{key}")) for key in ("instrument", "part",
+                                                                 "wording")}
+    if any(basis.values()):
+        question["basis"] = basis
     for column in ("calculation", "choice_filter", "repeat_count", "trigger"):
         if _text(row.get(column)):
             reader.note("survey", number, column, "has no equivalent: ignored")
