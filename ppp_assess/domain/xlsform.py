@@ -35,7 +35,6 @@ from .schema import (
     Question,
     Questionnaire,
     QuestionType,
-    Section,
 )
 
 #: A cell of a sheet.
@@ -542,9 +541,11 @@ def _read_survey(reader: _Reader, choices: Mapping[str, list[dict[str, Any]]],
     current: dict[str, Any] | None = None
     for number, row in _sheet(reader.sheets, "survey"):
         raw_type = _text(row.get("type")) or ""
-        kind = raw_type.replace(" ", "_").lower() if raw_type.lower() in (
-            "begin group", "end group", "begin repeat", "end repeat") else raw_type.split(
-            " ")[0].lower() if raw_type else ""
+        lowered = " ".join(raw_type.lower().split())
+        if lowered in ("begin group", "end group", "begin repeat", "end repeat"):
+            kind = lowered.replace(" ", "_")
+        else:
+            kind = lowered.split(" ")[0] if lowered else ""
         name = _text(row.get("name"))
         if kind == "begin_repeat":
             skipping += 1
@@ -792,7 +793,6 @@ def section_and_question_names(questionnaire: Questionnaire) -> dict[str, Questi
     :return: column name -> question.
     """
     names: dict[str, Question] = {}
-    section: Section
     for section in questionnaire.sections:
         for question in section.questions:
             for name in (question.id, f"{section.id}-{question.id}",
