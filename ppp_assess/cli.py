@@ -197,6 +197,9 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(db_group)
     app.cli.add_command(translations_group)
     app.cli.add_command(audit_group)
+    from ppp_assess.commands.xlsform import export_xlsform_command, import_xlsform_command
+    questionnaires_group.add_command(export_xlsform_command)
+    questionnaires_group.add_command(import_xlsform_command)
     app.cli.add_command(questionnaires_group)
     app.cli.add_command(seed_demo_command)
     from ppp_assess.commands.certificates import certificates_group

@@ -114,6 +114,7 @@ def test_security_says_how_to_call_each_operation(document) -> None:
               if operation["security"] == []}
     assert public == {("/openapi.json", "get"), ("/questionnaires", "get"),
                       ("/questionnaires/{questionnaire_id}", "get"),
+                      ("/questionnaires/{questionnaire_id}/xlsform", "get"),
                       ("/certificates/{serial}", "get")}
     for path, method, operation in _operations(document):
         if (path, method) in public:
@@ -183,7 +184,8 @@ def _bodied_operations() -> list[tuple[str, str]]:
 
 
 #: Operations whose body is a form with a file (multipart/form-data), not JSON.
-_MULTIPART = {("post", "/assessments/{assessment_id}/answers/{question_id}/evidence")}
+_MULTIPART = {("post", "/assessments/{assessment_id}/answers/{question_id}/evidence"),
+              ("post", "/assessments/{assessment_id}/import")}
 
 
 def test_the_list_above_names_every_operation_with_a_body(document) -> None:

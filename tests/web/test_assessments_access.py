@@ -39,6 +39,8 @@ HTML_ROUTES = [
     ("GET", "/assessments/{a}/submitted", None),
     ("POST", "/assessments/{a}/questions/policy/evidence", {}),
     ("POST", "/assessments/{a}/evidence/{a}/delete", {}),
+    ("GET", "/assessments/{a}/import", None),
+    ("POST", "/assessments/{a}/import", {}),
     ("POST", "/assessments/new", {"questionnaire": "web-sample", "subject": "organisation:{o}"}),
     ("POST", "/assessments/new", {"questionnaire": "people-first", "subject": "project:{p}"}),
     ("GET", "/projects/{p}", None),
@@ -52,6 +54,7 @@ API_ROUTES = [
     ("POST", "/api/v1/assessments/{a}/submit", None),
     ("GET", "/api/v1/assessments/{a}/evidence", None),
     ("POST", "/api/v1/assessments/{a}/answers/policy/evidence", None),
+    ("POST", "/api/v1/assessments/{a}/import", None),
     ("POST", "/api/v1/assessments", {"questionnaire": "web-sample", "organisation": "{o}"}),
     ("POST", "/api/v1/assessments", {"questionnaire": "people-first", "project": "{p}"}),
     ("GET", "/api/v1/projects/{p}", None),
@@ -63,6 +66,7 @@ API_ROUTES = [
 ID_ENDPOINTS = {"assessments.show", "assessments.section", "assessments.check",
                 "assessments.submit", "assessments.submitted", "assessments.attach_evidence",
                 "assessments.delete_evidence", "api.list_evidence", "api.attach_evidence",
+                "assessments.import_answers", "api.import_answers",
                 "projects.show",
                 "projects.edit", "api.get_assessment", "api.put_answer",
                 "api.submit_assessment", "api.get_project"}
@@ -147,6 +151,7 @@ FORM_POSTS = [
     "/assessments/new",
     "/assessments/{a}/sections/basics",
     "/assessments/{a}/submit",
+    "/assessments/{a}/import",
     "/projects/new",
     "/projects/{p}/edit",
     "/check/governance",
@@ -157,6 +162,7 @@ API_WRITES = [
     ("PUT", "/api/v1/assessments/{a}/answers/policy"),
     ("POST", "/api/v1/assessments"),
     ("POST", "/api/v1/assessments/{a}/submit"),
+    ("POST", "/api/v1/assessments/{a}/import"),
     ("POST", "/api/v1/projects"),
 ]
 

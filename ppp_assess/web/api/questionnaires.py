@@ -15,6 +15,7 @@ from ppp_assess.domain.schema import map_translatable
 from ppp_assess.models import QuestionnaireVersion
 from ppp_assess.services import questionnaires as service
 from ppp_assess.services.errors import Invalid, NotFound
+from ppp_assess.services.exports import find_version
 from ppp_assess.unit_of_work import get_session
 from ppp_assess.web.api import bp
 from ppp_assess.web.api.openapi import (
@@ -26,6 +27,10 @@ from ppp_assess.web.api.openapi import (
     spec,
 )
 from ppp_assess.web.locale import available_locales
+from ppp_assess.web.xlsform import xlsform_workbook
+
+#: The media type of an XLSX workbook.
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class LanguageQuery(QueryModel):
@@ -39,6 +44,13 @@ class QuestionnaireQuery(LanguageQuery):
     """The language of the texts, and the version."""
 
     version: str | None = Field(None, description="A published version, e.g. `1.0`.")
+
+
+class VersionQuery(QueryModel):
+    """The version."""
+
+    version: str | None = Field(None, description="A published version, e.g. `1.0` "
+                                                  "(default: the newest).")
 
 
 class QuestionnaireSummary(BaseModel):
@@ -133,3 +145,26 @@ def get_questionnaire(questionnaire_id: str, query: QuestionnaireQuery) -> Respo
                     "content_hash": version.content_hash,
                     "published_at": version.published_at.isoformat(),
                     "definition": definition})
+
+
+@bp.get("/questionnaires/<questionnaire_id>/xlsform")
+@spec.validate(resp=Responses(HTTP_200=(None, "The XLSForm workbook, as an attachment."),
+                              HTTP_404=NOT_FOUND, HTTP_422=INVALID,
+                              media_types={"HTTP_200": XLSX_TYPE},
+                              headers={"HTTP_200": {
+                                  "Content-Disposition": "Always `attachment`."}}),
+               path_parameter_descriptions={"questionnaire_id": "The questionnaire's slug."},
+               security=PUBLIC, operation_id="getQuestionnaireXlsform", tags=["questionnaires"])
+def get_questionnaire_xlsform(questionnaire_id: str, query: VersionQuery) -> Response:
+    """A questionnaire version as an XLSForm workbook (newest version unless `version` is given)
+
+    For ODK Collect, KoboToolbox and other XLSForm tools: one group per section, labels
+    and hints in every offered language, and the scores, weights and critical flags in
+    `ppp_` columns that those tools ignore.
+    """
+    version = find_version(get_session(), questionnaire_id, query.version)
+    data = xlsform_workbook(service.questionnaire_of(version))
+    filename = f"{version.questionnaire_id}-{version.version}.xlsx"
+    response = Response(data, mimetype=XLSX_TYPE)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

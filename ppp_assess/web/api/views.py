@@ -11,4 +11,5 @@ from ppp_assess.web.api import (
     projects,  # noqa: F401
     questionnaires,  # noqa: F401
     reviews,  # noqa: F401
+    submissions,  # noqa: F401
 )

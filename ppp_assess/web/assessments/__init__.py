@@ -24,4 +24,4 @@ def init_app(app: Flask) -> None:
                               80))
 
 
-from ppp_assess.web.assessments import views  # noqa: E402,F401  (registers the routes)
+from ppp_assess.web.assessments import imports, views  # noqa: E402,F401  (registers the routes)
