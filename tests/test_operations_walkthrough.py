@@ -8,6 +8,7 @@ first. A command in the guide that fails fails this test, so the guide stays tru
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -90,10 +91,8 @@ def test_an_operator_can_follow_the_walkthrough(empty_database: str, tmp_path: P
     finally:
         pid_file = instance / "gunicorn.pid"
         if pid_file.exists():
-            try:
+            with contextlib.suppress(ProcessLookupError, ValueError):
                 os.kill(int(pid_file.read_text().strip()), signal.SIGTERM)
-            except (ProcessLookupError, ValueError):
-                pass
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-4000:]
     assert '"status":"ok"' in result.stdout.replace(" ", "")
