@@ -35,7 +35,7 @@ class ExportJob(Base):
     #: The dashboard filters, as plain values.
     filters: Mapped[json_value]
     #: ``queued``, ``running``, ``done`` or ``failed``.
-    status: Mapped[str] = mapped_column(String(10), default="queued")
+    state: Mapped[str] = mapped_column(String(10), default="queued")
     rows_done: Mapped[int] = mapped_column(Integer, default=0)
     rows_total: Mapped[int | None] = mapped_column(Integer)
     #: The name the download is offered under.

@@ -80,7 +80,7 @@ def request_export(session: Session, *, actor: User, kind: str, file_format: str
     name = f"certificates-{stem}.zip" if kind == "certificates" else f"{stem}.{file_format}"
     job = ExportJob(user_id=actor.id, kind=kind, file_format=file_format, language=language,
                     questionnaire_version_id=version.id, filters=_chosen(filters),
-                    status=QUEUED, rows_done=0, file_name=name)
+                    state=QUEUED, rows_done=0, file_name=name)
     session.add(job)
     session.flush()
     audit.record_event(
@@ -123,7 +123,7 @@ def is_stalled(job: ExportJob, now: dt.datetime | None = None) -> bool:
 
     Its runner went away (a server restarted mid-export): the page offers to ask again.
     """
-    if job.status not in (QUEUED, RUNNING):
+    if job.state not in (QUEUED, RUNNING):
         return False
     last = job.finished_at or job.started_at or job.created_at
     return (now or utcnow()) - last > STALE_AFTER
@@ -142,9 +142,9 @@ def claim(session: Session, job_id: int) -> ExportJob | None:
     Two runners given the same job (a retried RQ job, say) run it once.
     """
     job = session.scalar(select(ExportJob).where(ExportJob.id == job_id).with_for_update())
-    if job is None or job.status != QUEUED:
+    if job is None or job.state != QUEUED:
         return None
-    job.status = RUNNING
+    job.state = RUNNING
     job.started_at = utcnow()
     session.flush()
     return job
@@ -165,7 +165,7 @@ def record_progress(session: Session, job_id: int, *, done: int,
 def finish(session: Session, job_id: int, *, stored_name: str, size: int, rows: int) -> None:
     """Mark a job done with its file."""
     job = session.get_one(ExportJob, job_id)
-    job.status = DONE
+    job.state = DONE
     job.stored_name = stored_name
     job.size = size
     job.rows_done = rows
@@ -178,7 +178,7 @@ def finish(session: Session, job_id: int, *, stored_name: str, size: int, rows: 
 def fail(session: Session, job_id: int, reason: str) -> None:
     """Mark a job failed, with a short reason for the log and the page."""
     job = session.get_one(ExportJob, job_id)
-    job.status = FAILED
+    job.state = FAILED
     job.error = reason[:500]
     job.finished_at = utcnow()
     session.flush()
@@ -226,13 +226,13 @@ def job_facts(job: ExportJob) -> dict[str, Any]:
         "kind": job.kind,
         "format": job.file_format,
         "language": job.language,
-        "status": job.status,
+        "status": job.state,
         "rows_done": job.rows_done,
         "rows_total": job.rows_total,
         "file_name": job.file_name,
         "size": job.size,
         "stalled": is_stalled(job),
         "created_at": job.created_at.isoformat(),
-        "finished_at": job.finished_at.isoformat() if job.status in (DONE, FAILED)
+        "finished_at": job.finished_at.isoformat() if job.state in (DONE, FAILED)
         and job.finished_at else None,
     }

@@ -98,6 +98,8 @@ def collect_demo_data(session: Session) -> DemoData:
             # Without certificates in the demo data, the "no such certificate" page.
             "serial": serials[:1] or ["PPP-0000-NOSUCH"],
             "file_format": ["csv"],
+            # Exports are prepared on request: the demo has none, so a clear "not found".
+            "job_id": _values(session, "export_jobs", "id")[:1] or [1],
         }
         if user is not None:
             values["user_id"] = [user.id]

@@ -56,6 +56,8 @@ NOT_OPENABLE_WITH_DEMO_DATA = {
     "certificates.verify": "the demo data issues no certificate",
     "certificates.revoke": "the demo data issues no certificate",
     "observability.metrics": "answers only to the metrics token, never to a user",
+    "benchmarks.export_job": "exports are prepared on request; the demo data has none",
+    "benchmarks.export_job_file": "exports are prepared on request; the demo data has none",
 }
 
 

@@ -41,6 +41,7 @@ HTML_ROUTES = [
     ("POST", "/assessments/{a}/evidence/{a}/delete", {}),
     ("GET", "/assessments/{a}/import", None),
     ("POST", "/assessments/{a}/import", {}),
+    ("POST", "/assessments/{a}/reassess", {}),
     ("POST", "/assessments/new", {"questionnaire": "web-sample", "subject": "organisation:{o}"}),
     ("POST", "/assessments/new", {"questionnaire": "people-first", "subject": "project:{p}"}),
     ("GET", "/projects/{p}", None),
@@ -66,7 +67,7 @@ API_ROUTES = [
 ID_ENDPOINTS = {"assessments.show", "assessments.section", "assessments.check",
                 "assessments.submit", "assessments.submitted", "assessments.attach_evidence",
                 "assessments.delete_evidence", "api.list_evidence", "api.attach_evidence",
-                "assessments.import_answers", "api.import_answers",
+                "assessments.import_answers", "api.import_answers", "assessments.reassess",
                 "projects.show",
                 "projects.edit", "api.get_assessment", "api.put_answer",
                 "api.submit_assessment", "api.get_project"}

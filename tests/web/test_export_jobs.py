@@ -194,11 +194,11 @@ def test_a_failed_job_keeps_no_partial_file(app, db, evaluator, people_first, mo
     monkeypatch.setattr(exports, "iter_export_rows", broken)
     jobs.run_job(app, job.id)
     db.expire_all()
-    assert db.get(ExportJob, job.id).status == "failed"
+    assert db.get(ExportJob, job.id).state == "failed"
     assert list(jobs.exports_dir(app).iterdir()) == []
     # Claimed once: running it again does nothing.
     jobs.run_job(app, job.id)
-    assert db.get(ExportJob, job.id).status == "failed"
+    assert db.get(ExportJob, job.id).state == "failed"
 
 
 def _wait_done(client, url: str, seconds: float = 60) -> dict:

@@ -30,7 +30,7 @@ def upgrade() -> None:
         sa.Column('questionnaire_version_id', sa.Integer(), nullable=False),
         sa.Column('filters', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'),
                   nullable=False),
-        sa.Column('status', sa.String(length=10), nullable=False),
+        sa.Column('state', sa.String(length=10), nullable=False),
         sa.Column('rows_done', sa.Integer(), nullable=False),
         sa.Column('rows_total', sa.Integer(), nullable=True),
         sa.Column('file_name', sa.String(length=255), nullable=False),

@@ -86,7 +86,7 @@ def export_json(job: Any) -> dict[str, Any]:
     """Return the API's view of ``job``."""
     facts = export_jobs.job_facts(job)
     facts["download_url"] = (url_for("api.download_export", job_id=job.id)
-                             if job.status == export_jobs.DONE else None)
+                             if job.state == export_jobs.DONE else None)
     return facts
 
 

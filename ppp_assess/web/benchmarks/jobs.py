@@ -204,7 +204,7 @@ def _member_name(certificate: Certificate, language: str) -> str:
 
 def stored_file(app: Flask, job: ExportJob) -> Path | None:
     """Return the file of a finished job, if it is still there."""
-    if job.status != export_jobs.DONE or not job.stored_name:
+    if job.state != export_jobs.DONE or not job.stored_name:
         return None
     path = exports_dir(app) / job.stored_name
     return path if path.is_file() else None
@@ -221,7 +221,7 @@ def export_download(job_id: int) -> Response:
     job = export_jobs.job_for(get_session(), current_actor(), job_id)
     path = stored_file(current_app._get_current_object(),  # type: ignore[attr-defined]
                        job)
-    if job.status != export_jobs.DONE:
+    if job.state != export_jobs.DONE:
         raise Conflict("This export is not ready yet.", code="not_ready")
     if path is None:
         raise NotFound("This export's file is no longer kept: ask for it again.")

@@ -324,7 +324,7 @@ def export_job(job_id: int) -> str:
     job = export_jobs.job_for(get_session(), current_actor(), job_id)
     return render_template("benchmarks/export_job.html", job=job,
                            stalled=export_jobs.is_stalled(job),
-                           finished=job.status in (export_jobs.DONE, export_jobs.FAILED))
+                           finished=job.state in (export_jobs.DONE, export_jobs.FAILED))
 
 
 @bp.get("/evaluations/exports/<int:job_id>/file")
