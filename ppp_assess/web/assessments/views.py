@@ -16,6 +16,7 @@ from ppp_assess import unit_of_work
 from ppp_assess.config import get_settings
 from ppp_assess.domain.evidence import ACCEPTED_EXTENSIONS, VERDICT_LABELS
 from ppp_assess.domain.schema import Questionnaire, Section
+from ppp_assess.domain.scoring import ScoreReport
 from ppp_assess.domain.workflow import Decision
 from ppp_assess.models import Assessment
 from ppp_assess.presentation import file_size_text, level_label
@@ -26,9 +27,11 @@ from ppp_assess.services.errors import Conflict, Invalid, MissingAnswers, Servic
 from ppp_assess.unit_of_work import get_session
 from ppp_assess.web.assessments import bp
 from ppp_assess.web.assessments.present import (
+    applicable_sections,
     condition_context,
     condition_data,
     score_payload,
+    section_visible,
     verified_payload,
 )
 from ppp_assess.web.errors import refuse
@@ -130,7 +133,7 @@ def show(assessment_id: int) -> Response:
     state = service.assessment_state(db, assessment)
     payload = score_payload(state.questionnaire, state.report, gap_limit=0)
     target = next((section["id"] for section in payload["sections"]
-                   if section["status"] != "complete"), None)
+                   if section["status"] not in ("complete", "hidden")), None)
     if target is None:
         return redirect(url_for("assessments.check", assessment_id=assessment.id))
     return redirect(url_for("assessments.section", assessment_id=assessment.id,
@@ -155,8 +158,10 @@ def _render_section(state: service.AssessmentState, section: Section, form: Ques
     assessment = state.assessment
     questionnaire = state.questionnaire
     payload = _score_with_verified(state)
-    sections = questionnaire.sections
-    index = [item.id for item in sections].index(section.id)
+    sections = applicable_sections(questionnaire, state.report)
+    if section not in sections:  # a page sent back with answers that hide its own section
+        sections = list(questionnaire.sections)
+    index = sections.index(section)
     comments = reviews.open_review_comments(get_session(), assessment)
     # A returned assessment shows why it was returned, with or without comments.
     notice = board.decision_notice(get_session(), assessment)
@@ -170,7 +175,7 @@ def _render_section(state: service.AssessmentState, section: Section, form: Ques
         section=section,
         form=form,
         score=payload,
-        section_number=index + 1,
+        section_number=questionnaire.sections.index(section) + 1,
         previous_section=sections[index - 1] if index > 0 else None,
         next_section=sections[index + 1] if index + 1 < len(sections) else None,
         seen=seen,
@@ -248,7 +253,14 @@ def section(assessment_id: int, section_id: str) -> Response | tuple[str, int]:
     current_section = _section_or_404(questionnaire, section_id)
     form_class = build_questionnaire_form(questionnaire, current_section)
     if request.method == "GET":
-        return _section_page(state, current_section)
+        if section_visible(current_section.id, state.report):
+            return _section_page(state, current_section)
+        # The answers make this section not apply: go on to the next one that does.
+        following = _next_section(questionnaire, current_section, state.report)
+        if following is None:
+            return redirect(url_for("assessments.check", assessment_id=assessment.id))
+        return redirect(url_for("assessments.section", assessment_id=assessment.id,
+                                section_id=following.id))
 
     form = form_class()
     base_version = request.form.get("base_version", "")
@@ -296,7 +308,7 @@ def section(assessment_id: int, section_id: str) -> Response | tuple[str, int]:
     if request.form.get("action") == "save":
         flash(_("Your answers are saved."), "info")
         return redirect(url_for("assessments.dashboard"))
-    following = _next_section(questionnaire, current_section)
+    following = _next_section(questionnaire, current_section, None)
     if following is None:
         return redirect(url_for("assessments.check", assessment_id=assessment.id))
     return redirect(url_for("assessments.section", assessment_id=assessment.id,
@@ -372,10 +384,17 @@ def question_number(questionnaire: Questionnaire, question_id: str) -> str:
     return f"{section_number}.{position}"
 
 
-def _next_section(questionnaire: Questionnaire, current: Section) -> Section | None:
-    ids = [item.id for item in questionnaire.sections]
-    index = ids.index(current.id)
-    return questionnaire.sections[index + 1] if index + 1 < len(ids) else None
+def _next_section(questionnaire: Questionnaire, current: Section,
+                  report: ScoreReport | None) -> Section | None:
+    """Return the section after ``current`` that applies (any next one without a report).
+
+    After a save the next page itself moves on when the new answers hide it.
+    """
+    index = questionnaire.sections.index(current)
+    for following in questionnaire.sections[index + 1:]:
+        if report is None or section_visible(following.id, report):
+            return following
+    return None
 
 
 def _stored_form_data(state: service.AssessmentState, section: Section) -> dict[str, Any]:
