@@ -259,6 +259,9 @@
     setText('[data-score="completion"]', score.completion_display);
     (score.sections || []).forEach(function (section) {
       var row = document.querySelector('[data-section-score="' + CSS.escape(section.id) + '"]');
+      if (row) {
+        row.hidden = section.status === "hidden";
+      }
       var cell = row && row.querySelector('[data-score="section"]');
       if (cell) {
         cell.textContent = section.display;
