@@ -26,11 +26,11 @@ from ppp_assess.domain.version_mapping import (
 )
 from ppp_assess.domain.workflow import Status
 from ppp_assess.models import Answer, Assessment, QuestionnaireVersion, SectionScore, User
+from ppp_assess.models.base import utcnow
 from ppp_assess.services.assessments import _rescore, load_answers, questionnaire_for
 from ppp_assess.services.audit import record_event
 from ppp_assess.services.errors import Conflict, NotFound
 from ppp_assess.services.questionnaires import questionnaire_of
-from ppp_assess.models.base import utcnow
 
 
 @dataclass(frozen=True)

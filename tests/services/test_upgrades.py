@@ -37,7 +37,7 @@ def setup(db, factory):
 
 
 def test_plan_shows_what_carries_over_and_what_is_new(db, setup) -> None:
-    user, assessment, old, new = setup
+    _user, assessment, old, _new = setup
     plan = upgrades.upgrade_plan(db, assessment, directory=VERSIONS)
     assert (plan.source.version, plan.target.version) == ("1.0", "2.0")
     assert plan.carried == {"p1": "mine", "l1": "law", "l2": "applied", "l3": ["audit"],
@@ -49,7 +49,7 @@ def test_plan_shows_what_carries_over_and_what_is_new(db, setup) -> None:
 
 
 def test_upgrade_moves_answers_notes_and_score(db, setup) -> None:
-    user, assessment, old, new = setup
+    user, assessment, _old, new = setup
     version = assessment.version
     upgrades.upgrade_assessment(db, assessment, actor=user, directory=VERSIONS,
                                 base_version=version)
@@ -79,7 +79,7 @@ def test_upgrade_moves_answers_notes_and_score(db, setup) -> None:
 
 
 def test_stale_confirmation_is_refused(db, setup) -> None:
-    user, assessment, old, new = setup
+    user, assessment, old, _new = setup
     with pytest.raises(Conflict) as caught:
         upgrades.upgrade_assessment(db, assessment, actor=user, directory=VERSIONS,
                                     base_version=assessment.version - 1)
@@ -90,7 +90,7 @@ def test_stale_confirmation_is_refused(db, setup) -> None:
 
 @pytest.mark.parametrize("status", [Status.submitted, Status.in_review, Status.approved])
 def test_submitted_and_approved_assessments_never_move(db, setup, status) -> None:
-    user, assessment, old, new = setup
+    user, assessment, old, _new = setup
     assessment.status = status
     db.flush()
     with pytest.raises(Conflict) as caught:
@@ -103,6 +103,6 @@ def test_submitted_and_approved_assessments_never_move(db, setup, status) -> Non
 
 
 def test_no_mapping_file_means_no_upgrade(db, setup, tmp_path) -> None:
-    user, assessment, old, new = setup
+    _user, assessment, _old, _new = setup
     with pytest.raises(NotFound):
         upgrades.upgrade_plan(db, assessment, directory=tmp_path)
