@@ -72,6 +72,14 @@ def _later(version: str, than: str) -> bool:
     return parts(version) > parts(than)
 
 
+def upgrade_target(session: Session, assessment: Assessment, *,
+                   directory: str | Path) -> QuestionnaireVersion | None:
+    """Return the version a draft could move to, or ``None`` (cheap: no answers read)."""
+    if assessment.status != Status.draft:
+        return None
+    return _newer_version(session, assessment.questionnaire_version, Path(directory))
+
+
 def upgrade_plan(session: Session, assessment: Assessment, *,
                  directory: str | Path) -> UpgradePlan:
     """Return what moving ``assessment`` to the newest mapped version would do.

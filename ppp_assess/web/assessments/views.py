@@ -9,6 +9,7 @@ from typing import Any
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
+from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
@@ -21,7 +22,7 @@ from ppp_assess.domain.workflow import Decision
 from ppp_assess.models import Assessment
 from ppp_assess.presentation import file_size_text, level_label
 from ppp_assess.services import assessments as service
-from ppp_assess.services import benchmarks, board, evidence, permissions, reviews
+from ppp_assess.services import benchmarks, board, evidence, permissions, reviews, upgrades
 from ppp_assess.services import certificates as certificate_service
 from ppp_assess.services.errors import Conflict, Invalid, MissingAnswers, ServiceError
 from ppp_assess.unit_of_work import get_session
@@ -187,6 +188,7 @@ def _render_section(state: service.AssessmentState, section: Section, form: Ques
         condition_data=condition_data,
         condition_context=json.dumps(condition_context(section, values, state.report)),
         evidence_panels=_evidence_panels(assessment, section, evidence_errors or {}),
+        upgrade_url=upgrade_link(assessment),
     ), status
 
 
@@ -433,6 +435,7 @@ def _check_context(state: service.AssessmentState) -> dict[str, Any]:
         "missing": missing,
         "can_submit": permissions.can_submit_assessment(get_session(), current_actor(),
                                                         assessment),
+        "upgrade_url": upgrade_link(assessment),
     }
 
 
@@ -511,3 +514,61 @@ def _template_helpers() -> dict[str, Any]:
                        section_id=section_id)
 
     return {"section_url": section_url}
+
+
+# --------------------------------------------------------------------------- new versions
+
+
+def _questionnaire_dir() -> str:
+    return get_settings(current_app).questionnaire_dir
+
+
+def upgrade_link(assessment: Assessment) -> str | None:
+    """Return the address of the page that moves a draft to a newer version, if any."""
+    target = upgrades.upgrade_target(get_session(), assessment, directory=_questionnaire_dir())
+    if target is None:
+        return None
+    return url_for("assessments.upgrade", assessment_id=assessment.id)
+
+
+@bp.route("/<int:assessment_id>/upgrade", methods=["GET", "POST"])
+@login_required
+def upgrade(assessment_id: int) -> str | Response | tuple[str, int]:
+    """Show what carries over to the newer questionnaire version; move on confirmation."""
+    db = get_session()
+    assessment = _own_assessment(assessment_id)
+    if not permissions.can_edit_assessment(db, current_actor(), assessment):
+        flash(_("This assessment has been submitted and can no longer be changed."), "info")
+        return redirect(url_for("assessments.submitted", assessment_id=assessment.id))
+    try:
+        plan = upgrades.upgrade_plan(db, assessment, directory=_questionnaire_dir())
+    except ServiceError:
+        abort(404)
+    form = FlaskForm()
+    if request.method == "POST":
+        base_version = request.form.get("base_version", "")
+        if not form.validate_on_submit() or not base_version.isdigit():
+            abort(400)
+        try:
+            upgrades.upgrade_assessment(db, assessment, actor=current_actor(),
+                                        directory=_questionnaire_dir(),
+                                        base_version=int(base_version))
+        except Conflict as error:
+            flash(refuse(error), "error")
+            return redirect(url_for("assessments.upgrade", assessment_id=assessment_id))
+        flash(_("The assessment now uses version %(version)s. Answer the new questions.",
+                version=plan.target.version), "info")
+        return redirect(url_for("assessments.show", assessment_id=assessment.id))
+    numbers_old = {question.id: question_number(plan.old, question.id)
+                   for question in plan.old.all_questions()}
+    numbers_new = {question.id: question_number(plan.new, question.id)
+                   for question in plan.new.all_questions()}
+    return render_template(
+        "assessments/upgrade.html", assessment=assessment, questionnaire=plan.old, plan=plan,
+        form=form, numbers_old=numbers_old, numbers_new=numbers_new,
+        carried=[(plan.new.question(question_id), value)
+                 for question_id, value in plan.carried.items()],
+        dropped=[plan.old.question(question_id) for question_id in plan.dropped
+                 if plan.old.has_question(question_id)],
+        new_questions=[plan.new.question(question_id) for question_id in plan.new_questions],
+    )
