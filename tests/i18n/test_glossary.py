@@ -98,13 +98,15 @@ def test_terms_given_alone_follow_the_glossary(catalogs, language: str) -> None:
             for domain in DOMAINS:
                 for msgid, msgstr in catalogs[(language, domain)].items():
                     if _plain(msgid) == english and _plain(msgstr) not in allowed:
-                        wrong.append(f"{domain}: {msgid!r} -> {msgstr!r}, glossary: {row[language]!r}")
+                        wrong.append(f"{domain}: {msgid!r} -> {msgstr!r},"
+                                     f" glossary: {row[language]!r}")
     assert wrong == []
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_interface_and_questionnaires_agree(catalogs, language: str) -> None:
-    interface = {_plain(key): _plain(value) for key, value in catalogs[(language, "messages")].items()}
+    interface = {_plain(key): _plain(value)
+                 for key, value in catalogs[(language, "messages")].items()}
     terms = {english for row in glossary_rows() for english in _variants(row["en"])}
     differing = []
     for msgid, msgstr in catalogs[(language, "questionnaires")].items():
