@@ -34,7 +34,6 @@ STEMS: dict[str, dict[str, tuple[str, ...]]] = {
 #: Interface labels that share their English with a glossary term but mean something else.
 NOT_THE_TERM = {
     "action": "the audit log's column heading, not the action to improve",
-    "revoked": "the certificate's state on its own page, not the assessment's status",
 }
 
 
@@ -127,3 +126,17 @@ def test_terms_of_art_keep_their_word_in_longer_texts(catalogs, term: str, langu
             if pattern.search(msgid) and not any(stem in msgstr.casefold() for stem in stems):
                 missing.append(f"{domain}: {msgid[:70]!r} -> {msgstr[:90]!r}")
     assert missing == []
+
+
+def test_gendered_short_labels_carry_a_context() -> None:
+    # One English word, several genders: a user is "Actif", an organisation "Active";
+    # a certificate is "Отозван", an assessment "Отозвана".
+    strings: dict[tuple[str, str | None, str], str] = {}
+    for language in ("fr", "ru"):
+        for message in read_catalog(catalog_path(language, "messages"), language):
+            if message.id in ("Active", "Deactivated", "Revoked") and message.string:
+                strings[(language, message.context, str(message.id))] = str(message.string)
+    assert strings[("fr", "user", "Active")] != strings[("fr", "organisation", "Active")]
+    assert strings[("fr", "user", "Deactivated")] != strings[("fr", "organisation", "Deactivated")]
+    assert strings[("ru", "certificate", "Revoked")] != strings[("ru", None, "Revoked")]
+    assert strings[("ru", None, "Revoked")] == "Отозвана"
