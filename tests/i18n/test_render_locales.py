@@ -58,6 +58,7 @@ NOT_OPENABLE_WITH_DEMO_DATA = {
     "observability.metrics": "answers only to the metrics token, never to a user",
     "benchmarks.export_job": "exports are prepared on request; the demo data has none",
     "benchmarks.export_job_file": "exports are prepared on request; the demo data has none",
+    "assessments.upgrade": "the demo data publishes no newer version with a mapping file",
 }
 
 

@@ -37,6 +37,8 @@ HTML_ROUTES = [
     ("GET", "/assessments/{a}/check", None),
     ("POST", "/assessments/{a}/submit", {}),
     ("GET", "/assessments/{a}/submitted", None),
+    ("GET", "/assessments/{a}/upgrade", None),
+    ("POST", "/assessments/{a}/upgrade", {"base_version": "1"}),
     ("POST", "/assessments/{a}/questions/policy/evidence", {}),
     ("POST", "/assessments/{a}/evidence/{a}/delete", {}),
     ("GET", "/assessments/{a}/import", None),
@@ -53,6 +55,7 @@ API_ROUTES = [
     ("GET", "/api/v1/assessments/{a}", None),
     ("PUT", "/api/v1/assessments/{a}/answers/policy", {"value": "yes"}),
     ("POST", "/api/v1/assessments/{a}/submit", None),
+    ("GET", "/api/v1/assessments/{a}/upgrade", None),
     ("GET", "/api/v1/assessments/{a}/evidence", None),
     ("POST", "/api/v1/assessments/{a}/answers/policy/evidence", None),
     ("POST", "/api/v1/assessments/{a}/import", None),
@@ -70,7 +73,8 @@ ID_ENDPOINTS = {"assessments.show", "assessments.section", "assessments.check",
                 "assessments.import_answers", "api.import_answers", "assessments.reassess",
                 "projects.show",
                 "projects.edit", "api.get_assessment", "api.put_answer",
-                "api.submit_assessment", "api.get_project"}
+                "api.submit_assessment", "api.get_project", "assessments.upgrade",
+                "api.get_upgrade"}
 
 
 def _fill(value, foreign: Foreign):

@@ -12,4 +12,5 @@ from ppp_assess.web.api import (
     questionnaires,  # noqa: F401
     reviews,  # noqa: F401
     submissions,  # noqa: F401
+    upgrades,  # noqa: F401
 )
