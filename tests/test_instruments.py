@@ -3,10 +3,10 @@
 Each questionnaire ships in two versions: ``<id>.yaml`` (1.0, kept as published so that
 answers pinned to it keep their score) and ``<id>-2.yaml`` (2.0). These tests read the
 real files in ``questionnaires/`` and run them through the real loader and scoring
-engine; a test that takes a file key runs on every file. The generic checks (every scored question reaches 0 and 1,
-every condition can be true and false, best answers reach the top level, one critical
-zero caps it) search the answer space instead of relying on hand-picked answers, so they
-keep working when questions are added.
+engine; a test that takes a file key runs on every file. The generic checks (every
+scored question reaches 0 and 1, every condition can be true and false, best answers
+reach the top level, one critical zero caps it) search the answer space instead of
+relying on hand-picked answers, so they keep working when questions are added.
 """
 
 from __future__ import annotations
@@ -769,7 +769,8 @@ def test_zero_tolerance_2_red_flags_and_new_topics() -> None:
     critical = {question.id for question in questionnaire.all_questions() if question.critical}
     assert critical == {"zt-2-2", "zt-4-3", "zt-4-4", "zt-11-1", "zt-12-3a"}
     for question_id in critical:
-        assert all(option.score is not None for option in questionnaire.question(question_id).options)
+        options = questionnaire.question(question_id).options
+        assert all(option.score is not None for option in options)
     topics = {
         "zt-5-7": "preferred bidder",
         "zt-13-5": "change of control",
