@@ -110,6 +110,19 @@ def percent_text(share: Number | None, empty: str = "") -> str:
     return str(format_percent(Decimal(whole_percent(share)) / 100, format=pattern))
 
 
+def share_text(share: Number | None, empty: str = "") -> str:
+    """Return a share (0-1) of the overall score as a percent with one decimal ("7.5 %").
+
+    The methodology's effective weights are often a few percent: whole percents would
+    hide their differences. Rounded half up, as scores are.
+    """
+    if share is None:
+        return empty
+    pattern = with_decimals(current_locale().percent_formats[None].pattern,
+                            display.SCORE_DECIMALS)
+    return str(format_percent(rounded_score(Decimal(str(share)) * 100) / 100, format=pattern))
+
+
 def number_text(value: Number | None) -> str:
     """Return a plain number in the locale's form (an answer, a count, an axis tick).
 

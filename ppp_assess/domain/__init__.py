@@ -6,7 +6,7 @@ English msgids rather than translated text.
 """
 
 from .answers import AnswerError, AnswerValue, clean_answers, validate_answer
-from .conditions import evaluate, referenced_questions, visible_questions
+from .conditions import evaluate, referenced_questions, visible_questions, visible_sections
 from .loader import (
     Problem,
     QuestionnaireError,
@@ -22,6 +22,8 @@ from .schema import (
     AllCondition,
     AnyCondition,
     Band,
+    Basis,
+    BasisWording,
     CompareCondition,
     Condition,
     Evidence,
@@ -42,7 +44,15 @@ from .schema import (
     map_translatable,
     normalise_msgid,
 )
-from .scoring import Gap, QuestionScore, ScoreReport, SectionScore, question_score, score
+from .scoring import (
+    Gap,
+    QuestionScore,
+    ScoreReport,
+    SectionScore,
+    effective_weights,
+    question_score,
+    score,
+)
 
 __all__ = [
     "NA",
@@ -52,6 +62,8 @@ __all__ = [
     "AnswerValue",
     "AnyCondition",
     "Band",
+    "Basis",
+    "BasisWording",
     "CompareCondition",
     "Condition",
     "Evidence",
@@ -75,6 +87,7 @@ __all__ = [
     "Source",
     "Subject",
     "clean_answers",
+    "effective_weights",
     "evaluate",
     "format_path",
     "iter_translatable",
@@ -89,4 +102,5 @@ __all__ = [
     "translatable_messages",
     "validate_answer",
     "visible_questions",
+    "visible_sections",
 ]

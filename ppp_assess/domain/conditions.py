@@ -4,7 +4,8 @@ Conditions are data (see :mod:`ppp_assess.domain.schema`), never code. A conditi
 a question that is unanswered or hidden is false, whatever its operator, so
 ``not_in`` and ``ne`` are false too until the question has a visible answer. A
 condition may only refer to an earlier question, so one pass in document order
-settles every question's visibility.
+settles every question's visibility. A section's ``show_if`` may refer only to questions
+of earlier sections; when it is false, every question in the section is hidden.
 """
 
 from __future__ import annotations
@@ -115,8 +116,40 @@ def visible_from_clean(
     :param answers: accepted, normalised answers.
     :return: the visible question ids.
     """
+    return visibility_from_clean(questionnaire, answers)[1]
+
+
+def visible_sections(
+    questionnaire: Questionnaire, answers: Mapping[str, object]
+) -> frozenset[str]:
+    """Return the ids of the sections that ``answers`` make applicable.
+
+    A section without ``show_if`` always applies; one with it applies when its
+    condition holds. Every question of a section that does not apply is hidden.
+
+    :param questionnaire: the questionnaire.
+    :param answers: question id -> answer value.
+    :return: the applicable section ids.
+    """
+    return visibility_from_clean(questionnaire, clean_answers(questionnaire, answers))[0]
+
+
+def visibility_from_clean(
+    questionnaire: Questionnaire, answers: Mapping[str, object]
+) -> tuple[frozenset[str], frozenset[str]]:
+    """Return the applicable section ids and the visible question ids, in one pass.
+
+    :param questionnaire: the questionnaire.
+    :param answers: accepted, normalised answers.
+    :return: ``(sections, questions)``.
+    """
+    sections: set[str] = set()
     visible: set[str] = set()
-    for question in questionnaire.all_questions():
-        if question.show_if is None or evaluate(question.show_if, answers, visible):
-            visible.add(question.id)
-    return frozenset(visible)
+    for section in questionnaire.sections:
+        if section.show_if is not None and not evaluate(section.show_if, answers, visible):
+            continue
+        sections.add(section.id)
+        for question in section.questions:
+            if question.show_if is None or evaluate(question.show_if, answers, visible):
+                visible.add(question.id)
+    return frozenset(sections), frozenset(visible)

@@ -38,8 +38,11 @@ from .question_types import (
 from .question_types.base import plain_number
 from .schema import (
     DEFAULT_EVIDENCE_THRESHOLD,
+    EXPLICIT_MAJOR_VERSION,
     AllCondition,
     AnyCondition,
+    Basis,
+    BasisWording,
     CompareCondition,
     Condition,
     DocumentPath,
@@ -516,6 +519,16 @@ class _QuestionDraft:
     flawed: bool
 
 
+@dataclass(frozen=True)
+class _ConditionOwner:
+    """What a condition belongs to: a question, or a section (``is_section``)."""
+
+    id: str
+    #: A condition may refer only to questions placed before this position.
+    before: int
+    is_section: bool = False
+
+
 class _Builder:
     """Builds the dataclasses from schema-valid data, collecting the problems across it.
 
@@ -547,6 +560,8 @@ class _Builder:
         drafts: list[_QuestionDraft] = []
         sections = self.sections(data["sections"], drafts)
         sections = self.attach_conditions(sections, drafts)
+        sections = self.attach_section_conditions(data["sections"], sections, drafts)
+        self.explicit_keys(data)
         source = data["source"]
         if self.problems:
             return None
@@ -639,7 +654,10 @@ class _Builder:
             score = raw.get("score")
             options.append(
                 Option(
-                    value=value, label=raw["label"], score=None if score is None else float(score)
+                    value=value,
+                    label=raw["label"],
+                    score=None if score is None else float(score),
+                    exclusive=raw.get("exclusive", False),
                 )
             )
         return tuple(options)
@@ -705,8 +723,18 @@ class _Builder:
             required=raw.get("required", False),
             evidence=Evidence(raw.get("evidence", "none")),
             critical=raw.get("critical", False),
+            context=raw.get("scored", True) is False,
+            basis=self.basis(raw.get("basis")),
             **strategy.build(raw, path, self),
         )
+        if strategy.question_type is not QuestionType.multi_choice and "options" in raw:
+            for index, option in enumerate(raw["options"]):
+                if option.get("exclusive"):
+                    self.problem(
+                        (*path, "options", index, "exclusive"),
+                        "'exclusive' applies only to the options of a multi_choice question,"
+                        f" and this is a {strategy.question_type} question",
+                    )
         flawed = len(self.problems) > known_problems
         # A question whose own definition is wrong would only add echoes of that problem.
         if question.critical and not flawed:
@@ -715,7 +743,59 @@ class _Builder:
                 self.problem((*path, "critical"), problem)
         return question, flawed
 
+    @staticmethod
+    def basis(raw: Mapping[str, Any] | None) -> Basis | None:
+        if raw is None:
+            return None
+        return Basis(
+            instrument=raw["instrument"], part=raw["part"], wording=BasisWording(raw["wording"])
+        )
+
+    def explicit_keys(self, data: Mapping[str, Any]) -> None:
+        """From MAJOR version 2 on, ask for every section's weight and every question's basis."""
+        major = int(str(data["version"]).split(".", 1)[0])
+        if major < EXPLICIT_MAJOR_VERSION:
+            return
+        for section_index, section in enumerate(data["sections"]):
+            path: DocumentPath = ("sections", section_index)
+            if "weight" not in section:
+                self.problem(
+                    path,
+                    f"section '{section['id']}' has no 'weight'; from version"
+                    f" {EXPLICIT_MAJOR_VERSION}.0 on every section states its weight",
+                )
+            for question_index, question in enumerate(section["questions"]):
+                if "basis" not in question:
+                    self.problem(
+                        (*path, "questions", question_index),
+                        f"question '{question['id']}' has no 'basis'; from version"
+                        f" {EXPLICIT_MAJOR_VERSION}.0 on every question says which instrument"
+                        " and part it serves: basis: {instrument: ..., part: ...,"
+                        " wording: text | derived | practice}",
+                    )
+
     # ----------------------------------------------------------------- conditions
+
+    def attach_section_conditions(
+        self,
+        raw_sections: Sequence[Mapping[str, Any]],
+        sections: tuple[Section, ...],
+        drafts: list[_QuestionDraft],
+    ) -> tuple[Section, ...]:
+        """Build the sections' ``show_if``: they may refer only to earlier sections."""
+        by_id = {draft.question.id: draft for draft in drafts}
+        result: list[Section] = []
+        start = 0
+        for index, (raw, section) in enumerate(zip(raw_sections, sections, strict=True)):
+            if "show_if" in raw:
+                owner = _ConditionOwner(section.id, start, is_section=True)
+                condition = self.condition(
+                    raw["show_if"], ("sections", index, "show_if"), owner, by_id
+                )
+                section = replace(section, show_if=condition)
+            result.append(section)
+            start += len(section.questions)
+        return tuple(result)
 
     def attach_conditions(
         self, sections: tuple[Section, ...], drafts: list[_QuestionDraft]
@@ -725,7 +805,8 @@ class _Builder:
         for draft in drafts:
             if "show_if" not in draft.raw:
                 continue
-            condition = self.condition(draft.raw["show_if"], (*draft.path, "show_if"), draft, by_id)
+            owner = _ConditionOwner(draft.question.id, draft.position)
+            condition = self.condition(draft.raw["show_if"], (*draft.path, "show_if"), owner, by_id)
             if condition is not None:
                 replaced[draft.question.id] = replace(draft.question, show_if=condition)
         if not replaced:
@@ -744,7 +825,7 @@ class _Builder:
         self,
         raw: Mapping[str, Any],
         path: DocumentPath,
-        owner: _QuestionDraft,
+        owner: _ConditionOwner,
         by_id: Mapping[str, _QuestionDraft],
     ) -> Condition | None:
         for combinator in ("all", "any"):
@@ -764,7 +845,7 @@ class _Builder:
         operator = next(key for key in raw if key != "question")
         target = by_id.get(question_id)
         where = (*path, "question")
-        if question_id == owner.question.id:
+        if question_id == owner.id and not owner.is_section:
             self.problem(where, f"question '{question_id}' cannot depend on its own answer")
             return None
         if target is None:
@@ -773,7 +854,15 @@ class _Builder:
                 f"unknown question '{question_id}'{_suggest(question_id, by_id)}",
             )
             return None
-        if target.position > owner.position:
+        if owner.is_section and target.position >= owner.before:
+            self.problem(
+                where,
+                f"question '{question_id}' is not in an earlier section"
+                f" ({format_path(target.path)}); a section's condition may only refer to"
+                " questions of earlier sections",
+            )
+            return None
+        if target.position > owner.before:
             self.problem(
                 where,
                 f"question '{question_id}' comes later in the file ({format_path(target.path)});"

@@ -71,6 +71,22 @@ class MultiChoiceScoring(StrEnum):
     max = "max"
 
 
+class BasisWording(StrEnum):
+    """Where a question's wording comes from, with respect to its instrument."""
+
+    #: Taken from the instrument's text.
+    text = "text"
+    #: Derived from the instrument's text.
+    derived = "derived"
+    #: The platform's own good practice.
+    practice = "practice"
+
+
+#: From this MAJOR version on, a file must give every section a ``weight`` and every
+#: question a ``basis``.
+EXPLICIT_MAJOR_VERSION = 2
+
+
 class Operator(StrEnum):
     """A numeric comparison in a condition."""
 
@@ -282,12 +298,15 @@ class Option:
     value: str
     label: str
     score: float | None = None
+    #: multi_choice: this option ("None of these") cannot be combined with another one.
+    exclusive: bool = False
 
 
 def options_to_list(options: tuple[Option, ...]) -> list[dict[str, Any]]:
     """Return an option list as it is written in a questionnaire file.
 
-    Scores are written for every option of a scored list and for none of an unscored one.
+    Scores are written for every option of a scored list and for none of an unscored one;
+    ``exclusive`` only where it is set, so that files without it keep their hash.
     """
     scored = any(option.score is not None for option in options)
     rows: list[dict[str, Any]] = []
@@ -295,6 +314,8 @@ def options_to_list(options: tuple[Option, ...]) -> list[dict[str, Any]]:
         row: dict[str, Any] = {"value": option.value, "label": option.label}
         if scored:
             row["score"] = option.score
+        if option.exclusive:
+            row["exclusive"] = True
         rows.append(row)
     return rows
 
@@ -365,6 +386,19 @@ class Source:
         return data
 
 
+@dataclass(frozen=True, kw_only=True)
+class Basis:
+    """Which instrument and part a question serves, and where its wording comes from."""
+
+    instrument: str
+    part: str
+    wording: BasisWording
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the basis as it is written in a questionnaire file."""
+        return {"instrument": self.instrument, "part": self.part, "wording": self.wording.value}
+
+
 # --------------------------------------------------------------------------- questions
 
 
@@ -388,6 +422,10 @@ class Question:
     evidence: Evidence = Evidence.none
     critical: bool = False
     show_if: Condition | None = None
+    #: A context question (``scored: false`` in the file): asked and stored, never scored.
+    context: bool = False
+    #: Which instrument and part the question serves (required from version 2.0 on).
+    basis: Basis | None = None
     #: choice and multi_choice: the options, resolved from ``answer_set`` when it is set.
     options: tuple[Option, ...] = ()
     #: choice and multi_choice: the name of the answer set the options come from.
@@ -418,7 +456,12 @@ class Question:
     @cached_property
     def scored(self) -> bool:
         """Whether an answer to this question can produce a score."""
-        return self.strategy.scored(self)
+        return not self.context and self.strategy.scored(self)
+
+    @cached_property
+    def exclusive_values(self) -> frozenset[str]:
+        """The values of the options that cannot be combined with another one."""
+        return frozenset(option.value for option in self.options if option.exclusive)
 
     @cached_property
     def _options_by_value(self) -> dict[str, Option]:
@@ -445,7 +488,11 @@ class Question:
         if self.guidance is not None:
             data["guidance"] = self.guidance
         data.update(self.strategy.dump(self))
-        data["weight"] = self.weight
+        # New keys are written only when set, so that files without them keep their hash.
+        if self.context:
+            data["scored"] = False
+        else:
+            data["weight"] = self.weight
         data["required"] = self.required
         data["evidence"] = self.evidence.value
         data["critical"] = self.critical
@@ -454,18 +501,25 @@ class Question:
         if self.action is not None:
             data["action"] = self.action
         data["reference"] = self.reference
+        if self.basis is not None:
+            data["basis"] = self.basis.to_dict()
         return data
 
 
 @dataclass(frozen=True, kw_only=True)
 class Section:
-    """A titled group of questions with a weight in the overall score."""
+    """A titled group of questions with a weight in the overall score.
+
+    A section with ``show_if`` applies only when its condition holds (it may refer only
+    to questions of earlier sections); otherwise every question in it is hidden.
+    """
 
     id: str
     title: str
     questions: tuple[Question, ...]
     description: str | None = None
     weight: float = 1.0
+    show_if: Condition | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Return the section as it is written in a questionnaire file."""
@@ -473,6 +527,8 @@ class Section:
         if self.description is not None:
             data["description"] = self.description
         data["weight"] = self.weight
+        if self.show_if is not None:
+            data["show_if"] = self.show_if.to_dict()
         data["questions"] = [question.to_dict() for question in self.questions]
         return data
 

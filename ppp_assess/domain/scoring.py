@@ -19,6 +19,11 @@ The rules (also in ``docs/questionnaire-format.md``):
   the level is capped at the questionnaire's ``critical_cap``.
 * Completion = answered applicable required questions / applicable required questions
   (1.0 when there are none).
+* A section whose ``show_if`` is false hides all its questions: it has no score, no
+  applicable or required questions, and does not count in completion.
+* A context question (``scored: false``) is asked and stored but never scored.
+* :func:`effective_weights` gives each scored question's share of the overall score
+  when everything is shown, as the methodology publishes it.
 
 Scores are exact floats; rounding is for display only.
 """
@@ -67,6 +72,9 @@ class SectionScore:
     answered: int
     #: Questions (of every type) that are visible and not answered "not applicable".
     applicable: int
+    #: ``False`` when the section's ``show_if`` is false: it is not shown, not counted
+    #: in progress and not scored.
+    visible: bool = True
 
 
 @dataclass(frozen=True)
@@ -121,6 +129,7 @@ class ScoreReport:
                     "weight": section.weight,
                     "answered": section.answered,
                     "applicable": section.applicable,
+                    "visible": section.visible,
                 }
                 for section in self.sections
             ],
@@ -161,6 +170,41 @@ def question_score(question: Question, value: AnswerValue) -> float | None:
     if not question.scored or question.is_not_applicable(value):
         return None
     return strategy_for(question.type).scorer(question)(value)
+
+
+def effective_weights(questionnaire: Questionnaire) -> dict[str, float]:
+    """Return each scored question's share of the overall score, the shares summing to 1.
+
+    The share is the one the question has when every section and question is shown and
+    applicable: its section's weight over the total weight of the sections that can
+    score, times its own weight over the total weight of its section's scored questions.
+    Unscored questions (context questions, text, dates, ...) are left out; a question of
+    weight 0, or in a section of weight 0, has share 0. When nothing can score, every
+    share is 0.
+
+    :param questionnaire: the questionnaire.
+    :return: question id -> share in [0, 1], scored questions only, in document order.
+    """
+    section_totals: list[float] = []
+    for section in questionnaire.sections:
+        section_totals.append(
+            sum(question.weight for question in section.questions if question.scored)
+        )
+    overall_total = sum(
+        section.weight
+        for section, total in zip(questionnaire.sections, section_totals, strict=True)
+        if total > 0
+    )
+    shares: dict[str, float] = {}
+    for section, total in zip(questionnaire.sections, section_totals, strict=True):
+        for question in section.questions:
+            if not question.scored:
+                continue
+            if total > 0 and overall_total > 0:
+                shares[question.id] = section.weight / overall_total * question.weight / total
+            else:
+                shares[question.id] = 0.0
+    return shares
 
 
 # --------------------------------------------------------------------------- precomputation
@@ -255,6 +299,8 @@ def score(questionnaire: Questionnaire, answers: Mapping[str, object], *,
     answered_counts = [0] * section_count
     applicable_counts = [0] * section_count
     visible: set[str] = set()
+    section_visible: list[bool] = [True] * section_count
+    current_section = -1
     question_scores: dict[str, QuestionScore] = {}
     scored_items: list[tuple[_QuestionPlan, float]] = []
     cap_reasons: list[str] = []
@@ -264,7 +310,15 @@ def score(questionnaire: Questionnaire, answers: Mapping[str, object], *,
     for item in plan.questions:
         question = item.question
         question_id = question.id
-        if question.show_if is not None and not evaluate(question.show_if, accepted, visible):
+        if item.section_index != current_section:
+            current_section = item.section_index
+            condition = questionnaire.sections[current_section].show_if
+            section_visible[current_section] = condition is None or evaluate(
+                condition, accepted, visible
+            )
+        if not section_visible[current_section] or (
+            question.show_if is not None and not evaluate(question.show_if, accepted, visible)
+        ):
             question_scores[question_id] = item.hidden
             continue
         visible.add(question_id)
@@ -322,6 +376,7 @@ def score(questionnaire: Questionnaire, answers: Mapping[str, object], *,
                 weight=section.weight,
                 answered=answered_counts[index],
                 applicable=applicable_counts[index],
+                visible=section_visible[index],
             )
         )
     overall = _bounded(weighted_total / weight_total) if weight_total > 0 else None

@@ -111,6 +111,14 @@ def list_versions(session: Session) -> Sequence[QuestionnaireVersion]:
     ).all()
 
 
+def find_version(session: Session, questionnaire_id: str,
+                 version: str) -> QuestionnaireVersion | None:
+    """Return the published version ``version`` of a questionnaire, if there is one."""
+    return session.scalar(select(QuestionnaireVersion).where(
+        QuestionnaireVersion.questionnaire_id == questionnaire_id,
+        QuestionnaireVersion.version == version))
+
+
 def latest_versions(session: Session) -> list[QuestionnaireVersion]:
     """Return the newest published version of each questionnaire."""
     latest: dict[str, QuestionnaireVersion] = {}

@@ -28,6 +28,7 @@ FEATURES = (
     "review",
     "certificates",
     "benchmarks",
+    "methodology",
     "api",
 )
 

@@ -178,6 +178,14 @@ class MultiChoiceStrategy(_OptionsStrategy):
             selected.add(item)
         if not selected and question.required:
             raise AnswerError("required", N_("Choose at least one option."))
+        if len(selected) > 1:
+            for item in question.options:
+                if item.exclusive and item.value in selected:
+                    raise AnswerError(
+                        "exclusive_option",
+                        N_("“%(value)s” cannot be combined with other options."),
+                        {"value": item.value},
+                    )
         if self.scored(question) and len(selected) > 1:
             for item in selected:
                 if question.option(item).score is None:
@@ -236,5 +244,9 @@ class MultiChoiceStrategy(_OptionsStrategy):
             return [not_applicable[0].value]
         if not scored:
             return [question.options[0].value] if question.options else None
-        chosen = [option.value for option in scored if rng.random() < maturity]
-        return chosen or [max(scored, key=lambda option: option.score or 0.0).value]
+        chosen = [
+            option.value for option in scored if not option.exclusive and rng.random() < maturity
+        ]
+        if chosen:
+            return chosen
+        return [max(scored, key=lambda option: (option.score or 0.0, not option.exclusive)).value]

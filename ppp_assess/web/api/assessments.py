@@ -86,7 +86,8 @@ class ScoreSection(BaseModel):
     display: str
     answered: int
     applicable: int
-    status: Literal["complete", "started", "not_started"]
+    status: Literal["complete", "started", "not_started", "hidden"] = Field(
+        description="\"hidden\" when the section does not apply under the answers given")
 
 
 class ScoreGap(BaseModel):

@@ -9,4 +9,5 @@ from ppp_assess.web.api import (
     projects,  # noqa: F401
     questionnaires,  # noqa: F401
     reviews,  # noqa: F401
+    upgrades,  # noqa: F401
 )

@@ -28,7 +28,13 @@ GAP_LIMIT = 5
 
 
 def section_status(section: Section, report: ScoreReport) -> str:
-    """Return "complete", "started" or "not_started" for a section's answers."""
+    """Return "complete", "started" or "not_started" for a section's answers.
+
+    A section whose condition makes it not apply is "hidden": it is not shown, never
+    "not started".
+    """
+    if not section_visible(section.id, report):
+        return "hidden"
     missing = set(report.missing_required)
     visible = [q for q in section.questions if report.questions[q.id].visible]
     answered = [q for q in visible if report.questions[q.id].answered]
@@ -37,6 +43,17 @@ def section_status(section: Section, report: ScoreReport) -> str:
     if not any(question.required for question in visible) and not answered:
         return "not_started"
     return "started" if answered else "not_started"
+
+
+def section_visible(section_id: str, report: ScoreReport) -> bool:
+    """Return whether a section applies under the answers that ``report`` scored."""
+    return next((item.visible for item in report.sections if item.id == section_id), True)
+
+
+def applicable_sections(questionnaire: Questionnaire, report: ScoreReport) -> list[Section]:
+    """Return the sections that apply under the answers ``report`` scored, in order."""
+    return [section for section in questionnaire.sections
+            if section_visible(section.id, report)]
 
 
 def score_payload(

@@ -9,6 +9,7 @@ from typing import Any
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
+from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
@@ -16,19 +17,22 @@ from ppp_assess import unit_of_work
 from ppp_assess.config import get_settings
 from ppp_assess.domain.evidence import ACCEPTED_EXTENSIONS, VERDICT_LABELS
 from ppp_assess.domain.schema import Questionnaire, Section
+from ppp_assess.domain.scoring import ScoreReport
 from ppp_assess.domain.workflow import Decision
 from ppp_assess.models import Assessment
 from ppp_assess.presentation import file_size_text, level_label
 from ppp_assess.services import assessments as service
-from ppp_assess.services import benchmarks, board, evidence, permissions, reviews
+from ppp_assess.services import benchmarks, board, evidence, permissions, reviews, upgrades
 from ppp_assess.services import certificates as certificate_service
 from ppp_assess.services.errors import Conflict, Invalid, MissingAnswers, ServiceError
 from ppp_assess.unit_of_work import get_session
 from ppp_assess.web.assessments import bp
 from ppp_assess.web.assessments.present import (
+    applicable_sections,
     condition_context,
     condition_data,
     score_payload,
+    section_visible,
     verified_payload,
 )
 from ppp_assess.web.errors import refuse
@@ -130,7 +134,7 @@ def show(assessment_id: int) -> Response:
     state = service.assessment_state(db, assessment)
     payload = score_payload(state.questionnaire, state.report, gap_limit=0)
     target = next((section["id"] for section in payload["sections"]
-                   if section["status"] != "complete"), None)
+                   if section["status"] not in ("complete", "hidden")), None)
     if target is None:
         return redirect(url_for("assessments.check", assessment_id=assessment.id))
     return redirect(url_for("assessments.section", assessment_id=assessment.id,
@@ -155,8 +159,10 @@ def _render_section(state: service.AssessmentState, section: Section, form: Ques
     assessment = state.assessment
     questionnaire = state.questionnaire
     payload = _score_with_verified(state)
-    sections = questionnaire.sections
-    index = [item.id for item in sections].index(section.id)
+    sections = applicable_sections(questionnaire, state.report)
+    if section not in sections:  # a page sent back with answers that hide its own section
+        sections = list(questionnaire.sections)
+    index = sections.index(section)
     comments = reviews.open_review_comments(get_session(), assessment)
     # A returned assessment shows why it was returned, with or without comments.
     notice = board.decision_notice(get_session(), assessment)
@@ -170,7 +176,7 @@ def _render_section(state: service.AssessmentState, section: Section, form: Ques
         section=section,
         form=form,
         score=payload,
-        section_number=index + 1,
+        section_number=questionnaire.sections.index(section) + 1,
         previous_section=sections[index - 1] if index > 0 else None,
         next_section=sections[index + 1] if index + 1 < len(sections) else None,
         seen=seen,
@@ -182,6 +188,7 @@ def _render_section(state: service.AssessmentState, section: Section, form: Ques
         condition_data=condition_data,
         condition_context=json.dumps(condition_context(section, values, state.report)),
         evidence_panels=_evidence_panels(assessment, section, evidence_errors or {}),
+        upgrade_url=upgrade_link(assessment),
     ), status
 
 
@@ -248,7 +255,14 @@ def section(assessment_id: int, section_id: str) -> Response | tuple[str, int]:
     current_section = _section_or_404(questionnaire, section_id)
     form_class = build_questionnaire_form(questionnaire, current_section)
     if request.method == "GET":
-        return _section_page(state, current_section)
+        if section_visible(current_section.id, state.report):
+            return _section_page(state, current_section)
+        # The answers make this section not apply: go on to the next one that does.
+        following = _next_section(questionnaire, current_section, state.report)
+        if following is None:
+            return redirect(url_for("assessments.check", assessment_id=assessment.id))
+        return redirect(url_for("assessments.section", assessment_id=assessment.id,
+                                section_id=following.id))
 
     form = form_class()
     base_version = request.form.get("base_version", "")
@@ -296,7 +310,7 @@ def section(assessment_id: int, section_id: str) -> Response | tuple[str, int]:
     if request.form.get("action") == "save":
         flash(_("Your answers are saved."), "info")
         return redirect(url_for("assessments.dashboard"))
-    following = _next_section(questionnaire, current_section)
+    following = _next_section(questionnaire, current_section, None)
     if following is None:
         return redirect(url_for("assessments.check", assessment_id=assessment.id))
     return redirect(url_for("assessments.section", assessment_id=assessment.id,
@@ -372,10 +386,17 @@ def question_number(questionnaire: Questionnaire, question_id: str) -> str:
     return f"{section_number}.{position}"
 
 
-def _next_section(questionnaire: Questionnaire, current: Section) -> Section | None:
-    ids = [item.id for item in questionnaire.sections]
-    index = ids.index(current.id)
-    return questionnaire.sections[index + 1] if index + 1 < len(ids) else None
+def _next_section(questionnaire: Questionnaire, current: Section,
+                  report: ScoreReport | None) -> Section | None:
+    """Return the section after ``current`` that applies (any next one without a report).
+
+    After a save the next page itself moves on when the new answers hide it.
+    """
+    index = questionnaire.sections.index(current)
+    for following in questionnaire.sections[index + 1:]:
+        if report is None or section_visible(following.id, report):
+            return following
+    return None
 
 
 def _stored_form_data(state: service.AssessmentState, section: Section) -> dict[str, Any]:
@@ -414,6 +435,7 @@ def _check_context(state: service.AssessmentState) -> dict[str, Any]:
         "missing": missing,
         "can_submit": permissions.can_submit_assessment(get_session(), current_actor(),
                                                         assessment),
+        "upgrade_url": upgrade_link(assessment),
     }
 
 
@@ -492,3 +514,61 @@ def _template_helpers() -> dict[str, Any]:
                        section_id=section_id)
 
     return {"section_url": section_url}
+
+
+# --------------------------------------------------------------------------- new versions
+
+
+def _questionnaire_dir() -> str:
+    return get_settings(current_app).questionnaire_dir
+
+
+def upgrade_link(assessment: Assessment) -> str | None:
+    """Return the address of the page that moves a draft to a newer version, if any."""
+    target = upgrades.upgrade_target(get_session(), assessment, directory=_questionnaire_dir())
+    if target is None:
+        return None
+    return url_for("assessments.upgrade", assessment_id=assessment.id)
+
+
+@bp.route("/<int:assessment_id>/upgrade", methods=["GET", "POST"])
+@login_required
+def upgrade(assessment_id: int) -> str | Response | tuple[str, int]:
+    """Show what carries over to the newer questionnaire version; move on confirmation."""
+    db = get_session()
+    assessment = _own_assessment(assessment_id)
+    if not permissions.can_edit_assessment(db, current_actor(), assessment):
+        flash(_("This assessment has been submitted and can no longer be changed."), "info")
+        return redirect(url_for("assessments.submitted", assessment_id=assessment.id))
+    try:
+        plan = upgrades.upgrade_plan(db, assessment, directory=_questionnaire_dir())
+    except ServiceError:
+        abort(404)
+    form = FlaskForm()
+    if request.method == "POST":
+        base_version = request.form.get("base_version", "")
+        if not form.validate_on_submit() or not base_version.isdigit():
+            abort(400)
+        try:
+            upgrades.upgrade_assessment(db, assessment, actor=current_actor(),
+                                        directory=_questionnaire_dir(),
+                                        base_version=int(base_version))
+        except Conflict as error:
+            flash(refuse(error), "error")
+            return redirect(url_for("assessments.upgrade", assessment_id=assessment_id))
+        flash(_("The assessment now uses version %(version)s. Answer the new questions.",
+                version=plan.target.version), "info")
+        return redirect(url_for("assessments.show", assessment_id=assessment.id))
+    numbers_old = {question.id: question_number(plan.old, question.id)
+                   for question in plan.old.all_questions()}
+    numbers_new = {question.id: question_number(plan.new, question.id)
+                   for question in plan.new.all_questions()}
+    return render_template(
+        "assessments/upgrade.html", assessment=assessment, questionnaire=plan.old, plan=plan,
+        form=form, numbers_old=numbers_old, numbers_new=numbers_new,
+        carried=[(plan.new.question(question_id), value)
+                 for question_id, value in plan.carried.items()],
+        dropped=[plan.old.question(question_id) for question_id in plan.dropped
+                 if plan.old.has_question(question_id)],
+        new_questions=[plan.new.question(question_id) for question_id in plan.new_questions],
+    )

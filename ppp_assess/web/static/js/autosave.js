@@ -259,13 +259,17 @@
     setText('[data-score="completion"]', score.completion_display);
     (score.sections || []).forEach(function (section) {
       var row = document.querySelector('[data-section-score="' + CSS.escape(section.id) + '"]');
+      if (row) {
+        row.hidden = section.status === "hidden";
+      }
       var cell = row && row.querySelector('[data-score="section"]');
       if (cell) {
         cell.textContent = section.display;
       }
       var step = document.querySelector('[data-step="' + CSS.escape(section.id) + '"]');
       if (step) {
-        ["complete", "started", "not_started"].forEach(function (status) {
+        step.hidden = section.status === "hidden";
+        ["complete", "started", "not_started", "hidden"].forEach(function (status) {
           step.classList.toggle("step-" + status, status === section.status);
         });
         var label = step.querySelector("[data-step-status]");
@@ -560,12 +564,26 @@
 
   /* ---------------------------------------------------------------- wiring */
 
+  /* An exclusive option ("None of these") cannot be combined with the others: ticking
+   * it unticks them, and ticking another unticks it. The server refuses the mix too. */
+  function untickExclusive(target) {
+    var exclusive = target.hasAttribute("data-exclusive");
+    byName(containerOf(idOf(target)), target.name).forEach(function (input) {
+      if (input !== target && input.checked && (exclusive || input.hasAttribute("data-exclusive"))) {
+        input.checked = false;
+      }
+    });
+  }
+
   var TYPED = /^(textarea|text|number|date|url|search)$/;
 
   function changed(target, typing) {
     var id = idOf(target);
     if (!id) {
       return;
+    }
+    if (target.type === "checkbox" && target.checked && target.name === "q_" + id) {
+      untickExclusive(target);
     }
     if (target.hasAttribute("data-not-applicable")) {
       var container = containerOf(id);
