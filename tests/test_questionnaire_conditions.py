@@ -203,3 +203,55 @@ def test_the_check_finds_a_follow_up_opened_by_not_applicable() -> None:
     trigger = questionnaire.question("t1")
     assert not_applicable_answers(trigger) == ["na"]
     assert evaluate(atom, {"t1": "na"}, {"t1"})
+
+
+def complete_without(questionnaire: Questionnaire, answers: dict[str, Any]) -> dict[str, Any]:
+    """Answer every visible required question that ``answers`` leave open, keeping them."""
+    from ppp_assess.domain import score, validate_answer
+    from ppp_assess.domain.question_types import strategy_for
+
+    rng = random.Random(7)
+    filled = dict(answers)
+    for _ in range(len(questionnaire.all_questions())):
+        missing = score(questionnaire, filled).missing_required
+        if not missing:
+            break
+        for question_id in missing:
+            question = questionnaire.question(question_id)
+            value = strategy_for(question.type).example_answer(question, 1.0, rng)
+            filled[question_id] = validate_answer(question, value)
+    return filled
+
+
+@pytest.mark.parametrize("path", [*FILES, ROOT / "tests" / "data" / "scoring-v2.yaml"],
+                         ids=lambda path: path.name)
+def test_sections_that_do_not_apply_never_hold_progress_back(path: Path) -> None:
+    # A rail line never sees the tailings section, and completes without it.
+    from ppp_assess.domain import score
+
+    questionnaire = load_questionnaire(path)
+    numbers = compared_numbers(questionnaire)
+    conditional = [section for section in questionnaire.sections if section.show_if]
+    rng = random.Random(11)
+    for section in conditional:
+        assert section.show_if is not None
+        inputs = list(dict.fromkeys(referenced_questions(section.show_if)))
+        pools = {question_id: candidates(questionnaire.question(question_id),
+                                         numbers.get(question_id, set()))
+                 for question_id in inputs}
+        hidden_with = None
+        for _ in range(SAMPLES * 5):
+            answers = {question_id: rng.choice(pool) for question_id, pool in pools.items()
+                       if pool}
+            sections, visible = visibility_from_clean(questionnaire, answers)
+            if section.id not in sections and set(inputs) <= visible:
+                hidden_with = answers
+                break
+        assert hidden_with is not None, f"section {section.id} always applies"
+        report = score(questionnaire, complete_without(questionnaire, hidden_with))
+        item = next(entry for entry in report.sections if entry.id == section.id)
+        assert not item.visible
+        assert (item.applicable, item.answered, item.score) == (0, 0, None)
+        assert report.completion == 1.0, section.id
+        assert not any(questionnaire.section_of(question_id).id == section.id
+                       for question_id in report.missing_required)

@@ -96,8 +96,13 @@ def _version(value: object) -> str | None:
     return value if isinstance(value, str) and value.strip() else None
 
 
-def load_mapping(source: Path | str, *, filename: str | None = None) -> VersionMapping:
+def load_mapping(source: Path | str, old: Questionnaire | None = None,
+                 new: Questionnaire | None = None, *,
+                 filename: str | None = None) -> VersionMapping:
     """Read a mapping file (a path) or mapping YAML (text), checking its shape.
+
+    Given the two questionnaires, the mapping is also checked against them
+    (:func:`check_mapping`).
 
     :raises MappingError: listing every problem found.
     """
@@ -114,7 +119,12 @@ def load_mapping(source: Path | str, *, filename: str | None = None) -> VersionM
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:
         raise MappingError([f"{name}: invalid YAML: {error}"]) from None
-    return mapping_from_dict(data, filename=name)
+    mapping = mapping_from_dict(data, filename=name)
+    if old is not None and new is not None:
+        problems = check_mapping(mapping, old, new)
+        if problems:
+            raise MappingError(problems)
+    return mapping
 
 
 def mapping_from_dict(data: object, *, filename: str = "<mapping>") -> VersionMapping:

@@ -227,10 +227,9 @@ def condition_words(questionnaire: Questionnaire, condition: Condition,
     """Return a condition in plain words: "the answer to 1.2 is “Yes” or “Partly”"."""
     if isinstance(condition, AllCondition | AnyCondition):
         parts = [condition_words(questionnaire, part, numbers) for part in condition.conditions]
-        joiner = _(" and ") if isinstance(condition, AllCondition) else _(" or ")
         if len(parts) == 1:
             return parts[0]
-        return "(" + joiner.join(parts) + ")"
+        return "(" + _joined(parts, both=isinstance(condition, AllCondition)) + ")"
     question = questionnaire.question(condition.question)
     number = numbers[question.id]
     if isinstance(condition, CompareCondition):
@@ -244,12 +243,21 @@ def condition_words(questionnaire: Questionnaire, condition: Condition,
         }
         return words[condition.operator] % {"number": number,
                                             "value": number_text(condition.value)}
-    values = _(" or ").join(_("“%(answer)s”", answer=_value_label(question, value))
-                            for value in condition.values)
+    values = _joined([_("“%(answer)s”", answer=_value_label(question, value))
+                      for value in condition.values], both=False)
     if isinstance(condition, InCondition):
         return _("the answer to %(number)s is %(values)s", number=number, values=values)
     return _("the answer to %(number)s is given and is not %(values)s", number=number,
              values=values)
+
+
+def _joined(parts: list[str], *, both: bool) -> str:
+    """Return "a and b and c" (``both``) or "a or b or c" in the reader's language."""
+    text = parts[0]
+    for part in parts[1:]:
+        text = (_("%(first)s and %(second)s", first=text, second=part) if both
+                else _("%(first)s or %(second)s", first=text, second=part))
+    return text
 
 
 def _value_label(question: Question, value: str | int | float) -> str:

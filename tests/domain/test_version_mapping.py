@@ -133,3 +133,16 @@ def test_published_mapping_files_fit() -> None:
         old = files[(mapping.questionnaire, mapping.from_version)]
         new = files[(mapping.questionnaire, mapping.to_version)]
         assert check_mapping(mapping, old, new) == [], path.name
+
+
+def test_loading_against_both_versions_checks_the_fit(
+    old: Questionnaire, new: Questionnaire
+) -> None:
+    path = find_mapping_file(VERSIONS, "upgrade-example", "1.0", "2.0")
+    assert path is not None
+    mapping = load_mapping(path, old, new)
+    carried, dropped = carry_answers(mapping, old, new, {"l2": "law", "x1": "Notes"})
+    assert (carried, dropped) == ({"l2": "in_law"}, ["x1"])
+    with pytest.raises(MappingError) as caught:
+        load_mapping(path, new, new)
+    assert any("not from 2.0 to 2.0" in problem for problem in caught.value.problems)

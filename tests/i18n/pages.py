@@ -93,6 +93,7 @@ def collect_demo_data(session: Session) -> DemoData:
             "organisation_id": list(session.scalars(organisations.limit(1))),
             "section_id": sections,
             "questionnaire_id": [version.questionnaire_id for version in versions[:1]],
+            "version": [version.version for version in versions[:1]],
             # Links mailed to people: an invalid one must give a clear page, not an error.
             "token": ["not-a-valid-token"],
             # Without certificates in the demo data, the "no such certificate" page.

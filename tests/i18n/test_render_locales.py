@@ -56,6 +56,7 @@ NOT_OPENABLE_WITH_DEMO_DATA = {
     "certificates.verify": "the demo data issues no certificate",
     "certificates.revoke": "the demo data issues no certificate",
     "observability.metrics": "answers only to the metrics token, never to a user",
+    "assessments.upgrade": "the demo data publishes no newer version with a mapping file",
 }
 
 

@@ -37,6 +37,8 @@ HTML_ROUTES = [
     ("GET", "/assessments/{a}/check", None),
     ("POST", "/assessments/{a}/submit", {}),
     ("GET", "/assessments/{a}/submitted", None),
+    ("GET", "/assessments/{a}/upgrade", None),
+    ("POST", "/assessments/{a}/upgrade", {"base_version": "1"}),
     ("POST", "/assessments/{a}/questions/policy/evidence", {}),
     ("POST", "/assessments/{a}/evidence/{a}/delete", {}),
     ("POST", "/assessments/new", {"questionnaire": "web-sample", "subject": "organisation:{o}"}),
@@ -50,6 +52,7 @@ API_ROUTES = [
     ("GET", "/api/v1/assessments/{a}", None),
     ("PUT", "/api/v1/assessments/{a}/answers/policy", {"value": "yes"}),
     ("POST", "/api/v1/assessments/{a}/submit", None),
+    ("GET", "/api/v1/assessments/{a}/upgrade", None),
     ("GET", "/api/v1/assessments/{a}/evidence", None),
     ("POST", "/api/v1/assessments/{a}/answers/policy/evidence", None),
     ("POST", "/api/v1/assessments", {"questionnaire": "web-sample", "organisation": "{o}"}),
@@ -65,7 +68,8 @@ ID_ENDPOINTS = {"assessments.show", "assessments.section", "assessments.check",
                 "assessments.delete_evidence", "api.list_evidence", "api.attach_evidence",
                 "projects.show",
                 "projects.edit", "api.get_assessment", "api.put_answer",
-                "api.submit_assessment", "api.get_project"}
+                "api.submit_assessment", "api.get_project", "assessments.upgrade",
+                "api.get_upgrade"}
 
 
 def _fill(value, foreign: Foreign):
