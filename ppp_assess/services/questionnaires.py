@@ -86,9 +86,20 @@ def _next_minor(version: str) -> str:
 
 
 def publish_directory(session: Session, directory: str | Path) -> list[PublishResult]:
-    """Load and publish every questionnaire file of ``directory``."""
-    return [publish_questionnaire(session, load_questionnaire(path))
-            for path in questionnaire_files(directory)]
+    """Load and publish every questionnaire file of ``directory``.
+
+    Versions are published oldest first (by questionnaire id, then version number), so
+    that the newest version of a questionnaire is also the last one published, whatever
+    the file names: ``people-first-2.yaml`` sorts before ``people-first.yaml``.
+    """
+    loaded = [load_questionnaire(path) for path in questionnaire_files(directory)]
+    loaded.sort(key=lambda questionnaire: (questionnaire.id, _version_key(questionnaire.version)))
+    return [publish_questionnaire(session, questionnaire) for questionnaire in loaded]
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    """Return ``"MAJOR.MINOR"`` as numbers, so that 1.10 comes after 1.9."""
+    return tuple(int(part) if part.isdigit() else 0 for part in version.split("."))
 
 
 def list_versions(session: Session) -> Sequence[QuestionnaireVersion]:

@@ -40,7 +40,11 @@ def test_seed_creates_meaningful_data(db) -> None:
     assert db.scalar(select(func.count()).select_from(Assessment)) >= 40
     statuses = set(db.scalars(select(Assessment.status).distinct()))
     assert {Status.draft, Status.submitted, Status.in_review, Status.approved} <= statuses
-    assert db.scalar(select(func.count()).select_from(QuestionnaireVersion)) == 3
+    # Each of the three questionnaires is published in its versions 1.0 and 2.0; the demo
+    # answers the newest one.
+    assert db.scalar(select(func.count()).select_from(QuestionnaireVersion)) == 6
+    assert set(db.scalars(select(QuestionnaireVersion.version).join(
+        Assessment, Assessment.questionnaire_version_id == QuestionnaireVersion.id))) == {"2.0"}
     # Enough approved assessments of each questionnaire for a peer group of 5.
     approved = db.execute(
         select(Assessment.questionnaire_version_id, func.count())

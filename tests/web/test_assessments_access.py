@@ -99,7 +99,7 @@ def setting(app, db, factory):
     assessments.submit_assessment(db, other, actor=other_user)
     db.commit()
     # The visitor has an answer in the quick check, so /check/save would act.
-    member.client.post("/check/" + "governance", data={"q_zt-1-1": "law"})
+    member.client.post("/check/" + "governance", data={"q_zt-1-1": "verified"})
     return member, Foreign(other.id, other_project.id, other_org.id)
 
 

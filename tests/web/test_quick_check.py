@@ -17,8 +17,9 @@ from ppp_assess.services import assessments
 from ppp_assess.web.assessments.quick_check import SESSION_KEY
 from tests.factories import sign_in
 
+# The quick check runs on the newest published version of the zero-tolerance questionnaire.
 QUESTIONNAIRE = load_questionnaire(PROJECT_ROOT / "questionnaires" /
-                                   "zero-tolerance-corruption.yaml")
+                                   "zero-tolerance-corruption-2.yaml")
 FIRST, SECOND = QUESTIONNAIRE.sections[0], QUESTIONNAIRE.sections[1]
 
 
@@ -52,7 +53,7 @@ def test_anyone_can_fill_a_section_and_see_it_scored(visitor) -> None:
     assert stored == {question.id: question.options[0].value for question in FIRST.questions}
     expected = score(QUESTIONNAIRE, stored)
     results = visitor.get("/check/results").get_data(as_text=True)
-    shown = rounded_score(expected.overall)  # 7.6923... is shown as 7.7
+    shown = rounded_score(expected.overall)  # shown with one decimal
     assert f'<span class="score-number">{shown}</span>' in results
     assert expected.level is not None and expected.level.label in results
     top_gap = QUESTIONNAIRE.question(expected.gaps[0].question_id)
@@ -166,7 +167,7 @@ def test_quick_check_answers_survive_signing_in_from_the_navigation(client, fact
     user = factory.user(organisation=factory.organisation())
     db.commit()
     with client.session_transaction() as session:
-        session[SESSION_KEY] = {"version": "1.0", "answers": {"zt-1-1": "law"}}
+        session[SESSION_KEY] = {"version": "2.0", "answers": {"zt-1-1": "verified"}}
     sign_in(client, user.email)
     with client.session_transaction() as session:
-        assert session[SESSION_KEY]["answers"] == {"zt-1-1": "law"}
+        assert session[SESSION_KEY]["answers"] == {"zt-1-1": "verified"}

@@ -179,4 +179,6 @@ class NumberStrategy(QuestionStrategy):
         """Take a value near ``maturity`` of the range (0 to 100 without bounds)."""
         low = question.minimum if question.minimum is not None else 0
         high = question.maximum if question.maximum is not None else 100
-        return round(low + maturity * (high - low) * rng.uniform(0.7, 1.1), 1)
+        value = low + maturity * (high - low) * rng.uniform(0.7, 1.1)
+        # Near the top of the range the spread can overshoot: an example must stay valid.
+        return round(min(max(value, low), high), 1)
