@@ -320,12 +320,12 @@ def test_reviewer_journey(browser: Browser, server: LiveServer, language: str) -
     page.fill("#comment-published", "Publish the policy.")
     page.locator("#comment-published").blur()
     expect(page.locator("#comment-published ~ [data-comment-status]")).not_to_be_empty()
-    page.fill("#comment-training", "Which training?")
-    page.locator("#comment-training").blur()
-    expect(page.locator("#comment-training ~ [data-comment-status]")).not_to_be_empty()
+    page.fill("#comment-policy", "Which document?")
+    page.locator("#comment-policy").blur()
+    expect(page.locator("#comment-policy ~ [data-comment-status]")).not_to_be_empty()
     page.reload()
     expect(page.locator("#comment-published")).to_have_value("Publish the policy.")
-    expect(page.locator("#comment-training")).to_have_value("Which training?")
+    expect(page.locator("#comment-policy")).to_have_value("Which document?")
     # Nothing reached the organisation yet.
     with get_database(server.app).transaction() as session:
         assessment = session.get(Assessment, case.assessment_id)
