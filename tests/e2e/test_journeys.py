@@ -10,6 +10,7 @@ services, so each journey stays on one person's screens. One server serves the m
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -146,7 +147,8 @@ def _review(app: Flask, assessment_id: int, reviewer_id: int, decision: str,
 
 def _answer(page: Page, question: str, value: str) -> None:
     page.locator(f'[data-question="{question}"] input[value="{value}"]').check()
-    expect(page.locator(f'[data-question="{question}"] [data-save-status]')).not_to_be_empty()
+    expect(page.locator(f'[data-question="{question}"] [data-save-status]')).to_have_class(
+        re.compile(r"\bis-saved\b"))
 
 
 # --------------------------------------------------------------------------- respondent
@@ -317,12 +319,10 @@ def test_reviewer_journey(browser: Browser, server: LiveServer, language: str) -
     page.wait_for_url(f"{server.url}/review/{case.assessment_id}")
 
     # Comments are kept as typed, and survive a reload.
-    page.fill("#comment-published", "Publish the policy.")
-    page.locator("#comment-published").blur()
-    expect(page.locator("#comment-published ~ [data-comment-status]")).not_to_be_empty()
-    page.fill("#comment-policy", "Which document?")
-    page.locator("#comment-policy").blur()
-    expect(page.locator("#comment-policy ~ [data-comment-status]")).not_to_be_empty()
+    for field, text in (("published", "Publish the policy."), ("policy", "Which document?")):
+        page.fill(f"#comment-{field}", text)
+        page.locator(f"#comment-{field}").blur()
+        expect(page.locator(f"#comment-{field}")).to_have_attribute("data-sent", text)
     page.reload()
     expect(page.locator("#comment-published")).to_have_value("Publish the policy.")
     expect(page.locator("#comment-policy")).to_have_value("Which document?")
@@ -369,4 +369,31 @@ def test_reviewer_journey(browser: Browser, server: LiveServer, language: str) -
     page.locator("#decision-panel button[type=submit]").click()
     page.wait_for_url(f"{server.url}/review/")
     assert _assessment(server.app, case.assessment_id)[0] == Status.approved
+    context.close()
+
+
+def test_a_review_without_scripts_sends_the_comments_with_the_decision(
+        browser: Browser, server: LiveServer) -> None:
+    case = _submitted(server, "noscript")
+    context = browser.new_context(java_script_enabled=False)
+    context.set_default_timeout(15_000)
+    page = _sign_in(context, server, case.reviewer_email)
+    page.goto(f"{server.url}/review/{case.assessment_id}/start")
+    page.check("#declared_no_conflict")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(f"{server.url}/review/{case.assessment_id}")
+    # Every section is open on a first submission, and the decision is one link away.
+    expect(page.locator("details.review-section:not([open])")).to_have_count(0)
+    page.fill("#comment-training", "Which training?")
+    page.locator('.review-nav a[href="#decision-title"]').click()
+    page.locator('input[name="decision"][value="return"]').check()
+    page.fill("#reason", "Train the staff.")
+    page.locator("#decision-panel button[type=submit]").click()
+    page.wait_for_url(f"{server.url}/review/")
+    with get_database(server.app).transaction() as session:
+        assessment = session.get(Assessment, case.assessment_id)
+        assert assessment is not None
+        comments = reviews.open_review_comments(session, assessment)
+        assert {key: [row.body for row in rows] for key, rows in comments.items()} == {
+            "training": ["Which training?"]}
     context.close()
