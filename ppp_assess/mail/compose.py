@@ -236,6 +236,7 @@ def review_decision(context: Context) -> tuple[str, str] | None:
         select(ReviewComment).where(
             ReviewComment.assessment_id == assessment.id,
             ReviewComment.submission_id == decision.submission_id,
+            ReviewComment.draft.is_(False),
             ReviewComment.question_id.is_not(None)).order_by(ReviewComment.id)),
         key=lambda row: questionnaire.position(row.question_id or ""))
     lines = [_("The review board has returned this assessment for changes:"), "",

@@ -330,7 +330,12 @@ class ReviewComment(Base):
     body: Mapped[str] = mapped_column(Text)
     #: The respondent must revisit this question before resubmitting.
     flagged: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Kept as the reviewer types it, seen by nobody else until the decision or the
+    #: recommendation sends it.
+    draft: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[created_at]
+    #: When the reviewer last changed the unsent comment.
+    updated_at: Mapped[dt.datetime | None]
 
 
 class ReviewDecision(Base):

@@ -54,6 +54,8 @@ from ppp_assess.services.permissions import (
     active_assignment,
     can_administer_platform,
     can_assign_reviewers,
+    can_decide_review,
+    can_recommend,
     can_see_recommendations,
     conflicts_of_interest,
     eligible_reviewers,
@@ -251,18 +253,89 @@ def _seat_member(session: Session, assessment: Assessment, submission: Submissio
 
 def add_comments(session: Session, assessment: Assessment, submission: Submission, *,
                  reviewer: User, comments: Mapping[str, str], flagged: bool) -> None:
-    """Store a reviewer's comments on questions of ``submission``, each audited."""
+    """Send a reviewer's comments on questions of ``submission``, each audited.
+
+    The reviewer's unsent comments (:func:`save_comment_draft`) become these comments;
+    those on questions ``comments`` leaves out are dropped.
+    """
+    drafts = {row.question_id: row for row in _drafts(session, submission, reviewer)}
+    now = utcnow()
     for question_id, body in comments.items():
-        comment = ReviewComment(assessment_id=assessment.id, submission_id=submission.id,
-                                question_id=question_id, author_id=reviewer.id, body=body,
-                                flagged=flagged)
-        session.add(comment)
+        comment = drafts.pop(question_id, None)
+        if comment is None:
+            comment = ReviewComment(assessment_id=assessment.id, submission_id=submission.id,
+                                    question_id=question_id, author_id=reviewer.id)
+            session.add(comment)
+        else:
+            comment.created_at = now
+        comment.body = body
+        comment.flagged = flagged
+        comment.draft = False
         session.flush()
         record_event(
             session, actor_id=reviewer.id, action="review.commented", object_type="assessment",
             object_id=assessment.id, organisation_id=assessment.organisation_id,
             after={"comment": comment.id, "question": question_id, "body": body,
                    "flagged": flagged, "submission": submission.number})
+    for leftover in drafts.values():
+        session.delete(leftover)
+    session.flush()
+
+
+def _drafts(session: Session, submission: Submission, reviewer: User) -> list[ReviewComment]:
+    return list(session.scalars(select(ReviewComment).where(
+        ReviewComment.submission_id == submission.id,
+        ReviewComment.author_id == reviewer.id,
+        ReviewComment.draft.is_(True)).order_by(ReviewComment.id)))
+
+
+def comment_drafts(session: Session, assessment: Assessment, reviewer: User) -> dict[str, str]:
+    """Return ``reviewer``'s unsent comments on the latest submission, by question id."""
+    submission = latest_submission(session, assessment)
+    if submission is None:
+        return {}
+    return {row.question_id: row.body for row in _drafts(session, submission, reviewer)
+            if row.question_id is not None}
+
+
+def save_comment_draft(session: Session, assessment: Assessment, *, reviewer: User,
+                       question_id: str, text: object) -> ReviewComment | None:
+    """Keep ``reviewer``'s comment on one question as it is typed, before it is sent.
+
+    Only its author sees it until the decision or the recommendation sends it
+    (:func:`add_comments`); the organisation sees nothing before. Blank text removes it.
+
+    :return: the unsent comment, or ``None`` once removed.
+    :raises NotFound: for a question the questionnaire does not have.
+    :raises Invalid: for text that is not text or is too long.
+    :raises Forbidden: code ``not_assigned`` when ``reviewer`` neither leads the review nor
+        has an open seat on its panel.
+    """
+    ensure_independent_reviewer(session, reviewer, assessment)
+    if not (can_decide_review(session, reviewer, assessment)
+            or can_recommend(session, reviewer, assessment)):
+        raise Forbidden("You are not on the panel of this assessment.", code="not_assigned")
+    questionnaire = questionnaire_for(assessment)
+    if not questionnaire.has_question(question_id):
+        raise NotFound("This question does not exist.")
+    body = clean_comments({question_id: text}, questionnaire).get(question_id, "")
+    submission = _current_submission(session, assessment)
+    row = next((draft for draft in _drafts(session, submission, reviewer)
+                if draft.question_id == question_id), None)
+    if not body:
+        if row is not None:
+            session.delete(row)
+            session.flush()
+        return None
+    if row is None:
+        row = ReviewComment(assessment_id=assessment.id, submission_id=submission.id,
+                            question_id=question_id, author_id=reviewer.id, draft=True,
+                            flagged=False)
+        session.add(row)
+    row.body = body
+    row.updated_at = utcnow()
+    session.flush()
+    return row
 
 
 def carry_over_panel(session: Session, assessment: Assessment, submission: Submission, *,
@@ -389,7 +462,9 @@ def recommend(session: Session, assessment: Assessment, *, reviewer: User,
     row = _own_assignment(session, assessment, reviewer)
     text = _clean_text(reason, "reason", required=choice is Decision.return_,
                        message=N_("Say why you recommend returning the assessment."))
-    comments = clean_comments(question_comments or {}, questionnaire_for(assessment))
+    comments = clean_comments(
+        comment_drafts(session, assessment, reviewer) if question_comments is None
+        else question_comments, questionnaire_for(assessment))
     add_comments(session, assessment, submission, reviewer=reviewer, comments=comments,
                  flagged=False)
     row.state = AssignmentStatus.recommended
@@ -509,6 +584,7 @@ def panel_view(session: Session, viewer: User, assessment: Assessment, *,
     comments: dict[int, dict[str, str]] = {}
     for comment in session.scalars(select(ReviewComment).where(
             ReviewComment.submission_id == submission.id,
+            ReviewComment.draft.is_(False),
             ReviewComment.question_id.is_not(None)).order_by(ReviewComment.id)):
         if comment.author_id is not None and comment.question_id is not None:
             comments.setdefault(comment.author_id, {})[comment.question_id] = comment.body
@@ -580,7 +656,8 @@ def decision_notice(session: Session, assessment: Assessment) -> DecisionNotice 
                if isinstance(entry, Mapping) and entry.get("recommendation")]
     ids = {entry.get("reviewer") for entry in entries} | {decision.reviewer_id}
     ids.update(session.scalars(select(ReviewComment.author_id).where(
-        ReviewComment.submission_id == decision.submission_id)))
+        ReviewComment.submission_id == decision.submission_id,
+        ReviewComment.draft.is_(False))))
     names = ({user.id: user.name for user in session.scalars(
         select(User).where(User.id.in_({value for value in ids if value is not None})))}
         if show else {})

@@ -127,6 +127,8 @@ def decide(
     :param decision: a :class:`Decision`, or its value (``"approve"`` or ``"return"``).
     :param reason: why the assessment is returned (required then), or a note on approval.
     :param question_comments: question id -> the reviewer's comment; blank ones are ignored.
+        ``None`` sends the comments the reviewer has typed so far
+        (:func:`ppp_assess.services.board.save_comment_draft`).
     :param locale: the language the decision was taken in (for members without a
         preference of their own).
     :return: the stored decision.
@@ -156,7 +158,9 @@ def decide(
         raise Invalid("The reason is longer than %(max)s characters.", {"max": MAX_REASON_LENGTH},
                       fields={"reason": "too_long"})
     questionnaire = questionnaire_for(assessment)
-    comments = board.clean_comments(question_comments or {}, questionnaire)
+    comments = board.clean_comments(
+        board.comment_drafts(session, assessment, reviewer) if question_comments is None
+        else question_comments, questionnaire)
     submission = latest_submission(session, assessment)
     if submission is None:  # in_review implies a submission; a damaged row must not pass
         raise Conflict("This assessment is not waiting for review.",
@@ -227,6 +231,7 @@ def open_review_comments(
         select(ReviewComment).where(
             ReviewComment.assessment_id == assessment.id,
             ReviewComment.submission_id == decision.submission_id,
+            ReviewComment.draft.is_(False),
             ReviewComment.question_id.is_not(None),
         ).order_by(ReviewComment.created_at, ReviewComment.id))
     comments: dict[str, list[ReviewComment]] = {}
@@ -234,6 +239,50 @@ def open_review_comments(
         assert row.question_id is not None
         comments.setdefault(row.question_id, []).append(row)
     return comments
+
+
+@dataclass(frozen=True)
+class CommentEntry:
+    """A reviewer's comment on one question, as a reader may see it."""
+
+    question_id: str
+    text: str
+    #: Not sent yet: only its author sees it.
+    draft: bool
+    #: Written by the reader.
+    mine: bool
+    submission: int
+    changed_at: dt.datetime
+
+
+def visible_review_comments(session: Session, viewer: User,
+                            assessment: Assessment) -> list[CommentEntry]:
+    """Return the comments on questions ``viewer`` may read, in document order.
+
+    Everyone who may read the assessment sees the comments of the latest return, once it
+    is sent; a reviewer also sees their own unsent comments on the latest submission.
+    """
+    numbers = {row.id: row.number for row in submissions_of(session, assessment)}
+    rows = [row for rows in open_review_comments(session, assessment).values() for row in rows]
+    submission = latest_submission(session, assessment)
+    if submission is not None:
+        rows += session.scalars(select(ReviewComment).where(
+            ReviewComment.submission_id == submission.id,
+            ReviewComment.author_id == viewer.id,
+            ReviewComment.draft.is_(True),
+            ReviewComment.question_id.is_not(None)).order_by(ReviewComment.id))
+    questionnaire = questionnaire_for(assessment)
+    entries = [CommentEntry(question_id=row.question_id or "", text=row.body, draft=row.draft,
+                            mine=row.author_id == viewer.id,
+                            submission=numbers.get(row.submission_id, 0),
+                            changed_at=row.updated_at or row.created_at) for row in rows]
+
+    def order(entry: CommentEntry) -> tuple[int, bool, dt.datetime]:
+        place = (questionnaire.position(entry.question_id)
+                 if questionnaire.has_question(entry.question_id) else len(numbers) + 10**6)
+        return place, entry.draft, entry.changed_at
+
+    return sorted(entries, key=order)
 
 
 def submissions_of(session: Session, assessment: Assessment) -> list[Submission]:

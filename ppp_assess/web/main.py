@@ -7,9 +7,10 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from ppp_assess.services import board, permissions
+from ppp_assess.services import permissions
 from ppp_assess.services.accounts import set_preferred_locale
 from ppp_assess.unit_of_work import get_session
+from ppp_assess.web.homes import role_homes
 from ppp_assess.web.locale import SESSION_KEY, available_locales
 from ppp_assess.web.security import acting_user, current_actor, safe_next
 
@@ -24,10 +25,7 @@ def index() -> str:
         from ppp_assess.web.assessments.views import dashboard
 
         return dashboard()
-    actor = acting_user()
-    mine = (board.my_reviews(get_session(), actor)
-            if actor is not None and permissions.can_review(actor) else [])
-    return render_template("main/index.html", my_reviews=mine)
+    return render_template("main/index.html", homes=role_homes(acting_user()))
 
 
 @bp.post("/language")

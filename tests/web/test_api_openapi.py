@@ -180,7 +180,8 @@ def _bodied_operations() -> list[tuple[str, str]]:
             ("post", "/api/v1/assessments/1/review"), ("post", "/api/v1/evidence/1/review"),
             ("post", "/api/v1/certificates/PPP-2026-000001-Z/revoke"),
             ("post", "/api/v1/assessments/1/assignments"),
-            ("post", "/api/v1/assessments/1/recommendation"), ("post", "/api/v1/exports")]
+            ("post", "/api/v1/assessments/1/recommendation"), ("post", "/api/v1/exports"),
+            ("put", "/api/v1/assessments/1/review-comments/policy")]
 
 
 #: Operations whose body is a form with a file (multipart/form-data), not JSON.

@@ -78,7 +78,8 @@ def _reviewer_comments(session: Session, assessment: Assessment) -> tuple[dict[s
     by_question: dict[str, list[str]] = {}
     general: list[str] = []
     rows = session.scalars(
-        select(ReviewComment).where(ReviewComment.assessment_id == assessment.id)
+        select(ReviewComment).where(ReviewComment.assessment_id == assessment.id,
+                                    ReviewComment.draft.is_(False))
         .order_by(ReviewComment.created_at, ReviewComment.id)
     )
     for row in rows:

@@ -194,7 +194,7 @@ def recommend(assessment_id: int, json: RecommendationInput) -> tuple[Response, 
         assessment = permissions.get_for_review(db, actor, assessment_id)
         board.recommend(db, assessment, reviewer=actor, recommendation=json.recommendation,
                         reason=json.reason or "",
-                        question_comments=json.question_comments or {})
+                        question_comments=json.question_comments)
         return jsonify(_panel(assessment_id)), 200
     except ServiceError as error:
         return service_error(error)

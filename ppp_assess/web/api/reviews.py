@@ -11,13 +11,15 @@ from pydantic import BaseModel, Field
 from ppp_assess.domain.workflow import Status
 from ppp_assess.models import Assessment, Submission
 from ppp_assess.models import ReviewDecision as DecisionRow
-from ppp_assess.services import permissions, reviews
+from ppp_assess.services import board, permissions, reviews
 from ppp_assess.services.errors import Invalid, ServiceError
 from ppp_assess.unit_of_work import get_session
 from ppp_assess.web.api import bp, service_error
 from ppp_assess.web.api.openapi import (
     CSRF,
     INVALID,
+    NOT_FOUND,
+    READ,
     UNAUTHORIZED,
     WRITE,
     Error,
@@ -26,7 +28,7 @@ from ppp_assess.web.api.openapi import (
     spec,
 )
 from ppp_assess.web.locale import current_locale_info
-from ppp_assess.web.security import current_actor, permission_required
+from ppp_assess.web.security import current_actor, login_required, permission_required
 
 
 def _state(assessment: Assessment) -> dict[str, Any]:
@@ -57,7 +59,8 @@ class DecisionInput(StrictModel):
     decision: Literal["approve", "return"]
     comment: ReviewText | None = Field(None, description="The reason; required to return.")
     question_comments: dict[str, ReviewText] | None = Field(
-        None, description="Question id -> comment; blank comments are ignored.")
+        None, description="Question id -> comment; blank comments are ignored. Left out, "
+                          "the comments typed so far (`saveReviewComment`) are sent.")
 
 
 class ReviewState(BaseModel):
@@ -150,7 +153,7 @@ def review(assessment_id: int, json: DecisionInput) -> tuple[Response, int]:
         assessment = permissions.get_for_review(db, actor, assessment_id)
         decision = reviews.decide(db, assessment, reviewer=actor, decision=json.decision,
                                   reason=json.comment or "",
-                                  question_comments=json.question_comments or {},
+                                  question_comments=json.question_comments,
                                   locale=current_locale_info().code)
     except Invalid as error:
         # The service calls the reason "reason"; the API calls it "comment".
@@ -160,3 +163,92 @@ def review(assessment_id: int, json: DecisionInput) -> tuple[Response, int]:
     except ServiceError as error:
         return service_error(error)
     return jsonify({"assessment": _state(assessment), "decision": _decision(decision)}), 200
+
+
+class CommentInput(StrictModel):
+    """A reviewer's comment on one question, as typed so far."""
+
+    text: str = Field(max_length=reviews.MAX_REASON_LENGTH,
+                      description="The comment; blank removes it.")
+
+
+class ReviewComment(BaseModel):
+    """A reviewer's comment on one question."""
+
+    question_id: str
+    text: str
+    draft: bool = Field(description="Not sent yet: only its author sees it, until the "
+                                    "decision or the recommendation sends it.")
+    mine: bool = Field(description="Written by the caller.")
+    submission: int = Field(description="Number of the submission it is about.")
+    changed_at: dt.datetime
+
+
+class ReviewCommentList(BaseModel):
+    """The comments on questions the caller may read, in the questionnaire's order."""
+
+    comments: list[ReviewComment]
+
+
+class ReviewCommentSaved(BaseModel):
+    """The comment as kept; null once removed."""
+
+    comment: ReviewComment | None
+
+
+def _comment(entry: reviews.CommentEntry) -> dict[str, Any]:
+    return {"question_id": entry.question_id, "text": entry.text, "draft": entry.draft,
+            "mine": entry.mine, "submission": entry.submission,
+            "changed_at": entry.changed_at.isoformat()}
+
+
+@bp.get("/assessments/<int:assessment_id>/review-comments")
+@login_required
+@spec.validate(resp=Responses(
+    HTTP_200=(ReviewCommentList, "The comments."),
+    HTTP_401=UNAUTHORIZED, HTTP_404=NOT_FOUND),
+    security=READ, path_parameter_descriptions=_ASSESSMENT_ID,
+    operation_id="listReviewComments", tags=["reviews"])
+def list_review_comments(assessment_id: int) -> Response:
+    """The reviewers' comments on the questions
+
+    The organisation sees the comments of the latest return once the decision is sent; a
+    reviewer also sees the comments they have typed and not sent yet.
+    """
+    db = get_session()
+    actor = current_actor()
+    assessment = permissions.get_assessment(db, actor, assessment_id)
+    entries = reviews.visible_review_comments(db, actor, assessment)
+    return jsonify({"comments": [_comment(entry) for entry in entries]})
+
+
+@bp.put("/assessments/<int:assessment_id>/review-comments/<question_id>")
+@permission_required(permissions.can_review)
+@spec.validate(resp=Responses(
+    HTTP_200=(ReviewCommentSaved, "The comment as kept, unsent."),
+    HTTP_400=CSRF, HTTP_401=UNAUTHORIZED,
+    HTTP_403=(Error, "The caller neither leads the review nor has an open seat on its "
+                     "panel (`not_assigned`), or belongs to the organisation."),
+    HTTP_404=(Error, "No such assessment under review, or no such question."),
+    HTTP_409=_WRONG_STATUS, HTTP_422=INVALID),
+    security=WRITE, path_parameter_descriptions={**_ASSESSMENT_ID,
+                                                 "question_id": "The question's id."},
+    operation_id="saveReviewComment", tags=["reviews"])
+def save_review_comment(assessment_id: int, question_id: str,
+                        json: CommentInput) -> tuple[Response, int]:
+    """Keep a reviewer's comment on one question as it is typed
+
+    The comment stays with its author until the decision (or the panel member's
+    recommendation) sends it; the organisation sees nothing before. Blank text removes it.
+    """
+    db = get_session()
+    actor = current_actor()
+    try:
+        assessment = permissions.get_for_review(db, actor, assessment_id)
+        board.save_comment_draft(db, assessment, reviewer=actor, question_id=question_id,
+                                 text=json.text)
+    except ServiceError as error:
+        return service_error(error)
+    entry = next((item for item in reviews.visible_review_comments(db, actor, assessment)
+                  if item.draft and item.question_id == question_id), None)
+    return jsonify({"comment": _comment(entry) if entry else None}), 200

@@ -46,6 +46,7 @@ from ppp_assess.web.assessments.present import (
 from ppp_assess.web.errors import refuse
 from ppp_assess.web.evidence import evidence_setup
 from ppp_assess.web.fields import answer_name, translate_answer_error
+from ppp_assess.web.homes import role_homes
 from ppp_assess.web.locale import current_locale_info
 from ppp_assess.web.questionnaire_form import (
     QuestionnaireForm,
@@ -85,10 +86,9 @@ def dashboard() -> str:
     db = get_session()
     actor = current_actor()
     rows = service.list_assessments(db, actor)
-    mine = board.my_reviews(db, actor) if permissions.can_review(actor) else []
     # Passed explicitly: the home page renders this view outside the blueprint.
     return render_template("assessments/dashboard.html", assessments=rows,
-                           level_label=_level_of, my_reviews=mine)
+                           level_label=_level_of, homes=role_homes(actor))
 
 
 def _level_of(assessment: Assessment) -> str | None:
@@ -205,11 +205,6 @@ def _render_section(state: service.AssessmentState, section: Section, form: Ques
     if section not in sections:  # a page sent back with answers that hide its own section
         sections = list(questionnaire.sections)
     index = sections.index(section)
-    comments = reviews.open_review_comments(get_session(), assessment)
-    # A returned assessment shows why it was returned, with or without comments.
-    notice = board.decision_notice(get_session(), assessment)
-    if notice is not None and notice.decision is not Decision.return_:
-        notice = None
     values = state.values
     return render_template(
         "assessments/section.html",
@@ -224,15 +219,29 @@ def _render_section(state: service.AssessmentState, section: Section, form: Ques
         seen=seen,
         conflicts=conflicts or {},
         mine=mine or {},
-        review_comments=comments,
-        decision_notice=notice,
-        comment_authors=notice.authors if notice else {},
+        **_return_context(assessment, questionnaire),
         condition_data=condition_data,
         condition_context=json.dumps(condition_context(section, values, state.report)),
         evidence_panels=_evidence_panels(assessment, section, evidence_errors or {}),
         carried_ids=frozenset(qid for qid, row in state.answers.items() if row.carried),
         upgrade_url=upgrade_link(assessment),
     ), status
+
+
+def _return_context(assessment: Assessment, questionnaire: Questionnaire) -> dict[str, Any]:
+    """Return why a returned draft came back: the decision, the comments on its questions
+    and the sections that hold them (empty for a draft never returned)."""
+    db = get_session()
+    comments = reviews.open_review_comments(db, assessment)
+    # A returned assessment shows why it was returned, with or without comments.
+    notice = board.decision_notice(db, assessment)
+    if notice is not None and notice.decision is not Decision.return_:
+        notice = None
+    commented = {questionnaire.section_of(question_id).id for question_id in comments
+                 if questionnaire.has_question(question_id)}
+    return {"review_comments": comments, "decision_notice": notice,
+            "comment_authors": notice.authors if notice else {},
+            "commented_sections": commented}
 
 
 def _evidence_panels(assessment: Assessment, section: Section,
@@ -497,6 +506,7 @@ def _check_context(state: service.AssessmentState) -> dict[str, Any]:
         "can_submit": permissions.can_submit_assessment(get_session(), current_actor(),
                                                         assessment),
         "upgrade_url": upgrade_link(assessment),
+        **_return_context(assessment, questionnaire),
     }
 
 

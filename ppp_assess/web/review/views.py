@@ -145,6 +145,9 @@ def _render_show(view: reviews.ReviewView, *, form: FlaskForm | None = None,
         action = url_for("review.recommend", assessment_id=assessment.id)
     else:
         form = None
+    if form is not None and comments is None:
+        # What the reviewer typed before the page was (re)loaded, kept unsent.
+        comments = board.comment_drafts(db, assessment, actor)
     if panel.can_assign and assign_form is None:
         assign_form = AssignForm()
     if assign_form is not None:
@@ -159,6 +162,7 @@ def _render_show(view: reviews.ReviewView, *, form: FlaskForm | None = None,
     return render_template(
         "review/show.html", view=view, panel=panel, form=form, form_action=action,
         comments=comments or {}, comment_errors=comment_errors or {},
+        typed_comments=[key for key, body in (comments or {}).items() if body.strip()],
         panel_comments=panel_comments,
         decline_form=decline_form or (DeclineForm() if panel.own_open else None),
         assign_form=assign_form if panel.can_assign else None,
