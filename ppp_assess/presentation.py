@@ -167,6 +167,22 @@ def datetime_text(value: dt.datetime | None) -> str:
     return str(format_datetime(value, format="medium"))
 
 
+def machine_datetime(value: dt.date | dt.datetime | None) -> str:
+    """Return a date or date-time as ``<time datetime>`` carries it: valid HTML, no locale.
+
+    A date-time is given in UTC to the second ("2025-03-05T14:02:09Z"): HTML allows at
+    most three fraction digits, and nobody reads them. Naive values are taken as UTC, as
+    the database stores them. A date is "2025-03-05".
+    """
+    if value is None:
+        return ""
+    if not isinstance(value, dt.datetime):
+        return value.isoformat()
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.UTC)
+    return value.replace(microsecond=0, tzinfo=None).isoformat() + "Z"
+
+
 def file_size_text(size: int) -> str:
     """Return a file's size worded by CLDR: whole kilobytes below a megabyte ("12 kB"),
     megabytes with one decimal above ("3.4 MB"), 1024 bytes to the kilobyte."""
