@@ -55,7 +55,7 @@ def test_every_page_is_valid_html(seeded: tuple[Flask, DemoData],
     pages = _collect(app, data, plan, tmp_path)
     assert len(pages) > 20 * len(LOCALES), "the crawl found too few pages to check"
     # The checker reports on stderr, exit status 1 when it found errors.
-    finished = subprocess.run(  # noqa: S603  (our own files)
+    finished = subprocess.run(
         [java(), "-Xss8m", "-jar", str(checker), "--errors-only", "--format", "json",
          "--skip-non-html", str(tmp_path)],
         capture_output=True, text=True, timeout=600, check=False)
