@@ -175,6 +175,7 @@ def report_data(session: Session, assessment: Assessment, locale: Localiser, *,
         documents=tuple(
             ReportDocument(
                 question_id=document.question_id,
+                question_number=questionnaire.number(document.question_id),
                 question_text=t(questionnaire.question(document.question_id).text),
                 name=document.name, sha256=document.sha256,
                 verdict=t(VERDICT_LABELS[document.verdict]) if document.verdict else "")
