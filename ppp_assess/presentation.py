@@ -38,6 +38,7 @@ from flask_babel import (
     get_locale,
 )
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from ppp_assess.domain import display
 from ppp_assess.domain.display import Localiser, rounded_score, whole_percent
@@ -165,6 +166,19 @@ def datetime_text(value: dt.datetime | None) -> str:
     if value is None:
         return ""
     return str(format_datetime(value, format="medium"))
+
+
+def user_text(value: str | None) -> Markup:
+    """Return text people typed (a name, a title, a comment) isolated for the page: ``<bdi>``.
+
+    The browser then gives it the direction of its own first letter and keeps the
+    sentence around it in order: the full stop after "Acme Ltd." in an Arabic sentence
+    stays where the sentence puts it. Documents use isolates instead
+    (:func:`ppp_assess.domain.display.isolate`).
+    """
+    if not value:
+        return Markup("")
+    return Markup("<bdi>%s</bdi>") % value
 
 
 def machine_datetime(value: dt.date | dt.datetime | None) -> str:

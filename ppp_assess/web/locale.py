@@ -252,6 +252,7 @@ FILTERS: dict[str, Callable[..., str]] = {
     "long_date": presentation.long_date_text,
     "datetime": presentation.datetime_text,
     "machine_datetime": presentation.machine_datetime,
+    "bdi": presentation.user_text,
     "days": presentation.days_text,
     "country_name": presentation.country_name,
     "language_name": presentation.language_name,

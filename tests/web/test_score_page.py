@@ -70,3 +70,11 @@ def test_another_organisations_score_page_is_not_found(client, factory, db) -> N
     submitted = client.get(f"/assessments/{case.assessment.id}/submitted")
     assert f'href="/assessments/{case.assessment.id}/score"' in submitted.get_data(as_text=True)
     assert client.get(f"/assessments/{case.assessment.id}/score").status_code == 200
+
+
+def test_names_people_typed_are_isolated_on_the_page(client, factory, db) -> None:
+    case = assessment_in(db, factory, "draft")
+    db.commit()
+    sign_in(client, case.respondent.email)
+    text = client.get(f"/assessments/{case.assessment.id}/score?lang=ar").get_data(as_text=True)
+    assert f"<bdi>{case.assessment.project.name}</bdi>" in text
