@@ -128,5 +128,7 @@ def sign_in_as(page: Page, server_url: str, email: str | None, locale: str) -> N
     page.fill("#email", email)
     page.fill("#password", PASSWORD)
     page.locator("main button[type=submit]").click()
-    page.wait_for_url(f"{server_url}/**")
+    page.wait_for_url(lambda address: "/auth/sign-in" not in address)
     page.goto(f"{server_url}/?lang={locale}")
+    # Signed in: the navigation offers to sign out.
+    assert page.locator('form[action$="/auth/sign-out"]').count() == 1, f"{email} is not signed in"
