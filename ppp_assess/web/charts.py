@@ -302,9 +302,14 @@ def bar_chart(
     maximum: float | None = None,
     format_number: Callable[[float], str] = lambda value: f"{value:g}",
     rtl: bool = False,
+    width: float = 640.0,
 ) -> Chart:
-    """Draw one horizontal bar per item, the label at the start and the value at the end."""
-    frame = _Frame(row_height=26.0)
+    """Draw one horizontal bar per item, the label at the start and the value at the end.
+
+    :param width: the drawing's width; a narrower one keeps its text larger on small
+        screens, where the picture is scaled down to fit.
+    """
+    frame = _Frame(width=width, label_width=width * 0.36, row_height=26.0)
     top = frame.top
     highest = maximum if maximum is not None else max((value for _, value in items), default=0)
     shapes: list[Shape] = []

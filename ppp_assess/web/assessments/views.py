@@ -499,13 +499,14 @@ def methodology_url(questionnaire: Questionnaire) -> str:
 
 def section_chart(explanation: Mapping[str, Any], element_id: str) -> Markup:
     """Return the section scores as an accessible SVG bar chart (a table gives the numbers)."""
+    # Sections without a score (nothing in them applies) are in the table only.
     return render_svg(bar_chart(
-        [(f"{section['number']}. {section['title']}", section["score"] or 0.0)
-         for section in explanation["sections"]],
+        [(f"{section['number']}. {section['title']}", section["score"])
+         for section in explanation["sections"] if section["score"] is not None],
         title=_("Score by section"),
         description=_("Score of each section out of 100; the table beside gives the same "
                       "numbers."),
-        maximum=100.0, format_number=score_text,
+        maximum=100.0, format_number=score_text, width=480.0,
         rtl=current_locale_info().text_direction == "rtl"), element_id)
 
 
