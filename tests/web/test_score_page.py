@@ -78,3 +78,17 @@ def test_names_people_typed_are_isolated_on_the_page(client, factory, db) -> Non
     sign_in(client, case.respondent.email)
     text = client.get(f"/assessments/{case.assessment.id}/score?lang=ar").get_data(as_text=True)
     assert f"<bdi>{case.assessment.project.name}</bdi>" in text
+
+
+def test_the_check_and_submitted_pages_number_the_questions(client, factory, db) -> None:
+    case = assessment_in(db, factory, "draft")
+    questionnaire = questionnaire_of(case.assessment.questionnaire_version)
+    question = questionnaire.sections[1].questions[0]
+    db.commit()
+    sign_in(client, case.respondent.email)
+    check = client.get(f"/assessments/{case.assessment.id}/check").get_data(as_text=True)
+    assert f'<dt><span class="question-number">2.1</span> {question.text}' in check
+    client.post(f"/assessments/{case.assessment.id}/submit")
+    submitted = client.get(f"/assessments/{case.assessment.id}/submitted")
+    assert f'<span class="question-number">2.1</span> {question.text}' in (
+        submitted.get_data(as_text=True))
