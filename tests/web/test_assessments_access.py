@@ -37,6 +37,7 @@ HTML_ROUTES = [
     ("GET", "/assessments/{a}/check", None),
     ("POST", "/assessments/{a}/submit", {}),
     ("GET", "/assessments/{a}/submitted", None),
+    ("GET", "/assessments/{a}/score", None),
     ("POST", "/assessments/{a}/questions/policy/evidence", {}),
     ("POST", "/assessments/{a}/evidence/{a}/delete", {}),
     ("POST", "/assessments/new", {"questionnaire": "web-sample", "subject": "organisation:{o}"}),
@@ -61,7 +62,8 @@ API_ROUTES = [
 ]
 #: Endpoints whose URL carries an id, and so must be in the lists above.
 ID_ENDPOINTS = {"assessments.show", "assessments.section", "assessments.check",
-                "assessments.submit", "assessments.submitted", "assessments.attach_evidence",
+                "assessments.submit", "assessments.submitted", "assessments.score",
+                "assessments.attach_evidence",
                 "assessments.delete_evidence", "api.list_evidence", "api.attach_evidence",
                 "projects.show",
                 "projects.edit", "api.get_assessment", "api.put_answer",
