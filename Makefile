@@ -18,7 +18,7 @@ TEST_PACKAGES := qpdf poppler-utils zbar-tools gettext chromium
 # once. A test that runs past the timeout fails with its stack instead of stalling the run.
 PYTEST_ARGS ?= -n auto --dist loadfile --timeout 300
 
-.PHONY: run test bench load faults install install-test system-test-tools translations lint clean
+.PHONY: run test bench load faults install install-test system-test-tools browser-test-tools translations lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,24 @@ system-test-tools:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(TEST_PACKAGES) >/dev/null; \
 	fi
 
+# Checkers the page tests run, from npm, pinned and kept in .test-tools (ignored by git):
+# the W3C Nu HTML checker (vnu.jar, run on the machine's Java 17) and axe-core, which the
+# accessibility tests inject into Chromium. Downloaded once; the tests never download.
+TEST_TOOLS_DIR := .test-tools
+VNU_JAR := $(TEST_TOOLS_DIR)/node_modules/vnu-jar/build/dist/vnu.jar
+AXE_JS := $(TEST_TOOLS_DIR)/node_modules/axe-core/axe.min.js
+NPM_TEST_PACKAGES := vnu-jar@26.9.27 axe-core@4.14.1
+
+$(VNU_JAR) $(AXE_JS):
+	@command -v java >/dev/null 2>&1 || { echo "Java 17 or later is needed: apt-get install openjdk-17-jre-headless"; exit 1; }
+	@command -v npm >/dev/null 2>&1 || { echo "npm is needed: apt-get install npm"; exit 1; }
+	mkdir -p $(TEST_TOOLS_DIR)
+	@# --ignore-scripts: vnu-jar's install script would fetch a Java runtime; ours is used.
+	npm install --prefix $(TEST_TOOLS_DIR) --no-save --no-audit --no-fund --ignore-scripts $(NPM_TEST_PACKAGES)
+	touch $(VNU_JAR) $(AXE_JS)
+
+browser-test-tools: $(VNU_JAR) $(AXE_JS)
+
 run: install translations
 	$(BIN)/flask db upgrade
 	@# The demonstration certificates link to the address the app is about to serve on.
@@ -59,7 +77,7 @@ lint: install-test
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/mypy
 
-test: install-test system-test-tools translations lint
+test: install-test system-test-tools browser-test-tools translations lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 bench: install-test translations
@@ -78,5 +96,5 @@ faults: install-test translations
 	$(BIN)/python -m benchmarks.load.run --faults
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache .hypothesis $(TEST_TOOLS_DIR)
 	find translations -name '*.mo' -delete

@@ -38,6 +38,7 @@ from flask_babel import (
     get_locale,
 )
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from ppp_assess.domain import display
 from ppp_assess.domain.display import Localiser, rounded_score, whole_percent
@@ -178,6 +179,35 @@ def datetime_text(value: dt.datetime | None) -> str:
     if value is None:
         return ""
     return str(format_datetime(value, format="medium"))
+
+
+def user_text(value: str | None) -> Markup:
+    """Return text people typed (a name, a title, a comment) isolated for the page: ``<bdi>``.
+
+    The browser then gives it the direction of its own first letter and keeps the
+    sentence around it in order: the full stop after "Acme Ltd." in an Arabic sentence
+    stays where the sentence puts it. Documents use isolates instead
+    (:func:`ppp_assess.domain.display.isolate`).
+    """
+    if not value:
+        return Markup("")
+    return Markup("<bdi>%s</bdi>") % value
+
+
+def machine_datetime(value: dt.date | dt.datetime | None) -> str:
+    """Return a date or date-time as ``<time datetime>`` carries it: valid HTML, no locale.
+
+    A date-time is given in UTC to the second ("2025-03-05T14:02:09Z"): HTML allows at
+    most three fraction digits, and nobody reads them. Naive values are taken as UTC, as
+    the database stores them. A date is "2025-03-05".
+    """
+    if value is None:
+        return ""
+    if not isinstance(value, dt.datetime):
+        return value.isoformat()
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.UTC)
+    return value.replace(microsecond=0, tzinfo=None).isoformat() + "Z"
 
 
 def file_size_text(size: int) -> str:

@@ -47,6 +47,23 @@ from ppp_assess.domain.messages import N_
 #: The smallest peer group for which statistics are shown, unless configured otherwise.
 DEFAULT_MIN_PEERS = 5
 
+#: Share of its required questions a draft needs answered before it is compared with
+#: its peers: a draft a tenth answered would only be compared by its blanks.
+COMPARABLE_COMPLETION = 0.8
+
+
+def comparison_readiness(completion: float, final: bool) -> str:
+    """Return whether an assessment is compared with its peers, and how.
+
+    ``"final"`` for a decided result (``final``), ``"provisional"`` for one whose answers
+    may still change but that is complete enough, ``"too_early"`` below
+    :data:`COMPARABLE_COMPLETION`.
+    """
+    if final:
+        return "final"
+    return "provisional" if completion >= COMPARABLE_COMPLETION else "too_early"
+
+
 #: Why statistics are hidden (a msgid; adapters may add ``n`` and ``k`` with ngettext).
 SUPPRESSED_REASON = N_(
     "The peer group is too small to show statistics without revealing individual results."

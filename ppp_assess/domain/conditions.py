@@ -54,7 +54,7 @@ def evaluate(condition: Condition, answers: Mapping[str, object], visible: Conta
     if condition.question not in visible:
         return False
     value = answers.get(condition.question, _MISSING)
-    if value is _MISSING:
+    if value is _MISSING or value is None:  # None: no answer, as for the browser
         return False
     if isinstance(condition, InCondition):
         return _matches(value, condition.values)

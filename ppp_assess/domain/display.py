@@ -125,6 +125,20 @@ def percent_share(share: Number | None) -> float | None:
 # --------------------------------------------------------------------------- the localiser
 
 
+#: Unicode's FIRST STRONG ISOLATE and POP DIRECTIONAL ISOLATE.
+FSI, PDI = "\u2068", "\u2069"
+
+
+def isolate(text: str) -> str:
+    """Return text people typed (a name, a title, a comment) isolated from its sentence.
+
+    Inside the isolates the text takes the direction of its first letter, and outside
+    it counts as one neutral character: the full stop after "Acme Ltd." in an Arabic
+    sentence stays where the sentence puts it. Documents use this; pages use ``<bdi>``.
+    """
+    return f"{FSI}{text}{PDI}" if text else text
+
+
 def _identity(text: str) -> str:
     return text
 

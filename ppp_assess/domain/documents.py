@@ -103,6 +103,8 @@ class ReportDocument:
     sha256: str
     #: The reviewer's verdict, translated ("" when not judged).
     verdict: str = ""
+    #: The number readers know the question by ("2.3"); the id when not given.
+    question_number: str = ""
 
 
 @dataclass(frozen=True)

@@ -544,6 +544,11 @@ class _Index:
             question.id: section for section in sections for question in section.questions
         }
         self.sections = {section.id: section for section in sections}
+        self.numbers = {
+            question.id: f"{section_index}.{question_index}"
+            for section_index, section in enumerate(sections, start=1)
+            for question_index, question in enumerate(section.questions, start=1)
+        }
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -619,6 +624,16 @@ class Questionnaire:
         :raises KeyError: when there is no such question.
         """
         return self._index.position[question_id]
+
+    def number(self, question_id: str) -> str:
+        """Return the number people know a question by: "2.3", the third of section 2.
+
+        Ids ("pf-2-3") stay what exports, the API and the files use; pages and documents
+        show numbers.
+
+        :raises KeyError: when there is no such question.
+        """
+        return self._index.numbers[question_id]
 
     def section(self, section_id: str) -> Section:
         """Return the section with ``section_id``.

@@ -517,7 +517,8 @@ class _ReportBuilder:
         rows = [self.row([self.text(caption, header_style) for caption in captions])]
         for document in data.documents:
             rows.append(self.row([
-                self.text(f"{document.question_id} · {document.question_text}", LABEL),
+                self.text(f"{document.question_number or document.question_id} · "
+                          f"{document.question_text}", LABEL),
                 self.text(document.name),
                 # In groups of eight, as fingerprints are printed, so that it wraps.
                 TextBlock(self.ts_ltr, " ".join(document.sha256[index:index + 8]

@@ -59,11 +59,14 @@ Direction = Literal["ltr", "rtl"]
 Family = Literal["sans", "serif"]
 Align = Literal["start", "end", "center", "left", "right"]
 
-# Explicit embeddings, overrides and isolates are dropped before layout (levels come from
-# the text itself); the implicit marks (LRM, RLM, ALM) take part in ordering but are
-# never drawn: the fonts have no glyph for them.
-_BIDI_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
-_INVISIBLE = frozenset("\u200e\u200f\u061c")
+# Explicit embeddings and overrides are dropped before layout (levels come from the text
+# itself). Isolates (LRI, RLI, FSI, PDI: what people typed, set apart from the sentence
+# around it) and the implicit marks (LRM, RLM, ALM) take part in ordering but are never
+# drawn: the fonts have no glyph for them.
+_BIDI_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e"))
+_ISOLATES = "\u2066\u2067\u2068\u2069"
+_NO_ISOLATES = dict.fromkeys(map(ord, _ISOLATES))
+_INVISIBLE = frozenset("\u200e\u200f\u061c" + _ISOLATES)
 # Other control characters (tabs, carriage returns from pasted text) have no glyph.
 _CONTROLS = {code: " " for code in (*range(0x00, 0x20), *range(0x7F, 0xA0))}
 _RIGHT_TO_LEFT = frozenset({"R", "AL"})
@@ -426,6 +429,10 @@ class Typesetter:
         """Lay out ``text`` on one line (line breaks become spaces)."""
         text = " ".join(text.split("\n")).translate(_BIDI_CONTROLS).translate(_CONTROLS)
         chain = self._chains[style.family, style.bold]
+        if not self.rtl and not any(
+                unicodedata.bidirectional(character) in _RIGHT_TO_LEFT for character in text):
+            # Left to right throughout: isolates change nothing.
+            text = text.translate(_NO_ISOLATES)
         if not self.rtl and self._one_face(text, chain):
             # The common case: one font, left to right.
             run = Run(chain[0], text, pdfmetrics.stringWidth(text, chain[0].name, style.size))

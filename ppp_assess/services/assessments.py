@@ -624,3 +624,67 @@ def start_assessment_with_answers(
                      {qid: AnswerInput(value) for qid, value in accepted.items()},
                      base_version=assessment.version, actor=actor)
     return assessment
+
+
+@dataclass(frozen=True)
+class CopyPlan:
+    """What copying answers given elsewhere into an open draft would do."""
+
+    assessment: Assessment
+    #: Questions the draft has not answered and the other answers do: copied as they are.
+    added: tuple[str, ...]
+    #: Questions both have answered differently, in document order: the person chooses.
+    differing: tuple[str, ...]
+    #: The given answers the version accepts, by question id.
+    given: Mapping[str, Any]
+    #: The draft's answers, by question id.
+    stored: Mapping[str, Any]
+
+
+def open_drafts_to_copy_into(session: Session, actor: User, questionnaire_id: str,
+                             version_label: str, values: Mapping[str, Any]) -> list[CopyPlan]:
+    """Return the drafts of ``questionnaire_id`` (version ``version_label``) that ``actor``
+    may answer, each with what copying ``values`` into it would add or ask about."""
+    from ppp_assess.services.permissions import can_edit_assessment
+    from ppp_assess.services.projects import member_organisations
+
+    active = [organisation.id for organisation in member_organisations(session, actor)]
+    if not active:
+        return []
+    drafts = session.scalars(
+        select(Assessment).join(Assessment.questionnaire_version)
+        .where(QuestionnaireVersion.questionnaire_id == questionnaire_id,
+               QuestionnaireVersion.version == version_label,
+               Assessment.organisation_id.in_(active), Assessment.status == Status.draft)
+        .order_by(Assessment.id))
+    plans = []
+    for draft in drafts:
+        if not can_edit_assessment(session, actor, draft):
+            continue
+        questionnaire = questionnaire_for(draft)
+        given = clean_answers(questionnaire, values)
+        stored = {question_id: row.value for question_id, row in
+                  load_answers(session, draft).items() if row.value is not None}
+        order = [question.id for question in questionnaire.all_questions()]
+        plans.append(CopyPlan(
+            assessment=draft,
+            added=tuple(qid for qid in order if qid in given and qid not in stored),
+            differing=tuple(qid for qid in order
+                            if qid in given and qid in stored and given[qid] != stored[qid]),
+            given=given, stored=stored))
+    return plans
+
+
+def copy_answers_into(session: Session, plan: CopyPlan, *, take: Sequence[str],
+                      base_version: int, actor: User) -> SaveResult:
+    """Copy the given answers of ``plan`` into its draft: every question the draft has not
+    answered, and of those both answered, the ones in ``take``; the rest keep the draft's.
+
+    :raises Conflict: as :func:`save_answers` (``stale`` when the draft changed since the
+        person compared it, ``not_editable`` when it is no longer a draft).
+    """
+    chosen = [question_id for question_id in plan.differing if question_id in set(take)]
+    inputs = {question_id: AnswerInput(plan.given[question_id])
+              for question_id in (*plan.added, *chosen)}
+    return save_answers(session, plan.assessment, inputs, base_version=base_version,
+                        actor=actor)

@@ -155,7 +155,8 @@ def column_descriptions(questionnaire: Questionnaire,
                  say(SECTION_SCORE) % {"section": say(section.title)})
                 for section in questionnaire.sections)
     for question in questionnaire.all_questions():
-        text = f"{question.id} {say(question.text)}"
+        # People know a question by its number; the code beside says the id.
+        text = f"{questionnaire.number(question.id)} {say(question.text)}"
         rows.extend((
             (f"{question.id}.code", say(QUESTION_CODE) % {"question": text}),
             (f"{question.id}.label", say(QUESTION_LABEL) % {"question": text}),
@@ -373,12 +374,18 @@ def write_xlsx(target: str | Path | IO[bytes], header: Sequence[str],
                descriptions: Sequence[tuple[str, str]] = ()) -> int:
     """Write an XLSX export with openpyxl's write-only mode; return the number of rows.
 
-    The first sheet holds the export, the second what each column holds.
+    The first sheet holds the export, the second what each column holds. With
+    ``descriptions``, the first sheet starts with a row of labels for people (in the
+    export's language) above the row of column codes that programs read; both stay in
+    view when scrolling.
     """
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("assessments")
+    if descriptions:
+        sheet.freeze_panes = "A3"
+        sheet.append([_xlsx_cell(description) for _code, description in descriptions])
     sheet.append([_xlsx_cell(code) for code in header])
     count = 0
     for row in rows:

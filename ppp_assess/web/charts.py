@@ -252,17 +252,23 @@ def peer_position_chart(
         if row.subject is not None:
             shapes.append(Marker(frame.x_of(row.subject), centre, 7.0, "subject"))
     legend_y = plot_bottom + 40
-    shapes.append(Rect(frame.plot_start, legend_y - 9, 18, 10, "box"))
-    shapes.append(Text(frame.plot_start + 24, legend_y, legend.peers, "start", "muted",
-                       SMALL_FONT_SIZE))
-    median_x = frame.plot_start + frame.plot_width * 0.52
-    shapes.append(Line(median_x, legend_y - 11, median_x, legend_y + 2, "median", 2.5))
-    shapes.append(Text(median_x + 8, legend_y, legend.median, "start", "muted",
-                       SMALL_FONT_SIZE))
-    subject_y = legend_y + 20
-    shapes.append(Marker(frame.plot_start + 9, subject_y - 4, 7.0, "subject"))
-    shapes.append(Text(frame.plot_start + 24, subject_y, legend.subject, "start", "muted",
-                       SMALL_FONT_SIZE))
+    # One legend entry per line, from the chart's start: side by side, a long translation
+    # of one ran into the next. Each is shortened to the width if need be.
+    key_x, text_x = 0.0, 24.0
+    room = frame.width - text_x
+
+    def legend_text(y: float, text: str) -> Text:
+        return Text(text_x, y, fit_text(text, room, SMALL_FONT_SIZE), "start", "muted",
+                    SMALL_FONT_SIZE)
+
+    shapes.append(Rect(key_x, legend_y - 9, 18, 10, "box"))
+    shapes.append(legend_text(legend_y, legend.peers))
+    median_y = legend_y + 20
+    shapes.append(Line(key_x + 9, median_y - 11, key_x + 9, median_y + 2, "median", 2.5))
+    shapes.append(legend_text(median_y, legend.median))
+    subject_y = median_y + 20
+    shapes.append(Marker(key_x + 9, subject_y - 4, 7.0, "subject"))
+    shapes.append(legend_text(subject_y, legend.subject))
     return Chart(frame.width, subject_y + 10, title, description, tuple(shapes), rtl)
 
 
@@ -307,9 +313,14 @@ def bar_chart(
     maximum: float | None = None,
     format_number: Callable[[float], str] = lambda value: f"{value:g}",
     rtl: bool = False,
+    width: float = 640.0,
 ) -> Chart:
-    """Draw one horizontal bar per item, the label at the start and the value at the end."""
-    frame = _Frame(row_height=26.0)
+    """Draw one horizontal bar per item, the label at the start and the value at the end.
+
+    :param width: the drawing's width; a narrower one keeps its text larger on small
+        screens, where the picture is scaled down to fit.
+    """
+    frame = _Frame(width=width, label_width=width * 0.36, row_height=26.0)
     top = frame.top
     highest = maximum if maximum is not None else max((value for _, value in items), default=0)
     shapes: list[Shape] = []

@@ -251,6 +251,8 @@ FILTERS: dict[str, Callable[..., str]] = {
     "date": presentation.date_text,
     "long_date": presentation.long_date_text,
     "datetime": presentation.datetime_text,
+    "machine_datetime": presentation.machine_datetime,
+    "bdi": presentation.user_text,
     "days": presentation.days_text,
     "country_name": presentation.country_name,
     "language_name": presentation.language_name,

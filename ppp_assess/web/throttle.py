@@ -76,6 +76,8 @@ def keys_for(account: str, address: str) -> list[tuple[Rule, str]]:
 
 def wait_seconds(keys: Sequence[tuple[Rule, str]]) -> int:
     """Return how long the attempt must wait (0: it may go ahead)."""
+    if not limiter.enabled:  # rate limits switched off (RATELIMIT_ENABLED): no store
+        return 0
     storage = limiter.storage
     now = time.time()
     longest = 0.0
@@ -89,6 +91,8 @@ def wait_seconds(keys: Sequence[tuple[Rule, str]]) -> int:
 
 def record_failure(keys: Sequence[tuple[Rule, str]]) -> int:
     """Count a failed attempt on every key; return the longest wait it now imposes."""
+    if not limiter.enabled:
+        return 0
     storage = limiter.storage
     longest = 0
     for rule, key in keys:
@@ -105,6 +109,8 @@ def record_success(keys: Sequence[tuple[Rule, str]]) -> None:
     """Forget the failures of this account from this address (the owner came back)."""
     rule, key = keys[0]
     assert rule is ACCOUNT_FROM_ADDRESS
+    if not limiter.enabled:
+        return
     storage = limiter.storage
     for suffix in ("failures", "hold"):
         storage.clear(f"{key}:{suffix}")

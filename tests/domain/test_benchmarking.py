@@ -359,3 +359,11 @@ def test_peer_summary_is_suppressed_exactly_below_k(
         assert result.quartiles == quartiles(values)
         expected_rank = None if subject is None else percentile_rank(subject, values)
         assert result.percentile_rank == expected_rank
+
+
+def test_an_unfinished_assessment_is_compared_only_once_complete_enough() -> None:
+    from ppp_assess.domain.benchmarking import COMPARABLE_COMPLETION, comparison_readiness
+
+    assert comparison_readiness(0.1, final=False) == "too_early"
+    assert comparison_readiness(COMPARABLE_COMPLETION, final=False) == "provisional"
+    assert comparison_readiness(0.1, final=True) == "final"

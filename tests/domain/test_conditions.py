@@ -19,6 +19,7 @@ from ppp_assess.domain import (
     referenced_questions,
     visible_questions,
 )
+from tests.domain.show_if_cases import condition_of, load_cases
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 EVERYONE = frozenset({"choice", "multi", "scale", "number"})
@@ -179,3 +180,16 @@ def test_complete_file_conditions() -> None:
     assert "adopted" not in visible_questions(questionnaire, answers)
     answers["share"] = 40
     assert "adopted" in visible_questions(questionnaire, answers)
+
+
+# --- the cases shared with the browser's script ---------------------------------------------
+
+SHARED_CASES = load_cases()
+
+
+@pytest.mark.parametrize("case", SHARED_CASES, ids=[case["name"] for case in SHARED_CASES])
+def test_the_shared_show_if_cases(case) -> None:
+    condition = condition_of(case["condition"])
+    # Written back, the condition is the case's: the browser reads the same data.
+    assert condition.to_dict() == case["condition"]
+    assert evaluate(condition, case["answers"], set(case["visible"])) is case["expected"]

@@ -115,6 +115,8 @@ def test_lookups() -> None:
     ids = [question.id for question in questionnaire.all_questions()]
     assert ids == ["stage", "policy", "channels", "maturity", "share", "budget", "notes", "adopted"]
     assert questionnaire.position("share") == 4
+    assert [questionnaire.number(id_) for id_ in ("stage", "maturity", "share")] == [
+        "1.1", "1.4", "2.1"]
     assert questionnaire.section_of("share").id == "finance"
     assert questionnaire.section("finance").title == "Finance"
     assert questionnaire.level("advanced").min == 65

@@ -19,8 +19,12 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from werkzeug.serving import make_server
 
 from ppp_assess import create_app
+from ppp_assess.config import PROJECT_ROOT
 from ppp_assess.models import migrate
+from ppp_assess.services.demo import seed_demo
 from ppp_assess.unit_of_work import get_database
+from tests.factories import PASSWORD
+from tests.i18n.pages import DemoData, collect_demo_data
 
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -78,3 +82,53 @@ def page(browser: Browser) -> Iterator[Page]:
     new_page = context.new_page()
     yield new_page
     context.close()
+
+
+@dataclass
+class DemoServer:
+    """The app with the demo data, served over HTTP, and what the crawl needs of it."""
+
+    app: Flask
+    url: str
+    data: DemoData
+
+
+@pytest.fixture(scope="module")
+def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
+    """Serve an app holding the demo data (CSRF on, no rate limits) on a free local port."""
+    folder = tmp_path_factory.mktemp("demo")
+    url = f"sqlite:///{folder / 'demo.sqlite3'}"
+    migrate.upgrade(url)
+    app = create_app({"env": "testing", "database_url": url,
+                      "instance_path": str(folder / "instance"),
+                      "secret_key": "e2e-secret-key",
+                      # A crawl is not an attack: rate limits would turn pages into 429s.
+                      "flask_overrides": {"RATELIMIT_ENABLED": False}})
+    with app.app_context(), get_database(app).transaction() as session:
+        seed_demo(session, questionnaire_dir=PROJECT_ROOT / "questionnaires", password=PASSWORD)
+        session.flush()
+        data = collect_demo_data(session)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield DemoServer(app, f"http://127.0.0.1:{server.server_port}", data)
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        get_database(app).dispose()
+
+
+def sign_in_as(page: Page, server_url: str, email: str | None, locale: str) -> None:
+    """Sign ``page`` in with ``email`` (None: stay anonymous) and choose ``locale``."""
+    page.goto(f"{server_url}/?lang={locale}")
+    if email is None:
+        return
+    page.goto(f"{server_url}/auth/sign-in")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.locator("main button[type=submit]").click()
+    page.wait_for_url(lambda address: "/auth/sign-in" not in address)
+    page.goto(f"{server_url}/?lang={locale}")
+    # Signed in: the navigation offers to sign out.
+    assert page.locator('form[action$="/auth/sign-out"]').count() == 1, f"{email} is not signed in"

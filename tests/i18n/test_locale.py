@@ -391,3 +391,16 @@ def test_translate_in_templates_leaves_percent_signs_alone(app) -> None:
         app.preprocess_request()
         rendered = render_template_string("{{ translate(text) }}", text="5 % to 15 % of air")
     assert rendered == "5 % to 15 % of air"
+
+
+def test_machine_datetimes_are_valid_html_in_utc_to_the_second(six):
+    template = six.jinja_env.from_string(
+        "{{ naive|machine_datetime }}|{{ aware|machine_datetime }}|{{ day|machine_datetime }}|"
+        "{{ none|machine_datetime }}")
+    paris = dt.timezone(dt.timedelta(hours=1))
+    with six.test_request_context(), force_locale("ar"):
+        rendered = template.render(naive=dt.datetime(2025, 3, 5, 14, 2, 9, 123456),
+                                   aware=dt.datetime(2025, 3, 5, 15, 2, 9, 999999, tzinfo=paris),
+                                   day=dt.date(2025, 3, 5), none=None)
+    assert rendered.split("|") == ["2025-03-05T14:02:09Z", "2025-03-05T14:02:09Z",
+                                   "2025-03-05", ""]

@@ -242,9 +242,11 @@ def test_the_annex_lists_each_document_with_its_sha256(
     data = dataclasses.replace(
         samples.sample_report(locale, 3, draft=False),
         documents=(ReportDocument("zt-1-1", "Is there a policy?", "policy.pdf", digest,
-                                  "Accepted"),))
+                                  "Accepted", question_number="1.1"),))
     text = without_marks(pdftotext(render_report(data, **samples.options(locale))))
     assert "policy.pdf" in text
+    # Readers know the question by its number; the id is for exports and the API.
+    assert "1.1" in text and "zt-1-1" not in text
     assert "01234567 89abcdef 01234567 89abcdef" in text
     if locale == "en":
         assert "Annex:evidence documents" in text.replace(": ", ":")

@@ -201,3 +201,19 @@ def test_control_characters_are_drawn_as_spaces() -> None:
         "third",
     ]
     assert "".join(run.text for run in typesetter.line("a\tb\x00c", TextStyle()).runs) == "a b c"
+
+
+def test_isolated_user_text_keeps_its_full_stop_in_an_arabic_line() -> None:
+    from ppp_assess.domain.display import isolate
+
+    typesetter = Typesetter("ar")
+    style = TextStyle(size=10)
+    # Without isolates the name's full stop joins the Arabic around it, left of "Acme".
+    loose = [run.text for run in typesetter.line("المشروع: Acme Ltd. تم", style).runs]
+    assert "Acme Ltd" in loose and "Acme Ltd." not in loose
+    isolated = typesetter.line(f"المشروع: {isolate('Acme Ltd.')} تم", style)
+    assert "Acme Ltd." in [run.text for run in isolated.runs]
+    # The isolates are never drawn, and a left-to-right page is unchanged by them.
+    assert not any("\u2068" in run.text or "\u2069" in run.text for run in isolated.runs)
+    english = Typesetter("en").line(f"Project: {isolate('Acme Ltd.')}.", style)
+    assert "".join(run.text for run in english.runs) == "Project: Acme Ltd.."

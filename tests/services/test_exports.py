@@ -232,8 +232,14 @@ def test_formula_payloads_are_inert_in_xlsx(db, factory, people_first, tmp_path)
     workbook = load_workbook(path)
     sheet = workbook["assessments"]
     rows = list(sheet.iter_rows())
-    assert [cell.value for cell in rows[0]] == header
-    cells = dict(zip(header, rows[1], strict=True))
+    # A row of labels for people above the row of codes for programs.
+    labels = [description for _code, description in exports.column_descriptions(questionnaire)]
+    assert [cell.value for cell in rows[0]] == labels
+    first = questionnaire.all_questions()[0]
+    assert labels[header.index("score")] == "Overall score (0-100)"
+    assert labels[header.index(f"{first.id}.label")] == f"Answer: 1.1 {first.text}"
+    assert [cell.value for cell in rows[1]] == header
+    cells = dict(zip(header, rows[2], strict=True))
     for column, payload in (("organisation", PAYLOADS[0]), ("project", PAYLOADS[3]),
                             (f"{texts[0]}.code", PAYLOADS[4]),
                             (f"{texts[0]}.comment", PAYLOADS[1]),

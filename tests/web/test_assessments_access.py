@@ -39,6 +39,7 @@ HTML_ROUTES = [
     ("GET", "/assessments/{a}/submitted", None),
     ("GET", "/assessments/{a}/upgrade", None),
     ("POST", "/assessments/{a}/upgrade", {"base_version": "1"}),
+    ("GET", "/assessments/{a}/score", None),
     ("POST", "/assessments/{a}/questions/policy/evidence", {}),
     ("POST", "/assessments/{a}/evidence/{a}/delete", {}),
     ("GET", "/assessments/{a}/import", None),
@@ -68,7 +69,8 @@ API_ROUTES = [
 ]
 #: Endpoints whose URL carries an id, and so must be in the lists above.
 ID_ENDPOINTS = {"assessments.show", "assessments.section", "assessments.check",
-                "assessments.submit", "assessments.submitted", "assessments.attach_evidence",
+                "assessments.submit", "assessments.submitted", "assessments.score",
+                "assessments.attach_evidence",
                 "assessments.delete_evidence", "api.list_evidence", "api.attach_evidence",
                 "assessments.import_answers", "api.import_answers", "assessments.reassess",
                 "projects.show",

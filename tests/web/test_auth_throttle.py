@@ -184,3 +184,14 @@ def test_no_address_or_email_is_stored_in_the_counters(client, factory, db) -> N
     stored = redis.Redis.from_url(REDIS_URL).keys("*")
     text = b" ".join(stored)
     assert stored and user.email.encode() not in text and b"203.0.113.77" not in text
+
+
+def test_signing_in_works_with_rate_limits_switched_off(make_app, factory, db) -> None:
+    unlimited = make_app(flask_overrides={"RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": False})
+    user = factory.user()
+    db.commit()
+    client = unlimited.test_client()
+    wrong = client.post("/auth/sign-in", data={"email": user.email, "password": WRONG})
+    assert wrong.status_code == 200
+    right = client.post("/auth/sign-in", data={"email": user.email, "password": PASSWORD})
+    assert right.status_code == 302

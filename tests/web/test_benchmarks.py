@@ -400,3 +400,36 @@ def test_charts_mirror_on_right_to_left_pages(app, client, db, people_first,
     assert 'direction="rtl"' in html
     # Row labels start at the right edge, where Arabic reading starts.
     assert '<text class="chart-label" x="640" y="27" text-anchor="start"' in html
+
+
+def test_the_legend_entries_never_share_a_line() -> None:
+    chart = charts.peer_position_chart(
+        [charts.PositionRow("Overall", 20, 40, 60, 10, 90, 50)], title="t", description="d",
+        legend=charts.Legend("Middle half of peers, a long translation " * 3, "Median",
+                             "This assessment"))
+    texts = [shape for shape in chart.shapes if isinstance(shape, charts.Text)
+             and shape.role == "muted" and shape.y > 60]
+    assert len({text.y for text in texts}) == 3
+    assert all(charts._text_width(text.text, text.size) <= chart.width - text.x
+               for text in texts)
+
+
+def test_a_draft_is_compared_only_once_complete_enough(client, db, people_first,
+                                                       respondent_setup) -> None:
+    respondent, own = respondent_setup
+    peers_with_scores(db, people_first, PEER_SCORES)
+    own.completion = 0.1
+    db.commit()
+    sign_in(client, respondent.email)
+    html = client.get(f"/benchmarks/assessments/{own.id}").get_data(as_text=True)
+    assert "appears once 80% of the required questions are answered (10% so far)" in html
+    assert "percentile rank" not in html and "41.3" not in html
+    own.completion = 0.85
+    db.commit()
+    html = client.get(f"/benchmarks/assessments/{own.id}").get_data(as_text=True)
+    assert "percentile rank 60.0 among 5 peers" in html
+    assert 'class="tag tag-provisional">Provisional<' in html
+    own.status = Status.approved
+    db.commit()
+    html = client.get(f"/benchmarks/assessments/{own.id}").get_data(as_text=True)
+    assert "percentile rank 60.0 among 5 peers" in html and "Provisional" not in html

@@ -143,8 +143,9 @@ def test_formula_payloads_are_inert_in_downloads(client, db, factory, people_fir
         assert response.mimetype.endswith("spreadsheetml.sheet")
         workbook = load_workbook(io.BytesIO(response.data))
     sheet = workbook["assessments"]
-    header = [cell.value for cell in next(sheet.iter_rows(max_row=1))]
-    cells = dict(zip(header, next(sheet.iter_rows(min_row=2, max_row=2)), strict=True))
+    # Row 1: labels for people; row 2: the codes; then the data.
+    header = [cell.value for cell in next(sheet.iter_rows(min_row=2, max_row=2))]
+    cells = dict(zip(header, next(sheet.iter_rows(min_row=3, max_row=3)), strict=True))
     for column, payload in expected.items():
         assert cells[column].data_type == "s", column
         assert cells[column].value.startswith("'"), column
@@ -204,8 +205,10 @@ def test_export_command_writes_csv_and_xlsx(app, db, factory, people_first, tmp_
                                  "xlsx", "--lang", "en", str(workbook_path)])
     assert result.exit_code == 0, result.output
     sheet = load_workbook(workbook_path)["assessments"]
-    assert sheet.max_row == 2
-    assert sheet.cell(row=2, column=1).value == approved.id
+    assert sheet.max_row == 3
+    assert sheet.cell(row=1, column=1).value == "Assessment number"
+    assert sheet.cell(row=2, column=1).value == "assessment_id"
+    assert sheet.cell(row=3, column=1).value == approved.id
 
     missing = runner.invoke(args=["export", "--questionnaire", "nothing",
                                   str(tmp_path / "x.csv")])

@@ -171,3 +171,54 @@ def test_quick_check_answers_survive_signing_in_from_the_navigation(client, fact
     sign_in(client, user.email)
     with client.session_transaction() as session:
         assert session[SESSION_KEY]["answers"] == {"zt-1-1": "verified"}
+
+
+def test_the_answers_are_copied_into_the_open_draft_question_by_question(visitor, db,
+                                                                         factory) -> None:
+    organisation = factory.organisation()
+    user = factory.user(organisation=organisation)
+    draft = assessments.start_assessment_for(db, actor=user,
+                                             questionnaire_id="zero-tolerance-corruption",
+                                             organisation_id=organisation.id)
+    first, second, third = FIRST.questions[:3]
+    # The draft answered the first two; the quick check differs on both and adds the third.
+    assessments.save_answers(db, draft, {
+        first.id: assessments.AnswerInput(first.options[1].value),
+        second.id: assessments.AnswerInput(second.options[1].value)},
+        base_version=draft.version, actor=user)
+    db.commit()
+    sign_in(visitor, user.email)
+    visitor.post(f"/check/{FIRST.id}", data=_first_section_answers())
+    page = visitor.get("/check/results").get_data(as_text=True)
+    assert "Copy into the open draft of" in page
+    assert f'name="take-{first.id}"' in page and f'name="take-{second.id}"' in page
+    assert f'name="take-{third.id}"' not in page  # nothing to choose: it is added
+    copied = visitor.post("/check/copy", data={
+        "assessment": str(draft.id), "base_version": str(draft.version),
+        f"take-{first.id}": "quick", f"take-{second.id}": "draft"})
+    assert copied.status_code == 302
+    assert copied.headers["Location"].endswith(f"/assessments/{draft.id}")
+    db.expire_all()
+    stored = {qid: row.value for qid, row in assessments.load_answers(db, draft).items()}
+    assert stored[first.id] == first.options[0].value  # taken from the quick check
+    assert stored[second.id] == second.options[1].value  # the draft's kept
+    assert stored[third.id] == third.options[0].value  # added
+    assert _answers(visitor) == {}
+
+
+def test_copying_into_someone_elses_draft_changes_nothing(visitor, db, factory) -> None:
+    theirs = factory.organisation()
+    owner = factory.user(organisation=theirs)
+    draft = assessments.start_assessment_for(db, actor=owner,
+                                             questionnaire_id="zero-tolerance-corruption",
+                                             organisation_id=theirs.id)
+    stranger = factory.user(organisation=factory.organisation())
+    db.commit()
+    sign_in(visitor, stranger.email)
+    visitor.post(f"/check/{FIRST.id}", data=_first_section_answers())
+    refused = visitor.post("/check/copy", data={"assessment": str(draft.id),
+                                                "base_version": str(draft.version)})
+    assert refused.status_code == 302 and refused.headers["Location"].endswith("/check/results")
+    db.expire_all()
+    assert assessments.load_answers(db, draft) == {}
+    assert _answers(visitor) != {}

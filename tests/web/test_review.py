@@ -336,3 +336,16 @@ def test_every_form_needs_its_csrf_token(csrf_app, factory, db, form) -> None:
     genuine = client.post(action, data={**data, "csrf_token": token})
     assert genuine.status_code == 302
     assert _refresh(db, case.assessment).status != status_before
+
+
+def test_the_review_page_shows_question_numbers_not_ids(client, factory, db) -> None:
+    case = submitted(factory)
+    second_section = case.questionnaire.sections[1]
+    question = second_section.questions[1]
+    db.commit()
+    sign_in(client, case.reviewer.email)
+    text = client.get(f"/review/{case.assessment.id}").get_data(as_text=True)
+    heading = re.search(rf'<h4 id="question-{question.id}-text">(.*?)</h4>', text, re.S)
+    assert heading is not None
+    assert '<span class="question-number">2.2</span>' in heading.group(1)
+    assert question.id not in heading.group(1)

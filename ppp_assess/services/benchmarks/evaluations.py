@@ -77,6 +77,8 @@ class WeakQuestion:
     mean_points_lost: float
     #: Share (0-1) of the group's assessments that scored below full marks here.
     share_below_full: float
+    #: The number pages show for the question ("2.3"); the id is for exports.
+    number: str = ""
 
 
 @dataclass(frozen=True)
@@ -311,5 +313,6 @@ def _weakest_questions(session: Session, ids: Any, *, top: int = 10
                 questionnaire_id=questionnaire_id, question_id=question.id, text=question.text,
                 section_title=questionnaire.section_of(question.id).title,
                 mean_points_lost=mean_lost,
-                share_below_full=below[(questionnaire_id, question.id)] / count))
+                share_below_full=below[(questionnaire_id, question.id)] / count,
+                number=questionnaire.number(question.id)))
     return tuple(weak), sum(counted.values()), latest

@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ppp_assess.domain.display import Localiser, answer_text
+from ppp_assess.domain.display import Localiser, answer_text, isolate
 from ppp_assess.domain.documents import (
     CertificateData,
     ReportData,
@@ -49,8 +49,9 @@ def certificate_data(session: Session, certificate: Certificate,
     title = questionnaire_title(session, payload.questionnaire_id, payload.questionnaire_version)
     return CertificateData(
         serial=payload.serial,
-        subject_name=payload.subject_name,
-        organisation_name=payload.organisation_name,
+        # What people typed is isolated from the sentences around it (right-to-left pages).
+        subject_name=isolate(payload.subject_name),
+        organisation_name=isolate(payload.organisation_name),
         country_name=locale.country(payload.country_code),
         questionnaire_title=t(title),
         questionnaire_version=payload.questionnaire_version,
@@ -59,7 +60,7 @@ def certificate_data(session: Session, certificate: Certificate,
         # Sections where nothing applied carry no score and are left off the chart.
         section_scores=tuple((t(section.title), float(section.score))
                              for section in payload.section_scores if section.score is not None),
-        reviewer_name=payload.reviewer_name,
+        reviewer_name=isolate(payload.reviewer_name),
         approval_date=payload.approved_on,
         issue_date=payload.issued_on,
         verify_url=payload.verify_url,
@@ -166,9 +167,9 @@ def report_data(session: Session, assessment: Assessment, locale: Localiser, *,
                 text=t(question.text),
                 guidance=t(question.guidance) if question.guidance else "",
                 answer_label=answer_text(question, value, locale),
-                comment=row.comment if row is not None else "",
+                comment=isolate(row.comment or "") if row is not None else "",
                 evidence_links=tuple(row.evidence or ()) if row is not None else (),
-                reviewer_comment=comments.get(question.id, ""),
+                reviewer_comment=isolate(comments.get(question.id, "")),
                 score=(None if result is None or result.score is None else result.score * 100),
             ))
         sections.append(ReportSection(t(section.title), section_scores.get(section.id),
@@ -197,24 +198,25 @@ def report_data(session: Session, assessment: Assessment, locale: Localiser, *,
         facts.append((t(N_("Approved on")), locale.date(assessment.approved_at.date())))
         reviewer = reviewer_name(session, assessment)
         if reviewer:
-            facts.append((t(N_("Reviewer")), reviewer))
+            facts.append((t(N_("Reviewer")), isolate(reviewer)))
     if assessment.status in {Status.certified, Status.revoked}:
         certificate = certificate_of(session, assessment)
         if certificate is not None:
             facts.append((t(N_("Certificate")), certificate.serial))
     if general_comment:
-        facts.append((t(N_("Review comments")), general_comment))
+        facts.append((t(N_("Review comments")), isolate(general_comment)))
     decision_reason = _latest_decision_reason(session, assessment)
     if decision_reason:
-        facts.append((t(N_("Reason given with the last review decision")), decision_reason))
+        facts.append((t(N_("Reason given with the last review decision")),
+                      isolate(decision_reason)))
     history, history_changes = report_history(session, assessment, locale)
     return ReportData(
         history=history,
         history_changes=history_changes,
         questionnaire_title=t(questionnaire.title),
         questionnaire_version=questionnaire.version,
-        subject_name=project.name if project is not None else organisation.name,
-        organisation_name=organisation.name,
+        subject_name=isolate(project.name if project is not None else organisation.name),
+        organisation_name=isolate(organisation.name),
         status=t(STATUS_LABELS[assessment.status]),
         is_draft=assessment.status == Status.draft,
         overall_score=report.overall,
@@ -229,8 +231,9 @@ def report_data(session: Session, assessment: Assessment, locale: Localiser, *,
         documents=tuple(
             ReportDocument(
                 question_id=document.question_id,
+                question_number=questionnaire.number(document.question_id),
                 question_text=t(questionnaire.question(document.question_id).text),
-                name=document.name, sha256=document.sha256,
+                name=isolate(document.name), sha256=document.sha256,
                 verdict=t(VERDICT_LABELS[document.verdict]) if document.verdict else "")
             for document in sorted(attached, key=lambda row: (
                 questionnaire.position(row.question_id), row.id))

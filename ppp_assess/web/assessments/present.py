@@ -17,6 +17,7 @@ from ppp_assess.domain.scoring import ScoreReport
 from ppp_assess.domain.verification import VerifiedScore
 from ppp_assess.presentation import (
     level_label,
+    number_text,
     percent_text,
     points_text,
     score_number,
@@ -172,3 +173,71 @@ def condition_context(section: Section, values: Mapping[str, Any],
             if report.questions[question_id].visible and question_id in values:
                 context[question_id] = values[question_id]
     return context
+
+
+def score_explanation(
+    questionnaire: Questionnaire,
+    report: ScoreReport,
+    *,
+    question_url: Callable[[str, str], str] | None = None,
+) -> dict[str, Any]:
+    """Return how ``report`` was computed, for people: the same rules the scoring follows.
+
+    Sections with their weight and share of the overall score, the points each answer of
+    the shared answer sets gives, the levels' thresholds, the critical questions and the
+    cap they applied (or would apply), all in the request's language.
+    """
+    scored_weight = sum(section.weight for section in report.sections
+                        if section.score is not None)
+    sections = []
+    for number, section_score in enumerate(report.sections, start=1):
+        section = questionnaire.section(section_score.id)
+        counts = section_score.score is not None and scored_weight > 0
+        sections.append({
+            "id": section.id,
+            "number": number,
+            "title": _(section.title),
+            "weight": number_text(section.weight),
+            "share": percent_text(section.weight / scored_weight) if counts else "–",
+            "score": score_number(section_score.score),
+            "display": score_text(section_score.score),
+            "answered": section_score.answered,
+            "applicable": section_score.applicable,
+        })
+    answer_sets = [{
+        "options": [{"label": _(option.label), "points": score_text(100 * option.score)}
+                    for option in options if option.score is not None],
+    } for options in questionnaire.answer_sets.values()
+        if any(option.score is not None for option in options)]
+    levels = [{"label": _(level.label), "minimum": score_text(level.min),
+               "reached": report.level is not None and level.id == report.level.id}
+              for level in questionnaire.levels]
+    at_zero = set(report.cap_reasons)
+    critical = []
+    for question in questionnaire.all_questions():
+        if not question.critical:
+            continue
+        counted = report.questions[question.id]
+        section = questionnaire.section_of(question.id)
+        critical.append({
+            "number": questionnaire.number(question.id),
+            "text": _(question.text),
+            "url": question_url(section.id, question.id) if question_url else None,
+            "applicable": counted.applicable,
+            "score": percent_text(counted.score) if counted.score is not None else "–",
+            "at_zero": question.id in at_zero,
+        })
+    return {
+        "overall": score_text(report.overall),
+        "level": level_label(questionnaire, report.level.id) if report.level else None,
+        "uncapped_level": (level_label(questionnaire, report.uncapped_level.id)
+                           if report.uncapped_level else None),
+        "capped": report.capped,
+        "cap_level": _(questionnaire.cap_level.label),
+        "cap_questions": [item for item in critical if item["at_zero"]],
+        "sections": sections,
+        "answer_sets": answer_sets,
+        "levels": levels,
+        "critical": critical,
+        "completion": percent_text(report.completion),
+    }

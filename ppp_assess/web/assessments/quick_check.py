@@ -172,12 +172,17 @@ def results() -> str:
     answers = _answers(version)
     report = score(questionnaire, answers)
     organisations = []
+    drafts: list[service.CopyPlan] = []
     if current_user.is_authenticated:
         organisations = member_organisations(get_session(), current_actor())
+        if answers:
+            drafts = service.open_drafts_to_copy_into(get_session(), current_actor(),
+                                                      QUESTIONNAIRE_ID, version.version,
+                                                      answers)
     token = _serializer().dumps({"version": version.version, "answers": answers})
     return render_template(
         "assessments/quick_results.html", questionnaire=questionnaire, answers=answers,
-        report=report, organisations=organisations,
+        report=report, organisations=organisations, drafts=drafts,
         score=score_payload(questionnaire, report, gap_limit=RESULT_GAPS,
                             question_url=_question_url),
         sign_in_url=url_for("auth.sign_in", next=url_for("quick_check.restore", token=token)))
@@ -225,6 +230,43 @@ def save() -> Response:
     flash(_("Your answers are saved in a new assessment. Add comments and evidence, then "
             "submit it for review."), "info")
     return redirect(url_for("assessments.show", assessment_id=assessment.id))
+
+
+@bp.post("/copy")
+@login_required
+def copy() -> Response:
+    """Copy the answers into an open draft: question by question where both have one."""
+    db = get_session()
+    version = _version()
+    answers = _answers(version)
+    if not answers:
+        flash(_("There are no answers to save yet."), "error")
+        return redirect(url_for("quick_check.start"))
+    wanted = request.form.get("assessment", type=int)
+    base_version = request.form.get("base_version", type=int)
+    plans = {plan.assessment.id: plan for plan in service.open_drafts_to_copy_into(
+        db, current_actor(), QUESTIONNAIRE_ID, version.version, answers)}
+    plan = plans.get(wanted) if wanted is not None else None
+    if plan is None or base_version is None:
+        flash(_("This draft cannot take the answers: it is no longer open to you, or the "
+                "questionnaire has changed."), "error")
+        return redirect(url_for("quick_check.results"))
+    take = [question_id for question_id in plan.differing
+            if request.form.get(f"take-{question_id}") == "quick"]
+    try:
+        service.copy_answers_into(db, plan, take=take, base_version=base_version,
+                                  actor=current_actor())
+    except Conflict as error:
+        if error.code == "stale":
+            flash(_("Someone changed the draft while you were choosing. Compare the answers "
+                    "again."), "error")
+        else:
+            flash(refuse(error), "error")
+        return redirect(url_for("quick_check.results"))
+    session.pop(SESSION_KEY, None)
+    flash(_("Your answers are copied into the draft. Check them, add comments and evidence, "
+            "then submit it for review."), "info")
+    return redirect(url_for("assessments.show", assessment_id=plan.assessment.id))
 
 
 @bp.post("/clear")

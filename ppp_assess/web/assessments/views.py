@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import quote
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
@@ -20,7 +22,7 @@ from ppp_assess.domain.schema import Questionnaire, Section
 from ppp_assess.domain.scoring import ScoreReport
 from ppp_assess.domain.workflow import Decision
 from ppp_assess.models import Assessment
-from ppp_assess.presentation import file_size_text, level_label
+from ppp_assess.presentation import file_size_text, level_label, score_text
 from ppp_assess.services import assessments as service
 from ppp_assess.services import (
     benchmarks,
@@ -39,10 +41,12 @@ from ppp_assess.web.assessments.present import (
     applicable_sections,
     condition_context,
     condition_data,
+    score_explanation,
     score_payload,
     section_visible,
     verified_payload,
 )
+from ppp_assess.web.charts import bar_chart, render_svg
 from ppp_assess.web.errors import refuse
 from ppp_assess.web.evidence import evidence_setup
 from ppp_assess.web.fields import answer_name, translate_answer_error
@@ -573,6 +577,50 @@ def submitted(assessment_id: int) -> str:
         documents=evidence.evidence_by_question(evidence.list_evidence(db, assessment)),
         verdict_labels=VERDICT_LABELS,
         decision_notice=board.decision_notice(db, assessment),
+        **_benchmark_context(db, assessment))
+
+
+#: Where each questionnaire version's methodology is explained (its own pages).
+METHODOLOGY_PATH = "/methodology/{questionnaire_id}/{version}"
+
+
+def methodology_url(questionnaire: Questionnaire) -> str:
+    """Return the address of the methodology of ``questionnaire``'s version."""
+    return METHODOLOGY_PATH.format(questionnaire_id=quote(questionnaire.id, safe=""),
+                                   version=quote(questionnaire.version, safe=""))
+
+
+def section_chart(explanation: Mapping[str, Any], element_id: str) -> Markup:
+    """Return the section scores as an accessible SVG bar chart (a table gives the numbers)."""
+    # Sections without a score (nothing in them applies) are in the table only.
+    return render_svg(bar_chart(
+        [(f"{section['number']}. {section['title']}", section["score"])
+         for section in explanation["sections"] if section["score"] is not None],
+        title=_("Score by section"),
+        description=_("Score of each section out of 100; the table beside gives the same "
+                      "numbers."),
+        maximum=100.0, format_number=score_text, width=480.0,
+        rtl=current_locale_info().text_direction == "rtl"), element_id)
+
+
+@bp.get("/<int:assessment_id>/score")
+@login_required
+def score(assessment_id: int) -> str:
+    """Explain the assessment's score: weights, answer points, levels, critical questions."""
+    db = get_session()
+    assessment = _own_assessment(assessment_id)
+    state = service.assessment_state(db, assessment)
+    editable = permissions.can_edit_assessment(db, current_actor(), assessment)
+
+    def url(section_id: str, question_id: str) -> str:
+        return question_url(assessment.id, section_id, question_id)
+
+    explanation = score_explanation(state.questionnaire, state.report,
+                                    question_url=url if editable else None)
+    return render_template(
+        "assessments/score.html", assessment=assessment, questionnaire=state.questionnaire,
+        explanation=explanation, chart=section_chart(explanation, "section-scores-chart"),
+        methodology_url=methodology_url(state.questionnaire), editable=editable,
         **_benchmark_context(db, assessment))
 
 

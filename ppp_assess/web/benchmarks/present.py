@@ -12,8 +12,20 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from werkzeug.routing import BuildError
 
-from ppp_assess.domain.benchmarking import PeerSummary, Suppressed
-from ppp_assess.presentation import code_label, number_text, score_number, score_text
+from ppp_assess.domain.benchmarking import (
+    COMPARABLE_COMPLETION,
+    PeerSummary,
+    Suppressed,
+    comparison_readiness,
+)
+from ppp_assess.domain.workflow import Status
+from ppp_assess.presentation import (
+    code_label,
+    number_text,
+    percent_text,
+    score_number,
+    score_text,
+)
 from ppp_assess.services.benchmarks import OVERALL, Benchmark, PeerFilters
 from ppp_assess.web import charts
 
@@ -37,6 +49,31 @@ def filter_labels(filters: PeerFilters) -> list[tuple[str, str]]:
     """Return ``(filter name, value)`` pairs of the filters in force, translated."""
     return [(str(FILTER_LABELS[name]), code_label(name, value))
             for name, value in filters.active().items()]
+
+
+#: Statuses whose scores no longer change: compared as final results.
+FINAL_STATUSES = (Status.approved, Status.certified, Status.revoked)
+
+
+def readiness(assessment: Any) -> dict[str, str]:
+    """Return how the panel compares ``assessment``: its stage and what to tell people.
+
+    ``stage`` is ``final``, ``provisional`` or ``too_early`` (see
+    :func:`~ppp_assess.domain.benchmarking.comparison_readiness`).
+    """
+    completion = float(assessment.completion or 0.0)
+    stage = comparison_readiness(completion, assessment.status in FINAL_STATUSES)
+    if stage == "too_early":
+        message = _("The comparison with peers appears once %(needed)s of the required "
+                    "questions are answered (%(done)s so far): an unfinished assessment "
+                    "would only be compared by its blanks.",
+                    needed=percent_text(COMPARABLE_COMPLETION), done=percent_text(completion))
+    elif stage == "provisional":
+        message = _("Provisional: this assessment's answers may still change before it is "
+                    "decided.")
+    else:
+        message = ""
+    return {"stage": stage, "message": message}
 
 
 def suppressed_message(summary: Suppressed) -> str:

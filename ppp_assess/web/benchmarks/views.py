@@ -393,6 +393,7 @@ def template_helpers() -> dict[str, Any]:
         "benchmark_chart": present.peer_chart,
         "benchmark_filters": present.filter_labels,
         "benchmark_reason": present.suppressed_message,
+        "benchmark_readiness": present.readiness,
         "benchmark_url": lambda benchmark: optional_url(
             "benchmarks.assessment_benchmark", assessment_id=benchmark.assessment_id)
         if benchmark.assessment_id is not None else None,

@@ -10,6 +10,7 @@ import pytest
 from ppp_assess.models import QuestionnaireVersion
 from ppp_assess.services import assessments
 from ppp_assess.services.benchmarks.evaluations import DashboardFilters, dashboard
+from ppp_assess.services.questionnaires import questionnaire_of
 from tests.services.benchmark_support import approved_through_services
 
 
@@ -42,6 +43,7 @@ def test_dashboard_lists_distributions_and_weakest_questions(db, factory, people
     assert result.weakest, "somebody lost points somewhere"
     # The average points lost, recomputed from each assessment's own score report.
     top = result.weakest[0]
+    assert top.number == questionnaire_of(people_first).number(top.question_id)
     expected = 0.0
     for assessment in approved:
         report = assessments.score_of(assessment, assessments.load_answers(db, assessment))

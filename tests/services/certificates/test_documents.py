@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from ppp_assess.domain.display import isolate
 from ppp_assess.services import certificates as certificate_service
 from ppp_assess.services.questionnaires import questionnaire_of
 from tests.certificate_support import assessment_in, certified, english
@@ -36,9 +37,10 @@ def test_the_report_holds_every_answer_comment_and_gap(app, db, factory) -> None
         section.title for section in questionnaire.sections]
     first = report.sections[0].questions[0]
     assert first.text == questionnaire.all_questions()[0].text
-    assert first.comment == "See our procurement manual."
+    # What people typed is isolated from the sentences around it.
+    assert first.comment == isolate("See our procurement manual.")
     assert first.evidence_links == ("https://example.org/evidence/first.pdf",)
-    assert first.reviewer_comment == "Well documented."
+    assert first.reviewer_comment == isolate("Well documented.")
     assert first.answer_label and first.answer_label != "Not answered"
     shown = sum(len(section.questions) for section in report.sections)
     assert shown > 0 and shown <= len(questionnaire.all_questions())
@@ -46,7 +48,7 @@ def test_the_report_holds_every_answer_comment_and_gap(app, db, factory) -> None
     assert all(gap.lost_points > 0 for gap in report.gaps)
     assert any(gap.action for gap in report.gaps)
     assert report.overall_score == pytest.approx(scenario.assessment.score)
-    assert ("Reviewer", "Claire Reviewer") in report.cover_facts
+    assert ("Reviewer", isolate("Claire Reviewer")) in report.cover_facts
 
 
 def test_a_draft_report_is_marked_draft(app, db, factory) -> None:
@@ -56,8 +58,8 @@ def test_a_draft_report_is_marked_draft(app, db, factory) -> None:
     assert report.status == "Draft"
     comments = [question.reviewer_comment for section in report.sections
                 for question in section.questions if question.reviewer_comment]
-    assert comments == ["Which law requires this?"]
-    assert ("Reason given with the last review decision", "Please link the law.") in (
+    assert comments == [isolate("Which law requires this?")]
+    assert ("Reason given with the last review decision", isolate("Please link the law.")) in (
         report.cover_facts)
 
 

@@ -13,6 +13,55 @@
 (function () {
   "use strict";
 
+  /* ---------------------------------------------------------------- conditions */
+
+  var COMPARE = {
+    gt: function (a, b) { return a > b; },
+    gte: function (a, b) { return a >= b; },
+    lt: function (a, b) { return a < b; },
+    lte: function (a, b) { return a <= b; },
+    eq: function (a, b) { return a === b; },
+    ne: function (a, b) { return a !== b; }
+  };
+
+  function matches(value, values) {
+    if (Array.isArray(value)) {
+      return value.some(function (item) { return values.indexOf(item) !== -1; });
+    }
+    return values.indexOf(value) !== -1;
+  }
+
+  function evaluate(condition, answers, visible) {
+    if (condition.all) {
+      return condition.all.every(function (part) { return evaluate(part, answers, visible); });
+    }
+    if (condition.any) {
+      return condition.any.some(function (part) { return evaluate(part, answers, visible); });
+    }
+    var id = condition.question;
+    if (!visible[id] || answers[id] === undefined || answers[id] === null) {
+      return false;
+    }
+    var value = answers[id];
+    if (Object.prototype.hasOwnProperty.call(condition, "in")) {
+      return matches(value, condition["in"]);
+    }
+    if (Object.prototype.hasOwnProperty.call(condition, "not_in")) {
+      return !matches(value, condition.not_in);
+    }
+    for (var operator in COMPARE) {
+      if (Object.prototype.hasOwnProperty.call(condition, operator)) {
+        return typeof value === "number" && COMPARE[operator](value, condition[operator]);
+      }
+    }
+    return false;
+  }
+
+  // The same evaluation the server runs (ppp_assess.domain.conditions), for the tests
+  // that check both agree on one shared list of cases.
+  window.PPPAssess = window.PPPAssess || {};
+  window.PPPAssess.evaluateCondition = evaluate;
+
   var form = document.querySelector("form.questionnaire-form");
   if (!form) {
     return;
@@ -116,50 +165,6 @@
       return String(item) + (unit ? " " + unit.textContent.trim() : "");
     });
     return labels.join("; ");
-  }
-
-  /* ---------------------------------------------------------------- conditions */
-
-  var COMPARE = {
-    gt: function (a, b) { return a > b; },
-    gte: function (a, b) { return a >= b; },
-    lt: function (a, b) { return a < b; },
-    lte: function (a, b) { return a <= b; },
-    eq: function (a, b) { return a === b; },
-    ne: function (a, b) { return a !== b; }
-  };
-
-  function matches(value, values) {
-    if (Array.isArray(value)) {
-      return value.some(function (item) { return values.indexOf(item) !== -1; });
-    }
-    return values.indexOf(value) !== -1;
-  }
-
-  function evaluate(condition, answers, visible) {
-    if (condition.all) {
-      return condition.all.every(function (part) { return evaluate(part, answers, visible); });
-    }
-    if (condition.any) {
-      return condition.any.some(function (part) { return evaluate(part, answers, visible); });
-    }
-    var id = condition.question;
-    if (!visible[id] || answers[id] === undefined || answers[id] === null) {
-      return false;
-    }
-    var value = answers[id];
-    if (Object.prototype.hasOwnProperty.call(condition, "in")) {
-      return matches(value, condition["in"]);
-    }
-    if (Object.prototype.hasOwnProperty.call(condition, "not_in")) {
-      return !matches(value, condition.not_in);
-    }
-    for (var operator in COMPARE) {
-      if (Object.prototype.hasOwnProperty.call(condition, operator)) {
-        return typeof value === "number" && COMPARE[operator](value, condition[operator]);
-      }
-    }
-    return false;
   }
 
   var context = {};
