@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from ppp_assess.domain.answers import AnswerError, clean_answers, validate_answer
@@ -23,6 +23,7 @@ from ppp_assess.models import (
     Organisation,
     Project,
     QuestionnaireVersion,
+    QuestionScore,
     SectionScore,
     Submission,
     User,
@@ -341,6 +342,7 @@ def submit_assessment(session: Session, assessment: Assessment, *, actor: User,
         score=report_summary(report),
     )
     session.add(submission)
+    _freeze_question_scores(session, assessment, submission, report)
     now = utcnow()
     assessment.submitted_at = now
     change_status(session, assessment, Action.submit, actor=actor, event="assessment.submitted",
@@ -349,6 +351,16 @@ def submit_assessment(session: Session, assessment: Assessment, *, actor: User,
         outbox.enqueue(session, outbox.REVIEW_REQUESTED, recipient=reviewer, locale=locale,
                        assessment_id=assessment.id)
     return submission
+
+
+def _freeze_question_scores(session: Session, assessment: Assessment, submission: Submission,
+                            report: ScoreReport) -> None:
+    """Replace the assessment's frozen questions below full marks with this submission's."""
+    session.execute(delete(QuestionScore).where(QuestionScore.assessment_id == assessment.id))
+    session.flush()
+    session.add_all(QuestionScore(assessment_id=assessment.id, submission_id=submission.id,
+                                  question_id=gap.question_id, points_lost=gap.impact)
+                    for gap in report.gaps)
 
 
 def latest_submission(session: Session, assessment: Assessment) -> Submission | None:
