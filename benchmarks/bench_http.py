@@ -5,14 +5,14 @@ a scratch database is seeded through the services by the load harness's seeder
 (``benchmarks/load/seed.py``: 64 respondents, each with a people-first draft a third
 answered, and submitted and approved assessments beside them), then gunicorn serves the
 application with ``ppp_assess.gunicorn_conf`` and 2 workers, and a second gunicorn with
-the same settings serves the limits (``benchmarks/http/limit_app.py``): the section page's
+the same settings serves the limits (``benchmarks/serving/limit_app.py``): the section page's
 bytes from memory, and a bare-Flask handler parsing the same autosave JSON. wrk drives
 both, one after the other, for ``BENCH_SECONDS`` (10) each:
 
 - section page: a signed-in respondent's first section, 8 connections;
 - autosave: ``PUT /api/v1/assessments/<id>/answers/<question>``, 8 respondents on 8
   connections, each alternating two values on its own draft and sending the version the
-  previous save returned (``benchmarks/http/autosave.lua``);
+  previous save returned (``benchmarks/serving/autosave.lua``);
 - autosave at 64 connections: the 64 respondents at once; p50, p99 and errors. After
   every autosave run each draft's version in the database must equal the last version
   the server acknowledged to its connection: no acknowledged answer is lost.
@@ -58,7 +58,7 @@ YEAR = 365 * 24 * 3600
 class LimitServer(Server):
     """Bare Flask under the same gunicorn settings, answering from memory."""
 
-    def __init__(self, folder: Path, page: Path, answer: Path) -> None:  # noqa: D107
+    def __init__(self, folder: Path, page: Path, answer: Path) -> None:
         self.port = _free_port()
         environment = {**os.environ, "PPP_ASSESS_BIND": f"127.0.0.1:{self.port}",
                        "WEB_CONCURRENCY": "2", "BENCH_PAGE_FILE": str(page),
@@ -69,7 +69,7 @@ class LimitServer(Server):
         self._log = self.log_path.open("wb")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-c", "python:ppp_assess.gunicorn_conf",
-             "benchmarks.http.limit_app:app"], env=environment, cwd=PROJECT_ROOT,
+             "benchmarks.serving.limit_app:app"], env=environment, cwd=PROJECT_ROOT,
             stdout=self._log, stderr=subprocess.STDOUT)
 
 
@@ -213,7 +213,7 @@ def _run_database(url: str, label: str) -> list[dict[str, Any]]:
         section = _wrk(section_url, connections=CONNECTIONS, headers={"Cookie": cookie})
         bare_page = _wrk(f"http://127.0.0.1:{limit.port}/page", connections=CONNECTIONS)
         print(f"  autosave ({label}) ...", file=sys.stderr, flush=True)
-        script = HERE / "http" / "autosave.lua"
+        script = HERE / "serving" / "autosave.lua"
         paths = _autosave_plan(save_plan, database, plan, CONNECTIONS)
         saves = _wrk(base, connections=CONNECTIONS, script=script, plan=save_plan)
         lost = _lost(database, paths, saves)

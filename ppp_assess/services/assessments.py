@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -72,6 +72,8 @@ class SaveResult:
     version: int
     report: ScoreReport
     changed: tuple[str, ...]
+    #: The assessment's answers after the save, by question id (what was scored).
+    answers: Mapping[str, Answer] = field(default_factory=dict)
 
 
 def questionnaire_for(assessment: Assessment) -> Questionnaire:
@@ -270,9 +272,24 @@ def save_answers(
         raise Conflict("Someone else changed this answer after you loaded the page.",
                        code="stale", current=conflicts)
     if not planned:
-        return SaveResult(assessment.version, score_of(assessment, answers), ())
+        return SaveResult(assessment.version, score_of(assessment, answers), (), answers)
+    # Everything below is flushed once at the end: one UPDATE of the assessment row.
+    with session.no_autoflush:
+        report = _apply(session, assessment, answers, planned, actor)
+    session.flush()
+    return SaveResult(assessment.version, report, tuple(item[0] for item in planned), answers)
+
+
+def _apply(session: Session, assessment: Assessment, answers: dict[str, Answer],
+           planned: Sequence[tuple[str, Any, str, list[str]]], actor: User) -> ScoreReport:
+    """Write the planned answers, rescore the assessment and record each change.
+
+    The changes are recorded last: the audit chain's flush then writes the answers, the
+    assessment's new version and score and its section scores together.
+    """
     assessment.version += 1
     now = utcnow()
+    changes: list[tuple[str, dict[str, Any] | None, dict[str, Any] | None]] = []
     for question_id, value, comment, evidence in planned:
         row = answers.get(question_id)
         before = _stored(row)
@@ -286,16 +303,17 @@ def save_answers(
         row.version = assessment.version
         row.updated_by_id = actor.id
         row.updated_at = now
+        changes.append((question_id, before, _stored(row)))
+    report = _rescore(session, assessment, answers)
+    assessment.updated_at = now
+    for question_id, before, after in changes:
         record_event(
             session, actor_id=actor.id, action="answer.changed", object_type="assessment",
             object_id=assessment.id, organisation_id=assessment.organisation_id,
             before={"question": question_id, **(before or {})},
-            after={"question": question_id, **(_stored(row) or {})},
+            after={"question": question_id, **(after or {})},
         )
-    report = _rescore(session, assessment, answers)
-    assessment.updated_at = now
-    session.flush()
-    return SaveResult(assessment.version, report, tuple(item[0] for item in planned))
+    return report
 
 
 def save_answer(

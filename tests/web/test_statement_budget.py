@@ -11,18 +11,27 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import text
 
 from ppp_assess.domain.reference import PlatformRole
 from ppp_assess.models import Assessment
 from tests.factories import sign_in
 from tests.services.benchmark_support import approved_through_services
+from tests.web.test_assessments import Member, make_member
 from tests.web.test_statement_counts import _assessment, _autosave, _section_page, count
-from tests.web.test_statement_counts import member  # noqa: F401  (the fixture)
 
 BUDGET = 20
 FEW = 10
 MANY = 10_000
+
+
+@pytest.fixture
+def member(app, db, factory) -> Member:
+    signed_in = make_member(app, db, factory)
+    factory.questionnaires()
+    db.commit()
+    return signed_in
 
 
 def _clone(db, template: Assessment, copies: int) -> None:
@@ -30,7 +39,7 @@ def _clone(db, template: Assessment, copies: int) -> None:
     columns = [column.name for column in Assessment.__table__.columns if column.name != "id"]
     listed = ", ".join(columns)
     first = db.execute(text("SELECT MAX(id) FROM assessments")).scalar_one() + 1
-    db.execute(text(f"INSERT INTO assessments ({listed}) SELECT {listed} FROM assessments "  # noqa: S608
+    db.execute(text(f"INSERT INTO assessments ({listed}) SELECT {listed} FROM assessments "
                     "WHERE id = :template"), [{"template": template.id}] * copies)
     new = {"template": template.id, "first": first}
     db.execute(text(
