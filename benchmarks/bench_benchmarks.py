@@ -277,13 +277,13 @@ def _python_statistics(session: Session, group: PeerGroup,
         quartiles = benchmarking.quartiles(scores)
         value = subject.get(key)
         rank = None if value is None else benchmarking.percentile_rank(value, scores)
-        result[key] = (len(scores), len(organisations[key]), quartiles.min, quartiles.max,
+        result[key] = (len(scores), len(organisations[key]), quartiles.p10, quartiles.p90,
                        quartiles.q1, quartiles.median, quartiles.q3, rank)
     return result
 
 
 def _as_tuples(statistics_by_key: dict[str, Any]) -> dict[str, tuple[Any, ...]]:
-    return {key: (row.n, row.organisations, row.minimum, row.maximum, row.q1, row.median,
+    return {key: (row.n, row.organisations, row.p10, row.p90, row.q1, row.median,
                   row.q3, row.percentile_rank) for key, row in statistics_by_key.items()}
 
 
