@@ -117,8 +117,13 @@ def main(argv: list[str]) -> int:
             continue
         started = time.perf_counter()
         print(f"running {name} ...", file=sys.stderr, flush=True)
-        for row in _load(path).run():
-            rows.append(_with_goal({"benchmark": name, **row}))
+        try:
+            for row in _load(path).run():
+                rows.append(_with_goal({"benchmark": name, **row}))
+        except Exception as error:  # one broken benchmark leaves the others
+            print(f"  {name} failed: {error!r}", file=sys.stderr)
+            rows.append({"benchmark": name, "name": f"failed: {error!r}"[:120],
+                         "passed": False, "result": "FAIL"})
         print(f"  {name} took {time.perf_counter() - started:.1f} s", file=sys.stderr)
     table = _table(rows)
     headers = [LABELS.get(header, header) for header in HEADERS]
