@@ -139,9 +139,10 @@ def evaluated_conditions(filters: DashboardFilters) -> list[ColumnElement[bool]]
 
 
 def _evaluated(filters: DashboardFilters) -> Select[Any]:
-    """Return the ids of the filtered approved and certified assessments."""
+    """Return the ids of the filtered approved and certified assessments, and the
+    questionnaire of each."""
     return (
-        select(Assessment.id)
+        select(Assessment.id, QuestionnaireVersion.questionnaire_id)
         .join(QuestionnaireVersion, QuestionnaireVersion.id == Assessment.questionnaire_version_id)
         .join(Organisation, Organisation.id == Assessment.organisation_id)
         .outerjoin(Project, Project.id == Assessment.project_id)
@@ -261,15 +262,12 @@ def _weakest_questions(session: Session, ids: Any, *, top: int = 10
     submission (:class:`QuestionScore`), and how many of the group's assessments were
     submitted, per questionnaire. Nothing is re-scored.
     """
-    questionnaire_id = QuestionnaireVersion.questionnaire_id
+    questionnaire_id = ids.c.questionnaire_id
     counted: dict[str, int] = {
         str(row[0]): int(row[1]) for row in session.execute(
             select(questionnaire_id, func.count())
-            .select_from(Assessment)
-            .join(ids, ids.c.id == Assessment.id)
-            .join(QuestionnaireVersion,
-                  QuestionnaireVersion.id == Assessment.questionnaire_version_id)
-            .where(select(Submission.id).where(Submission.assessment_id == Assessment.id)
+            .select_from(ids)
+            .where(select(Submission.id).where(Submission.assessment_id == ids.c.id)
                    .exists())
             .group_by(questionnaire_id))
     }
@@ -277,11 +275,8 @@ def _weakest_questions(session: Session, ids: Any, *, top: int = 10
         (str(row[0]), str(row[1])): (float(row[2]), int(row[3])) for row in session.execute(
             select(questionnaire_id, QuestionScore.question_id,
                    func.sum(QuestionScore.points_lost), func.count())
-            .select_from(QuestionScore)
-            .join(ids, ids.c.id == QuestionScore.assessment_id)
-            .join(Assessment, Assessment.id == QuestionScore.assessment_id)
-            .join(QuestionnaireVersion,
-                  QuestionnaireVersion.id == Assessment.questionnaire_version_id)
+            .select_from(ids)
+            .join(QuestionScore, QuestionScore.assessment_id == ids.c.id)
             .group_by(questionnaire_id, QuestionScore.question_id))
     }
     latest = _latest_questionnaires(session, counted)
