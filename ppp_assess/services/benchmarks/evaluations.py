@@ -138,7 +138,7 @@ def evaluated_conditions(filters: DashboardFilters) -> list[ColumnElement[bool]]
     return conditions
 
 
-def _evaluated(filters: DashboardFilters) -> Select[Any]:
+def _evaluated(filters: DashboardFilters) -> Select[int, str]:
     """Return the ids of the filtered approved and certified assessments, and the
     questionnaire of each."""
     return (
