@@ -10,9 +10,9 @@ export FLASK_APP := wsgi
 
 # Debian packages the tests use to check what users get: the PDF tools (qpdf,
 # pdftotext/pdftoppm, zbarimg), msgfmt (gettext), which checks every catalog, and
-# Chromium, which the end-to-end tests drive.
-TEST_TOOLS := qpdf pdftotext pdftoppm zbarimg msgfmt chromium
-TEST_PACKAGES := qpdf poppler-utils zbar-tools gettext chromium
+# Chromium, which the end-to-end tests drive; wrk drives the HTTP figures of make bench.
+TEST_TOOLS := qpdf pdftotext pdftoppm zbarimg msgfmt chromium wrk
+TEST_PACKAGES := qpdf poppler-utils zbar-tools gettext chromium wrk
 
 # One test process per core; a module's tests stay together so that its fixtures are built
 # once. A test that runs past the timeout fails with its stack instead of stalling the run.
@@ -80,9 +80,11 @@ lint: install-test
 test: install-test system-test-tools browser-test-tools translations lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-bench: install-test translations
+# Every figure beside its limit measured in the same run, one table, written to
+# docs/performance.md; PostgreSQL too when DATABASE_URL is set (see that document).
+bench: install-test system-test-tools translations
 	$(BIN)/pip install --quiet -e '.[bench]'
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/run.py --write
 
 # 64 respondents, 4 reviewers and 2 evaluators against gunicorn for LOAD_SECONDS (60),
 # on SQLite, or on PostgreSQL when DATABASE_URL is set; see docs/reliability.md.

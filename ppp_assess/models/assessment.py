@@ -224,6 +224,29 @@ class Submission(Base):
     score: Mapped[Any] = mapped_column(JSONType)
 
 
+class QuestionScore(Base):
+    """A question of a submission that scored below full marks, frozen at submission.
+
+    One row per question below full marks of the assessment's latest submission (an
+    earlier submission's rows are replaced), so the evaluators' dashboard sums the points
+    lost in SQL instead of re-scoring every snapshot.
+    """
+
+    __tablename__ = "question_scores"
+    __table_args__ = (UniqueConstraint("assessment_id", "question_id"),)
+
+    id: Mapped[intpk]
+    assessment_id: Mapped[int] = mapped_column(
+        ForeignKey("assessments.id", ondelete="CASCADE")
+    )
+    submission_id: Mapped[int] = mapped_column(
+        ForeignKey("submissions.id", ondelete="CASCADE"), index=True
+    )
+    question_id: Mapped[str] = mapped_column(String(100))
+    #: Points (0-100) the overall score would gain if this question scored full marks.
+    points_lost: Mapped[float] = mapped_column(Float)
+
+
 class ReviewAssignment(Base):
     """A reviewer on one submission's review: the lead who took it, or a panel member.
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from ppp_assess.domain.answers import AnswerError, clean_answers, validate_answer
@@ -25,6 +25,7 @@ from ppp_assess.models import (
     Organisation,
     Project,
     QuestionnaireVersion,
+    QuestionScore,
     SectionScore,
     Submission,
     User,
@@ -86,6 +87,8 @@ class SaveResult:
     version: int
     report: ScoreReport
     changed: tuple[str, ...]
+    #: The assessment's answers after the save, by question id (what was scored).
+    answers: Mapping[str, Answer] = field(default_factory=dict)
 
 
 def questionnaire_for(assessment: Assessment) -> Questionnaire:
@@ -313,9 +316,24 @@ def save_answers(
         raise Conflict("Someone else changed this answer after you loaded the page.",
                        code="stale", current=conflicts)
     if not planned:
-        return SaveResult(assessment.version, score_of(assessment, answers), ())
+        return SaveResult(assessment.version, score_of(assessment, answers), (), answers)
+    # Everything below is flushed once at the end: one UPDATE of the assessment row.
+    with session.no_autoflush:
+        report = _apply(session, assessment, answers, planned, actor)
+    session.flush()
+    return SaveResult(assessment.version, report, tuple(item[0] for item in planned), answers)
+
+
+def _apply(session: Session, assessment: Assessment, answers: dict[str, Answer],
+           planned: Sequence[tuple[str, Any, str, list[str]]], actor: User) -> ScoreReport:
+    """Write the planned answers, rescore the assessment and record each change.
+
+    The changes are recorded last: the audit chain's flush then writes the answers, the
+    assessment's new version and score and its section scores together.
+    """
     assessment.version += 1
     now = utcnow()
+    changes: list[tuple[str, dict[str, Any] | None, dict[str, Any] | None]] = []
     for question_id, value, comment, evidence in planned:
         row = answers.get(question_id)
         before = _stored(row)
@@ -330,16 +348,17 @@ def save_answers(
         row.carried = False
         row.updated_by_id = actor.id
         row.updated_at = now
+        changes.append((question_id, before, _stored(row)))
+    report = _rescore(session, assessment, answers)
+    assessment.updated_at = now
+    for question_id, before, after in changes:
         record_event(
             session, actor_id=actor.id, action="answer.changed", object_type="assessment",
             object_id=assessment.id, organisation_id=assessment.organisation_id,
             before={"question": question_id, **(before or {})},
-            after={"question": question_id, **(_stored(row) or {})},
+            after={"question": question_id, **(after or {})},
         )
-    report = _rescore(session, assessment, answers)
-    assessment.updated_at = now
-    session.flush()
-    return SaveResult(assessment.version, report, tuple(item[0] for item in planned))
+    return report
 
 
 def save_answer(
@@ -391,6 +410,7 @@ def submit_assessment(session: Session, assessment: Assessment, *, actor: User,
         score=report_summary(report),
     )
     session.add(submission)
+    _freeze_question_scores(session, assessment, submission, report)
     now = utcnow()
     assessment.submitted_at = now
     change_status(session, assessment, Action.submit, actor=actor, event="assessment.submitted",
@@ -422,6 +442,14 @@ def _snapshot(session: Session, assessment: Assessment,
                 or question_id in files:
             snapshot[question_id] = entry
     return snapshot
+def _freeze_question_scores(session: Session, assessment: Assessment, submission: Submission,
+                            report: ScoreReport) -> None:
+    """Replace the assessment's frozen questions below full marks with this submission's."""
+    session.execute(delete(QuestionScore).where(QuestionScore.assessment_id == assessment.id))
+    session.flush()
+    session.add_all(QuestionScore(assessment_id=assessment.id, submission_id=submission.id,
+                                  question_id=gap.question_id, points_lost=gap.impact)
+                    for gap in report.gaps)
 
 
 def latest_submission(session: Session, assessment: Assessment) -> Submission | None:

@@ -76,7 +76,7 @@ class IdConverter(IntegerConverter):
 
 def register_blueprints(app: Flask) -> None:
     """Register every blueprint, its navigation entries and the error handlers."""
-    from ppp_assess.web import errors, headers, incoming, navigation
+    from ppp_assess.web import errors, headers, incoming, navigation, static_files
 
     app.url_map.converters["int"] = IdConverter
     incoming.init_app(app)
@@ -96,3 +96,4 @@ def register_blueprints(app: Flask) -> None:
             init(app)
     errors.init_app(app)
     headers.init_app(app)
+    static_files.init_app(app)

@@ -16,7 +16,6 @@ from sqlalchemy import ColumnElement, Select, case, func, select
 from sqlalchemy.orm import Session
 
 from ppp_assess.domain.schema import Questionnaire
-from ppp_assess.domain.scoring import score
 from ppp_assess.domain.workflow import Status
 from ppp_assess.models import (
     Assessment,
@@ -24,6 +23,7 @@ from ppp_assess.models import (
     Organisation,
     Project,
     QuestionnaireVersion,
+    QuestionScore,
     Submission,
 )
 from ppp_assess.services.benchmarks.peers import DECIDED
@@ -140,10 +140,11 @@ def evaluated_conditions(filters: DashboardFilters) -> list[ColumnElement[bool]]
     return conditions
 
 
-def _evaluated(filters: DashboardFilters) -> Select[Any]:
-    """Return the ids of the filtered approved and certified assessments."""
+def _evaluated(filters: DashboardFilters) -> Select[int, str]:
+    """Return the ids of the filtered approved and certified assessments, and the
+    questionnaire of each."""
     return (
-        select(Assessment.id)
+        select(Assessment.id, QuestionnaireVersion.questionnaire_id)
         .join(QuestionnaireVersion, QuestionnaireVersion.id == Assessment.questionnaire_version_id)
         .join(Organisation, Organisation.id == Assessment.organisation_id)
         .outerjoin(Project, Project.id == Assessment.project_id)
@@ -257,62 +258,44 @@ def _level_counts(session: Session, rows: Sequence[Any],
 
 def _weakest_questions(session: Session, ids: Any, *, top: int = 10
                        ) -> tuple[tuple[WeakQuestion, ...], int, dict[str, Questionnaire]]:
-    """Score each assessment's latest submission snapshot and average the points lost.
+    """Average the points lost per question over the group's latest submissions.
 
-    One streamed query reads the snapshots of the whole group; each is scored with the
-    domain against its own questionnaire version.
+    Two aggregates in SQL: the points each question below full marks lost, frozen at
+    submission (:class:`QuestionScore`), and how many of the group's assessments were
+    submitted, per questionnaire. Nothing is re-scored.
     """
-    position = func.row_number().over(partition_by=Submission.assessment_id,
-                                      order_by=Submission.number.desc()).label("position")
-    snapshots = (
-        select(Submission.assessment_id, Submission.answers, position)
-        .join(ids, ids.c.id == Submission.assessment_id)
-        .subquery("snapshots")
-    )
-    query = (
-        select(Assessment.questionnaire_version_id, snapshots.c.answers)
-        .join(snapshots, snapshots.c.assessment_id == Assessment.id)
-        .where(snapshots.c.position == 1)
-        .execution_options(yield_per=500)
-    )
-    version_ids = set(session.scalars(
-        select(Assessment.questionnaire_version_id).join(ids, ids.c.id == Assessment.id)
-        .distinct()))
-    versions: dict[int, Questionnaire] = {
-        version.id: questionnaire_of(version)
-        for version in session.scalars(
-            select(QuestionnaireVersion).where(QuestionnaireVersion.id.in_(version_ids)))
-    } if version_ids else {}
-    lost: dict[tuple[str, str], float] = {}
-    below: dict[tuple[str, str], int] = {}
-    counted: dict[str, int] = {}
-    result = session.execute(query)
-    for version_id, answers in result:
-        questionnaire = versions[version_id]
-        values = {question_id: entry.get("value")
-                  for question_id, entry in (answers or {}).items()
-                  if isinstance(entry, dict) and entry.get("value") is not None}
-        report = score(questionnaire, values)
-        counted[questionnaire.id] = counted.get(questionnaire.id, 0) + 1
-        for gap in report.gaps:
-            key = (questionnaire.id, gap.question_id)
-            lost[key] = lost.get(key, 0.0) + gap.impact
-            below[key] = below.get(key, 0) + 1
+    questionnaire_id = ids.c.questionnaire_id
+    counted: dict[str, int] = {
+        str(row[0]): int(row[1]) for row in session.execute(
+            select(questionnaire_id, func.count())
+            .select_from(ids)
+            .where(select(Submission.id).where(Submission.assessment_id == ids.c.id)
+                   .exists())
+            .group_by(questionnaire_id))
+    }
+    lost: dict[tuple[str, str], tuple[float, int]] = {
+        (str(row[0]), str(row[1])): (float(row[2]), int(row[3])) for row in session.execute(
+            select(questionnaire_id, QuestionScore.question_id,
+                   func.sum(QuestionScore.points_lost), func.count())
+            .select_from(ids)
+            .join(QuestionScore, QuestionScore.assessment_id == ids.c.id)
+            .group_by(questionnaire_id, QuestionScore.question_id))
+    }
     latest = _latest_questionnaires(session, counted)
     weak: list[WeakQuestion] = []
-    for questionnaire_id, count in sorted(counted.items()):
-        questionnaire = latest[questionnaire_id]
+    for questionnaire, count in sorted(counted.items()):
+        current = latest[questionnaire]
         candidates = [
-            (lost[(questionnaire_id, question.id)] / count, position_index, question)
-            for position_index, question in enumerate(questionnaire.all_questions())
-            if lost.get((questionnaire_id, question.id), 0.0) > 0
+            (lost[(questionnaire, question.id)][0] / count, position_index, question)
+            for position_index, question in enumerate(current.all_questions())
+            if lost.get((questionnaire, question.id), (0.0, 0))[0] > 0
         ]
         candidates.sort(key=lambda item: (-item[0], item[1]))
         for mean_lost, _index, question in candidates[:top]:
             weak.append(WeakQuestion(
-                questionnaire_id=questionnaire_id, question_id=question.id, text=question.text,
-                section_title=questionnaire.section_of(question.id).title,
+                questionnaire_id=questionnaire, question_id=question.id, text=question.text,
+                section_title=current.section_of(question.id).title,
                 mean_points_lost=mean_lost,
-                share_below_full=below[(questionnaire_id, question.id)] / count,
-                number=questionnaire.number(question.id)))
+                share_below_full=lost[(questionnaire, question.id)][1] / count,
+                number=current.number(question.id)))
     return tuple(weak), sum(counted.values()), latest

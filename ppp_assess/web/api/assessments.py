@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from flask import Response, current_app, jsonify, url_for
@@ -318,12 +319,14 @@ def _question_url(assessment_id: int) -> Any:
     return build
 
 
-def _score(assessment: AssessmentRow, report: ScoreReport, *, gap_limit: int | None) -> Any:
+def _score(assessment: AssessmentRow, report: ScoreReport, *, gap_limit: int | None,
+           answers: Mapping[str, Answer] | None = None) -> Any:
     db = get_session()
     questionnaire = service.questionnaire_for(assessment)
     payload = score_payload(questionnaire, report, gap_limit=gap_limit,
                             question_url=_question_url(assessment.id))
-    values = service.answer_values(service.load_answers(db, assessment))
+    values = service.answer_values(service.load_answers(db, assessment) if answers is None
+                                   else answers)
     verified = evidence.verified_score_of(db, assessment, values, declared=report)
     payload["verified"] = verified_payload(questionnaire, verified,
                                            question_url=_question_url(assessment.id))
@@ -524,12 +527,13 @@ def put_answer(assessment_id: int, question_id: str, json: AnswerInput,
         message = refuse(error)
         return json_error(422, message, fields={name: message for name in error.fields},
                           error_code="invalid")
-    row = service.load_answers(db, assessment).get(question_id) if result.changed else None
+    row = result.answers.get(question_id) if result.changed else None
     response = jsonify({
         "version": result.version,
         "saved": bool(result.changed),
         "answer": stored_answer(row) if result.changed else None,
-        "score": _score(assessment, result.report, gap_limit=GAP_LIMIT),
+        "score": _score(assessment, result.report, gap_limit=GAP_LIMIT,
+                        answers=result.answers),
     })
     response.set_etag(str(result.version))
     return response, 200
