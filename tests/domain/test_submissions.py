@@ -54,3 +54,16 @@ def test_every_row_is_checked_and_bad_values_are_named() -> None:
         "adopted": "not_a_date"}
     assert [(problem.question, problem.code, dict(problem.params))
             for problem in third.problems] == [("stage", "conflict", {"row": 2})]
+
+
+def test_an_exclusive_option_combined_with_others_is_refused_on_import() -> None:
+    questionnaire = load_questionnaire(ROOT / "tests" / "data" / "scoring-v2.yaml")
+    header = ["KEY", "law-l3"]
+    # ODK writes a multiple choice as its values separated by spaces; every row of one
+    # import goes into one assessment, so each case is a file of its own.
+    for cell, expected in (("audit hotline", ["audit", "hotline"]), ("none", ["none"])):
+        (valid,) = check_rows(questionnaire, header, [(2, ["uuid:1", cell])]).valid
+        assert valid.answers == {"l3": expected}
+    (refused,) = check_rows(questionnaire, header, [(2, ["uuid:1", "audit none"])]).invalid
+    assert [(problem.question, problem.code) for problem in refused.problems] == [
+        ("l3", "exclusive_option")]

@@ -397,3 +397,117 @@ def test_a_review_without_scripts_sends_the_comments_with_the_decision(
         assert {key: [row.body for row in rows] for key, rows in comments.items()} == {
             "training": ["Which training?"]}
     context.close()
+
+
+# --------------------------------------------------------------------------- evaluator
+
+
+@dataclass
+class Decided:
+    assessment_id: int
+    project: str
+    evaluator_email: str
+    admin_email: str
+
+
+def _approved(server: LiveServer, language: str) -> Decided:
+    """An approved assessment of a project, with an evaluator and an administrator."""
+    from ppp_assess.domain.reference import PlatformRole
+
+    with get_database(server.app).transaction() as session:
+        factory = Factory(session)
+        organisation = factory.organisation(name=f"Steppe Rail Unit {language}")
+        respondent = factory.user(organisation=organisation)
+        name = f"Steppe heavy-haul line {language}"
+        project = factory.project(organisation, name=name)
+        version = session.scalar(select(QuestionnaireVersion)
+                                 .where(QuestionnaireVersion.questionnaire_id == "journey"))
+        assessment = assessments.start_assessment(
+            session, actor=respondent, version=version, organisation_id=organisation.id,
+            project=project)
+        assessments.save_answers(session, assessment, {
+            question.id: assessments.AnswerInput("yes")
+            for question in questionnaire_of(version).all_questions()},
+            base_version=assessment.version, actor=respondent)
+        assessments.submit_assessment(session, assessment, actor=respondent)
+        board_member = reviewer(factory, name=f"Board {language}")
+        reviews.start_review(session, assessment, reviewer=board_member,
+                             declared_no_conflict=True)
+        reviews.decide(session, assessment, reviewer=board_member, decision="approve")
+        certifier = evaluator(factory)
+        admin = factory.user(role=None, platform_roles=(PlatformRole.admin,))
+        return Decided(assessment.id, name, certifier.email, admin.email)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_evaluator_journey(browser: Browser, server: LiveServer, language: str) -> None:
+    case = _approved(server, language)
+    context = _context(browser, language)
+    page = _sign_in(context, server, case.evaluator_email)
+    # The dashboard, narrowed by the filters to one questionnaire.
+    page.goto(f"{server.url}/evaluations")
+    page.select_option("#questionnaire", "journey")
+    page.locator("form.dashboard-filters button[type=submit]").click()
+    expect(page.locator("main")).to_contain_text(case.project)
+    # An export prepared in the background, followed until it can be downloaded.
+    prepare = page.locator('form[action="/evaluations/exports"]')
+    prepare.locator("#kind").select_option("evaluations")
+    prepare.locator("#file_format").select_option("csv")
+    prepare.locator("button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/evaluations/exports/\d+$"))
+    download_link = page.locator('main a[href$="/file"]')
+    expect(download_link).to_be_visible(timeout=60_000)
+    with page.expect_download() as download:
+        download_link.click()
+    assert download.value.suggested_filename == f"journey-1.0-{language}.csv"
+    # A certificate, issued after the page that shows what will be signed.
+    page.goto(f"{server.url}/certificates/")
+    page.locator(f'main a[href="/certificates/issue/{case.assessment_id}"]').click()
+    expect(page.locator("main")).to_contain_text(case.project)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(f"{server.url}/certificates/")
+    status, _organisation = _assessment(server.app, case.assessment_id)
+    assert status == Status.certified
+    context.close()
+
+
+# --------------------------------------------------------------------------- administrator
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_administrator_journey(browser: Browser, server: LiveServer, language: str) -> None:
+    from ppp_assess.models import Certificate, PlatformRoleGrant
+
+    case = _approved(server, language)
+    with get_database(server.app).transaction() as session:
+        assessment = session.get(Assessment, case.assessment_id)
+        certifier = session.scalar(select(User).where(User.email == case.evaluator_email))
+        serial = issue(session, server.app, assessment, certifier).serial
+    context = _context(browser, language)
+    page = _sign_in(context, server, case.admin_email)
+    # Open an account for a new reviewer: the invitation goes out by mail.
+    email = f"new-reviewer-{language}@example.org"
+    page.goto(f"{server.url}/admin/users/new")
+    page.fill("#email", email)
+    page.fill("#name", "Amaru Quispe")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/admin/users/\d+$"))
+    # Grant the reviewer role on the account's page.
+    grant = page.locator('form[action$="/roles"]')
+    grant.locator("select").select_option("reviewer")
+    grant.locator("button[type=submit]").click()
+    expect(page.locator('form[action$="/roles/reviewer/revoke"]')).to_have_count(1)
+    # Revoke a certificate, with the reason anyone verifying it will read.
+    page.goto(f"{server.url}/certificates/{serial}/revoke")
+    page.fill("#reason", "Issued against the wrong project.")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(f"{server.url}/certificates/")
+    with get_database(server.app).transaction() as session:
+        account = session.scalar(select(User).where(User.email == email))
+        assert account is not None
+        assert session.scalar(select(PlatformRoleGrant).where(
+            PlatformRoleGrant.user_id == account.id)) is not None
+        certificate = session.scalar(select(Certificate).where(Certificate.serial == serial))
+        assert certificate is not None and certificate.revoked_at is not None
+        assert certificate.revocation_reason == "Issued against the wrong project."
+    context.close()
