@@ -95,10 +95,15 @@ class Factory:
         self.session.flush()
         return project
 
-    def questionnaires(self) -> dict[str, QuestionnaireVersion]:
-        """Publish the shipped questionnaires and return them by questionnaire id."""
+    def questionnaires(self, version: str | None = None) -> dict[str, QuestionnaireVersion]:
+        """Publish the shipped questionnaires and return them by questionnaire id.
+
+        :param version: return only that version of each (``"1.0"``); by default the
+            latest published of each.
+        """
         results = publish_directory(self.session, PROJECT_ROOT / "questionnaires")
-        return {result.version.questionnaire_id: result.version for result in results}
+        return {result.version.questionnaire_id: result.version for result in results
+                if version is None or result.version.version == version}
 
     def assessment(self, state: str = "draft", **options: Any) -> Assessment:
         """Return a project assessment of the people-first questionnaire in ``state``.

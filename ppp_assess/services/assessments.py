@@ -529,7 +529,8 @@ def latest_version(session: Session, questionnaire_id: str) -> QuestionnaireVers
     version = session.scalar(
         select(QuestionnaireVersion).where(QuestionnaireVersion.questionnaire_id
                                            == questionnaire_id)
-        .order_by(QuestionnaireVersion.id.desc()).limit(1))
+        # The highest major version; within it, the last published.
+        .order_by(QuestionnaireVersion.major.desc(), QuestionnaireVersion.id.desc()).limit(1))
     if version is None:
         raise NotFound("This questionnaire does not exist.")
     return version

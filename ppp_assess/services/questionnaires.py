@@ -123,7 +123,10 @@ def latest_versions(session: Session) -> list[QuestionnaireVersion]:
     """Return the newest published version of each questionnaire."""
     latest: dict[str, QuestionnaireVersion] = {}
     for row in list_versions(session):
-        latest[row.questionnaire_id] = row
+        # The highest major version; within it, the last published.
+        kept = latest.get(row.questionnaire_id)
+        if kept is None or row.major >= kept.major:
+            latest[row.questionnaire_id] = row
     return list(latest.values())
 
 

@@ -410,15 +410,15 @@ class Decided:
     admin_email: str
 
 
-def _approved(server: LiveServer, language: str) -> Decided:
+def _approved(server: LiveServer, language: str, who: str) -> Decided:
     """An approved assessment of a project, with an evaluator and an administrator."""
     from ppp_assess.domain.reference import PlatformRole
 
     with get_database(server.app).transaction() as session:
         factory = Factory(session)
-        organisation = factory.organisation(name=f"Steppe Rail Unit {language}")
+        organisation = factory.organisation(name=f"Steppe Rail Unit {who} {language}")
         respondent = factory.user(organisation=organisation)
-        name = f"Steppe heavy-haul line {language}"
+        name = f"Steppe heavy-haul line {who} {language}"
         project = factory.project(organisation, name=name)
         version = session.scalar(select(QuestionnaireVersion)
                                  .where(QuestionnaireVersion.questionnaire_id == "journey"))
@@ -430,7 +430,7 @@ def _approved(server: LiveServer, language: str) -> Decided:
             for question in questionnaire_of(version).all_questions()},
             base_version=assessment.version, actor=respondent)
         assessments.submit_assessment(session, assessment, actor=respondent)
-        board_member = reviewer(factory, name=f"Board {language}")
+        board_member = reviewer(factory, name=f"Board {who} {language}")
         reviews.start_review(session, assessment, reviewer=board_member,
                              declared_no_conflict=True)
         reviews.decide(session, assessment, reviewer=board_member, decision="approve")
@@ -441,7 +441,7 @@ def _approved(server: LiveServer, language: str) -> Decided:
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_evaluator_journey(browser: Browser, server: LiveServer, language: str) -> None:
-    case = _approved(server, language)
+    case = _approved(server, language, "evaluator")
     context = _context(browser, language)
     page = _sign_in(context, server, case.evaluator_email)
     # The dashboard, narrowed by the filters to one questionnaire.
@@ -478,7 +478,7 @@ def test_evaluator_journey(browser: Browser, server: LiveServer, language: str) 
 def test_administrator_journey(browser: Browser, server: LiveServer, language: str) -> None:
     from ppp_assess.models import Certificate, PlatformRoleGrant
 
-    case = _approved(server, language)
+    case = _approved(server, language, "administrator")
     with get_database(server.app).transaction() as session:
         assessment = session.get(Assessment, case.assessment_id)
         certifier = session.scalar(select(User).where(User.email == case.evaluator_email))
@@ -501,7 +501,9 @@ def test_administrator_journey(browser: Browser, server: LiveServer, language: s
     page.goto(f"{server.url}/certificates/{serial}/revoke")
     page.fill("#reason", "Issued against the wrong project.")
     page.locator("main form button[type=submit]").click()
-    page.wait_for_url(f"{server.url}/certificates/")
+    # The public verification page, which now says it is revoked and why.
+    page.wait_for_url(f"{server.url}/verify/{serial}")
+    expect(page.locator("main")).to_contain_text("Issued against the wrong project.")
     with get_database(server.app).transaction() as session:
         account = session.scalar(select(User).where(User.email == email))
         assert account is not None

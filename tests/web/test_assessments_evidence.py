@@ -57,7 +57,8 @@ def test_attaching_and_removing_a_document_without_scripts(member, db, draft) ->
     assert response.headers["Location"].endswith("/sections/basics#question-policy")
     page = _section(member, draft)
     assert "“policy.pdf” is attached to question 1.1." in page
-    assert ">policy.pdf</a>" in page and "Board minutes" in page
+    # User text is isolated for right-to-left pages: the name sits in a <bdi>.
+    assert re.search(r">(<bdi>)?policy\.pdf(</bdi>)?</a>", page) and "Board minutes" in page
     document = db.scalar(select(EvidenceDocument))
     db.commit()
     assert f'href="/api/v1/evidence/{document.id}" download' in page
@@ -174,7 +175,7 @@ def test_the_submitted_page_lists_the_frozen_documents(member, db, draft) -> Non
     assessments.submit_assessment(db, draft, actor=member.user)
     db.commit()
     page = member.client.get(f"/assessments/{draft.id}/submitted").get_data(as_text=True)
-    assert ">policy.pdf</a>" in page
+    assert re.search(r">(<bdi>)?policy\.pdf(</bdi>)?</a>", page)
     assert "evidence-form-policy" not in page
 
 

@@ -60,7 +60,7 @@ def test_an_export_is_prepared_followed_and_downloaded(app, client, db, factory,
     status = client.get(accepted.headers["Location"]).get_json()
     assert status["status"] == "done", status
     assert (status["rows_done"], status["rows_total"]) == (3, 3)
-    assert status["file_name"] == "people-first-1.0-fr.csv"
+    assert status["file_name"] == f"people-first-{people_first.version}-fr.csv"
     download = client.get(status["download_url"])
     assert download.status_code == 200
     assert download.headers["Content-Disposition"].startswith("attachment;")
@@ -145,9 +145,9 @@ def test_the_page_asks_and_shows_the_download_link(app, client, db, factory, peo
     text = page.get_data(as_text=True)
     assert "Ready to download" in text and "/file" in text
     job = db.scalar(select(ExportJob))
-    assert job.file_name == "people-first-1.0-ar.xlsx"
+    assert job.file_name == f"people-first-{people_first.version}-ar.xlsx"
     assert client.get(f"/evaluations/exports/{job.id}/file").data.startswith(b"PK")
-    assert "people-first-1.0-ar.xlsx" in client.get("/evaluations").get_data(as_text=True)
+    assert job.file_name in client.get("/evaluations").get_data(as_text=True)
 
 
 def test_the_form_needs_a_questionnaire_and_a_valid_format(app, client, db,
@@ -173,7 +173,7 @@ def test_a_waiting_job_says_so_and_refreshes_without_javascript(app, client, db,
     text = client.get(f"/evaluations/exports/{job.id}").get_data(as_text=True)
     assert "Waiting to start" in text
     assert '<noscript><meta http-equiv="refresh" content="3"></noscript>' in text
-    assert "export-progress.js" in text
+    assert "js/export-progress." in text
     file = client.get(f"/evaluations/exports/{job.id}/file")
     assert file.status_code == 409
 

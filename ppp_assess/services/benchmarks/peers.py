@@ -512,7 +512,9 @@ def latest_version(session: Session, questionnaire_id: str,
         QuestionnaireVersion.questionnaire_id == questionnaire_id)
     if major is not None:
         query = query.where(QuestionnaireVersion.major == major)
-    version = session.scalar(query.order_by(QuestionnaireVersion.id.desc()).limit(1))
+    # The highest major version; within it, the last published.
+    version = session.scalar(query.order_by(QuestionnaireVersion.major.desc(),
+                                            QuestionnaireVersion.id.desc()).limit(1))
     if version is None:
         raise NotFound("This questionnaire does not exist.")
     return version
