@@ -27,7 +27,7 @@ from ppp_assess.models import (
     User,
 )
 from ppp_assess.models.base import utcnow
-from ppp_assess.services import audit, permissions
+from ppp_assess.services import audit, exports, permissions
 from ppp_assess.services.benchmarks import DashboardFilters, evaluated_conditions
 from ppp_assess.services.errors import Forbidden, Invalid, NotFound
 
@@ -45,11 +45,6 @@ STALE_AFTER = dt.timedelta(minutes=30)
 
 EXPORT_REQUESTED = "export.requested"
 EXPORT_FILE_DOWNLOADED = "export.file_downloaded"
-
-
-def _chosen(filters: DashboardFilters) -> dict[str, Any]:
-    return {name: value.isoformat() if isinstance(value, dt.date) else value
-            for name, value in vars(filters).items() if value is not None}
 
 
 def filters_of(job: ExportJob) -> DashboardFilters:
@@ -79,7 +74,7 @@ def request_export(session: Session, *, actor: User, kind: str, file_format: str
     stem = f"{version.questionnaire_id}-{version.version}-{language}"
     name = f"certificates-{stem}.zip" if kind == "certificates" else f"{stem}.{file_format}"
     job = ExportJob(user_id=actor.id, kind=kind, file_format=file_format, language=language,
-                    questionnaire_version_id=version.id, filters=_chosen(filters),
+                    questionnaire_version_id=version.id, filters=exports.filter_values(filters),
                     state=QUEUED, rows_done=0, file_name=name)
     session.add(job)
     session.flush()

@@ -404,6 +404,12 @@ def write_xlsx(target: str | Path | IO[bytes], header: Sequence[str],
 EXPORT_DOWNLOADED = "export.downloaded"
 
 
+def filter_values(filters: DashboardFilters) -> dict[str, Any]:
+    """Return the filters that were set, as plain JSON values (dates as ISO text)."""
+    return {name: value.isoformat() if isinstance(value, dt.date) else value
+            for name, value in vars(filters).items() if value is not None}
+
+
 def record_export(session: Session, *, actor_id: int, version: QuestionnaireVersion,
                   file_format: str, filters: DashboardFilters, language: str, rows: int,
                   complete: bool) -> None:
@@ -412,8 +418,7 @@ def record_export(session: Session, *, actor_id: int, version: QuestionnaireVers
     Called once the rows are written (or the client went away, ``complete`` false), in
     a transaction of its own: the only write a download makes, and a record of reading.
     """
-    chosen = {name: value.isoformat() if isinstance(value, dt.date) else value
-              for name, value in vars(filters).items() if value is not None}
+    chosen = filter_values(filters)
     audit.record_event(
         session, actor_id=actor_id, action=EXPORT_DOWNLOADED,
         object_type="questionnaire_version", object_id=version.id,

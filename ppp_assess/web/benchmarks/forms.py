@@ -25,8 +25,9 @@ def _coded(codes: dict[str, str]) -> list[tuple[str, str]]:
     return [("", _("Any"))] + [(code, _(label)) for code, label in codes.items()]
 
 
-class DashboardForm(FlaskForm):
-    """Filters of the evaluators' dashboard, sent with GET (no CSRF token: nothing changes)."""
+class _ResultFilters(FlaskForm):
+    """The filters the dashboard and the portfolio share, sent with GET (no CSRF token:
+    nothing changes)."""
 
     class Meta:
         csrf = False
@@ -36,10 +37,15 @@ class DashboardForm(FlaskForm):
         Optional(), Regexp(r"^[A-Za-z]{2}$", message=_l("Enter a two-letter country code, "
                                                         "such as KZ."))],
         description=_l("Two letters, as in ISO 3166 (for example KZ)."))
-    region = SelectField(_l("Region"), validators=[Optional()], default="")
     sector = SelectField(_l("Sector"), validators=[Optional()], default="")
     stage = SelectField(_l("Project stage"), validators=[Optional()], default="")
     level = SelectField(_l("Level"), validators=[Optional()], default="")
+
+
+class DashboardForm(_ResultFilters):
+    """Filters of the evaluators' dashboard."""
+
+    region = SelectField(_l("Region"), validators=[Optional()], default="")
     approved_from = DateField(_l("Approved on or after"), validators=[Optional()])
     approved_to = DateField(_l("Approved on or before"), validators=[Optional()])
 
@@ -81,20 +87,9 @@ class PrepareExportForm(FlaskForm):
     language = SelectField(_l("Language"))
 
 
-class PortfolioForm(FlaskForm):
-    """Filters of the programme portfolio, sent with GET (no CSRF token: nothing changes)."""
+class PortfolioForm(_ResultFilters):
+    """Filters of the programme portfolio."""
 
-    class Meta:
-        csrf = False
-
-    questionnaire = SelectField(_l("Questionnaire"), validators=[Optional()], default="")
-    country = StringField(_l("Country code"), validators=[
-        Optional(), Regexp(r"^[A-Za-z]{2}$", message=_l("Enter a two-letter country code, "
-                                                        "such as KZ."))],
-        description=_l("Two letters, as in ISO 3166 (for example KZ)."))
-    sector = SelectField(_l("Sector"), validators=[Optional()], default="")
-    stage = SelectField(_l("Project stage"), validators=[Optional()], default="")
-    level = SelectField(_l("Level"), validators=[Optional()], default="")
     improved_by = StringField(
         _l("Improved by more than (points)"),
         validators=[Optional(), Regexp(r"^-?(100|\d{1,2})([.,]\d{1,2})?$",

@@ -131,7 +131,8 @@ def run_job(app: Flask, job_id: int) -> None:
                 if kind == "certificates":
                     total = export_jobs.count_certificates(reader, version, filters)
                     progress.report(total, force=True)
-                    _write_certificates(reader, version, filters, language, partial, progress)
+                    write_certificates_zip(reader, version, filters, language, partial,
+                                           progress.count)
                 else:
                     total = exports.count_export_rows(reader, version, filters=filters)
                     progress.report(total, force=True)
@@ -165,12 +166,6 @@ def _write_rows(reader: Any, version: QuestionnaireVersion,
     with open(target, "w", encoding="utf-8", newline="") as handle:
         for chunk in exports.csv_chunks(header, rows):
             handle.write(chunk)
-
-
-def _write_certificates(reader: Any, version: QuestionnaireVersion,
-                        filters: DashboardFilters, language: str, target: Path,
-                        progress: _Progress) -> None:
-    write_certificates_zip(reader, version, filters, language, target, progress.count)
 
 
 def write_certificates_zip(
