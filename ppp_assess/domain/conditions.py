@@ -79,6 +79,70 @@ def _is_in(value: object, values: tuple[str | int | float, ...]) -> bool:
     return not isinstance(value, bool) and value in values
 
 
+def compile_condition(
+    condition: Condition,
+) -> Callable[[Mapping[str, object], Container[str]], bool]:
+    """Return a function that evaluates ``condition`` as :func:`evaluate` does.
+
+    Scoring evaluates the same conditions on every autosave; a compiled condition skips
+    the dispatch on the condition's kind.
+
+    :param condition: the condition to compile.
+    :return: ``function(answers, visible) -> bool``.
+    """
+    if isinstance(condition, AllCondition):
+        every = tuple(compile_condition(part) for part in condition.conditions)
+
+        def all_of(answers: Mapping[str, object], visible: Container[str]) -> bool:
+            # A loop, not all() over a generator: this runs on every autosave.
+            for part in every:  # noqa: SIM110
+                if not part(answers, visible):
+                    return False
+            return True
+
+        return all_of
+    if isinstance(condition, AnyCondition):
+        some = tuple(compile_condition(part) for part in condition.conditions)
+
+        def any_of(answers: Mapping[str, object], visible: Container[str]) -> bool:
+            for part in some:  # noqa: SIM110
+                if part(answers, visible):
+                    return True
+            return False
+
+        return any_of
+    question = condition.question
+    if isinstance(condition, InCondition | NotInCondition):
+        values = condition.values
+        # A text answer can only equal a text value: one set lookup settles it.
+        texts = frozenset(value for value in values if isinstance(value, str))
+        negate = isinstance(condition, NotInCondition)
+
+        def matches(answers: Mapping[str, object], visible: Container[str]) -> bool:
+            value = answers.get(question)
+            if value is None or question not in visible:
+                return False
+            if value.__class__ is str:
+                return (value in texts) is not negate
+            return _matches(value, values) is not negate
+
+        return matches
+    if isinstance(condition, CompareCondition):
+        compare = _COMPARE[condition.operator]
+        target = condition.value
+
+        def compares(answers: Mapping[str, object], visible: Container[str]) -> bool:
+            if question not in visible:
+                return False
+            value = answers.get(question)
+            if not isinstance(value, int | float) or isinstance(value, bool):
+                return False
+            return compare(value, target)
+
+        return compares
+    raise TypeError(f"not a condition: {condition!r}")
+
+
 def referenced_questions(condition: Condition) -> Iterator[str]:
     """Yield the ids of the questions a condition depends on, in the order written.
 

@@ -31,14 +31,16 @@ Scores are exact floats; rounding is for display only.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Container, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, TypeVar
 
-from .answers import AnswerValue, clean_answers
-from .conditions import evaluate
-from .question_types import Scorer, strategy_for
-from .schema import Level, Question, Questionnaire
+from .answers import AnswerValue
+from .conditions import compile_condition
+from .question_types import AnswerError, Scorer, strategy_for
+from .question_types.base import never
+from .schema import Level, Question, Questionnaire, QuestionType
 
 #: Float noise below this never costs a level: a score of 84.99999999999999 computed
 #: for what is exactly 85 reaches a level whose minimum is 85.
@@ -111,8 +113,14 @@ class ScoreReport:
     completion: float
     #: Applicable required questions without an answer, in document order.
     missing_required: tuple[str, ...]
-    #: Applicable scored questions below 1, largest impact first, then document order.
-    gaps: tuple[Gap, ...]
+    #: Builds :attr:`gaps` when first asked for: most callers (autosave, listings) never
+    #: look at them.
+    _gaps: Callable[[], tuple[Gap, ...]] = field(repr=False, compare=False)
+
+    @cached_property
+    def gaps(self) -> tuple[Gap, ...]:
+        """Applicable scored questions below 1, largest impact first, then document order."""
+        return self._gaps()
 
     def to_dict(self) -> dict[str, Any]:
         """Return the report as JSON-serialisable data (levels by id)."""
@@ -210,23 +218,70 @@ def effective_weights(questionnaire: Questionnaire) -> dict[str, float]:
 # --------------------------------------------------------------------------- precomputation
 
 
+#: How many reports of scored answers a question keeps (scores recur: a choice has a
+#: few options, a scale a few points).
+_ANSWERED_REPORTS = 32
+
+#: What a cleaner returns for a value its question does not accept.
+_REJECTED = object()
+
+
+def _cleaner(question: Question) -> Callable[[object], object]:
+    """Return ``function(value)`` giving the normalised answer, or ``_REJECTED``.
+
+    The same rules as :func:`~ppp_assess.domain.answers.validate_answer`; a choice, the
+    commonest type, is checked against a set of its option values without raising.
+    """
+    if question.type is QuestionType.choice:
+        values = frozenset(option.value for option in question.options)
+
+        def clean_choice(value: object) -> object:
+            return value if isinstance(value, str) and value in values else _REJECTED
+
+        return clean_choice
+    validate = strategy_for(question.type).validate
+
+    def clean(value: object) -> object:
+        try:
+            return validate(question, value)
+        except AnswerError:
+            return _REJECTED
+
+    return clean
+
+
 @dataclass(frozen=True)
 class _QuestionPlan:
     question: Question
+    id: str
     section_index: int
+    weight: float
+    required: bool
+    critical: bool
+    clean: Callable[[object], object]
+    #: A choice's option values, checked in the loop without a call; ``None`` otherwise.
+    choice_values: frozenset[str] | None
+    condition: Callable[[Mapping[str, object], Container[str]], bool] | None
     scorer: Scorer | None
+    #: A choice's option value -> score, so the commonest type is scored by one lookup.
+    choice_scores: Mapping[str, float | None] | None
     not_applicable: Callable[[object], bool]
     # The reports of the states that do not depend on the answer's value, built once.
     hidden: QuestionScore
     answered_na: QuestionScore
     unanswered: QuestionScore
     answered_unscored: QuestionScore
+    #: The reports of scored answers, by score: few distinct scores recur.
+    answered: dict[float, QuestionScore]
 
 
 @dataclass(frozen=True)
 class _Plan:
     questions: tuple[_QuestionPlan, ...]
+    #: The same as plain tuples, unpacked in the loop: attribute lookups cost more.
+    rows: tuple[tuple[Any, ...], ...]
     cap_rank: int
+    section_conditions: tuple[Callable[[Mapping[str, object], Container[str]], bool] | None, ...]
 
 
 # Scoring runs on every autosave; the per-question rules are built once per questionnaire.
@@ -242,11 +297,30 @@ def _plan(questionnaire: Questionnaire) -> _Plan:
                 scored = question.scored
                 weight = question.weight
                 strategy = strategy_for(question.type)
+                choice_scores = (
+                    {option.value: option.score for option in question.options}
+                    if scored and question.type is QuestionType.choice
+                    else None
+                )
                 items.append(
                     _QuestionPlan(
                         question=question,
+                        id=question.id,
                         section_index=section_index,
+                        weight=weight,
+                        required=question.required,
+                        critical=question.critical,
+                        clean=_cleaner(question),
+                        choice_values=(
+                            frozenset(option.value for option in question.options)
+                            if question.type is QuestionType.choice else None
+                        ),
+                        condition=(
+                            None if question.show_if is None
+                            else compile_condition(question.show_if)
+                        ),
                         scorer=strategy.scorer(question) if scored else None,
+                        choice_scores=choice_scores,
                         not_applicable=strategy.not_applicable_test(question),
                         hidden=QuestionScore(None, weight, False, False, False),
                         answered_na=QuestionScore(None, weight, False, True, True),
@@ -254,10 +328,25 @@ def _plan(questionnaire: Questionnaire) -> _Plan:
                             0.0 if scored else None, weight, True, False, True
                         ),
                         answered_unscored=QuestionScore(None, weight, True, True, True),
+                        answered={},
                     )
                 )
         cap_rank = [level.id for level in questionnaire.levels].index(questionnaire.critical_cap)
-        plan = _Plan(tuple(items), cap_rank)
+        section_conditions = tuple(
+            None if section.show_if is None else compile_condition(section.show_if)
+            for section in questionnaire.sections
+        )
+        rows = tuple(
+            (
+                item, item.id, item.section_index, item.weight, item.required, item.critical,
+                item.choice_values, item.clean, item.condition,
+                None if item.not_applicable is never else item.not_applicable,
+                item.scorer, item.choice_scores, item.hidden, item.answered_na,
+                item.unanswered, item.answered_unscored, item.answered,
+            )
+            for item in items
+        )
+        plan = _Plan(tuple(items), rows, cap_rank, section_conditions)
         _PLANS[questionnaire] = plan
     return plan
 
@@ -270,6 +359,21 @@ def _level_rank(levels: tuple[Level, ...], overall: float) -> int:
 
 
 # --------------------------------------------------------------------------- scoring
+
+
+_T = TypeVar("_T")
+
+
+def _built(cls: type[_T], **values: object) -> _T:
+    """Build a frozen report dataclass from every one of its fields, without its __init__.
+
+    A frozen dataclass's __init__ sets each field through ``object.__setattr__``, which
+    costs a scoring about a sixth of its time; the instance is the same (equal, hashable,
+    still frozen against later changes).
+    """
+    instance = object.__new__(cls)
+    instance.__dict__.update(values)
+    return instance
 
 
 def _bounded(value: float) -> float:
@@ -292,7 +396,9 @@ def score(questionnaire: Questionnaire, answers: Mapping[str, object], *,
     :return: the full report: overall score, level, sections, questions, gaps.
     """
     plan = _plan(questionnaire)
-    accepted = clean_answers(questionnaire, answers)
+    # Answers are cleaned in document order as the loop reaches them: a condition
+    # refers only to earlier questions, so it sees every answer it can depend on.
+    accepted: dict[str, object] = {}
     section_count = len(questionnaire.sections)
     numerators = [0.0] * section_count
     denominators = [0.0] * section_count
@@ -300,62 +406,75 @@ def score(questionnaire: Questionnaire, answers: Mapping[str, object], *,
     applicable_counts = [0] * section_count
     visible: set[str] = set()
     section_visible: list[bool] = [True] * section_count
+    section_conditions = plan.section_conditions
     current_section = -1
+    shown = True
     question_scores: dict[str, QuestionScore] = {}
     scored_items: list[tuple[_QuestionPlan, float]] = []
     cap_reasons: list[str] = []
     missing_required: list[str] = []
     required_total = 0
+    rejected = _REJECTED
 
-    for item in plan.questions:
-        question = item.question
-        question_id = question.id
-        if item.section_index != current_section:
-            current_section = item.section_index
-            condition = questionnaire.sections[current_section].show_if
-            section_visible[current_section] = condition is None or evaluate(
-                condition, accepted, visible
-            )
-        if not section_visible[current_section] or (
-            question.show_if is not None and not evaluate(question.show_if, accepted, visible)
-        ):
-            question_scores[question_id] = item.hidden
+    for (item, question_id, section_index, weight, required, critical, choice_values, clean,
+         condition, not_applicable, scorer, choice_scores, hidden, answered_na, unanswered,
+         answered_unscored, answered_reports) in plan.rows:
+        value: Any = answers.get(question_id)
+        if value is not None:
+            if choice_values is not None:
+                if not (isinstance(value, str) and value in choice_values):
+                    value = None
+            else:
+                value = clean(value)
+                if value is rejected:
+                    value = None
+            if value is not None:
+                accepted[question_id] = value
+        if section_index != current_section:
+            current_section = section_index
+            section_condition = section_conditions[section_index]
+            shown = section_condition is None or section_condition(accepted, visible)
+            section_visible[section_index] = shown
+        if not shown or (condition is not None and not condition(accepted, visible)):
+            question_scores[question_id] = hidden
             continue
         visible.add(question_id)
-        value = accepted.get(question_id)
-        answered = value is not None
-        if answered and item.not_applicable(value):
-            question_scores[question_id] = item.answered_na
+        if value is not None and not_applicable is not None and not_applicable(value):
+            question_scores[question_id] = answered_na
             continue
-        section_index = item.section_index
         applicable_counts[section_index] += 1
-        if answered:
+        if value is not None:
             answered_counts[section_index] += 1
-        if question.required:
+        elif required:
+            missing_required.append(question_id)
+        if required:
             required_total += 1
-            if not answered:
-                missing_required.append(question_id)
-        if item.scorer is None:
-            question_scores[question_id] = item.answered_unscored if answered else item.unanswered
+        if scorer is None:
+            question_scores[question_id] = unanswered if value is None else answered_unscored
             continue
-        weight = question.weight
         denominators[section_index] += weight
         if value is None:
             scored_items.append((item, 0.0))
-            question_scores[question_id] = item.unanswered
+            question_scores[question_id] = unanswered
             # Unanswered counts as 0 in the score, so it caps like a 0 answer: otherwise
             # answering a critical question could lower the level.
-            if question.critical:
+            if critical:
                 cap_reasons.append(question_id)
             continue
-        result = item.scorer(value)
+        result: float = choice_scores[value] if choice_scores is not None else scorer(value)
         if limits is not None and question_id in limits:
             result = min(result, limits[question_id])
         numerators[section_index] += weight * result
-        scored_items.append((item, result))
-        if result == 0 and question.critical:
+        if result < 1:
+            scored_items.append((item, result))
+        if result == 0 and critical:
             cap_reasons.append(question_id)
-        question_scores[question_id] = QuestionScore(result, weight, True, True, True)
+        report = answered_reports.get(result)
+        if report is None:
+            report = QuestionScore(result, weight, True, True, True)
+            if len(answered_reports) < _ANSWERED_REPORTS:
+                answered_reports[result] = report
+        question_scores[question_id] = report
 
     section_scores: list[SectionScore] = []
     weighted_total = 0.0
@@ -370,7 +489,8 @@ def score(questionnaire: Questionnaire, answers: Mapping[str, object], *,
             weighted_total += section.weight * section_score
             weight_total += section.weight
         section_scores.append(
-            SectionScore(
+            _built(
+                SectionScore,
                 id=section.id,
                 score=section_score,
                 weight=section.weight,
@@ -393,36 +513,39 @@ def score(questionnaire: Questionnaire, answers: Mapping[str, object], *,
             capped = True
         level = levels[rank]
 
-    gaps: list[tuple[float, int, Gap]] = []
-    for position, (item, result) in enumerate(scored_items):
-        if result >= 1:
-            continue
-        section_index = item.section_index
-        denominator = denominators[section_index]
-        section_weight = questionnaire.sections[section_index].weight
-        if overall is not None and denominator > 0 and section_weight > 0:
-            impact = (
-                100.0
-                * (1.0 - result)
-                * item.question.weight
-                * section_weight
-                / (denominator * weight_total)
+    sections = questionnaire.sections
+
+    def gaps() -> tuple[Gap, ...]:
+        ranked: list[tuple[float, int, Gap]] = []
+        for position, (item, result) in enumerate(scored_items):
+            section_index = item.section_index
+            denominator = denominators[section_index]
+            section_weight = sections[section_index].weight
+            if overall is not None and denominator > 0 and section_weight > 0:
+                impact = (
+                    100.0
+                    * (1.0 - result)
+                    * item.weight
+                    * section_weight
+                    / (denominator * weight_total)
+                )
+            else:
+                impact = 0.0
+            gap = Gap(
+                question_id=item.id,
+                section_id=sections[section_index].id,
+                impact=impact,
+                action=item.question.action,
             )
-        else:
-            impact = 0.0
-        gap = Gap(
-            question_id=item.question.id,
-            section_id=questionnaire.sections[section_index].id,
-            impact=impact,
-            action=item.question.action,
-        )
-        gaps.append((-impact, position, gap))
-    gaps.sort(key=lambda entry: entry[:2])
+            ranked.append((-impact, position, gap))
+        ranked.sort(key=lambda entry: entry[:2])
+        return tuple(gap for _, _, gap in ranked)
 
     completion = (
         (required_total - len(missing_required)) / required_total if required_total else 1.0
     )
-    return ScoreReport(
+    return _built(
+        ScoreReport,
         overall=overall,
         level=level,
         uncapped_level=uncapped,
@@ -432,5 +555,5 @@ def score(questionnaire: Questionnaire, answers: Mapping[str, object], *,
         questions=question_scores,
         completion=completion,
         missing_required=tuple(missing_required),
-        gaps=tuple(gap for _, _, gap in gaps),
+        _gaps=gaps,
     )
