@@ -167,7 +167,7 @@ def dashboard(session: Session, filters: DashboardFilters, *, limit: int = 100) 
     the weakest questions across the filtered assessments.
 
     Without dates, the counts come from the totals kept as assessments are decided
-    (:mod:`.totals`): a few thousand rows at most, whatever the number of assessments.
+    (:mod:`.totals`): a row per combination of the filters' values, not per assessment.
     The totals are not kept per day, so with ``approved_from`` or ``approved_to`` the
     assessments themselves are counted (:func:`dashboard_from_assessments`).
     """

@@ -242,3 +242,15 @@ def test_rebuild_counts_every_decided_assessment(db, versions) -> None:
     assert_same_dashboard(dashboard(db, DashboardFilters()),
                           dashboard_from_assessments(db, DashboardFilters()))
     assert db.scalar(select(DashboardTotal.id).where(true()).limit(1)) is not None
+
+
+def test_the_rebuild_command_counts_rows_loaded_around_the_services(app, db, versions) -> None:
+    subjects = _subjects(db, versions)
+    subjects[0].status = Status.approved  # loaded around the services
+    db.commit()
+    assert dashboard(db, DashboardFilters()).total == 0
+    result = app.test_cli_runner().invoke(args=["dashboard", "rebuild-totals"])
+    assert result.exit_code == 0, result.output
+    assert "rebuilt" in result.output
+    db.expire_all()
+    assert dashboard(db, DashboardFilters()).total == 1
