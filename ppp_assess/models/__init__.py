@@ -28,6 +28,7 @@ from ppp_assess.models.organisation import (
 )
 from ppp_assess.models.outbox import OutboxMessage
 from ppp_assess.models.project import Project
+from ppp_assess.models.totals import DashboardQuestionTotal, DashboardTotal
 
 __all__ = [
     "Answer",
@@ -36,6 +37,8 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Certificate",
+    "DashboardQuestionTotal",
+    "DashboardTotal",
     "Database",
     "EvidenceDocument",
     "ExportJob",

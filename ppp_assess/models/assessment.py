@@ -61,6 +61,8 @@ class Assessment(Base):
             "(subject_type = 'project') = (project_id IS NOT NULL)", name="subject_matches"
         ),
         Index("ix_assessments_benchmark", "questionnaire_version_id", "status"),
+        # The evaluators' list, newest approval first (read backwards).
+        Index("ix_assessments_approved", "approved_at", "id"),
     )
 
     id: Mapped[intpk]

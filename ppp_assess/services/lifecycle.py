@@ -18,6 +18,8 @@ from ppp_assess.domain.workflow import Action, InvalidTransition, Status, transi
 from ppp_assess.models import Assessment, User
 from ppp_assess.models.base import utcnow
 from ppp_assess.services.audit import record_event
+from ppp_assess.services.benchmarks.peers import DECIDED
+from ppp_assess.services.benchmarks.totals import add_decided, remove_decided
 from ppp_assess.services.errors import Conflict
 
 
@@ -64,10 +66,16 @@ def change_status(
     """
     new_status = apply_action(assessment, action)
     before = assessment.status
+    # The evaluators' dashboard totals count approved and certified assessments.
+    counted, counts = before in DECIDED, new_status in DECIDED
+    if counted and not counts:
+        remove_decided(session, Assessment.id == assessment.id)
     assessment.status = new_status
     assessment.version += 1
     assessment.updated_at = now or utcnow()
     session.flush()
+    if counts and not counted:
+        add_decided(session, Assessment.id == assessment.id)
     link = {} if object_type == "assessment" else {"assessment": assessment.id}
     record_event(
         session, actor_id=actor.id, action=event, object_type=object_type,

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, joinedload
 from ppp_assess.domain.reference import CONTRACT_TYPES, REGIONS, SECTORS, STAGES, SUBSECTORS
 from ppp_assess.models import Assessment, Membership, Organisation, Project, User
 from ppp_assess.services.audit import record_event
+from ppp_assess.services.benchmarks.totals import recounted
 from ppp_assess.services.errors import Invalid, NotFound
 from ppp_assess.services.permissions import can_add_project
 
@@ -192,6 +193,10 @@ def create_project(session: Session, *, actor: User, organisation_id: int,
     return project
 
 
+#: The facts the evaluators' dashboard totals count a project's decided assessments under.
+COUNTED_FACTS = frozenset({"country", "region", "sector", "stage"})
+
+
 def update_project(session: Session, project: Project, *, actor: User,
                    data: ProjectInput) -> Project:
     """Change the facts of a project (its organisation never changes).
@@ -206,9 +211,16 @@ def update_project(session: Session, project: Project, *, actor: User,
     changed = {name: value for name, value in cleaned.items() if before[name] != value}
     if not changed:
         return project
-    for name, value in changed.items():
-        setattr(project, name, value)
-    session.flush()
+    if changed.keys() & COUNTED_FACTS:
+        # The evaluators' dashboard totals count its decided assessments under these.
+        with recounted(session, Assessment.project_id == project.id):
+            for name, value in changed.items():
+                setattr(project, name, value)
+            session.flush()
+    else:
+        for name, value in changed.items():
+            setattr(project, name, value)
+        session.flush()
     record_event(session, actor_id=actor.id, action="project.updated", object_type="project",
                  object_id=project.id, organisation_id=project.organisation_id,
                  before={name: before[name] for name in changed}, after=changed)

@@ -8,8 +8,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ppp_assess.domain.reference import REGIONS
-from ppp_assess.models import Membership, Organisation
+from ppp_assess.models import Assessment, Membership, Organisation
 from ppp_assess.services.audit import record_event
+from ppp_assess.services.benchmarks.totals import recounted
 from ppp_assess.services.errors import Conflict, Invalid, NotFound
 
 
@@ -94,7 +95,13 @@ def update_organisation(session: Session, organisation: Organisation, *, name: s
     country = _check_organisation_fields(country, region)
     before = {"name": organisation.name, "country": organisation.country,
               "region": organisation.region}
-    organisation.name, organisation.country, organisation.region = name, country, region
+    if (organisation.country, organisation.region) != (country, region):
+        # The evaluators' dashboard totals count its decided assessments by country and
+        # region (the organisation's, for assessments without a project).
+        with recounted(session, Assessment.organisation_id == organisation.id):
+            organisation.country, organisation.region = country, region
+            session.flush()
+    organisation.name = name
     after = {"name": name, "country": country, "region": region}
     if before != after:
         session.flush()

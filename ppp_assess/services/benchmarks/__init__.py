@@ -10,8 +10,8 @@ The public names are importable from this package, where most callers find them.
 
 from __future__ import annotations
 
+from ppp_assess.models.totals import HISTOGRAM_BINS
 from ppp_assess.services.benchmarks.evaluations import (
-    HISTOGRAM_BINS,
     Dashboard,
     DashboardFilters,
     EvaluatedRow,

@@ -26,7 +26,14 @@ from ppp_assess.models import (
     QuestionScore,
     Submission,
 )
+from ppp_assess.models.totals import HISTOGRAM_BINS, POINTS_SCALE
 from ppp_assess.services.benchmarks.peers import DECIDED
+from ppp_assess.services.benchmarks.totals import (
+    BINS,
+    QUESTION_TOTALS,
+    TOTALS,
+    points_lost_units,
+)
 from ppp_assess.services.questionnaires import questionnaire_of
 
 
@@ -106,9 +113,6 @@ class Dashboard:
     analysed: int
 
 
-HISTOGRAM_BINS = 10
-
-
 def evaluated_conditions(filters: DashboardFilters) -> list[ColumnElement[bool]]:
     """Return the conditions that pick the filtered approved and certified assessments.
 
@@ -160,30 +164,96 @@ def _histogram_bin(column: ColumnElement[Any] | Any) -> ColumnElement[Any]:
 
 def dashboard(session: Session, filters: DashboardFilters, *, limit: int = 100) -> Dashboard:
     """Return the evaluators' dashboard: the list, score and level distributions, and
-    the weakest questions across the filtered assessments."""
-    ids = _evaluated(filters).subquery("evaluated")
-    total = session.scalar(select(func.count()).select_from(ids)) or 0
+    the weakest questions across the filtered assessments.
 
+    Without dates, the counts come from the totals kept as assessments are decided
+    (:mod:`.totals`): a row per combination of the filters' values, not per assessment.
+    The totals are not kept per day, so with ``approved_from`` or ``approved_to`` the
+    assessments themselves are counted (:func:`dashboard_from_assessments`).
+    """
+    if filters.approved_from or filters.approved_to:
+        return dashboard_from_assessments(session, filters, limit=limit)
+    rows = _listing(session, filters, limit)
+    conditions = _total_conditions(filters)
+    bins = [func.sum(TOTALS.c[name]) for name in BINS]
+    histogram = [0] * HISTOGRAM_BINS
+    level_rows: list[tuple[str, str | None, int]] = []
+    counted: dict[str, int] = {}
+    for row in session.execute(
+        select(TOTALS.c.questionnaire_id, TOTALS.c.level, func.sum(TOTALS.c.assessments),
+               func.sum(TOTALS.c.submitted), *bins)
+        .where(*conditions)
+        .group_by(TOTALS.c.questionnaire_id, TOTALS.c.level)
+    ):
+        assessments = int(row[2] or 0)
+        if assessments <= 0:
+            continue
+        level_rows.append((str(row[0]), row[1], assessments))
+        if row[3]:
+            counted[str(row[0])] = counted.get(str(row[0]), 0) + int(row[3])
+        for index in range(HISTOGRAM_BINS):
+            histogram[index] += int(row[4 + index] or 0)
+    lost: dict[tuple[str, str], tuple[float, int]] = {}
+    for questionnaire_id, question_id, points, count in session.execute(
+        select(TOTALS.c.questionnaire_id, QUESTION_TOTALS.c.question_id,
+               func.sum(QUESTION_TOTALS.c.points_lost), func.sum(QUESTION_TOTALS.c.below_full))
+        .join(TOTALS, TOTALS.c.id == QUESTION_TOTALS.c.total_id)
+        .where(*conditions)
+        .group_by(TOTALS.c.questionnaire_id, QUESTION_TOTALS.c.question_id)
+    ):
+        if count:
+            lost[(str(questionnaire_id), str(question_id))] = (
+                int(points) / POINTS_SCALE, int(count))
+    weakest, analysed, questionnaires = _weakest(session, counted, lost)
+    levels = _level_counts(session, level_rows, questionnaires)
+    return Dashboard(total=sum(row[2] for row in level_rows), rows=rows,
+                     histogram=tuple(histogram), levels=levels, weakest=weakest,
+                     analysed=analysed)
+
+
+def _total_conditions(filters: DashboardFilters) -> list[ColumnElement[bool]]:
+    """Return the conditions on the totals rows for the filters other than dates."""
+    conditions: list[ColumnElement[bool]] = []
+    for name, value in (("questionnaire_id", filters.questionnaire_id),
+                        ("country", filters.country.upper() if filters.country else None),
+                        ("region", filters.region), ("sector", filters.sector),
+                        ("stage", filters.stage), ("level", filters.level)):
+        if value:
+            conditions.append(TOTALS.c[name] == value)
+    return conditions
+
+
+def _listing(session: Session, filters: DashboardFilters, limit: int
+             ) -> tuple[EvaluatedRow, ...]:
+    """Return the most recently approved of the filtered assessments."""
     certificate = (
         select(Certificate.serial)
         .where(Certificate.assessment_id == Assessment.id, Certificate.revoked_at.is_(None))
         .order_by(Certificate.id.desc()).limit(1).correlate(Assessment).scalar_subquery()
     )
-    listing = session.execute(
+    query = (
         select(Assessment.id, QuestionnaireVersion.questionnaire_id, QuestionnaireVersion.version,
                func.coalesce(Project.name, Organisation.name).label("subject_name"),
                Organisation.name.label("organisation_name"),
                func.coalesce(Project.country, Organisation.country).label("country"),
                Project.sector, Project.stage, Assessment.score, Assessment.level,
                Assessment.status, Assessment.approved_at, certificate.label("serial"))
-        .join(ids, ids.c.id == Assessment.id)
         .join(QuestionnaireVersion, QuestionnaireVersion.id == Assessment.questionnaire_version_id)
         .join(Organisation, Organisation.id == Assessment.organisation_id)
         .outerjoin(Project, Project.id == Assessment.project_id)
-        .order_by(Assessment.approved_at.desc().nulls_last(), Assessment.id.desc())
+        .where(*evaluated_conditions(filters))
         .limit(limit)
-    ).all()
-    rows = tuple(
+    )
+    # Newest approval first, those without a date last: in two queries, so that both
+    # databases read the newest rows backwards from the index on (approved_at, id)
+    # instead of sorting every decided assessment.
+    dated = session.execute(
+        query.where(Assessment.approved_at.is_not(None))
+        .order_by(Assessment.approved_at.desc(), Assessment.id.desc())).all()
+    undated = session.execute(
+        query.where(Assessment.approved_at.is_(None)).order_by(Assessment.id.desc())).all()
+    listing = [*dated, *undated][:limit]
+    return tuple(
         EvaluatedRow(assessment_id=row.id, questionnaire_id=row.questionnaire_id,
                      questionnaire_version=row.version, subject_name=row.subject_name,
                      organisation_name=row.organisation_name, country=row.country,
@@ -192,6 +262,18 @@ def dashboard(session: Session, filters: DashboardFilters, *, limit: int = 100) 
                      certificate_serial=row.serial)
         for row in listing
     )
+
+
+def dashboard_from_assessments(session: Session, filters: DashboardFilters, *,
+                               limit: int = 100) -> Dashboard:
+    """Return the dashboard counted from the assessments and their frozen question scores.
+
+    :func:`dashboard` uses it for date filters; with any filters it gives what the
+    totals give (the tests compare both).
+    """
+    ids = _evaluated(filters).subquery("evaluated")
+    total = session.scalar(select(func.count()).select_from(ids)) or 0
+    rows = _listing(session, filters, limit)
 
     # The bin is computed in a subquery: PostgreSQL would not match a GROUP BY
     # expression carrying bound parameters with the same expression in the SELECT list.
@@ -261,8 +343,9 @@ def _weakest_questions(session: Session, ids: Any, *, top: int = 10
     """Average the points lost per question over the group's latest submissions.
 
     Two aggregates in SQL: the points each question below full marks lost, frozen at
-    submission (:class:`QuestionScore`), and how many of the group's assessments were
-    submitted, per questionnaire. Nothing is re-scored.
+    submission (:class:`QuestionScore`) and summed in billionths of a point as the
+    totals sum them, and how many of the group's assessments were submitted, per
+    questionnaire. Nothing is re-scored.
     """
     questionnaire_id = ids.c.questionnaire_id
     counted: dict[str, int] = {
@@ -274,13 +357,22 @@ def _weakest_questions(session: Session, ids: Any, *, top: int = 10
             .group_by(questionnaire_id))
     }
     lost: dict[tuple[str, str], tuple[float, int]] = {
-        (str(row[0]), str(row[1])): (float(row[2]), int(row[3])) for row in session.execute(
+        (str(row[0]), str(row[1])): (int(row[2]) / POINTS_SCALE, int(row[3]))
+        for row in session.execute(
             select(questionnaire_id, QuestionScore.question_id,
-                   func.sum(QuestionScore.points_lost), func.count())
+                   func.sum(points_lost_units()), func.count())
             .select_from(ids)
             .join(QuestionScore, QuestionScore.assessment_id == ids.c.id)
             .group_by(questionnaire_id, QuestionScore.question_id))
     }
+    return _weakest(session, counted, lost, top=top)
+
+
+def _weakest(session: Session, counted: Mapping[str, int],
+             lost: Mapping[tuple[str, str], tuple[float, int]], *, top: int = 10
+             ) -> tuple[tuple[WeakQuestion, ...], int, dict[str, Questionnaire]]:
+    """Pick the questions losing most points on average, from the number of submitted
+    assessments per questionnaire and the points lost and count below full per question."""
     latest = _latest_questionnaires(session, counted)
     weak: list[WeakQuestion] = []
     for questionnaire, count in sorted(counted.items()):
