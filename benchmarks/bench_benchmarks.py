@@ -514,7 +514,7 @@ def _export_database(directory: Path, rng: random.Random) -> tuple[Database, int
 def _streamed_csv(session: Session, version: QuestionnaireVersion) -> int:
     header = exports.export_header(questionnaire_of(version))
     size = 0
-    for chunk in exports.csv_chunks(header, exports.iter_export_rows(session, version)):
+    for chunk in exports.csv_file_chunks(header, exports.iter_csv_lines(session, version)):
         size += len(chunk.encode("utf-8"))
     return size
 
@@ -522,8 +522,8 @@ def _streamed_csv(session: Session, version: QuestionnaireVersion) -> int:
 def _in_memory_csv(session: Session, version: QuestionnaireVersion) -> int:
     """The simple way, same rows: everything loaded at once and the file built in memory."""
     header = exports.export_header(questionnaire_of(version))
-    rows = list(exports.iter_export_rows(session, version, batch_size=EXPORT_ASSESSMENTS))
-    text = "".join(exports.csv_chunks(header, rows, rows_per_chunk=len(rows) + 1))
+    lines = list(exports.iter_csv_lines(session, version, batch_size=EXPORT_ASSESSMENTS))
+    text = "".join(exports.csv_file_chunks(header, lines, lines_per_chunk=len(lines) + 1))
     return len(text.encode("utf-8"))
 
 
