@@ -61,14 +61,16 @@ def _export(session: Session, questionnaire_id: str, version: str | None,
     header = exports.export_header(questionnaire)
     with force_locale(locale):
         localiser = presentation.localiser(locale)
-        rows = progress(exports.iter_export_rows(session, found, localiser=localiser),
-                        total=exports.count_export_rows(session, found),
-                        label="Exporting assessments")
+        total = exports.count_export_rows(session, found)
         if chosen_format == "xlsx":
+            rows = progress(exports.iter_export_rows(session, found, localiser=localiser),
+                            total=total, label="Exporting assessments")
             count = exports.write_xlsx(outfile, header, rows,
                                        exports.column_descriptions(questionnaire, localiser))
         else:
+            lines = progress(exports.iter_csv_lines(session, found, localiser=localiser),
+                             total=total, label="Exporting assessments")
             with outfile.open("w", encoding="utf-8", newline="") as target:
-                count = exports.write_csv(target, header, rows)
+                count = exports.write_csv(target, header, lines)
     click.echo(f"Wrote {count} assessments of {found.questionnaire_id} {found.version} "
                f"to {outfile} ({chosen_format}, {locale}).")

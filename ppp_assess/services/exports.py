@@ -43,7 +43,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
-from sqlalchemy import ColumnElement, Text, cast, func, select, type_coerce
+from sqlalchemy import ColumnElement, Connection, Select, Text, cast, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from ppp_assess.domain.display import (
@@ -257,9 +257,9 @@ class _AnswerColumns:
 def _timestamp(value: dt.datetime | None) -> str | None:
     if value is None:
         return None
-    if value.tzinfo is not None:
+    if value.tzinfo is not None and value.tzinfo is not dt.UTC:
         value = value.astimezone(dt.UTC)
-    return value.replace(microsecond=0).isoformat()
+    return value.isoformat(timespec="seconds")
 
 
 def _label(kind: str, code: str | None, localiser: Localiser) -> str | None:
@@ -332,6 +332,20 @@ def _stored_value(session: Session) -> ColumnElement[Any]:
     return type_coerce(Answer.value, Text)
 
 
+def _driver_rows(connection: Connection, statement: Select[Any]) -> Iterator[Sequence[Any]]:
+    """Yield the rows of ``statement`` as the database driver returns them.
+
+    Only for columns SQLAlchemy does not convert (numbers, text, and the stored answers of
+    :func:`_stored_value`): the answers are most of what an export reads, and a result
+    row built around each one costs more than the rest of reading it.
+    """
+    result = connection.execute(statement)
+    try:
+        yield from result.cursor
+    finally:
+        result.close()
+
+
 def _finished_rows(
     session: Session,
     version: QuestionnaireVersion,
@@ -360,9 +374,22 @@ def _finished_rows(
     say = localiser.translate
     empty = finish(None)
     blank = [empty] * (len(section_column) + 3 * len(questions))
-    scores: dict[float | None, T] = {}
+    finished_questionnaire = [finish(questionnaire.id), finish(version.version)]
+    # Finished cells by the value they come from: most values repeat from row to row.
+    texts: dict[str | None, T] = {}
     labels: dict[tuple[str, str | None], T] = {}
+    statuses: dict[str, list[T]] = {}
+    scores: dict[float | None, T] = {}
+    shares: dict[float | None, T] = {}
     comments: dict[str, T] = {}
+
+    def text(value: str | None) -> T:
+        found = texts.get(value)
+        if found is None:
+            found = finish(value)
+            if len(texts) < _MEMO_LIMIT:
+                texts[value] = found
+        return found
 
     def label(kind: str, code: str | None) -> T:
         key = (kind, code)
@@ -373,10 +400,43 @@ def _finished_rows(
                 labels[key] = found
         return found
 
+    def level_label(level: str | None) -> T:
+        key = ("level", level)
+        found = labels.get(key)
+        if found is None:
+            found = finish(say(levels[level]) if level in levels else level)
+            labels[key] = found
+        return found
+
+    def status_cells(stored: str) -> list[T]:
+        found = statuses.get(stored)
+        if found is None:
+            status = Status(stored)
+            found = statuses[stored] = [finish(status.value), finish(say(STATUS_LABELS[status]))]
+        return found
+
+    def score(value: float | None) -> T:
+        found = scores.get(value)
+        if found is None:
+            found = finish(score_number(value))
+            if len(scores) < _MEMO_LIMIT:
+                scores[value] = found
+        return found
+
+    def share(value: float | None) -> T:
+        found = shares.get(value)
+        if found is None:
+            found = finish(percent_share(value))
+            if len(shares) < _MEMO_LIMIT:
+                shares[value] = found
+        return found
+
     stored_value = _stored_value(session)
     last_id = 0
     while True:
-        batch = session.execute(
+        # Plain Core rows (no ORM loading): the answers are most of what is read.
+        connection = session.connection()
+        batch = connection.execute(
             select(Assessment.id, Assessment.status, Assessment.score, Assessment.level,
                    Assessment.completion, Assessment.submitted_at, Assessment.approved_at,
                    Organisation.name.label("organisation"),
@@ -401,40 +461,31 @@ def _finished_rows(
         last_id = ids[-1]
         rows: dict[int, list[T]] = {}
         for row in batch:
-            status = Status(row.status)
             country = row.project_country or row.organisation_country
             region = row.project_region or row.organisation_region
-            cells = [finish(cell) for cell in (
-                row.id, questionnaire.id, version.version, status.value,
-                say(STATUS_LABELS[status]), row.organisation, row.organisation_country,
-                row.project_id, row.project, row.sector)]
-            cells += (label("sector", row.sector), finish(row.stage), label("stage", row.stage),
-                      finish(row.contract_type), label("contract_type", row.contract_type),
-                      finish(country), label("country", country), finish(region),
-                      label("region", region))
-            cells += [finish(cell) for cell in (
-                score_number(row.score), row.level,
-                say(levels[row.level]) if row.level in levels else row.level,
-                percent_share(row.completion), _timestamp(row.submitted_at),
-                _timestamp(row.approved_at))]
+            cells = [finish(row.id), *finished_questionnaire, *status_cells(row.status),
+                     text(row.organisation), text(row.organisation_country),
+                     finish(row.project_id), text(row.project), text(row.sector),
+                     label("sector", row.sector), text(row.stage), label("stage", row.stage),
+                     text(row.contract_type), label("contract_type", row.contract_type),
+                     text(country), label("country", country), text(region),
+                     label("region", region), score(row.score), text(row.level),
+                     level_label(row.level), share(row.completion),
+                     finish(_timestamp(row.submitted_at)),
+                     finish(_timestamp(row.approved_at))]
             cells += blank
             rows[row.id] = cells
-        # Plain Core rows (no ORM loading): the answers are most of what is read.
-        connection = session.connection()
-        for assessment_id, section_id, section_score in connection.execute(
+        for assessment_id, section_id, section_score in _driver_rows(
+            connection,
             select(SectionScore.assessment_id, SectionScore.section_id, SectionScore.score)
             .where(SectionScore.assessment_id.in_(ids))
         ):
             column = section_column.get(section_id)
             if column is None:
                 continue
-            finished = scores.get(section_score)
-            if finished is None:
-                finished = finish(score_number(section_score))
-                if len(scores) < _MEMO_LIMIT:
-                    scores[section_score] = finished
-            rows[assessment_id][column] = finished
-        for assessment_id, question_id, stored, comment in connection.execute(
+            rows[assessment_id][column] = score(section_score)
+        for assessment_id, question_id, stored, comment in _driver_rows(
+            connection,
             select(Answer.assessment_id, Answer.question_id, stored_value, Answer.comment)
             .where(Answer.assessment_id.in_(ids))
         ):
@@ -446,12 +497,12 @@ def _finished_rows(
             pair = memo.get(stored)
             cells[column:column + 2] = answers.cells(stored) if pair is None else pair
             if comment:
-                text = comments.get(comment)
-                if text is None:
-                    text = finish(comment)
+                finished = comments.get(comment)
+                if finished is None:
+                    finished = finish(comment)
                     if len(comments) < _MEMO_LIMIT:
-                        comments[comment] = text
-                cells[column + 2] = text
+                        comments[comment] = finished
+                cells[column + 2] = finished
         for assessment_id in ids:
             yield rows[assessment_id]
 
@@ -483,6 +534,8 @@ def _csv_text(value: Cell) -> str:
         return ""
     if value.__class__ is float:
         return repr(value)
+    if value.__class__ is int:
+        return str(value)
     if isinstance(value, str):
         return _csv_field(_LINE_BREAKS.sub(" ", neutralise(value)))  # type: ignore[arg-type]
     return _csv_field(str(value))

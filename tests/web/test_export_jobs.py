@@ -184,14 +184,14 @@ def test_a_failed_job_keeps_no_partial_file(app, db, evaluator, people_first, mo
     from ppp_assess.web.benchmarks import jobs
 
     def broken(*_args, **_kwargs):
-        yield ["half a row"]
+        yield "half a row\r\n"
         raise RuntimeError("the disk went away")
 
     job = export_jobs.request_export(
         db, actor=evaluator, kind="evaluations", file_format="csv", version=people_first,
         filters=DashboardFilters(questionnaire_id="people-first"), language="en")
     db.commit()
-    monkeypatch.setattr(exports, "iter_export_rows", broken)
+    monkeypatch.setattr(exports, "iter_csv_lines", broken)
     jobs.run_job(app, job.id)
     db.expire_all()
     assert db.get(ExportJob, job.id).state == "failed"

@@ -157,14 +157,16 @@ def _write_rows(reader: Any, version: QuestionnaireVersion,
     questionnaire = questionnaire_of(version)
     header = exports.export_header(questionnaire)
     localiser = presentation.localiser(language)
-    rows = progress.count(exports.iter_export_rows(reader, version, filters=filters,
-                                                   localiser=localiser))
     if file_format == "xlsx":
+        rows = progress.count(exports.iter_export_rows(reader, version, filters=filters,
+                                                       localiser=localiser))
         exports.write_xlsx(str(target), header, rows,
                            exports.column_descriptions(questionnaire, localiser))
         return
+    lines = progress.count(exports.iter_csv_lines(reader, version, filters=filters,
+                                                  localiser=localiser))
     with open(target, "w", encoding="utf-8", newline="") as handle:
-        for chunk in exports.csv_chunks(header, rows):
+        for chunk in exports.csv_file_chunks(header, lines):
             handle.write(chunk)
 
 

@@ -239,19 +239,19 @@ def export(file_format: str) -> Response:
             written = 0
             complete = False
 
-            def counted(rows: Iterator[list[Any]]) -> Iterator[list[Any]]:
+            def counted(lines: Iterator[str]) -> Iterator[str]:
                 nonlocal written
-                for row in rows:
+                for line in lines:
                     written += 1
-                    yield row
+                    yield line
 
             try:
                 with get_database().reading() as stream_session, force_locale(language):
-                    rows = exports.iter_export_rows(
+                    lines = exports.iter_csv_lines(
                         stream_session,
                         stream_session.get_one(QuestionnaireVersion, version_id),
                         filters=filters, localiser=presentation.localiser(language))
-                    yield from exports.csv_chunks(header, counted(rows))
+                    yield from exports.csv_file_chunks(header, counted(lines))
                 complete = True
             finally:
                 record(written, complete=complete)
