@@ -16,10 +16,15 @@ Numbers
     :class:`~ppp_assess.domain.display.Localiser` the adapter passes (its defaults write
     plain text: msgids, ISO dates, codes).
 
-Memory
+Memory and speed
     Rows are produced in batches of assessments, each batch with one query for the
-    assessments and one for their answers and section scores, and written out as they
-    come: CSV as a stream of text chunks, XLSX through openpyxl's write-only mode.
+    assessments, one for their section scores and one for their answers, and written out
+    as they come: CSV as a stream of text chunks, XLSX through openpyxl's write-only mode.
+    Each question's answers are read as their stored JSON text and worded once per
+    distinct value for the whole export (a bounded memo), and the CSV writer gets each
+    cell as its finished CSV text (:func:`iter_csv_lines`), so a row costs little more
+    than reading it. The text is exactly what ``csv.writer`` wrote over the cells of
+    :func:`iter_export_rows` (``tests/services/test_export_identity.py``).
 
 Spreadsheet formulas
     Any text cell that a spreadsheet could read as a formula (it begins, perhaps after
@@ -43,7 +48,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
-from sqlalchemy import ColumnElement, Connection, Select, Text, cast, func, select, type_coerce
+from sqlalchemy import ColumnElement, Connection, Executable, Text, cast, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from ppp_assess.domain.display import (
@@ -203,10 +208,12 @@ def _answer_cells(question: Question, strategy: QuestionStrategy, value: Any,
     return strategy.export_code(question, value), label or None
 
 
-#: How many distinct values a memo of worded cells keeps. Choices, scale points and
-#: codes repeat and fit; free text rarely repeats, and past the limit it is worded each
-#: time, so memory stays flat whatever the number of rows.
-_MEMO_LIMIT = 4096
+#: How many distinct values a memo of finished cells keeps, and the longest text it
+#: keeps. Choices, scale points, codes, names and short comments repeat from row to row
+#: and fit; long free text rarely repeats and is finished each time, so memory stays
+#: flat (a few megabytes at most) whatever the number of rows.
+_MEMO_LIMIT = 1024
+_MEMO_TEXT = 200
 
 
 class _AnswerColumns:
@@ -238,7 +245,7 @@ class _AnswerColumns:
             return found
         if isinstance(stored, str):
             found = self._word(json.loads(stored))
-            if len(self.memo) < _MEMO_LIMIT:
+            if len(self.memo) < _MEMO_LIMIT and len(stored) <= _MEMO_TEXT:
                 self.memo[stored] = found
             return found
         key = (stored.__class__, stored)
@@ -332,7 +339,7 @@ def _stored_value(session: Session) -> ColumnElement[Any]:
     return type_coerce(Answer.value, Text)
 
 
-def _driver_rows(connection: Connection, statement: Select[Any]) -> Iterator[Sequence[Any]]:
+def _driver_rows(connection: Connection, statement: Executable) -> Iterator[Sequence[Any]]:
     """Yield the rows of ``statement`` as the database driver returns them.
 
     Only for columns SQLAlchemy does not convert (numbers, text, and the stored answers of
@@ -341,7 +348,8 @@ def _driver_rows(connection: Connection, statement: Select[Any]) -> Iterator[Seq
     """
     result = connection.execute(statement)
     try:
-        yield from result.cursor
+        while rows := result.cursor.fetchmany(1000):
+            yield from rows
     finally:
         result.close()
 
@@ -387,7 +395,7 @@ def _finished_rows(
         found = texts.get(value)
         if found is None:
             found = finish(value)
-            if len(texts) < _MEMO_LIMIT:
+            if len(texts) < _MEMO_LIMIT and (value is None or len(value) <= _MEMO_TEXT):
                 texts[value] = found
         return found
 
@@ -405,7 +413,8 @@ def _finished_rows(
         found = labels.get(key)
         if found is None:
             found = finish(say(levels[level]) if level in levels else level)
-            labels[key] = found
+            if len(labels) < _MEMO_LIMIT:
+                labels[key] = found
         return found
 
     def status_cells(stored: str) -> list[T]:
@@ -500,7 +509,7 @@ def _finished_rows(
                 finished = comments.get(comment)
                 if finished is None:
                     finished = finish(comment)
-                    if len(comments) < _MEMO_LIMIT:
+                    if len(comments) < _MEMO_LIMIT and len(comment) <= _MEMO_TEXT:
                         comments[comment] = finished
                 cells[column + 2] = finished
         for assessment_id in ids:
