@@ -218,3 +218,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(jobs_group)
     from ppp_assess.commands.data import data_group
     app.cli.add_command(data_group)
+    from ppp_assess.commands.peers import peers_group
+    app.cli.add_command(peers_group)

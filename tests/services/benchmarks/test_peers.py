@@ -27,6 +27,7 @@ from ppp_assess.services.benchmarks.peers import (
     summarise,
 )
 from ppp_assess.services.errors import Invalid, NotFound
+from ppp_assess.services.peer_index import refresh_subject
 from ppp_assess.services.questionnaires import publish_questionnaire, questionnaire_of
 from tests.services.benchmark_support import (
     BASE_TIME,
@@ -223,7 +224,7 @@ def test_k_applies_per_section(db, people_first) -> None:
     results = peers_with_scores(db, people_first, [10.0, 20.0, 30.0, 40.0, 50.0])
     # One peer has no score in the first section (all not applicable).
     results[0].section_scores[0].score = None
-    db.flush()
+    refresh_subject(db, results[0])
     benchmark = peer_benchmark(db, questionnaire_id="people-first", k=5)
     sections = {section.id: section.summary for section in benchmark.sections}
     assert benchmark.shown
