@@ -49,6 +49,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, Literal
 
 from sqlalchemy import (
@@ -57,10 +58,12 @@ from sqlalchemy import (
     Integer,
     Select,
     and_,
+    bindparam,
     case,
     cast,
     func,
     literal,
+    literal_column,
     null,
     select,
     union_all,
@@ -386,78 +389,137 @@ def _interpolated(first: ColumnElement[Any], last: ColumnElement[Any],
     return low_value + proportion * (high_value - low_value)
 
 
-def _keys(conditions: list[ColumnElement[bool]]) -> Any:
-    """Return the group's distinct section keys, one index seek each (a loose index scan:
-    the next key is the least one above the last)."""
+@dataclass(frozen=True)
+class _Shape:
+    """What the SQL of a group's statements depends on (its values are parameters)."""
+
+    filters: tuple[str, ...]
+    excluded: bool
+    #: Count organisations by grouping (PostgreSQL, whose ``COUNT(DISTINCT)`` sorts)
+    #: rather than with ``COUNT(DISTINCT)`` (SQLite reads distinct values in index order).
+    grouped: bool
+
+
+@dataclass(frozen=True)
+class _Statements:
+    keys: Select[Any]
+    counts: Select[Any]
+    counts_and_rank: Select[Any]
+    values: Select[Any]
+
+
+def _parameters(group: PeerGroup) -> dict[str, Any]:
+    filters = group.filters.active()
+    if group.subject == SubjectType.organisation and set(filters) & PROJECT_FILTERS:
+        raise Invalid("These filters apply to project questionnaires only.")
+    parameters: dict[str, Any] = {"questionnaire_id": group.questionnaire_id,
+                                  "major": group.major, "subject_type": group.subject}
+    parameters.update({f"filter_{name}": value for name, value in filters.items()})
+    if group.exclude_organisation_id is not None:
+        parameters["excluded"] = group.exclude_organisation_id
+    return parameters
+
+
+#: The quantiles in the order the values statement reads them, each from the nearer end.
+_FRACTIONS = tuple(benchmarking.QUARTILE_FRACTIONS.items())
+
+
+@cache
+def _statements(shape: _Shape) -> _Statements:
+    """Build the statements of one shape once: SQLAlchemy then finds them compiled."""
+    conditions: list[ColumnElement[bool]] = [
+        PeerScore.questionnaire_id == bindparam("questionnaire_id"),
+        PeerScore.major == bindparam("major"),
+        PeerScore.subject_type == bindparam("subject_type"),
+        *(getattr(PeerScore, name) == bindparam(f"filter_{name}") for name in shape.filters),
+    ]
+    if shape.excluded:
+        conditions.append(PeerScore.organisation_id != bindparam("excluded"))
+
+    # The distinct section keys, one index seek each (a loose index scan: the next key
+    # is the least one above the last).
     first = select(func.min(PeerScore.section_key).label("key")).where(*conditions)
     keys = first.cte("peer_keys", recursive=True)
     last = keys.alias("last_key")
     following = (select(func.min(PeerScore.section_key))
                  .where(*conditions, PeerScore.section_key > last.c.key).scalar_subquery())
-    return keys.union_all(select(following).where(last.c.key.is_not(None)))
+    keys = keys.union_all(select(following).where(last.c.key.is_not(None)))
 
-
-def _counts_query(conditions: list[ColumnElement[bool]], key: str,
-                  value: float | None) -> Select[Any]:
-    """Return one key's number of scores and of organisations, and the scores below and
-    equal to the subject's ``value``: one pass along the index of (key, organisation),
-    and index range counts; no sort."""
-    of_key = [*conditions, PeerScore.section_key == key]
-    per_organisation = (select(func.count().label("scores")).where(*of_key)
-                        .group_by(PeerScore.organisation_id).subquery("per_organisation"))
-    if value is None:
-        below: Any = literal(0)
-        equal: Any = literal(0)
+    # One key's number of scores and of organisations in one pass along the index of
+    # (key, organisation), and the scores below and equal to the subject's value by
+    # index range counts; no sort.
+    of_key = [*conditions, PeerScore.section_key == bindparam("key")]
+    value = bindparam("value", type_=Float)
+    rank = (select(func.count()).where(*of_key, PeerScore.score < value)
+            .scalar_subquery().label("below"),
+            select(func.count()).where(*of_key, PeerScore.score == value)
+            .scalar_subquery().label("equal"))
+    if shape.grouped:
+        per_organisation = (select(func.count().label("scores")).where(*of_key)
+                            .group_by(PeerScore.organisation_id).subquery("per_organisation"))
+        counted: list[Any] = [
+            func.coalesce(func.sum(per_organisation.c.scores), 0).label("n"),
+            func.count().label("organisations")]
+        counts = select(*counted)
     else:
-        below = select(func.count()).where(*of_key, PeerScore.score < value).scalar_subquery()
-        equal = select(func.count()).where(*of_key, PeerScore.score == value).scalar_subquery()
-    return select(func.coalesce(func.sum(per_organisation.c.scores), 0).label("n"),
-                  func.count().label("organisations"), below.label("below"),
-                  equal.label("equal"))
+        counted = [func.count().label("n"),
+                   func.count(func.distinct(PeerScore.organisation_id)).label("organisations")]
+        counts = select(*counted).where(*of_key)
+    counts_and_rank = counts.add_columns(*rank)
 
-
-def _values_query(conditions: list[ColumnElement[bool]], key: str, count: int) -> Select[Any]:
-    """Return the scores at the positions the quantiles interpolate between.
-
-    Each pair of neighbouring positions is read with ``LIMIT`` and ``OFFSET`` along the
-    ordered index, from whichever end is nearer; a row holds the lower position and the
-    values at the lower and upper position (the least and greatest of the two).
-    """
+    # The two scores around each quantile's position: ORDER BY score LIMIT 2 OFFSET n
+    # along the ordered index, from the nearer end (then the greatest of the two is the
+    # upper one).
     reads = []
-    pairs = {benchmarking.quantile_positions(count, fraction)
-             for fraction in benchmarking.QUARTILE_FRACTIONS.values()}
-    for lower, upper in sorted(pairs):
-        scores = select(PeerScore.score).where(*conditions, PeerScore.section_key == key)
-        if lower <= count - 1 - upper:
-            scores = scores.order_by(PeerScore.score).offset(lower)
-        else:
-            scores = scores.order_by(PeerScore.score.desc()).offset(count - 1 - upper)
-        read = scores.limit(upper - lower + 1).subquery()
-        reads.append(select(cast(literal(lower), Integer).label("lower"),
+    for index, (_name, fraction) in enumerate(_FRACTIONS):
+        order = PeerScore.score if fraction <= 0.5 else PeerScore.score.desc()
+        read = (select(PeerScore.score).where(*of_key).order_by(order)
+                .offset(bindparam(f"offset_{index}", type_=Integer)).limit(2).subquery())
+        reads.append(select(literal_column(str(index), Integer).label("fraction"),
                             func.min(read.c.score).label("low"),
                             func.max(read.c.score).label("high")))
-    return select(union_all(*reads).subquery("quantile_values"))
+    values = select(union_all(*reads).subquery("quantile_values"))
+    return _Statements(keys=keys.select(), counts=counts, counts_and_rank=counts_and_rank,
+                       values=values)
 
 
 def _indexed_statistics(session: Session, group: PeerGroup,
                         subject: Mapping[str, float | None]) -> dict[str, GroupStatistics]:
     """Each key in statements of its own, small enough for PostgreSQL to plan them without
     compiling them first (its JIT took longer than the queries)."""
-    conditions = _peer_conditions(group)
-    keys = [key for key in session.scalars(_keys(conditions).select()) if key is not None]
+    parameters = _parameters(group)
+    statements = _statements(_Shape(
+        filters=tuple(group.filters.active()),
+        excluded=group.exclude_organisation_id is not None,
+        grouped=session.get_bind().dialect.name == "postgresql"))
+    keys = [key for key in session.scalars(statements.keys, parameters) if key is not None]
     statistics: dict[str, GroupStatistics] = {}
     for key in keys:
         value = subject.get(key)
-        counts = session.execute(_counts_query(conditions, key, value)).one()
+        if value is None:
+            counts = session.execute(statements.counts, {**parameters, "key": key}).one()
+        else:
+            counts = session.execute(statements.counts_and_rank,
+                                     {**parameters, "key": key, "value": value}).one()
         count = int(counts.n)
         if count == 0:  # the key's last score went since the first statement
             continue
+        positions = [benchmarking.quantile_positions(count, fraction)
+                     for _name, fraction in _FRACTIONS]
+        offsets = {f"offset_{index}": lower if fraction <= 0.5 else count - 1 - upper
+                   for index, ((_name, fraction), (lower, upper))
+                   in enumerate(zip(_FRACTIONS, positions, strict=True))}
         values: dict[int, float] = {}
-        for row in session.execute(_values_query(conditions, key, count)):
+        for row in session.execute(statements.values, {**parameters, "key": key, **offsets}):
             if row.low is None:  # scores went since the count: start again
                 return _indexed_statistics(session, group, subject)
-            values[int(row.lower)] = float(row.low)
-            values[int(row.lower) + 1] = float(row.high)
+            lower, upper = positions[row.fraction]
+            if _FRACTIONS[row.fraction][1] <= 0.5:
+                values[lower] = float(row.low)
+                values[lower + 1] = float(row.high)
+            else:
+                values[upper] = float(row.high)
+                values[upper - 1] = float(row.low)
         quartiles = benchmarking.quartiles_at(count, values.__getitem__)
         rank = None
         if value is not None:
