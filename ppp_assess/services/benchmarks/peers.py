@@ -395,8 +395,9 @@ class _Shape:
 
     filters: tuple[str, ...]
     excluded: bool
-    #: Count organisations by grouping (PostgreSQL, whose ``COUNT(DISTINCT)`` sorts)
-    #: rather than with ``COUNT(DISTINCT)`` (SQLite reads distinct values in index order).
+    #: Count organisations by grouping (PostgreSQL, whose ``DISTINCT`` sorts or hashes)
+    #: rather than by counting a ``SELECT DISTINCT`` (SQLite skips ahead along the index
+    #: from one organisation to the next).
     grouped: bool
 
 
@@ -462,8 +463,11 @@ def _statements(shape: _Shape) -> _Statements:
             func.count().label("organisations")]
         counts = select(*counted)
     else:
+        # SELECT DISTINCT along the index skips from one organisation to the next.
+        organisations = select(PeerScore.organisation_id).where(*of_key).distinct().subquery()
         counted = [func.count().label("n"),
-                   func.count(func.distinct(PeerScore.organisation_id)).label("organisations")]
+                   select(func.count()).select_from(organisations).scalar_subquery()
+                   .label("organisations")]
         counts = select(*counted).where(*of_key)
     counts_and_rank = counts.add_columns(*rank)
 
