@@ -220,3 +220,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(data_group)
     from ppp_assess.commands.dashboard import dashboard_group
     app.cli.add_command(dashboard_group)
+    from ppp_assess.commands.peers import peers_group
+    app.cli.add_command(peers_group)

@@ -39,7 +39,7 @@ are one organisation's own results.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from ppp_assess.domain.messages import N_
@@ -119,14 +119,45 @@ def _sorted_values(values: Iterable[float]) -> list[float]:
 
 
 def _interpolate(ordered: Sequence[float], fraction: float) -> float:
-    position = fraction * (len(ordered) - 1)
-    lower = math.floor(position)
-    upper = math.ceil(position)
-    low_value = ordered[lower]
+    return _interpolate_at(len(ordered), ordered.__getitem__, fraction)
+
+
+def _interpolate_at(count: int, value_at: Callable[[int], float], fraction: float) -> float:
+    lower, upper = quantile_positions(count, fraction)
+    low_value = value_at(lower)
     if lower == upper:
         return low_value
+    position = fraction * (count - 1)
     # Same expression and order of operations as PostgreSQL's float8_lerp.
-    return low_value + ((position - lower) * (ordered[upper] - low_value))
+    return low_value + ((position - lower) * (value_at(upper) - low_value))
+
+
+#: The fractions :func:`quartiles` computes, by field of :class:`Quartiles`.
+QUARTILE_FRACTIONS: Mapping[str, float] = {"q1": 0.25, "median": 0.5, "q3": 0.75,
+                                           "p10": 0.1, "p90": 0.9}
+
+
+def quantile_positions(count: int, fraction: float) -> tuple[int, int]:
+    """Return the two 0-based positions among ``count`` sorted values that the
+    ``fraction`` quantile interpolates between (the same position twice when exact)."""
+    if count < 1:
+        raise ValueError("at least one value is needed")
+    position = fraction * (count - 1)
+    return math.floor(position), math.ceil(position)
+
+
+def quartiles_at(count: int, value_at: Callable[[int], float]) -> Quartiles:
+    """Return :func:`quartiles` of ``count`` values known only at some positions.
+
+    :param value_at: the value at a 0-based position of the values sorted ascending;
+        called only with the positions :func:`quantile_positions` gives for each of
+        :data:`QUARTILE_FRACTIONS`, so that a database can read just those.
+    """
+    def finite_at(position: int) -> float:
+        return _finite(value_at(position))
+
+    return Quartiles(**{name: _interpolate_at(count, finite_at, fraction)
+                        for name, fraction in QUARTILE_FRACTIONS.items()})
 
 
 def percentile_cont(values: Iterable[float], fraction: float) -> float:

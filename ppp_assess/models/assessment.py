@@ -437,3 +437,47 @@ class AuditEvent(Base):
     prev_hash: Mapped[str] = mapped_column(String(64))
     #: SHA-256 over this event's canonical JSON, prev_hash included.
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class PeerScore(Base):
+    """One score of a subject's current peer result, kept for peer statistics.
+
+    A subject's current result, for one questionnaire and major version, is its latest
+    approved, certified or revoked assessment, when that one is not revoked. It has one
+    row for its overall score (section key ``"*"``) and one per section with a score,
+    each with the attributes peer groups are filtered on. The rows are replaced in the
+    transaction that changes what they come from (see
+    :mod:`ppp_assess.services.benchmarks.peer_index`), so that statistics read ordered
+    index ranges instead of ranking every assessment.
+    """
+
+    __tablename__ = "peer_scores"
+    __table_args__ = (
+        Index("ix_peer_scores_group", "questionnaire_id", "major", "subject_type",
+              "section_key", "score", "organisation_id"),
+        Index("ix_peer_scores_sector", "questionnaire_id", "major", "subject_type", "sector",
+              "section_key", "score", "organisation_id"),
+        Index("ix_peer_scores_organisations", "questionnaire_id", "major", "subject_type",
+              "section_key", "organisation_id"),
+        Index("ix_peer_scores_sector_organisations", "questionnaire_id", "major",
+              "subject_type", "sector", "section_key", "organisation_id"),
+        Index("ix_peer_scores_project_id", "project_id"),
+        Index("ix_peer_scores_organisation_id", "organisation_id"),
+    )
+
+    assessment_id: Mapped[int] = mapped_column(
+        ForeignKey("assessments.id", ondelete="CASCADE"), primary_key=True)
+    #: ``"*"`` for the overall score, else the section id.
+    section_key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    questionnaire_id: Mapped[str] = mapped_column(String(100))
+    major: Mapped[int] = mapped_column(Integer)
+    subject_type: Mapped[SubjectType] = mapped_column(enum_column(SubjectType,
+                                                                  name="subjecttype"))
+    organisation_id: Mapped[int] = mapped_column(Integer)
+    project_id: Mapped[int | None] = mapped_column(Integer)
+    score: Mapped[float] = mapped_column(Float)
+    sector: Mapped[str | None] = mapped_column(String(32))
+    stage: Mapped[str | None] = mapped_column(String(32))
+    contract_type: Mapped[str | None] = mapped_column(String(32))
+    region: Mapped[str | None] = mapped_column(String(32))
+    country: Mapped[str | None] = mapped_column(String(2))

@@ -25,7 +25,7 @@ from ppp_assess.domain.schema import NA, Question, Questionnaire
 from ppp_assess.domain.workflow import Decision
 from ppp_assess.models import Assessment, Organisation, Project, QuestionnaireVersion, User
 from ppp_assess.models.base import utcnow
-from ppp_assess.services import accounts, assessments, certificates, reviews
+from ppp_assess.services import accounts, assessments, certificates, peer_index, reviews
 from ppp_assess.services.passwords import hash_password
 from ppp_assess.services.questionnaires import publish_directory, questionnaire_of
 
@@ -257,6 +257,8 @@ def seed_demo(session: Session, *, questionnaire_dir: str | Path, password: str,
                                               "this? Please link to it."})
         _backdate(assessment, now, rng)
     session.flush()
+    # Backdating moved approval dates, which decide each subject's latest result.
+    peer_index.rebuild_peer_scores(session)
     issued = 0 if signing_key is None else certificates.certify_demo_assessments(
         session, evaluator=users["evaluator@demo.test"], administrator=users[ADMIN_EMAIL],
         signing_key=signing_key, base_url=base_url)

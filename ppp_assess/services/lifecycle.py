@@ -3,7 +3,8 @@
 The lifecycle itself — which action leads from which status to which — is the domain's
 (:mod:`ppp_assess.domain.workflow`). This module is the one place where services change
 an assessment's status: :func:`change_status` applies the transition, bumps the version,
-stamps the time and records who did it, with the status before and after. A test fails
+stamps the time, refreshes the subject's peer results (:mod:`.peer_index`) and records who
+did it, with the status before and after. A test fails
 when a service sets a status any other way.
 """
 
@@ -21,6 +22,7 @@ from ppp_assess.services.audit import record_event
 from ppp_assess.services.benchmarks.peers import DECIDED
 from ppp_assess.services.benchmarks.totals import add_decided, remove_decided
 from ppp_assess.services.errors import Conflict
+from ppp_assess.services.peer_index import refresh_subject
 
 
 def apply_action(assessment: Assessment, action: Action) -> Status:
@@ -76,6 +78,8 @@ def change_status(
     session.flush()
     if counts and not counted:
         add_decided(session, Assessment.id == assessment.id)
+    # Approval, certification, revocation and reopening change who counts among peers.
+    refresh_subject(session, assessment)
     link = {} if object_type == "assessment" else {"assessment": assessment.id}
     record_event(
         session, actor_id=actor.id, action=event, object_type=object_type,

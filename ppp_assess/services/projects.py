@@ -19,6 +19,7 @@ from ppp_assess.models import Assessment, Membership, Organisation, Project, Use
 from ppp_assess.services.audit import record_event
 from ppp_assess.services.benchmarks.totals import recounted
 from ppp_assess.services.errors import Invalid, NotFound
+from ppp_assess.services.peer_index import PEER_ATTRIBUTES, refresh_project
 from ppp_assess.services.permissions import can_add_project
 
 log = logging.getLogger(__name__)
@@ -221,6 +222,8 @@ def update_project(session: Session, project: Project, *, actor: User,
         for name, value in changed.items():
             setattr(project, name, value)
         session.flush()
+    if set(changed) & PEER_ATTRIBUTES:
+        refresh_project(session, project.id)
     record_event(session, actor_id=actor.id, action="project.updated", object_type="project",
                  object_id=project.id, organisation_id=project.organisation_id,
                  before={name: before[name] for name in changed}, after=changed)

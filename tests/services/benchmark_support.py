@@ -18,6 +18,7 @@ from ppp_assess.domain.workflow import Status
 from ppp_assess.models import Assessment, Organisation, Project, QuestionnaireVersion, SectionScore
 from ppp_assess.services import assessments, reviews
 from ppp_assess.services.demo import _answers, _complete_required
+from ppp_assess.services.peer_index import refresh_subject
 from ppp_assess.services.questionnaires import questionnaire_of
 
 _names = itertools.count(1)
@@ -53,7 +54,8 @@ def make_result(db: Session, version: QuestionnaireVersion, *, organisation: Org
                 sections: Mapping[str, float | None] | None = None,
                 status: Status = Status.approved, approved_at: dt.datetime | None = None,
                 level: str | None = None) -> Assessment:
-    """Insert a decided assessment with cached scores directly."""
+    """Insert a decided assessment with cached scores directly, and refresh its subject's
+    peer results."""
     subject = SubjectType(version.subject)
     decided = status in (Status.approved, Status.certified, Status.revoked)
     assessment = Assessment(
@@ -67,6 +69,8 @@ def make_result(db: Session, version: QuestionnaireVersion, *, organisation: Org
                                  for key, value in (sections or {}).items()]
     db.add(assessment)
     db.flush()
+    # Services refresh the peer index when a status changes; rows inserted here must too.
+    refresh_subject(db, assessment)
     return assessment
 
 

@@ -12,6 +12,7 @@ from ppp_assess.models import Assessment, Membership, Organisation
 from ppp_assess.services.audit import record_event
 from ppp_assess.services.benchmarks.totals import recounted
 from ppp_assess.services.errors import Conflict, Invalid, NotFound
+from ppp_assess.services.peer_index import refresh_organisation
 
 
 def create_organisation(session: Session, *, name: str, country: str, region: str,
@@ -105,6 +106,8 @@ def update_organisation(session: Session, organisation: Organisation, *, name: s
     after = {"name": name, "country": country, "region": region}
     if before != after:
         session.flush()
+        if (before["country"], before["region"]) != (country, region):
+            refresh_organisation(session, organisation.id)
         record_event(session, actor_id=actor_id, action="organisation.updated",
                      object_type="organisation", object_id=organisation.id,
                      organisation_id=organisation.id, before=before, after=after)

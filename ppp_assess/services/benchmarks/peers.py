@@ -3,14 +3,15 @@
 The peer group
     For one questionnaire and one MAJOR version, each subject (a project, or an
     organisation for organisation questionnaires) contributes at most one result: its
-    latest decided assessment, ranked with ``ROW_NUMBER()`` by approval date (then id).
-    Assessments count when they are ``approved`` or ``certified``. A ``revoked``
-    assessment takes part in the ranking but never in the group: when a subject's latest
-    result was revoked, the subject drops out until a new assessment is approved, rather
-    than falling back on an older result that its own newer one superseded. Filters on
-    sector, stage and contract type use the project's attributes; region and country use
-    the project's for project questionnaires and the organisation's for organisation
-    questionnaires.
+    latest decided assessment by approval date (then id). Assessments count when they
+    are ``approved`` or ``certified``. A ``revoked`` assessment takes part in the ranking
+    but never in the group: when a subject's latest result was revoked, the subject
+    drops out until a new assessment is approved, rather than falling back on an older
+    result that its own newer one superseded. Filters on sector, stage and contract type
+    use the project's attributes; region and country use the project's for project
+    questionnaires and the organisation's for organisation questionnaires. These current
+    results are kept, with those attributes, in the peer index
+    (:mod:`ppp_assess.services.peer_index`), so that nothing here ranks assessments.
 
 Whose results a viewer may see
     When an assessment is compared with its peers, every assessment of the viewer's own
@@ -26,14 +27,21 @@ Whose results a viewer may see
 
 The statistics
     Quartiles and the percentile rank follow the definitions fixed in
-    :mod:`ppp_assess.domain.benchmarking`. On PostgreSQL the quartiles come from
-    ``percentile_cont``; elsewhere (SQLite has no ``percentile_cont``) the same linear
-    interpolation is computed from window functions over the ordered scores: equal
-    scores are counted once, a running ``SUM(count) OVER (ORDER BY score)`` gives the
-    0-based positions each score occupies (what ``ROW_NUMBER()`` gives every copy), and
-    the two values around ``p * (n - 1)`` are interpolated with the same floating-point
-    operations in the same order. Both databases therefore give the domain's answers.
-    The overall score and every section are aggregated in one statement.
+    :mod:`ppp_assess.domain.benchmarking`, and are read from ordered index ranges of
+    ``peer_scores`` rather than computed over every score. For each key (the overall
+    score and each section, found one index seek each), one statement counts the scores
+    and the organisations along the index of (key, organisation) and counts the scores
+    below and equal to the subject's value along the index of (key, score); a second
+    reads the two scores around each quantile's position with ``ORDER BY score LIMIT 2
+    OFFSET n``, from whichever end of the index is nearer. The interpolation is then the
+    domain's own (:func:`~ppp_assess.domain.benchmarking.quartiles_at`), so the answers
+    are the domain's to the last bit. The filters most used (none, or the sector) lead
+    an index; any other filter is applied along the same ranges. ``percentile_cont``
+    (PostgreSQL) and ``window`` (any database) aggregate every score of the group in
+    one statement instead; they remain as cross-checks: equal scores are counted once,
+    a running ``SUM(count) OVER (ORDER BY score)`` gives the 0-based positions each
+    score occupies, and the two values around ``p * (n - 1)`` are interpolated with the
+    same floating-point operations in the same order.
 """
 
 from __future__ import annotations
@@ -41,6 +49,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, Literal
 
 from sqlalchemy import (
@@ -48,18 +57,20 @@ from sqlalchemy import (
     Float,
     Integer,
     Select,
-    String,
     and_,
+    bindparam,
     case,
     cast,
     func,
     literal,
+    literal_column,
     null,
     select,
     union_all,
 )
 from sqlalchemy.orm import Session
 
+from ppp_assess.domain import benchmarking
 from ppp_assess.domain.benchmarking import (
     DEFAULT_MIN_PEERS,
     PeerSummary,
@@ -79,19 +90,16 @@ from ppp_assess.domain.workflow import Status
 from ppp_assess.models import (
     Assessment,
     Organisation,
-    Project,
+    PeerScore,
     QuestionnaireVersion,
-    SectionScore,
 )
 from ppp_assess.services.errors import Invalid, NotFound
+from ppp_assess.services.peer_index import OVERALL as OVERALL  # re-exported
+from ppp_assess.services.peer_index import RANKED as RANKED  # re-exported
 from ppp_assess.services.questionnaires import questionnaire_of
 
 #: Statuses whose result counts in peer groups and on the evaluators' dashboard.
 DECIDED = (Status.approved, Status.certified)
-#: Statuses that take part in choosing each subject's latest result.
-RANKED = (Status.approved, Status.certified, Status.revoked)
-#: The key of the overall score among the section ids (section ids are slugs, never "*").
-OVERALL = "*"
 #: Why a group whose results come from too few organisations shows nothing (a msgid).
 FEW_ORGANISATIONS_REASON = N_(
     "The peers come from too few organisations to show statistics without revealing an "
@@ -113,7 +121,7 @@ _COUNTRY = re.compile(r"[A-Z]{2}")
 _QUARTILE_FRACTIONS = (("q1", 1, 4), ("median", 1, 2), ("q3", 3, 4), ("p10", 1, 10),
                        ("p90", 9, 10))
 
-Method = Literal["auto", "percentile_cont", "window"]
+Method = Literal["auto", "indexed", "percentile_cont", "window"]
 
 
 # --------------------------------------------------------------------------- inputs
@@ -241,54 +249,27 @@ class GroupStatistics:
 # --------------------------------------------------------------------------- SQL
 
 
-def _ranked_results(group: PeerGroup) -> Select[Any]:
-    """Return each candidate result with its position among its subject's results."""
-    subject_key = func.coalesce(Assessment.project_id, Assessment.organisation_id)
-    position = func.row_number().over(
-        partition_by=(Assessment.subject_type, subject_key),
-        order_by=(Assessment.approved_at.desc().nulls_last(), Assessment.id.desc()),
-    )
-    query = (
-        select(
-            Assessment.id.label("assessment_id"),
-            Assessment.organisation_id.label("organisation_id"),
-            Assessment.status.label("status"),
-            Assessment.score.label("score"),
-            position.label("position"),
-        )
-        .join(QuestionnaireVersion, QuestionnaireVersion.id == Assessment.questionnaire_version_id)
-        .where(
-            QuestionnaireVersion.questionnaire_id == group.questionnaire_id,
-            QuestionnaireVersion.major == group.major,
-            Assessment.subject_type == group.subject,
-            Assessment.status.in_(RANKED),
-        )
-    )
+def _peer_conditions(group: PeerGroup) -> list[ColumnElement[bool]]:
+    """Return the conditions on ``peer_scores`` that select the group's scores."""
+    conditions: list[ColumnElement[bool]] = [
+        PeerScore.questionnaire_id == group.questionnaire_id,
+        PeerScore.major == group.major,
+        PeerScore.subject_type == group.subject,
+    ]
     filters = group.filters.active()
-    if group.subject == SubjectType.project:
-        if filters:
-            query = query.join(Project, Project.id == Assessment.project_id)
-            for name, value in filters.items():
-                query = query.where(getattr(Project, name) == value)
-    else:
-        if set(filters) & PROJECT_FILTERS:
-            raise Invalid("These filters apply to project questionnaires only.")
-        if filters:
-            query = query.join(Organisation, Organisation.id == Assessment.organisation_id)
-            for name, value in filters.items():
-                query = query.where(getattr(Organisation, name) == value)
+    if group.subject == SubjectType.organisation and set(filters) & PROJECT_FILTERS:
+        raise Invalid("These filters apply to project questionnaires only.")
+    conditions.extend(getattr(PeerScore, name) == value for name, value in filters.items())
     if group.exclude_organisation_id is not None:
-        query = query.where(Assessment.organisation_id != group.exclude_organisation_id)
-    return query
+        conditions.append(PeerScore.organisation_id != group.exclude_organisation_id)
+    return conditions
 
 
 def peer_results(group: PeerGroup) -> Select[Any]:
     """Return a query of the group's results: ``assessment_id``, ``organisation_id``,
-    ``score``; one row per subject."""
-    ranked = _ranked_results(group).subquery("ranked")
-    return select(ranked.c.assessment_id, ranked.c.organisation_id, ranked.c.score).where(
-        ranked.c.position == 1, ranked.c.status != Status.revoked
-    )
+    ``score``; one row per subject with an overall score."""
+    columns: list[Any] = [PeerScore.assessment_id, PeerScore.organisation_id, PeerScore.score]
+    return select(*columns).where(PeerScore.section_key == OVERALL, *_peer_conditions(group))
 
 
 def _subject_value(key: ColumnElement[Any], subject: Mapping[str, float | None]
@@ -303,19 +284,8 @@ def _subject_value(key: ColumnElement[Any], subject: Mapping[str, float | None]
 
 def _statistics_query(group: PeerGroup, subject: Mapping[str, float | None],
                       method: Literal["percentile_cont", "window"]) -> Select[Any]:
-    peers = peer_results(group).cte("peers")
-    overall = select(
-        literal(OVERALL, String).label("section_key"),
-        peers.c.organisation_id,
-        peers.c.score,
-    )
-    sections = select(
-        SectionScore.section_id.label("section_key"),
-        peers.c.organisation_id,
-        SectionScore.score,
-    ).join(peers, peers.c.assessment_id == SectionScore.assessment_id)
-    values = union_all(overall, sections).cte("peer_values")
-    scored = select(values).where(values.c.score.is_not(None)).subquery("scored")
+    scored = (select(PeerScore.section_key, PeerScore.organisation_id, PeerScore.score)
+              .where(*_peer_conditions(group)).subquery("scored"))
     if method == "percentile_cont":
         return _percentile_cont_query(scored, subject)
     return _window_query(scored, subject)
@@ -419,11 +389,151 @@ def _interpolated(first: ColumnElement[Any], last: ColumnElement[Any],
     return low_value + proportion * (high_value - low_value)
 
 
-def _method(session: Session, method: Method) -> Literal["percentile_cont", "window"]:
-    if method != "auto":
-        return method
-    dialect = session.get_bind().dialect.name
-    return "percentile_cont" if dialect == "postgresql" else "window"
+@dataclass(frozen=True)
+class _Shape:
+    """What the SQL of a group's statements depends on (its values are parameters)."""
+
+    filters: tuple[str, ...]
+    excluded: bool
+    #: Count organisations by grouping (PostgreSQL, whose ``DISTINCT`` sorts or hashes)
+    #: rather than by counting a ``SELECT DISTINCT`` (SQLite skips ahead along the index
+    #: from one organisation to the next).
+    grouped: bool
+
+
+@dataclass(frozen=True)
+class _Statements:
+    keys: Select[Any]
+    counts: Select[Any]
+    counts_and_rank: Select[Any]
+    values: Select[Any]
+
+
+def _parameters(group: PeerGroup) -> dict[str, Any]:
+    filters = group.filters.active()
+    if group.subject == SubjectType.organisation and set(filters) & PROJECT_FILTERS:
+        raise Invalid("These filters apply to project questionnaires only.")
+    parameters: dict[str, Any] = {"questionnaire_id": group.questionnaire_id,
+                                  "major": group.major, "subject_type": group.subject}
+    parameters.update({f"filter_{name}": value for name, value in filters.items()})
+    if group.exclude_organisation_id is not None:
+        parameters["excluded"] = group.exclude_organisation_id
+    return parameters
+
+
+#: The quantiles in the order the values statement reads them, each from the nearer end.
+_FRACTIONS = tuple(benchmarking.QUARTILE_FRACTIONS.items())
+
+
+@cache
+def _statements(shape: _Shape) -> _Statements:
+    """Build the statements of one shape once: SQLAlchemy then finds them compiled."""
+    conditions: list[ColumnElement[bool]] = [
+        PeerScore.questionnaire_id == bindparam("questionnaire_id"),
+        PeerScore.major == bindparam("major"),
+        PeerScore.subject_type == bindparam("subject_type"),
+        *(getattr(PeerScore, name) == bindparam(f"filter_{name}") for name in shape.filters),
+    ]
+    if shape.excluded:
+        conditions.append(PeerScore.organisation_id != bindparam("excluded"))
+
+    # The distinct section keys, one index seek each (a loose index scan: the next key
+    # is the least one above the last).
+    first = select(func.min(PeerScore.section_key).label("key")).where(*conditions)
+    keys = first.cte("peer_keys", recursive=True)
+    last = keys.alias("last_key")
+    following = (select(func.min(PeerScore.section_key))
+                 .where(*conditions, PeerScore.section_key > last.c.key).scalar_subquery())
+    keys = keys.union_all(select(following).where(last.c.key.is_not(None)))
+
+    # One key's number of scores and of organisations in one pass along the index of
+    # (key, organisation), and the scores below and equal to the subject's value by
+    # index range counts; no sort.
+    of_key = [*conditions, PeerScore.section_key == bindparam("key")]
+    value = bindparam("value", type_=Float)
+    rank = (select(func.count()).where(*of_key, PeerScore.score < value)
+            .scalar_subquery().label("below"),
+            select(func.count()).where(*of_key, PeerScore.score == value)
+            .scalar_subquery().label("equal"))
+    if shape.grouped:
+        per_organisation = (select(func.count().label("scores")).where(*of_key)
+                            .group_by(PeerScore.organisation_id).subquery("per_organisation"))
+        counted: list[Any] = [
+            func.coalesce(func.sum(per_organisation.c.scores), 0).label("n"),
+            func.count().label("organisations")]
+        counts = select(*counted)
+    else:
+        # SELECT DISTINCT along the index skips from one organisation to the next.
+        organisations = select(PeerScore.organisation_id).where(*of_key).distinct().subquery()
+        counted = [func.count().label("n"),
+                   select(func.count()).select_from(organisations).scalar_subquery()
+                   .label("organisations")]
+        counts = select(*counted).where(*of_key)
+    counts_and_rank = counts.add_columns(*rank)
+
+    # The two scores around each quantile's position: ORDER BY score LIMIT 2 OFFSET n
+    # along the ordered index, from the nearer end (then the greatest of the two is the
+    # upper one).
+    reads = []
+    for index, (_name, fraction) in enumerate(_FRACTIONS):
+        order = PeerScore.score if fraction <= 0.5 else PeerScore.score.desc()
+        read = (select(PeerScore.score).where(*of_key).order_by(order)
+                .offset(bindparam(f"offset_{index}", type_=Integer)).limit(2).subquery())
+        reads.append(select(literal_column(str(index), Integer).label("fraction"),
+                            func.min(read.c.score).label("low"),
+                            func.max(read.c.score).label("high")))
+    values = select(union_all(*reads).subquery("quantile_values"))
+    return _Statements(keys=keys.select(), counts=counts, counts_and_rank=counts_and_rank,
+                       values=values)
+
+
+def _indexed_statistics(session: Session, group: PeerGroup,
+                        subject: Mapping[str, float | None]) -> dict[str, GroupStatistics]:
+    """Each key in statements of its own, small enough for PostgreSQL to plan them without
+    compiling them first (its JIT took longer than the queries)."""
+    parameters = _parameters(group)
+    statements = _statements(_Shape(
+        filters=tuple(group.filters.active()),
+        excluded=group.exclude_organisation_id is not None,
+        grouped=session.get_bind().dialect.name == "postgresql"))
+    keys = [key for key in session.scalars(statements.keys, parameters) if key is not None]
+    statistics: dict[str, GroupStatistics] = {}
+    for key in keys:
+        value = subject.get(key)
+        if value is None:
+            counts = session.execute(statements.counts, {**parameters, "key": key}).one()
+        else:
+            counts = session.execute(statements.counts_and_rank,
+                                     {**parameters, "key": key, "value": value}).one()
+        count = int(counts.n)
+        if count == 0:  # the key's last score went since the first statement
+            continue
+        positions = [benchmarking.quantile_positions(count, fraction)
+                     for _name, fraction in _FRACTIONS]
+        offsets = {f"offset_{index}": lower if fraction <= 0.5 else count - 1 - upper
+                   for index, ((_name, fraction), (lower, upper))
+                   in enumerate(zip(_FRACTIONS, positions, strict=True))}
+        values: dict[int, float] = {}
+        for row in session.execute(statements.values, {**parameters, "key": key, **offsets}):
+            if row.low is None:  # scores went since the count: start again
+                return _indexed_statistics(session, group, subject)
+            lower, upper = positions[row.fraction]
+            if _FRACTIONS[row.fraction][1] <= 0.5:
+                values[lower] = float(row.low)
+                values[lower + 1] = float(row.high)
+            else:
+                values[upper] = float(row.high)
+                values[upper - 1] = float(row.low)
+        quartiles = benchmarking.quartiles_at(count, values.__getitem__)
+        rank = None
+        if value is not None:
+            # One correctly rounded division of exact integers, as in the domain.
+            rank = 100.0 * (2 * int(counts.below) + int(counts.equal)) / (2 * count)
+        statistics[key] = GroupStatistics(
+            key=key, n=count, organisations=int(counts.organisations), p10=quartiles.p10,
+            p90=quartiles.p90, q1=quartiles.q1, median=quartiles.median, q3=quartiles.q3,
+            percentile_rank=rank)
+    return statistics
 
 
 def group_statistics(
@@ -437,12 +547,16 @@ def group_statistics(
 
     :param subject: the subject's value by key (:data:`OVERALL` or a section id), for
         its percentile ranks.
-    :param method: ``percentile_cont`` (PostgreSQL), ``window`` (any database) or
-        ``auto`` to choose by database.
+    :param method: ``indexed`` (the default, ``auto``: two statements reading ordered
+        index ranges of ``peer_scores``), or ``percentile_cont`` (PostgreSQL) and
+        ``window`` (any database), which aggregate every score of the group in one
+        statement and serve as cross-checks.
     :return: the statistics by key; keys without any value are absent. Nothing here is
         suppressed yet: callers must go through :func:`summarise`.
     """
-    query = _statistics_query(group, subject or {}, _method(session, method))
+    if method == "auto" or method == "indexed":
+        return _indexed_statistics(session, group, subject or {})
+    query = _statistics_query(group, subject or {}, method)
     statistics: dict[str, GroupStatistics] = {}
     for row in session.execute(query):
         statistics[row.section_key] = GroupStatistics(
