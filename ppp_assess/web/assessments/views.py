@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -40,12 +40,12 @@ from ppp_assess.web.assessments import bp
 from ppp_assess.web.assessments.present import (
     applicable_sections,
     condition_context,
-    condition_data,
     score_explanation,
     score_payload,
     section_visible,
     verified_payload,
 )
+from ppp_assess.web.assessments.question_markup import SectionQuestions
 from ppp_assess.web.charts import bar_chart, render_svg
 from ppp_assess.web.errors import refuse
 from ppp_assess.web.evidence import evidence_setup
@@ -201,7 +201,16 @@ def _render_section(state: service.AssessmentState, section: Section, form: Ques
                     *, seen: Mapping[str, str], conflicts: Mapping[str, Any] | None = None,
                     mine: Mapping[str, Any] | None = None, status: int = 200,
                     evidence_errors: Mapping[str, str] | None = None,
+                    stored: Mapping[str, Any] | None = None,
+                    full_form: Callable[[], QuestionnaireForm] | None = None,
                     ) -> tuple[str, int]:
+    """Render a section page.
+
+    ``form`` is the submitted form, or (with ``stored``, the stored answers as form
+    data) a form holding only the hidden fields, the questions' markup then coming from
+    their compiled form; ``full_form`` builds the section's full form for the questions
+    the compiled form does not cover.
+    """
     assessment = state.assessment
     questionnaire = state.questionnaire
     payload = _score_with_verified(state)
@@ -210,24 +219,34 @@ def _render_section(state: service.AssessmentState, section: Section, form: Ques
         sections = list(questionnaire.sections)
     index = sections.index(section)
     values = state.values
+    section_number = questionnaire.sections.index(section) + 1
+    returned = _return_context(assessment, questionnaire)
+    texts = _evidence_texts()
+    panels = _evidence_panels(assessment, section, evidence_errors or {}, texts)
+    questions = SectionQuestions(
+        questionnaire=questionnaire, section=section, section_number=section_number,
+        form=full_form or (lambda: form), data=stored,
+        shown={q.id for q in section.questions if form.is_shown(q.id)}
+        if stored is None else {q.id for q in section.questions if state.is_visible(q.id)},
+        seen=seen, conflicts=conflicts or {}, mine=mine or {},
+        review_comments=returned["review_comments"],
+        comment_authors=returned["comment_authors"], evidence_panels=panels,
+        carried_ids=frozenset(qid for qid, row in state.answers.items() if row.carried),
+        panel_texts=texts)
     return render_template(
         "assessments/section.html",
         assessment=assessment,
         questionnaire=questionnaire,
         section=section,
         form=form,
+        questions=questions,
         score=payload,
-        section_number=questionnaire.sections.index(section) + 1,
+        section_number=section_number,
         previous_section=sections[index - 1] if index > 0 else None,
         next_section=sections[index + 1] if index + 1 < len(sections) else None,
-        seen=seen,
-        conflicts=conflicts or {},
-        mine=mine or {},
-        **_return_context(assessment, questionnaire),
-        condition_data=condition_data,
+        **returned,
         condition_context=json.dumps(condition_context(section, values, state.report)),
-        evidence_panels=_evidence_panels(assessment, section, evidence_errors or {}),
-        carried_ids=frozenset(qid for qid, row in state.answers.items() if row.carried),
+        evidence_panels=panels,
         upgrade_url=upgrade_link(assessment),
     ), status
 
@@ -248,13 +267,19 @@ def _return_context(assessment: Assessment, questionnaire: Questionnaire) -> dic
             "commented_sections": commented}
 
 
-def _evidence_panels(assessment: Assessment, section: Section,
-                     errors: Mapping[str, str]) -> dict[str, dict[str, Any]]:
-    """Return, per question of the section, its documents and the upload form's texts."""
-    grouped = evidence.evidence_by_question(evidence.list_evidence(get_session(), assessment))
+def _evidence_texts() -> tuple[str, str]:
+    """Return the upload form's hint and accepted file types."""
     limit = file_size_text(evidence_setup().limits.max_file_size)
     hint = _("PDF, PNG, JPEG, Word, Excel, OpenDocument, CSV or plain text, up to %(size)s "
              "each.", size=limit)
+    return hint, ",".join(ACCEPTED_EXTENSIONS)
+
+
+def _evidence_panels(assessment: Assessment, section: Section, errors: Mapping[str, str],
+                     texts: tuple[str, str]) -> dict[str, dict[str, Any]]:
+    """Return, per question of the section, its documents and the upload form's texts."""
+    grouped = evidence.evidence_by_question(evidence.list_evidence(get_session(), assessment))
+    hint, accept = texts
     panels = {}
     for question in section.questions:
         panels[question.id] = {
@@ -269,7 +294,7 @@ def _evidence_panels(assessment: Assessment, section: Section,
             } for document in grouped.get(question.id, [])],
             "error": errors.get(question.id),
             "hint": hint,
-            "accept": ",".join(ACCEPTED_EXTENSIONS),
+            "accept": accept,
         }
     return panels
 
@@ -289,12 +314,24 @@ def _score_with_verified(state: service.AssessmentState) -> dict[str, Any]:
 def _section_page(state: service.AssessmentState, section: Section, *, status: int = 200,
                   evidence_errors: Mapping[str, str] | None = None) -> tuple[str, int]:
     """Render a section as stored (a GET, or after an evidence upload was refused)."""
-    form_class = build_questionnaire_form(state.questionnaire, section)
-    form = form_class(formdata=None, data=_stored_form_data(state, section))
+    stored = _stored_form_data(state, section)
+    visible = [q.id for q in section.questions if state.is_visible(q.id)]
+    built: list[QuestionnaireForm] = []
+
+    def full_form() -> QuestionnaireForm:
+        if not built:
+            form_class = build_questionnaire_form(state.questionnaire, section)
+            form = form_class(formdata=None, data=stored)
+            form.base_version.data = str(state.assessment.version)
+            form.set_visible(visible)
+            built.append(form)
+        return built[0]
+
+    # The page's own fields: the CSRF token and the version it is based on.
+    form = QuestionnaireForm(formdata=None)
     form.base_version.data = str(state.assessment.version)
-    form.set_visible(q.id for q in section.questions if state.is_visible(q.id))
     return _render_section(state, section, form, seen=_seen(state, section), status=status,
-                           evidence_errors=evidence_errors)
+                           evidence_errors=evidence_errors, stored=stored, full_form=full_form)
 
 
 @bp.route("/<int:assessment_id>/sections/<section_id>", methods=["GET", "POST"])
