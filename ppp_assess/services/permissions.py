@@ -43,7 +43,7 @@ The rules
 from __future__ import annotations
 
 from sqlalchemy import ScalarSelect, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from ppp_assess.domain.board import AssignmentRole, AssignmentStatus
 from ppp_assess.domain.messages import N_
@@ -231,6 +231,12 @@ def can_edit_assessment(session: Session, user: User | None, assessment: Assessm
     """
     return is_editable(assessment.status) and is_member(session, user,
                                                         assessment.organisation_id)
+
+
+def can_edit_own_assessment(assessment: Assessment) -> bool:
+    """Return :func:`can_edit_assessment` for an assessment :func:`get_own_assessment`
+    returned: its user is a member, so only its status decides."""
+    return is_editable(assessment.status)
 
 
 def can_submit_assessment(session: Session, user: User | None, assessment: Assessment) -> bool:
@@ -620,7 +626,9 @@ def get_own_assessment(session: Session, user: User, assessment_id: int) -> Asse
 
     :raises NotFound: otherwise, whatever platform role ``user`` holds.
     """
-    assessment = session.get(Assessment, assessment_id)
+    # Its pages show the questionnaire version and the project: read them in the same query.
+    assessment = session.get(Assessment, assessment_id, options=[
+        joinedload(Assessment.questionnaire_version), joinedload(Assessment.project)])
     if assessment is None or not is_member(session, user, assessment.organisation_id):
         raise NotFound("This assessment does not exist.")
     return assessment

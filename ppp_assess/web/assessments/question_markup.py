@@ -215,8 +215,14 @@ class CompiledSection:
         return processed
 
 
-_cache: OrderedDict[tuple[Any, ...], CompiledSection] = OrderedDict()
 _cache_lock = Lock()
+
+
+def _app_cache() -> OrderedDict[tuple[Any, ...], Any]:
+    """Return the current application's cache (an application has its own catalogs)."""
+    cache: OrderedDict[tuple[Any, ...], Any] = current_app.extensions.setdefault(
+        "ppp_question_markup", OrderedDict())
+    return cache
 
 
 def _macros() -> Any:
@@ -230,20 +236,32 @@ def compiled_section(questionnaire: Questionnaire, section: Section, section_num
     Cached per questionnaire version, section, language and evidence panel texts (the
     upload hint and accepted types), least recently used dropped first.
     """
-    key = (id(current_app._get_current_object()),  # type: ignore[attr-defined]
-           questionnaire.id, questionnaire.version, questionnaire.content_hash, section.id,
+    key = (questionnaire.id, questionnaire.version, questionnaire.content_hash, section.id,
            section_number, str(get_locale()), panel_texts)
+    return _cached(key, lambda: _compile_section(questionnaire, section, section_number,
+                                                 panel_texts))
+
+
+def script_messages() -> Markup:
+    """Return the ``script_messages`` macro's JSON in the request's language (cached)."""
+    markup: Markup = _cached(("script_messages", str(get_locale())),
+                             lambda: _macros().script_messages())
+    return markup
+
+
+def _cached(key: tuple[Any, ...], make: Callable[[], Any]) -> Any:
+    cache = _app_cache()
     with _cache_lock:
-        found = _cache.get(key)
+        found = cache.get(key)
         if found is not None:
-            _cache.move_to_end(key)
+            cache.move_to_end(key)
             return found
-    compiled = _compile_section(questionnaire, section, section_number, panel_texts)
+    made = make()
     with _cache_lock:
-        _cache[key] = compiled
-        while len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
-    return compiled
+        cache[key] = made
+        while len(cache) > CACHE_SIZE:
+            cache.popitem(last=False)
+    return made
 
 
 def _compile_section(questionnaire: Questionnaire, section: Section, section_number: int,
@@ -253,7 +271,7 @@ def _compile_section(questionnaire: Questionnaire, section: Section, section_num
     marks: dict[str, str] = {}
     data: dict[str, Any] = {}
     kinds: dict[str, str] = {}
-    for number, (name, field) in enumerate(probe._fields.items()):
+    for position, (name, field) in enumerate(probe._fields.items()):
         if isinstance(field, RadioField):
             kinds[name] = "choice"
         elif isinstance(field, SelectMultipleField):
@@ -262,7 +280,7 @@ def _compile_section(questionnaire: Questionnaire, section: Section, section_num
             kinds[name] = "flag"
         elif isinstance(field, StringField) and name != "base_version":
             kinds[name] = "text"
-            marks[name] = data[name] = _mark(number)
+            marks[name] = data[name] = _mark(position)
     form = form_class(formdata=None, data=data, meta={"csrf": False})
     form.set_visible(question.id for question in section.questions)
     macros = _macros()
