@@ -626,10 +626,18 @@ def get_own_assessment(session: Session, user: User, assessment_id: int) -> Asse
 
     :raises NotFound: otherwise, whatever platform role ``user`` holds.
     """
-    # Its pages show the questionnaire version and the project: read them in the same query.
-    assessment = session.get(Assessment, assessment_id, options=[
-        joinedload(Assessment.questionnaire_version), joinedload(Assessment.project)])
-    if assessment is None or not is_member(session, user, assessment.organisation_id):
+    if user is None:
+        raise NotFound("This assessment does not exist.")
+    # One query: the membership is checked in it, and the questionnaire version and the
+    # project its pages show come with it.
+    assessment = session.scalar(
+        select(Assessment).where(
+            Assessment.id == assessment_id,
+            Assessment.organisation_id.in_(
+                select(Membership.organisation_id).where(Membership.user_id == user.id)))
+        .options(joinedload(Assessment.questionnaire_version),
+                 joinedload(Assessment.project)))
+    if assessment is None:
         raise NotFound("This assessment does not exist.")
     return assessment
 
