@@ -233,12 +233,6 @@ def can_edit_assessment(session: Session, user: User | None, assessment: Assessm
                                                         assessment.organisation_id)
 
 
-def can_edit_own_assessment(assessment: Assessment) -> bool:
-    """Return :func:`can_edit_assessment` for an assessment :func:`get_own_assessment`
-    returned: its user is a member, so only its status decides."""
-    return is_editable(assessment.status)
-
-
 def can_submit_assessment(session: Session, user: User | None, assessment: Assessment) -> bool:
     """Return whether ``user`` may submit the assessment: a member, while it is a draft."""
     return assessment.status == Status.draft and is_member(session, user,

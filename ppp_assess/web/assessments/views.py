@@ -21,7 +21,7 @@ from ppp_assess.config import get_settings
 from ppp_assess.domain.evidence import ACCEPTED_EXTENSIONS, VERDICT_LABELS
 from ppp_assess.domain.schema import Questionnaire, Section
 from ppp_assess.domain.scoring import ScoreReport
-from ppp_assess.domain.workflow import Decision
+from ppp_assess.domain.workflow import Decision, is_editable
 from ppp_assess.models import Assessment, EvidenceDocument
 from ppp_assess.presentation import file_size_text, level_label, score_text
 from ppp_assess.services import assessments as service
@@ -362,7 +362,8 @@ def section(assessment_id: int, section_id: str) -> Response | tuple[str, int]:
     """Show one section's questions and save them on "save and continue"."""
     db = get_session()
     assessment = _own_assessment(assessment_id)
-    if not permissions.can_edit_own_assessment(assessment):
+    # can_edit_assessment without asking again for the membership _own_assessment checked.
+    if not is_editable(assessment.status):
         flash(_("This assessment has been submitted and can no longer be changed."), "info")
         return redirect(url_for("assessments.submitted", assessment_id=assessment.id))
     state = service.assessment_state(db, assessment)
