@@ -649,6 +649,12 @@ def decision_notice(session: Session, assessment: Assessment) -> DecisionNotice 
     decision = session.scalar(
         select(ReviewDecision).where(ReviewDecision.assessment_id == assessment.id)
         .order_by(ReviewDecision.decided_at.desc(), ReviewDecision.id.desc()).limit(1))
+    return decision_notice_of(session, assessment, decision)
+
+
+def decision_notice_of(session: Session, assessment: Assessment,
+                       decision: ReviewDecision | None) -> DecisionNotice | None:
+    """Return :func:`decision_notice` given the latest decision, already read."""
     if decision is None:
         return None
     show = rules_of(session, assessment).show_reviewer_names

@@ -43,7 +43,7 @@ The rules
 from __future__ import annotations
 
 from sqlalchemy import ScalarSelect, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from ppp_assess.domain.board import AssignmentRole, AssignmentStatus
 from ppp_assess.domain.messages import N_
@@ -620,8 +620,18 @@ def get_own_assessment(session: Session, user: User, assessment_id: int) -> Asse
 
     :raises NotFound: otherwise, whatever platform role ``user`` holds.
     """
-    assessment = session.get(Assessment, assessment_id)
-    if assessment is None or not is_member(session, user, assessment.organisation_id):
+    if user is None:
+        raise NotFound("This assessment does not exist.")
+    # One query: the membership is checked in it, and the questionnaire version and the
+    # project its pages show come with it.
+    assessment = session.scalar(
+        select(Assessment).where(
+            Assessment.id == assessment_id,
+            Assessment.organisation_id.in_(
+                select(Membership.organisation_id).where(Membership.user_id == user.id)))
+        .options(joinedload(Assessment.questionnaire_version),
+                 joinedload(Assessment.project)))
+    if assessment is None:
         raise NotFound("This assessment does not exist.")
     return assessment
 

@@ -224,7 +224,12 @@ def open_review_comments(
     :return: question id -> comments (oldest first); empty when the latest decision is not
         a return.
     """
-    decision = latest_decision(session, assessment)
+    return review_comments_of(session, assessment, latest_decision(session, assessment))
+
+
+def review_comments_of(session: Session, assessment: Assessment,
+                       decision: ReviewDecision | None) -> dict[str, list[ReviewComment]]:
+    """Return :func:`open_review_comments` given the latest decision, already read."""
     if decision is None or decision.decision is not Decision.return_:
         return {}
     rows = session.scalars(

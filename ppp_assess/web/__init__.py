@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from werkzeug.routing import IntegerConverter, Map
 
 from ppp_assess.extensions import login_manager
@@ -38,7 +39,11 @@ def _load_user(identity: str) -> User | None:
     user_id, _, version = identity.partition(":")
     if not user_id.isdigit() or not version.isdigit():
         return None
-    user = get_session().scalar(select(User).where(User.id == int(user_id)))
+    # Every page's navigation asks for the user's memberships and platform roles.
+    user = get_session().scalars(
+        select(User).where(User.id == int(user_id))
+        .options(joinedload(User.memberships), joinedload(User.platform_roles))
+    ).unique().one_or_none()
     if user is None or not user.active or user.session_version != int(version):
         return None
     return user

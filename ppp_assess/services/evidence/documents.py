@@ -297,13 +297,17 @@ def prune_storage(session: Session, storage: EvidenceStorage, *,
 
 
 def verified_score_of(session: Session, assessment: Assessment, values: Mapping[str, object],
-                      declared: ScoreReport | None = None) -> VerifiedScore:
+                      declared: ScoreReport | None = None,
+                      documents: Sequence[EvidenceDocument] | None = None) -> VerifiedScore:
     """Score the answers counting only what the assessment's documents back.
 
     :param values: the answered values by question id.
     :param declared: the self-declared report of the same values, if already computed.
+    :param documents: the assessment's documents (:func:`list_evidence`), if already read.
     """
-    evidenced = evidenced_questions(list_evidence(session, assessment))
+    if documents is None:
+        documents = list_evidence(session, assessment)
+    evidenced = evidenced_questions(documents)
     return verified_score(questionnaire_for(assessment), values, evidenced, declared=declared)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -11,6 +11,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
@@ -20,8 +21,8 @@ from ppp_assess.config import get_settings
 from ppp_assess.domain.evidence import ACCEPTED_EXTENSIONS, VERDICT_LABELS
 from ppp_assess.domain.schema import Questionnaire, Section
 from ppp_assess.domain.scoring import ScoreReport
-from ppp_assess.domain.workflow import Decision
-from ppp_assess.models import Assessment
+from ppp_assess.domain.workflow import Decision, is_editable
+from ppp_assess.models import Assessment, EvidenceDocument
 from ppp_assess.presentation import file_size_text, level_label, score_text
 from ppp_assess.services import assessments as service
 from ppp_assess.services import (
@@ -40,12 +41,12 @@ from ppp_assess.web.assessments import bp
 from ppp_assess.web.assessments.present import (
     applicable_sections,
     condition_context,
-    condition_data,
     score_explanation,
     score_payload,
     section_visible,
     verified_payload,
 )
+from ppp_assess.web.assessments.question_markup import SectionQuestions, script_messages
 from ppp_assess.web.charts import bar_chart, render_svg
 from ppp_assess.web.errors import refuse
 from ppp_assess.web.evidence import evidence_setup
@@ -197,37 +198,66 @@ def _seen(state: service.AssessmentState, section: Section) -> dict[str, str]:
     return seen
 
 
-def _render_section(state: service.AssessmentState, section: Section, form: QuestionnaireForm,
+def _render_section(state: service.AssessmentState, section: Section,
+                    form: QuestionnaireForm | None,
                     *, seen: Mapping[str, str], conflicts: Mapping[str, Any] | None = None,
                     mine: Mapping[str, Any] | None = None, status: int = 200,
                     evidence_errors: Mapping[str, str] | None = None,
+                    stored: Mapping[str, Any] | None = None,
+                    full_form: Callable[[], QuestionnaireForm] | None = None,
                     ) -> tuple[str, int]:
+    """Render a section page.
+
+    ``form`` is the submitted form, or ``None`` with ``stored`` (the stored answers as
+    form data): the questions' markup then comes from their compiled form, and
+    ``full_form`` builds the section's full form for the questions it does not cover.
+    """
     assessment = state.assessment
     questionnaire = state.questionnaire
-    payload = _score_with_verified(state)
+    documents = evidence.list_evidence(get_session(), assessment)
+    payload = _score_with_verified(state, documents)
     sections = applicable_sections(questionnaire, state.report)
     if section not in sections:  # a page sent back with answers that hide its own section
         sections = list(questionnaire.sections)
     index = sections.index(section)
     values = state.values
+    section_number = questionnaire.sections.index(section) + 1
+    returned = _return_context(assessment, questionnaire)
+    texts = _evidence_texts()
+    panels = _evidence_panels(documents, section, evidence_errors or {}, texts)
+    if full_form is None:
+        assert form is not None, "a page without a submitted form needs full_form"
+        submitted = form
+
+        def full_form() -> QuestionnaireForm:
+            return submitted
+
+    questions = SectionQuestions(
+        questionnaire=questionnaire, section=section, section_number=section_number,
+        form=full_form, data=stored,
+        shown={q.id for q in section.questions
+               if (form.is_shown(q.id) if form is not None else state.is_visible(q.id))},
+        seen=seen, conflicts=conflicts or {}, mine=mine or {},
+        review_comments=returned["review_comments"],
+        comment_authors=returned["comment_authors"], evidence_panels=panels,
+        carried_ids=frozenset(qid for qid, row in state.answers.items() if row.carried),
+        panel_texts=texts)
     return render_template(
         "assessments/section.html",
         assessment=assessment,
         questionnaire=questionnaire,
         section=section,
         form=form,
+        **(_page_fields(assessment.version) if form is None else {}),
+        questions=questions,
+        script_messages=script_messages(),
         score=payload,
-        section_number=questionnaire.sections.index(section) + 1,
+        section_number=section_number,
         previous_section=sections[index - 1] if index > 0 else None,
         next_section=sections[index + 1] if index + 1 < len(sections) else None,
-        seen=seen,
-        conflicts=conflicts or {},
-        mine=mine or {},
-        **_return_context(assessment, questionnaire),
-        condition_data=condition_data,
+        **returned,
         condition_context=json.dumps(condition_context(section, values, state.report)),
-        evidence_panels=_evidence_panels(assessment, section, evidence_errors or {}),
-        carried_ids=frozenset(qid for qid, row in state.answers.items() if row.carried),
+        evidence_panels=panels,
         upgrade_url=upgrade_link(assessment),
     ), status
 
@@ -236,9 +266,10 @@ def _return_context(assessment: Assessment, questionnaire: Questionnaire) -> dic
     """Return why a returned draft came back: the decision, the comments on its questions
     and the sections that hold them (empty for a draft never returned)."""
     db = get_session()
-    comments = reviews.open_review_comments(db, assessment)
+    decision = reviews.latest_decision(db, assessment)
+    comments = reviews.review_comments_of(db, assessment, decision)
     # A returned assessment shows why it was returned, with or without comments.
-    notice = board.decision_notice(db, assessment)
+    notice = board.decision_notice_of(db, assessment, decision)
     if notice is not None and notice.decision is not Decision.return_:
         notice = None
     commented = {questionnaire.section_of(question_id).id for question_id in comments
@@ -248,13 +279,20 @@ def _return_context(assessment: Assessment, questionnaire: Questionnaire) -> dic
             "commented_sections": commented}
 
 
-def _evidence_panels(assessment: Assessment, section: Section,
-                     errors: Mapping[str, str]) -> dict[str, dict[str, Any]]:
-    """Return, per question of the section, its documents and the upload form's texts."""
-    grouped = evidence.evidence_by_question(evidence.list_evidence(get_session(), assessment))
+def _evidence_texts() -> tuple[str, str]:
+    """Return the upload form's hint and accepted file types."""
     limit = file_size_text(evidence_setup().limits.max_file_size)
     hint = _("PDF, PNG, JPEG, Word, Excel, OpenDocument, CSV or plain text, up to %(size)s "
              "each.", size=limit)
+    return hint, ",".join(ACCEPTED_EXTENSIONS)
+
+
+def _evidence_panels(documents: Sequence[EvidenceDocument], section: Section,
+                     errors: Mapping[str, str], texts: tuple[str, str]
+                     ) -> dict[str, dict[str, Any]]:
+    """Return, per question of the section, its documents and the upload form's texts."""
+    grouped = evidence.evidence_by_question(documents)
+    hint, accept = texts
     panels = {}
     for question in section.questions:
         panels[question.id] = {
@@ -269,19 +307,20 @@ def _evidence_panels(assessment: Assessment, section: Section,
             } for document in grouped.get(question.id, [])],
             "error": errors.get(question.id),
             "hint": hint,
-            "accept": ",".join(ACCEPTED_EXTENSIONS),
+            "accept": accept,
         }
     return panels
 
 
-def _score_with_verified(state: service.AssessmentState) -> dict[str, Any]:
+def _score_with_verified(state: service.AssessmentState,
+                         documents: Sequence[EvidenceDocument] | None = None) -> dict[str, Any]:
     """Return the score panel's data: the self-declared score and the verified one."""
     assessment = state.assessment
     def url(section_id: str, question_id: str) -> str:
         return question_url(assessment.id, section_id, question_id)
     payload = score_payload(state.questionnaire, state.report, question_url=url)
     verified = evidence.verified_score_of(get_session(), assessment, state.values,
-                                          declared=state.report)
+                                          declared=state.report, documents=documents)
     payload["verified"] = verified_payload(state.questionnaire, verified, question_url=url)
     return payload
 
@@ -289,12 +328,32 @@ def _score_with_verified(state: service.AssessmentState) -> dict[str, Any]:
 def _section_page(state: service.AssessmentState, section: Section, *, status: int = 200,
                   evidence_errors: Mapping[str, str] | None = None) -> tuple[str, int]:
     """Render a section as stored (a GET, or after an evidence upload was refused)."""
-    form_class = build_questionnaire_form(state.questionnaire, section)
-    form = form_class(formdata=None, data=_stored_form_data(state, section))
-    form.base_version.data = str(state.assessment.version)
-    form.set_visible(q.id for q in section.questions if state.is_visible(q.id))
-    return _render_section(state, section, form, seen=_seen(state, section), status=status,
-                           evidence_errors=evidence_errors)
+    stored = _stored_form_data(state, section)
+    visible = [q.id for q in section.questions if state.is_visible(q.id)]
+    built: list[QuestionnaireForm] = []
+
+    def full_form() -> QuestionnaireForm:
+        if not built:
+            form_class = build_questionnaire_form(state.questionnaire, section)
+            form = form_class(formdata=None, data=stored)
+            form.base_version.data = str(state.assessment.version)
+            form.set_visible(visible)
+            built.append(form)
+        return built[0]
+
+    return _render_section(state, section, None, seen=_seen(state, section), status=status,
+                           evidence_errors=evidence_errors, stored=stored, full_form=full_form)
+
+
+def _page_fields(version: int) -> dict[str, Markup]:
+    """Return the page form's hidden fields as WTForms renders them, without a form: the
+    CSRF token (when CSRF protection is on) and the version the page is based on."""
+    csrf = (Markup('<input id="csrf_token" name="csrf_token" type="hidden" value="{}">')
+            .format(generate_csrf()) if current_app.config.get("WTF_CSRF_ENABLED", True)
+            else Markup(""))
+    return {"csrf_field": csrf, "version_field": Markup(
+        '<input data-version="" id="base_version" name="base_version" type="hidden" '
+        'value="{}">').format(version)}
 
 
 @bp.route("/<int:assessment_id>/sections/<section_id>", methods=["GET", "POST"])
@@ -303,7 +362,8 @@ def section(assessment_id: int, section_id: str) -> Response | tuple[str, int]:
     """Show one section's questions and save them on "save and continue"."""
     db = get_session()
     assessment = _own_assessment(assessment_id)
-    if not permissions.can_edit_assessment(db, current_actor(), assessment):
+    # can_edit_assessment without asking again for the membership _own_assessment checked.
+    if not is_editable(assessment.status):
         flash(_("This assessment has been submitted and can no longer be changed."), "info")
         return redirect(url_for("assessments.submitted", assessment_id=assessment.id))
     state = service.assessment_state(db, assessment)
