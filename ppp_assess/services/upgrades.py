@@ -52,17 +52,21 @@ class UpgradePlan:
 
 def _newer_version(session: Session, source: QuestionnaireVersion,
                    directory: Path) -> QuestionnaireVersion | None:
-    """Return the newest published version that a mapping file leads to from ``source``."""
-    rows = session.scalars(
-        select(QuestionnaireVersion)
+    """Return the newest published version that a mapping file leads to from ``source``.
+
+    Only ids and version numbers are read to choose it (every section page asks): the
+    definitions, large JSON documents, stay unread but for the one chosen.
+    """
+    rows = session.execute(
+        select(QuestionnaireVersion.id, QuestionnaireVersion.version)
         .where(QuestionnaireVersion.questionnaire_id == source.questionnaire_id,
                QuestionnaireVersion.id != source.id)
         .order_by(QuestionnaireVersion.id.desc())
     ).all()
-    for row in rows:
-        if _later(row.version, source.version) and find_mapping_file(
-                directory, source.questionnaire_id, source.version, row.version):
-            return row
+    for version_id, version in rows:
+        if _later(version, source.version) and find_mapping_file(
+                directory, source.questionnaire_id, source.version, version):
+            return session.get(QuestionnaireVersion, version_id)
     return None
 
 
