@@ -8,6 +8,7 @@ more machines behind one load balancer, against one PostgreSQL and one Redis.
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 from pathlib import Path
@@ -41,6 +42,18 @@ def on_starting(_server: Any) -> None:
     """Start every run with empty metric files (counts of an earlier run are gone)."""
     shutil.rmtree(_metrics_dir, ignore_errors=True)
     Path(_metrics_dir).mkdir(parents=True, exist_ok=True)
+
+
+def post_worker_init(_worker: Any) -> None:
+    """Keep the loaded application out of the garbage collector's full passes.
+
+    A worker holds a few hundred thousand long-lived objects (modules, templates,
+    catalogs, the ORM's mappings) that every full collection walks again: about a tenth
+    of a second, stalling one request now and then. Frozen once loaded, they are never
+    scanned; what requests create is collected as before.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def child_exit(_server: Any, worker: Any) -> None:
