@@ -23,10 +23,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
+from babel import numbers as babel_numbers
 from babel.numbers import format_compact_currency
 from babel.units import format_unit
 from flask_babel import (
@@ -92,10 +93,23 @@ def score_text(value: Number | None, empty: str = EMPTY) -> str:
     """
     if value is None:
         return empty
-    pattern = with_decimals(current_locale().decimal_formats[None].pattern,
-                            display.SCORE_DECIMALS)
+    # Keyed by its text: equal decimals such as 0.0 and -0.0 read differently.
+    return _rounded_score_text(get_locale(), str(rounded_score(value)))
+
+
+#: How many (locale, value) texts of scores and percents are kept: a score has a
+#: thousand values with one decimal, a whole percent a hundred and one.
+_NUMBER_TEXTS = 8192
+
+
+@lru_cache(maxsize=_NUMBER_TEXTS)
+def _rounded_score_text(locale: Locale | None, rounded: str) -> str:
+    """Return a score already rounded by the rule in ``locale``'s digits (a page shows a
+    dozen, each formatted by Babel from the locale's pattern: kept once written)."""
+    pattern = with_decimals((locale or Locale.parse(SOURCE_LOCALE)).decimal_formats[None]
+                            .pattern, display.SCORE_DECIMALS)
     # Already rounded by the rule: Babel's own rounding (half to even) never applies.
-    return str(format_decimal(rounded_score(value), format=pattern))
+    return str(babel_numbers.format_decimal(Decimal(rounded), format=pattern, locale=locale))
 
 
 def points_text(value: Number | None, empty: str = EMPTY) -> str:
@@ -107,8 +121,16 @@ def percent_text(share: Number | None, empty: str = "") -> str:
     """Return a share (0-1) as a whole percent in the locale's form ("67%", "67 %")."""
     if share is None:
         return empty
-    pattern = with_decimals(current_locale().percent_formats[None].pattern, 0)
-    return str(format_percent(Decimal(whole_percent(share)) / 100, format=pattern))
+    return _whole_percent_text(get_locale(), whole_percent(share))
+
+
+@lru_cache(maxsize=_NUMBER_TEXTS)
+def _whole_percent_text(locale: Locale | None, percent: int) -> str:
+    """Return a whole percent in ``locale``'s form (kept once written)."""
+    pattern = with_decimals((locale or Locale.parse(SOURCE_LOCALE)).percent_formats[None]
+                            .pattern, 0)
+    return str(babel_numbers.format_percent(Decimal(percent) / 100, format=pattern,
+                                            locale=locale))
 
 
 def share_text(share: Number | None, empty: str = "") -> str:

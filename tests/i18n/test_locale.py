@@ -6,18 +6,22 @@ import datetime as dt
 import logging
 import re
 import shutil
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from babel import numbers
 from babel.messages.catalog import Catalog
 from flask import Flask
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale, get_locale, gettext
 from sqlalchemy import func, select
 
 from ppp_assess import create_app
 from ppp_assess.config import UN_LOCALES, ConfigurationError, Settings
+from ppp_assess.domain.display import rounded_score, whole_percent
 from ppp_assess.i18n import catalogs
 from ppp_assess.models import AuditEvent, Base, User
+from ppp_assess.presentation import percent_text, score_text, with_decimals
 from ppp_assess.services.accounts import set_preferred_locale
 from ppp_assess.unit_of_work import get_database
 from ppp_assess.web import locale as web_locale
@@ -336,6 +340,26 @@ def test_score_filters_round_half_up_and_mark_missing_scores(six):
     with six.test_request_context(), force_locale("fr"):
         assert template.render().split("|") == [
             "72,3", "72,0", "100,0", "4,5", "–", "n/a", "3", "2,5\u00a0Md\u00a0$US", "2\u00a0jours"]
+
+
+def test_kept_score_and_percent_texts_match_babel_in_every_locale(six):
+    # Scores and percents are formatted once per locale and value, then kept: each text
+    # is what Babel writes from the locale's own pattern, whichever locale asked first.
+    values = [0, -0.0, 0.04, 4.45, 72.25, 86.45, 100, 1234.56]
+    shares = [0, 0.004, 0.456, 2 / 3, 1]
+    for _round in range(2):
+        for code in ("en", "fr", "ar", "zh", "ru", "es"):
+            with six.test_request_context(), force_locale(code):
+                locale = get_locale()
+                decimal = with_decimals(locale.decimal_formats[None].pattern, 1)
+                percent = with_decimals(locale.percent_formats[None].pattern, 0)
+                assert [score_text(value) for value in values] == [
+                    numbers.format_decimal(rounded_score(value), format=decimal, locale=locale)
+                    for value in values]
+                assert [percent_text(share) for share in shares] == [
+                    numbers.format_percent(Decimal(whole_percent(share)) / 100,
+                                           format=percent, locale=locale)
+                    for share in shares]
 
 
 def test_flask_babels_own_filters_are_not_offered(six):
