@@ -15,6 +15,7 @@ from ppp_assess.domain.schema import NA, Question, QuestionType, Section
 from ppp_assess.web.assessments import question_markup
 from ppp_assess.web.assessments.present import condition_data
 from ppp_assess.web.assessments.question_markup import SectionQuestions, compiled_section
+from ppp_assess.web.assessments.views import question_url, question_urls
 from ppp_assess.web.locale import available_locales
 from ppp_assess.web.questionnaire_form import build_questionnaire_form, form_data
 
@@ -120,3 +121,15 @@ def test_compiled_markup_is_per_language(app: Flask) -> None:
                     carried_ids=frozenset(), panel_texts=PANEL_TEXTS).render(question, 1))
     assert rendered["en"] != rendered["fr"]
     assert "\ue000" not in rendered["en"] + rendered["fr"]
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda path: path.stem)
+def test_question_addresses_built_once_per_section_match_url_for(app: Flask, path: Path) -> None:
+    questionnaire = load_questionnaire(path)
+    with app.test_request_context("/"):
+        urls = question_urls(42)
+        for section in questionnaire.sections:
+            for question in section.questions:
+                for question_id in (question.id, f"{question.id} é/#?x y"):
+                    assert urls(section.id, question_id) == question_url(
+                        42, section.id, question_id)

@@ -84,6 +84,27 @@ def question_url(assessment_id: int, section_id: str, question_id: str) -> str:
                    section_id=section_id, _anchor=f"question-{question_id}")
 
 
+#: The characters Flask's ``url_for`` leaves unquoted in an ``_anchor``.
+_ANCHOR_SAFE = "%!#$&'()*+,/:;=?@"
+
+
+def question_urls(assessment_id: int) -> Callable[[str, str], str]:
+    """Return :func:`question_url` for one assessment, each section's address built once.
+
+    The score panel links a dozen gaps and answers held back, mostly in a few sections.
+    """
+    sections: dict[str, str] = {}
+
+    def url(section_id: str, question_id: str) -> str:
+        address = sections.get(section_id)
+        if address is None:
+            address = sections[section_id] = url_for(
+                "assessments.section", assessment_id=assessment_id, section_id=section_id)
+        return f"{address}#{quote(f'question-{question_id}', safe=_ANCHOR_SAFE)}"
+
+    return url
+
+
 @bp.get("/")
 @login_required
 def dashboard() -> str:
@@ -316,8 +337,7 @@ def _score_with_verified(state: service.AssessmentState,
                          documents: Sequence[EvidenceDocument] | None = None) -> dict[str, Any]:
     """Return the score panel's data: the self-declared score and the verified one."""
     assessment = state.assessment
-    def url(section_id: str, question_id: str) -> str:
-        return question_url(assessment.id, section_id, question_id)
+    url = question_urls(assessment.id)
     payload = score_payload(state.questionnaire, state.report, question_url=url)
     verified = evidence.verified_score_of(get_session(), assessment, state.values,
                                           declared=state.report, documents=documents)
