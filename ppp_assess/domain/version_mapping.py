@@ -20,6 +20,7 @@ dropped. :func:`check_mapping` checks a mapping against both questionnaires;
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -86,6 +87,25 @@ def find_mapping_file(
     name = mapping_file_name(questionnaire_id, from_version, to_version)
     path = directory / MAPPING_FOLDER / name
     return path if path.is_file() else None
+
+
+def may_have_mapping_from(directory: Path, questionnaire_id: str, from_version: str) -> bool:
+    """Return whether ``directory/mappings`` may hold a mapping from ``from_version``.
+
+    ``False`` only when no file there is named like one (nor is the folder there): then
+    :func:`find_mapping_file` finds none for any later version, and the versions
+    published need not be read. The newest version of a questionnaire has no mapping
+    onwards, so most drafts are answered without asking the database.
+    """
+    prefix = mapping_file_name(questionnaire_id, from_version, "")[:-len(".yaml")]
+    try:
+        with os.scandir(directory / MAPPING_FOLDER) as entries:
+            return any(entry.name.startswith(prefix) and entry.name.endswith(".yaml")
+                       for entry in entries)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except OSError:  # unreadable: let the mapping files themselves be looked up
+        return True
 
 
 def _is_value(value: object) -> bool:

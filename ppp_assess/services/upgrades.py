@@ -23,6 +23,7 @@ from ppp_assess.domain.version_mapping import (
     carry_answers,
     find_mapping_file,
     load_mapping,
+    may_have_mapping_from,
 )
 from ppp_assess.domain.workflow import Status
 from ppp_assess.models import Answer, Assessment, QuestionnaireVersion, SectionScore, User
@@ -57,6 +58,8 @@ def _newer_version(session: Session, source: QuestionnaireVersion,
     Only ids and version numbers are read to choose it (every section page asks): the
     definitions, large JSON documents, stay unread but for the one chosen.
     """
+    if not may_have_mapping_from(directory, source.questionnaire_id, source.version):
+        return None
     rows = session.execute(
         select(QuestionnaireVersion.id, QuestionnaireVersion.version)
         .where(QuestionnaireVersion.questionnaire_id == source.questionnaire_id,

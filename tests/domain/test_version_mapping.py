@@ -15,6 +15,7 @@ from ppp_assess.domain.version_mapping import (
     check_mapping,
     find_mapping_file,
     load_mapping,
+    may_have_mapping_from,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,6 +45,20 @@ def test_mapping_is_found_and_read(mapping: VersionMapping) -> None:
     assert mapping.rules["x1"].targets == ()
     assert mapping.rules["t"].targets == ("t1", "t2")
     assert find_mapping_file(VERSIONS, "upgrade-example", "1.0", "3.0") is None
+
+
+def test_a_version_without_any_mapping_onwards_is_told_without_looking_further(
+        tmp_path: Path) -> None:
+    assert may_have_mapping_from(VERSIONS, "upgrade-example", "1.0")
+    assert not may_have_mapping_from(VERSIONS, "upgrade-example", "2.0")
+    assert not may_have_mapping_from(VERSIONS, "upgrade", "1.0")
+    assert not may_have_mapping_from(tmp_path, "upgrade-example", "1.0")  # no folder
+    (tmp_path / "mappings").mkdir()
+    (tmp_path / "mappings" / "upgrade-example-1.0-2.0.yml").write_text("")
+    assert not may_have_mapping_from(tmp_path, "upgrade-example", "1.0")
+    (tmp_path / "mappings" / "upgrade-example-1.0-7.3.yaml").write_text("")
+    assert may_have_mapping_from(tmp_path, "upgrade-example", "1.0")
+    assert find_mapping_file(tmp_path, "upgrade-example", "1.0", "7.3") is not None
 
 
 def test_mapping_fits_both_versions(
