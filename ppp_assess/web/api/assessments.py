@@ -518,6 +518,8 @@ def put_answer(assessment_id: int, question_id: str, json: AnswerInput,
         return json_error(400, _("The If-Match header must hold an assessment version."),
                           error_code="bad_version")
     given = service.AnswerInput(json.value, json.comment, json.evidence)
+    # Read before the save takes the audit chain's lock (the save changes no document).
+    evidenced = evidence.evidenced_question_ids(db, assessment.id)
     try:
         result = service.save_answer(db, assessment, question_id, given,
                                      base_version=base_version, actor=actor)
@@ -538,7 +540,6 @@ def put_answer(assessment_id: int, question_id: str, json: AnswerInput,
                           error_code="invalid")
     row = result.answers.get(question_id) if result.changed else None
     questionnaire = service.questionnaire_for(assessment)
-    evidenced = evidence.evidenced_question_ids(db, assessment.id)
     # Nothing below reads the database: commit now, so that the locks are released before
     # the score is presented (most of the request's time) rather than after.
     commit_now()
