@@ -18,7 +18,7 @@ from ppp_assess.models import Assessment, Organisation, OutboxMessage, ReadOnlyE
 from ppp_assess.models.database import Database
 from ppp_assess.services import outbox
 from ppp_assess.services.errors import Invalid
-from ppp_assess.unit_of_work import get_database, get_session
+from ppp_assess.unit_of_work import commit_now, get_database, get_session, on_commit
 from ppp_assess.web.errors import refuse
 from tests.factories import Factory, sign_in
 from tests.services.benchmark_support import approved_through_services
@@ -116,6 +116,24 @@ def test_the_boundary_commits_success_and_rolls_back_the_rest(probe_app: Flask) 
     names = _names(probe_app)
     assert "ok" in names
     assert not names & {"refused", "not-found"}
+
+
+def test_a_request_committed_early_runs_its_hooks_once(make_app: Callable[..., Flask]
+                                                       ) -> None:
+    app = make_app()
+    committed: list[object] = []
+    on_commit(app, lambda info: committed.append(info.get("probe")))
+
+    @app.post("/_probe/early")
+    def early() -> str:
+        get_session().add(Organisation(name="early", country="KZ", region="central_asia"))
+        get_session().info["probe"] = "early"
+        commit_now()
+        assert "early" in _names(app)  # stored before the answer is built
+        return "done"
+
+    assert app.test_client().post("/_probe/early").status_code == 200
+    assert committed == ["early"]
 
 
 def test_a_get_can_not_change_the_database(probe_app: Flask) -> None:
