@@ -277,3 +277,51 @@ def test_exports_leave_no_transaction_behind(live_app: Flask) -> None:
     assert _write_waits(database) < 1
     if database.dialect == "postgresql":
         assert _idle_in_transaction(database) == 0
+
+
+# --- SQLite's writers queue in each process --------------------------------------------------
+
+
+def _insert(database: Database, *, success: bool = True) -> None:
+    unit = database.unit_of_work(write=True)
+    unit.session.execute(text("INSERT INTO t VALUES (1)"))
+    unit.finish(success=success)
+
+
+def test_sqlite_writers_hand_the_write_lock_on_whatever_the_outcome(
+        tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sqlite3
+    import threading
+
+    from sqlalchemy.exc import OperationalError
+
+    from ppp_assess.models import database as database_module
+
+    path = tmp_path / "writers.sqlite3"
+    database = Database(f"sqlite:///{path}", audit_key=b"test")
+    try:
+        with database.transaction() as session:
+            session.execute(text("CREATE TABLE t (x INTEGER)"))
+        _insert(database, success=False)  # rolled back: the next writer goes on
+        threads = [threading.Thread(target=lambda: [_insert(database) for _ in range(10)])
+                   for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        # Another process holds SQLite's lock beyond the busy timeout: the writer gives up
+        # with "database is locked" (a 503) and lets the next one in.
+        monkeypatch.setattr(database_module, "SQLITE_BUSY_TIMEOUT_MS", 300)
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN EXCLUSIVE")
+        with pytest.raises(OperationalError, match="locked"):
+            _insert(database)
+        other.execute("ROLLBACK")
+        other.close()
+        started = time.monotonic()
+        _insert(database)
+        assert time.monotonic() - started < 0.3
+        with database.reading() as session:
+            assert session.scalar(text("SELECT COUNT(*) FROM t")) == 41
+    finally:
+        database.dispose()
