@@ -303,6 +303,10 @@ def test_sqlite_writers_hand_the_write_lock_on_whatever_the_outcome(
         with database.transaction() as session:
             session.execute(text("CREATE TABLE t (x INTEGER)"))
         _insert(database, success=False)  # rolled back: the next writer goes on
+        broken = database.unit_of_work(write=True)
+        broken.session.execute(text("INSERT INTO t VALUES (1)"))
+        broken.session.connection().invalidate()  # discarded mid-transaction: the same
+        broken.finish(success=False)
         threads = [threading.Thread(target=lambda: [_insert(database) for _ in range(10)])
                    for _ in range(4)]
         for thread in threads:

@@ -84,7 +84,7 @@ def _configure_sqlite(engine: Engine) -> None:
         if not gate.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
             raise OperationalError("BEGIN IMMEDIATE", None,
                                    sqlite3.OperationalError("database is locked"))
-        connection.info[_GATE_HELD] = gate
+        _record_info(connection)[_GATE_HELD] = gate
         try:
             _begin_immediate(connection, deadline)
         except BaseException:
@@ -98,20 +98,36 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "checkin")
     def _on_checkin(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
-        # A connection given back or discarded without COMMIT or ROLLBACK events.
-        held = record.info.pop(_GATE_HELD, None)
-        if held is not None:
-            held.release()
+        # A connection given back without COMMIT or ROLLBACK events.
+        _release_record(record)
+
+    @event.listens_for(engine, "invalidate")
+    def _on_invalidate(_dbapi_connection: Any, record: ConnectionPoolEntry,
+                       _exception: BaseException | None) -> None:
+        # A connection discarded in the middle of its transaction.
+        _release_record(record)
 
 
-#: Key in a connection's ``info`` while its transaction holds the process's writer lock.
+#: Key in a pool entry's ``record_info`` (kept when the connection is invalidated) while
+#: its transaction holds the process's writer lock.
 _GATE_HELD = "sqlite_write_gate"
 #: How long SQLite itself waits for its write lock on each try of BEGIN IMMEDIATE.
 _BEGIN_TRY_MS = 1
 
 
+def _record_info(connection: Connection) -> dict[Any, Any]:
+    info = connection.connection.record_info
+    return info if info is not None else connection.info
+
+
 def _release_gate(connection: Connection) -> None:
-    held = connection.info.pop(_GATE_HELD, None)
+    held = _record_info(connection).pop(_GATE_HELD, None)
+    if held is not None:
+        held.release()
+
+
+def _release_record(record: ConnectionPoolEntry) -> None:
+    held = (record.record_info or {}).pop(_GATE_HELD, None)
     if held is not None:
         held.release()
 
