@@ -95,6 +95,12 @@ class SaveResult:
     answers: Mapping[str, Answer] = field(default_factory=dict)
 
 
+#: Lock the assessment's row alone (``FOR UPDATE OF assessments``): an assessment read
+#: with its questionnaire version and project joined (the respondents' pages) is
+#: refreshed with the same outer joins, and PostgreSQL refuses to lock their side.
+_LOCK_ASSESSMENT_ROW: dict[str, Any] = {"of": Assessment}
+
+
 def questionnaire_for(assessment: Assessment) -> Questionnaire:
     """Return the questionnaire version the assessment was started with.
 
@@ -324,7 +330,7 @@ def save_answers(
     # Lock the assessment row: concurrent saves of one assessment run one after another.
     # (Unless it was read locked already, in this transaction.)
     if not holds_row_lock(session, assessment):
-        session.refresh(assessment, with_for_update=True)
+        session.refresh(assessment, with_for_update=_LOCK_ASSESSMENT_ROW)
     if not is_editable(assessment.status):
         raise Conflict("This assessment is %(status)s and can no longer be changed.",
                        {"status": assessment.status.value}, code="not_editable")
@@ -435,7 +441,7 @@ def submit_assessment(session: Session, assessment: Assessment, *, actor: User,
         assessment (to questions that apply) that are not confirmed yet.
     :raises MissingAnswers: listing the applicable required questions left unanswered.
     """
-    session.refresh(assessment, with_for_update=True)
+    session.refresh(assessment, with_for_update=_LOCK_ASSESSMENT_ROW)
     apply_action(assessment, Action.submit)
     answers = load_answers(session, assessment, fresh=True)
     report = _rescore(session, assessment, answers)
