@@ -85,6 +85,21 @@ def end_reading() -> None:
         unit.finish(success=True)
 
 
+def commit_now() -> None:
+    """Commit this request's writing unit now, before the response is built.
+
+    For a write whose answer takes long to present (the autosave's score): the locks the
+    transaction holds (SQLite's write lock, PostgreSQL's row and audit locks) are then
+    released before the presentation starts instead of after it. Everything the answer
+    needs from the database must be read before. The commit is the same one
+    ``after_request`` would make, so a failure raises and answers 503 the same way; the
+    after-commit hooks still run once the response is sent.
+    """
+    unit: UnitOfWork | None = g.get(_G_KEY)
+    if unit is not None and unit.write:
+        unit.finish(success=True)
+
+
 def on_commit(app: Flask, hook: CommitHook) -> None:
     """Run ``hook`` after every commit of a unit of work of ``app``."""
     app.extensions.setdefault("ppp_commit_hooks", []).append(hook)
@@ -114,6 +129,8 @@ def _finish_request(response: Response) -> Response:
         return response
     try:
         committed = unit.finish(success=response.status_code < 400)
+        # A unit committed early (:func:`commit_now`) still gets its hooks run.
+        committed = committed or unit.committed_info is not None
     except (OperationalError, InterfaceError) as error:
         # The database went away at the commit (PostgreSQL refused the COMMIT of a
         # terminated connection): nothing was stored, so answer as for any outage of the

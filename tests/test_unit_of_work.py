@@ -18,7 +18,7 @@ from ppp_assess.models import Assessment, Organisation, OutboxMessage, ReadOnlyE
 from ppp_assess.models.database import Database
 from ppp_assess.services import outbox
 from ppp_assess.services.errors import Invalid
-from ppp_assess.unit_of_work import get_database, get_session
+from ppp_assess.unit_of_work import commit_now, get_database, get_session, on_commit
 from ppp_assess.web.errors import refuse
 from tests.factories import Factory, sign_in
 from tests.services.benchmark_support import approved_through_services
@@ -116,6 +116,24 @@ def test_the_boundary_commits_success_and_rolls_back_the_rest(probe_app: Flask) 
     names = _names(probe_app)
     assert "ok" in names
     assert not names & {"refused", "not-found"}
+
+
+def test_a_request_committed_early_runs_its_hooks_once(make_app: Callable[..., Flask]
+                                                       ) -> None:
+    app = make_app()
+    committed: list[object] = []
+    on_commit(app, lambda info: committed.append(info.get("probe")))
+
+    @app.post("/_probe/early")
+    def early() -> str:
+        get_session().add(Organisation(name="early", country="KZ", region="central_asia"))
+        get_session().info["probe"] = "early"
+        commit_now()
+        assert "early" in _names(app)  # stored before the answer is built
+        return "done"
+
+    assert app.test_client().post("/_probe/early").status_code == 200
+    assert committed == ["early"]
 
 
 def test_a_get_can_not_change_the_database(probe_app: Flask) -> None:
@@ -259,3 +277,55 @@ def test_exports_leave_no_transaction_behind(live_app: Flask) -> None:
     assert _write_waits(database) < 1
     if database.dialect == "postgresql":
         assert _idle_in_transaction(database) == 0
+
+
+# --- SQLite's writers queue in each process --------------------------------------------------
+
+
+def _insert(database: Database, *, success: bool = True) -> None:
+    unit = database.unit_of_work(write=True)
+    unit.session.execute(text("INSERT INTO t VALUES (1)"))
+    unit.finish(success=success)
+
+
+def test_sqlite_writers_hand_the_write_lock_on_whatever_the_outcome(
+        tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sqlite3
+    import threading
+
+    from sqlalchemy.exc import OperationalError
+
+    from ppp_assess.models import database as database_module
+
+    path = tmp_path / "writers.sqlite3"
+    database = Database(f"sqlite:///{path}", audit_key=b"test")
+    try:
+        with database.transaction() as session:
+            session.execute(text("CREATE TABLE t (x INTEGER)"))
+        _insert(database, success=False)  # rolled back: the next writer goes on
+        broken = database.unit_of_work(write=True)
+        broken.session.execute(text("INSERT INTO t VALUES (1)"))
+        broken.session.connection().invalidate()  # discarded mid-transaction: the same
+        broken.finish(success=False)
+        threads = [threading.Thread(target=lambda: [_insert(database) for _ in range(10)])
+                   for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        # Another process holds SQLite's lock beyond the busy timeout: the writer gives up
+        # with "database is locked" (a 503) and lets the next one in.
+        monkeypatch.setattr(database_module, "SQLITE_BUSY_TIMEOUT_MS", 300)
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN EXCLUSIVE")
+        with pytest.raises(OperationalError, match="locked"):
+            _insert(database)
+        other.execute("ROLLBACK")
+        other.close()
+        started = time.monotonic()
+        _insert(database)
+        assert time.monotonic() - started < 0.3
+        with database.reading() as session:
+            assert session.scalar(text("SELECT COUNT(*) FROM t")) == 41
+    finally:
+        database.dispose()

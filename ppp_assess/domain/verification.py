@@ -68,6 +68,10 @@ def evidence_limits(questionnaire: Questionnaire, evidenced: Collection[str]) ->
     }
 
 
+def _above(declared: float | None, limit: float) -> bool:
+    return declared is not None and declared > limit
+
+
 def verified_score(questionnaire: Questionnaire, answers: Mapping[str, object],
                    evidenced: Collection[str], *,
                    declared: ScoreReport | None = None) -> VerifiedScore:
@@ -82,7 +86,9 @@ def verified_score(questionnaire: Questionnaire, answers: Mapping[str, object],
     """
     limits = evidence_limits(questionnaire, evidenced)
     declared = declared if declared is not None else score(questionnaire, answers)
-    if not limits:
+    if not any(_above(declared.questions[question_id].score, limit)
+               for question_id, limit in limits.items()):
+        # A limit only lowers an answer that scores above it: none does, nothing changes.
         return VerifiedScore(declared, ())
     report = score(questionnaire, answers, limits=limits)
     held_back = []

@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
-from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import Table, case, delete, func, literal, select, update
+from sqlalchemy.orm import Session, joinedload, object_session
 
 from ppp_assess.domain.answers import AnswerError, clean_answers, validate_answer
 from ppp_assess.domain.messages import N_
@@ -35,8 +35,12 @@ from ppp_assess.services import outbox
 from ppp_assess.services.audit import record_event
 from ppp_assess.services.errors import Conflict, Invalid, MissingAnswers, NotFound
 from ppp_assess.services.lifecycle import apply_action, change_status
-from ppp_assess.services.permissions import eligible_reviewers
-from ppp_assess.services.questionnaires import latest_versions, questionnaire_of
+from ppp_assess.services.permissions import eligible_reviewers, holds_row_lock
+from ppp_assess.services.questionnaires import (
+    cached_questionnaire,
+    latest_versions,
+    questionnaire_of,
+)
 
 log = logging.getLogger(__name__)
 
@@ -91,8 +95,25 @@ class SaveResult:
     answers: Mapping[str, Answer] = field(default_factory=dict)
 
 
+#: Lock the assessment's row alone (``FOR UPDATE OF assessments``): an assessment read
+#: with its questionnaire version and project joined (the respondents' pages) is
+#: refreshed with the same outer joins, and PostgreSQL refuses to lock their side.
+_LOCK_ASSESSMENT_ROW: dict[str, Any] = {"of": Assessment}
+
+
 def questionnaire_for(assessment: Assessment) -> Questionnaire:
-    """Return the questionnaire version the assessment was started with."""
+    """Return the questionnaire version the assessment was started with.
+
+    Without loading the version's row when the query that read the assessment noted the
+    version's content hash (:func:`~ppp_assess.services.questionnaires.note_content_hash`)
+    and the questionnaire is parsed already.
+    """
+    if "questionnaire_version" not in assessment.__dict__:
+        session = object_session(assessment)
+        if session is not None:
+            cached = cached_questionnaire(session, assessment.questionnaire_version_id)
+            if cached is not None:
+                return cached
     return questionnaire_of(assessment.questionnaire_version)
 
 
@@ -215,6 +236,35 @@ def _rescore(
     return report
 
 
+def _rescore_saved(
+    session: Session, assessment: Assessment, answers: Mapping[str, Answer]
+) -> ScoreReport:
+    """Like :func:`_rescore`, writing the section scores with one UPDATE and no read.
+
+    Every section has its row from the start (:func:`start_assessment`); should one be
+    missing, or the rows be loaded in the session already, :func:`_rescore` does it.
+    """
+    if "section_scores" in assessment.__dict__:
+        return _rescore(session, assessment, answers)
+    report = score_of(assessment, answers)
+    scores = {section.id: section.score for section in report.sections}
+    if scores:
+        table = cast(Table, SectionScore.__table__)
+        updated = session.execute(
+            update(table)
+            .where(table.c.assessment_id == assessment.id,
+                   table.c.section_id.in_(list(scores)))
+            .values(score=case({section_id: literal(value, table.c.score.type)
+                                for section_id, value in scores.items()},
+                               value=table.c.section_id)))
+        if updated.rowcount != len(scores):  # type: ignore[attr-defined]
+            return _rescore(session, assessment, answers)
+    assessment.score = report.overall
+    assessment.level = report.level.id if report.level else None
+    assessment.completion = report.completion
+    return report
+
+
 def rescore(session: Session, assessment: Assessment) -> ScoreReport:
     """Score the stored answers again and cache the result on the assessment."""
     return _rescore(session, assessment, load_answers(session, assessment))
@@ -278,7 +328,9 @@ def save_answers(
     :raises Invalid: for a comment or evidence links that are not acceptable.
     """
     # Lock the assessment row: concurrent saves of one assessment run one after another.
-    session.refresh(assessment, with_for_update=True)
+    # (Unless it was read locked already, in this transaction.)
+    if not holds_row_lock(session, assessment):
+        session.refresh(assessment, with_for_update=_LOCK_ASSESSMENT_ROW)
     if not is_editable(assessment.status):
         raise Conflict("This assessment is %(status)s and can no longer be changed.",
                        {"status": assessment.status.value}, code="not_editable")
@@ -349,7 +401,7 @@ def _apply(session: Session, assessment: Assessment, answers: dict[str, Answer],
         row.updated_by_id = actor.id
         row.updated_at = now
         changes.append((question_id, before, _stored(row)))
-    report = _rescore(session, assessment, answers)
+    report = _rescore_saved(session, assessment, answers)
     assessment.updated_at = now
     for question_id, before, after in changes:
         record_event(
@@ -389,7 +441,7 @@ def submit_assessment(session: Session, assessment: Assessment, *, actor: User,
         assessment (to questions that apply) that are not confirmed yet.
     :raises MissingAnswers: listing the applicable required questions left unanswered.
     """
-    session.refresh(assessment, with_for_update=True)
+    session.refresh(assessment, with_for_update=_LOCK_ASSESSMENT_ROW)
     apply_action(assessment, Action.submit)
     answers = load_answers(session, assessment, fresh=True)
     report = _rescore(session, assessment, answers)

@@ -23,9 +23,12 @@ def _lock_chain(session: Session) -> None:
     """Serialise writers so that two transactions never extend the same event.
 
     PostgreSQL takes a transaction-scoped advisory lock; SQLite already runs one writer
-    at a time because every transaction begins IMMEDIATE.
+    at a time because every transaction begins IMMEDIATE. Every writer of the database
+    queues for that lock until its commit, so the transaction's own pending changes are
+    flushed first: the lock then covers the append and the commit alone.
     """
     if session.get_bind().dialect.name == "postgresql":
+        session.flush()
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK_KEY})
 
 

@@ -57,6 +57,7 @@ from ppp_assess.models import (
     Organisation,
     PlatformRoleGrant,
     Project,
+    QuestionnaireVersion,
     ReviewAssignment,
     ReviewDecision,
     ReviewerInterest,
@@ -64,6 +65,7 @@ from ppp_assess.models import (
     User,
 )
 from ppp_assess.services.errors import Conflict, Forbidden, NotFound
+from ppp_assess.services.questionnaires import note_content_hash
 
 #: Statuses the review board works on or has decided.
 REVIEWABLE = frozenset({Status.submitted, Status.in_review, Status.approved, Status.certified,
@@ -612,16 +614,31 @@ def get_assessment(session: Session, user: User, assessment_id: int) -> Assessme
     return assessment
 
 
-def get_own_assessment(session: Session, user: User, assessment_id: int) -> Assessment:
+#: Key in ``Session.info``: the assessments whose row the current transaction locked.
+_LOCKED = "locked_assessments"
+
+
+def holds_row_lock(session: Session, assessment: Assessment) -> bool:
+    """Return whether this transaction read ``assessment`` locked (``lock=True`` below)."""
+    return session.info.get(_LOCKED, {}).get(assessment.id) is session.get_transaction()
+
+
+def get_own_assessment(session: Session, user: User, assessment_id: int, *,
+                       lock: bool = False) -> Assessment:
     """Return the assessment if it belongs to one of ``user``'s organisations.
 
     These are the respondents' pages, where it is answered and submitted; whether it may
     still be changed is :func:`can_edit_assessment`.
 
+    :param lock: read it as it is now and lock its row for the transaction (``SELECT ...
+        FOR UPDATE``, with the membership and the questionnaire's content hash in the
+        same statement): for a change that would lock it anyway.
     :raises NotFound: otherwise, whatever platform role ``user`` holds.
     """
     if user is None:
         raise NotFound("This assessment does not exist.")
+    if lock:
+        return _lock_own_assessment(session, user, assessment_id)
     # One query: the membership is checked in it, and the questionnaire version and the
     # project its pages show come with it.
     assessment = session.scalar(
@@ -633,6 +650,24 @@ def get_own_assessment(session: Session, user: User, assessment_id: int) -> Asse
                  joinedload(Assessment.project)))
     if assessment is None:
         raise NotFound("This assessment does not exist.")
+    return assessment
+
+
+def _lock_own_assessment(session: Session, user: User, assessment_id: int) -> Assessment:
+    row = session.execute(
+        select(Assessment, QuestionnaireVersion.content_hash, Membership.role)
+        .join(QuestionnaireVersion,
+              QuestionnaireVersion.id == Assessment.questionnaire_version_id)
+        .outerjoin(Membership, (Membership.organisation_id == Assessment.organisation_id)
+                   & (Membership.user_id == user.id))
+        .where(Assessment.id == assessment_id)
+        .with_for_update(of=Assessment)
+        .execution_options(populate_existing=True)).first()
+    if row is None or row.role is None:
+        raise NotFound("This assessment does not exist.")
+    assessment: Assessment = row[0]
+    note_content_hash(session, assessment.questionnaire_version_id, row.content_hash)
+    session.info.setdefault(_LOCKED, {})[assessment.id] = session.get_transaction()
     return assessment
 
 

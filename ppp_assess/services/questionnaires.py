@@ -137,6 +137,26 @@ def questionnaire_of(version: QuestionnaireVersion) -> Questionnaire:
 
 _by_hash: dict[str, Questionnaire] = {}
 
+#: Key in ``Session.info``: the content hash of questionnaire versions by id, as read
+#: beside an assessment (:func:`note_content_hash`).
+_HASHES = "questionnaire_hashes"
+
+
+def note_content_hash(session: Session, version_id: int, content_hash: str) -> None:
+    """Remember, for this session, the content hash of a questionnaire version.
+
+    A query that reads an assessment can read its version's hash in the same statement;
+    :func:`cached_questionnaire` then finds the parsed questionnaire without loading the
+    version's row and its whole definition.
+    """
+    session.info.setdefault(_HASHES, {})[version_id] = content_hash
+
+
+def cached_questionnaire(session: Session, version_id: int) -> Questionnaire | None:
+    """Return the parsed questionnaire of a version noted in ``session``, if parsed before."""
+    content_hash = session.info.get(_HASHES, {}).get(version_id)
+    return None if content_hash is None else _by_hash.get(content_hash)
+
 
 def _cached(content_hash: str, definition: Any) -> Questionnaire:
     # Published versions are immutable, so the content hash is a safe cache key.

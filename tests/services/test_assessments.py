@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from ppp_assess.domain.loader import load_questionnaire
 from ppp_assess.domain.reference import OrgRole
-from ppp_assess.models import Answer, Assessment
-from ppp_assess.services import accounts, assessments
+from ppp_assess.models import Answer, Assessment, SectionScore
+from ppp_assess.services import accounts, assessments, permissions
 from ppp_assess.services.assessments import AnswerInput, AnswersRejected
 from ppp_assess.services.errors import Conflict, Invalid, NotFound
 from ppp_assess.services.questionnaires import publish_questionnaire
@@ -180,3 +180,64 @@ def test_start_options_pair_questionnaires_with_subjects(db, factory) -> None:
     assert options["zero-tolerance-corruption"].projects == ()
     assert options["people-first"].projects == (project,)
     assert options["people-first"].organisations == ()
+
+
+def _stored_section_scores(db, assessment) -> dict[str, float | None]:
+    return dict(db.execute(select(SectionScore.section_id, SectionScore.score)
+                           .where(SectionScore.assessment_id == assessment.id)).all())
+
+
+def test_a_save_stores_the_section_scores_of_a_full_rescore(db, factory) -> None:
+    organisation = factory.organisation()
+    user = factory.user(organisation=organisation)
+    assessment = assessments.start_assessment(db, actor=user, version=publish_sample(db),
+                                              organisation_id=organisation.id)
+    db.flush()
+    db.expire(assessment, ["section_scores"])  # as in a request: the rows are not loaded
+    result = assessments.save_answers(db, assessment, {"policy": AnswerInput("yes")},
+                                      base_version=assessment.version, actor=user)
+    expected = {section.id: section.score for section in result.report.sections}
+    assert _stored_section_scores(db, assessment) == expected
+    assert any(score is not None for score in expected.values())
+    db.refresh(assessment)
+    assert assessment.score == result.report.overall
+    assert assessment.completion == result.report.completion
+
+
+def test_a_save_recreates_a_missing_section_score(db, factory) -> None:
+    organisation = factory.organisation()
+    user = factory.user(organisation=organisation)
+    assessment = assessments.start_assessment(db, actor=user, version=publish_sample(db),
+                                              organisation_id=organisation.id)
+    db.flush()
+    db.execute(delete(SectionScore).where(SectionScore.assessment_id == assessment.id,
+                                          SectionScore.section_id == "basics"))
+    db.expire(assessment, ["section_scores"])
+    result = assessments.save_answers(db, assessment, {"policy": AnswerInput("no")},
+                                      base_version=assessment.version, actor=user)
+    db.flush()
+    assert _stored_section_scores(db, assessment) == {
+        section.id: section.score for section in result.report.sections}
+
+
+def test_a_locked_read_checks_membership_and_spares_the_save_a_second_lock(
+        db, factory) -> None:
+    organisation = factory.organisation()
+    user = factory.user(organisation=organisation)
+    stranger = factory.user(organisation=factory.organisation())
+    started = assessments.start_assessment(db, actor=user, version=publish_sample(db),
+                                           organisation_id=organisation.id)
+    db.commit()
+    with pytest.raises(NotFound):
+        permissions.get_own_assessment(db, stranger, started.id, lock=True)
+    with pytest.raises(NotFound):
+        permissions.get_own_assessment(db, user, started.id + 1000, lock=True)
+    assessment = permissions.get_own_assessment(db, user, started.id, lock=True)
+    assert permissions.holds_row_lock(db, assessment)
+    assert assessments.questionnaire_for(assessment).id == "web-sample"
+    result = assessments.save_answers(db, assessment, {"policy": AnswerInput("yes")},
+                                      base_version=assessment.version, actor=user)
+    assert result.changed == ("policy",)
+    db.commit()
+    # A new transaction holds no lock until it reads the row locked again.
+    assert not permissions.holds_row_lock(db, assessment)

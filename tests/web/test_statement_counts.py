@@ -119,6 +119,19 @@ def test_autosave_does_not_grow_with_answers(app, db, member) -> None:
     assert count(app, _autosave(app, member, few)) == count(app, _autosave(app, member, many))
 
 
+#: The autosave: the token with its user, the assessment locked with the membership and
+#: the questionnaire's hash, the evidenced questions, the answers, the section scores in
+#: one UPDATE, the audit chain's head and event, the assessment and the answer; with the
+#: transaction's own statements, and on PostgreSQL the audit chain's advisory lock.
+AUTOSAVE_STATEMENTS = 11
+
+
+def test_autosave_reads_and_writes_in_a_fixed_few_statements(app, db, member) -> None:
+    mine = _assessment(db, member, answered=10)
+    lock = 1 if get_database(app).dialect == "postgresql" else 0
+    assert count(app, _autosave(app, member, mine)) <= AUTOSAVE_STATEMENTS + lock
+
+
 def test_pages_do_not_grow_with_stored_assessments(app, db, member, factory) -> None:
     mine = _assessment(db, member, answered=10)
     section, save = _section_page(member, mine), _autosave(app, member, mine)

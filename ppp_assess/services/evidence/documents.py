@@ -127,7 +127,7 @@ def attach_evidence(
     :raises TooLarge: beyond the size of one file or of all of the assessment's files.
     :raises Unavailable: when the configured scanner cannot be reached.
     """
-    session.refresh(assessment, with_for_update=True)
+    session.refresh(assessment, with_for_update={"of": Assessment})
     if not is_editable(assessment.status):
         raise _not_editable(assessment)
     if not questionnaire_for(assessment).has_question(question_id):
@@ -233,7 +233,7 @@ def delete_evidence(session: Session, document: EvidenceDocument, *, actor: User
     :raises Conflict: code ``not_editable`` once the assessment is submitted.
     """
     assessment = document.assessment
-    session.refresh(assessment, with_for_update=True)
+    session.refresh(assessment, with_for_update={"of": Assessment})
     if not is_editable(assessment.status):
         raise _not_editable(assessment)
     _audit(session, document, "evidence.deleted", actor=actor, assessment=assessment)
@@ -256,7 +256,7 @@ def judge_evidence(session: Session, document: EvidenceDocument, *, actor: User,
     :raises Invalid: for a comment too long, or an insufficient verdict without one.
     """
     assessment = document.assessment
-    session.refresh(assessment, with_for_update=True)
+    session.refresh(assessment, with_for_update={"of": Assessment})
     ensure_independent_reviewer(session, actor, assessment)
     if assessment.status != Status.in_review:
         raise Conflict("Documents are judged during the review.", code="not_in_review")
@@ -309,6 +309,17 @@ def verified_score_of(session: Session, assessment: Assessment, values: Mapping[
         documents = list_evidence(session, assessment)
     evidenced = evidenced_questions(documents)
     return verified_score(questionnaire_for(assessment), values, evidenced, declared=declared)
+
+
+def evidenced_question_ids(session: Session, assessment_id: int) -> set[str]:
+    """Return :func:`evidenced_questions` of an assessment without loading its documents.
+
+    One query of two columns: what the autosave needs for the verified score.
+    """
+    return {question_id for question_id, verdict in session.execute(
+        select(EvidenceDocument.question_id, EvidenceDocument.verdict)
+        .where(EvidenceDocument.assessment_id == assessment_id))
+        if verdict != Verdict.insufficient}
 
 
 def document_facts(document: EvidenceDocument) -> Mapping[str, object]:

@@ -34,11 +34,11 @@ def load_user_from_bearer() -> User | None:
     if scheme.lower() != "bearer" or not token.strip():
         return None
     session = get_session()
-    row = tokens.find_valid_token(session, token.strip())
-    if row is None:
+    found = tokens.find_valid_token_user(session, token.strip())
+    if found is None:
         return None
-    user = session.get(User, row.user_id)
-    if user is None or not user.active:
+    row, user = found
+    if not user.active:
         return None
     if request.method in SAFE_METHODS:
         # A read stays a read: the stamp goes in a short transaction of its own.

@@ -12,7 +12,10 @@ from pydantic import BaseModel, Field, ValidationError
 
 from ppp_assess.config import get_settings
 from ppp_assess.domain.reference import SubjectType
+from ppp_assess.domain.schema import Questionnaire
 from ppp_assess.domain.scoring import ScoreReport
+from ppp_assess.domain.verification import VerifiedScore as VerifiedReport
+from ppp_assess.domain.verification import verified_score
 from ppp_assess.domain.workflow import Status
 from ppp_assess.models import Answer, Submission
 from ppp_assess.models import Assessment as AssessmentRow
@@ -20,7 +23,7 @@ from ppp_assess.services import assessments as service
 from ppp_assess.services import evidence, history, permissions
 from ppp_assess.services.assessments import AnswersRejected
 from ppp_assess.services.errors import Conflict, Invalid, MissingAnswers
-from ppp_assess.unit_of_work import get_session
+from ppp_assess.unit_of_work import commit_now, get_session
 from ppp_assess.web import MAX_ID
 from ppp_assess.web.api import bp, service_error
 from ppp_assess.web.api.openapi import (
@@ -322,14 +325,20 @@ def _question_url(assessment_id: int) -> Any:
 def _score(assessment: AssessmentRow, report: ScoreReport, *, gap_limit: int | None,
            answers: Mapping[str, Answer] | None = None) -> Any:
     db = get_session()
-    questionnaire = service.questionnaire_for(assessment)
-    payload = score_payload(questionnaire, report, gap_limit=gap_limit,
-                            question_url=_question_url(assessment.id))
     values = service.answer_values(service.load_answers(db, assessment) if answers is None
                                    else answers)
     verified = evidence.verified_score_of(db, assessment, values, declared=report)
+    return _score_body(service.questionnaire_for(assessment), assessment.id, report,
+                       verified, gap_limit=gap_limit)
+
+
+def _score_body(questionnaire: Questionnaire, assessment_id: int, report: ScoreReport,
+                verified: VerifiedReport, *, gap_limit: int | None) -> Any:
+    """Present a score and its verified counterpart; reads nothing from the database."""
+    payload = score_payload(questionnaire, report, gap_limit=gap_limit,
+                            question_url=_question_url(assessment_id))
     payload["verified"] = verified_payload(questionnaire, verified,
-                                           question_url=_question_url(assessment.id))
+                                           question_url=_question_url(assessment_id))
     return payload
 
 
@@ -503,12 +512,14 @@ def put_answer(assessment_id: int, question_id: str, json: AnswerInput,
     """
     db = get_session()
     actor = current_actor()
-    assessment = permissions.get_own_assessment(db, actor, assessment_id)
+    assessment = permissions.get_own_assessment(db, actor, assessment_id, lock=True)
     base_version = _if_match(headers.if_match)
     if base_version is None:
         return json_error(400, _("The If-Match header must hold an assessment version."),
                           error_code="bad_version")
     given = service.AnswerInput(json.value, json.comment, json.evidence)
+    # Read before the save takes the audit chain's lock (the save changes no document).
+    evidenced = evidence.evidenced_question_ids(db, assessment.id)
     try:
         result = service.save_answer(db, assessment, question_id, given,
                                      base_version=base_version, actor=actor)
@@ -528,12 +539,18 @@ def put_answer(assessment_id: int, question_id: str, json: AnswerInput,
         return json_error(422, message, fields={name: message for name in error.fields},
                           error_code="invalid")
     row = result.answers.get(question_id) if result.changed else None
+    questionnaire = service.questionnaire_for(assessment)
+    # Nothing below reads the database: commit now, so that the locks are released before
+    # the score is presented (most of the request's time) rather than after.
+    commit_now()
+    verified = verified_score(questionnaire, service.answer_values(result.answers), evidenced,
+                              declared=result.report)
     response = jsonify({
         "version": result.version,
         "saved": bool(result.changed),
         "answer": stored_answer(row) if result.changed else None,
-        "score": _score(assessment, result.report, gap_limit=GAP_LIMIT,
-                        answers=result.answers),
+        "score": _score_body(questionnaire, assessment_id, result.report, verified,
+                             gap_limit=GAP_LIMIT),
     })
     response.set_etag(str(result.version))
     return response, 200
