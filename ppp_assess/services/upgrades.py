@@ -134,7 +134,7 @@ def upgrade_assessment(session: Session, assessment: Assessment, *, actor: User,
         answers changed since the plan was shown.
     :raises NotFound: code ``no_upgrade`` when there is nothing to move to.
     """
-    session.refresh(assessment, with_for_update=True)
+    session.refresh(assessment, with_for_update={"of": Assessment})
     plan = upgrade_plan(session, assessment, directory=directory)
     if assessment.version != base_version:
         raise Conflict("The answers changed since this page was shown. Look at what carries "

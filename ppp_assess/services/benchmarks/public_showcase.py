@@ -70,7 +70,7 @@ def set_showcased(session: Session, assessment_id: int, *, actor: User,
     assessment = session.get(Assessment, assessment_id)
     if assessment is None or not can_view_organisation(session, actor, assessment.organisation):
         raise NotFound("This assessment does not exist.")
-    session.refresh(assessment, with_for_update=True)
+    session.refresh(assessment, with_for_update={"of": Assessment})
     ensure_can_publish(session, actor, assessment, publish=publish)
     if publish:
         if assessment.subject_type != SubjectType.project:
