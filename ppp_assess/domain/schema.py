@@ -578,6 +578,16 @@ class Questionnaire:
     def __hash__(self) -> int:
         return hash(self.content_hash)
 
+    def __eq__(self, other: object) -> bool:
+        # The content hash is that of the whole definition: comparing it is the same test
+        # as comparing field by field, without walking every question. Caches keyed by a
+        # questionnaire (scoring plans, compiled markup) compare keys on every lookup.
+        if self is other:
+            return True
+        if not isinstance(other, Questionnaire):
+            return NotImplemented
+        return self.content_hash == other.content_hash
+
     @cached_property
     def _index(self) -> _Index:
         return _Index(self.sections)

@@ -150,3 +150,13 @@ def test_reports_are_complete_frozen_dataclasses() -> None:
         with pytest.raises(dataclasses.FrozenInstanceError):
             item.overall = 0.0  # type: ignore[misc,union-attr]
     assert report.gaps == report.gaps and isinstance(report.gaps, tuple)
+
+
+def test_questionnaires_compare_by_definition() -> None:
+    path = sorted((ROOT / "questionnaires").glob("*.yaml"))[0]
+    first, second = load_questionnaire(path), load_questionnaire(path)
+    assert first is not second and first == second and hash(first) == hash(second)
+    changed = dataclasses.replace(second, title=second.title + " (changed)")
+    assert changed != first and first != "not a questionnaire"
+    # Equal definitions share one scoring plan: the cache looks keys up by content.
+    assert score(first, {}) == score(second, {})
