@@ -47,8 +47,11 @@ class QuestionnaireVersion(Base):
     #: SHA-256 of the canonical definition; publishing other content under the same
     #: version number is refused.
     content_hash: Mapped[str] = mapped_column(String(64))
-    #: The parsed definition as JSON, so old assessments keep scoring against it.
-    definition: Mapped[Any] = mapped_column(JSONType)
+    #: The parsed definition as JSON, so old assessments keep scoring against it. Loaded
+    #: only when read: a worker parses each content hash once
+    #: (:func:`~ppp_assess.services.questionnaires.questionnaire_of`), and decoding the
+    #: whole definition with every assessment a page shows cost more than the page.
+    definition: Mapped[Any] = mapped_column(JSONType, deferred=True)
     published_at: Mapped[created_at]
 
 

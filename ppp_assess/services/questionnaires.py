@@ -131,7 +131,13 @@ def latest_versions(session: Session) -> list[QuestionnaireVersion]:
 
 
 def questionnaire_of(version: QuestionnaireVersion) -> Questionnaire:
-    """Return the domain questionnaire of a published version (cached by content hash)."""
+    """Return the domain questionnaire of a published version (cached by content hash).
+
+    The version's definition is loaded only the first time its content hash is seen.
+    """
+    questionnaire = _by_hash.get(version.content_hash)
+    if questionnaire is not None:
+        return questionnaire
     return _cached(version.content_hash, version.definition)
 
 
