@@ -22,7 +22,7 @@ from urllib.parse import urlencode
 from babel import Locale, UnknownLocaleError, negotiate_locale
 from babel.support import NullTranslations
 from flask import Flask, current_app, g, has_request_context, request, session
-from flask_babel import Domain, get_locale, get_translations, refresh
+from flask_babel import Domain, _get_current_context, get_locale, get_translations, refresh
 from flask_login import current_user
 from jinja2 import pass_context
 from jinja2.ext import (  # the wrappers Jinja's own install_gettext_callables uses
@@ -292,6 +292,23 @@ class _AppDomain(Domain):
         """Return the translation cache of the current application."""
         cache: dict[Any, Any] = current_app.extensions.setdefault("ppp_translations", {})
         return cache
+
+    def get_translations(self) -> Any:
+        """Return the request's catalogs, looked up once per request and locale.
+
+        Flask-Babel looks up the application, the locale and its name again for every
+        string. The catalogs are kept in the request's Babel context under the name
+        Flask-Babel itself clears: ``refresh()`` deletes it and ``force_locale`` swaps it
+        out and back with the locale.
+        """
+        context = _get_current_context()
+        if context is None:
+            return super().get_translations()
+        translations = getattr(context, "babel_translations", None)
+        if translations is None:
+            translations = super().get_translations()
+            context.babel_translations = translations
+        return translations
 
 
 def _set_locale_info() -> None:
