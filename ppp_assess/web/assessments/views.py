@@ -7,13 +7,14 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from sqlalchemy.orm import Session
+from werkzeug.routing import BaseConverter, Map
 from werkzeug.wrappers import Response
 
 from ppp_assess import unit_of_work
@@ -88,19 +89,37 @@ def question_url(assessment_id: int, section_id: str, question_id: str) -> str:
 _ANCHOR_SAFE = "%!#$&'()*+,/:;=?@"
 
 
-def question_urls(assessment_id: int) -> Callable[[str, str], str]:
-    """Return :func:`question_url` for one assessment, each section's address built once.
+#: Stands for the section id while a section's address is built once per request.
+_SECTION_SLOT = "section-id-slot"
+_PATH_SEGMENT = BaseConverter(Map())
 
-    The score panel links a dozen gaps and answers held back, mostly in a few sections.
+
+def section_addresses(assessment_id: int) -> Callable[[str], str]:
+    """Return section id -> address of that section page of the assessment.
+
+    ``url_for`` is built once per request and assessment; each section's id then takes
+    the place of a placeholder, quoted as Werkzeug quotes a path segment. The steps and
+    the score panel link every section, a dozen addresses per page.
     """
-    sections: dict[str, str] = {}
+    cache: dict[int, Callable[[str], str]] = g.setdefault("section_addresses", {})
+    build = cache.get(assessment_id)
+    if build is None:
+        head, _slot, tail = url_for("assessments.section", assessment_id=assessment_id,
+                                    section_id=_SECTION_SLOT).partition(_SECTION_SLOT)
+
+        def build(section_id: str) -> str:
+            return f"{head}{_PATH_SEGMENT.to_url(section_id)}{tail}"
+
+        cache[assessment_id] = build
+    return build
+
+
+def question_urls(assessment_id: int) -> Callable[[str, str], str]:
+    """Return :func:`question_url` for one assessment, without ``url_for`` each time."""
+    section = section_addresses(assessment_id)
 
     def url(section_id: str, question_id: str) -> str:
-        address = sections.get(section_id)
-        if address is None:
-            address = sections[section_id] = url_for(
-                "assessments.section", assessment_id=assessment_id, section_id=section_id)
-        return f"{address}#{quote(f'question-{question_id}', safe=_ANCHOR_SAFE)}"
+        return f"{section(section_id)}#{quote(f'question-{question_id}', safe=_ANCHOR_SAFE)}"
 
     return url
 
@@ -707,12 +726,9 @@ def score(assessment_id: int) -> str:
 @bp.context_processor
 def _template_helpers() -> dict[str, Any]:
     assessment_id = (request.view_args or {}).get("assessment_id")
-
-    def section_url(section_id: str) -> str:
-        return url_for("assessments.section", assessment_id=assessment_id,
-                       section_id=section_id)
-
-    return {"section_url": section_url}
+    if not isinstance(assessment_id, int):
+        return {}
+    return {"section_url": section_addresses(assessment_id)}
 
 
 # --------------------------------------------------------------------------- new versions
