@@ -7,14 +7,13 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
-from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from sqlalchemy.orm import Session
-from werkzeug.routing import BaseConverter, Map
 from werkzeug.wrappers import Response
 
 from ppp_assess import unit_of_work
@@ -38,6 +37,7 @@ from ppp_assess.services import (
 from ppp_assess.services import certificates as certificate_service
 from ppp_assess.services.errors import Conflict, Invalid, MissingAnswers, ServiceError
 from ppp_assess.unit_of_work import get_session
+from ppp_assess.web.addresses import ID_SLOT, address_builder
 from ppp_assess.web.assessments import bp
 from ppp_assess.web.assessments.present import (
     applicable_sections,
@@ -89,29 +89,12 @@ def question_url(assessment_id: int, section_id: str, question_id: str) -> str:
 _ANCHOR_SAFE = "%!#$&'()*+,/:;=?@"
 
 
-#: Stands for the section id while a section's address is built once per request.
-_SECTION_SLOT = "section-id-slot"
-_PATH_SEGMENT = BaseConverter(Map())
-
-
 def section_addresses(assessment_id: int) -> Callable[[str], str]:
     """Return section id -> address of that section page of the assessment.
 
-    ``url_for`` is built once per request and assessment; each section's id then takes
-    the place of a placeholder, quoted as Werkzeug quotes a path segment. The steps and
-    the score panel link every section, a dozen addresses per page.
+    The steps and the score panel link every section, a dozen addresses per page.
     """
-    cache: dict[int, Callable[[str], str]] = g.setdefault("section_addresses", {})
-    build = cache.get(assessment_id)
-    if build is None:
-        head, _slot, tail = url_for("assessments.section", assessment_id=assessment_id,
-                                    section_id=_SECTION_SLOT).partition(_SECTION_SLOT)
-
-        def build(section_id: str) -> str:
-            return f"{head}{_PATH_SEGMENT.to_url(section_id)}{tail}"
-
-        cache[assessment_id] = build
-    return build
+    return address_builder("assessments.section", "section_id", assessment_id=assessment_id)
 
 
 def question_urls(assessment_id: int) -> Callable[[str, str], str]:
@@ -264,7 +247,7 @@ def _render_section(state: service.AssessmentState, section: Section,
     section_number = questionnaire.sections.index(section) + 1
     returned = _return_context(assessment, questionnaire)
     texts = _evidence_texts()
-    panels = _evidence_panels(documents, section, evidence_errors or {}, texts)
+    panels = _evidence_panels(assessment.id, documents, section, evidence_errors or {}, texts)
     if full_form is None:
         assert form is not None, "a page without a submitted form needs full_form"
         submitted = form
@@ -327,12 +310,18 @@ def _evidence_texts() -> tuple[str, str]:
     return hint, ",".join(ACCEPTED_EXTENSIONS)
 
 
-def _evidence_panels(documents: Sequence[EvidenceDocument], section: Section,
+def _evidence_panels(assessment_id: int, documents: Sequence[EvidenceDocument],
+                     section: Section,
                      errors: Mapping[str, str], texts: tuple[str, str]
                      ) -> dict[str, dict[str, Any]]:
     """Return, per question of the section, its documents and the upload form's texts."""
     grouped = evidence.evidence_by_question(documents)
     hint, accept = texts
+    attach = address_builder("assessments.attach_evidence", "question_id",
+                             assessment_id=assessment_id)
+    remove = address_builder("assessments.delete_evidence", "evidence_id", ID_SLOT,
+                             assessment_id=assessment_id)
+    download = address_builder("api.download_evidence", "evidence_id", ID_SLOT)
     panels = {}
     for question in section.questions:
         panels[question.id] = {
@@ -343,8 +332,10 @@ def _evidence_panels(documents: Sequence[EvidenceDocument], section: Section,
                 "verdict_label": _(VERDICT_LABELS[document.verdict])
                 if document.verdict else None,
                 "review_comment": document.review_comment,
-                "url": url_for("api.download_evidence", evidence_id=document.id),
+                "url": download(document.id),
+                "delete_url": remove(document.id),
             } for document in grouped.get(question.id, [])],
+            "attach_url": attach(question.id),
             "error": errors.get(question.id),
             "hint": hint,
             "accept": accept,
