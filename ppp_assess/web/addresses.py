@@ -36,13 +36,14 @@ def address_builder(endpoint: str, name: str, slot: str | int = TEXT_SLOT,
         "address_builders", {})
     build = cache.get(key)
     if build is None:
-        sample = url_for(endpoint, **values, **{name: slot})
+        arguments: dict[str, Any] = {**values, name: slot}
+        sample = url_for(endpoint, **arguments)
         head, _slot, tail = sample.partition(str(slot))
         if sample.count(str(slot)) == 1:
             def build(value: str | int) -> str:
                 return f"{head}{_PATH_SEGMENT.to_url(value)}{tail}"
         else:
             def build(value: str | int) -> str:
-                return url_for(endpoint, **values, **{name: value})
+                return url_for(endpoint, **{**arguments, name: value})
         cache[key] = build
     return build
