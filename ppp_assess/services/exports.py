@@ -216,6 +216,27 @@ _MEMO_LIMIT = 1024
 _MEMO_TEXT = 200
 
 
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def _bounded_memo(convert: Callable[[K], V], *,
+                  keep: Callable[[K], bool] | None = None) -> Callable[[K], V]:
+    """Return ``convert`` remembering up to :data:`_MEMO_LIMIT` results (those ``keep``
+    accepts), so that an export's memory does not grow with its distinct values."""
+    memo: dict[K, V] = {}
+
+    def lookup(value: K) -> V:
+        found = memo.get(value)
+        if found is None:
+            found = convert(value)
+            if len(memo) < _MEMO_LIMIT and (keep is None or keep(value)):
+                memo[value] = found
+        return found
+
+    return lookup
+
+
 class _AnswerColumns:
     """The code and label cells of one question's answers, finished for one writer.
 
@@ -384,60 +405,37 @@ def _finished_rows(
     blank = [empty] * (len(section_column) + 3 * len(questions))
     finished_questionnaire = [finish(questionnaire.id), finish(version.version)]
     # Finished cells by the value they come from: most values repeat from row to row.
-    texts: dict[str | None, T] = {}
-    labels: dict[tuple[str, str | None], T] = {}
     statuses: dict[str, list[T]] = {}
-    scores: dict[float | None, T] = {}
-    shares: dict[float | None, T] = {}
     comments: dict[str, T] = {}
+    def label_cell(key: tuple[str, str | None]) -> T:
+        return finish(_label(key[0], key[1], localiser))
 
-    def text(value: str | None) -> T:
-        found = texts.get(value)
-        if found is None:
-            found = finish(value)
-            if len(texts) < _MEMO_LIMIT and (value is None or len(value) <= _MEMO_TEXT):
-                texts[value] = found
-        return found
+    def level_cell(level: str | None) -> T:
+        return finish(say(levels[level]) if level in levels else level)
+
+    def score_cell(value: float | None) -> T:
+        return finish(score_number(value))
+
+    def share_cell(value: float | None) -> T:
+        return finish(percent_share(value))
+
+    def short(value: str | None) -> bool:
+        return value is None or len(value) <= _MEMO_TEXT
+
+    text = _bounded_memo(finish, keep=short)
+    labelled = _bounded_memo(label_cell)
+    level_label = _bounded_memo(level_cell)
+    score = _bounded_memo(score_cell)
+    share = _bounded_memo(share_cell)
 
     def label(kind: str, code: str | None) -> T:
-        key = (kind, code)
-        found = labels.get(key)
-        if found is None:
-            found = finish(_label(kind, code, localiser))
-            if len(labels) < _MEMO_LIMIT:
-                labels[key] = found
-        return found
-
-    def level_label(level: str | None) -> T:
-        key = ("level", level)
-        found = labels.get(key)
-        if found is None:
-            found = finish(say(levels[level]) if level in levels else level)
-            if len(labels) < _MEMO_LIMIT:
-                labels[key] = found
-        return found
+        return labelled((kind, code))
 
     def status_cells(stored: str) -> list[T]:
         found = statuses.get(stored)
         if found is None:
             status = Status(stored)
             found = statuses[stored] = [finish(status.value), finish(say(STATUS_LABELS[status]))]
-        return found
-
-    def score(value: float | None) -> T:
-        found = scores.get(value)
-        if found is None:
-            found = finish(score_number(value))
-            if len(scores) < _MEMO_LIMIT:
-                scores[value] = found
-        return found
-
-    def share(value: float | None) -> T:
-        found = shares.get(value)
-        if found is None:
-            found = finish(percent_share(value))
-            if len(shares) < _MEMO_LIMIT:
-                shares[value] = found
         return found
 
     stored_value = _stored_value(session)
