@@ -206,7 +206,13 @@ def decisions_of(session: Session, assessment: Assessment) -> list[ReviewDecisio
 
 
 def latest_decision(session: Session, assessment: Assessment) -> ReviewDecision | None:
-    """Return the newest decision on ``assessment``, if any."""
+    """Return the newest decision on ``assessment``, if any.
+
+    Decisions are taken on submissions, so an assessment never submitted has none and
+    nothing is read (most drafts: every page of a draft asks).
+    """
+    if assessment.submitted_at is None:
+        return None
     return session.scalar(
         select(ReviewDecision).where(ReviewDecision.assessment_id == assessment.id)
         .order_by(ReviewDecision.decided_at.desc(), ReviewDecision.id.desc()).limit(1))
