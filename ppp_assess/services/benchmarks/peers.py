@@ -435,11 +435,12 @@ _FRACTIONS = tuple(benchmarking.QUARTILE_FRACTIONS.items())
 @cache
 def _statements(shape: _Shape) -> _Statements:
     """Build the statements of one shape once: SQLAlchemy then finds them compiled."""
-    # The group's keys: the overall score's and each section's that ever had scores.
+    # The group's keys: the overall score's and each section's that ever had scores, in
+    # the order of the unique index that finds them.
     keys = select(PeerKey.id, PeerKey.section_key).where(
         PeerKey.questionnaire_id == bindparam("questionnaire_id"),
         PeerKey.major == bindparam("major"),
-        PeerKey.subject_type == bindparam("subject_type"))
+        PeerKey.subject_type == bindparam("subject_type")).order_by(PeerKey.section_key)
 
     # Every statement below reads one key's scores: the ranges of the indexes that lead
     # with the key's id (then the sector, when filtered on).
