@@ -101,3 +101,44 @@ def test_migrations_keep_data_up_and_down(scratch_database_url: str) -> None:
         users = connection.scalar(text("SELECT count(*) FROM users"))
     engine.dispose()
     assert status == "submitted" and users >= 3
+
+
+def test_peer_keys_migration_keeps_the_peer_index(scratch_database_url: str) -> None:
+    """0016 names each peer score's key by an id, and its downgrade puts the columns back."""
+    from sqlalchemy import text
+
+    from ppp_assess.models.database import Database
+    from tests.conftest import TEST_AUDIT_KEY
+    from tests.factories import Factory
+    from tests.services.benchmark_support import make_result, peers_with_scores
+
+    columns = ("assessment_id, section_key, score, questionnaire_id, major, subject_type, "
+               "organisation_id, project_id, sector, stage, contract_type, region, country")
+    keyed = (f"SELECT {columns} FROM peer_scores s JOIN peer_keys k ON k.id = s.key_id "
+             "ORDER BY assessment_id, section_key")
+    flat = f"SELECT {columns} FROM peer_scores ORDER BY assessment_id, section_key"
+    migrate.upgrade(scratch_database_url)
+    database = Database(scratch_database_url, audit_key=TEST_AUDIT_KEY)
+    with database.transaction() as session:
+        factory = Factory(session)
+        versions = factory.questionnaires()
+        peers_with_scores(session, versions["people-first"], [40.0, 55.0, 70.0])
+        make_result(session, versions["zero-tolerance-corruption"],
+                    organisation=factory.organisation(), score=65.0)
+    database.dispose()
+    engine = create_engine(scratch_database_url, poolclass=pool.NullPool)
+    try:
+        with engine.connect() as connection:
+            expected = [tuple(row) for row in connection.execute(text(keyed))]
+        assert len(expected) == 3 * 3 + 1
+        migrate.downgrade(scratch_database_url, "0015_peer_index")
+        with engine.connect() as connection:
+            assert [tuple(row) for row in connection.execute(text(flat))] == expected
+        migrate.upgrade(scratch_database_url)
+        with engine.connect() as connection:
+            assert [tuple(row) for row in connection.execute(text(keyed))] == expected
+            keys = connection.scalar(text("SELECT count(*) FROM peer_keys"))
+        assert keys == 4  # the overall score and two sections of one, the other's overall
+    finally:
+        engine.dispose()
+    assert _differences(scratch_database_url) == []

@@ -442,40 +442,54 @@ class AuditEvent(Base):
     hash: Mapped[str] = mapped_column(String(64))
 
 
+class PeerKey(Base):
+    """One key of the peer index: a questionnaire, major version, subject type and section.
+
+    Peer scores carry the key's id rather than its four columns, so that the indexes the
+    statistics walk lead with one integer: comparing it costs less, on every index entry
+    walked, than comparing three strings and two more keys. Keys are added as scores
+    first need them and never removed; a key without scores counts none.
+    """
+
+    __tablename__ = "peer_keys"
+    __table_args__ = (UniqueConstraint("questionnaire_id", "major", "subject_type",
+                                       "section_key"),)
+
+    id: Mapped[intpk]
+    questionnaire_id: Mapped[str] = mapped_column(String(100))
+    major: Mapped[int] = mapped_column(Integer)
+    subject_type: Mapped[SubjectType] = mapped_column(enum_column(SubjectType,
+                                                                  name="subjecttype"))
+    #: ``"*"`` for the overall score, else the section id.
+    section_key: Mapped[str] = mapped_column(String(100))
+
+
 class PeerScore(Base):
     """One score of a subject's current peer result, kept for peer statistics.
 
     A subject's current result, for one questionnaire and major version, is its latest
     approved, certified or revoked assessment, when that one is not revoked. It has one
     row for its overall score (section key ``"*"``) and one per section with a score,
-    each with the attributes peer groups are filtered on. The rows are replaced in the
-    transaction that changes what they come from (see
-    :mod:`ppp_assess.services.benchmarks.peer_index`), so that statistics read ordered
-    index ranges instead of ranking every assessment.
+    each under its :class:`PeerKey` and with the attributes peer groups are filtered on.
+    The rows are replaced in the transaction that changes what they come from (see
+    :mod:`ppp_assess.services.peer_index`), so that statistics read ordered index ranges
+    instead of ranking every assessment. Organisation questionnaires' rows are those
+    without a project.
     """
 
     __tablename__ = "peer_scores"
     __table_args__ = (
-        Index("ix_peer_scores_group", "questionnaire_id", "major", "subject_type",
-              "section_key", "score", "organisation_id"),
-        Index("ix_peer_scores_sector", "questionnaire_id", "major", "subject_type", "sector",
-              "section_key", "score", "organisation_id"),
-        Index("ix_peer_scores_organisations", "questionnaire_id", "major", "subject_type",
-              "section_key", "organisation_id"),
-        Index("ix_peer_scores_sector_organisations", "questionnaire_id", "major",
-              "subject_type", "sector", "section_key", "organisation_id"),
+        Index("ix_peer_scores_group", "key_id", "score", "organisation_id"),
+        Index("ix_peer_scores_sector", "key_id", "sector", "score", "organisation_id"),
+        Index("ix_peer_scores_organisations", "key_id", "organisation_id"),
+        Index("ix_peer_scores_sector_organisations", "key_id", "sector", "organisation_id"),
         Index("ix_peer_scores_project_id", "project_id"),
         Index("ix_peer_scores_organisation_id", "organisation_id"),
     )
 
     assessment_id: Mapped[int] = mapped_column(
         ForeignKey("assessments.id", ondelete="CASCADE"), primary_key=True)
-    #: ``"*"`` for the overall score, else the section id.
-    section_key: Mapped[str] = mapped_column(String(100), primary_key=True)
-    questionnaire_id: Mapped[str] = mapped_column(String(100))
-    major: Mapped[int] = mapped_column(Integer)
-    subject_type: Mapped[SubjectType] = mapped_column(enum_column(SubjectType,
-                                                                  name="subjecttype"))
+    key_id: Mapped[int] = mapped_column(ForeignKey("peer_keys.id"), primary_key=True)
     organisation_id: Mapped[int] = mapped_column(Integer)
     project_id: Mapped[int | None] = mapped_column(Integer)
     score: Mapped[float] = mapped_column(Float)

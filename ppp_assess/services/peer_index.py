@@ -7,7 +7,10 @@ revoked. Working that out means ranking every decided assessment, which at 100 0
 assessments cost more than the statistics themselves. So the current results are kept in
 ``peer_scores``, one row per score (the overall score under ``"*"`` and each section with
 a score), with the attributes peer groups are filtered on, and the statistics read
-ordered ranges of its indexes (:mod:`ppp_assess.services.benchmarks.peers`).
+ordered ranges of its indexes (:mod:`ppp_assess.services.benchmarks.peers`). Each row
+names its questionnaire, major version, subject type and section by one integer, the id
+of a ``peer_keys`` row, so that those indexes lead with a single integer; keys are added
+as rows first need them, and kept.
 
 The rows are replaced in the transaction that changes what they come from:
 
@@ -18,8 +21,9 @@ The rows are replaced in the transaction that changes what they come from:
 - anything that writes rows another way (a restored backup, the demo, bulk loads)
   calls :func:`rebuild_peer_scores`, also ``flask peers rebuild`` for operators.
 
-Each refresh deletes a subject's rows and inserts them again with the same statement the
-rebuild runs over every subject, so a refreshed index equals a rebuilt one.
+Each refresh deletes a subject's rows and inserts them again (and any key they lack) with
+the same statements the rebuild runs over every subject, so a refreshed index equals a
+rebuilt one.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from sqlalchemy import (
     select,
     union_all,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ppp_assess.domain.reference import SubjectType
@@ -45,6 +50,7 @@ from ppp_assess.domain.workflow import Status
 from ppp_assess.models import (
     Assessment,
     Organisation,
+    PeerKey,
     PeerScore,
     Project,
     QuestionnaireVersion,
@@ -59,9 +65,12 @@ OVERALL = "*"
 #: The project and organisation attributes kept with each peer score (peer filters).
 PEER_ATTRIBUTES = frozenset({"sector", "stage", "contract_type", "region", "country"})
 
-_COLUMNS = ("assessment_id", "section_key", "score", "questionnaire_id", "major",
-            "subject_type", "organisation_id", "project_id", "sector", "stage",
-            "contract_type", "region", "country")
+#: What a peer key stands for.
+_KEY_COLUMNS = (PeerKey.questionnaire_id, PeerKey.major, PeerKey.subject_type,
+                PeerKey.section_key)
+#: The columns of a peer score besides its assessment and key.
+_ROW_COLUMNS = ("score", "organisation_id", "project_id", "sector", "stage", "contract_type",
+                "region", "country")
 
 
 def current_results(*conditions: ColumnElement[bool]) -> Select[Any]:
@@ -100,23 +109,25 @@ def current_results(*conditions: ColumnElement[bool]) -> Select[Any]:
 
 
 def _rows(*conditions: ColumnElement[bool]) -> Select[Any]:
-    """Return the ``peer_scores`` rows of the current results matching ``conditions``."""
+    """Return the peer scores of the current results matching ``conditions``, each with
+    the columns of its key rather than the key's id."""
     current = current_results(*conditions).subquery("current")
     is_project = current.c.subject_type == SubjectType.project
     attributes = (
         current.c.questionnaire_id, current.c.major, current.c.subject_type,
         current.c.organisation_id, current.c.project_id, Project.sector, Project.stage,
         Project.contract_type,
-        case((is_project, Project.region), else_=Organisation.region),
-        case((is_project, Project.country), else_=Organisation.country),
+        case((is_project, Project.region), else_=Organisation.region).label("region"),
+        case((is_project, Project.country), else_=Organisation.country).label("country"),
     )
 
     def joined(query: Select[Any]) -> Select[Any]:
         return (query.join(Organisation, Organisation.id == current.c.organisation_id)
                 .outerjoin(Project, Project.id == current.c.project_id))
 
-    overall = joined(select(current.c.assessment_id, literal(OVERALL), current.c.score,
-                            *attributes)).where(current.c.score.is_not(None))
+    overall = joined(select(current.c.assessment_id, literal(OVERALL).label("section_key"),
+                            current.c.score.label("score"), *attributes)
+                     ).where(current.c.score.is_not(None))
     sections = joined(
         select(current.c.assessment_id, SectionScore.section_id, SectionScore.score,
                *attributes)
@@ -126,6 +137,27 @@ def _rows(*conditions: ColumnElement[bool]) -> Select[Any]:
     return select(union_all(overall, sections).subquery("peer_rows"))
 
 
+def _insert_missing_keys(session: Session, rows: Any) -> None:
+    """Add the keys of ``rows`` that ``peer_keys`` lacks.
+
+    A concurrent refresh may add the same key first: the insert then waits for that
+    transaction and skips the key (``ON CONFLICT DO NOTHING``), and the rows' own insert,
+    a later statement, sees the key committed (PostgreSQL reads committed rows; SQLite
+    writes one transaction at a time).
+    """
+    key = (rows.c.questionnaire_id, rows.c.major, rows.c.subject_type, rows.c.section_key)
+    known = select(PeerKey.id).where(*(column == value for column, value
+                                       in zip(_KEY_COLUMNS, key, strict=True)))
+    # The WHERE also keeps SQLite from reading ON CONFLICT as a join's ON.
+    missing = select(*key).distinct().where(~known.exists())
+    names = [column.key for column in _KEY_COLUMNS]
+    if session.get_bind().dialect.name == "postgresql":
+        statement: Any = postgresql.insert(PeerKey).from_select(names, missing)
+    else:
+        statement = sqlite.insert(PeerKey).from_select(names, missing)
+    session.execute(statement.on_conflict_do_nothing())
+
+
 def _replace(session: Session, stale: ColumnElement[bool] | None,
              *conditions: ColumnElement[bool]) -> None:
     session.flush()
@@ -133,7 +165,12 @@ def _replace(session: Session, stale: ColumnElement[bool] | None,
     if stale is not None:
         removal = removal.where(stale)
     session.execute(removal.execution_options(synchronize_session=False))
-    session.execute(insert(PeerScore).from_select(_COLUMNS, _rows(*conditions)))
+    _insert_missing_keys(session, _rows(*conditions).subquery("peer_rows"))
+    rows = _rows(*conditions).subquery("peer_rows")
+    keyed = (select(rows.c.assessment_id, PeerKey.id, *(rows.c[name] for name in _ROW_COLUMNS))
+             .join(PeerKey, and_(*(column == rows.c[column.key] for column in _KEY_COLUMNS))))
+    session.execute(insert(PeerScore).from_select(("assessment_id", "key_id", *_ROW_COLUMNS),
+                                                  keyed))
 
 
 def refresh_project(session: Session, project_id: int) -> None:
@@ -145,8 +182,8 @@ def refresh_organisation(session: Session, organisation_id: int) -> None:
     """Replace the peer rows of one organisation's organisation questionnaires."""
     _replace(
         session,
-        and_(PeerScore.subject_type == SubjectType.organisation,
-             PeerScore.organisation_id == organisation_id),
+        # Only organisation questionnaires' rows have no project.
+        and_(PeerScore.project_id.is_(None), PeerScore.organisation_id == organisation_id),
         Assessment.subject_type == SubjectType.organisation,
         Assessment.organisation_id == organisation_id,
     )

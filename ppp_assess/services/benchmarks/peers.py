@@ -28,20 +28,21 @@ Whose results a viewer may see
 The statistics
     Quartiles and the percentile rank follow the definitions fixed in
     :mod:`ppp_assess.domain.benchmarking`, and are read from ordered index ranges of
-    ``peer_scores`` rather than computed over every score. For each key (the overall
-    score and each section, found one index seek each), one statement counts the scores
-    and the organisations along the index of (key, organisation) and counts the scores
-    below and equal to the subject's value along the index of (key, score); a second
-    reads the two scores around each quantile's position with ``ORDER BY score LIMIT 2
-    OFFSET n``, from whichever end of the index is nearer. The interpolation is then the
-    domain's own (:func:`~ppp_assess.domain.benchmarking.quartiles_at`), so the answers
-    are the domain's to the last bit. The filters most used (none, or the sector) lead
-    an index; any other filter is applied along the same ranges. ``percentile_cont``
-    (PostgreSQL) and ``window`` (any database) aggregate every score of the group in
-    one statement instead; they remain as cross-checks: equal scores are counted once,
-    a running ``SUM(count) OVER (ORDER BY score)`` gives the 0-based positions each
-    score occupies, and the two values around ``p * (n - 1)`` are interpolated with the
-    same floating-point operations in the same order.
+    ``peer_scores`` rather than computed over every score. For each of the group's keys
+    (the overall score and each section, each one integer id in ``peer_keys``, which
+    leads every index read here), one statement counts the scores and the organisations
+    along the index of (key, organisation) and counts the scores below and equal to the
+    subject's value along the index of (key, score); a second reads the two scores
+    around each quantile's position with ``ORDER BY score LIMIT 2 OFFSET n``, from
+    whichever end of the index is nearer. The interpolation is then the domain's own
+    (:func:`~ppp_assess.domain.benchmarking.quartiles_at`), so the answers are the
+    domain's to the last bit. The filters most used (none, or the sector) follow the key
+    in an index; any other filter is applied along the same ranges. ``percentile_cont``
+    (PostgreSQL) and ``window`` (any database) aggregate every score of the group in one
+    statement instead; they remain as cross-checks: equal scores are counted once, a
+    running ``SUM(count) OVER (ORDER BY score)`` gives the 0-based positions each score
+    occupies, and the two values around ``p * (n - 1)`` are interpolated with the same
+    floating-point operations in the same order.
 """
 
 from __future__ import annotations
@@ -90,6 +91,7 @@ from ppp_assess.domain.workflow import Status
 from ppp_assess.models import (
     Assessment,
     Organisation,
+    PeerKey,
     PeerScore,
     QuestionnaireVersion,
 )
@@ -250,11 +252,12 @@ class GroupStatistics:
 
 
 def _peer_conditions(group: PeerGroup) -> list[ColumnElement[bool]]:
-    """Return the conditions on ``peer_scores`` that select the group's scores."""
+    """Return the conditions on ``peer_scores`` joined to ``peer_keys`` that select the
+    group's scores."""
     conditions: list[ColumnElement[bool]] = [
-        PeerScore.questionnaire_id == group.questionnaire_id,
-        PeerScore.major == group.major,
-        PeerScore.subject_type == group.subject,
+        PeerKey.questionnaire_id == group.questionnaire_id,
+        PeerKey.major == group.major,
+        PeerKey.subject_type == group.subject,
     ]
     filters = group.filters.active()
     if group.subject == SubjectType.organisation and set(filters) & PROJECT_FILTERS:
@@ -269,7 +272,8 @@ def peer_results(group: PeerGroup) -> Select[Any]:
     """Return a query of the group's results: ``assessment_id``, ``organisation_id``,
     ``score``; one row per subject with an overall score."""
     columns: list[Any] = [PeerScore.assessment_id, PeerScore.organisation_id, PeerScore.score]
-    return select(*columns).where(PeerScore.section_key == OVERALL, *_peer_conditions(group))
+    return (select(*columns).join(PeerKey, PeerKey.id == PeerScore.key_id)
+            .where(PeerKey.section_key == OVERALL, *_peer_conditions(group)))
 
 
 def _subject_value(key: ColumnElement[Any], subject: Mapping[str, float | None]
@@ -284,7 +288,8 @@ def _subject_value(key: ColumnElement[Any], subject: Mapping[str, float | None]
 
 def _statistics_query(group: PeerGroup, subject: Mapping[str, float | None],
                       method: Literal["percentile_cont", "window"]) -> Select[Any]:
-    scored = (select(PeerScore.section_key, PeerScore.organisation_id, PeerScore.score)
+    scored = (select(PeerKey.section_key, PeerScore.organisation_id, PeerScore.score)
+              .join(PeerKey, PeerKey.id == PeerScore.key_id)
               .where(*_peer_conditions(group)).subquery("scored"))
     if method == "percentile_cont":
         return _percentile_cont_query(scored, subject)
@@ -403,22 +408,24 @@ class _Shape:
 
 @dataclass(frozen=True)
 class _Statements:
-    keys: Select[Any]
+    keys: Select[int, str]
     counts: Select[Any]
     counts_and_rank: Select[Any]
     values: Select[Any]
 
 
-def _parameters(group: PeerGroup) -> dict[str, Any]:
+def _parameters(group: PeerGroup) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Return the parameters of the keys statement, and those of every key's statements
+    but the key itself."""
     filters = group.filters.active()
     if group.subject == SubjectType.organisation and set(filters) & PROJECT_FILTERS:
         raise Invalid("These filters apply to project questionnaires only.")
-    parameters: dict[str, Any] = {"questionnaire_id": group.questionnaire_id,
-                                  "major": group.major, "subject_type": group.subject}
-    parameters.update({f"filter_{name}": value for name, value in filters.items()})
+    keys: dict[str, Any] = {"questionnaire_id": group.questionnaire_id,
+                            "major": group.major, "subject_type": group.subject}
+    parameters: dict[str, Any] = {f"filter_{name}": value for name, value in filters.items()}
     if group.exclude_organisation_id is not None:
         parameters["excluded"] = group.exclude_organisation_id
-    return parameters
+    return keys, parameters
 
 
 #: The quantiles in the order the values statement reads them, each from the nearer end.
@@ -428,28 +435,25 @@ _FRACTIONS = tuple(benchmarking.QUARTILE_FRACTIONS.items())
 @cache
 def _statements(shape: _Shape) -> _Statements:
     """Build the statements of one shape once: SQLAlchemy then finds them compiled."""
-    conditions: list[ColumnElement[bool]] = [
-        PeerScore.questionnaire_id == bindparam("questionnaire_id"),
-        PeerScore.major == bindparam("major"),
-        PeerScore.subject_type == bindparam("subject_type"),
+    # The group's keys: the overall score's and each section's that ever had scores, in
+    # the order of the unique index that finds them.
+    keys = select(PeerKey.id, PeerKey.section_key).where(
+        PeerKey.questionnaire_id == bindparam("questionnaire_id"),
+        PeerKey.major == bindparam("major"),
+        PeerKey.subject_type == bindparam("subject_type")).order_by(PeerKey.section_key)
+
+    # Every statement below reads one key's scores: the ranges of the indexes that lead
+    # with the key's id (then the sector, when filtered on).
+    of_key: list[ColumnElement[bool]] = [
+        PeerScore.key_id == bindparam("key_id"),
         *(getattr(PeerScore, name) == bindparam(f"filter_{name}") for name in shape.filters),
     ]
     if shape.excluded:
-        conditions.append(PeerScore.organisation_id != bindparam("excluded"))
-
-    # The distinct section keys, one index seek each (a loose index scan: the next key
-    # is the least one above the last).
-    first = select(func.min(PeerScore.section_key).label("key")).where(*conditions)
-    keys = first.cte("peer_keys", recursive=True)
-    last = keys.alias("last_key")
-    following = (select(func.min(PeerScore.section_key))
-                 .where(*conditions, PeerScore.section_key > last.c.key).scalar_subquery())
-    keys = keys.union_all(select(following).where(last.c.key.is_not(None)))
+        of_key.append(PeerScore.organisation_id != bindparam("excluded"))
 
     # One key's number of scores and of organisations in one pass along the index of
     # (key, organisation), and the scores below and equal to the subject's value by
     # index range counts; no sort.
-    of_key = [*conditions, PeerScore.section_key == bindparam("key")]
     value = bindparam("value", type_=Float)
     rank = (select(func.count()).where(*of_key, PeerScore.score < value)
             .scalar_subquery().label("below"),
@@ -483,7 +487,7 @@ def _statements(shape: _Shape) -> _Statements:
                             func.min(read.c.score).label("low"),
                             func.max(read.c.score).label("high")))
     values = select(union_all(*reads).subquery("quantile_values"))
-    return _Statements(keys=keys.select(), counts=counts, counts_and_rank=counts_and_rank,
+    return _Statements(keys=keys, counts=counts, counts_and_rank=counts_and_rank,
                        values=values)
 
 
@@ -491,22 +495,23 @@ def _indexed_statistics(session: Session, group: PeerGroup,
                         subject: Mapping[str, float | None]) -> dict[str, GroupStatistics]:
     """Each key in statements of its own, small enough for PostgreSQL to plan them without
     compiling them first (its JIT took longer than the queries)."""
-    parameters = _parameters(group)
+    key_parameters, filter_parameters = _parameters(group)
     statements = _statements(_Shape(
         filters=tuple(group.filters.active()),
         excluded=group.exclude_organisation_id is not None,
         grouped=session.get_bind().dialect.name == "postgresql"))
-    keys = [key for key in session.scalars(statements.keys, parameters) if key is not None]
+    keys = session.execute(statements.keys, key_parameters).all()
     statistics: dict[str, GroupStatistics] = {}
-    for key in keys:
+    for key_id, key in keys:
+        parameters = {**filter_parameters, "key_id": key_id}
         value = subject.get(key)
         if value is None:
-            counts = session.execute(statements.counts, {**parameters, "key": key}).one()
+            counts = session.execute(statements.counts, parameters).one()
         else:
             counts = session.execute(statements.counts_and_rank,
-                                     {**parameters, "key": key, "value": value}).one()
+                                     {**parameters, "value": value}).one()
         count = int(counts.n)
-        if count == 0:  # the key's last score went since the first statement
+        if count == 0:  # no scores of this key in the group (any more)
             continue
         positions = [benchmarking.quantile_positions(count, fraction)
                      for _name, fraction in _FRACTIONS]
@@ -514,7 +519,7 @@ def _indexed_statistics(session: Session, group: PeerGroup,
                    for index, ((_name, fraction), (lower, upper))
                    in enumerate(zip(_FRACTIONS, positions, strict=True))}
         values: dict[int, float] = {}
-        for row in session.execute(statements.values, {**parameters, "key": key, **offsets}):
+        for row in session.execute(statements.values, {**parameters, **offsets}):
             if row.low is None:  # scores went since the count: start again
                 return _indexed_statistics(session, group, subject)
             lower, upper = positions[row.fraction]
