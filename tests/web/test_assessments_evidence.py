@@ -62,7 +62,12 @@ def test_attaching_and_removing_a_document_without_scripts(member, db, draft) ->
     document = db.scalar(select(EvidenceDocument))
     db.commit()
     assert f'href="/api/v1/evidence/{document.id}" download' in page
-    removal = member.client.post(f"/assessments/{draft.id}/evidence/{document.id}/delete")
+    # The page's own removal form posts where the document is removed.
+    action = re.search(rf'<form id="evidence-delete-{document.id}" method="post" '
+                       r'action="([^"]+)">', page)
+    assert action is not None
+    assert action.group(1) == f"/assessments/{draft.id}/evidence/{document.id}/delete"
+    removal = member.client.post(action.group(1))
     assert removal.status_code == 302
     assert _rows(db) == 0
 
