@@ -15,6 +15,7 @@ from ppp_assess.models.base import utcnow
 
 log = logging.getLogger(__name__)
 
+
 class RecordedEvent(NamedTuple):
     """An event just appended to the chain."""
 
