@@ -35,7 +35,11 @@ from ppp_assess.services import outbox
 from ppp_assess.services.audit import record_event
 from ppp_assess.services.errors import Conflict, Invalid, MissingAnswers, NotFound
 from ppp_assess.services.lifecycle import apply_action, change_status
-from ppp_assess.services.permissions import eligible_reviewers, holds_row_lock
+from ppp_assess.services.permissions import (
+    eligible_reviewers,
+    holds_row_lock,
+    lock_assessment_row,
+)
 from ppp_assess.services.questionnaires import (
     cached_questionnaire,
     latest_versions,
@@ -93,12 +97,6 @@ class SaveResult:
     changed: tuple[str, ...]
     #: The assessment's answers after the save, by question id (what was scored).
     answers: Mapping[str, Answer] = field(default_factory=dict)
-
-
-#: Lock the assessment's row alone (``FOR UPDATE OF assessments``): an assessment read
-#: with its questionnaire version and project joined (the respondents' pages) is
-#: refreshed with the same outer joins, and PostgreSQL refuses to lock their side.
-_LOCK_ASSESSMENT_ROW: dict[str, Any] = {"of": Assessment}
 
 
 def questionnaire_for(assessment: Assessment) -> Questionnaire:
@@ -330,7 +328,7 @@ def save_answers(
     # Lock the assessment row: concurrent saves of one assessment run one after another.
     # (Unless it was read locked already, in this transaction.)
     if not holds_row_lock(session, assessment):
-        session.refresh(assessment, with_for_update=_LOCK_ASSESSMENT_ROW)
+        lock_assessment_row(session, assessment)
     if not is_editable(assessment.status):
         raise Conflict("This assessment is %(status)s and can no longer be changed.",
                        {"status": assessment.status.value}, code="not_editable")
@@ -441,7 +439,7 @@ def submit_assessment(session: Session, assessment: Assessment, *, actor: User,
         assessment (to questions that apply) that are not confirmed yet.
     :raises MissingAnswers: listing the applicable required questions left unanswered.
     """
-    session.refresh(assessment, with_for_update=_LOCK_ASSESSMENT_ROW)
+    lock_assessment_row(session, assessment)
     apply_action(assessment, Action.submit)
     answers = load_answers(session, assessment, fresh=True)
     report = _rescore(session, assessment, answers)

@@ -61,6 +61,7 @@ from ppp_assess.services.permissions import (
     eligible_reviewers,
     ensure_independent_reviewer,
     ensure_no_conflict_of_interest,
+    lock_assessment_row,
 )
 
 log = logging.getLogger(__name__)
@@ -202,7 +203,7 @@ def assign_reviewer(session: Session, assessment: Assessment, *, actor: User, re
         ``already_assigned`` when they are on the review already, code
         ``invalid_transition`` when the assessment does not wait for or is not in review.
     """
-    session.refresh(assessment, with_for_update={"of": Assessment})
+    lock_assessment_row(session, assessment)
     submission = _current_submission(session, assessment)
     if not can_assign_reviewers(session, actor, assessment):
         raise Forbidden("Only the chair of the review or an administrator can assign "
@@ -422,7 +423,7 @@ def decline_assignment(session: Session, assessment: Assessment, *, reviewer: Us
     :raises Forbidden: code ``not_assigned`` when they have no open assignment on it.
     :raises Invalid: without a reason.
     """
-    session.refresh(assessment, with_for_update={"of": Assessment})
+    lock_assessment_row(session, assessment)
     _current_submission(session, assessment)
     row = _own_assignment(session, assessment, reviewer)
     text = _clean_text(reason, "reason", required=True,
@@ -457,7 +458,7 @@ def recommend(session: Session, assessment: Assessment, *, reviewer: User,
     if question_comments is not None and not isinstance(question_comments, Mapping):
         raise Invalid("Question comments must map question ids to text.",
                       fields={"question_comments": "wrong_type"})
-    session.refresh(assessment, with_for_update={"of": Assessment})
+    lock_assessment_row(session, assessment)
     submission = _current_submission(session, assessment)
     row = _own_assignment(session, assessment, reviewer)
     text = _clean_text(reason, "reason", required=choice is Decision.return_,

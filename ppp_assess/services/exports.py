@@ -406,7 +406,7 @@ def _finished_rows(
     finished_questionnaire = [finish(questionnaire.id), finish(version.version)]
     # Finished cells by the value they come from: most values repeat from row to row.
     statuses: dict[str, list[T]] = {}
-    comments: dict[str, T] = {}
+
     def label_cell(key: tuple[str, str | None]) -> T:
         return finish(_label(key[0], key[1], localiser))
 
@@ -423,6 +423,7 @@ def _finished_rows(
         return value is None or len(value) <= _MEMO_TEXT
 
     text = _bounded_memo(finish, keep=short)
+    comment_cell = _bounded_memo(finish, keep=short)
     labelled = _bounded_memo(label_cell)
     level_label = _bounded_memo(level_cell)
     score = _bounded_memo(score_cell)
@@ -504,12 +505,7 @@ def _finished_rows(
             pair = memo.get(stored)
             cells[column:column + 2] = answers.cells(stored) if pair is None else pair
             if comment:
-                finished = comments.get(comment)
-                if finished is None:
-                    finished = finish(comment)
-                    if len(comments) < _MEMO_LIMIT and len(comment) <= _MEMO_TEXT:
-                        comments[comment] = finished
-                cells[column + 2] = finished
+                cells[column + 2] = comment_cell(comment)
         for assessment_id in ids:
             yield rows[assessment_id]
 

@@ -623,6 +623,17 @@ def holds_row_lock(session: Session, assessment: Assessment) -> bool:
     return session.info.get(_LOCKED, {}).get(assessment.id) is session.get_transaction()
 
 
+def lock_assessment_row(session: Session, assessment: Assessment) -> None:
+    """Read ``assessment`` again as it is now and lock its row for the transaction.
+
+    Only the assessment's own row is locked (``FOR UPDATE OF assessments``): an
+    assessment read with its questionnaire version and project joined (the respondents'
+    pages) is refreshed with the same outer joins, and PostgreSQL refuses to lock the
+    nullable side of an outer join.
+    """
+    session.refresh(assessment, with_for_update={"of": Assessment})
+
+
 def get_own_assessment(session: Session, user: User, assessment_id: int, *,
                        lock: bool = False) -> Assessment:
     """Return the assessment if it belongs to one of ``user``'s organisations.

@@ -41,6 +41,7 @@ from ppp_assess.services.permissions import (
     ensure_independent_reviewer,
     ensure_no_conflict_of_interest,
     is_member,
+    lock_assessment_row,
     organisation_ids,
 )
 
@@ -74,7 +75,7 @@ def start_review(session: Session, assessment: Assessment, *, reviewer: User,
     :raises Conflict: code ``invalid_transition`` when the assessment is not waiting for
         review; code ``conflict_of_interest`` when the reviewer declared a link with it.
     """
-    session.refresh(assessment, with_for_update={"of": Assessment})
+    lock_assessment_row(session, assessment)
     ensure_independent_reviewer(session, reviewer, assessment)
     if not declared_no_conflict:
         raise Invalid("Declare that you have no conflict of interest before starting.",
@@ -146,7 +147,7 @@ def decide(
     if question_comments is not None and not isinstance(question_comments, Mapping):
         raise Invalid("Question comments must map question ids to text.",
                       fields={"question_comments": "wrong_type"})
-    session.refresh(assessment, with_for_update={"of": Assessment})
+    lock_assessment_row(session, assessment)
     ensure_independent_reviewer(session, reviewer, assessment)
     ensure_assigned_reviewer(reviewer, assessment)
     action = DECISION_ACTIONS[decision]

@@ -31,6 +31,7 @@ from ppp_assess.models.base import utcnow
 from ppp_assess.services.assessments import _rescore, load_answers, questionnaire_for
 from ppp_assess.services.audit import record_event
 from ppp_assess.services.errors import Conflict, NotFound
+from ppp_assess.services.permissions import lock_assessment_row
 from ppp_assess.services.questionnaires import questionnaire_of
 
 
@@ -134,7 +135,7 @@ def upgrade_assessment(session: Session, assessment: Assessment, *, actor: User,
         answers changed since the plan was shown.
     :raises NotFound: code ``no_upgrade`` when there is nothing to move to.
     """
-    session.refresh(assessment, with_for_update={"of": Assessment})
+    lock_assessment_row(session, assessment)
     plan = upgrade_plan(session, assessment, directory=directory)
     if assessment.version != base_version:
         raise Conflict("The answers changed since this page was shown. Look at what carries "

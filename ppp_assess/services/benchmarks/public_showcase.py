@@ -17,6 +17,7 @@ from ppp_assess.services.errors import Conflict, NotFound
 from ppp_assess.services.permissions import (
     can_view_organisation,
     ensure_can_publish,
+    lock_assessment_row,
     organisation_ids,
 )
 from ppp_assess.services.questionnaires import questionnaire_of
@@ -70,7 +71,7 @@ def set_showcased(session: Session, assessment_id: int, *, actor: User,
     assessment = session.get(Assessment, assessment_id)
     if assessment is None or not can_view_organisation(session, actor, assessment.organisation):
         raise NotFound("This assessment does not exist.")
-    session.refresh(assessment, with_for_update={"of": Assessment})
+    lock_assessment_row(session, assessment)
     ensure_can_publish(session, actor, assessment, publish=publish)
     if publish:
         if assessment.subject_type != SubjectType.project:

@@ -31,7 +31,11 @@ from ppp_assess.services.errors import Conflict, Invalid, NotFound, TooLarge, Un
 from ppp_assess.services.evidence.scanning import Scanner, ScannerUnavailable
 from ppp_assess.services.evidence.sniffing import sniff
 from ppp_assess.services.evidence.storage import EvidenceStorage, FileTooLarge, StagedFile
-from ppp_assess.services.permissions import ensure_assigned_reviewer, ensure_independent_reviewer
+from ppp_assess.services.permissions import (
+    ensure_assigned_reviewer,
+    ensure_independent_reviewer,
+    lock_assessment_row,
+)
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +131,7 @@ def attach_evidence(
     :raises TooLarge: beyond the size of one file or of all of the assessment's files.
     :raises Unavailable: when the configured scanner cannot be reached.
     """
-    session.refresh(assessment, with_for_update={"of": Assessment})
+    lock_assessment_row(session, assessment)
     if not is_editable(assessment.status):
         raise _not_editable(assessment)
     if not questionnaire_for(assessment).has_question(question_id):
@@ -233,7 +237,7 @@ def delete_evidence(session: Session, document: EvidenceDocument, *, actor: User
     :raises Conflict: code ``not_editable`` once the assessment is submitted.
     """
     assessment = document.assessment
-    session.refresh(assessment, with_for_update={"of": Assessment})
+    lock_assessment_row(session, assessment)
     if not is_editable(assessment.status):
         raise _not_editable(assessment)
     _audit(session, document, "evidence.deleted", actor=actor, assessment=assessment)
@@ -256,7 +260,7 @@ def judge_evidence(session: Session, document: EvidenceDocument, *, actor: User,
     :raises Invalid: for a comment too long, or an insufficient verdict without one.
     """
     assessment = document.assessment
-    session.refresh(assessment, with_for_update={"of": Assessment})
+    lock_assessment_row(session, assessment)
     ensure_independent_reviewer(session, actor, assessment)
     if assessment.status != Status.in_review:
         raise Conflict("Documents are judged during the review.", code="not_in_review")
