@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 from urllib.parse import urlsplit
 
-from sqlalchemy import Table, case, delete, func, literal, select, update
+from sqlalchemy import Table, Update, bindparam, case, delete, func, select, update
 from sqlalchemy.orm import Session, joinedload, object_session
 
 from ppp_assess.domain.answers import AnswerError, clean_answers, validate_answer
@@ -167,6 +168,12 @@ def start_assessment(
     return assessment
 
 
+#: An assessment's answers, built once (every page and every save reads them).
+_ANSWERS = select(Answer).where(Answer.assessment_id == bindparam("assessment_id"))
+#: The same, overwriting what the session holds.
+_FRESH_ANSWERS = _ANSWERS.execution_options(populate_existing=True)
+
+
 def load_answers(session: Session, assessment: Assessment, *,
                  fresh: bool = False) -> dict[str, Answer]:
     """Return the stored answers of ``assessment`` by question id (one query).
@@ -174,10 +181,9 @@ def load_answers(session: Session, assessment: Assessment, *,
     :param fresh: overwrite answers already loaded in the session with what the database
         holds now (after taking the assessment's lock, so no concurrent change is missed).
     """
-    query = select(Answer).where(Answer.assessment_id == assessment.id)
-    if fresh:
-        query = query.execution_options(populate_existing=True)
-    return {row.question_id: row for row in session.scalars(query)}
+    rows = session.scalars(_FRESH_ANSWERS if fresh else _ANSWERS,
+                           {"assessment_id": assessment.id})
+    return {row.question_id: row for row in rows}
 
 
 def answer_values(answers: Mapping[str, Answer]) -> dict[str, Any]:
@@ -234,6 +240,22 @@ def _rescore(
     return report
 
 
+@functools.lru_cache(maxsize=256)
+def _section_scores_update(section_ids: tuple[str, ...]) -> Update:
+    """Return the UPDATE that writes the scores of these sections, in one statement.
+
+    Built once per questionnaire's sections: building it cost as much as running it. The
+    scores are the parameters ``score_0``, ``score_1``, ... in the order of the ids.
+    """
+    table = cast(Table, SectionScore.__table__)
+    return (update(table)
+            .where(table.c.assessment_id == bindparam("of_assessment"),
+                   table.c.section_id.in_(section_ids))
+            .values(score=case({section_id: bindparam(f"score_{index}", type_=table.c.score.type)
+                                for index, section_id in enumerate(section_ids)},
+                               value=table.c.section_id)))
+
+
 def _rescore_saved(
     session: Session, assessment: Assessment, answers: Mapping[str, Answer]
 ) -> ScoreReport:
@@ -247,14 +269,11 @@ def _rescore_saved(
     report = score_of(assessment, answers)
     scores = {section.id: section.score for section in report.sections}
     if scores:
-        table = cast(Table, SectionScore.__table__)
-        updated = session.execute(
-            update(table)
-            .where(table.c.assessment_id == assessment.id,
-                   table.c.section_id.in_(list(scores)))
-            .values(score=case({section_id: literal(value, table.c.score.type)
-                                for section_id, value in scores.items()},
-                               value=table.c.section_id)))
+        statement = _section_scores_update(tuple(scores))
+        parameters: dict[str, Any] = {f"score_{index}": value
+                                      for index, value in enumerate(scores.values())}
+        parameters["of_assessment"] = assessment.id
+        updated = session.execute(statement, parameters)
         if updated.rowcount != len(scores):  # type: ignore[attr-defined]
             return _rescore(session, assessment, answers)
     assessment.score = report.overall

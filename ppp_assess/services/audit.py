@@ -56,6 +56,10 @@ def audit_key(session: Session) -> bytes:
     return bytes(key)
 
 
+#: The chain's last event, built once (every change asks it).
+_HEAD = select(AuditEvent.sequence, AuditEvent.hash).order_by(AuditEvent.sequence.desc()).limit(1)
+
+
 def record_event(
     session: Session,
     *,
@@ -74,9 +78,7 @@ def record_event(
     :return: the stored event's id, sequence and hash.
     """
     _lock_chain(session)
-    head_row = session.execute(
-        select(AuditEvent.sequence, AuditEvent.hash).order_by(AuditEvent.sequence.desc()).limit(1)
-    ).first()
+    head_row = session.execute(_HEAD).first()
     head = (head_row.sequence, head_row.hash) if head_row else None
     event, digest = next_event(
         head,

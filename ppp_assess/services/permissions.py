@@ -42,7 +42,7 @@ The rules
 
 from __future__ import annotations
 
-from sqlalchemy import ScalarSelect, func, select
+from sqlalchemy import ScalarSelect, bindparam, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from ppp_assess.domain.board import AssignmentRole, AssignmentStatus
@@ -634,6 +634,27 @@ def lock_assessment_row(session: Session, assessment: Assessment) -> None:
     session.refresh(assessment, with_for_update={"of": Assessment})
 
 
+#: One query for the respondents' pages: the membership is checked in it, and the
+#: questionnaire version and the project the pages show come with it. The hot statements
+#: are built once: on every request, building them cost more than running them.
+_OWN_ASSESSMENT = (
+    select(Assessment).where(
+        Assessment.id == bindparam("assessment_id"),
+        Assessment.organisation_id.in_(
+            select(Membership.organisation_id)
+            .where(Membership.user_id == bindparam("user_id"))))
+    .options(joinedload(Assessment.questionnaire_version), joinedload(Assessment.project)))
+#: The same, read as it is now and locked, with the membership and the content hash.
+_LOCK_OWN_ASSESSMENT = (
+    select(Assessment, QuestionnaireVersion.content_hash, Membership.role)
+    .join(QuestionnaireVersion, QuestionnaireVersion.id == Assessment.questionnaire_version_id)
+    .outerjoin(Membership, (Membership.organisation_id == Assessment.organisation_id)
+               & (Membership.user_id == bindparam("user_id")))
+    .where(Assessment.id == bindparam("assessment_id"))
+    .with_for_update(of=Assessment)
+    .execution_options(populate_existing=True))
+
+
 def get_own_assessment(session: Session, user: User, assessment_id: int, *,
                        lock: bool = False) -> Assessment:
     """Return the assessment if it belongs to one of ``user``'s organisations.
@@ -650,30 +671,16 @@ def get_own_assessment(session: Session, user: User, assessment_id: int, *,
         raise NotFound("This assessment does not exist.")
     if lock:
         return _lock_own_assessment(session, user, assessment_id)
-    # One query: the membership is checked in it, and the questionnaire version and the
-    # project its pages show come with it.
-    assessment = session.scalar(
-        select(Assessment).where(
-            Assessment.id == assessment_id,
-            Assessment.organisation_id.in_(
-                select(Membership.organisation_id).where(Membership.user_id == user.id)))
-        .options(joinedload(Assessment.questionnaire_version),
-                 joinedload(Assessment.project)))
+    assessment = session.scalar(_OWN_ASSESSMENT,
+                                {"assessment_id": assessment_id, "user_id": user.id})
     if assessment is None:
         raise NotFound("This assessment does not exist.")
     return assessment
 
 
 def _lock_own_assessment(session: Session, user: User, assessment_id: int) -> Assessment:
-    row = session.execute(
-        select(Assessment, QuestionnaireVersion.content_hash, Membership.role)
-        .join(QuestionnaireVersion,
-              QuestionnaireVersion.id == Assessment.questionnaire_version_id)
-        .outerjoin(Membership, (Membership.organisation_id == Assessment.organisation_id)
-                   & (Membership.user_id == user.id))
-        .where(Assessment.id == assessment_id)
-        .with_for_update(of=Assessment)
-        .execution_options(populate_existing=True)).first()
+    row = session.execute(_LOCK_OWN_ASSESSMENT,
+                          {"assessment_id": assessment_id, "user_id": user.id}).first()
     if row is None or row.role is None:
         raise NotFound("This assessment does not exist.")
     assessment: Assessment = row[0]

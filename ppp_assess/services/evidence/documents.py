@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import IO
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from ppp_assess.domain.evidence import (
@@ -206,11 +206,17 @@ def _check(session: Session, assessment: Assessment, staged: StagedFile, extensi
     return kind
 
 
+#: The hot reads of the section page and the autosave, built once.
+_DOCUMENTS = (select(EvidenceDocument)
+              .where(EvidenceDocument.assessment_id == bindparam("assessment_id"))
+              .order_by(EvidenceDocument.question_id, EvidenceDocument.id))
+_VERDICTS = (select(EvidenceDocument.question_id, EvidenceDocument.verdict)
+             .where(EvidenceDocument.assessment_id == bindparam("assessment_id")))
+
+
 def list_evidence(session: Session, assessment: Assessment) -> list[EvidenceDocument]:
     """Return the documents of an assessment, by question, oldest first."""
-    return list(session.scalars(
-        select(EvidenceDocument).where(EvidenceDocument.assessment_id == assessment.id)
-        .order_by(EvidenceDocument.question_id, EvidenceDocument.id)))
+    return list(session.scalars(_DOCUMENTS, {"assessment_id": assessment.id}))
 
 
 def evidence_by_question(documents: Sequence[EvidenceDocument]
@@ -321,9 +327,7 @@ def evidenced_question_ids(session: Session, assessment_id: int) -> set[str]:
     One query of two columns: what the autosave needs for the verified score.
     """
     return {question_id for question_id, verdict in session.execute(
-        select(EvidenceDocument.question_id, EvidenceDocument.verdict)
-        .where(EvidenceDocument.assessment_id == assessment_id))
-        if verdict != Verdict.insufficient}
+        _VERDICTS, {"assessment_id": assessment_id}) if verdict != Verdict.insufficient}
 
 
 def document_facts(document: EvidenceDocument) -> Mapping[str, object]:
