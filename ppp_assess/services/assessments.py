@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import Table, Update, bindparam, case, delete, func, select, update
 from sqlalchemy.orm import Session, joinedload, object_session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ppp_assess.domain.answers import AnswerError, clean_answers, validate_answer
 from ppp_assess.domain.messages import N_
@@ -393,33 +394,72 @@ def save_answers(
     return SaveResult(assessment.version, report, tuple(item[0] for item in planned), answers)
 
 
+_ANSWER_ROWS = cast(Table, Answer.__table__)
+_ASSESSMENT_ROWS = cast(Table, Assessment.__table__)
+#: A stored answer rewritten (several at once as one executemany). The bound names are not
+#: the columns' own: SQLAlchemy keeps those for the SET clause.
+_REWRITE_ANSWER = (
+    update(_ANSWER_ROWS).where(_ANSWER_ROWS.c.id == bindparam("answer_id"))
+    .values(**{name: bindparam(f"new_{name}", type_=_ANSWER_ROWS.c[name].type)
+               for name in ("value", "comment", "evidence", "version", "carried",
+                            "updated_by_id", "updated_at")}))
+#: The assessment's new version, cached score and time of change.
+_ASSESSMENT_SAVED = (
+    update(_ASSESSMENT_ROWS).where(_ASSESSMENT_ROWS.c.id == bindparam("of_assessment"))
+    .values(**{name: bindparam(f"new_{name}", type_=_ASSESSMENT_ROWS.c[name].type)
+               for name in ("version", "score", "level", "completion", "updated_at")}))
+
+
+def _write_rows(session: Session, statement: Update, key: str,
+                rows: Sequence[tuple[Any, Mapping[str, Any]]]) -> None:
+    """Write new values of loaded rows with one prepared UPDATE (an executemany for
+    several), and tell the session that they are what the database now holds.
+
+    The ORM's unit of work cost more than the rest of a save for these plain UPDATEs.
+    ``key`` is the parameter that picks a row by its ``id``; each value ``v`` of column
+    ``c`` is the parameter ``new_c``.
+    """
+    session.execute(statement, [{key: row.id, **{f"new_{column}": value
+                                                 for column, value in values.items()}}
+                                for row, values in rows])
+    for row, values in rows:
+        for column, value in values.items():
+            set_committed_value(row, column, value)
+
+
 def _apply(session: Session, assessment: Assessment, answers: dict[str, Answer],
            planned: Sequence[tuple[str, Any, str, list[str]]], actor: User) -> ScoreReport:
     """Write the planned answers, rescore the assessment and record each change.
 
-    The changes are recorded last: the audit chain's flush then writes the answers, the
-    assessment's new version and score and its section scores together.
+    Stored answers and the assessment row are written with prepared UPDATEs; an answer
+    given for the first time is added to the session, and the audit chain's flush writes
+    it with the event.
     """
-    assessment.version += 1
+    version = assessment.version + 1
     now = utcnow()
     changes: list[tuple[str, dict[str, Any] | None, dict[str, Any] | None]] = []
+    rewritten: list[tuple[Answer, dict[str, Any]]] = []
     for question_id, value, comment, evidence in planned:
         row = answers.get(question_id)
         before = _stored(row)
+        values = {"value": value, "comment": comment, "evidence": evidence,
+                  "version": version, "carried": False, "updated_by_id": actor.id,
+                  "updated_at": now}
         if row is None:
-            row = Answer(assessment_id=assessment.id, question_id=question_id)
+            row = Answer(assessment_id=assessment.id, question_id=question_id, **values)
             session.add(row)
             answers[question_id] = row
-        row.value = value
-        row.comment = comment
-        row.evidence = evidence
-        row.version = assessment.version
-        row.carried = False
-        row.updated_by_id = actor.id
-        row.updated_at = now
-        changes.append((question_id, before, _stored(row)))
+        else:
+            rewritten.append((row, values))
+        changes.append((question_id, before,
+                        {"value": value, "comment": comment, "evidence": list(evidence)}))
+    if rewritten:
+        _write_rows(session, _REWRITE_ANSWER, "answer_id", rewritten)
     report = _rescore_saved(session, assessment, answers)
-    assessment.updated_at = now
+    _write_rows(session, _ASSESSMENT_SAVED, "of_assessment", [(assessment, {
+        "version": version, "score": report.overall,
+        "level": report.level.id if report.level else None,
+        "completion": report.completion, "updated_at": now})])
     for question_id, before, after in changes:
         record_event(
             session, actor_id=actor.id, action="answer.changed", object_type="assessment",

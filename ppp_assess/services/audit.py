@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import ScalarResult, insert, select, text
+from sqlalchemy import ScalarResult, Table, insert, select, text
 from sqlalchemy.orm import Session
 
 from ppp_assess.domain.audit import AuditEventData, ChainResult, next_event, verify_chain
@@ -58,6 +58,9 @@ def audit_key(session: Session) -> bytes:
 
 #: The chain's last event, built once (every change asks it).
 _HEAD = select(AuditEvent.sequence, AuditEvent.hash).order_by(AuditEvent.sequence.desc()).limit(1)
+_EVENTS = cast(Table, AuditEvent.__table__)
+#: One event appended (the table's, not the ORM's: one row, not a bulk insert).
+_APPEND = insert(_EVENTS).returning(_EVENTS.c.id)
 
 
 def record_event(
@@ -92,20 +95,21 @@ def record_event(
         before=before,
         after=after,
     )
-    # A plain INSERT: the ORM's unit of work cost more than the rest of the append.
-    event_id = session.execute(insert(AuditEvent).values(
-        sequence=event.sequence,
-        occurred_at=event.occurred_at,
-        actor_id=event.actor_id,
-        action=event.action,
-        object_type=event.object_type,
-        object_id=event.object_id,
-        organisation_id=event.organisation_id,
-        before=event.before,
-        after=event.after,
-        prev_hash=event.prev_hash,
-        hash=digest,
-    ).returning(AuditEvent.id)).scalar_one()
+    # A plain INSERT, built once: the ORM's unit of work cost more than the rest of the
+    # append, and building the statement with its values as much as running it.
+    event_id = session.execute(_APPEND, {
+        "sequence": event.sequence,
+        "occurred_at": event.occurred_at,
+        "actor_id": event.actor_id,
+        "action": event.action,
+        "object_type": event.object_type,
+        "object_id": event.object_id,
+        "organisation_id": event.organisation_id,
+        "before": event.before,
+        "after": event.after,
+        "prev_hash": event.prev_hash,
+        "hash": digest,
+    }).scalar_one()
     session.flush()  # callers count on their own changes being written with the event
     # What the unit of work did, for whoever counts it after the commit (metrics).
     session.info.setdefault("audit_actions", []).append(action)

@@ -204,6 +204,40 @@ def test_a_save_stores_the_section_scores_of_a_full_rescore(db, factory) -> None
     assert assessment.completion == result.report.completion
 
 
+def test_a_save_leaves_the_session_holding_what_it_wrote(db, factory) -> None:
+    """Stored answers and the assessment are written with prepared UPDATEs: the database
+    holds the new values, and the session's objects hold them too, with nothing pending."""
+    organisation = factory.organisation()
+    user = factory.user(organisation=organisation)
+    assessment = assessments.start_assessment(db, actor=user, version=publish_sample(db),
+                                              organisation_id=organisation.id)
+    first = assessments.save_answers(db, assessment, {"policy": AnswerInput("no")},
+                                     base_version=assessment.version, actor=user)
+    db.flush()
+    second = assessments.save_answers(
+        db, assessment, {"policy": AnswerInput("yes", comment=" Adopted in 2024. "),
+                         "staff": AnswerInput(3)},
+        base_version=first.version, actor=user)
+    assert second.version == first.version + 1 == assessment.version
+    assert not db.dirty and not db.new
+    policy = second.answers["policy"]
+    assert (policy.value, policy.comment, policy.version) == ("yes", "Adopted in 2024.",
+                                                             second.version)
+    stored_assessment = db.execute(
+        select(Assessment.version, Assessment.score, Assessment.completion)
+        .where(Assessment.id == assessment.id)).one()
+    assert tuple(stored_assessment) == (second.version, second.report.overall,
+                                        second.report.completion)
+    stored = {row.question_id: (row.value, row.comment, row.version, row.updated_by_id)
+              for row in db.execute(select(Answer.question_id, Answer.value, Answer.comment,
+                                           Answer.version, Answer.updated_by_id)
+                                    .where(Answer.assessment_id == assessment.id))}
+    assert stored == {"policy": ("yes", "Adopted in 2024.", second.version, user.id),
+                      "staff": (3, "", second.version, user.id)}
+    db.expire_all()
+    assert assessments.load_answers(db, assessment)["policy"].comment == "Adopted in 2024."
+
+
 def test_a_save_recreates_a_missing_section_score(db, factory) -> None:
     organisation = factory.organisation()
     user = factory.user(organisation=organisation)
