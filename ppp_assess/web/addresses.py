@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 from flask import g, url_for
 from werkzeug.routing import BaseConverter, Map
@@ -47,3 +48,31 @@ def address_builder(endpoint: str, name: str, slot: str | int = TEXT_SLOT,
                 return url_for(endpoint, **{**arguments, name: value})
         cache[key] = build
     return build
+
+
+def question_url(assessment_id: int, section_id: str, question_id: str) -> str:
+    """Return the address of a question on its section page."""
+    return url_for("assessments.section", assessment_id=assessment_id,
+                   section_id=section_id, _anchor=f"question-{question_id}")
+
+
+#: The characters Flask's ``url_for`` leaves unquoted in an ``_anchor``.
+_ANCHOR_SAFE = "%!#$&'()*+,/:;=?@"
+
+
+def section_addresses(assessment_id: int) -> Callable[[str], str]:
+    """Return section id -> address of that section page of the assessment.
+
+    The steps and the score panel link every section, a dozen addresses per page.
+    """
+    return address_builder("assessments.section", "section_id", assessment_id=assessment_id)
+
+
+def question_urls(assessment_id: int) -> Callable[[str, str], str]:
+    """Return :func:`question_url` for one assessment, without ``url_for`` each time."""
+    section = section_addresses(assessment_id)
+
+    def url(section_id: str, question_id: str) -> str:
+        return f"{section(section_id)}#{quote(f'question-{question_id}', safe=_ANCHOR_SAFE)}"
+
+    return url

@@ -12,10 +12,10 @@ from flask_babel import force_locale
 
 from ppp_assess.domain.loader import load_questionnaire
 from ppp_assess.domain.schema import NA, Question, QuestionType, Section
+from ppp_assess.web.addresses import question_url, question_urls
 from ppp_assess.web.assessments import question_markup
 from ppp_assess.web.assessments.present import condition_data
 from ppp_assess.web.assessments.question_markup import SectionQuestions, compiled_section
-from ppp_assess.web.assessments.views import question_url, question_urls
 from ppp_assess.web.locale import available_locales
 from ppp_assess.web.questionnaire_form import build_questionnaire_form, form_data
 

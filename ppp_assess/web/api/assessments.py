@@ -25,6 +25,7 @@ from ppp_assess.services.assessments import AnswersRejected
 from ppp_assess.services.errors import Conflict, Invalid, MissingAnswers
 from ppp_assess.unit_of_work import commit_now, get_session
 from ppp_assess.web import MAX_ID
+from ppp_assess.web.addresses import question_urls
 from ppp_assess.web.api import bp, service_error
 from ppp_assess.web.api.openapi import (
     CSRF,
@@ -315,13 +316,6 @@ class MissingAnswersError(BaseModel):
 # --------------------------------------------------------------------------- helpers
 
 
-def _question_url(assessment_id: int) -> Any:
-    def build(section_id: str, question_id: str) -> str:
-        return url_for("assessments.section", assessment_id=assessment_id,
-                       section_id=section_id, _anchor=f"question-{question_id}")
-    return build
-
-
 def _score(assessment: AssessmentRow, report: ScoreReport, *, gap_limit: int | None,
            answers: Mapping[str, Answer] | None = None) -> Any:
     db = get_session()
@@ -335,10 +329,9 @@ def _score(assessment: AssessmentRow, report: ScoreReport, *, gap_limit: int | N
 def _score_body(questionnaire: Questionnaire, assessment_id: int, report: ScoreReport,
                 verified: VerifiedReport, *, gap_limit: int | None) -> Any:
     """Present a score and its verified counterpart; reads nothing from the database."""
-    payload = score_payload(questionnaire, report, gap_limit=gap_limit,
-                            question_url=_question_url(assessment_id))
-    payload["verified"] = verified_payload(questionnaire, verified,
-                                           question_url=_question_url(assessment_id))
+    url = question_urls(assessment_id)
+    payload = score_payload(questionnaire, report, gap_limit=gap_limit, question_url=url)
+    payload["verified"] = verified_payload(questionnaire, verified, question_url=url)
     return payload
 
 

@@ -37,7 +37,13 @@ from ppp_assess.services import (
 from ppp_assess.services import certificates as certificate_service
 from ppp_assess.services.errors import Conflict, Invalid, MissingAnswers, ServiceError
 from ppp_assess.unit_of_work import get_session
-from ppp_assess.web.addresses import ID_SLOT, address_builder
+from ppp_assess.web.addresses import (
+    ID_SLOT,
+    address_builder,
+    question_url,
+    question_urls,
+    section_addresses,
+)
 from ppp_assess.web.assessments import bp
 from ppp_assess.web.assessments.present import (
     applicable_sections,
@@ -77,34 +83,6 @@ def _section_or_404(questionnaire: Questionnaire, section_id: str) -> Section:
 
 def _own_assessment(assessment_id: int) -> Assessment:
     return permissions.get_own_assessment(get_session(), current_actor(), assessment_id)
-
-
-def question_url(assessment_id: int, section_id: str, question_id: str) -> str:
-    """Return the address of a question on its section page."""
-    return url_for("assessments.section", assessment_id=assessment_id,
-                   section_id=section_id, _anchor=f"question-{question_id}")
-
-
-#: The characters Flask's ``url_for`` leaves unquoted in an ``_anchor``.
-_ANCHOR_SAFE = "%!#$&'()*+,/:;=?@"
-
-
-def section_addresses(assessment_id: int) -> Callable[[str], str]:
-    """Return section id -> address of that section page of the assessment.
-
-    The steps and the score panel link every section, a dozen addresses per page.
-    """
-    return address_builder("assessments.section", "section_id", assessment_id=assessment_id)
-
-
-def question_urls(assessment_id: int) -> Callable[[str, str], str]:
-    """Return :func:`question_url` for one assessment, without ``url_for`` each time."""
-    section = section_addresses(assessment_id)
-
-    def url(section_id: str, question_id: str) -> str:
-        return f"{section(section_id)}#{quote(f'question-{question_id}', safe=_ANCHOR_SAFE)}"
-
-    return url
 
 
 @bp.get("/")
