@@ -260,7 +260,8 @@ def _section_scores_update(section_ids: tuple[str, ...]) -> Update:
 def _rescore_saved(
     session: Session, assessment: Assessment, answers: Mapping[str, Answer]
 ) -> ScoreReport:
-    """Like :func:`_rescore`, writing the section scores with one UPDATE and no read.
+    """Like :func:`_rescore`, writing the section scores with one UPDATE and no read,
+    and leaving the assessment's own cached score to the caller.
 
     Every section has its row from the start (:func:`start_assessment`); should one be
     missing, or the rows be loaded in the session already, :func:`_rescore` does it.
@@ -277,9 +278,7 @@ def _rescore_saved(
         updated = session.execute(statement, parameters)
         if updated.rowcount != len(scores):  # type: ignore[attr-defined]
             return _rescore(session, assessment, answers)
-    assessment.score = report.overall
-    assessment.level = report.level.id if report.level else None
-    assessment.completion = report.completion
+    # The caller writes the assessment's cached score with its new version.
     return report
 
 
