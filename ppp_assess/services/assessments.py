@@ -436,11 +436,11 @@ def _apply(session: Session, assessment: Assessment, answers: dict[str, Answer],
     """
     version = assessment.version + 1
     now = utcnow()
-    changes: list[tuple[str, dict[str, Any] | None, dict[str, Any] | None]] = []
+    befores: list[tuple[str, dict[str, Any] | None]] = []
     rewritten: list[tuple[Answer, dict[str, Any]]] = []
     for question_id, value, comment, evidence in planned:
         row = answers.get(question_id)
-        before = _stored(row)
+        befores.append((question_id, _stored(row)))
         values = {"value": value, "comment": comment, "evidence": evidence,
                   "version": version, "carried": False, "updated_by_id": actor.id,
                   "updated_at": now}
@@ -450,8 +450,6 @@ def _apply(session: Session, assessment: Assessment, answers: dict[str, Answer],
             answers[question_id] = row
         else:
             rewritten.append((row, values))
-        changes.append((question_id, before,
-                        {"value": value, "comment": comment, "evidence": list(evidence)}))
     if rewritten:
         _write_rows(session, _REWRITE_ANSWER, "answer_id", rewritten)
     report = _rescore_saved(session, assessment, answers)
@@ -459,12 +457,12 @@ def _apply(session: Session, assessment: Assessment, answers: dict[str, Answer],
         "version": version, "score": report.overall,
         "level": report.level.id if report.level else None,
         "completion": report.completion, "updated_at": now})])
-    for question_id, before, after in changes:
+    for question_id, before in befores:
         record_event(
             session, actor_id=actor.id, action="answer.changed", object_type="assessment",
             object_id=assessment.id, organisation_id=assessment.organisation_id,
             before={"question": question_id, **(before or {})},
-            after={"question": question_id, **(after or {})},
+            after={"question": question_id, **(_stored(answers[question_id]) or {})},
         )
     return report
 

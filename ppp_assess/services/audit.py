@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from dataclasses import fields
 from typing import Any, NamedTuple, cast
 
 from sqlalchemy import ScalarResult, Table, insert, select, text
@@ -61,6 +62,8 @@ _HEAD = select(AuditEvent.sequence, AuditEvent.hash).order_by(AuditEvent.sequenc
 _EVENTS = cast(Table, AuditEvent.__table__)
 #: One event appended (the table's, not the ORM's: one row, not a bulk insert).
 _APPEND = insert(_EVENTS).returning(_EVENTS.c.id)
+#: The fields of an event, stored in the columns of the same names.
+_EVENT_FIELDS = tuple(field.name for field in fields(AuditEventData))
 
 
 def record_event(
@@ -97,19 +100,9 @@ def record_event(
     )
     # A plain INSERT, built once: the ORM's unit of work cost more than the rest of the
     # append, and building the statement with its values as much as running it.
-    event_id = session.execute(_APPEND, {
-        "sequence": event.sequence,
-        "occurred_at": event.occurred_at,
-        "actor_id": event.actor_id,
-        "action": event.action,
-        "object_type": event.object_type,
-        "object_id": event.object_id,
-        "organisation_id": event.organisation_id,
-        "before": event.before,
-        "after": event.after,
-        "prev_hash": event.prev_hash,
-        "hash": digest,
-    }).scalar_one()
+    event_id = session.execute(
+        _APPEND, {**{name: getattr(event, name) for name in _EVENT_FIELDS}, "hash": digest}
+    ).scalar_one()
     session.flush()  # callers count on their own changes being written with the event
     # What the unit of work did, for whoever counts it after the commit (metrics).
     session.info.setdefault("audit_actions", []).append(action)
@@ -118,21 +111,7 @@ def record_event(
 
 
 def _as_data(row: AuditEvent) -> tuple[AuditEventData, str]:
-    return (
-        AuditEventData(
-            sequence=row.sequence,
-            occurred_at=row.occurred_at,
-            actor_id=row.actor_id,
-            action=row.action,
-            object_type=row.object_type,
-            object_id=row.object_id,
-            organisation_id=row.organisation_id,
-            before=row.before,
-            after=row.after,
-            prev_hash=row.prev_hash,
-        ),
-        row.hash,
-    )
+    return AuditEventData(**{name: getattr(row, name) for name in _EVENT_FIELDS}), row.hash
 
 
 def _stream(
