@@ -167,6 +167,9 @@ class Settings:
     #: PPP_ASSESS_CLAMAV: a ClamAV daemon that scans every upload, as unix:///path or
     #: tcp://host:port. Default: unset (no scan). Example: unix:///run/clamav/clamd.ctl
     clamav_address: str | None = None
+    #: PPP_ASSESS_PAGE_CACHE_MB: memory each app process may give to rendered section
+    #: pages, kept until what they show changes. Default: 32. 0 renders every time.
+    page_cache_mb: int = 32
     #: A scanner function to use instead (tests, embedding; not read from the
     #: environment): reads a file, returns the name of a threat found or None.
     evidence_scanner: Callable[[Any], str | None] | None = None
@@ -231,6 +234,7 @@ class Settings:
             "evidence_max_assessment_size": _int(
                 env, "PPP_ASSESS_EVIDENCE_ASSESSMENT_MB", 500) * MEGABYTE,
             "clamav_address": env.get("PPP_ASSESS_CLAMAV") or None,
+            "page_cache_mb": _int(env, "PPP_ASSESS_PAGE_CACHE_MB", 32),
         }
         if env.get("PPP_ASSESS_LOCALES"):
             values["locales"] = tuple(
@@ -274,6 +278,8 @@ class Settings:
             raise ConfigurationError("PPP_ASSESS_TOKEN_DAYS must be between 1 and 366.")
         if not 0 <= self.trusted_proxies <= 5:
             raise ConfigurationError("PPP_ASSESS_TRUSTED_PROXIES must be between 0 and 5.")
+        if not 0 <= self.page_cache_mb <= 4096:
+            raise ConfigurationError("PPP_ASSESS_PAGE_CACHE_MB must be between 0 and 4096.")
         if self.peer_group_min < 2:
             raise ConfigurationError("PPP_ASSESS_PEER_MIN must be at least 2.")
         if bool(self.signing_cert_file) != bool(self.signing_cert_key_file):

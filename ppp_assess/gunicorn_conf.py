@@ -25,9 +25,12 @@ worker_class = "gthread"
 timeout = int(os.environ.get("PPP_ASSESS_WORKER_TIMEOUT", "60"))
 graceful_timeout = 30
 keepalive = 5
-#: Recycle workers now and then, so that a slow leak never grows for months.
-max_requests = 2000
-max_requests_jitter = 200
+#: Recycle workers now and then, so that a slow leak never grows for months. Not often:
+#: a new worker imports the application (about 2 s of CPU) and fills its caches again
+#: (its first pages take most of a second), so at a few hundred requests a second a
+#: recycle every 2 000 requests cost a tenth of the server's time.
+max_requests = 50_000
+max_requests_jitter = 5_000
 #: The application logs one line per request itself (with its id and SQL count).
 accesslog = None
 errorlog = "-"

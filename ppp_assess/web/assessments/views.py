@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from functools import cache
+from typing import Any, cast
 from urllib.parse import quote
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
@@ -60,6 +71,8 @@ from ppp_assess.web.evidence import evidence_setup
 from ppp_assess.web.fields import answer_name, translate_answer_error
 from ppp_assess.web.homes import role_homes
 from ppp_assess.web.locale import current_locale_info
+from ppp_assess.web.navigation import nav_items
+from ppp_assess.web.page_cache import rendered_pages
 from ppp_assess.web.questionnaire_form import (
     QuestionnaireForm,
     answer_fingerprint,
@@ -206,6 +219,7 @@ def _render_section(state: service.AssessmentState, section: Section,
                     evidence_errors: Mapping[str, str] | None = None,
                     stored: Mapping[str, Any] | None = None,
                     full_form: Callable[[], QuestionnaireForm] | None = None,
+                    documents: Sequence[EvidenceDocument] | None = None,
                     ) -> tuple[str, int]:
     """Render a section page.
 
@@ -215,7 +229,8 @@ def _render_section(state: service.AssessmentState, section: Section,
     """
     assessment = state.assessment
     questionnaire = state.questionnaire
-    documents = evidence.list_evidence(get_session(), assessment)
+    if documents is None:
+        documents = evidence.list_evidence(get_session(), assessment)
     payload = _score_with_verified(state, documents)
     sections = applicable_sections(questionnaire, state.report)
     if section not in sections:  # a page sent back with answers that hide its own section
@@ -334,7 +349,8 @@ def _score_with_verified(state: service.AssessmentState,
 
 
 def _section_page(state: service.AssessmentState, section: Section, *, status: int = 200,
-                  evidence_errors: Mapping[str, str] | None = None) -> tuple[str, int]:
+                  evidence_errors: Mapping[str, str] | None = None,
+                  documents: Sequence[EvidenceDocument] | None = None) -> tuple[str, int]:
     """Render a section as stored (a GET, or after an evidence upload was refused)."""
     stored = _stored_form_data(state, section)
     visible = [q.id for q in section.questions if state.is_visible(q.id)]
@@ -350,7 +366,42 @@ def _section_page(state: service.AssessmentState, section: Section, *, status: i
         return built[0]
 
     return _render_section(state, section, None, seen=_seen(state, section), status=status,
-                           evidence_errors=evidence_errors, stored=stored, full_form=full_form)
+                           evidence_errors=evidence_errors, stored=stored, full_form=full_form,
+                           documents=documents)
+
+
+@cache
+def _columns(model: Hashable) -> tuple[str, ...]:
+    return tuple(str(attribute.key) for attribute in sa_inspect(model).column_attrs)
+
+
+def _stored_row(row: object) -> tuple[str, ...]:
+    """Return every stored value of an ORM row, for a page key (JSON values as text)."""
+    model = cast(Hashable, type(row))
+    return tuple(repr(getattr(row, name)) for name in _columns(model))
+
+
+def _section_page_key(assessment: Assessment, section_id: str,
+                      documents: Sequence[EvidenceDocument]) -> tuple[Any, ...] | None:
+    """Return the key of a section page as shown now, or ``None`` when it is not kept.
+
+    The key holds everything the page shows that is not fixed by the questionnaire's
+    version and the application: the assessment's stored row (its version changes with
+    every answer saved, its status with every step of the lifecycle), its subject's name,
+    its documents, the newer questionnaire version it may move to, the user and the links
+    of their navigation, the language and the address (the language menu links to it).
+    Pages with messages to show once, and drafts that were submitted before (they show
+    the board's decision and comments), are always rendered.
+    """
+    if session.get("_flashes") or assessment.submitted_at is not None:
+        return None
+    subject = assessment.project.name if assessment.project else assessment.organisation.name
+    return (section_id, str(get_locale()), request.full_path, current_actor().id,
+            bool(current_app.config.get("WTF_CSRF_ENABLED", True)),
+            tuple(item.endpoint for item in nav_items()), _stored_row(assessment), subject,
+            service.questionnaire_for(assessment).content_hash,
+            tuple(_stored_row(document) for document in documents),
+            upgrade_link(assessment))
 
 
 def _page_fields(version: int) -> dict[str, Markup]:
@@ -374,13 +425,26 @@ def section(assessment_id: int, section_id: str) -> Response | tuple[str, int]:
     if not is_editable(assessment.status):
         flash(_("This assessment has been submitted and can no longer be changed."), "info")
         return redirect(url_for("assessments.submitted", assessment_id=assessment.id))
+    pages = rendered_pages() if request.method == "GET" else None
+    key: tuple[Any, ...] | None = None
+    documents: Sequence[EvidenceDocument] | None = None
+    if pages is not None:
+        # What the page shows, but for the answers, whose changes the version tells.
+        documents = evidence.list_evidence(db, assessment)
+        key = _section_page_key(assessment, section_id, documents)
+        kept = pages.get(key, generate_csrf()) if key is not None else None
+        if kept is not None:
+            return kept, 200
     state = service.assessment_state(db, assessment)
     questionnaire = state.questionnaire
     current_section = _section_or_404(questionnaire, section_id)
     form_class = build_questionnaire_form(questionnaire, current_section)
     if request.method == "GET":
         if section_visible(current_section.id, state.report):
-            return _section_page(state, current_section)
+            page, status = _section_page(state, current_section, documents=documents)
+            if pages is not None and key is not None:
+                pages.put(key, page, generate_csrf())
+            return page, status
         # The answers make this section not apply: go on to the next one that does.
         following = _next_section(questionnaire, current_section, state.report)
         if following is None:
