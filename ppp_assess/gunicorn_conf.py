@@ -47,14 +47,22 @@ def on_starting(_server: Any) -> None:
     Path(_metrics_dir).mkdir(parents=True, exist_ok=True)
 
 
-def post_worker_init(_worker: Any) -> None:
-    """Keep the loaded application out of the garbage collector's full passes.
+def post_worker_init(worker: Any) -> None:
+    """Warm the application up, then keep it out of the garbage collector's full passes.
+
+    Templates are compiled and catalogs read before the first request rather than while
+    answering it (a server of something else than this application is left as it is).
 
     A worker holds a few hundred thousand long-lived objects (modules, templates,
     catalogs, the ORM's mappings) that every full collection walks again: about a tenth
     of a second, stalling one request now and then. Frozen once loaded, they are never
     scanned; what requests create is collected as before.
     """
+    app = getattr(worker, "wsgi", None)
+    if app is not None and "ppp_db" in getattr(app, "extensions", {}):
+        from ppp_assess.web import warm_up
+
+        warm_up(app)
     gc.collect()
     gc.freeze()
 

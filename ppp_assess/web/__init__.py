@@ -105,3 +105,22 @@ def register_blueprints(app: Flask) -> None:
     errors.init_app(app)
     headers.init_app(app)
     static_files.init_app(app)
+
+
+def warm_up(app: Flask) -> None:
+    """Compile every template and read every catalog now, before the first request.
+
+    A new app server process would otherwise do it while answering its first pages (most
+    of a second each); gunicorn calls this as each worker starts.
+    """
+    from flask_babel import force_locale, get_translations
+
+    from ppp_assess.web.locale import available_locales
+
+    for name in app.jinja_env.list_templates():
+        if name.endswith(".html"):
+            app.jinja_env.get_template(name)
+    with app.test_request_context():
+        for code in available_locales(app):
+            with force_locale(code):
+                get_translations()
