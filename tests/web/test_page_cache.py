@@ -6,8 +6,10 @@ import io
 import re
 
 import pytest
+from sqlalchemy import select
 
 from ppp_assess.domain.reference import PlatformRole
+from ppp_assess.models import EvidenceDocument
 from ppp_assess.services import accounts
 from ppp_assess.web.page_cache import RenderedPages, rendered_pages
 from tests.factories import sign_in
@@ -130,6 +132,20 @@ def test_an_attached_document_shows_at_once(member, draft) -> None:
     assert "board-minutes.pdf" in _page(member, draft)
 
 
+def test_a_document_changed_alone_shows_at_once(db, member, draft) -> None:
+    member.client.post(f"/assessments/{draft.id}/questions/policy/evidence",
+                       data={"file": (io.BytesIO(PDF), "minutes.pdf"),
+                             "description": "First draft"},
+                       content_type="multipart/form-data")
+    assert "First draft" in _page(member, draft)  # with the message that it is attached
+    assert "First draft" in _page(member, draft)  # kept from now on
+    document = db.scalar(select(EvidenceDocument))
+    document.description = "Signed minutes"  # nothing else of the assessment changes
+    db.commit()
+    page = _page(member, draft)
+    assert "Signed minutes" in page and "First draft" not in page
+
+
 def test_a_message_to_show_once_is_shown_once(member, draft) -> None:
     _page(member, draft)
     with member.client.session_transaction() as session:
@@ -141,8 +157,8 @@ def test_a_message_to_show_once_is_shown_once(member, draft) -> None:
 def test_each_language_has_its_own_page(member, draft) -> None:
     english = _page(member, draft)
     french = _page(member, draft, lang="fr")
-    assert 'lang="en"' in english and 'lang="fr"' in french
-    assert 'lang="fr"' in _page(member, draft)  # the language chosen is remembered
+    assert '<html lang="en"' in english and '<html lang="fr"' in french
+    assert '<html lang="fr"' in _page(member, draft)  # the language chosen is remembered
 
 
 def test_a_new_role_shows_its_links_at_once(db, member, draft) -> None:
