@@ -9,7 +9,8 @@ the same settings serves the limits (``benchmarks/serving/limit_app.py``): the s
 bytes from memory, and a bare-Flask handler parsing the same autosave JSON. wrk drives
 both, one after the other, for ``BENCH_SECONDS`` (10) each:
 
-- section page: a signed-in respondent's first section, 8 connections;
+- section page: a signed-in respondent's first section, 8 connections, sent with the
+  browser's User-Agent it signed in with;
 - autosave: ``PUT /api/v1/assessments/<id>/answers/<question>``, 8 respondents on 8
   connections, each alternating two values on its own draft and sending the version the
   previous save returned (``benchmarks/serving/autosave.lua``);
@@ -53,6 +54,10 @@ CONNECTIONS = 8
 MANY = 64
 PAGE_WEIGHT_LIMIT = 40 * 1024
 YEAR = 365 * 24 * 3600
+#: The browser of the signed-in respondent: the same on signing in and on every page, as a
+#: real browser's is (Flask-Login's session protection marks a session seen from another
+#: browser as not fresh, and the server would then send a new cookie with every page).
+AGENT = "Mozilla/5.0 (ppp-assess benchmark)"
 
 
 class LimitServer(Server):
@@ -106,6 +111,7 @@ def _sign_in(port: int, email: str, password: str) -> str:
     """Sign in through the form and return the Cookie header of the session."""
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    opener.addheaders = [("User-Agent", AGENT)]
     base = f"http://127.0.0.1:{port}"
     page = opener.open(f"{base}/auth/sign-in").read().decode()
     token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page)
@@ -195,7 +201,7 @@ def _run_database(url: str, label: str) -> list[dict[str, Any]]:
         cookie = _sign_in(server.port, f"respondent0.{tag}@load.test", f"load-{tag}-password")
         first = plan["respondents"][0]["assessment"]
         section_url = f"{base}/assessments/{first}/sections/{plan['sections'][0]['id']}"
-        page, _headers = _get(section_url, {"Cookie": cookie})
+        page, _headers = _get(section_url, {"Cookie": cookie, "User-Agent": AGENT})
         (folder / "page.html").write_bytes(page)
         save_plan = folder / "autosave.tsv"
         _autosave_plan(save_plan, database, plan, 1)
@@ -210,7 +216,8 @@ def _run_database(url: str, label: str) -> list[dict[str, Any]]:
         weight, foreign, caching = _page_weight(server.port, page)
 
         print(f"  section page ({label}) ...", file=sys.stderr, flush=True)
-        section = _wrk(section_url, connections=CONNECTIONS, headers={"Cookie": cookie})
+        section = _wrk(section_url, connections=CONNECTIONS,
+                       headers={"Cookie": cookie, "User-Agent": AGENT})
         bare_page = _wrk(f"http://127.0.0.1:{limit.port}/page", connections=CONNECTIONS)
         print(f"  autosave ({label}) ...", file=sys.stderr, flush=True)
         script = HERE / "serving" / "autosave.lua"
