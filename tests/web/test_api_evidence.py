@@ -20,7 +20,7 @@ from ppp_assess.domain.workflow import Status
 from ppp_assess.models import AuditEvent, EvidenceDocument
 from ppp_assess.services import assessments, reviews
 from tests.factories import sign_in
-from tests.web.test_assessments import Member, make_member, start
+from tests.web.test_assessments import make_member, start
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
@@ -52,18 +52,6 @@ def app(make_app):
     SCANNED.clear()
     return make_app(evidence_max_file_size=64 * 1024, evidence_max_assessment_size=200 * 1024,
                     evidence_scanner=fake_scanner)
-
-
-@pytest.fixture
-def member(app, db, factory) -> Member:
-    return make_member(app, db, factory)
-
-
-@pytest.fixture
-def draft(member, db):
-    assessment = start(db, member.user, member.organisation, member.version)
-    db.commit()
-    return assessment
 
 
 def _upload(client, assessment, content: bytes, name: str, question: str = "policy",

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -182,11 +181,6 @@ def make_member(app, db: Session, factory: Factory) -> Member:
     client = app.test_client()
     sign_in(client, user.email)
     return Member(client, user, organisation, version, csrf_token_of(client))
-
-
-@pytest.fixture
-def member(app, db, factory: Factory) -> Member:
-    return make_member(app, db, factory)
 
 
 def _text(response) -> str:

@@ -5,25 +5,12 @@ from __future__ import annotations
 import io
 import re
 
-import pytest
 from sqlalchemy import func, select
 
 from ppp_assess.models import EvidenceDocument
-from tests.web.test_assessments import Member, make_member, start
+from tests.web.test_assessments import make_member, start
 
 PDF = b"%PDF-1.4\n%%EOF\n"
-
-
-@pytest.fixture
-def member(app, db, factory) -> Member:
-    return make_member(app, db, factory)
-
-
-@pytest.fixture
-def draft(member, db):
-    assessment = start(db, member.user, member.organisation, member.version)
-    db.commit()
-    return assessment
 
 
 def _rows(db) -> int:

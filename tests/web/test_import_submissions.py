@@ -12,7 +12,7 @@ from ppp_assess.models import Answer, AuditEvent
 from ppp_assess.services import assessments
 from ppp_assess.services.xlsform import write_sheets
 from tests.factories import sign_in
-from tests.web.test_assessments import Member, csrf_token_of, make_member, start
+from tests.web.test_assessments import csrf_token_of, make_member, start
 
 #: As ODK Central writes it: groups and names joined by "-", metadata around.
 CENTRAL_CSV = (
@@ -36,18 +36,6 @@ def _kobo_xlsx(rows: list[list[object]]) -> bytes:
 def _kobo_row(policy: object, staff: object, maturity: object) -> list[object]:
     return ["2026-11-02T09:00:00", "2026-11-02T09:20:00", policy, staff, "web", 1, 0,
             maturity, 1, "b2", "2026-11-02T09:21:00"]
-
-
-@pytest.fixture
-def member(app, db, factory) -> Member:
-    return make_member(app, db, factory)
-
-
-@pytest.fixture
-def draft(member, db):
-    assessment = start(db, member.user, member.organisation, member.version)
-    db.commit()
-    return assessment
 
 
 def _post(member, assessment, content: bytes, name: str, **fields):

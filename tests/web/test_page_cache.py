@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import re
 
-import pytest
 from sqlalchemy import select
 
 from ppp_assess.domain.reference import PlatformRole
@@ -13,23 +12,11 @@ from ppp_assess.models import EvidenceDocument
 from ppp_assess.services import accounts
 from ppp_assess.web.page_cache import RenderedPages, rendered_pages
 from tests.factories import sign_in
-from tests.web.test_assessments import Member, answer, make_member, start
+from tests.web.test_assessments import answer, make_member, start
 from tests.web.test_statement_counts import counting
 
 PDF = b"%PDF-1.4\n%%EOF\n"
 TOKEN = re.compile(r'(name="csrf_token" (?:type="hidden" )?value="|data-csrf=")([^"]+)"')
-
-
-@pytest.fixture
-def member(app, db, factory) -> Member:
-    return make_member(app, db, factory)
-
-
-@pytest.fixture
-def draft(member, db):
-    assessment = start(db, member.user, member.organisation, member.version)
-    db.commit()
-    return assessment
 
 
 def _address(draft, section: str = "basics") -> str:

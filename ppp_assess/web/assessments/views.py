@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Hashable, Mapping, Sequence
-from functools import cache
-from typing import Any, cast
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 from urllib.parse import quote
 
 from flask import (
@@ -370,15 +369,10 @@ def _section_page(state: service.AssessmentState, section: Section, *, status: i
                            documents=documents)
 
 
-@cache
-def _columns(model: Hashable) -> tuple[str, ...]:
-    return tuple(str(attribute.key) for attribute in sa_inspect(model).column_attrs)
-
-
 def _stored_row(row: object) -> tuple[str, ...]:
     """Return every stored value of an ORM row, for a page key (JSON values as text)."""
-    model = cast(Hashable, type(row))
-    return tuple(repr(getattr(row, name)) for name in _columns(model))
+    return tuple(repr(getattr(row, attribute.key))
+                 for attribute in sa_inspect(row).mapper.column_attrs)
 
 
 def _section_page_key(assessment: Assessment, section_id: str,
