@@ -30,7 +30,6 @@ from ppp_assess.models import (
     QuestionScore,
     SectionScore,
     Submission,
-    User,
 )
 from ppp_assess.models.base import utcnow
 from ppp_assess.services import outbox
@@ -38,6 +37,7 @@ from ppp_assess.services.audit import record_event
 from ppp_assess.services.errors import Conflict, Invalid, MissingAnswers, NotFound
 from ppp_assess.services.lifecycle import apply_action, change_status
 from ppp_assess.services.permissions import (
+    Person,
     eligible_reviewers,
     holds_row_lock,
     lock_assessment_row,
@@ -120,7 +120,7 @@ def questionnaire_for(assessment: Assessment) -> Questionnaire:
 def start_assessment(
     session: Session,
     *,
-    actor: User,
+    actor: Person,
     version: QuestionnaireVersion,
     organisation_id: int,
     project: Project | None = None,
@@ -327,7 +327,7 @@ def save_answers(
     inputs: Mapping[str, AnswerInput],
     *,
     base_version: int,
-    actor: User,
+    actor: Person,
 ) -> SaveResult:
     """Save several answers at once, all or nothing.
 
@@ -427,7 +427,7 @@ def _write_rows(session: Session, statement: Update, key: str,
 
 
 def _apply(session: Session, assessment: Assessment, answers: dict[str, Answer],
-           planned: Sequence[tuple[str, Any, str, list[str]]], actor: User) -> ScoreReport:
+           planned: Sequence[tuple[str, Any, str, list[str]]], actor: Person) -> ScoreReport:
     """Write the planned answers, rescore the assessment and record each change.
 
     Stored answers and the assessment row are written with prepared UPDATEs; an answer
@@ -474,14 +474,14 @@ def save_answer(
     answer: AnswerInput,
     *,
     base_version: int,
-    actor: User,
+    actor: Person,
 ) -> SaveResult:
     """Save one answer (the autosave); see :func:`save_answers` for the rules."""
     return save_answers(session, assessment, {question_id: answer}, base_version=base_version,
                         actor=actor)
 
 
-def submit_assessment(session: Session, assessment: Assessment, *, actor: User,
+def submit_assessment(session: Session, assessment: Assessment, *, actor: Person,
                       locale: str | None = None) -> Submission:
     """Submit a draft for review, freezing a snapshot of its answers and score.
 
@@ -612,7 +612,7 @@ def assessment_state(session: Session, assessment: Assessment) -> AssessmentStat
                            score_of(assessment, answers))
 
 
-def list_assessments(session: Session, user: User) -> Sequence[Assessment]:
+def list_assessments(session: Session, user: Person) -> Sequence[Assessment]:
     """Return the assessments of every organisation ``user`` belongs to, newest change first.
 
     The questionnaire version, organisation and project come in the same few queries,
@@ -642,7 +642,7 @@ def latest_version(session: Session, questionnaire_id: str) -> QuestionnaireVers
     return version
 
 
-def start_options(session: Session, user: User) -> list[StartOption]:
+def start_options(session: Session, user: Person) -> list[StartOption]:
     """Return each published questionnaire with the subjects ``user`` may assess with it."""
     from ppp_assess.services.projects import list_projects, member_organisations
 
@@ -662,7 +662,7 @@ def start_options(session: Session, user: User) -> list[StartOption]:
 def start_assessment_for(
     session: Session,
     *,
-    actor: User,
+    actor: Person,
     questionnaire_id: str,
     organisation_id: int | None = None,
     project_id: int | None = None,
@@ -731,7 +731,7 @@ def start_assessment_for(
 def start_assessment_with_answers(
     session: Session,
     *,
-    actor: User,
+    actor: Person,
     questionnaire_id: str,
     version_label: str,
     organisation_id: int | None,
@@ -776,7 +776,7 @@ class CopyPlan:
     stored: Mapping[str, Any]
 
 
-def open_drafts_to_copy_into(session: Session, actor: User, questionnaire_id: str,
+def open_drafts_to_copy_into(session: Session, actor: Person, questionnaire_id: str,
                              version_label: str, values: Mapping[str, Any]) -> list[CopyPlan]:
     """Return the drafts of ``questionnaire_id`` (version ``version_label``) that ``actor``
     may answer, each with what copying ``values`` into it would add or ask about."""
@@ -811,7 +811,7 @@ def open_drafts_to_copy_into(session: Session, actor: User, questionnaire_id: st
 
 
 def copy_answers_into(session: Session, plan: CopyPlan, *, take: Sequence[str],
-                      base_version: int, actor: User) -> SaveResult:
+                      base_version: int, actor: Person) -> SaveResult:
     """Copy the given answers of ``plan`` into its draft: every question the draft has not
     answered, and of those both answered, the ones in ``take``; the rest keep the draft's.
 

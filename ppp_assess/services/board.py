@@ -51,6 +51,7 @@ from ppp_assess.services.assessments import latest_submission, questionnaire_for
 from ppp_assess.services.audit import record_event
 from ppp_assess.services.errors import Conflict, Forbidden, Invalid, NotFound
 from ppp_assess.services.permissions import (
+    Person,
     active_assignment,
     can_administer_platform,
     can_assign_reviewers,
@@ -98,7 +99,7 @@ def all_rules(session: Session) -> dict[str, BoardRules]:
     return {row.questionnaire_id: _rules(row) for row in session.scalars(select(ReviewSettings))}
 
 
-def save_settings(session: Session, questionnaire_id: str, *, actor: User, panel_size: int,
+def save_settings(session: Session, questionnaire_id: str, *, actor: Person, panel_size: int,
                   chair_decides: bool, deadline_days: int | None,
                   remind_days_before: int = board.DEFAULT_REMIND_DAYS_BEFORE,
                   same_country_conflict: bool = False,
@@ -190,7 +191,7 @@ def _current_submission(session: Session, assessment: Assessment) -> Submission:
     return submission
 
 
-def assign_reviewer(session: Session, assessment: Assessment, *, actor: User, reviewer: User,
+def assign_reviewer(session: Session, assessment: Assessment, *, actor: Person, reviewer: User,
                     locale: str | None = None) -> ReviewAssignment:
     """Put ``reviewer`` on the panel of the assessment's latest submission.
 
@@ -228,7 +229,7 @@ def assign_reviewer(session: Session, assessment: Assessment, *, actor: User, re
 
 
 def _seat_member(session: Session, assessment: Assessment, submission: Submission, *,
-                 reviewer: User, actor: User, rules: BoardRules, locale: str | None,
+                 reviewer: User, actor: Person, rules: BoardRules, locale: str | None,
                  carried_over: bool = False) -> ReviewAssignment:
     """Put ``reviewer`` on the panel of ``submission``: the row, its audit event and the
     mail that tells them."""
@@ -688,7 +689,7 @@ class MyReview:
     overdue: bool
 
 
-def my_reviews(session: Session, reviewer: User, *,
+def my_reviews(session: Session, reviewer: Person, *,
                now: dt.datetime | None = None) -> list[MyReview]:
     """Return the open reviews ``reviewer`` leads or is on the panel of, soonest due first."""
     now = now or utcnow()

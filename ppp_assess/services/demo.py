@@ -27,6 +27,7 @@ from ppp_assess.models import Assessment, Organisation, Project, QuestionnaireVe
 from ppp_assess.models.base import utcnow
 from ppp_assess.services import accounts, assessments, certificates, peer_index, reviews
 from ppp_assess.services.passwords import hash_password
+from ppp_assess.services.permissions import Person
 from ppp_assess.services.questionnaires import publish_directory, questionnaire_of
 
 _T = TypeVar("_T")
@@ -268,7 +269,7 @@ def seed_demo(session: Session, *, questionnaire_dir: str | Path, password: str,
 
 
 def _complete_required(session: Session, assessment: Assessment, questionnaire: Questionnaire,
-                       actor: User, rng: random.Random) -> None:
+                       actor: Person, rng: random.Random) -> None:
     """Answer whatever required question is still missing, so the draft can be submitted."""
     for _ in range(5):
         answers = assessments.load_answers(session, assessment)

@@ -24,12 +24,12 @@ from ppp_assess.models import (
     Organisation,
     Project,
     QuestionnaireVersion,
-    User,
 )
 from ppp_assess.models.base import utcnow
 from ppp_assess.services import audit, exports, permissions
 from ppp_assess.services.benchmarks import DashboardFilters, evaluated_conditions
 from ppp_assess.services.errors import Forbidden, Invalid, NotFound
+from ppp_assess.services.permissions import Person
 
 #: The formats each kind of export is written in.
 FORMATS: Mapping[str, tuple[str, ...]] = {
@@ -56,7 +56,7 @@ def filters_of(job: ExportJob) -> DashboardFilters:
     return DashboardFilters(**stored)
 
 
-def request_export(session: Session, *, actor: User, kind: str, file_format: str,
+def request_export(session: Session, *, actor: Person, kind: str, file_format: str,
                    version: QuestionnaireVersion, filters: DashboardFilters,
                    language: str) -> ExportJob:
     """Ask for an export of the filtered decided assessments of ``version``.
@@ -102,7 +102,7 @@ def requested_jobs(info: Mapping[str, Any]) -> list[int]:
     return list(info.get(JOBS_KEY, ()))
 
 
-def job_for(session: Session, actor: User, job_id: int) -> ExportJob:
+def job_for(session: Session, actor: Person, job_id: int) -> ExportJob:
     """Return ``actor``'s job ``job_id``.
 
     :raises NotFound: when there is none, or it is someone else's.
@@ -124,7 +124,7 @@ def is_stalled(job: ExportJob, now: dt.datetime | None = None) -> bool:
     return (now or utcnow()) - last > STALE_AFTER
 
 
-def recent_jobs(session: Session, actor: User, limit: int = 10) -> list[ExportJob]:
+def recent_jobs(session: Session, actor: Person, limit: int = 10) -> list[ExportJob]:
     """Return ``actor``'s latest jobs, newest first."""
     return list(session.scalars(
         select(ExportJob).where(ExportJob.user_id == actor.id)

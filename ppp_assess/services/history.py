@@ -30,7 +30,6 @@ from ppp_assess.models import (
     Project,
     QuestionnaireVersion,
     SectionScore,
-    User,
 )
 from ppp_assess.services.assessments import (
     load_answers,
@@ -40,7 +39,7 @@ from ppp_assess.services.assessments import (
 )
 from ppp_assess.services.audit import record_event
 from ppp_assess.services.errors import Invalid, NotFound
-from ppp_assess.services.permissions import is_member
+from ppp_assess.services.permissions import Person, is_member
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +146,7 @@ def clean_period(period: str | None) -> str | None:
     return period
 
 
-def previous_for(session: Session, actor: User, previous_id: int) -> Assessment:
+def previous_for(session: Session, actor: Person, previous_id: int) -> Assessment:
     """Return the approved assessment a reassessment starts from.
 
     :raises NotFound: when it does not exist or is not one of ``actor``'s organisations'.
@@ -165,7 +164,7 @@ def previous_for(session: Session, actor: User, previous_id: int) -> Assessment:
 def start_reassessment(
     session: Session,
     *,
-    actor: User,
+    actor: Person,
     questionnaire_id: str,
     previous_id: int,
     project_id: int | None = None,

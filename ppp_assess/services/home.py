@@ -14,6 +14,7 @@ from ppp_assess.domain.workflow import Status
 from ppp_assess.models import Assessment, QuestionnaireVersion, User
 from ppp_assess.models.base import utcnow
 from ppp_assess.services import board
+from ppp_assess.services.permissions import Person
 
 #: How many pending invitations the administrator's home lists.
 INVITATIONS_SHOWN = 10
@@ -36,7 +37,7 @@ class ReviewerHome:
         return sum(1 for item in self.assigned if item.overdue)
 
 
-def reviewer_home(session: Session, reviewer: User, *,
+def reviewer_home(session: Session, reviewer: Person, *,
                   now: dt.datetime | None = None) -> ReviewerHome:
     """Sum up the queue for ``reviewer``'s home page."""
     now = now or utcnow()

@@ -16,13 +16,14 @@ from collections.abc import Mapping
 from sqlalchemy.orm import Session
 
 from ppp_assess.domain.workflow import Action, InvalidTransition, Status, transition
-from ppp_assess.models import Assessment, User
+from ppp_assess.models import Assessment
 from ppp_assess.models.base import utcnow
 from ppp_assess.services.audit import record_event
 from ppp_assess.services.benchmarks.peers import DECIDED
 from ppp_assess.services.benchmarks.totals import add_decided, remove_decided
 from ppp_assess.services.errors import Conflict
 from ppp_assess.services.peer_index import refresh_subject
+from ppp_assess.services.permissions import Person
 
 
 def apply_action(assessment: Assessment, action: Action) -> Status:
@@ -43,7 +44,7 @@ def change_status(
     assessment: Assessment,
     action: Action,
     *,
-    actor: User,
+    actor: Person,
     event: str,
     now: dt.datetime | None = None,
     object_type: str = "assessment",

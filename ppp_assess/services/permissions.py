@@ -1,7 +1,8 @@
 """Who may see and do what: every permission rule of the platform, in one place.
 
-Each policy is a named predicate over plain objects: the acting :class:`User` (``None``
-for an anonymous visitor), the object acted on, and a session where a membership must be
+Each policy is a named predicate over plain objects: the acting :class:`Person` (a
+stored :class:`User` or the snapshot a request signs in with; ``None`` for an anonymous
+visitor), the object acted on, and a session where a membership must be
 looked up. Views, the API, exports, PDF downloads, the navigation and the services ask
 these functions, and nothing else decides who may do what.
 
@@ -42,6 +43,9 @@ The rules
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Protocol
+
 from sqlalchemy import ScalarSelect, bindparam, func, select
 from sqlalchemy.orm import Session, joinedload
 
@@ -76,15 +80,30 @@ EVALUATED = frozenset({Status.approved, Status.certified, Status.revoked})
 PUBLISHABLE = frozenset({Status.approved, Status.certified})
 
 
+
+class Person(Protocol):
+    """Whoever acts: a stored :class:`User`, or the snapshot of one that a request is
+    signed in with (:class:`ppp_assess.services.auth.SignedIn`). The policies ask nothing
+    else of them."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def memberships(self) -> Sequence[object]: ...
+
+    def has_platform_role(self, role: PlatformRole) -> bool: ...
+
+
 # --------------------------------------------------------------------------- facts
 
 
-def holds(user: User | None, *roles: PlatformRole) -> bool:
+def holds(user: Person | None, *roles: PlatformRole) -> bool:
     """Return whether ``user`` holds one of the platform ``roles`` (never for anonymous)."""
     return user is not None and any(user.has_platform_role(role) for role in roles)
 
 
-def organisation_ids(session: Session, user: User | None, *,
+def organisation_ids(session: Session, user: Person | None, *,
                      role: OrgRole | None = None) -> set[int]:
     """Return the ids of the organisations ``user`` belongs to (with ``role``, if given)."""
     if user is None:
@@ -95,7 +114,7 @@ def organisation_ids(session: Session, user: User | None, *,
     return set(session.scalars(query))
 
 
-def organisation_role(session: Session, user: User | None,
+def organisation_role(session: Session, user: Person | None,
                       organisation_id: int) -> OrgRole | None:
     """Return ``user``'s role in the organisation, or ``None`` for a non-member."""
     if user is None:
@@ -104,12 +123,12 @@ def organisation_role(session: Session, user: User | None,
         Membership.user_id == user.id, Membership.organisation_id == organisation_id))
 
 
-def is_member(session: Session, user: User | None, organisation_id: int) -> bool:
+def is_member(session: Session, user: Person | None, organisation_id: int) -> bool:
     """Return whether ``user`` belongs to the organisation."""
     return organisation_role(session, user, organisation_id) is not None
 
 
-def is_org_admin(session: Session, user: User | None, organisation_id: int) -> bool:
+def is_org_admin(session: Session, user: Person | None, organisation_id: int) -> bool:
     """Return whether ``user`` administers the organisation."""
     return organisation_role(session, user, organisation_id) == OrgRole.org_admin
 
@@ -122,47 +141,47 @@ def _submitted_once(session: Session, assessment: Assessment) -> bool:
 # --------------------------------------------------------------------------- who you are
 
 
-def anyone(user: User | None) -> bool:
+def anyone(user: Person | None) -> bool:
     """Allow everybody, signed in or not (public pages)."""
     return True
 
 
-def is_signed_in(user: User | None) -> bool:
+def is_signed_in(user: Person | None) -> bool:
     """Allow every signed-in user."""
     return user is not None
 
 
-def has_organisation(user: User | None) -> bool:
+def has_organisation(user: Person | None) -> bool:
     """Allow users who belong to at least one organisation (the respondents' pages)."""
     return user is not None and bool(user.memberships)
 
 
-def can_review(user: User | None) -> bool:
+def can_review(user: Person | None) -> bool:
     """Allow the review board: the review queue and the review pages."""
     return holds(user, PlatformRole.reviewer)
 
 
-def can_evaluate(user: User | None) -> bool:
+def can_evaluate(user: Person | None) -> bool:
     """Allow evaluators and administrators: the evaluations dashboard and peer statistics."""
     return holds(user, PlatformRole.evaluator, PlatformRole.admin)
 
 
-def can_export_evaluations(user: User | None) -> bool:
+def can_export_evaluations(user: Person | None) -> bool:
     """Allow evaluators and administrators to export decided assessments with answers."""
     return holds(user, PlatformRole.evaluator, PlatformRole.admin)
 
 
-def can_issue_certificates(user: User | None) -> bool:
+def can_issue_certificates(user: Person | None) -> bool:
     """Allow evaluators and administrators: the Certificates page, where they issue."""
     return holds(user, PlatformRole.evaluator, PlatformRole.admin)
 
 
-def can_revoke_certificates(user: User | None) -> bool:
+def can_revoke_certificates(user: Person | None) -> bool:
     """Allow platform administrators to revoke certificates."""
     return holds(user, PlatformRole.admin)
 
 
-def can_administer_platform(user: User | None) -> bool:
+def can_administer_platform(user: Person | None) -> bool:
     """Allow platform administrators: users, organisations, questionnaires, audit log."""
     return holds(user, PlatformRole.admin)
 
@@ -170,7 +189,7 @@ def can_administer_platform(user: User | None) -> bool:
 # --------------------------------------------------------------------------- organisations
 
 
-def can_view_organisation(session: Session, user: User | None,
+def can_view_organisation(session: Session, user: Person | None,
                           organisation: Organisation) -> bool:
     """Return whether ``user`` may see the organisation and its members.
 
@@ -179,7 +198,7 @@ def can_view_organisation(session: Session, user: User | None,
     return holds(user, PlatformRole.admin) or is_member(session, user, organisation.id)
 
 
-def can_manage_members(session: Session, user: User | None, organisation: Organisation) -> bool:
+def can_manage_members(session: Session, user: Person | None, organisation: Organisation) -> bool:
     """Return whether ``user`` may invite, remove and change the roles of its members.
 
     The organisation's administrators and platform administrators may.
@@ -190,17 +209,17 @@ def can_manage_members(session: Session, user: User | None, organisation: Organi
 # --------------------------------------------------------------------------- projects
 
 
-def can_view_project(session: Session, user: User | None, project: Project) -> bool:
+def can_view_project(session: Session, user: Person | None, project: Project) -> bool:
     """Return whether ``user`` may see the project: members of its organisation may."""
     return is_member(session, user, project.organisation_id)
 
 
-def can_edit_project(session: Session, user: User | None, project: Project) -> bool:
+def can_edit_project(session: Session, user: Person | None, project: Project) -> bool:
     """Return whether ``user`` may change the project's facts: members of its organisation."""
     return is_member(session, user, project.organisation_id)
 
 
-def can_add_project(session: Session, user: User | None, organisation: Organisation) -> bool:
+def can_add_project(session: Session, user: Person | None, organisation: Organisation) -> bool:
     """Return whether ``user`` may record a project of the organisation.
 
     Members may, while the organisation is active.
@@ -211,7 +230,7 @@ def can_add_project(session: Session, user: User | None, organisation: Organisat
 # --------------------------------------------------------------------------- assessments
 
 
-def can_view_assessment(session: Session, user: User | None, assessment: Assessment) -> bool:
+def can_view_assessment(session: Session, user: Person | None, assessment: Assessment) -> bool:
     """Return whether ``user`` may read the assessment (its pages, full report, benchmark).
 
     Members of its organisation and platform administrators always may; the review board
@@ -226,7 +245,7 @@ def can_view_assessment(session: Session, user: User | None, assessment: Assessm
     return holds(user, PlatformRole.evaluator) and assessment.status in EVALUATED
 
 
-def can_edit_assessment(session: Session, user: User | None, assessment: Assessment) -> bool:
+def can_edit_assessment(session: Session, user: Person | None, assessment: Assessment) -> bool:
     """Return whether ``user`` may change the answers: a member, while it is a draft.
 
     A returned assessment is a draft again, so its members may answer it.
@@ -235,7 +254,7 @@ def can_edit_assessment(session: Session, user: User | None, assessment: Assessm
                                                         assessment.organisation_id)
 
 
-def can_submit_assessment(session: Session, user: User | None, assessment: Assessment) -> bool:
+def can_submit_assessment(session: Session, user: Person | None, assessment: Assessment) -> bool:
     """Return whether ``user`` may submit the assessment: a member, while it is a draft."""
     return assessment.status == Status.draft and is_member(session, user,
                                                            assessment.organisation_id)
@@ -244,7 +263,7 @@ def can_submit_assessment(session: Session, user: User | None, assessment: Asses
 # --------------------------------------------------------------------------- evidence
 
 
-def can_view_evidence(session: Session, user: User | None, assessment: Assessment) -> bool:
+def can_view_evidence(session: Session, user: Person | None, assessment: Assessment) -> bool:
     """Return whether ``user`` may list and download the assessment's evidence documents.
 
     Exactly who may read its answers (:func:`can_view_assessment`): its organisation's
@@ -254,25 +273,25 @@ def can_view_evidence(session: Session, user: User | None, assessment: Assessmen
     return can_view_assessment(session, user, assessment)
 
 
-def can_attach_evidence(session: Session, user: User | None, assessment: Assessment) -> bool:
+def can_attach_evidence(session: Session, user: Person | None, assessment: Assessment) -> bool:
     """Return whether ``user`` may attach documents: who may answer it
     (:func:`can_edit_assessment`), a member while it is a draft."""
     return can_edit_assessment(session, user, assessment)
 
 
-def can_delete_evidence(session: Session, user: User | None, assessment: Assessment) -> bool:
+def can_delete_evidence(session: Session, user: Person | None, assessment: Assessment) -> bool:
     """Return whether ``user`` may detach the assessment's documents: a member while it is
     a draft. Once submitted, the evidence is frozen with the answers."""
     return can_edit_assessment(session, user, assessment)
 
 
-def can_judge_evidence(session: Session, user: User | None, assessment: Assessment) -> bool:
+def can_judge_evidence(session: Session, user: Person | None, assessment: Assessment) -> bool:
     """Return whether ``user`` may mark documents accepted or insufficient: the reviewer
     deciding the review (:func:`can_decide_review`)."""
     return can_decide_review(session, user, assessment)
 
 
-def get_evidence(session: Session, user: User, evidence_id: int) -> EvidenceDocument:
+def get_evidence(session: Session, user: Person, evidence_id: int) -> EvidenceDocument:
     """Return the document if ``user`` may see it (:func:`can_view_evidence`).
 
     :raises NotFound: when it does not exist or ``user`` may not see its assessment.
@@ -286,13 +305,13 @@ def get_evidence(session: Session, user: User, evidence_id: int) -> EvidenceDocu
 # --------------------------------------------------------------------------- review
 
 
-def is_independent_reviewer(session: Session, user: User | None,
+def is_independent_reviewer(session: Session, user: Person | None,
                             assessment: Assessment) -> bool:
     """Return whether ``user`` is on the review board and not of the assessed organisation."""
     return can_review(user) and not is_member(session, user, assessment.organisation_id)
 
 
-def can_open_review(session: Session, user: User | None, assessment: Assessment) -> bool:
+def can_open_review(session: Session, user: Person | None, assessment: Assessment) -> bool:
     """Return whether ``user`` may open the assessment's review page.
 
     The review board may, for an assessment it may read that was submitted at least once
@@ -302,7 +321,7 @@ def can_open_review(session: Session, user: User | None, assessment: Assessment)
             and (assessment.status != Status.draft or _submitted_once(session, assessment)))
 
 
-def can_start_review(session: Session, user: User | None, assessment: Assessment) -> bool:
+def can_start_review(session: Session, user: Person | None, assessment: Assessment) -> bool:
     """Return whether ``user`` may start reviewing the assessment.
 
     An independent reviewer (see :func:`is_independent_reviewer`) may, while it waits.
@@ -311,7 +330,7 @@ def can_start_review(session: Session, user: User | None, assessment: Assessment
             and is_independent_reviewer(session, user, assessment))
 
 
-def can_decide_review(session: Session, user: User | None, assessment: Assessment) -> bool:
+def can_decide_review(session: Session, user: Person | None, assessment: Assessment) -> bool:
     """Return whether ``user`` may approve or return the assessment.
 
     Only the independent reviewer who started the review may, while it is in review.
@@ -321,7 +340,7 @@ def can_decide_review(session: Session, user: User | None, assessment: Assessmen
             and is_independent_reviewer(session, user, assessment))
 
 
-def ensure_independent_reviewer(session: Session, user: User, assessment: Assessment) -> None:
+def ensure_independent_reviewer(session: Session, user: Person, assessment: Assessment) -> None:
     """Refuse unless ``user`` may review the assessment's organisation.
 
     :raises Forbidden: when ``user`` is not on the board, or (code ``own_organisation``)
@@ -334,7 +353,7 @@ def ensure_independent_reviewer(session: Session, user: User, assessment: Assess
                         code="own_organisation")
 
 
-def ensure_assigned_reviewer(user: User, assessment: Assessment) -> None:
+def ensure_assigned_reviewer(user: Person, assessment: Assessment) -> None:
     """Refuse when another reviewer is reviewing the assessment.
 
     :raises Forbidden: code ``not_assigned``.
@@ -351,13 +370,13 @@ def ensure_assigned_reviewer(user: User, assessment: Assessment) -> None:
 ASSIGNABLE = frozenset({Status.submitted, Status.in_review})
 
 
-def is_review_lead(user: User | None, assessment: Assessment) -> bool:
+def is_review_lead(user: Person | None, assessment: Assessment) -> bool:
     """Return whether ``user`` took the assessment's review (and so chairs its panel)."""
     return (user is not None and assessment.status == Status.in_review
             and assessment.reviewer_id == user.id)
 
 
-def can_assign_reviewers(session: Session, user: User | None, assessment: Assessment) -> bool:
+def can_assign_reviewers(session: Session, user: Person | None, assessment: Assessment) -> bool:
     """Return whether ``user`` may assign reviewers to the assessment's panel.
 
     Platform administrators may while it waits for or is in review; the independent
@@ -371,7 +390,7 @@ def can_assign_reviewers(session: Session, user: User | None, assessment: Assess
                                                                         assessment)
 
 
-def active_assignment(session: Session, user: User | None,
+def active_assignment(session: Session, user: Person | None,
                       assessment: Assessment) -> ReviewAssignment | None:
     """Return ``user``'s open panel assignment on the assessment's latest submission."""
     if user is None:
@@ -391,7 +410,7 @@ def _latest_submission_id(assessment: Assessment) -> ScalarSelect[int]:
             .scalar_subquery())
 
 
-def can_recommend(session: Session, user: User | None, assessment: Assessment) -> bool:
+def can_recommend(session: Session, user: Person | None, assessment: Assessment) -> bool:
     """Return whether ``user`` may record a recommendation (or decline) on the assessment.
 
     A reviewer assigned to its panel may, once, while it waits for or is in review and
@@ -402,7 +421,7 @@ def can_recommend(session: Session, user: User | None, assessment: Assessment) -
             and active_assignment(session, user, assessment) is not None)
 
 
-def can_see_recommendations(session: Session, user: User | None,
+def can_see_recommendations(session: Session, user: Person | None,
                             assessment: Assessment) -> bool:
     """Return whether ``user`` may read every panel member's recommendation and comments.
 
@@ -442,7 +461,7 @@ def subject_country(assessment: Assessment) -> str:
     return assessment.organisation.country
 
 
-def conflicts_of_interest(session: Session, user: User, assessment: Assessment, *,
+def conflicts_of_interest(session: Session, user: Person, assessment: Assessment, *,
                           same_country: bool) -> list[str]:
     """Return why ``user`` may not review the assessment (codes of :data:`CONFLICT_MESSAGES`).
 
@@ -468,7 +487,7 @@ def conflicts_of_interest(session: Session, user: User, assessment: Assessment, 
     return found
 
 
-def ensure_no_conflict_of_interest(session: Session, user: User, assessment: Assessment, *,
+def ensure_no_conflict_of_interest(session: Session, user: Person, assessment: Assessment, *,
                                    same_country: bool) -> None:
     """Refuse to put ``user`` on the assessment's review when they have a conflict.
 
@@ -482,7 +501,7 @@ def ensure_no_conflict_of_interest(session: Session, user: User, assessment: Ass
 # --------------------------------------------------------------------------- certificates
 
 
-def is_independent_certifier(session: Session, user: User | None,
+def is_independent_certifier(session: Session, user: Person | None,
                              assessment: Assessment) -> bool:
     """Return whether ``user`` may certify the assessment's organisation.
 
@@ -495,7 +514,7 @@ def is_independent_certifier(session: Session, user: User | None,
             and not _approved_by(session, user, assessment))
 
 
-def _approved_by(session: Session, user: User | None, assessment: Assessment) -> bool:
+def _approved_by(session: Session, user: Person | None, assessment: Assessment) -> bool:
     """Return whether ``user`` made the decision that approved the assessment last."""
     if user is None:
         return False
@@ -507,14 +526,14 @@ def _approved_by(session: Session, user: User | None, assessment: Assessment) ->
     return approver is not None and approver == user.id
 
 
-def can_issue_certificate(session: Session, user: User | None, assessment: Assessment) -> bool:
+def can_issue_certificate(session: Session, user: Person | None, assessment: Assessment) -> bool:
     """Return whether ``user`` may issue the assessment's certificate: an independent
     certifier (see :func:`is_independent_certifier`), once it is approved."""
     return (assessment.status == Status.approved
             and is_independent_certifier(session, user, assessment))
 
 
-def ensure_independent_certifier(session: Session, user: User, assessment: Assessment) -> None:
+def ensure_independent_certifier(session: Session, user: Person, assessment: Assessment) -> None:
     """Refuse unless ``user`` may certify the assessment's organisation.
 
     :raises Forbidden: when ``user`` is neither evaluator nor administrator, or (code
@@ -535,12 +554,12 @@ def ensure_independent_certifier(session: Session, user: User, assessment: Asses
         )
 
 
-def can_revoke_certificate(user: User | None, certificate: Certificate) -> bool:
+def can_revoke_certificate(user: Person | None, certificate: Certificate) -> bool:
     """Return whether ``user`` may revoke the certificate: an administrator, once."""
     return certificate.revoked_at is None and can_revoke_certificates(user)
 
 
-def ensure_can_revoke(user: User) -> None:
+def ensure_can_revoke(user: Person) -> None:
     """Refuse unless ``user`` may revoke certificates.
 
     :raises Forbidden: when ``user`` is not an administrator.
@@ -549,7 +568,7 @@ def ensure_can_revoke(user: User) -> None:
         raise Forbidden("Only administrators can revoke certificates.")
 
 
-def can_download_certificate(session: Session, user: User | None,
+def can_download_certificate(session: Session, user: Person | None,
                              certificate: Certificate) -> bool:
     """Return whether ``user`` may download the certificate as a PDF.
 
@@ -563,7 +582,7 @@ def can_download_certificate(session: Session, user: User | None,
 # --------------------------------------------------------------------------- showcase
 
 
-def can_publish_result(session: Session, user: User | None, assessment: Assessment) -> bool:
+def can_publish_result(session: Session, user: Person | None, assessment: Assessment) -> bool:
     """Return whether ``user`` may put the assessment on the public showcase.
 
     An administrator of its organisation may, for an approved or certified project
@@ -574,7 +593,7 @@ def can_publish_result(session: Session, user: User | None, assessment: Assessme
             and is_org_admin(session, user, assessment.organisation_id))
 
 
-def can_withdraw_result(session: Session, user: User | None, assessment: Assessment) -> bool:
+def can_withdraw_result(session: Session, user: Person | None, assessment: Assessment) -> bool:
     """Return whether ``user`` may take the assessment off the public showcase.
 
     An administrator of its organisation, or a platform administrator, may.
@@ -583,7 +602,7 @@ def can_withdraw_result(session: Session, user: User | None, assessment: Assessm
             or is_org_admin(session, user, assessment.organisation_id))
 
 
-def ensure_can_publish(session: Session, user: User, assessment: Assessment, *,
+def ensure_can_publish(session: Session, user: Person, assessment: Assessment, *,
                        publish: bool) -> None:
     """Refuse unless ``user`` may publish (or withdraw) the assessment's result.
 
@@ -603,7 +622,7 @@ def ensure_can_publish(session: Session, user: User, assessment: Assessment, *,
 # --------------------------------------------------------------------------- getters
 
 
-def get_assessment(session: Session, user: User, assessment_id: int) -> Assessment:
+def get_assessment(session: Session, user: Person, assessment_id: int) -> Assessment:
     """Return the assessment if ``user`` may read it (:func:`can_view_assessment`).
 
     :raises NotFound: when it does not exist or ``user`` may not see it.
@@ -637,12 +656,13 @@ def lock_assessment_row(session: Session, assessment: Assessment) -> None:
 #: One query for the respondents' pages: the membership is checked in it, and the
 #: questionnaire version and the project the pages show come with it. The hot statements
 #: are built once: on every request, building them cost more than running them.
+#: The rule of :func:`get_own_assessment` as SQL: the assessment belongs to one of the
+#: organisations of the user bound as ``user_id``. Reads of a respondent's own
+#: assessment that load no :class:`Assessment` (a kept page's stamp) ask the same.
+OWN_ASSESSMENT = Assessment.organisation_id.in_(
+    select(Membership.organisation_id).where(Membership.user_id == bindparam("user_id")))
 _OWN_ASSESSMENT = (
-    select(Assessment).where(
-        Assessment.id == bindparam("assessment_id"),
-        Assessment.organisation_id.in_(
-            select(Membership.organisation_id)
-            .where(Membership.user_id == bindparam("user_id"))))
+    select(Assessment).where(Assessment.id == bindparam("assessment_id"), OWN_ASSESSMENT)
     .options(joinedload(Assessment.questionnaire_version), joinedload(Assessment.project)))
 #: The same, read as it is now and locked, with the membership and the content hash.
 _LOCK_OWN_ASSESSMENT = (
@@ -655,7 +675,7 @@ _LOCK_OWN_ASSESSMENT = (
     .execution_options(populate_existing=True))
 
 
-def get_own_assessment(session: Session, user: User, assessment_id: int, *,
+def get_own_assessment(session: Session, user: Person, assessment_id: int, *,
                        lock: bool = False) -> Assessment:
     """Return the assessment if it belongs to one of ``user``'s organisations.
 
@@ -678,7 +698,7 @@ def get_own_assessment(session: Session, user: User, assessment_id: int, *,
     return assessment
 
 
-def _lock_own_assessment(session: Session, user: User, assessment_id: int) -> Assessment:
+def _lock_own_assessment(session: Session, user: Person, assessment_id: int) -> Assessment:
     row = session.execute(_LOCK_OWN_ASSESSMENT,
                           {"assessment_id": assessment_id, "user_id": user.id}).first()
     if row is None or row.role is None:
@@ -689,7 +709,7 @@ def _lock_own_assessment(session: Session, user: User, assessment_id: int) -> As
     return assessment
 
 
-def get_for_review(session: Session, user: User, assessment_id: int) -> Assessment:
+def get_for_review(session: Session, user: Person, assessment_id: int) -> Assessment:
     """Return an assessment whose review page ``user`` may open (:func:`can_open_review`).
 
     :raises NotFound: when ``user`` is not on the board, or the assessment does not
@@ -701,7 +721,7 @@ def get_for_review(session: Session, user: User, assessment_id: int) -> Assessme
     return assessment
 
 
-def get_for_panel(session: Session, user: User, assessment_id: int) -> Assessment:
+def get_for_panel(session: Session, user: Person, assessment_id: int) -> Assessment:
     """Return an assessment whose review panel ``user`` may see.
 
     Platform administrators may see every panel (they assign reviewers); the review board
@@ -714,7 +734,7 @@ def get_for_panel(session: Session, user: User, assessment_id: int) -> Assessmen
     return get_for_review(session, user, assessment_id)
 
 
-def get_project(session: Session, user: User, project_id: int) -> Project:
+def get_project(session: Session, user: Person, project_id: int) -> Project:
     """Return the project if ``user`` may see it (:func:`can_view_project`).
 
     :raises NotFound: otherwise.
@@ -725,7 +745,7 @@ def get_project(session: Session, user: User, project_id: int) -> Project:
     return project
 
 
-def get_organisation(session: Session, user: User, organisation_id: int) -> Organisation:
+def get_organisation(session: Session, user: Person, organisation_id: int) -> Organisation:
     """Return the organisation if ``user`` may see it (:func:`can_view_organisation`).
 
     :raises NotFound: otherwise.
@@ -736,7 +756,7 @@ def get_organisation(session: Session, user: User, organisation_id: int) -> Orga
     return organisation
 
 
-def get_managed_organisation(session: Session, user: User, organisation_id: int) -> Organisation:
+def get_managed_organisation(session: Session, user: Person, organisation_id: int) -> Organisation:
     """Return the organisation if ``user`` may manage its members (:func:`can_manage_members`).
 
     :raises NotFound: when ``user`` may not see it (not a member, not a platform

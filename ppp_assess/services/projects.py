@@ -15,12 +15,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from ppp_assess.domain.reference import CONTRACT_TYPES, REGIONS, SECTORS, STAGES, SUBSECTORS
-from ppp_assess.models import Assessment, Membership, Organisation, Project, User
+from ppp_assess.models import Assessment, Membership, Organisation, Project
 from ppp_assess.services.audit import record_event
 from ppp_assess.services.benchmarks.totals import recounted
 from ppp_assess.services.errors import Invalid, NotFound
 from ppp_assess.services.peer_index import PEER_ATTRIBUTES, refresh_project
-from ppp_assess.services.permissions import can_add_project
+from ppp_assess.services.permissions import Person, can_add_project
 
 log = logging.getLogger(__name__)
 
@@ -146,7 +146,7 @@ def clean_project(data: ProjectInput) -> ProjectInput:
                         capital_value=capital, currency=currency, description=description)
 
 
-def member_organisations(session: Session, user: User) -> list[Organisation]:
+def member_organisations(session: Session, user: Person) -> list[Organisation]:
     """Return the active organisations ``user`` belongs to, by name."""
     return list(session.scalars(
         select(Organisation).join(Membership, Membership.organisation_id == Organisation.id)
@@ -154,7 +154,7 @@ def member_organisations(session: Session, user: User) -> list[Organisation]:
         .order_by(Organisation.name)))
 
 
-def list_projects(session: Session, user: User) -> Sequence[Project]:
+def list_projects(session: Session, user: Person) -> Sequence[Project]:
     """Return the projects of every organisation ``user`` belongs to, by name."""
     return session.scalars(
         select(Project).join(Membership, Membership.organisation_id == Project.organisation_id)
@@ -170,7 +170,7 @@ def _facts(project: Project) -> dict[str, Any]:
             "currency": project.currency, "description": project.description}
 
 
-def create_project(session: Session, *, actor: User, organisation_id: int,
+def create_project(session: Session, *, actor: Person, organisation_id: int,
                    data: ProjectInput) -> Project:
     """Record a new project of one of ``actor``'s organisations.
 
@@ -198,7 +198,7 @@ def create_project(session: Session, *, actor: User, organisation_id: int,
 COUNTED_FACTS = frozenset({"country", "region", "sector", "stage"})
 
 
-def update_project(session: Session, project: Project, *, actor: User,
+def update_project(session: Session, project: Project, *, actor: Person,
                    data: ProjectInput) -> Project:
     """Change the facts of a project (its organisation never changes).
 

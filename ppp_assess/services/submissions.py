@@ -21,10 +21,11 @@ from sqlalchemy.orm import Session
 from ppp_assess.domain.messages import N_
 from ppp_assess.domain.submissions import CheckedExport, check_rows
 from ppp_assess.domain.workflow import is_editable
-from ppp_assess.models import Assessment, User
+from ppp_assess.models import Assessment
 from ppp_assess.services.assessments import AnswerInput, questionnaire_for, save_answers
 from ppp_assess.services.audit import record_event
 from ppp_assess.services.errors import Conflict, Invalid, TooLarge
+from ppp_assess.services.permissions import Person
 
 #: Largest export accepted.
 MAX_BYTES = 5 * 1024 * 1024
@@ -121,7 +122,7 @@ def _read_xlsx(data: bytes) -> list[list[Any]]:
         workbook.close()
 
 
-def import_submissions(session: Session, assessment: Assessment, *, actor: User,
+def import_submissions(session: Session, assessment: Assessment, *, actor: Person,
                        filename: str, data: bytes, valid_rows_only: bool = False
                        ) -> ImportResult:
     """Import the answers of a submission export into a draft assessment.

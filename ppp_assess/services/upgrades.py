@@ -26,12 +26,12 @@ from ppp_assess.domain.version_mapping import (
     may_have_mapping_from,
 )
 from ppp_assess.domain.workflow import Status
-from ppp_assess.models import Answer, Assessment, QuestionnaireVersion, SectionScore, User
+from ppp_assess.models import Answer, Assessment, QuestionnaireVersion, SectionScore
 from ppp_assess.models.base import utcnow
 from ppp_assess.services.assessments import _rescore, load_answers, questionnaire_for
 from ppp_assess.services.audit import record_event
 from ppp_assess.services.errors import Conflict, NotFound
-from ppp_assess.services.permissions import lock_assessment_row
+from ppp_assess.services.permissions import Person, lock_assessment_row
 from ppp_assess.services.questionnaires import questionnaire_of
 
 
@@ -54,23 +54,33 @@ class UpgradePlan:
 
 def _newer_version(session: Session, source: QuestionnaireVersion,
                    directory: Path) -> QuestionnaireVersion | None:
-    """Return the newest published version that a mapping file leads to from ``source``.
+    """Return the newest published version that a mapping file leads to from ``source``."""
+    version_id = newer_version_id(session, source.questionnaire_id, source.id, source.version,
+                                  directory=directory)
+    return None if version_id is None else session.get(QuestionnaireVersion, version_id)
+
+
+def newer_version_id(session: Session, questionnaire_id: str, version_id: int, version: str,
+                     *, directory: str | Path) -> int | None:
+    """Return the id of the newest published version of the questionnaire that a mapping
+    file leads to from ``version`` (stored as ``version_id``), or ``None``.
 
     Only ids and version numbers are read to choose it (every section page asks): the
-    definitions, large JSON documents, stay unread but for the one chosen.
+    definitions, large JSON documents, stay unread.
     """
-    if not may_have_mapping_from(directory, source.questionnaire_id, source.version):
+    directory = Path(directory)
+    if not may_have_mapping_from(directory, questionnaire_id, version):
         return None
     rows = session.execute(
         select(QuestionnaireVersion.id, QuestionnaireVersion.version)
-        .where(QuestionnaireVersion.questionnaire_id == source.questionnaire_id,
-               QuestionnaireVersion.id != source.id)
+        .where(QuestionnaireVersion.questionnaire_id == questionnaire_id,
+               QuestionnaireVersion.id != version_id)
         .order_by(QuestionnaireVersion.id.desc())
     ).all()
-    for version_id, version in rows:
-        if _later(version, source.version) and find_mapping_file(
-                directory, source.questionnaire_id, source.version, version):
-            return session.get(QuestionnaireVersion, version_id)
+    for candidate_id, candidate in rows:
+        if _later(candidate, version) and find_mapping_file(
+                directory, questionnaire_id, version, candidate):
+            return int(candidate_id)
     return None
 
 
@@ -123,7 +133,7 @@ def upgrade_plan(session: Session, assessment: Assessment, *,
     return UpgradePlan(assessment, source, target, old, new, carried, dropped, new_questions)
 
 
-def upgrade_assessment(session: Session, assessment: Assessment, *, actor: User,
+def upgrade_assessment(session: Session, assessment: Assessment, *, actor: Person,
                        directory: str | Path, base_version: int) -> UpgradePlan:
     """Move a draft to the newest mapped version, carrying the answers the mapping lists.
 

@@ -9,12 +9,10 @@ from flask import Flask, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload
 from werkzeug.routing import IntegerConverter, Map
 
 from ppp_assess.extensions import login_manager
-from ppp_assess.models import User
+from ppp_assess.services.auth import SignedIn, signed_in
 from ppp_assess.unit_of_work import get_session
 
 #: Every feature blueprint package, in registration order. This is the only list.
@@ -34,22 +32,12 @@ FEATURES = (
 )
 
 
-#: The signed-in user with the memberships and platform roles every page's navigation asks
-#: for. Built once: on every request, building the statement cost more than running it.
-_USER_WITH_ROLES = (select(User).where(User.id == bindparam("user_id"))
-                    .options(joinedload(User.memberships), joinedload(User.platform_roles)))
-
-
-def _load_user(identity: str) -> User | None:
-    """Load the signed-in user, refusing sessions from an older session version."""
+def _load_user(identity: str) -> SignedIn | None:
+    """Read who the session is signed in as, refusing sessions from an older version."""
     user_id, _, version = identity.partition(":")
     if not user_id.isdigit() or not version.isdigit():
         return None
-    user = get_session().scalars(
-        _USER_WITH_ROLES, {"user_id": int(user_id)}).unique().one_or_none()
-    if user is None or not user.active or user.session_version != int(version):
-        return None
-    return user
+    return signed_in(get_session(), int(user_id), int(version))
 
 
 def _unauthorized() -> ResponseReturnValue:

@@ -9,8 +9,9 @@ from flask import Flask, current_app, request, send_file
 from werkzeug.wrappers import Response
 
 from ppp_assess.config import Settings
-from ppp_assess.models import EvidenceDocument, User
+from ppp_assess.models import EvidenceDocument
 from ppp_assess.services import evidence
+from ppp_assess.services.permissions import Person
 from ppp_assess.unit_of_work import end_reading, get_database
 
 _KEY = "ppp_evidence"
@@ -59,7 +60,7 @@ def evidence_setup() -> EvidenceSetup:
     return setup
 
 
-def download(document: EvidenceDocument, actor: User) -> Response:
+def download(document: EvidenceDocument, actor: Person) -> Response:
     """Return the document as a download, after writing the download to the audit log.
 
     The request reads (GET), so the audit event is written in a short transaction of its

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ppp_assess.models import User
 from ppp_assess.services import home, permissions
+from ppp_assess.services.permissions import Person
 from ppp_assess.unit_of_work import get_session
 
 
@@ -18,7 +18,7 @@ class RoleHomes:
     admin: home.AdminHome | None = None
 
 
-def role_homes(user: User | None) -> RoleHomes:
+def role_homes(user: Person | None) -> RoleHomes:
     """Collect the parts of the home page ``user`` is to see."""
     if user is None:
         return RoleHomes()

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from flask import Flask, current_app
 
-from ppp_assess.models import User
 from ppp_assess.services import permissions
+from ppp_assess.services.permissions import Person
 from ppp_assess.web.security import acting_user
 
 
@@ -21,7 +21,7 @@ class NavItem:
     label: object
     #: Who sees the link: a user-level policy of :mod:`ppp_assess.services.permissions`,
     #: the same one that guards the page it leads to.
-    visible_to: Callable[[User | None], bool] = permissions.is_signed_in
+    visible_to: Callable[[Person | None], bool] = permissions.is_signed_in
     order: int = 50
 
     @property

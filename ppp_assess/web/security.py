@@ -7,32 +7,64 @@ from functools import wraps
 from typing import Any, TypeVar, cast
 from urllib.parse import unquote, urlsplit
 
-from flask import abort, url_for
+from flask import abort, g, url_for
 from flask_login import current_user, login_required
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload
 
 from ppp_assess.models import User
+from ppp_assess.services.auth import SignedIn
+from ppp_assess.services.permissions import Person
+from ppp_assess.unit_of_work import get_session
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-__all__ = ["acting_user", "current_actor", "login_required", "permission_required",
-           "safe_next"]
+__all__ = ["acting_user", "current_actor", "current_person", "login_required",
+           "permission_required", "safe_next"]
 
 
-def current_actor() -> User:
-    """Return the signed-in user (views guarded by ``login_required`` only)."""
-    user = current_user._get_current_object()
-    if not isinstance(user, User):
+#: The stored signed-in user with the memberships and platform roles that permission
+#: checks ask for. Built once: on every request, building the statement cost more than
+#: running it.
+_USER_WITH_ROLES = (select(User).where(User.id == bindparam("user_id"))
+                    .options(joinedload(User.memberships), joinedload(User.platform_roles)))
+
+
+def current_person() -> Person:
+    """Return who is signed in (views guarded by ``login_required`` only): enough for the
+    permission policies and for the services that act on their behalf by id."""
+    user = acting_user()
+    if user is None:
         abort(401)
     return user
 
 
-def acting_user() -> User | None:
-    """Return the signed-in user, or ``None`` for an anonymous visitor."""
+def current_actor() -> User:
+    """Return the stored signed-in user, for the services to act on their behalf (views
+    guarded by ``login_required`` only). Read once per request."""
     user = current_user._get_current_object()
-    return user if isinstance(user, User) else None
+    if isinstance(user, User):
+        return user
+    if not isinstance(user, SignedIn):
+        abort(401)
+    stored: User | None = g.get("_stored_actor")
+    if stored is None or stored.id != user.id:
+        stored = get_session().scalars(
+            _USER_WITH_ROLES, {"user_id": user.id}).unique().one_or_none()
+        if stored is None:
+            abort(401)
+        g._stored_actor = stored
+    return stored
 
 
-def permission_required(policy: Callable[[User | None], bool]) -> Callable[[F], F]:
+def acting_user() -> Person | None:
+    """Return who is signed in, or ``None`` for an anonymous visitor: what the
+    permission policies and the navigation ask of them, nothing stored."""
+    user = current_user._get_current_object()
+    return user if isinstance(user, User | SignedIn) else None
+
+
+def permission_required(policy: Callable[[Person | None], bool]) -> Callable[[F], F]:
     """Allow the view only to signed-in users whom ``policy`` allows.
 
     ``policy`` is one of the user-level policies of
@@ -45,7 +77,7 @@ def permission_required(policy: Callable[[User | None], bool]) -> Callable[[F], 
         @wraps(view)
         @login_required
         def wrapped(*args: Any, **kwargs: Any) -> Any:
-            if not policy(current_actor()):
+            if not policy(acting_user()):
                 abort(404)
             return view(*args, **kwargs)
 

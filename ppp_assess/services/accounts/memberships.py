@@ -13,7 +13,7 @@ from ppp_assess.services import outbox
 from ppp_assess.services.accounts.users import create_user, find_user
 from ppp_assess.services.audit import record_event
 from ppp_assess.services.errors import Conflict, Invalid, NotFound
-from ppp_assess.services.permissions import get_managed_organisation, holds
+from ppp_assess.services.permissions import Person, get_managed_organisation, holds
 from ppp_assess.services.tokens import MEMBERSHIP, LinkClaims
 
 
@@ -64,7 +64,7 @@ def _membership(session: Session, user_id: int, organisation_id: int) -> Members
         Membership.user_id == user_id, Membership.organisation_id == organisation_id))
 
 
-def my_organisations(session: Session, user: User) -> list[tuple[Organisation, OrgRole]]:
+def my_organisations(session: Session, user: Person) -> list[tuple[Organisation, OrgRole]]:
     """Return the organisations ``user`` belongs to, by name, with the user's role."""
     rows = session.execute(
         select(Organisation, Membership.role)
@@ -88,7 +88,7 @@ def list_members(session: Session, organisation: Organisation) -> list[MemberRow
     return sorted(members, key=lambda row: row.role != OrgRole.org_admin)
 
 
-def invite_member(session: Session, actor: User, organisation_id: int, *, email: str,
+def invite_member(session: Session, actor: Person, organisation_id: int, *, email: str,
                   name: str, role: OrgRole, locale: str | None = None) -> Invitation:
     """Invite someone to an organisation, creating their account if needed.
 
@@ -185,7 +185,7 @@ def _target_membership(session: Session, organisation: Organisation, user_id: in
     return membership
 
 
-def set_member_role(session: Session, actor: User, organisation_id: int, user_id: int,
+def set_member_role(session: Session, actor: Person, organisation_id: int, user_id: int,
                     role: OrgRole) -> Membership:
     """Change a member's role in the organisation.
 
@@ -205,7 +205,7 @@ def set_member_role(session: Session, actor: User, organisation_id: int, user_id
                       actor_id=actor.id)
 
 
-def remove_member(session: Session, actor: User, organisation_id: int, user_id: int) -> User:
+def remove_member(session: Session, actor: Person, organisation_id: int, user_id: int) -> User:
     """Remove a member from the organisation.
 
     :return: the user who was removed.
@@ -230,6 +230,6 @@ def remove_member(session: Session, actor: User, organisation_id: int, user_id: 
     return user
 
 
-def user_memberships(session: Session, user: User) -> list[tuple[Organisation, OrgRole]]:
+def user_memberships(session: Session, user: Person) -> list[tuple[Organisation, OrgRole]]:
     """Return the organisations ``user`` belongs to, with the role in each."""
     return my_organisations(session, user)

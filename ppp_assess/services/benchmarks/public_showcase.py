@@ -9,12 +9,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from ppp_assess.domain.reference import OrgRole, SubjectType
-from ppp_assess.models import Assessment, Certificate, Organisation, Project, User
+from ppp_assess.models import Assessment, Certificate, Organisation, Project
 from ppp_assess.models.base import utcnow
 from ppp_assess.services.audit import record_event
 from ppp_assess.services.benchmarks.peers import DECIDED
 from ppp_assess.services.errors import Conflict, NotFound
 from ppp_assess.services.permissions import (
+    Person,
     can_view_organisation,
     ensure_can_publish,
     lock_assessment_row,
@@ -41,7 +42,7 @@ class ShowcaseEntry:
     showcased_at: dt.datetime
 
 
-def showcase_candidates(session: Session, user: User) -> list[Assessment]:
+def showcase_candidates(session: Session, user: Person) -> list[Assessment]:
     """Return the decided project assessments ``user`` may publish or withdraw."""
     organisations = organisation_ids(session, user, role=OrgRole.org_admin)
     return list(session.scalars(
@@ -56,7 +57,7 @@ def showcase_candidates(session: Session, user: User) -> list[Assessment]:
     ))
 
 
-def set_showcased(session: Session, assessment_id: int, *, actor: User,
+def set_showcased(session: Session, assessment_id: int, *, actor: Person,
                   publish: bool) -> Assessment:
     """Publish a decided project assessment on the public showcase, or withdraw it.
 

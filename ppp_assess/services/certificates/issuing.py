@@ -25,7 +25,7 @@ from ppp_assess.services.certificates.records import reviewer_name
 from ppp_assess.services.errors import Conflict, Invalid
 from ppp_assess.services.evidence.documents import verified_score_of
 from ppp_assess.services.lifecycle import apply_action, change_status
-from ppp_assess.services.permissions import ensure_can_revoke, ensure_independent_certifier
+from ppp_assess.services.permissions import Person, ensure_can_revoke, ensure_independent_certifier
 from ppp_assess.services.reviews import snapshot_values
 
 log = logging.getLogger(__name__)
@@ -146,7 +146,7 @@ def preview_certificate(
     session: Session,
     assessment: Assessment,
     *,
-    actor: User,
+    actor: Person,
     base_url: str,
     now: dt.datetime | None = None,
 ) -> CertificatePayload:
@@ -169,7 +169,7 @@ def issue_certificate(
     session: Session,
     assessment: Assessment,
     *,
-    actor: User,
+    actor: Person,
     signing_key: Ed25519PrivateKey,
     base_url: str,
     now: dt.datetime | None = None,
@@ -242,7 +242,7 @@ def revoke_certificate(
     session: Session,
     certificate: Certificate,
     *,
-    actor: User,
+    actor: Person,
     reason: str,
     now: dt.datetime | None = None,
 ) -> Certificate:

@@ -17,7 +17,7 @@ from ppp_assess.domain.certificates import CertificatePayload
 from ppp_assess.domain.workflow import Decision, Status
 from ppp_assess.models import Assessment, Certificate, QuestionnaireVersion, ReviewDecision, User
 from ppp_assess.services.errors import Conflict, NotFound
-from ppp_assess.services.permissions import can_download_certificate, get_assessment
+from ppp_assess.services.permissions import Person, can_download_certificate, get_assessment
 
 T = TypeVar("T")
 
@@ -211,7 +211,7 @@ def issued_certificates(session: Session, *, page: int = 1, per_page: int = 50,
     return _page(session, query, count, page, per_page)
 
 
-def certificate_for_download(session: Session, user: User, assessment_id: int) -> Certificate:
+def certificate_for_download(session: Session, user: Person, assessment_id: int) -> Certificate:
     """Return the certificate of an assessment that ``user`` may download.
 
     Whoever may read the assessment may download it, unless the certificate was revoked

@@ -23,7 +23,7 @@ from ppp_assess.domain.messages import N_
 from ppp_assess.domain.scoring import ScoreReport
 from ppp_assess.domain.verification import VerifiedScore, verified_score
 from ppp_assess.domain.workflow import Status, is_editable
-from ppp_assess.models import Assessment, EvidenceDocument, User
+from ppp_assess.models import Assessment, EvidenceDocument
 from ppp_assess.models.base import utcnow
 from ppp_assess.services.assessments import questionnaire_for
 from ppp_assess.services.audit import record_event
@@ -32,6 +32,7 @@ from ppp_assess.services.evidence.scanning import Scanner, ScannerUnavailable
 from ppp_assess.services.evidence.sniffing import sniff
 from ppp_assess.services.evidence.storage import EvidenceStorage, FileTooLarge, StagedFile
 from ppp_assess.services.permissions import (
+    Person,
     ensure_assigned_reviewer,
     ensure_independent_reviewer,
     lock_assessment_row,
@@ -86,7 +87,7 @@ def _kind_for(sniffed: FileKind, extension: str) -> FileKind | None:
 
 
 def _audit(session: Session, document: EvidenceDocument, action: str, *,
-           actor: User | None, assessment: Assessment) -> None:
+           actor: Person | None, assessment: Assessment) -> None:
     record_event(
         session, actor_id=actor.id if actor else None, action=action,
         object_type="evidence", object_id=document.id, organisation_id=assessment.organisation_id,
@@ -106,7 +107,7 @@ def attach_evidence(
     assessment: Assessment,
     question_id: str,
     *,
-    actor: User,
+    actor: Person,
     stream: IO[bytes],
     filename: str,
     description: str = "",
@@ -234,7 +235,7 @@ def evidenced_questions(documents: Sequence[EvidenceDocument]) -> set[str]:
             if document.verdict != Verdict.insufficient}
 
 
-def delete_evidence(session: Session, document: EvidenceDocument, *, actor: User) -> None:
+def delete_evidence(session: Session, document: EvidenceDocument, *, actor: Person) -> None:
     """Detach a document while its assessment is a draft (returned ones are drafts again).
 
     The row goes now; the stored bytes stay until ``flask evidence prune`` finds no row
@@ -251,13 +252,13 @@ def delete_evidence(session: Session, document: EvidenceDocument, *, actor: User
     session.flush()
 
 
-def record_download(session: Session, document: EvidenceDocument, *, actor: User) -> None:
+def record_download(session: Session, document: EvidenceDocument, *, actor: Person) -> None:
     """Write the download of a document to the audit log, with its SHA-256."""
     _audit(session, document, "evidence.downloaded", actor=actor,
            assessment=document.assessment)
 
 
-def judge_evidence(session: Session, document: EvidenceDocument, *, actor: User,
+def judge_evidence(session: Session, document: EvidenceDocument, *, actor: Person,
                    verdict: Verdict, comment: str = "") -> EvidenceDocument:
     """Mark a document accepted or insufficient, with a comment, during its review.
 

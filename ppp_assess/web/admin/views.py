@@ -31,7 +31,7 @@ from ppp_assess.web.auth.forms import add_service_error
 from ppp_assess.web.errors import refuse
 from ppp_assess.web.locale import current_locale_info
 from ppp_assess.web.organisations.forms import ROLE_LABELS
-from ppp_assess.web.security import current_actor, permission_required
+from ppp_assess.web.security import current_person, permission_required
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ def new_organisation() -> str | Response | tuple[str, int]:
         try:
             organisation = accounts.add_organisation(
                 db, name=form.name.data or "", country=form.country.data or "",
-                region=form.region.data or "", actor_id=current_actor().id)
+                region=form.region.data or "", actor_id=current_person().id)
         except (Invalid, Conflict) as error:
             add_service_error(form, error, "name")
             return render_template("admin/organisation_form.html", form=form,
@@ -105,7 +105,7 @@ def edit_organisation(organisation_id: int) -> str | Response | tuple[str, int]:
             accounts.update_organisation(db, organisation, name=form.name.data or "",
                                          country=form.country.data or "",
                                          region=form.region.data or "",
-                                         actor_id=current_actor().id)
+                                         actor_id=current_person().id)
         except (Invalid, Conflict) as error:
             add_service_error(form, error, "name")
             return render_template("admin/organisation_form.html", form=form,
@@ -121,7 +121,7 @@ def _set_organisation_active(organisation_id: int, active: bool) -> Response:
     db = get_session()
     organisation = accounts.get_organisation(db, organisation_id)
     ConfirmForm().validate_on_submit()
-    accounts.set_organisation_active(db, organisation, active, actor_id=current_actor().id)
+    accounts.set_organisation_active(db, organisation, active, actor_id=current_person().id)
     if active:
         flash(_("%(name)s is active again.", name=organisation.name), "info")
     else:
@@ -166,7 +166,7 @@ def new_user() -> str | Response | tuple[str, int]:
     form.role.choices = [SelectChoice("", _("None")), *_role_choices()]
     if form.validate_on_submit():
         db = get_session()
-        actor = current_actor()
+        actor = current_person()
         try:
             user = accounts.add_user(db, email=form.email.data or "", name=form.name.data or "",
                                      actor_id=actor.id)
@@ -198,7 +198,7 @@ def user(user_id: int) -> str:
                            memberships=accounts.user_memberships(db, target),
                            role_form=role_form, confirm_form=ConfirmForm(formdata=None),
                            role_labels=PLATFORM_ROLE_LABELS, org_role_labels=ROLE_LABELS,
-                           actor=current_actor())
+                           actor=current_person())
 
 
 def _set_user_active(user_id: int, active: bool) -> Response:
@@ -206,7 +206,7 @@ def _set_user_active(user_id: int, active: bool) -> Response:
     target = accounts.get_user(db, user_id)
     ConfirmForm().validate_on_submit()
     try:
-        auth_service.set_user_active(db, target, active, actor_id=current_actor().id)
+        auth_service.set_user_active(db, target, active, actor_id=current_person().id)
     except Conflict as error:
         flash(refuse(error), "error")
     else:
@@ -244,7 +244,7 @@ def grant_role(user_id: int) -> Response:
         role = PlatformRole(form.role.data)
         try:
             accounts.grant_platform_role(db, user=target, role=role,
-                                         actor_id=current_actor().id)
+                                         actor_id=current_person().id)
         except Forbidden as error:
             flash(refuse(error), "error")
         else:
@@ -266,7 +266,7 @@ def revoke_role(user_id: int, role: str) -> Response:
     ConfirmForm().validate_on_submit()
     try:
         accounts.revoke_platform_role(db, user=target, role=PlatformRole(role),
-                                      actor_id=current_actor().id)
+                                      actor_id=current_person().id)
     except Conflict as error:
         flash(refuse(error), "error")
     else:
@@ -283,7 +283,7 @@ def send_password_link(user_id: int) -> Response:
     target = accounts.get_user(db, user_id)
     ConfirmForm().validate_on_submit()
     try:
-        auth_service.send_password_link(db, target, actor=current_actor(),
+        auth_service.send_password_link(db, target, actor=current_person(),
                                         locale=current_locale_info().code)
     except Conflict as error:
         flash(refuse(error), "error")
@@ -323,7 +323,7 @@ def review_settings(questionnaire_id: str) -> str | Response | tuple[str, int]:
     if form.validate_on_submit():
         try:
             board.save_settings(
-                db, questionnaire_id, actor=current_actor(),
+                db, questionnaire_id, actor=current_person(),
                 panel_size=form.panel_size.data or 1,
                 chair_decides=bool(form.chair_decides.data),
                 deadline_days=form.deadline_days.data,

@@ -45,7 +45,7 @@ from ppp_assess.web.assessments.present import GAP_LIMIT, score_payload, verifie
 from ppp_assess.web.errors import json_error, refuse
 from ppp_assess.web.fields import translate_answer_error
 from ppp_assess.web.locale import current_locale_info
-from ppp_assess.web.security import current_actor, login_required
+from ppp_assess.web.security import current_person, login_required
 
 # --------------------------------------------------------------------------- models
 
@@ -412,7 +412,7 @@ def list_assessments() -> Response:
 
     Newest change first.
     """
-    rows = service.list_assessments(get_session(), current_actor())
+    rows = service.list_assessments(get_session(), current_person())
     return jsonify({"assessments": [assessment_json(row) for row in rows]})
 
 
@@ -437,13 +437,13 @@ def create_assessment(json: NewAssessment) -> tuple[Response, int]:
     try:
         if json.from_ is not None:
             assessment, _carried = history.start_reassessment(
-                db, actor=current_actor(), questionnaire_id=json.questionnaire,
+                db, actor=current_person(), questionnaire_id=json.questionnaire,
                 previous_id=json.from_, organisation_id=json.organisation,
                 project_id=json.project, stage=json.stage, period=json.period,
                 mapping_dir=get_settings(current_app).questionnaire_dir)
         else:
             assessment = service.start_assessment_for(
-                db, actor=current_actor(), questionnaire_id=json.questionnaire,
+                db, actor=current_person(), questionnaire_id=json.questionnaire,
                 organisation_id=json.organisation, project_id=json.project,
                 stage=json.stage, period=json.period)
     except Conflict as error:
@@ -470,7 +470,7 @@ def create_assessment(json: NewAssessment) -> tuple[Response, int]:
 def get_assessment(assessment_id: int) -> Response:
     """An assessment's status, version, answers and score"""
     db = get_session()
-    assessment = permissions.get_assessment(db, current_actor(), assessment_id)
+    assessment = permissions.get_assessment(db, current_person(), assessment_id)
     state = service.assessment_state(db, assessment)
     body = assessment_json(assessment)
     body["answers"] = {qid: stored_answer(row) for qid, row in sorted(state.answers.items())}
@@ -504,7 +504,7 @@ def put_answer(assessment_id: int, question_id: str, json: AnswerInput,
     harmless.
     """
     db = get_session()
-    actor = current_actor()
+    actor = current_person()
     assessment = permissions.get_own_assessment(db, actor, assessment_id, lock=True)
     base_version = _if_match(headers.if_match)
     if base_version is None:
@@ -568,7 +568,7 @@ def submit_assessment(assessment_id: int) -> tuple[Response, int]:
     422 lists the required questions left unanswered.
     """
     db = get_session()
-    actor = current_actor()
+    actor = current_person()
     assessment = permissions.get_own_assessment(db, actor, assessment_id)
     try:
         submission: Submission = service.submit_assessment(

@@ -29,7 +29,7 @@ from ppp_assess.web.api.openapi import (
     spec,
 )
 from ppp_assess.web.benchmarks.present import benchmark_json
-from ppp_assess.web.security import current_actor, login_required
+from ppp_assess.web.security import current_person, login_required
 
 
 def _k() -> int:
@@ -112,7 +112,7 @@ class Benchmark(BaseModel):
 def benchmarks(query: BenchmarkQuery) -> Response:
     """Peer statistics of a questionnaire, optionally narrowed
     (evaluators and administrators)"""
-    user = current_actor()
+    user = current_person()
     if not permissions.can_evaluate(user):
         abort(404)
     questionnaire_id = query.questionnaire.strip()
@@ -138,7 +138,7 @@ def assessment_benchmark(assessment_id: int, query: MatchQuery) -> Response:
     `match=sector,region` narrows the group to peers sharing the subject's own attributes.
     """
     db = get_session()
-    assessment = permissions.get_assessment(db, current_actor(), assessment_id)
+    assessment = permissions.get_assessment(db, current_person(), assessment_id)
     match = [name.strip() for name in (query.match or "").split(",") if name.strip()]
     benchmark = service.benchmark_for_assessment(db, assessment, k=_k(), match=match)
     return jsonify(benchmark_json(benchmark))

@@ -39,7 +39,7 @@ from ppp_assess.web.certificates.documents import (
     public_base_url,
     report_pdf,
 )
-from ppp_assess.web.security import current_actor, login_required, permission_required
+from ppp_assess.web.security import current_person, login_required, permission_required
 
 
 def certificate_json(certificate: CertificateRow) -> dict[str, object]:
@@ -137,7 +137,7 @@ def certificate_status(serial: str) -> Response:
 def certificate_document(assessment_id: int, query: DocumentQuery) -> Response:
     """The certificate of an assessment as a PDF carrying its signed facts"""
     session = get_session()
-    certificate = certificate_service.certificate_for_download(session, current_actor(),
+    certificate = certificate_service.certificate_for_download(session, current_person(),
                                                                assessment_id)
     language = document_language(query.lang)
     return pdf_response(certificate_pdf(session, certificate, language),
@@ -156,7 +156,7 @@ def certificate_document(assessment_id: int, query: DocumentQuery) -> Response:
 def report_document(assessment_id: int, query: DocumentQuery) -> Response:
     """The full report of an assessment as a PDF (drafts marked as draft)"""
     session = get_session()
-    assessment = permissions.get_assessment(session, current_actor(), assessment_id)
+    assessment = permissions.get_assessment(session, current_person(), assessment_id)
     language = document_language(query.lang)
     return pdf_response(report_pdf(session, assessment, language),
                         f"assessment-{assessment.id}-report-{language}.pdf")
@@ -276,7 +276,7 @@ def issue_certificate(assessment_id: int) -> tuple[Response, int]:
     with `GET /api/v1/assessments/{assessment_id}`.
     """
     session = get_session()
-    actor = current_actor()
+    actor = current_person()
     assessment = permissions.get_assessment(session, actor, assessment_id)
     certificate = certificate_service.issue_certificate(
         session, assessment, actor=actor,
@@ -305,6 +305,6 @@ def revoke_certificate(serial: str, json: RevokeInput) -> Response:
     """
     session = get_session()
     certificate = certificate_service.get_certificate(session, serial)
-    certificate_service.revoke_certificate(session, certificate, actor=current_actor(),
+    certificate_service.revoke_certificate(session, certificate, actor=current_person(),
                                            reason=json.reason)
     return jsonify(certificate_json(certificate))

@@ -32,7 +32,7 @@ from ppp_assess.web.api.openapi import (
 )
 from ppp_assess.web.errors import error_message, json_error, refuse
 from ppp_assess.web.evidence import download, evidence_setup
-from ppp_assess.web.security import current_actor, login_required
+from ppp_assess.web.security import current_person, login_required
 
 
 class EvidenceUpload(BaseModel):
@@ -118,7 +118,7 @@ def attach_evidence(assessment_id: int, question_id: str,
     they back.
     """
     db = get_session()
-    actor = current_actor()
+    actor = current_person()
     assessment = permissions.get_own_assessment(db, actor, assessment_id)
     upload = request.files.get("file")
     # Spectree hands over no form when the body is not multipart.
@@ -150,7 +150,7 @@ def list_evidence(assessment_id: int) -> Response:
     By question, oldest first.
     """
     db = get_session()
-    assessment = permissions.get_assessment(db, current_actor(), assessment_id)
+    assessment = permissions.get_assessment(db, current_person(), assessment_id)
     return jsonify({"evidence": [evidence_json(document)
                                  for document in service.list_evidence(db, assessment)]})
 
@@ -171,7 +171,7 @@ def download_evidence(evidence_id: int) -> WerkzeugResponse:
 
     Every download is written to the audit log with the file's SHA-256.
     """
-    actor = current_actor()
+    actor = current_person()
     document = permissions.get_evidence(get_session(), actor, evidence_id)
     return download(document, actor)
 
@@ -186,7 +186,7 @@ def download_evidence(evidence_id: int) -> WerkzeugResponse:
 def delete_evidence(evidence_id: int) -> tuple[Response, int]:
     """Detach a document while the assessment is a draft (or returned)"""
     db = get_session()
-    actor = current_actor()
+    actor = current_person()
     document = permissions.get_evidence(db, actor, evidence_id)
     # Only members answer (and so attach and detach); to others it does not exist here.
     permissions.get_own_assessment(db, actor, document.assessment_id)
@@ -214,7 +214,7 @@ def judge_evidence(evidence_id: int, json: EvidenceJudgement) -> tuple[Response,
     insufficient no longer backs its answer in the verified score.
     """
     db = get_session()
-    actor = current_actor()
+    actor = current_person()
     document = permissions.get_evidence(db, actor, evidence_id)
     try:
         service.judge_evidence(db, document, actor=actor, verdict=Verdict(json.verdict),

@@ -30,7 +30,7 @@ from ppp_assess.web.api.openapi import (
 from ppp_assess.web.benchmarks.jobs import export_download
 from ppp_assess.web.benchmarks.views import EXPORT_LIMIT, exporter_key
 from ppp_assess.web.locale import available_locales
-from ppp_assess.web.security import current_actor, permission_required
+from ppp_assess.web.security import current_person, permission_required
 
 _NOT_EVALUATOR = (Error, "No such export of the caller's, or the caller is not an evaluator "
                          "or administrator.")
@@ -129,7 +129,7 @@ def request_export(json: ExportInput) -> tuple[Response, int]:
         raise Invalid(error.message, error.params,
                       fields={"questionnaire": "unknown"}) from None
     job = export_jobs.request_export(
-        session, actor=current_actor(), kind=json.kind, file_format=json.format,
+        session, actor=current_person(), kind=json.kind, file_format=json.format,
         version=version, filters=filters_from(json.questionnaire, json.filters),
         language=language)
     response = jsonify(export_json(job))
@@ -145,7 +145,7 @@ def request_export(json: ExportInput) -> tuple[Response, int]:
                security=READ, operation_id="getExport", tags=["exports"])
 def export_status(job_id: int) -> Response:
     """How far an export is, and where to download it once done"""
-    job = export_jobs.job_for(get_session(), current_actor(), job_id)
+    job = export_jobs.job_for(get_session(), current_person(), job_id)
     response = jsonify(export_json(job))
     response.headers["Cache-Control"] = "no-store"
     return response

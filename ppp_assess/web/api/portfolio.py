@@ -24,7 +24,7 @@ from ppp_assess.web.api.openapi import (
     Responses,
     spec,
 )
-from ppp_assess.web.security import current_actor, login_required
+from ppp_assess.web.security import current_person, login_required
 
 
 class PortfolioQuery(QueryModel):
@@ -130,7 +130,7 @@ def get_portfolio(query: PortfolioQuery) -> Response:
     previous approved assessment and certificate status; the summary counts the matching
     rows by country and level. 100 rows a page.
     """
-    if not permissions.can_evaluate(current_actor()):
+    if not permissions.can_evaluate(current_person()):
         abort(404)
     if query.improved_by is not None and not math.isfinite(query.improved_by):
         raise Invalid("The improvement must be between -100 and 100 points.",

@@ -29,7 +29,7 @@ from ppp_assess.web.api.openapi import (
 )
 from ppp_assess.web.errors import json_error, refuse
 from ppp_assess.web.projects.forms import field_message
-from ppp_assess.web.security import current_actor, login_required
+from ppp_assess.web.security import current_person, login_required
 
 
 class OrganisationRef(BaseModel):
@@ -175,7 +175,7 @@ def invalid_fields(error: Invalid) -> tuple[Response, int]:
                security=READ, operation_id="listProjects", tags=["projects"])
 def list_projects() -> Response:
     """The projects of the caller's organisations"""
-    projects = service.list_projects(get_session(), current_actor())
+    projects = service.list_projects(get_session(), current_person())
     return jsonify({"projects": [project_json(project) for project in projects]})
 
 
@@ -187,7 +187,7 @@ def list_projects() -> Response:
                security=READ, operation_id="getProject", tags=["projects"])
 def get_project(project_id: int) -> Response:
     """One project of the caller's organisations"""
-    project = permissions.get_project(get_session(), current_actor(), project_id)
+    project = permissions.get_project(get_session(), current_person(), project_id)
     return jsonify(project_json(project))
 
 
@@ -205,7 +205,7 @@ def get_project_history(project_id: int) -> Response:
     approved assessment, largest first. `?lang=` localises the titles.
     """
     db = get_session()
-    project = permissions.get_project(db, current_actor(), project_id)
+    project = permissions.get_project(db, current_person(), project_id)
     return jsonify(history_json(project, history.project_history(db, project)))
 
 
@@ -222,7 +222,7 @@ def create_project(json: NewProject) -> tuple[Response, int]:
     `organisation` may be left out by members of one organisation.
     """
     db = get_session()
-    actor = current_actor()
+    actor = current_person()
     organisation_id = json.organisation
     if organisation_id is None:
         organisations = service.member_organisations(db, actor)

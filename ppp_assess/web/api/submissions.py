@@ -16,7 +16,7 @@ from ppp_assess.unit_of_work import get_session
 from ppp_assess.web.api import bp
 from ppp_assess.web.api.openapi import CSRF, NOT_FOUND, UNAUTHORIZED, WRITE, Error, Responses, spec
 from ppp_assess.web.errors import error_message, json_error, refuse
-from ppp_assess.web.security import current_actor, login_required
+from ppp_assess.web.security import current_person, login_required
 from ppp_assess.web.submissions import report_json
 
 
@@ -89,7 +89,7 @@ def import_answers(assessment_id: int, form: SubmissionsUpload) -> tuple[Respons
     imported when a row is not acceptable. Each changed answer is audited.
     """
     db = get_session()
-    actor = current_actor()
+    actor = current_person()
     assessment = permissions.get_own_assessment(db, actor, assessment_id)
     upload = request.files.get("file")
     if form is None or upload is None or not upload.filename:

@@ -29,7 +29,7 @@ from ppp_assess.web.api.openapi import (
     spec,
 )
 from ppp_assess.web.errors import json_error
-from ppp_assess.web.security import current_actor, login_required
+from ppp_assess.web.security import current_person, login_required
 
 
 class UpgradePlan(BaseModel):
@@ -64,7 +64,7 @@ def _directory() -> str:
 def get_upgrade(assessment_id: int) -> Response:
     """What moving a draft to the newer questionnaire version would carry over"""
     db = get_session()
-    assessment = permissions.get_own_assessment(db, current_actor(), assessment_id)
+    assessment = permissions.get_own_assessment(db, current_person(), assessment_id)
     plan = upgrades.upgrade_plan(db, assessment, directory=_directory())
     return jsonify(_plan_json(plan))
 
@@ -87,7 +87,7 @@ def upgrade_assessment(assessment_id: int, headers: IfMatch) -> tuple[Response, 
     approved assessments never move.
     """
     db = get_session()
-    actor = current_actor()
+    actor = current_person()
     assessment = permissions.get_own_assessment(db, actor, assessment_id)
     base_version = _if_match(headers.if_match)
     if base_version is None:

@@ -16,7 +16,7 @@ from ppp_assess.services.submissions import MAX_BYTES, ImportRejected, import_su
 from ppp_assess.unit_of_work import get_session
 from ppp_assess.web.assessments import bp
 from ppp_assess.web.errors import refuse
-from ppp_assess.web.security import current_actor, login_required
+from ppp_assess.web.security import current_person, login_required
 from ppp_assess.web.submissions import problem_text
 
 
@@ -25,7 +25,7 @@ from ppp_assess.web.submissions import problem_text
 def import_answers(assessment_id: int) -> Response | tuple[str, int] | str:
     """Upload an ODK Central or KoboToolbox export; show the report of every row."""
     db = get_session()
-    actor = current_actor()
+    actor = current_person()
     assessment = permissions.get_own_assessment(db, actor, assessment_id)
     if not permissions.can_edit_assessment(db, actor, assessment):
         flash(_("This assessment has been submitted and can no longer be changed."), "info")

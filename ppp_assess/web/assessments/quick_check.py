@@ -43,7 +43,7 @@ from ppp_assess.web.questionnaire_form import (
     form_data,
     visible_with_submission,
 )
-from ppp_assess.web.security import current_actor, login_required
+from ppp_assess.web.security import current_person, login_required
 
 bp = Blueprint("quick_check", __name__, url_prefix="/check")
 
@@ -174,9 +174,9 @@ def results() -> str:
     organisations = []
     drafts: list[service.CopyPlan] = []
     if current_user.is_authenticated:
-        organisations = member_organisations(get_session(), current_actor())
+        organisations = member_organisations(get_session(), current_person())
         if answers:
-            drafts = service.open_drafts_to_copy_into(get_session(), current_actor(),
+            drafts = service.open_drafts_to_copy_into(get_session(), current_person(),
                                                       QUESTIONNAIRE_ID, version.version,
                                                       answers)
     token = _serializer().dumps({"version": version.version, "answers": answers})
@@ -216,7 +216,7 @@ def save() -> Response:
     organisation = request.form.get("organisation", type=int)
     try:
         assessment = service.start_assessment_with_answers(
-            db, actor=current_actor(), questionnaire_id=QUESTIONNAIRE_ID,
+            db, actor=current_person(), questionnaire_id=QUESTIONNAIRE_ID,
             version_label=version.version, organisation_id=organisation, values=answers)
     except Conflict as error:
         flash(refuse(error), "error")
@@ -245,7 +245,7 @@ def copy() -> Response:
     wanted = request.form.get("assessment", type=int)
     base_version = request.form.get("base_version", type=int)
     plans = {plan.assessment.id: plan for plan in service.open_drafts_to_copy_into(
-        db, current_actor(), QUESTIONNAIRE_ID, version.version, answers)}
+        db, current_person(), QUESTIONNAIRE_ID, version.version, answers)}
     plan = plans.get(wanted) if wanted is not None else None
     if plan is None or base_version is None:
         flash(_("This draft cannot take the answers: it is no longer open to you, or the "
@@ -255,7 +255,7 @@ def copy() -> Response:
             if request.form.get(f"take-{question_id}") == "quick"]
     try:
         service.copy_answers_into(db, plan, take=take, base_version=base_version,
-                                  actor=current_actor())
+                                  actor=current_person())
     except Conflict as error:
         if error.code == "stale":
             flash(_("Someone changed the draft while you were choosing. Compare the answers "

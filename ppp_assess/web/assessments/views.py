@@ -22,7 +22,6 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
-from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
@@ -40,12 +39,14 @@ from ppp_assess.services import (
     board,
     evidence,
     history,
+    page_stamps,
     permissions,
     reviews,
     upgrades,
 )
 from ppp_assess.services import certificates as certificate_service
 from ppp_assess.services.errors import Conflict, Invalid, MissingAnswers, ServiceError
+from ppp_assess.services.page_stamps import PageStamp
 from ppp_assess.unit_of_work import get_session
 from ppp_assess.web.addresses import (
     ID_SLOT,
@@ -80,7 +81,7 @@ from ppp_assess.web.questionnaire_form import (
     seen_name,
     visible_with_submission,
 )
-from ppp_assess.web.security import current_actor, login_required
+from ppp_assess.web.security import current_person, login_required
 
 #: Prefix of the inputs by which a user settles a conflict: keep "mine" or "theirs".
 RESOLVE_PREFIX = "resolve_"
@@ -94,7 +95,7 @@ def _section_or_404(questionnaire: Questionnaire, section_id: str) -> Section:
 
 
 def _own_assessment(assessment_id: int) -> Assessment:
-    return permissions.get_own_assessment(get_session(), current_actor(), assessment_id)
+    return permissions.get_own_assessment(get_session(), current_person(), assessment_id)
 
 
 @bp.get("/")
@@ -102,7 +103,7 @@ def _own_assessment(assessment_id: int) -> Assessment:
 def dashboard() -> str:
     """List my organisations' assessments with status, completion and score."""
     db = get_session()
-    actor = current_actor()
+    actor = current_person()
     rows = service.list_assessments(db, actor)
     # Passed explicitly: the home page renders this view outside the blueprint.
     return render_template("assessments/dashboard.html", assessments=rows,
@@ -119,7 +120,7 @@ def _level_of(assessment: Assessment) -> str | None:
 def start() -> str | Response | tuple[str, int]:
     """Offer the questionnaires that fit my organisations and projects, and start one."""
     db = get_session()
-    actor = current_actor()
+    actor = current_person()
     errors: dict[str, str] = {}
     if request.method == "POST":
         questionnaire_id = request.form.get("questionnaire", "")
@@ -154,7 +155,7 @@ def start() -> str | Response | tuple[str, int]:
 def reassess(assessment_id: int) -> Response:
     """Start a new assessment from an approved one, its answers carried over to confirm."""
     db = get_session()
-    actor = current_actor()
+    actor = current_person()
     previous = _own_assessment(assessment_id)
     back = (url_for("projects.show", project_id=previous.project_id)
             if previous.project_id is not None else url_for("assessments.dashboard"))
@@ -189,7 +190,7 @@ def show(assessment_id: int) -> Response:
     """Open an assessment: drafts at the first section still to do, others read-only."""
     db = get_session()
     assessment = _own_assessment(assessment_id)
-    if not permissions.can_edit_assessment(db, current_actor(), assessment):
+    if not permissions.can_edit_assessment(db, current_person(), assessment):
         return redirect(url_for("assessments.submitted", assessment_id=assessment.id))
     state = service.assessment_state(db, assessment)
     payload = score_payload(state.questionnaire, state.report, gap_limit=0)
@@ -369,33 +370,23 @@ def _section_page(state: service.AssessmentState, section: Section, *, status: i
                            documents=documents)
 
 
-def _stored_row(row: object) -> tuple[str, ...]:
-    """Return every stored value of an ORM row, for a page key (JSON values as text)."""
-    return tuple(repr(getattr(row, attribute.key))
-                 for attribute in sa_inspect(row).mapper.column_attrs)
-
-
-def _section_page_key(assessment: Assessment, section_id: str,
-                      documents: Sequence[EvidenceDocument]) -> tuple[Any, ...] | None:
+def _section_page_key(stamp: PageStamp, section_id: str) -> tuple[Any, ...] | None:
     """Return the key of a section page as shown now, or ``None`` when it is not kept.
 
     The key holds everything the page shows that is not fixed by the questionnaire's
-    version and the application: the assessment's stored row (its version changes with
-    every answer saved, its status with every step of the lifecycle), its subject's name,
-    its documents, the newer questionnaire version it may move to, the user and the links
-    of their navigation, the language and the address (the language menu links to it).
-    Pages with messages to show once, and drafts that were submitted before (they show
-    the board's decision and comments), are always rendered.
+    version and the application: the assessment's stamp (its stored row, whose version
+    changes with every answer saved, its subject, its documents, the newer version it may
+    move to), the user and the links of their navigation, the language and the address
+    (the language menu links to it). Pages with messages to show once, drafts that were
+    submitted before (they show the board's decision and comments) and assessments that
+    may no longer be changed are always rendered.
     """
-    if session.get("_flashes") or assessment.submitted_at is not None:
+    if session.get("_flashes") or stamp.submitted_at is not None or \
+            not is_editable(stamp.status):
         return None
-    subject = assessment.project.name if assessment.project else assessment.organisation.name
-    return (section_id, str(get_locale()), request.full_path, current_actor().id,
+    return (section_id, str(get_locale()), request.full_path, current_person().id,
             bool(current_app.config.get("WTF_CSRF_ENABLED", True)),
-            tuple(item.endpoint for item in nav_items()), _stored_row(assessment), subject,
-            service.questionnaire_for(assessment).content_hash,
-            tuple(_stored_row(document) for document in documents),
-            upgrade_link(assessment))
+            tuple(item.endpoint for item in nav_items()), stamp)
 
 
 def _page_fields(version: int) -> dict[str, Markup]:
@@ -414,21 +405,28 @@ def _page_fields(version: int) -> dict[str, Markup]:
 def section(assessment_id: int, section_id: str) -> Response | tuple[str, int]:
     """Show one section's questions and save them on "save and continue"."""
     db = get_session()
+    pages = rendered_pages() if request.method == "GET" else None
+    if pages is not None:
+        # A page kept as rendered, while what it shows but the answers (whose changes
+        # the assessment's version tells) is as it was: one statement, nothing built.
+        stamp = page_stamps.page_stamp(db, current_person(), assessment_id,
+                                       directory=_questionnaire_dir())
+        key = _section_page_key(stamp, section_id) if stamp is not None else None
+        kept = pages.get(key, generate_csrf()) if key is not None else None
+        if kept is not None:
+            return kept, 200
     assessment = _own_assessment(assessment_id)
     # can_edit_assessment without asking again for the membership _own_assessment checked.
     if not is_editable(assessment.status):
         flash(_("This assessment has been submitted and can no longer be changed."), "info")
         return redirect(url_for("assessments.submitted", assessment_id=assessment.id))
-    pages = rendered_pages() if request.method == "GET" else None
-    key: tuple[Any, ...] | None = None
+    key = None
     documents: Sequence[EvidenceDocument] | None = None
     if pages is not None:
-        # What the page shows, but for the answers, whose changes the version tells.
+        # Kept under the stamp of what it is rendered from.
         documents = evidence.list_evidence(db, assessment)
-        key = _section_page_key(assessment, section_id, documents)
-        kept = pages.get(key, generate_csrf()) if key is not None else None
-        if kept is not None:
-            return kept, 200
+        key = _section_page_key(page_stamps.stamp_of(
+            db, assessment, documents, directory=_questionnaire_dir()), section_id)
     state = service.assessment_state(db, assessment)
     questionnaire = state.questionnaire
     current_section = _section_or_404(questionnaire, section_id)
@@ -470,7 +468,7 @@ def section(assessment_id: int, section_id: str) -> Response | tuple[str, int]:
             inputs[question.id] = service.AnswerInput(row.value)
     try:
         service.save_answers(db, assessment, inputs, base_version=int(base_version),
-                             actor=current_actor())
+                             actor=current_person())
     except Conflict as error:
         if error.code != "stale":
             raise
@@ -511,7 +509,7 @@ def section(assessment_id: int, section_id: str) -> Response | tuple[str, int]:
 def attach_evidence(assessment_id: int, question_id: str) -> Response | tuple[str, int]:
     """Attach a file to an answer (a plain multipart form), then go back to the question."""
     db = get_session()
-    actor = current_actor()
+    actor = current_person()
     assessment = _own_assessment(assessment_id)
     questionnaire = service.questionnaire_for(assessment)
     if not questionnaire.has_question(question_id):
@@ -550,7 +548,7 @@ def attach_evidence(assessment_id: int, question_id: str) -> Response | tuple[st
 def delete_evidence(assessment_id: int, evidence_id: int) -> Response:
     """Detach a document from an answer while the assessment is a draft."""
     db = get_session()
-    actor = current_actor()
+    actor = current_person()
     assessment = _own_assessment(assessment_id)
     document = permissions.get_evidence(db, actor, evidence_id)
     if document.assessment_id != assessment.id:
@@ -633,7 +631,7 @@ def _check_context(state: service.AssessmentState) -> dict[str, Any]:
         "score": _score_with_verified(state),
         "missing": missing,
         "unconfirmed": unconfirmed,
-        "can_submit": permissions.can_submit_assessment(get_session(), current_actor(),
+        "can_submit": permissions.can_submit_assessment(get_session(), current_person(),
                                                         assessment),
         "upgrade_url": upgrade_link(assessment),
         **_return_context(assessment, questionnaire),
@@ -653,7 +651,7 @@ def check(assessment_id: int) -> str | Response:
     """Show every answer before submission, with what is still missing."""
     db = get_session()
     assessment = _own_assessment(assessment_id)
-    if not permissions.can_edit_assessment(db, current_actor(), assessment):
+    if not permissions.can_edit_assessment(db, current_person(), assessment):
         return redirect(url_for("assessments.submitted", assessment_id=assessment.id))
     state = service.assessment_state(db, assessment)
     return render_template("assessments/check.html", **_check_context(state),
@@ -667,7 +665,7 @@ def submit(assessment_id: int) -> Response | tuple[str, int]:
     db = get_session()
     assessment = _own_assessment(assessment_id)
     try:
-        service.submit_assessment(db, assessment, actor=current_actor(),
+        service.submit_assessment(db, assessment, actor=current_person(),
                                   locale=current_locale_info().code)
     except MissingAnswers:
         # Drop the refreshed score the refusal left in the session; nothing is committed.
@@ -698,7 +696,7 @@ def submitted(assessment_id: int) -> str:
         "assessments/submitted.html", assessment=assessment, questionnaire=questionnaire,
         submission=submission, snapshot=snapshot, score=score,
         level=level_label(questionnaire, score.get("level")),
-        editable=permissions.can_edit_assessment(db, current_actor(), assessment),
+        editable=permissions.can_edit_assessment(db, current_person(), assessment),
         certificate=certificate_service.certificate_of(db, assessment),
         documents=evidence.evidence_by_question(evidence.list_evidence(db, assessment)),
         verdict_labels=VERDICT_LABELS,
@@ -736,7 +734,7 @@ def score(assessment_id: int) -> str:
     db = get_session()
     assessment = _own_assessment(assessment_id)
     state = service.assessment_state(db, assessment)
-    editable = permissions.can_edit_assessment(db, current_actor(), assessment)
+    editable = permissions.can_edit_assessment(db, current_person(), assessment)
 
     def url(section_id: str, question_id: str) -> str:
         return question_url(assessment.id, section_id, question_id)
@@ -779,7 +777,7 @@ def upgrade(assessment_id: int) -> str | Response | tuple[str, int]:
     """Show what carries over to the newer questionnaire version; move on confirmation."""
     db = get_session()
     assessment = _own_assessment(assessment_id)
-    if not permissions.can_edit_assessment(db, current_actor(), assessment):
+    if not permissions.can_edit_assessment(db, current_person(), assessment):
         flash(_("This assessment has been submitted and can no longer be changed."), "info")
         return redirect(url_for("assessments.submitted", assessment_id=assessment.id))
     try:
@@ -792,7 +790,7 @@ def upgrade(assessment_id: int) -> str | Response | tuple[str, int]:
         if not form.validate_on_submit() or not base_version.isdigit():
             abort(400)
         try:
-            upgrades.upgrade_assessment(db, assessment, actor=current_actor(),
+            upgrades.upgrade_assessment(db, assessment, actor=current_person(),
                                         directory=_questionnaire_dir(),
                                         base_version=int(base_version))
         except Conflict as error:

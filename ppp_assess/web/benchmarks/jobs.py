@@ -37,7 +37,7 @@ from ppp_assess.services.benchmarks import DashboardFilters
 from ppp_assess.services.errors import Conflict, NotFound
 from ppp_assess.services.questionnaires import questionnaire_of
 from ppp_assess.unit_of_work import end_reading, get_database, get_session, on_commit
-from ppp_assess.web.security import current_actor
+from ppp_assess.web.security import current_person
 
 log = logging.getLogger(__name__)
 
@@ -215,7 +215,7 @@ MEDIA_TYPES = {"csv": "text/csv; charset=utf-8",
 
 def export_download(job_id: int) -> Response:
     """Return the file of the caller's finished export ``job_id`` as an attachment."""
-    job = export_jobs.job_for(get_session(), current_actor(), job_id)
+    job = export_jobs.job_for(get_session(), current_person(), job_id)
     path = stored_file(current_app._get_current_object(),  # type: ignore[attr-defined]
                        job)
     if job.state != export_jobs.DONE:
@@ -224,7 +224,8 @@ def export_download(job_id: int) -> Response:
         raise NotFound("This export's file is no longer kept: ask for it again.")
     # Reading is recorded too, in a transaction of its own (as for direct exports),
     # once the request's reading unit is over.
-    actor_id, job_id, name, file_format = current_actor().id, job.id, job.file_name, job.file_format
+    actor_id = current_person().id
+    job_id, name, file_format = job.id, job.file_name, job.file_format
     end_reading()
     with get_database().transaction() as session:
         export_jobs.record_download(session, job_id, actor_id=actor_id)

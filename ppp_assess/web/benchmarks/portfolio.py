@@ -23,7 +23,7 @@ from ppp_assess.web.benchmarks.forms import PortfolioForm
 from ppp_assess.web.benchmarks.views import EXPORT_LIMIT, XLSX_TYPE, exporter_key
 from ppp_assess.web.errors import refuse
 from ppp_assess.web.projects.history import change_text, stage_text
-from ppp_assess.web.security import current_actor, permission_required
+from ppp_assess.web.security import current_person, permission_required
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +134,7 @@ def portfolio_export(file_format: str) -> Response:
     except Invalid:
         abort(400)
     log.info("portfolio export (%s, %d rows) by user %s", file_format, len(rows),
-             current_actor().id)
+             current_person().id)
     headers = {"Content-Disposition": f'attachment; filename="portfolio.{file_format}"',
                "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
     if file_format == "csv":

@@ -39,7 +39,7 @@ from ppp_assess.web.benchmarks.jobs import export_download
 from ppp_assess.web.benchmarks.present import FILTER_LABELS, is_rtl, optional_url
 from ppp_assess.web.charts import bar_chart, histogram_chart, render_svg
 from ppp_assess.web.locale import available_locales
-from ppp_assess.web.security import current_actor, login_required, permission_required
+from ppp_assess.web.security import current_person, login_required, permission_required
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ def peer_group_min() -> int:
 def assessment_benchmark(assessment_id: int) -> str:
     """Show where an assessment stands among its peers, in a group the viewer narrows."""
     db = get_session()
-    assessment = permissions.get_assessment(db, current_actor(), assessment_id)
+    assessment = permissions.get_assessment(db, current_person(), assessment_id)
     form = PeerGroupForm(formdata=request.args or None)
     own = service.matchable_filters(db, assessment)
     form.match.choices = [(name, _("%(attribute)s: %(value)s", attribute=FILTER_LABELS[name],
@@ -165,9 +165,9 @@ def dashboard() -> str | tuple[str, int]:
         bin_labels=labels, level_groups=level_groups, level_charts=level_charts,
         titles=titles, links=links, filters=filters, export_query=export_query,
         level_labels=level_labels, languages=_languages(),
-        prepare_form=_prepare_form() if permissions.can_export_evaluations(current_actor())
+        prepare_form=_prepare_form() if permissions.can_export_evaluations(current_person())
         else None,
-        recent_exports=export_jobs.recent_jobs(db, current_actor(), limit=5))
+        recent_exports=export_jobs.recent_jobs(db, current_person(), limit=5))
 
 
 def _languages() -> list[tuple[str, str]]:
@@ -187,7 +187,7 @@ def _prepare_form() -> PrepareExportForm:
 
 def exporter_key() -> str:
     """Count a user's exports together, downloads and prepared ones alike."""
-    return f"export:{current_actor().id}"
+    return f"export:{current_person().id}"
 
 
 @bp.get("/evaluations/export.<any(csv, xlsx):file_format>")
@@ -211,7 +211,7 @@ def export(file_format: str) -> Response:
     questionnaire = questionnaire_of(version)
     header = exports.export_header(questionnaire)
     name = f"{version.questionnaire_id}-{version.version}-{language}.{file_format}"
-    actor_id = current_actor().id
+    actor_id = current_person().id
     log.info("export %s %s (%s) by user %s", version.questionnaire_id, version.version,
              file_format, actor_id)
 
@@ -312,7 +312,7 @@ def prepare_export() -> ResponseReturnValue:
         return redirect(url_for("benchmarks.dashboard"), 303)
     version = exports.find_version(db, filters_form.questionnaire.data, None)
     job = export_jobs.request_export(
-        db, actor=current_actor(), kind=form.kind.data, file_format=form.file_format.data,
+        db, actor=current_person(), kind=form.kind.data, file_format=form.file_format.data,
         version=version, filters=_filters(filters_form), language=form.language.data)
     return redirect(url_for("benchmarks.export_job", job_id=job.id), 303)
 
@@ -321,7 +321,7 @@ def prepare_export() -> ResponseReturnValue:
 @permission_required(permissions.can_export_evaluations)
 def export_job(job_id: int) -> str:
     """Show how far an export is, and its download link once done."""
-    job = export_jobs.job_for(get_session(), current_actor(), job_id)
+    job = export_jobs.job_for(get_session(), current_person(), job_id)
     return render_template("benchmarks/export_job.html", job=job,
                            stalled=export_jobs.is_stalled(job),
                            finished=job.state in (export_jobs.DONE, export_jobs.FAILED))
@@ -356,7 +356,7 @@ def showcase() -> str:
 def manage_showcase() -> str:
     """Let an organisation's administrators choose what the public showcase shows."""
     db = get_session()
-    actor = current_actor()
+    actor = current_person()
     candidates = service.showcase_candidates(db, actor)
     return render_template(
         "benchmarks/manage_showcase.html", candidates=candidates,
@@ -375,7 +375,7 @@ def set_showcased(assessment_id: int) -> ResponseReturnValue:
     if action not in {"publish", "withdraw"}:
         abort(400)
     db = get_session()
-    service.set_showcased(db, assessment_id, actor=current_actor(),
+    service.set_showcased(db, assessment_id, actor=current_person(),
                           publish=action == "publish")
     if action == "publish":
         flash(_("The result is now on the public showcase."), "info")

@@ -44,7 +44,7 @@ from ppp_assess.web.certificates.documents import (
 )
 from ppp_assess.web.certificates.forms import IssueForm, RevokeForm, SerialForm, UploadForm
 from ppp_assess.web.errors import refuse
-from ppp_assess.web.security import current_actor, login_required, permission_required
+from ppp_assess.web.security import current_person, login_required, permission_required
 
 SUBJECT_LABELS = {"project": _l("Project"), "organisation": _l("Organisation")}
 
@@ -235,7 +235,7 @@ def index() -> str:
     issued = certificate_service.issued_certificates(session,
                                                      page=request.args.get("page", 1, int))
     return render_template("certificates/index.html", ready=ready, issued=issued,
-                           can_revoke=permissions.can_revoke_certificates(current_actor()))
+                           can_revoke=permissions.can_revoke_certificates(current_person()))
 
 
 @bp.route("/certificates/issue/<int:assessment_id>", methods=["GET", "POST"])
@@ -247,7 +247,7 @@ def issue(assessment_id: int) -> ResponseReturnValue:
     fingerprint of the facts shown, and nothing else is signed.
     """
     session = get_session()
-    actor = current_actor()
+    actor = current_person()
     settings = get_settings(current_app)
     assessment = permissions.get_assessment(session, actor, assessment_id)
     try:
@@ -282,9 +282,9 @@ def revoke(serial: str) -> ResponseReturnValue:
     session = get_session()
     certificate = certificate_service.get_certificate(session, serial)
     form = RevokeForm()
-    if permissions.can_revoke_certificate(current_actor(), certificate) and \
+    if permissions.can_revoke_certificate(current_person(), certificate) and \
             form.validate_on_submit():
-        certificate_service.revoke_certificate(session, certificate, actor=current_actor(),
+        certificate_service.revoke_certificate(session, certificate, actor=current_person(),
                                                reason=form.reason.data or "")
         flash(_("Certificate %(serial)s revoked.", serial=certificate.serial), "success")
         return redirect(url_for(".verify", serial=certificate.serial))
@@ -300,7 +300,7 @@ def revoke(serial: str) -> ResponseReturnValue:
 def download(assessment_id: int, lang: str | None) -> Response:
     """Download the certificate of an assessment in a chosen language."""
     session = get_session()
-    certificate = certificate_service.certificate_for_download(session, current_actor(),
+    certificate = certificate_service.certificate_for_download(session, current_person(),
                                                                assessment_id)
     language = document_language(lang or request.args.get("lang"))
     return pdf_response(certificate_pdf(session, certificate, language),
@@ -314,7 +314,7 @@ def download(assessment_id: int, lang: str | None) -> Response:
 def report(assessment_id: int, lang: str | None) -> Response:
     """Download the full report of an assessment in a chosen language."""
     session = get_session()
-    assessment = permissions.get_assessment(session, current_actor(), assessment_id)
+    assessment = permissions.get_assessment(session, current_person(), assessment_id)
     language = document_language(lang or request.args.get("lang"))
     return pdf_response(report_pdf(session, assessment, language),
                         f"assessment-{assessment.id}-report-{language}.pdf")

@@ -14,7 +14,7 @@ from ppp_assess.unit_of_work import get_session
 from ppp_assess.web.projects import bp
 from ppp_assess.web.projects.forms import ProjectForm, field_message, reassessment_stages
 from ppp_assess.web.projects.history import history_views, template_helpers
-from ppp_assess.web.security import current_actor, login_required
+from ppp_assess.web.security import current_person, login_required
 
 
 def _attach(form: ProjectForm, error: Invalid) -> None:
@@ -27,7 +27,7 @@ def _attach(form: ProjectForm, error: Invalid) -> None:
 @login_required
 def index() -> str:
     """List my organisations' projects."""
-    projects = service.list_projects(get_session(), current_actor())
+    projects = service.list_projects(get_session(), current_person())
     return render_template("projects/index.html", projects=projects)
 
 
@@ -36,7 +36,7 @@ def index() -> str:
 def create() -> str | Response | tuple[str, int]:
     """Record a new project for one of my organisations."""
     db = get_session()
-    actor = current_actor()
+    actor = current_person()
     organisations = service.member_organisations(db, actor)
     form = ProjectForm(organisations=organisations)
     if form.validate_on_submit():
@@ -59,7 +59,7 @@ def create() -> str | Response | tuple[str, int]:
 def show(project_id: int) -> str:
     """Show a project and its assessments."""
     db = get_session()
-    project = permissions.get_project(db, current_actor(), project_id)
+    project = permissions.get_project(db, current_person(), project_id)
     assessments = service.project_assessments(db, project)
     certificates = certificate_service.certificates_of(db, [item.id for item in assessments])
     return render_template("projects/show.html", project=project, assessments=assessments,
@@ -73,7 +73,7 @@ def show(project_id: int) -> str:
 def edit(project_id: int) -> str | Response | tuple[str, int]:
     """Change a project's facts."""
     db = get_session()
-    actor = current_actor()
+    actor = current_person()
     project = permissions.get_project(db, actor, project_id)
     if not permissions.can_edit_project(db, actor, project):
         abort(404)

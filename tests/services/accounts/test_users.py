@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from ppp_assess.domain.reference import OrgRole, PlatformRole
 from ppp_assess.models import AuditEvent
-from ppp_assess.services import accounts, auth
+from ppp_assess.services import accounts, auth, permissions
 from ppp_assess.services.errors import Conflict, Invalid
 from ppp_assess.services.passwords import verify_password
 
@@ -132,3 +132,47 @@ def test_the_create_command_refuses_bad_input(runner, factory, db) -> None:
     db.expire_all()
     assert accounts.find_user(db, "weak@example.org") is None
     assert accounts.find_user(db, "x@example.org") is None
+
+
+def test_a_signed_in_snapshot_holds_every_membership_and_platform_role(db, factory) -> None:
+    first, second = factory.organisation(), factory.organisation()
+    user = factory.user(organisation=first, role=OrgRole.org_admin, locale="fr",
+                        platform_roles=(PlatformRole.reviewer, PlatformRole.evaluator))
+    accounts.add_member(db, user=user, organisation=second, role=OrgRole.respondent)
+    db.flush()
+    person = auth.signed_in(db, user.id, user.session_version)
+    assert person is not None
+    assert (person.id, person.name, person.email, person.locale) == (
+        user.id, user.name, user.email, "fr")
+    assert person.memberships == ((first.id, OrgRole.org_admin),
+                                  (second.id, OrgRole.respondent))
+    assert person.has_platform_role(PlatformRole.reviewer)
+    assert person.has_platform_role(PlatformRole.evaluator)
+    assert not person.has_platform_role(PlatformRole.admin)
+    assert person.get_id() == user.get_id()
+    # The policies ask the snapshot what they ask the stored user.
+    for policy in (permissions.has_organisation, permissions.can_review,
+                   permissions.can_evaluate, permissions.can_administer_platform):
+        assert policy(person) == policy(user)
+
+
+def test_a_signed_in_snapshot_without_memberships_or_roles(db, factory) -> None:
+    user = factory.user(role=None)
+    person = auth.signed_in(db, user.id, user.session_version)
+    assert person is not None
+    assert person.memberships == () and person.platform_roles == frozenset()
+    assert not permissions.has_organisation(person)
+
+
+def test_no_snapshot_for_an_ended_session_a_deactivated_or_a_missing_user(db, factory) -> None:
+    user = factory.user()
+    version = user.session_version
+    assert auth.signed_in(db, user.id, version + 1) is None
+    auth.end_sessions(db, user, reason="signed_out")
+    db.flush()
+    assert auth.signed_in(db, user.id, version) is None
+    assert auth.signed_in(db, user.id, user.session_version) is not None
+    user.active = False
+    db.flush()
+    assert auth.signed_in(db, user.id, user.session_version) is None
+    assert auth.signed_in(db, 2**31 - 1, 1) is None

@@ -1,0 +1,134 @@
+"""The stamp of a respondent's page: everything it shows of an assessment but the answers.
+
+A draft's section page shows the questionnaire's text (fixed by its version), the
+answers (whose every change moves the assessment's ``version``), and a few things
+around them: the assessment's stored row, the name of its subject, its evidence
+documents, and whether a newer questionnaire version may take it over. Two equal stamps
+of the same assessment mean the same page, so a page kept as rendered may be served
+again while its stamp holds.
+
+The stamp is read in one plain statement (the assessment's row, joined to its subject,
+its questionnaire version and its documents, for a member of its organisation only),
+without building an :class:`Assessment`: that is the whole of what a kept page costs the
+database. :func:`stamp_of` gives the same stamp from the stored objects a page is
+rendered from, so that a page is kept under the stamp of what it shows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import Session
+
+from ppp_assess.domain.workflow import Status
+from ppp_assess.models import (
+    Assessment,
+    EvidenceDocument,
+    Organisation,
+    Project,
+    QuestionnaireVersion,
+)
+from ppp_assess.services.permissions import OWN_ASSESSMENT, Person
+from ppp_assess.services.upgrades import newer_version_id
+
+_ASSESSMENTS = Assessment.__table__
+_DOCUMENTS = EvidenceDocument.__table__
+#: The attribute names of each table's columns, in the tables' order: a stored object's
+#: values line up with a row read from its table.
+_ASSESSMENT_KEYS = tuple(Assessment.__mapper__.get_property_by_column(column).key
+                         for column in _ASSESSMENTS.columns)
+_DOCUMENT_KEYS = tuple(EvidenceDocument.__mapper__.get_property_by_column(column).key
+                       for column in _DOCUMENTS.columns)
+_WIDTH = len(_ASSESSMENT_KEYS)
+_STATUS = _ASSESSMENT_KEYS.index("status")
+_SUBMITTED_AT = _ASSESSMENT_KEYS.index("submitted_at")
+_VERSION_ID = _ASSESSMENT_KEYS.index("questionnaire_version_id")
+
+_STAMP = (
+    select(*_ASSESSMENTS.columns,
+           func.coalesce(Project.name, Organisation.name),
+           QuestionnaireVersion.content_hash, QuestionnaireVersion.questionnaire_id,
+           QuestionnaireVersion.version,
+           *_DOCUMENTS.columns)
+    .select_from(_ASSESSMENTS)
+    .join(Organisation.__table__, Organisation.id == _ASSESSMENTS.c.organisation_id)
+    .join(QuestionnaireVersion.__table__,
+          QuestionnaireVersion.id == _ASSESSMENTS.c.questionnaire_version_id)
+    .outerjoin(Project.__table__, Project.id == _ASSESSMENTS.c.project_id)
+    .outerjoin(_DOCUMENTS, _DOCUMENTS.c.assessment_id == _ASSESSMENTS.c.id)
+    .where(_ASSESSMENTS.c.id == bindparam("assessment_id"), OWN_ASSESSMENT)
+    .order_by(_DOCUMENTS.c.id))
+
+
+@dataclass(frozen=True, slots=True)
+class PageStamp:
+    """What a respondent's page of an assessment shows beyond its answers."""
+
+    #: The assessment's stored row, in the table's column order (its ``version`` moves
+    #: with every answer saved, its ``status`` with every step of the lifecycle).
+    assessment: tuple[Any, ...]
+    #: The project's name, or the organisation's for an assessment of the organisation.
+    subject: str
+    #: The questionnaire version's content hash (the text the page shows).
+    content_hash: str
+    #: Each evidence document's stored row, by id.
+    documents: tuple[tuple[Any, ...], ...]
+    #: The id of the newer questionnaire version the draft may move to, if any.
+    upgrade: int | None
+
+    @property
+    def status(self) -> Status:
+        """Return the assessment's status."""
+        return Status(self.assessment[_STATUS])
+
+    @property
+    def submitted_at(self) -> dt.datetime | None:
+        """Return when the assessment was last submitted, if ever."""
+        value: dt.datetime | None = self.assessment[_SUBMITTED_AT]
+        return value
+
+
+def page_stamp(session: Session, person: Person, assessment_id: int, *,
+               directory: str | Path) -> PageStamp | None:
+    """Return the stamp of an assessment of one of ``person``'s organisations, or ``None``
+    when there is no such assessment (another organisation's is the same as none).
+
+    :param directory: the questionnaire folder, whose mappings say whether a newer
+        version may take a draft over.
+    """
+    rows = session.connection().execute(
+        _STAMP, {"assessment_id": assessment_id, "user_id": person.id}).all()
+    if not rows:
+        return None
+    first = rows[0]
+    subject, content_hash, questionnaire_id, version = first[_WIDTH:_WIDTH + 4]
+    upgrade = None
+    if first[_STATUS] == Status.draft:
+        upgrade = newer_version_id(session, questionnaire_id, first[_VERSION_ID], version,
+                                   directory=directory)
+    return PageStamp(
+        tuple(first[:_WIDTH]), subject, content_hash,
+        tuple(tuple(row[_WIDTH + 4:]) for row in rows if row[_WIDTH + 4] is not None),
+        upgrade)
+
+
+def stamp_of(session: Session, assessment: Assessment,
+             documents: Sequence[EvidenceDocument], *, directory: str | Path) -> PageStamp:
+    """Return the stamp of an assessment from its stored objects (and its documents)."""
+    source = assessment.questionnaire_version
+    upgrade = None
+    if assessment.status == Status.draft:
+        upgrade = newer_version_id(session, source.questionnaire_id, source.id,
+                                   source.version, directory=directory)
+    subject = assessment.project.name if assessment.project else assessment.organisation.name
+    return PageStamp(
+        tuple(getattr(assessment, key) for key in _ASSESSMENT_KEYS), subject,
+        source.content_hash,
+        tuple(tuple(getattr(document, key) for key in _DOCUMENT_KEYS)
+              for document in sorted(documents, key=lambda document: document.id)),
+        upgrade)
