@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import ClassVar
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ppp_assess.domain.reference import OrgRole, PlatformRole
+from ppp_assess.domain.reference import PlatformRole
 from ppp_assess.models import Membership, Organisation, PlatformRoleGrant, User
 from ppp_assess.models.base import utcnow
 from ppp_assess.services import outbox
@@ -33,70 +32,6 @@ from ppp_assess.services.tokens import (
 )
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class SignedIn:
-    """The person a browser session is signed in as, read once per request.
-
-    What every page asks of the signed-in user (who they are, their language, their
-    organisations and platform roles, for the navigation and the permission policies),
-    without the stored :class:`User` and its collections: building those took a fifth of
-    a page kept as rendered. Views that change something on the user's behalf ask for the
-    stored user (``web.security.current_actor``).
-    """
-
-    id: int
-    name: str
-    email: str
-    locale: str | None
-    session_version: int
-    #: (organisation id, role) of each membership, by organisation id.
-    memberships: tuple[tuple[int, OrgRole], ...]
-    platform_roles: frozenset[PlatformRole]
-
-    # What the sign-in layer asks of any user object: only active users are read.
-    is_authenticated: ClassVar[bool] = True
-    is_active: ClassVar[bool] = True
-    is_anonymous: ClassVar[bool] = False
-
-    def get_id(self) -> str:
-        """Return the session identity: the id and the session version."""
-        return f"{self.id}:{self.session_version}"
-
-    def has_platform_role(self, role: PlatformRole) -> bool:
-        """Return whether the person holds ``role`` across the platform."""
-        return role in self.platform_roles
-
-
-#: The user's row with each membership and platform role: one plain statement (no ORM
-#: entities to build), a row per (membership, role) pair; both are a handful.
-_USERS, _MEMBERSHIPS, _ROLES = (User.__table__.c, Membership.__table__.c,
-                                PlatformRoleGrant.__table__.c)
-_SIGNED_IN = (
-    select(_USERS.name, _USERS.email, _USERS.locale, _USERS.active, _USERS.session_version,
-           _MEMBERSHIPS.organisation_id, _MEMBERSHIPS.role, _ROLES.role)
-    .select_from(User.__table__
-                 .outerjoin(Membership.__table__, _MEMBERSHIPS.user_id == _USERS.id)
-                 .outerjoin(PlatformRoleGrant.__table__, _ROLES.user_id == _USERS.id))
-    .where(_USERS.id == bindparam("user_id")))
-
-
-def signed_in(session: Session, user_id: int, session_version: int) -> SignedIn | None:
-    """Return who a session signed in as ``user_id`` is, if that session still holds.
-
-    ``None`` when the user no longer exists, was deactivated, or ended their sessions
-    since (signing out, a new password and deactivation bump the session version).
-    """
-    rows = session.connection().execute(_SIGNED_IN, {"user_id": user_id}).all()
-    if not rows:
-        return None
-    name, email, locale, active, version = rows[0][:5]
-    if not active or version != session_version:
-        return None
-    memberships = sorted({(row[5], OrgRole(row[6])) for row in rows if row[5] is not None})
-    roles = frozenset(PlatformRole(row[7]) for row in rows if row[7] is not None)
-    return SignedIn(user_id, name, email, locale, version, tuple(memberships), roles)
 
 
 def authenticate(session: Session, email: str, password: str, *,

@@ -83,7 +83,7 @@ PUBLISHABLE = frozenset({Status.approved, Status.certified})
 
 class Person(Protocol):
     """Whoever acts: a stored :class:`User`, or the snapshot of one that a request is
-    signed in with (:class:`ppp_assess.services.auth.SignedIn`). The policies ask nothing
+    signed in with (:class:`ppp_assess.services.people.SignedIn`). The policies ask nothing
     else of them."""
 
     @property

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ppp_assess.domain.messages import N_
@@ -187,19 +187,6 @@ def find_valid_token(session: Session, token: str) -> ApiToken | None:
     return session.scalar(select(ApiToken).where(
         ApiToken.token_digest == token_digest(token), ApiToken.revoked_at.is_(None),
         ApiToken.expires_at > utcnow()))
-
-
-#: A valid token with its user, built once (every API request asks it).
-_VALID_TOKEN_USER = (select(ApiToken, User).join(User, User.id == ApiToken.user_id).where(
-    ApiToken.token_digest == bindparam("digest"), ApiToken.revoked_at.is_(None),
-    ApiToken.expires_at > bindparam("now")))
-
-
-def find_valid_token_user(session: Session, token: str) -> tuple[ApiToken, User] | None:
-    """Return a valid token's row with its user, in one query (:func:`find_valid_token`)."""
-    row = session.execute(_VALID_TOKEN_USER,
-                          {"digest": token_digest(token), "now": utcnow()}).first()
-    return None if row is None else (row[0], row[1])
 
 
 def list_api_tokens(session: Session, user: User) -> list[ApiToken]:

@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.routing import IntegerConverter, Map
 
 from ppp_assess.extensions import login_manager
-from ppp_assess.services.auth import SignedIn, signed_in
+from ppp_assess.services.people import SignedIn, signed_in
 from ppp_assess.unit_of_work import get_session
 
 #: Every feature blueprint package, in registration order. This is the only list.

@@ -13,7 +13,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from ppp_assess.models import User
-from ppp_assess.services.auth import SignedIn
+from ppp_assess.services.people import SignedIn
 from ppp_assess.services.permissions import Person
 from ppp_assess.unit_of_work import get_session
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from ppp_assess.domain.loader import load_questionnaire
 from ppp_assess.domain.workflow import Status
 from ppp_assess.models import Assessment, EvidenceDocument
-from ppp_assess.services import assessments, auth, evidence
+from ppp_assess.services import assessments, evidence, people
 from ppp_assess.services.assessments import AnswerInput
 from ppp_assess.services.page_stamps import page_stamp, stamp_of
 from ppp_assess.services.questionnaires import publish_questionnaire
@@ -26,7 +26,7 @@ def _stored_stamp(db, assessment: Assessment, directory: Path = NO_MAPPINGS):
 
 def _member(db, assessment: Assessment):
     user = assessment.created_by
-    return auth.signed_in(db, user.id, user.session_version)
+    return people.signed_in(db, user.id, user.session_version)
 
 
 def test_the_stamp_read_in_one_statement_is_the_stored_objects_stamp(db, factory) -> None:
@@ -50,7 +50,7 @@ def test_an_assessment_of_the_organisation_itself_is_stamped_with_its_name(db, f
     assessment = assessments.start_assessment(db, actor=user, version=version,
                                               organisation_id=organisation.id)
     db.flush()
-    stamp = page_stamp(db, auth.signed_in(db, user.id, user.session_version), assessment.id,
+    stamp = page_stamp(db, people.signed_in(db, user.id, user.session_version), assessment.id,
                        directory=NO_MAPPINGS)
     assert stamp is not None and stamp.subject == "Ministry of Mines"
     assert stamp.documents == ()
@@ -60,7 +60,7 @@ def test_an_assessment_of_the_organisation_itself_is_stamped_with_its_name(db, f
 def test_nobody_but_a_member_gets_a_stamp(db, factory) -> None:
     assessment = factory.assessment("draft")
     outsider = factory.user(organisation=factory.organisation())
-    person = auth.signed_in(db, outsider.id, outsider.session_version)
+    person = people.signed_in(db, outsider.id, outsider.session_version)
     assert page_stamp(db, person, assessment.id, directory=NO_MAPPINGS) is None
     assert page_stamp(db, _member(db, assessment), 2**31 - 1, directory=NO_MAPPINGS) is None
 
@@ -98,7 +98,7 @@ def test_a_draft_with_a_newer_version_mapped_is_stamped_with_it(db, factory) -> 
     assessment = assessments.start_assessment(db, actor=user, version=old,
                                               organisation_id=organisation.id)
     db.flush()
-    person = auth.signed_in(db, user.id, user.session_version)
+    person = people.signed_in(db, user.id, user.session_version)
     stamp = page_stamp(db, person, assessment.id, directory=VERSIONS)
     assert stamp is not None and stamp.upgrade == new.id
     assert stamp == _stored_stamp(db, assessment, VERSIONS)

@@ -16,8 +16,8 @@ from flask_wtf.csrf import CSRFError, validate_csrf
 from wtforms.validators import ValidationError
 
 from ppp_assess.extensions import csrf
-from ppp_assess.models import User
-from ppp_assess.services import tokens
+from ppp_assess.services import people, tokens
+from ppp_assess.services.people import SignedIn
 from ppp_assess.unit_of_work import SAFE_METHODS, get_database, get_session
 from ppp_assess.web.errors import json_error, service_error_response
 
@@ -27,26 +27,23 @@ csrf.exempt(bp)
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
-def load_user_from_bearer() -> User | None:
-    """Return the user of a valid ``Authorization: Bearer`` token, if one is sent."""
+def load_user_from_bearer() -> SignedIn | None:
+    """Return who a valid ``Authorization: Bearer`` token acts for, if one is sent."""
     header = request.headers.get("Authorization", "")
     scheme, _sep, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
     session = get_session()
-    found = tokens.find_valid_token_user(session, token.strip())
-    if found is None:
-        return None
-    row, user = found
-    if not user.active:
+    holder = people.token_holder(session, token.strip())
+    if holder is None:
         return None
     if request.method in SAFE_METHODS:
         # A read stays a read: the stamp goes in a short transaction of its own.
-        tokens.record_use(get_database(), row.id, row.last_used_at)
+        tokens.record_use(get_database(), holder.token_id, holder.last_used_at)
     else:
-        tokens.record_use_in(session, row.id, row.last_used_at)
+        tokens.record_use_in(session, holder.token_id, holder.last_used_at)
     g.api_token_auth = True
-    return user
+    return holder.person
 
 
 @bp.before_request

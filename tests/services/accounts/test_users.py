@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from ppp_assess.domain.reference import OrgRole, PlatformRole
 from ppp_assess.models import AuditEvent
-from ppp_assess.services import accounts, auth, permissions
+from ppp_assess.services import accounts, auth, people, permissions
 from ppp_assess.services.errors import Conflict, Invalid
 from ppp_assess.services.passwords import verify_password
 
@@ -140,7 +140,7 @@ def test_a_signed_in_snapshot_holds_every_membership_and_platform_role(db, facto
                         platform_roles=(PlatformRole.reviewer, PlatformRole.evaluator))
     accounts.add_member(db, user=user, organisation=second, role=OrgRole.respondent)
     db.flush()
-    person = auth.signed_in(db, user.id, user.session_version)
+    person = people.signed_in(db, user.id, user.session_version)
     assert person is not None
     assert (person.id, person.name, person.email, person.locale) == (
         user.id, user.name, user.email, "fr")
@@ -158,7 +158,7 @@ def test_a_signed_in_snapshot_holds_every_membership_and_platform_role(db, facto
 
 def test_a_signed_in_snapshot_without_memberships_or_roles(db, factory) -> None:
     user = factory.user(role=None)
-    person = auth.signed_in(db, user.id, user.session_version)
+    person = people.signed_in(db, user.id, user.session_version)
     assert person is not None
     assert person.memberships == () and person.platform_roles == frozenset()
     assert not permissions.has_organisation(person)
@@ -167,12 +167,46 @@ def test_a_signed_in_snapshot_without_memberships_or_roles(db, factory) -> None:
 def test_no_snapshot_for_an_ended_session_a_deactivated_or_a_missing_user(db, factory) -> None:
     user = factory.user()
     version = user.session_version
-    assert auth.signed_in(db, user.id, version + 1) is None
+    assert people.signed_in(db, user.id, version + 1) is None
     auth.end_sessions(db, user, reason="signed_out")
     db.flush()
-    assert auth.signed_in(db, user.id, version) is None
-    assert auth.signed_in(db, user.id, user.session_version) is not None
+    assert people.signed_in(db, user.id, version) is None
+    assert people.signed_in(db, user.id, user.session_version) is not None
     user.active = False
     db.flush()
-    assert auth.signed_in(db, user.id, user.session_version) is None
-    assert auth.signed_in(db, 2**31 - 1, 1) is None
+    assert people.signed_in(db, user.id, user.session_version) is None
+    assert people.signed_in(db, 2**31 - 1, 1) is None
+
+
+def test_a_valid_token_gives_its_holder_in_one_statement(db, factory) -> None:
+    organisation = factory.organisation()
+    user = factory.user(organisation=organisation, platform_roles=(PlatformRole.evaluator,))
+    row, token = factory.api_token(user)
+    db.flush()
+    holder = people.token_holder(db, token)
+    assert holder is not None
+    assert (holder.token_id, holder.last_used_at) == (row.id, row.last_used_at)
+    assert holder.person == people.signed_in(db, user.id, user.session_version)
+    assert holder.person.memberships == ((organisation.id, OrgRole.respondent),)
+    assert holder.person.has_platform_role(PlatformRole.evaluator)
+
+
+def test_no_holder_for_an_unknown_revoked_or_expired_token_or_a_deactivated_user(
+        db, factory) -> None:
+    import datetime as dt
+
+    from ppp_assess.services import tokens
+
+    user = factory.user()
+    row, token = factory.api_token(user)
+    db.flush()
+    assert people.token_holder(db, token + "x") is None
+    assert people.token_holder(db, token, now=row.expires_at + dt.timedelta(seconds=1)) is None
+    assert people.token_holder(db, token) is not None
+    user.active = False
+    db.flush()
+    assert people.token_holder(db, token) is None
+    user.active = True
+    tokens.revoke_api_token(db, user, row.id)
+    db.flush()
+    assert people.token_holder(db, token) is None
