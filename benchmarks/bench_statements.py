@@ -40,12 +40,14 @@ def _count(app: Any, request: Callable[[], Any]) -> int:
     def record(*args: Any) -> None:
         statements.append(args[2])
 
-    engine = get_database(app).engine
-    event.listen(engine, "before_cursor_execute", record)
+    engines = get_database(app).engines
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", record)
     try:
         assert request().status_code == 200
     finally:
-        event.remove(engine, "before_cursor_execute", record)
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", record)
     return len(statements)
 
 

@@ -216,7 +216,7 @@ def metrics() -> Response:
     if scheme.lower() != "bearer" or not hmac.compare_digest(
             token.strip().encode(), settings.metrics_token.encode()):
         abort(404)
-    POOL_IN_USE.set(_pool_in_use(get_database().engine))
+    POOL_IN_USE.set(sum(_pool_in_use(engine) for engine in get_database().engines))
     body = generate_latest(_registry(current_app._get_current_object()))  # type: ignore[attr-defined]
     return Response(body, mimetype=CONTENT_TYPE_LATEST)
 
@@ -239,7 +239,8 @@ def init_app(app: Flask, settings: Settings) -> None:
     app.before_request(_begin)
     app.after_request(_stamp)
     request_finished.connect(_record, app)
-    event.listen(get_database(app).engine, "before_cursor_execute", _count_statement)
+    for engine in get_database(app).engines:
+        event.listen(engine, "before_cursor_execute", _count_statement)
     on_commit(app, _count_events)
     app.register_blueprint(blueprint)
     app.jinja_env.globals["request_id"] = request_id

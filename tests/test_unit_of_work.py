@@ -329,3 +329,39 @@ def test_sqlite_writers_hand_the_write_lock_on_whatever_the_outcome(
             assert session.scalar(text("SELECT COUNT(*) FROM t")) == 41
     finally:
         database.dispose()
+
+
+# --- A request's reads on PostgreSQL ---------------------------------------------------------
+
+
+def _transaction_started(session: Session) -> object:
+    time.sleep(0.01)
+    return session.scalar(text("SELECT transaction_timestamp()"))
+
+
+def test_a_requests_reads_run_alone_and_refuse_to_write(scratch_database_url: str) -> None:
+    from sqlalchemy.exc import DBAPIError
+
+    database = Database(scratch_database_url, audit_key=b"test")
+    try:
+        unit = database.unit_of_work(write=False)
+        if database.dialect != "postgresql":
+            # SQLite reads in the one engine's deferred transactions.
+            assert database.engines == (database.engine,)
+            unit.finish(success=True)
+            return
+        # Each statement is a transaction of its own: no BEGIN, no ROLLBACK to wait for.
+        assert _transaction_started(unit.session) != _transaction_started(unit.session)
+        # ... in a server session that refuses to write, whatever the statement.
+        with pytest.raises(DBAPIError, match="read-only transaction"):
+            unit.session.connection().execute(text("CREATE TABLE t (x integer)"))
+        unit.finish(success=True)
+        # Streams and commands still read one snapshot, in one READ ONLY transaction.
+        with database.reading() as session:
+            assert _transaction_started(session) == _transaction_started(session)
+            with pytest.raises(DBAPIError, match="read-only transaction"):
+                session.connection().execute(text("CREATE TABLE t (x integer)"))
+        with database.transaction() as session:
+            session.execute(text("CREATE TABLE t (x integer)"))
+    finally:
+        database.dispose()

@@ -181,8 +181,19 @@ class Database:
         self._writer: Engine | Connection = self.engine.execution_options(
             **{_WRITE_OPTION: True})
         self._reader: Engine | Connection = self.engine
+        #: The engine of the requests' reading units: on SQLite the same engine.
+        self.statement_engine = self.engine
         if self.engine.dialect.name == "postgresql":
             self._reader = self.engine.execution_options(postgresql_readonly=True)
+            # A request that reads runs each statement on its own, in a server session
+            # that refuses to write: no BEGIN and no ROLLBACK round trips. Under READ
+            # COMMITTED each statement of a transaction sees a snapshot of its own anyway.
+            # Streams and commands, which need one transaction (a server-side cursor, one
+            # snapshot), read through Database.reading() and its READ ONLY transaction.
+            self.statement_engine = create_engine(
+                url, isolation_level="AUTOCOMMIT",
+                connect_args={"options": "-c default_transaction_read_only=on"}, **options)
+        self._statement_reader: Engine | Connection = self.statement_engine
         self.sessionmaker: sessionmaker[Session] = sessionmaker(expire_on_commit=False)
         event.listen(self.sessionmaker, "before_flush", _refuse_changes)
         event.listen(self.sessionmaker, "do_orm_execute", _refuse_writes)
@@ -198,12 +209,24 @@ class Database:
         The test suite runs each test in a transaction of its own that it rolls back;
         units of work then commit SAVEPOINTs inside it.
         """
-        self._writer = self._reader = connection
+        self._writer = self._reader = self._statement_reader = connection
         self.sessionmaker.configure(join_transaction_mode="create_savepoint")
 
-    def new_session(self, *, write: bool) -> Session:
-        """Return a new session that reads, or reads and writes."""
-        session = self.sessionmaker(bind=self._writer if write else self._reader)
+    @property
+    def engines(self) -> tuple[Engine, ...]:
+        """Return every engine: the one that writes, and the requests' reader if apart."""
+        if self.statement_engine is self.engine:
+            return (self.engine,)
+        return (self.engine, self.statement_engine)
+
+    def new_session(self, *, write: bool, statements: bool = False) -> Session:
+        """Return a new session that reads, or reads and writes.
+
+        :param statements: for a reading session, run each statement on its own (the
+            requests' reading units) rather than in one read-only transaction.
+        """
+        reader = self._statement_reader if statements else self._reader
+        session = self.sessionmaker(bind=self._writer if write else reader)
         session.info[_READ_ONLY] = not write
         session.info["audit_key"] = self.audit_key
         return session
@@ -243,7 +266,8 @@ class Database:
 
     def dispose(self) -> None:
         """Close every pooled connection."""
-        self.engine.dispose()
+        for engine in self.engines:
+            engine.dispose()
 
 
 class UnitOfWork:
@@ -269,7 +293,7 @@ class UnitOfWork:
             if self._finished:
                 raise RuntimeError("This unit of work is finished; a stream must read "
                                    "through Database.reading().")
-            self._session = self.database.new_session(write=self.write)
+            self._session = self.database.new_session(write=self.write, statements=True)
         return self._session
 
     def fail(self) -> None:
