@@ -33,18 +33,30 @@ from ppp_assess.models.database import Database
 
 
 def _cpu_per_request(parent: int, url: str, headers: dict[str, str] | None = None
-                     ) -> tuple[float, float]:
-    """Return (requests per second, CPU ms per request) of the workers under ``parent``."""
+                     ) -> tuple[float, float | None]:
+    """Return (requests per second, CPU ms per request) of the workers under ``parent``;
+    ``None`` for the CPU time when a worker was replaced during the round (its time is
+    lost with it)."""
     workers = psutil.Process(parent).children()
 
-    def cpu() -> float:
-        return sum(worker.cpu_times().user + worker.cpu_times().system for worker in workers)
+    def cpu() -> float | None:
+        try:
+            return sum(worker.cpu_times().user + worker.cpu_times().system
+                       for worker in workers)
+        except psutil.NoSuchProcess:
+            return None
 
     before = cpu()
     result = _wrk(url, connections=1, headers=headers)
-    spent = cpu() - before
+    after = cpu()
     requests = result["rate"] * int(os.environ.get("BENCH_SECONDS", "10"))
-    return result["rate"], spent / max(requests, 1) * 1000
+    if before is None or after is None:
+        return result["rate"], None
+    return result["rate"], (after - before) / max(requests, 1) * 1000
+
+
+def _cost(value: float | None) -> str:
+    return "a worker was replaced: not measured" if value is None else f"{value:.3f} ms CPU/request"
 
 
 def main(argv: list[str]) -> int:
@@ -75,10 +87,10 @@ def main(argv: list[str]) -> int:
         limit.wait_until_up()
         for number in range(1, rounds + 1):
             rate, cost = _cpu_per_request(server.process.pid, page_url, headers)
-            print(f"round {number}: section page  {rate:8.1f} req/s  {cost:.3f} ms CPU/request")
+            print(f"round {number}: section page  {rate:8.1f} req/s  {_cost(cost)}")
             rate, cost = _cpu_per_request(limit.process.pid,
                                           f"http://127.0.0.1:{limit.port}/page")
-            print(f"round {number}: bare Flask    {rate:8.1f} req/s  {cost:.3f} ms CPU/request")
+            print(f"round {number}: bare Flask    {rate:8.1f} req/s  {_cost(cost)}")
     finally:
         server.stop()
         if limit is not None:
