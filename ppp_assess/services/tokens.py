@@ -182,13 +182,6 @@ def create_api_token(session: Session, user: User, *, name: str,
     return row, token
 
 
-def find_valid_token(session: Session, token: str) -> ApiToken | None:
-    """Return the token's row if it is known, not revoked and not expired."""
-    return session.scalar(select(ApiToken).where(
-        ApiToken.token_digest == token_digest(token), ApiToken.revoked_at.is_(None),
-        ApiToken.expires_at > utcnow()))
-
-
 def list_api_tokens(session: Session, user: User) -> list[ApiToken]:
     """Return the tokens of ``user`` that were not revoked, newest first (expired ones too)."""
     return list(session.scalars(

@@ -357,12 +357,14 @@ def _statements(app, client, url: str) -> int:
     def record(_connection, _cursor, statement, *_args) -> None:
         statements.append(statement)
 
-    engine = get_database(app).engine
-    event.listen(engine, "before_cursor_execute", record)
+    engines = get_database(app).engines
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", record)
     try:
         assert client.get(url).status_code == 200
     finally:
-        event.remove(engine, "before_cursor_execute", record)
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", record)
     return len(statements)
 
 

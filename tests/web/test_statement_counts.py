@@ -28,16 +28,18 @@ QUESTIONNAIRE_ID = "zero-tolerance-corruption"
 def counting(app) -> Iterator[list[str]]:
     """Collect the SQL statements run while the block runs."""
     statements: list[str] = []
-    engine = get_database(app).engine
+    engines = get_database(app).engines
 
     def record(_connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         statements.append(statement)
 
-    event.listen(engine, "before_cursor_execute", record)
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", record)
     try:
         yield statements
     finally:
-        event.remove(engine, "before_cursor_execute", record)
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", record)
 
 
 def count(app, request: Callable[[], Any], *, rendered: bool = False) -> int:

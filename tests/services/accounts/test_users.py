@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from sqlalchemy import select
 
 from ppp_assess.domain.reference import OrgRole, PlatformRole
 from ppp_assess.models import AuditEvent
-from ppp_assess.services import accounts, auth, people, permissions
+from ppp_assess.services import accounts, auth, people, permissions, tokens
 from ppp_assess.services.errors import Conflict, Invalid
 from ppp_assess.services.passwords import verify_password
 
@@ -193,10 +195,6 @@ def test_a_valid_token_gives_its_holder_in_one_statement(db, factory) -> None:
 
 def test_no_holder_for_an_unknown_revoked_or_expired_token_or_a_deactivated_user(
         db, factory) -> None:
-    import datetime as dt
-
-    from ppp_assess.services import tokens
-
     user = factory.user()
     row, token = factory.api_token(user)
     db.flush()
