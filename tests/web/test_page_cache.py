@@ -39,8 +39,16 @@ def _without_tokens(page: str) -> str:
 def test_a_kept_page_comes_back_with_the_token_it_is_asked_with() -> None:
     pages = RenderedPages(budget=10_000)
     pages.put("key", '<input value="abc"><div data-csrf="abc">', "abc")
-    assert pages.get("key", "xyz") == '<input value="xyz"><div data-csrf="xyz">'
+    assert pages.get("key", "xyz") == b'<input value="xyz"><div data-csrf="xyz">'
     assert pages.get("other", "xyz") is None
+
+
+def test_a_kept_page_is_sent_as_utf8_and_counted_in_bytes() -> None:
+    pages = RenderedPages(budget=10_000)
+    page = '<p lang="ar">تقييم</p><input value="abc">'
+    pages.put("key", page, "abc")
+    assert pages.get("key", "xyz") == page.replace("abc", "xyz").encode()
+    assert pages.size == len(page.encode()) - len("abc")
 
 
 def test_the_least_recently_used_pages_leave_first_within_the_budget() -> None:
@@ -52,7 +60,7 @@ def test_the_least_recently_used_pages_leave_first_within_the_budget() -> None:
     pages.get("b", "t")  # b is now the most recently used
     pages.put("d", "d" * 100, "token")
     assert pages.get("c", "t") is None
-    assert pages.get("b", "t") == "b" * 100 and pages.get("d", "t") == "d" * 100
+    assert pages.get("b", "t") == b"b" * 100 and pages.get("d", "t") == b"d" * 100
     pages.put("huge", "h" * 300, "token")
     assert pages.get("huge", "t") is None and pages.size == 200
 

@@ -402,7 +402,7 @@ def _page_fields(version: int) -> dict[str, Markup]:
 
 @bp.route("/<int:assessment_id>/sections/<section_id>", methods=["GET", "POST"])
 @login_required
-def section(assessment_id: int, section_id: str) -> Response | tuple[str, int]:
+def section(assessment_id: int, section_id: str) -> Response | tuple[str | bytes, int]:
     """Show one section's questions and save them on "save and continue"."""
     db = get_session()
     pages = rendered_pages() if request.method == "GET" else None
