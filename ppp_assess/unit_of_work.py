@@ -22,7 +22,8 @@ boundary does, once.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from flask import Flask, Response, current_app, g, has_request_context, request
@@ -66,6 +67,25 @@ def current_unit() -> UnitOfWork:
 def get_session() -> Session:
     """Return the session of this request's (or command's) unit of work."""
     return current_unit().session
+
+
+@contextmanager
+def identity_session() -> Iterator[Session]:
+    """Yield the session that reads who is asking (the session's user, a token's holder).
+
+    A reading request reads it in its own unit. A writing request reads it apart, before
+    its unit of work begins: authentication is not part of the change, and the write
+    transaction (on SQLite, the database's one write lock) is then held from the use
+    case's first statement to the commit rather than from the start of the request. Who
+    may touch what is still decided inside the transaction (the statements that lock a
+    row check the membership again).
+    """
+    unit = current_unit()
+    if not unit.write:
+        yield unit.session
+        return
+    with get_database().statements() as session:
+        yield session
 
 
 def fail() -> None:

@@ -384,3 +384,26 @@ def test_a_requests_reads_run_alone_and_refuse_to_write(scratch_database_url: st
     finally:
         database.dispose()
 
+
+@pytest.mark.parametrize("method", ["PUT", "POST", "GET"])
+def test_who_is_asking_is_read_before_a_writing_unit_begins(app: Flask, factory: Factory,
+                                                            db: Session, method: str) -> None:
+    from flask_login import current_user
+
+    from ppp_assess.models.base import utcnow
+    from ppp_assess.web import _load_user
+
+    user = factory.user(organisation=factory.organisation())
+    token, secret = factory.api_token(user)
+    token.last_used_at = utcnow()  # no stamp of its use is due
+    db.flush()
+    headers = {"Authorization": f"Bearer {secret}"}
+    with app.test_request_context("/api/v1/assessments", method=method, headers=headers):
+        assert current_user.id == user.id
+        # A writing unit's transaction (SQLite's write lock) has not begun: it begins with
+        # the use case. A reading unit reads it in its own transaction.
+        assert get_session().in_transaction() is (method == "GET")
+    with app.test_request_context("/assessments", method=method):
+        person = _load_user(f"{user.id}:{user.session_version}")
+        assert person is not None and person.id == user.id
+        assert get_session().in_transaction() is (method == "GET")

@@ -295,6 +295,18 @@ class Database:
         finally:
             session.close()
 
+    @contextmanager
+    def statements(self) -> Iterator[Session]:
+        """Yield a reading session whose statements each run on their own, closed when
+        the block ends: what a writing request reads before its unit of work begins (who
+        is asking), so that its transaction, and on SQLite the write lock, starts with
+        the use case's first statement."""
+        session = self.new_session(write=False, statements=True)
+        try:
+            yield session
+        finally:
+            session.close()
+
     def dispose(self) -> None:
         """Close every pooled connection."""
         for engine in self.engines:

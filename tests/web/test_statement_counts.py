@@ -130,11 +130,14 @@ def test_autosave_does_not_grow_with_answers(app, db, member) -> None:
     assert count(app, _autosave(app, member, few)) == count(app, _autosave(app, member, many))
 
 
-#: The autosave: the token with its user, the assessment locked with the membership and
-#: the questionnaire's hash, the evidenced questions, the answers, the section scores in
-#: one UPDATE, the audit chain's head and event, the assessment and the answer; with the
-#: transaction's own statements, and on PostgreSQL the audit chain's advisory lock.
-AUTOSAVE_STATEMENTS = 11
+#: The autosave: the user (read apart, before the transaction), the assessment locked
+#: with the membership and the questionnaire's hash, the evidenced questions, the answers,
+#: the section scores in one UPDATE, the audit chain's head and event, the assessment
+#: and the answer; and on PostgreSQL the audit chain's advisory lock. In the tests every
+#: session is a savepoint of the test's transaction: the transaction's SAVEPOINT and
+#: RELEASE, and a pair around the read of the user, which a server runs as a statement
+#: on its own (no BEGIN), are four of these.
+AUTOSAVE_STATEMENTS = 13
 
 
 def test_autosave_reads_and_writes_in_a_fixed_few_statements(app, db, member) -> None:

@@ -18,7 +18,7 @@ from wtforms.validators import ValidationError
 from ppp_assess.extensions import csrf
 from ppp_assess.services import people, tokens
 from ppp_assess.services.people import SignedIn
-from ppp_assess.unit_of_work import SAFE_METHODS, get_database, get_session
+from ppp_assess.unit_of_work import SAFE_METHODS, get_database, get_session, identity_session
 from ppp_assess.web.errors import json_error, service_error_response
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -33,15 +33,15 @@ def load_user_from_bearer() -> SignedIn | None:
     scheme, _sep, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
-    session = get_session()
-    holder = people.token_holder(session, token.strip())
+    with identity_session() as session:
+        holder = people.token_holder(session, token.strip())
     if holder is None:
         return None
     if request.method in SAFE_METHODS:
         # A read stays a read: the stamp goes in a short transaction of its own.
         tokens.record_use(get_database(), holder.token_id, holder.last_used_at)
     else:
-        tokens.record_use_in(session, holder.token_id, holder.last_used_at)
+        tokens.record_use_in(get_session(), holder.token_id, holder.last_used_at)
     g.api_token_auth = True
     return holder.person
 
