@@ -331,6 +331,42 @@ def test_sqlite_writers_hand_the_write_lock_on_whatever_the_outcome(
         database.dispose()
 
 
+def test_sqlite_writers_of_other_processes_wait_for_the_lock_file(
+        tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import fcntl
+    import threading
+
+    from sqlalchemy.exc import OperationalError
+
+    from ppp_assess.models import database as database_module
+
+    path = tmp_path / "processes.sqlite3"
+    database = Database(f"sqlite:///{path}", audit_key=b"test")
+    # A lock of another open file is what another process holds.
+    other = open(f"{path}.writers.lock", "a+b")  # noqa: SIM115
+    try:
+        with database.transaction() as session:
+            session.execute(text("CREATE TABLE t (x INTEGER)"))
+        # Each commit gives the file back: another process can take it at once.
+        fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        monkeypatch.setattr(database_module, "SQLITE_BUSY_TIMEOUT_MS", 300)
+        with pytest.raises(OperationalError, match="locked"):
+            _insert(database)  # the other process writes longer than the busy timeout
+        # ... and the writers of this process were not left locked out by that.
+        threading.Timer(0.1, fcntl.flock, (other, fcntl.LOCK_UN)).start()
+        started = time.monotonic()
+        _insert(database)
+        waited = time.monotonic() - started
+        assert 0.09 < waited < 0.3
+        fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(other, fcntl.LOCK_UN)
+        with database.reading() as session:
+            assert session.scalar(text("SELECT COUNT(*) FROM t")) == 1
+    finally:
+        other.close()
+        database.dispose()
+
+
 # --- A request's reads on PostgreSQL ---------------------------------------------------------
 
 
