@@ -63,9 +63,12 @@ AGENT = "Mozilla/5.0 (ppp-assess benchmark)"
 class LimitServer(Server):
     """Bare Flask under the same gunicorn settings, answering from memory."""
 
-    def __init__(self, folder: Path, page: Path, answer: Path) -> None:
+    def __init__(self, folder: Path, page: Path, answer: Path, database_url: str) -> None:
         self.port = _free_port()
-        environment = {**os.environ, "PPP_ASSESS_BIND": f"127.0.0.1:{self.port}",
+        # The application's database decides the threads per worker (see
+        # config.default_threads): the limit runs with the same settings.
+        environment = {**os.environ, "DATABASE_URL": database_url,
+                       "PPP_ASSESS_BIND": f"127.0.0.1:{self.port}",
                        "WEB_CONCURRENCY": "2", "BENCH_PAGE_FILE": str(page),
                        "BENCH_ANSWER_FILE": str(answer),
                        "PPP_ASSESS_INSTANCE": str(folder / "limit-instance")}
@@ -211,7 +214,7 @@ def _run_database(url: str, label: str) -> list[dict[str, Any]]:
         if status != 200:
             raise RuntimeError(f"the first autosave answered {status}")
         (folder / "answer.json").write_text(json.dumps(answer), encoding="utf-8")
-        limit = LimitServer(folder, folder / "page.html", folder / "answer.json")
+        limit = LimitServer(folder, folder / "page.html", folder / "answer.json", url)
         limit.wait_until_up()
         weight, foreign, caching = _page_weight(server.port, page)
 

@@ -83,7 +83,7 @@ def main(argv: list[str]) -> int:
         page, _headers = _get(page_url, headers)
         (folder / "page.html").write_bytes(page)
         (folder / "answer.json").write_text("{}", encoding="utf-8")
-        limit = LimitServer(folder, folder / "page.html", folder / "answer.json")
+        limit = LimitServer(folder, folder / "page.html", folder / "answer.json", url)
         limit.wait_until_up()
         for number in range(1, rounds + 1):
             rate, cost = _cpu_per_request(server.process.pid, page_url, headers)

@@ -48,6 +48,20 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise ConfigurationError(f"{name} must be a whole number, not {value!r}.") from error
 
 
+def default_threads(database_url: str) -> int:
+    """Return how many threads each app server worker runs by default for a database.
+
+    On PostgreSQL a request waits on the server's round trips (three for a kept section
+    page), and the worker's other threads use the CPU meanwhile: 4. On SQLite a request
+    hardly waits, so threads only contend for the interpreter's lock, which sqlite3
+    gives up around every statement: a thread holding SQLite's one write lock then waits
+    for the interpreter while another thread runs, and the write lock is held the
+    longer. With one thread per worker the autosave served about twice as many saves a
+    second, and the section page a quarter more (docs/performance.md).
+    """
+    return 4 if database_url.startswith(("postgres://", "postgresql")) else 1
+
+
 def normalise_database_url(url: str) -> str:
     """Return ``url`` with the psycopg 3 driver named for plain PostgreSQL URLs."""
     for prefix in ("postgres://", "postgresql://"):

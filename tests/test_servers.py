@@ -159,3 +159,23 @@ def test_a_job_queued_by_a_server_is_carried_out_by_the_sender_process(two_serve
     assert "1 sent" in sent.stdout
     (message,) = mail.glob("*.eml")
     assert email in message.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("database_url", "override", "threads"), [
+    ("", None, 1),
+    ("sqlite:////srv/ppp/ppp_assess.sqlite3", None, 1),
+    ("postgresql://ppp@db.example/ppp", None, 4),
+    ("postgresql+psycopg://ppp@db.example/ppp", None, 4),
+    ("sqlite:////srv/ppp/ppp_assess.sqlite3", "3", 3),
+])
+def test_the_shipped_configuration_runs_threads_for_postgresql_only(
+        tmp_path: Path, database_url: str, override: str | None, threads: int) -> None:
+    environment = {**os.environ, "DATABASE_URL": database_url,
+                   "PPP_ASSESS_INSTANCE": str(tmp_path)}
+    environment.pop("PPP_ASSESS_THREADS", None)
+    if override is not None:
+        environment["PPP_ASSESS_THREADS"] = override
+    shown = subprocess.run(
+        [sys.executable, "-c", "import ppp_assess.gunicorn_conf as conf; print(conf.threads)"],
+        env=environment, cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    assert int(shown) == threads

@@ -45,7 +45,7 @@ from typing import Any
 import psutil
 
 from benchmarks.load import check, seed
-from ppp_assess.config import PROJECT_ROOT, normalise_database_url
+from ppp_assess.config import PROJECT_ROOT, default_threads, normalise_database_url
 from ppp_assess.models import migrate
 from ppp_assess.models.database import Database
 
@@ -474,7 +474,8 @@ def run(*, seconds: float = 60, respondents: int = 64, reviewers: int = 4,
         "mode": "faults" if faults else "load", "database": database.dialect,
         "seconds": record["duration"], "users": respondents + reviewers + evaluators,
         "workers": gunicorn_conf_workers,
-        "threads": threads or int(os.environ.get("PPP_ASSESS_THREADS", "4")),
+        "threads": threads or int(os.environ.get("PPP_ASSESS_THREADS",
+                                                 str(default_threads(database_url)))),
         "cpus": os.cpu_count(), "folder": str(folder), "endpoints": endpoints,
         "total": total, "check": verdict.as_dict(),
     }
@@ -518,7 +519,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--workers", type=int, default=None,
                         help="gunicorn workers (default: WEB_CONCURRENCY or 2 per core + 1)")
     parser.add_argument("--threads", type=int, default=None,
-                        help="threads per worker (default: PPP_ASSESS_THREADS or 4)")
+                        help="threads per worker (default: PPP_ASSESS_THREADS, or 4 on "
+                             "PostgreSQL and 1 on SQLite)")
     parser.add_argument("--folder", type=Path, default=env("LOAD_FOLDER") or None,
                         help="where the database, logs and record go (default: a new "
                              "temporary folder)")
