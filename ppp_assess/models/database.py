@@ -78,8 +78,9 @@ def _in_memory(engine: Engine) -> bool:
     return database in {"", ":memory:"} or "mode=memory" in str(engine.url)
 
 
-def _configure_sqlite(engine: Engine) -> None:
-    """Turn on WAL, foreign keys and a busy timeout, and begin writers IMMEDIATE.
+def _configure_sqlite(engine: Engine) -> _Writers:
+    """Turn on WAL, foreign keys and a busy timeout, and begin writers IMMEDIATE; return
+    the writers' locks.
 
     pysqlite's own transaction handling is switched off so that SQLAlchemy's BEGIN is
     the one that counts: a writer takes the write lock when its transaction starts, and
@@ -135,6 +136,8 @@ def _configure_sqlite(engine: Engine) -> None:
                        _exception: BaseException | None) -> None:
         # A connection discarded in the middle of its transaction.
         _release_record(record)
+
+    return writers
 
 
 #: Key in a pool entry's ``record_info`` (kept when the connection is invalidated) while
@@ -214,6 +217,12 @@ class _Writers:
             self.gate.release()
             raise
 
+    def close(self) -> None:
+        """Close the lock file (when the database is disposed of)."""
+        if self._file is not None and self._pid == os.getpid():
+            os.close(self._file)
+        self._file = None
+
     def release(self) -> None:
         """Give both locks back (the file's first, so the next process may go on)."""
         try:
@@ -280,8 +289,9 @@ class Database:
         #: The key of the audit chain's hashes; every session carries it in its ``info``.
         self.audit_key = audit_key
         self.engine = create_engine(url, **options)
+        self._writers: _Writers | None = None
         if self.engine.dialect.name == "sqlite":
-            _configure_sqlite(self.engine)
+            self._writers = _configure_sqlite(self.engine)
         self._writer: Engine | Connection = self.engine.execution_options(
             **{_WRITE_OPTION: True})
         self._reader: Engine | Connection = self.engine
@@ -384,9 +394,11 @@ class Database:
             session.close()
 
     def dispose(self) -> None:
-        """Close every pooled connection."""
+        """Close every pooled connection (and SQLite's lock file)."""
         for engine in self.engines:
             engine.dispose()
+        if self._writers is not None:
+            self._writers.close()
 
 
 class UnitOfWork:
