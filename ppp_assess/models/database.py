@@ -6,11 +6,11 @@ This module is the only place that commits.
 
 A unit of work either reads or writes, decided when it begins:
 
-* a **reading** unit (GET pages, streams) never takes the write lock: a request's reads
-  run each statement on its own (no BEGIN, no ROLLBACK), on connections the database
-  keeps from writing; streams and commands read in one transaction (deferred on SQLite,
-  READ ONLY on PostgreSQL); flushing a change or running an INSERT, UPDATE or DELETE in
-  it raises :class:`ReadOnlyError`;
+* a **reading** unit (GET pages, streams) never takes the write lock: on SQLite its
+  transaction begins deferred; on PostgreSQL a request's reads run each statement on
+  its own in server sessions that refuse to write, and streams and commands read in one
+  READ ONLY transaction; flushing a change or running an INSERT, UPDATE or DELETE in it
+  raises :class:`ReadOnlyError`;
 * a **writing** unit begins ``IMMEDIATE`` on SQLite, so two writers queue on the busy
   timeout instead of failing with "database is locked" when the first one upgrades its
   read lock.
@@ -50,25 +50,6 @@ _READ_ONLY = "read_only"
 
 class ReadOnlyError(RuntimeError):
     """A reading unit of work tried to change the database."""
-
-
-def _configure_sqlite_statements(engine: Engine) -> None:
-    """Make every connection of ``engine`` read each statement on its own, and refuse
-    to write (``PRAGMA query_only``): the requests' reading units on SQLite.
-
-    With pysqlite's transaction handling off and no BEGIN, each SELECT is a transaction
-    of its own, with its own snapshot of the WAL, and ending the unit has nothing to
-    roll back: a tenth of the CPU time of a kept section page went on BEGIN and ROLLBACK.
-    """
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA query_only=ON")
-        cursor.close()
 
 
 def _in_memory(engine: Engine) -> bool:
@@ -295,11 +276,10 @@ class Database:
         self._writer: Engine | Connection = self.engine.execution_options(
             **{_WRITE_OPTION: True})
         self._reader: Engine | Connection = self.engine
-        #: The engine of the requests' reading units (the same one for SQLite in memory).
+        #: The engine of the requests' reading units: on SQLite the same engine. (Reads in
+        #: autocommit on SQLite could keep a WAL snapshot past the request on a pooled
+        #: connection while a cursor stays open; the deferred transaction ends with it.)
         self.statement_engine = self.engine
-        if self.engine.dialect.name == "sqlite" and not _in_memory(self.engine):
-            self.statement_engine = create_engine(url, **options)
-            _configure_sqlite_statements(self.statement_engine)
         if self.engine.dialect.name == "postgresql":
             self._reader = self.engine.execution_options(postgresql_readonly=True)
             # A request that reads runs each statement on its own, in a server session
@@ -383,7 +363,7 @@ class Database:
 
     @contextmanager
     def statements(self) -> Iterator[Session]:
-        """Yield a reading session whose statements each run on their own, closed when
+        """Yield a short reading session, as a request's reading unit has, closed when
         the block ends: what a writing request reads before its unit of work begins (who
         is asking), so that its transaction, and on SQLite the write lock, starts with
         the use case's first statement."""
