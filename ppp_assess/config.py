@@ -59,7 +59,7 @@ def default_threads(database_url: str) -> int:
     longer. With one thread per worker the autosave served about twice as many saves a
     second, and the section page a quarter more (docs/performance.md).
     """
-    return 4 if database_url.startswith(("postgres://", "postgresql")) else 1
+    return 4 if normalise_database_url(database_url).startswith("postgresql") else 1
 
 
 def normalise_database_url(url: str) -> str:

@@ -84,7 +84,7 @@ def identity_session() -> Iterator[Session]:
     if not unit.write:
         yield unit.session
         return
-    with get_database().statements() as session:
+    with get_database().reading(statements=True) as session:
         yield session
 
 

@@ -348,26 +348,17 @@ class Database:
         unit.finish(success=True)
 
     @contextmanager
-    def reading(self) -> Iterator[Session]:
+    def reading(self, *, statements: bool = False) -> Iterator[Session]:
         """Yield a short reading session, closed when the block ends.
 
         A streamed response reads through one of these: the request's own session is
         finished before the first byte is sent, and this one ends when the stream ends or
-        the client goes away.
+        the client goes away. With ``statements`` it reads as a request's reading unit
+        does: what a writing request reads before its unit of work begins (who is
+        asking), so that its transaction, and on SQLite the write lock, starts with the
+        use case's first statement.
         """
-        session = self.new_session(write=False)
-        try:
-            yield session
-        finally:
-            session.close()
-
-    @contextmanager
-    def statements(self) -> Iterator[Session]:
-        """Yield a short reading session, as a request's reading unit has, closed when
-        the block ends: what a writing request reads before its unit of work begins (who
-        is asking), so that its transaction, and on SQLite the write lock, starts with
-        the use case's first statement."""
-        session = self.new_session(write=False, statements=True)
+        session = self.new_session(write=False, statements=statements)
         try:
             yield session
         finally:
