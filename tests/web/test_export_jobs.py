@@ -201,6 +201,28 @@ def test_a_failed_job_keeps_no_partial_file(app, db, evaluator, people_first, mo
     assert db.get(ExportJob, job.id).state == "failed"
 
 
+def test_a_job_that_cannot_be_claimed_is_logged_and_left_waiting(
+        app, db, evaluator, people_first, monkeypatch, caplog) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from ppp_assess.web.benchmarks import jobs
+
+    job = export_jobs.request_export(
+        db, actor=evaluator, kind="evaluations", file_format="csv", version=people_first,
+        filters=DashboardFilters(questionnaire_id="people-first"), language="en")
+    db.commit()
+
+    def locked(*_args, **_kwargs):
+        raise OperationalError("BEGIN IMMEDIATE", None, Exception("database is locked"))
+
+    monkeypatch.setattr(export_jobs, "claim", locked)
+    with caplog.at_level("ERROR", logger="ppp_assess.web.benchmarks.jobs"):
+        jobs.run_job(app, job.id)  # a thread's target: it must not raise
+    assert f"export job {job.id} could not be claimed" in caplog.text
+    db.expire_all()
+    assert db.get(ExportJob, job.id).state == "queued"
+
+
 def _wait_done(client, url: str, seconds: float = 60) -> dict:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:

@@ -115,12 +115,19 @@ def run_job(app: Flask, job_id: int) -> None:
     """Claim export ``job_id`` and write its file, reporting progress; never raises."""
     with app.app_context():
         database = get_database(app)
-        with database.transaction() as session:
-            job = export_jobs.claim(session, job_id)
-            if job is None:
-                return
-            kind, file_format, language = job.kind, job.file_format, job.language
-            version_id, filters = job.questionnaire_version_id, export_jobs.filters_of(job)
+        try:
+            with database.transaction() as session:
+                job = export_jobs.claim(session, job_id)
+                if job is None:
+                    log.info("export job %s not run: it is not waiting to start", job_id)
+                    return
+                kind, file_format, language = job.kind, job.file_format, job.language
+                version_id = job.questionnaire_version_id
+                filters = export_jobs.filters_of(job)
+        except Exception:
+            # Left waiting: the page shows it stalled after a while and offers to ask again.
+            log.exception("export job %s could not be claimed", job_id)
+            return
         folder = exports_dir(app)
         stored_name = f"{job_id}-{secrets.token_hex(8)}.{file_format}"
         partial = folder / f"{stored_name}.part"
