@@ -21,8 +21,10 @@ dropped. :func:`check_mapping` checks a mapping against both questionnaires;
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -98,14 +100,46 @@ def may_have_mapping_from(directory: Path, questionnaire_id: str, from_version: 
     onwards, so most drafts are answered without asking the database.
     """
     prefix = mapping_file_name(questionnaire_id, from_version, "")[:-len(".yaml")]
-    try:
-        with os.scandir(directory / MAPPING_FOLDER) as entries:
-            return any(entry.name.startswith(prefix) and entry.name.endswith(".yaml")
-                       for entry in entries)
-    except (FileNotFoundError, NotADirectoryError):
-        return False
-    except OSError:  # unreadable: let the mapping files themselves be looked up
+    names = _file_names(os.path.join(directory, MAPPING_FOLDER))
+    if names is None:  # unreadable: let the mapping files themselves be looked up
         return True
+    return any(name.startswith(prefix) and name.endswith(".yaml") for name in names)
+
+
+#: A folder changed this recently (nanoseconds) is listed afresh rather than kept: its
+#: modification time may not move again for a file added within the clock's tick.
+_SETTLED_NS = 2_000_000_000
+
+
+def _file_names(folder: str) -> frozenset[str] | None:
+    """Return the names in ``folder`` (none when it is missing; ``None`` if unreadable).
+
+    Every section page of a draft asks, so a listing is kept while the folder's
+    modification time stays the same: one ``stat`` instead of reading the folder.
+    """
+    try:
+        changed = os.stat(folder).st_mtime_ns
+    except (FileNotFoundError, NotADirectoryError):
+        return frozenset()
+    except OSError:
+        return None
+    if time.time_ns() - changed < _SETTLED_NS:
+        return _list(folder)
+    return _kept_list(folder, changed)
+
+
+def _list(folder: str) -> frozenset[str] | None:
+    try:
+        return frozenset(os.listdir(folder))
+    except (FileNotFoundError, NotADirectoryError):
+        return frozenset()
+    except OSError:
+        return None
+
+
+@lru_cache(maxsize=64)
+def _kept_list(folder: str, _changed: int) -> frozenset[str] | None:
+    return _list(folder)
 
 
 def _is_value(value: object) -> bool:

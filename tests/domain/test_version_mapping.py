@@ -61,6 +61,34 @@ def test_a_version_without_any_mapping_onwards_is_told_without_looking_further(
     assert find_mapping_file(tmp_path, "upgrade-example", "1.0", "7.3") is not None
 
 
+def test_a_settled_mappings_folder_is_listed_once_and_again_when_it_changes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import time
+
+    from ppp_assess.domain import version_mapping
+
+    folder = tmp_path / "mappings"
+    folder.mkdir()
+    (folder / "upgrade-example-2.0-3.0.yaml").write_text("")
+    settled = time.time() - 60
+    os.utime(folder, (settled, settled))
+    listed: list[str] = []
+    listdir = os.listdir
+    monkeypatch.setattr(version_mapping.os, "listdir",
+                        lambda path: listed.append(path) or listdir(path))
+    for _ in range(3):
+        assert not may_have_mapping_from(tmp_path, "upgrade-example", "1.0")
+        assert may_have_mapping_from(tmp_path, "upgrade-example", "2.0")
+    assert len(listed) == 1
+    # A file added moves the folder's time: it is seen at once, and listed afresh while
+    # the folder changed too recently to be kept.
+    (folder / "upgrade-example-1.0-2.0.yaml").write_text("")
+    assert may_have_mapping_from(tmp_path, "upgrade-example", "1.0")
+    assert may_have_mapping_from(tmp_path, "upgrade-example", "1.0")
+    assert len(listed) == 3
+
+
 def test_mapping_fits_both_versions(
     mapping: VersionMapping, old: Questionnaire, new: Questionnaire
 ) -> None:
