@@ -100,6 +100,39 @@ def test_a_kept_page_carries_the_requests_own_csrf_token_and_it_is_accepted(
     assert response.status_code == 302
 
 
+def test_a_signed_token_is_kept_for_a_minute_and_each_is_accepted(
+        csrf_app, db, factory, monkeypatch) -> None:
+    import itsdangerous.timed
+
+    member = make_member(csrf_app, db, factory)
+    draft = start(db, member.user, member.organisation, member.version)
+    db.commit()
+    # (Later than the session cookie's signature, which may not come from the future.)
+    minute = (itsdangerous.timed.time.time() // 60 + 1) * 60
+
+    def token_at(moment: float) -> str:
+        monkeypatch.setattr(itsdangerous.timed.time, "time", lambda: moment)
+        return TOKEN.search(_page(member, draft)).group(2)
+
+    first = token_at(minute + 1)
+    # Signed again, the token would carry the new second: kept, it is the same.
+    assert token_at(minute + 30) == first
+    later = token_at(minute + 61)
+    assert later != first
+    other = make_member(csrf_app, db, factory)
+    other_draft = start(db, other.user, other.organisation, other.version)
+    db.commit()
+    other_token = TOKEN.search(_page(other, other_draft)).group(2)
+    assert other_token not in (first, later)
+    monkeypatch.setattr(itsdangerous.timed.time, "time", lambda: minute + 90)
+    for token in (first, later):
+        db.refresh(draft)
+        response = member.client.post(_address(draft), data={
+            "csrf_token": token, "base_version": str(draft.version), "policy": "no",
+            "action": "save"})
+        assert response.status_code == 302
+
+
 def test_an_answer_saved_by_the_autosave_shows_at_once(app, db, member, draft) -> None:
     checked_no = re.compile(r'<input checked[^>]* name="q_policy" type="radio" value="no">')
     assert not checked_no.search(_page(member, draft))

@@ -20,7 +20,6 @@ from flask import (
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
-from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
@@ -81,7 +80,7 @@ from ppp_assess.web.questionnaire_form import (
     seen_name,
     visible_with_submission,
 )
-from ppp_assess.web.security import current_person, login_required
+from ppp_assess.web.security import csrf_token, current_person, login_required
 
 #: Prefix of the inputs by which a user settles a conflict: keep "mine" or "theirs".
 RESOLVE_PREFIX = "resolve_"
@@ -393,7 +392,7 @@ def _page_fields(version: int) -> dict[str, Markup]:
     """Return the page form's hidden fields as WTForms renders them, without a form: the
     CSRF token (when CSRF protection is on) and the version the page is based on."""
     csrf = (Markup('<input id="csrf_token" name="csrf_token" type="hidden" value="{}">')
-            .format(generate_csrf()) if current_app.config.get("WTF_CSRF_ENABLED", True)
+            .format(csrf_token()) if current_app.config.get("WTF_CSRF_ENABLED", True)
             else Markup(""))
     return {"csrf_field": csrf, "version_field": Markup(
         '<input data-version="" id="base_version" name="base_version" type="hidden" '
@@ -412,7 +411,7 @@ def section(assessment_id: int, section_id: str) -> Response | tuple[str | bytes
         stamp = page_stamps.page_stamp(db, current_person(), assessment_id,
                                        directory=_questionnaire_dir())
         key = _section_page_key(stamp, section_id) if stamp is not None else None
-        kept = pages.get(key, generate_csrf()) if key is not None else None
+        kept = pages.get(key, csrf_token()) if key is not None else None
         if kept is not None:
             return kept, 200
     assessment = _own_assessment(assessment_id)
@@ -435,7 +434,7 @@ def section(assessment_id: int, section_id: str) -> Response | tuple[str | bytes
         if section_visible(current_section.id, state.report):
             page, status = _section_page(state, current_section, documents=documents)
             if pages is not None and key is not None:
-                pages.put(key, page, generate_csrf())
+                pages.put(key, page, csrf_token())
             return page, status
         # The answers make this section not apply: go on to the next one that does.
         following = _next_section(questionnaire, current_section, state.report)
