@@ -8,7 +8,9 @@ browser is Debian's Chromium (``make test`` installs it), driven with Playwright
 from __future__ import annotations
 
 import shutil
+import sys
 import threading
+import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +30,14 @@ from tests.i18n.pages import DemoData, collect_demo_data
 
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def thread_stacks() -> str:
+    """Return where every thread of this process is, the server's included: what a test
+    waiting on the server in vain reports."""
+    names = {thread.ident: thread.name for thread in threading.enumerate()}
+    return "\n".join(f"--- {names.get(ident, ident)}\n" + "".join(traceback.format_stack(frame))
+                     for ident, frame in sys._current_frames().items())
 
 
 @dataclass

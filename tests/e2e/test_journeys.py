@@ -10,6 +10,7 @@ services, so each journey stays on one person's screens. One server serves the m
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from collections.abc import Iterator
@@ -32,7 +33,7 @@ from ppp_assess.services import accounts, assessments, reviews, tokens
 from ppp_assess.services.questionnaires import publish_questionnaire, questionnaire_of
 from ppp_assess.unit_of_work import get_database
 from tests.certificate_support import evaluator, issue
-from tests.e2e.conftest import LiveServer
+from tests.e2e.conftest import LiveServer, thread_stacks
 from tests.factories import PASSWORD, Factory
 from tests.services.review_support import reviewer
 
@@ -440,7 +441,9 @@ def _approved(server: LiveServer, language: str, who: str) -> Decided:
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_evaluator_journey(browser: Browser, server: LiveServer, language: str) -> None:
+def test_evaluator_journey(browser: Browser, server: LiveServer, language: str,
+                           caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="ppp_assess.web.benchmarks.jobs")
     case = _approved(server, language, "evaluator")
     context = _context(browser, language)
     page = _sign_in(context, server, case.evaluator_email)
@@ -456,7 +459,10 @@ def test_evaluator_journey(browser: Browser, server: LiveServer, language: str) 
     prepare.locator("button[type=submit]").click()
     page.wait_for_url(re.compile(r"/evaluations/exports/\d+$"))
     download_link = page.locator('main a[href$="/file"]')
-    expect(download_link).to_be_visible(timeout=60_000)
+    try:
+        expect(download_link).to_be_visible(timeout=60_000)
+    except AssertionError as error:
+        raise AssertionError(f"{error}\nThe server's threads:\n{thread_stacks()}") from error
     with page.expect_download() as download:
         download_link.click()
     assert download.value.suggested_filename == f"journey-1.0-{language}.csv"
