@@ -14,7 +14,7 @@ boundary does, once.
 * A command (or any code running in an application context without a request) writes,
   and commits when the context ends without an exception.
 * After a commit, the hooks registered with :func:`on_commit` run: after the response has
-  been sent for a request (``call_on_close``), at the end for a command. Outgoing mail is
+  been sent for a request (:class:`_AfterBody`), at the end for a command. Outgoing mail is
   one of them, so mail never goes out for a change that was rolled back, and a failed
   send never undoes a committed change.
 """
@@ -22,7 +22,7 @@ boundary does, once.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -143,6 +143,38 @@ def _hooks_for(app: Flask, unit: UnitOfWork) -> Callable[[], None] | None:
     return run
 
 
+class _AfterBody:
+    """A response body that runs ``after`` once: as soon as its last chunk has been handed
+    to the server, or when the server closes it, whichever comes first.
+
+    PEP 3333 has the server close the body once it is sent, and gunicorn always does.
+    Werkzeug's server (``flask run``, the browser tests) skips the close when the client
+    resets the connection right after the response, as a browser following a redirect
+    may: the hooks of that commit never ran, and an export asked for was never started.
+    """
+
+    def __init__(self, body: Iterable[Any], after: Callable[[], None]) -> None:
+        self._body = body
+        self._after: Callable[[], None] | None = after
+
+    def __iter__(self) -> Iterator[Any]:
+        yield from self._body
+        self._run()
+
+    def close(self) -> None:
+        try:
+            close = getattr(self._body, "close", None)
+            if close is not None:
+                close()
+        finally:
+            self._run()
+
+    def _run(self) -> None:
+        after, self._after = self._after, None
+        if after is not None:
+            after()
+
+
 def _finish_request(response: Response) -> Response:
     unit: UnitOfWork | None = g.get(_G_KEY)
     if unit is None:
@@ -160,7 +192,8 @@ def _finish_request(response: Response) -> Response:
     if committed:
         run = _hooks_for(current_app._get_current_object(), unit)  # type: ignore[attr-defined]
         if run is not None:
-            response.call_on_close(run)
+            # (The Content-Length of a body given as bytes was set with it.)
+            response.response = _AfterBody(response.response, run)
     return response
 
 

@@ -425,3 +425,49 @@ def test_who_is_asking_is_read_before_a_writing_unit_begins(app: Flask, factory:
         person = _load_user(f"{user.id}:{user.session_version}")
         assert person is not None and person.id == user.id
         assert get_session().in_transaction() is (method == "GET")
+
+
+def test_the_hooks_of_a_commit_run_when_the_client_resets_the_connection_after_the_answer(
+        live_app: Flask) -> None:
+    """Werkzeug's server (``flask run``, the browser tests) does not close a response whose
+    client reset the connection right after it, as a browser following a redirect may;
+    the hooks run once the answer's last byte is handed over all the same."""
+    import socket
+    import struct
+    import threading
+
+    from werkzeug.serving import make_server
+
+    ran: list[int] = []
+    on_commit(live_app, lambda _info: ran.append(1))
+
+    def change() -> tuple[str, int, dict[str, str]]:
+        get_session()  # a writing unit that commits
+        return "See the next page.", 303, {"Location": "/"}
+
+    live_app.add_url_rule("/test-commit", view_func=change, methods=["POST"])
+    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    requests = 20
+    try:
+        for _ in range(requests):
+            client = socket.create_connection(("127.0.0.1", server.server_port))
+            client.sendall(b"POST /test-commit HTTP/1.1\r\nHost: ppp.test\r\n"
+                           b"Content-Length: 0\r\n\r\n")
+            answer = b""
+            while b"See the next page." not in answer:
+                chunk = client.recv(65536)
+                assert chunk, answer
+                answer += chunk
+            assert answer.startswith(b"HTTP/1.1 303")
+            # Closed at once, with a reset rather than an orderly end.
+            client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            client.close()
+        deadline = time.monotonic() + 5
+        while len(ran) < requests and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+    assert len(ran) == requests
