@@ -319,8 +319,9 @@ class Database:
     def new_session(self, *, write: bool, statements: bool = False) -> Session:
         """Return a new session that reads, or reads and writes.
 
-        :param statements: for a reading session, run each statement on its own (the
-            requests' reading units) rather than in one read-only transaction.
+        :param statements: for a reading session, read as the requests' reading units
+            do: on PostgreSQL each statement on its own rather than in one READ ONLY
+            transaction; on SQLite it makes no difference (a deferred transaction).
         """
         reader = self._statement_reader if statements else self._reader
         session = self.sessionmaker(bind=self._writer if write else reader)

@@ -1,4 +1,5 @@
-"""Who is acting, and the decorator that guards views by a permission policy."""
+"""Who is acting, the decorator that guards views by a permission policy, and the
+session's signed CSRF token."""
 
 from __future__ import annotations
 
