@@ -8,7 +8,7 @@ scratch database (SQLite, or ``DATABASE_URL``) is seeded by the load harness's s
 gunicorn serves the application with ``ppp_assess.gunicorn_conf``, one worker and one
 thread, and bare Flask serves the same page's bytes under the same settings
 (``benchmarks/serving/limit_app.py``). wrk sends the page, on one connection, for
-``BENCH_SECONDS`` (5) per round; the worker's CPU time (user and system) divided by the
+``BENCH_SECONDS`` (10) per round; the worker's CPU time (user and system) divided by the
 requests it answered is printed for each server and round. The page is the signed-in
 respondent's first section, asked for again and again: the page kept as rendered.
 Not part of ``make bench``: it prints, and passes or fails nothing.
@@ -16,6 +16,7 @@ Not part of ``make bench``: it prints, and passes or fails nothing.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import sys
@@ -24,35 +25,56 @@ from pathlib import Path
 
 import psutil
 
-from benchmarks.bench_http import AGENT, LimitServer, _get, _sign_in, _wrk
+from benchmarks.bench_http import (
+    AGENT,
+    HERE,
+    SECONDS,
+    LimitServer,
+    _autosave_plan,
+    _get,
+    _sign_in,
+    _wrk,
+)
 from benchmarks.load import seed
-from benchmarks.load.run import AUDIT_KEY, Server
+from benchmarks.load.run import AUDIT_KEY, Server, _request
 from ppp_assess.config import normalise_database_url
 from ppp_assess.models import migrate
 from ppp_assess.models.database import Database
 
 
-def _cpu_per_request(parent: int, url: str, headers: dict[str, str] | None = None
-                     ) -> tuple[float, float | None]:
-    """Return (requests per second, CPU ms per request) of the workers under ``parent``;
-    ``None`` for the CPU time when a worker was replaced during the round (its time is
-    lost with it)."""
+def _database_server() -> list[psutil.Process]:
+    """Return the PostgreSQL server's processes on this machine (none for SQLite)."""
+    return [process for process in psutil.process_iter(["name"])
+            if process.info["name"] in {"postgres", "postmaster"}]
+
+
+def _cpu(processes: list[psutil.Process]) -> float | None:
+    try:
+        return sum(process.cpu_times().user + process.cpu_times().system
+                   for process in processes)
+    except psutil.NoSuchProcess:
+        return None
+
+
+def _cpu_per_request(parent: int, url: str, headers: dict[str, str] | None = None,
+                     *, script: Path | None = None, plan: Path | None = None,
+                     database: list[psutil.Process] | None = None
+                     ) -> tuple[float, float | None, float | None]:
+    """Return (requests per second, CPU ms per request of the workers under ``parent``,
+    CPU ms per request of the ``database`` server's processes); ``None`` for a CPU time
+    when a process ended during the round (its time is lost with it)."""
     workers = psutil.Process(parent).children()
+    database = database or []
+    before, server_before = _cpu(workers), _cpu(database)
+    result = _wrk(url, connections=1, headers=headers, script=script, plan=plan)
+    after, server_after = _cpu(workers), _cpu(database)
+    requests = max(result["rate"] * SECONDS, 1)
 
-    def cpu() -> float | None:
-        try:
-            return sum(worker.cpu_times().user + worker.cpu_times().system
-                       for worker in workers)
-        except psutil.NoSuchProcess:
-            return None
+    def per_request(start: float | None, end: float | None) -> float | None:
+        return None if start is None or end is None else (end - start) / requests * 1000
 
-    before = cpu()
-    result = _wrk(url, connections=1, headers=headers)
-    after = cpu()
-    requests = result["rate"] * int(os.environ.get("BENCH_SECONDS", "10"))
-    if before is None or after is None:
-        return result["rate"], None
-    return result["rate"], (after - before) / max(requests, 1) * 1000
+    return (result["rate"], per_request(before, after),
+            per_request(server_before, server_after) if database else None)
 
 
 def _cost(value: float | None) -> str:
@@ -61,7 +83,8 @@ def _cost(value: float | None) -> str:
 
 def main(argv: list[str]) -> int:
     rounds = int(argv[0]) if argv else 2
-    os.environ.setdefault("BENCH_SECONDS", "5")
+    # A worker's CPU time ends with it: none is replaced after its many requests.
+    os.environ["GUNICORN_CMD_ARGS"] = "--max-requests 0"
     os.environ["PPP_ASSESS_THREADS"] = "1"
     folder = Path(tempfile.mkdtemp(prefix="ppp-worker-cpu-"))
     url = normalise_database_url(os.environ.get("DATABASE_URL")
@@ -70,7 +93,6 @@ def main(argv: list[str]) -> int:
     database = Database(url, audit_key=AUDIT_KEY.encode())
     tag = secrets.token_hex(4)
     plan = seed.seed(database, seed.SeedCounts(2, 1, 1, 2), tag=tag)
-    database.dispose()
     server = Server(folder, url, AUDIT_KEY, workers=1, threads=1)
     limit: LimitServer | None = None
     try:
@@ -82,19 +104,43 @@ def main(argv: list[str]) -> int:
                     f"{plan['sections'][0]['id']}")
         page, _headers = _get(page_url, headers)
         (folder / "page.html").write_bytes(page)
-        (folder / "answer.json").write_text("{}", encoding="utf-8")
+        save_plan = folder / "autosave.tsv"
+        _autosave_plan(save_plan, database, plan, 1)
+        path, token, version, body, _other = save_plan.read_text().split("\t")
+        status, answer = _request(server.port, "PUT", path, body=json.loads(body), headers={
+            "Authorization": f"Bearer {token}", "If-Match": version})
+        if status != 200:
+            raise RuntimeError(f"the first autosave answered {status}")
+        (folder / "answer.json").write_text(json.dumps(answer), encoding="utf-8")
         limit = LimitServer(folder, folder / "page.html", folder / "answer.json", url)
         limit.wait_until_up()
+        limit_plan = folder / "limit.tsv"
+        server_processes = _database_server() if url.startswith("postgresql") else []
+        script = HERE / "serving" / "autosave.lua"
         for number in range(1, rounds + 1):
-            rate, cost = _cpu_per_request(server.process.pid, page_url, headers)
-            print(f"round {number}: section page  {rate:8.1f} req/s  {_cost(cost)}")
-            rate, cost = _cpu_per_request(limit.process.pid,
-                                          f"http://127.0.0.1:{limit.port}/page")
+            rate, cost, spent = _cpu_per_request(server.process.pid, page_url, headers,
+                                                 database=server_processes)
+            in_database = f", database server {_cost(spent)}" if server_processes else ""
+            print(f"round {number}: section page  {rate:8.1f} req/s  {_cost(cost)}{in_database}")
+            rate, cost, _server = _cpu_per_request(limit.process.pid,
+                                                   f"http://127.0.0.1:{limit.port}/page")
             print(f"round {number}: bare Flask    {rate:8.1f} req/s  {_cost(cost)}")
+            _autosave_plan(save_plan, database, plan, 1)
+            rate, cost, spent = _cpu_per_request(
+                server.process.pid, f"http://127.0.0.1:{server.port}", script=script,
+                plan=save_plan, database=server_processes)
+            in_database = f", database server {_cost(spent)}" if server_processes else ""
+            print(f"round {number}: autosave      {rate:8.1f} req/s  {_cost(cost)}{in_database}")
+            _autosave_plan(limit_plan, database, plan, 1, limit=True)
+            rate, cost, _server = _cpu_per_request(
+                limit.process.pid, f"http://127.0.0.1:{limit.port}", script=script,
+                plan=limit_plan)
+            print(f"round {number}: bare JSON     {rate:8.1f} req/s  {_cost(cost)}")
     finally:
         server.stop()
         if limit is not None:
             limit.stop()
+        database.dispose()
     return 0
 
 
