@@ -1,4 +1,5 @@
-"""CPU time per request of one gunicorn worker: the section page beside bare Flask.
+"""CPU time per request of one gunicorn worker: the section page and the autosave, each
+beside bare Flask.
 
     python -m benchmarks.worker_cpu [ROUNDS]
 
@@ -6,12 +7,14 @@ Throughput under wrk mixes the application's cost with everything else on the ma
 (wrk itself, the other worker, the database server). This measures the worker alone: a
 scratch database (SQLite, or ``DATABASE_URL``) is seeded by the load harness's seeder,
 gunicorn serves the application with ``ppp_assess.gunicorn_conf``, one worker and one
-thread, and bare Flask serves the same page's bytes under the same settings
-(``benchmarks/serving/limit_app.py``). wrk sends the page, on one connection, for
-``BENCH_SECONDS`` (10) per round; the worker's CPU time (user and system) divided by the
-requests it answered is printed for each server and round. The page is the signed-in
-respondent's first section, asked for again and again: the page kept as rendered.
-Not part of ``make bench``: it prints, and passes or fails nothing.
+thread, and bare Flask serves the same page's bytes and parses the same autosave JSON
+under the same settings (``benchmarks/serving/limit_app.py``). wrk sends, on one
+connection, for ``BENCH_SECONDS`` (10) per round, the signed-in respondent's first
+section again and again (the page kept as rendered), then one respondent's autosaves
+(``benchmarks/serving/autosave.lua``); the worker's CPU time (user and system) divided
+by the requests it answered is printed for each server and round, and on PostgreSQL
+the database server's CPU time per request beside it. Workers are not recycled during
+the run. Not part of ``make bench``: it prints, and passes or fails nothing.
 """
 
 from __future__ import annotations
