@@ -15,8 +15,9 @@ from ppp_assess.domain.reference import PlatformRole
 from ppp_assess.domain.workflow import Status
 from ppp_assess.mail.transport import sent_messages
 from ppp_assess.models import Assessment, Organisation, OutboxMessage, ReadOnlyError
-from ppp_assess.models.database import Database
+from ppp_assess.models.database import Database, writing_connection
 from ppp_assess.services import outbox
+from ppp_assess.services.audit import record_event
 from ppp_assess.services.errors import Invalid
 from ppp_assess.unit_of_work import commit_now, get_database, get_session, on_commit
 from ppp_assess.web.errors import refuse
@@ -45,6 +46,24 @@ def test_a_reading_session_refuses_every_change(app: Flask, db: Session) -> None
             session.execute(update(Organisation).values(active=False))
     finally:
         session.close()
+
+
+def test_a_reading_session_refuses_the_writes_run_on_its_connection(app: Flask,
+                                                                   db: Session) -> None:
+    database = get_database(app)
+    session = database.new_session(write=False)
+    try:
+        with pytest.raises(ReadOnlyError):
+            record_event(session, actor_id=None, action="probe.read", object_type="probe",
+                         object_id=1)
+    finally:
+        session.close()
+    writer = database.new_session(write=True)
+    try:
+        assert writing_connection(writer) is writer.connection()
+    finally:
+        writer.rollback()
+        writer.close()
 
 
 def test_a_writing_unit_commits_once_and_a_failed_one_keeps_nothing(app: Flask,

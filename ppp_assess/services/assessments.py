@@ -32,6 +32,7 @@ from ppp_assess.models import (
     Submission,
 )
 from ppp_assess.models.base import utcnow
+from ppp_assess.models.database import writing_connection
 from ppp_assess.services import outbox
 from ppp_assess.services.audit import record_event
 from ppp_assess.services.errors import Conflict, Invalid, MissingAnswers, NotFound
@@ -275,8 +276,8 @@ def _rescore_saved(
         parameters: dict[str, Any] = {f"score_{index}": value
                                       for index, value in enumerate(scores.values())}
         parameters["of_assessment"] = assessment.id
-        updated = session.execute(statement, parameters)
-        if updated.rowcount != len(scores):  # type: ignore[attr-defined]
+        updated = writing_connection(session).execute(statement, parameters)
+        if updated.rowcount != len(scores):
             return _rescore(session, assessment, answers)
     # The caller writes the assessment's cached score with its new version.
     return report
@@ -418,7 +419,7 @@ def _write_rows(session: Session, statement: Update, key: str,
     ``key`` is the parameter that picks a row by its ``id``; each value ``v`` of column
     ``c`` is the parameter ``new_c``.
     """
-    session.execute(statement, [{key: row.id, **{f"new_{column}": value
+    writing_connection(session).execute(statement, [{key: row.id, **{f"new_{column}": value
                                                  for column, value in values.items()}}
                                 for row, values in rows])
     for row, values in rows:

@@ -7,12 +7,13 @@ from collections.abc import Iterator
 from dataclasses import fields
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import ScalarResult, Table, insert, select, text
+from sqlalchemy import Connection, ScalarResult, Table, insert, select, text
 from sqlalchemy.orm import Session
 
 from ppp_assess.domain.audit import AuditEventData, ChainResult, next_event, verify_chain
 from ppp_assess.models import AuditEvent
 from ppp_assess.models.base import utcnow
+from ppp_assess.models.database import writing_connection
 
 log = logging.getLogger(__name__)
 
@@ -29,17 +30,25 @@ class RecordedEvent(NamedTuple):
 AUDIT_LOCK_KEY = 0x5050_4155  # "PPAU"
 
 
-def _lock_chain(session: Session) -> None:
+#: The advisory lock taken (PostgreSQL).
+_CHAIN_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+
+
+def _lock_chain(session: Session) -> Connection:
     """Serialise writers so that two transactions never extend the same event.
 
     PostgreSQL takes a transaction-scoped advisory lock; SQLite already runs one writer
     at a time because every transaction begins IMMEDIATE. Every writer of the database
     queues for that lock until its commit, so the transaction's own pending changes are
     flushed first: the lock then covers the append and the commit alone.
+
+    :return: the transaction's connection, which appends the event.
     """
-    if session.get_bind().dialect.name == "postgresql":
+    connection = writing_connection(session)
+    if connection.dialect.name == "postgresql":
         session.flush()
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK_KEY})
+        connection.execute(_CHAIN_LOCK, {"key": AUDIT_LOCK_KEY})
+    return connection
 
 
 #: Key in ``Session.info`` of the installation's audit key (set by the Database).
@@ -57,9 +66,10 @@ def audit_key(session: Session) -> bytes:
     return bytes(key)
 
 
-#: The chain's last event, built once (every change asks it).
-_HEAD = select(AuditEvent.sequence, AuditEvent.hash).order_by(AuditEvent.sequence.desc()).limit(1)
 _EVENTS = cast(Table, AuditEvent.__table__)
+#: The chain's last event, built once (every change asks it; the table's columns, run on
+#: the connection without the ORM's execution path).
+_HEAD = select(_EVENTS.c.sequence, _EVENTS.c.hash).order_by(_EVENTS.c.sequence.desc()).limit(1)
 #: One event appended (the table's, not the ORM's: one row, not a bulk insert).
 _APPEND = insert(_EVENTS).returning(_EVENTS.c.id)
 #: The fields of an event, stored in the columns of the same names.
@@ -83,8 +93,8 @@ def record_event(
     :param action: what happened, e.g. ``"assessment.submitted"``.
     :return: the stored event's id, sequence and hash.
     """
-    _lock_chain(session)
-    head_row = session.execute(_HEAD).first()
+    connection = _lock_chain(session)
+    head_row = connection.execute(_HEAD).first()
     head = (head_row.sequence, head_row.hash) if head_row else None
     event, digest = next_event(
         head,
@@ -100,7 +110,7 @@ def record_event(
     )
     # A plain INSERT, built once: the ORM's unit of work cost more than the rest of the
     # append, and building the statement with its values as much as running it.
-    event_id = session.execute(
+    event_id = connection.execute(
         _APPEND, {**{name: getattr(event, name) for name in _EVENT_FIELDS}, "hash": digest}
     ).scalar_one()
     session.flush()  # callers count on their own changes being written with the event
