@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from decimal import Decimal
 from functools import cache, lru_cache
 from typing import Any
@@ -37,6 +38,7 @@ from flask_babel import (
     format_decimal,
     format_percent,
     get_locale,
+    get_translations,
 )
 from flask_babel import gettext as _
 from markupsafe import Markup
@@ -258,6 +260,21 @@ def data_text(msgid: str | None) -> str:
     15 %" come out as written.
     """
     return _(msgid) if msgid else ""
+
+
+def data_translator() -> Callable[[str | None], str]:
+    """Return :func:`data_text` bound to the current language's catalogs, for many texts.
+
+    Each call of :func:`data_text` looks the catalogs up again through Flask-Babel (the
+    application, the request's context, the domain); a payload of a few dozen texts asks
+    once. Use it within the request (or ``force_locale``) it was made in.
+    """
+    gettext = get_translations().gettext
+
+    def translate(msgid: str | None) -> str:
+        return str(gettext(msgid)) if msgid else ""
+
+    return translate
 
 
 def country_name(code: str | None) -> str:

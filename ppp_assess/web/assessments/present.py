@@ -16,6 +16,7 @@ from ppp_assess.domain.schema import Question, Questionnaire, Section
 from ppp_assess.domain.scoring import ScoreReport
 from ppp_assess.domain.verification import VerifiedScore
 from ppp_assess.presentation import (
+    data_translator,
     level_label,
     number_text,
     percent_text,
@@ -75,12 +76,13 @@ def score_payload(
     :param gap_limit: how many gaps to list (``None`` for all).
     :param question_url: section id, question id -> address of the question.
     """
+    text = data_translator()
     sections = []
     for section_score in report.sections:
         section = questionnaire.section(section_score.id)
         sections.append({
             "id": section.id,
-            "title": _(section.title),
+            "title": text(section.title),
             "score": score_number(section_score.score),
             "display": score_text(section_score.score),
             "answered": section_score.answered,
@@ -93,8 +95,8 @@ def score_payload(
         gaps.append({
             "question_id": gap.question_id,
             "section_id": gap.section_id,
-            "text": _(question.text),
-            "action": _(gap.action) if gap.action else None,
+            "text": text(question.text),
+            "action": text(gap.action) if gap.action else None,
             "impact": score_number(gap.impact),
             "impact_label": _("up to %(points)s points", points=points_text(gap.impact)),
             "url": question_url(gap.section_id, gap.question_id) if question_url else None,
@@ -125,13 +127,14 @@ def verified_payload(
     document order, with what each counts (0-1, and the points it loses overall).
     """
     report = verified.report
+    text = data_translator()
     held_back = []
     for item in verified.held_back:
         question = questionnaire.question(item.question_id)
         held_back.append({
             "question_id": item.question_id,
             "section_id": item.section_id,
-            "text": _(question.text),
+            "text": text(question.text),
             "declared": item.declared,
             "counted": item.counted,
             "critical": item.critical,

@@ -1,0 +1,42 @@
+"""The live score's payload words the questionnaire's texts in the request's language."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+from flask_babel import force_locale
+
+from ppp_assess.domain.loader import load_questionnaire
+from ppp_assess.domain.scoring import score
+from ppp_assess.domain.verification import verified_score
+from ppp_assess.presentation import data_text, data_translator
+from ppp_assess.web.assessments.present import score_payload, verified_payload
+from ppp_assess.web.locale import available_locales
+
+ROOT = Path(__file__).resolve().parents[2]
+PEOPLE_FIRST = ROOT / "questionnaires" / "people-first.yaml"
+
+
+def test_the_payload_words_each_text_as_data_text_does_in_every_language(app: Flask) -> None:
+    questionnaire = load_questionnaire(PEOPLE_FIRST)
+    report = score(questionnaire, {})  # nothing answered: every question is a gap
+    verified = verified_score(questionnaire, {}, frozenset(), declared=report)
+    with app.test_request_context("/"):
+        seen = {}
+        for code in available_locales(app):
+            with force_locale(code):
+                payload = score_payload(questionnaire, report, gap_limit=None)
+                verified_payload(questionnaire, verified)
+                titles = [section["title"] for section in payload["sections"]]
+                assert titles == [data_text(section.title)
+                                  for section in questionnaire.sections]
+                for gap in payload["gaps"]:
+                    question = questionnaire.question(gap["question_id"])
+                    assert gap["text"] == data_text(question.text)
+                    assert gap["action"] == (data_text(question.action)
+                                             if question.action else None)
+                assert data_translator()(None) == data_translator()("") == ""
+                seen[code] = titles
+    # The catalogs are the language's own: the titles differ from English's.
+    assert all(seen[code] != seen["en"] for code in seen if code != "en")
