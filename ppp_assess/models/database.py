@@ -30,7 +30,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DisconnectionError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
@@ -50,6 +50,46 @@ _READ_ONLY = "read_only"
 
 class ReadOnlyError(RuntimeError):
     """A reading unit of work tried to change the database."""
+
+
+#: A pooled PostgreSQL connection idle for longer than this is pinged before it is used.
+IDLE_PING_SECONDS = 1.0
+#: Key in a pooled connection's ``info`` of when it was last returned to the pool.
+_RETURNED_AT = "ppp_returned_at"
+
+
+def _ping_idle_connections(engine: Engine) -> None:
+    """Ping a pooled connection before use only when it sat idle for a while.
+
+    SQLAlchemy's ``pool_pre_ping`` pings on every checkout: one round trip of the three a
+    kept page makes on PostgreSQL. A server restart, a failover or a firewall closing
+    quiet connections strikes connections that wait in the pool, and those are pinged
+    (and replaced, the pool trying up to three times) as before. A connection returned
+    within the last second was in use a moment ago; should the server drop it in that
+    second, its first statement fails, the request answers 503 and changes nothing, and
+    SQLAlchemy replaces every connection of the pool opened before the failure (its
+    handling of a disconnect), so the next request gets a live one.
+    """
+    dialect = engine.dialect
+
+    @event.listens_for(engine, "connect")
+    def _opened(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        record.info[_RETURNED_AT] = time.monotonic()
+
+    @event.listens_for(engine, "checkin")
+    def _returned(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        record.info[_RETURNED_AT] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection: Any, record: ConnectionPoolEntry,
+                     _proxy: Any) -> None:
+        returned = record.info.get(_RETURNED_AT)
+        if returned is not None and time.monotonic() - returned < IDLE_PING_SECONDS:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as error:
+            raise DisconnectionError("a pooled connection did not answer") from error
 
 
 def _in_memory(engine: Engine) -> bool:
@@ -280,11 +320,13 @@ class Database:
     def __init__(self, url: str, *, audit_key: bytes, echo: bool = False) -> None:
         options: dict[str, Any] = {"echo": echo}
         if url.startswith("postgresql"):
-            options.update(pool_pre_ping=True, pool_size=5, max_overflow=10)
+            options.update(pool_size=5, max_overflow=10)
         self.url = url
         #: The key of the audit chain's hashes; every session carries it in its ``info``.
         self.audit_key = audit_key
         self.engine = create_engine(url, **options)
+        if self.engine.dialect.name == "postgresql":
+            _ping_idle_connections(self.engine)
         self._writers: _Writers | None = None
         if self.engine.dialect.name == "sqlite":
             self._writers = _configure_sqlite(self.engine)
@@ -305,6 +347,7 @@ class Database:
             self.statement_engine = create_engine(
                 url, isolation_level="AUTOCOMMIT",
                 connect_args={"options": "-c default_transaction_read_only=on"}, **options)
+            _ping_idle_connections(self.statement_engine)
         self._statement_reader: Engine | Connection = self.statement_engine
         self.sessionmaker: sessionmaker[Session] = sessionmaker(expire_on_commit=False)
         event.listen(self.sessionmaker, "before_flush", _refuse_changes)
