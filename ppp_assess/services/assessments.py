@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import logging
 from collections.abc import Mapping, Sequence
@@ -9,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 from urllib.parse import urlsplit
 
-from sqlalchemy import Table, Update, bindparam, case, delete, func, select, update
+from sqlalchemy import Table, Update, bindparam, case, delete, func, insert, select, update
 from sqlalchemy.orm import Session, joinedload, object_session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -91,6 +92,27 @@ class UnconfirmedAnswers(MissingAnswers):
         self.missing = list(question_ids)
 
 
+@dataclass(slots=True)
+class StoredAnswer:
+    """An answer as a save reads and writes it: a table row, not a mapped object.
+
+    A save reads every answer of its assessment to compare and to score them, and writes
+    the few it changes; the ORM's objects cost it more than the rest of the reading.
+    Pages read :class:`~ppp_assess.models.Answer` objects (:func:`load_answers`).
+    """
+
+    question_id: str
+    value: Any
+    comment: str
+    evidence: list[str]
+    version: int
+    carried: bool
+    #: The row's id (``None`` for an answer this save inserts).
+    id: int | None = None
+    #: When it was written, for the answers this save writes (others are not read).
+    updated_at: dt.datetime | None = None
+
+
 @dataclass(frozen=True)
 class SaveResult:
     """The outcome of saving answers."""
@@ -98,8 +120,9 @@ class SaveResult:
     version: int
     report: ScoreReport
     changed: tuple[str, ...]
-    #: The assessment's answers after the save, by question id (what was scored).
-    answers: Mapping[str, Answer] = field(default_factory=dict)
+    #: The assessment's answers after the save, by question id (what was scored); the
+    #: answers it wrote carry their time of change.
+    answers: Mapping[str, StoredAnswer] = field(default_factory=dict)
 
 
 def questionnaire_for(assessment: Assessment) -> Questionnaire:
@@ -188,7 +211,8 @@ def load_answers(session: Session, assessment: Assessment, *,
     return {row.question_id: row for row in rows}
 
 
-def answer_values(answers: Mapping[str, Answer]) -> dict[str, Any]:
+def answer_values(answers: Mapping[str, Answer] | Mapping[str, StoredAnswer]
+                  ) -> dict[str, Any]:
     """Return the answered values by question id.
 
     Cleared answers are left out, and so are answers carried over from a previous
@@ -205,7 +229,8 @@ def unconfirmed_answers(questionnaire: Questionnaire,
     return [question.id for question in questionnaire.all_questions() if question.id in carried]
 
 
-def score_of(assessment: Assessment, answers: Mapping[str, Answer]) -> ScoreReport:
+def score_of(assessment: Assessment,
+             answers: Mapping[str, Answer] | Mapping[str, StoredAnswer]) -> ScoreReport:
     """Score the stored answers against the assessment's questionnaire version."""
     return score(questionnaire_for(assessment), answer_values(answers))
 
@@ -225,7 +250,8 @@ def report_summary(report: ScoreReport) -> dict[str, Any]:
 
 
 def _rescore(
-    session: Session, assessment: Assessment, answers: Mapping[str, Answer]
+    session: Session, assessment: Assessment,
+    answers: Mapping[str, Answer] | Mapping[str, StoredAnswer],
 ) -> ScoreReport:
     report = score_of(assessment, answers)
     assessment.score = report.overall
@@ -259,7 +285,7 @@ def _section_scores_update(section_ids: tuple[str, ...]) -> Update:
 
 
 def _rescore_saved(
-    session: Session, assessment: Assessment, answers: Mapping[str, Answer]
+    session: Session, assessment: Assessment, answers: Mapping[str, StoredAnswer]
 ) -> ScoreReport:
     """Like :func:`_rescore`, writing the section scores with one UPDATE and no read,
     and leaving the assessment's own cached score to the caller.
@@ -316,7 +342,7 @@ def _clean_evidence(evidence: Sequence[str] | None, current: list[str]) -> list[
     return list(dict.fromkeys(links))
 
 
-def _stored(row: Answer | None) -> dict[str, Any] | None:
+def _stored(row: Answer | StoredAnswer | None) -> dict[str, Any] | None:
     if row is None:
         return None
     return {"value": row.value, "comment": row.comment, "evidence": list(row.evidence or [])}
@@ -353,7 +379,7 @@ def save_answers(
         raise Conflict("This assessment is %(status)s and can no longer be changed.",
                        {"status": assessment.status.value}, code="not_editable")
     questionnaire = questionnaire_for(assessment)
-    answers = load_answers(session, assessment, fresh=True)
+    answers = _answers_to_save(session, assessment)
     planned: list[tuple[str, Any, str, list[str]]] = []
     errors: dict[str, AnswerError] = {}
     conflicts: dict[str, Any] = {}
@@ -368,12 +394,12 @@ def save_answers(
             errors[question_id] = error
             continue
         comment = _clean_comment(given.comment, row.comment if row else "")
-        evidence = _clean_evidence(given.evidence, list(row.evidence or []) if row else [])
+        evidence = _clean_evidence(given.evidence, list(row.evidence) if row else [])
         # Saving a carried-over answer confirms it, even with the same value.
         unchanged = not (row is not None and row.carried) and (
             row.value if row else None) == value and (
             row.comment if row else "") == comment and (
-            list(row.evidence or []) if row else []) == evidence
+            row.evidence if row else []) == evidence
         if unchanged:
             continue
         if row is not None and row.version > base_version:
@@ -387,7 +413,6 @@ def save_answers(
                        code="stale", current=conflicts)
     if not planned:
         return SaveResult(assessment.version, score_of(assessment, answers), (), answers)
-    # Everything below is flushed once at the end: one UPDATE of the assessment row.
     with session.no_autoflush:
         report = _apply(session, assessment, answers, planned, actor)
     session.flush()
@@ -396,13 +421,43 @@ def save_answers(
 
 _ANSWER_ROWS = cast(Table, Answer.__table__)
 _ASSESSMENT_ROWS = cast(Table, Assessment.__table__)
+#: What a save reads of an assessment's answers (the assessment's row is locked).
+_ANSWERS_TO_SAVE = (
+    select(_ANSWER_ROWS.c.question_id, _ANSWER_ROWS.c.value, _ANSWER_ROWS.c.comment,
+           _ANSWER_ROWS.c.evidence, _ANSWER_ROWS.c.version, _ANSWER_ROWS.c.carried,
+           _ANSWER_ROWS.c.id)
+    .where(_ANSWER_ROWS.c.assessment_id == bindparam("assessment_id")))
+#: The columns a save writes to an answer.
+_ANSWER_WRITTEN = ("value", "comment", "evidence", "version", "carried", "updated_by_id",
+                   "updated_at")
 #: A stored answer rewritten (several at once as one executemany). The bound names are not
 #: the columns' own: SQLAlchemy keeps those for the SET clause.
 _REWRITE_ANSWER = (
     update(_ANSWER_ROWS).where(_ANSWER_ROWS.c.id == bindparam("answer_id"))
     .values(**{name: bindparam(f"new_{name}", type_=_ANSWER_ROWS.c[name].type)
-               for name in ("value", "comment", "evidence", "version", "carried",
-                            "updated_by_id", "updated_at")}))
+               for name in _ANSWER_WRITTEN}))
+#: Answers given for the first time (several at once as one executemany).
+_INSERT_ANSWER = insert(_ANSWER_ROWS)
+
+
+def _answers_to_save(session: Session, assessment: Assessment) -> dict[str, StoredAnswer]:
+    """Return the stored answers of ``assessment`` by question id, as a save reads them:
+    rows of the table, read as they are now (the caller holds the assessment's lock)."""
+    rows = writing_connection(session).execute(_ANSWERS_TO_SAVE,
+                                               {"assessment_id": assessment.id})
+    return {row[0]: StoredAnswer(row[0], row[1], row[2] or "", list(row[3] or []), row[4],
+                                 bool(row[5]), row[6])
+            for row in rows}
+
+
+def _forget_loaded_answers(session: Session, assessment: Assessment) -> None:
+    """Expire the answers of ``assessment`` the session holds as objects, so that what
+    it reads next is what the save wrote (the save writes rows, not objects)."""
+    for instance in list(session.identity_map.values()):
+        if isinstance(instance, Answer) and instance.assessment_id == assessment.id:
+            session.expire(instance)
+    if "answers" in assessment.__dict__:
+        session.expire(assessment, ["answers"])
 #: The assessment's new version, cached score and time of change.
 _ASSESSMENT_SAVED = (
     update(_ASSESSMENT_ROWS).where(_ASSESSMENT_ROWS.c.id == bindparam("of_assessment"))
@@ -427,18 +482,19 @@ def _write_rows(session: Session, statement: Update, key: str,
             set_committed_value(row, column, value)
 
 
-def _apply(session: Session, assessment: Assessment, answers: dict[str, Answer],
+def _apply(session: Session, assessment: Assessment, answers: dict[str, StoredAnswer],
            planned: Sequence[tuple[str, Any, str, list[str]]], actor: Person) -> ScoreReport:
     """Write the planned answers, rescore the assessment and record each change.
 
-    Stored answers and the assessment row are written with prepared UPDATEs; an answer
-    given for the first time is added to the session, and the audit chain's flush writes
-    it with the event.
+    Answers are written as rows with prepared statements (an UPDATE of those stored, an
+    INSERT of those given for the first time, each one executemany), and so is the
+    assessment's row.
     """
     version = assessment.version + 1
     now = utcnow()
     befores: list[tuple[str, dict[str, Any] | None]] = []
-    rewritten: list[tuple[Answer, dict[str, Any]]] = []
+    rewritten: list[dict[str, Any]] = []
+    added: list[dict[str, Any]] = []
     for question_id, value, comment, evidence in planned:
         row = answers.get(question_id)
         befores.append((question_id, _stored(row)))
@@ -446,13 +502,21 @@ def _apply(session: Session, assessment: Assessment, answers: dict[str, Answer],
                   "version": version, "carried": False, "updated_by_id": actor.id,
                   "updated_at": now}
         if row is None:
-            row = Answer(assessment_id=assessment.id, question_id=question_id, **values)
-            session.add(row)
-            answers[question_id] = row
+            added.append({"assessment_id": assessment.id, "question_id": question_id,
+                          **values})
+            answers[question_id] = StoredAnswer(question_id, value, comment, evidence,
+                                                version, False, updated_at=now)
         else:
-            rewritten.append((row, values))
+            rewritten.append({"answer_id": row.id,
+                              **{f"new_{name}": item for name, item in values.items()}})
+            row.value, row.comment, row.evidence = value, comment, evidence
+            row.version, row.carried, row.updated_at = version, False, now
+    connection = writing_connection(session)
     if rewritten:
-        _write_rows(session, _REWRITE_ANSWER, "answer_id", rewritten)
+        connection.execute(_REWRITE_ANSWER, rewritten)
+    if added:
+        connection.execute(_INSERT_ANSWER, added)
+    _forget_loaded_answers(session, assessment)
     report = _rescore_saved(session, assessment, answers)
     _write_rows(session, _ASSESSMENT_SAVED, "of_assessment", [(assessment, {
         "version": version, "score": report.overall,

@@ -238,6 +238,31 @@ def test_a_save_leaves_the_session_holding_what_it_wrote(db, factory) -> None:
     assert assessments.load_answers(db, assessment)["policy"].comment == "Adopted in 2024."
 
 
+def test_answers_loaded_as_objects_before_a_save_read_as_it_wrote_them(db, factory) -> None:
+    """A save writes rows: the answer objects the session held (a page's state) are read
+    again, and a query sees the answers it added."""
+    organisation = factory.organisation()
+    user = factory.user(organisation=organisation)
+    assessment = assessments.start_assessment(db, actor=user, version=publish_sample(db),
+                                              organisation_id=organisation.id)
+    first = assessments.save_answers(db, assessment, {"policy": AnswerInput("no")},
+                                     base_version=assessment.version, actor=user)
+    loaded = assessments.load_answers(db, assessment)
+    assert loaded["policy"].value == "no"
+    second = assessments.save_answers(
+        db, assessment, {"policy": AnswerInput("yes", comment="Adopted."),
+                         "staff": AnswerInput(3)},
+        base_version=first.version, actor=user)
+    assert (loaded["policy"].value, loaded["policy"].comment) == ("yes", "Adopted.")
+    assert loaded["policy"].version == second.version
+    again = assessments.load_answers(db, assessment)
+    assert {qid: row.value for qid, row in again.items()} == {"policy": "yes", "staff": 3}
+    assert again["policy"] is loaded["policy"]
+    assert sorted(row.question_id for row in assessment.answers) == ["policy", "staff"]
+    written = second.answers["staff"]
+    assert written.updated_at is not None and written.version == second.version
+
+
 def test_a_save_recreates_a_missing_section_score(db, factory) -> None:
     organisation = factory.organisation()
     user = factory.user(organisation=organisation)

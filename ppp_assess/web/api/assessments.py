@@ -335,12 +335,14 @@ def _score_body(questionnaire: Questionnaire, assessment_id: int, report: ScoreR
     return payload
 
 
-def stored_answer(row: Answer | None) -> dict[str, Any] | None:
-    """Return the API's representation of a stored answer."""
+def stored_answer(row: Answer | service.StoredAnswer | None) -> dict[str, Any] | None:
+    """Return the API's representation of a stored answer (one a save just wrote, or one
+    read from the database)."""
     if row is None:
         return None
     return {"value": row.value, "comment": row.comment, "evidence": list(row.evidence or []),
-            "version": row.version, "updated_at": row.updated_at.isoformat(),
+            "version": row.version,
+            "updated_at": row.updated_at.isoformat() if row.updated_at else None,
             "carried": bool(row.carried)}
 
 
