@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache, lru_cache
 from typing import Any
@@ -262,19 +263,40 @@ def data_text(msgid: str | None) -> str:
     return _(msgid) if msgid else ""
 
 
-def data_translator() -> Callable[[str | None], str]:
-    """Return :func:`data_text` bound to the current language's catalogs, for many texts.
+@dataclass(frozen=True, slots=True)
+class Wording:
+    """The current language's catalogs and number formats, looked up once.
 
-    Each call of :func:`data_text` looks the catalogs up again through Flask-Babel (the
-    application, the request's context, the domain); a payload of a few dozen texts asks
-    once. Use it within the request (or ``force_locale``) it was made in.
+    :func:`data_text`, :func:`score_text` and :func:`percent_text` look the language up
+    again through Flask-Babel (the application, the request's context, the domain) for
+    every text; a payload of a few dozen texts and figures (the live score after every
+    save) asks once. Each method words its value as that function does. Use it within
+    the request (or ``force_locale``) it was made in.
     """
-    gettext = get_translations().gettext
 
-    def translate(msgid: str | None) -> str:
-        return str(gettext(msgid)) if msgid else ""
+    locale: Locale | None
+    gettext: Callable[[str], str]
 
-    return translate
+    def data(self, msgid: str | None) -> str:
+        """Return a text that comes from data translated, as :func:`data_text`."""
+        return str(self.gettext(msgid)) if msgid else ""
+
+    def score(self, value: Number | None, empty: str = EMPTY) -> str:
+        """Return a score (or points lost) as :func:`score_text` writes it."""
+        if value is None:
+            return empty
+        return _rounded_score_text(self.locale, str(rounded_score(value)))
+
+    def percent(self, share: Number | None, empty: str = "") -> str:
+        """Return a share (0-1) as :func:`percent_text` writes it."""
+        if share is None:
+            return empty
+        return _whole_percent_text(self.locale, whole_percent(share))
+
+
+def wording() -> Wording:
+    """Return the current language's :class:`Wording`."""
+    return Wording(get_locale(), get_translations().gettext)
 
 
 def country_name(code: str | None) -> str:

@@ -28,6 +28,7 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from typing import Any, assert_never
 
 from ppp_assess.domain.messages import N_
@@ -85,7 +86,10 @@ def exact_decimal(value: Number) -> Decimal:
     return exact
 
 
+@lru_cache(maxsize=8192, typed=True)
 def _half_up(value: Number, step: Decimal) -> Decimal:
+    # Kept once rounded: a page and a payload round the same few dozen scores, each
+    # twice (the number and its text), through Decimal's exact arithmetic.
     rounded = exact_decimal(value).quantize(step, rounding=ROUND_HALF_UP)
     # A rounded "-0.0" reads as 0.0.
     return rounded.copy_abs() if rounded.is_zero() else rounded

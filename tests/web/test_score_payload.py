@@ -1,4 +1,4 @@
-"""The live score's payload words the questionnaire's texts in the request's language."""
+"""The live score's payload words texts and figures in the request's language."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from flask_babel import force_locale
 from ppp_assess.domain.loader import load_questionnaire
 from ppp_assess.domain.scoring import score
 from ppp_assess.domain.verification import verified_score
-from ppp_assess.presentation import data_text, data_translator
+from ppp_assess.presentation import data_text, percent_text, score_text, wording
 from ppp_assess.web.assessments.present import score_payload, verified_payload
 from ppp_assess.web.locale import available_locales
 
@@ -36,7 +36,14 @@ def test_the_payload_words_each_text_as_data_text_does_in_every_language(app: Fl
                     assert gap["text"] == data_text(question.text)
                     assert gap["action"] == (data_text(question.action)
                                              if question.action else None)
-                assert data_translator()(None) == data_translator()("") == ""
+                words = wording()
+                assert words.data(None) == words.data("") == ""
+                for section_score in report.sections:
+                    assert words.score(section_score.score) == score_text(section_score.score)
+                for value in (None, 0, -0.0, 0.05, 0.25, 1 / 3, 86.45, 100):
+                    assert words.score(value) == score_text(value)
+                    share = None if value is None else value / 100
+                    assert words.percent(share) == percent_text(share)
                 seen[code] = titles
     # The catalogs are the language's own: the titles differ from English's.
     assert all(seen[code] != seen["en"] for code in seen if code != "en")

@@ -16,28 +16,32 @@ from ppp_assess.domain.schema import Question, Questionnaire, Section
 from ppp_assess.domain.scoring import ScoreReport
 from ppp_assess.domain.verification import VerifiedScore
 from ppp_assess.presentation import (
-    data_translator,
     level_label,
     number_text,
     percent_text,
-    points_text,
     score_number,
     score_text,
+    wording,
 )
 
 #: How many gaps the panel beside the questions lists.
 GAP_LIMIT = 5
 
 
-def section_status(section: Section, report: ScoreReport) -> str:
+def section_status(section: Section, report: ScoreReport, *,
+                   missing: frozenset[str] | None = None) -> str:
     """Return "complete", "started" or "not_started" for a section's answers.
 
     A section whose condition makes it not apply is "hidden": it is not shown, never
     "not started".
+
+    :param missing: ``report.missing_required`` as a set, for a caller asking for every
+        section.
     """
     if not section_visible(section.id, report):
         return "hidden"
-    missing = set(report.missing_required)
+    if missing is None:
+        missing = frozenset(report.missing_required)
     visible = [q for q in section.questions if report.questions[q.id].visible]
     answered = [q for q in visible if report.questions[q.id].answered]
     if not any(question.id in missing for question in visible) and answered:
@@ -76,18 +80,19 @@ def score_payload(
     :param gap_limit: how many gaps to list (``None`` for all).
     :param question_url: section id, question id -> address of the question.
     """
-    text = data_translator()
+    words = wording()
+    missing = frozenset(report.missing_required)
     sections = []
     for section_score in report.sections:
         section = questionnaire.section(section_score.id)
         sections.append({
             "id": section.id,
-            "title": text(section.title),
+            "title": words.data(section.title),
             "score": score_number(section_score.score),
-            "display": score_text(section_score.score),
+            "display": words.score(section_score.score),
             "answered": section_score.answered,
             "applicable": section_score.applicable,
-            "status": section_status(section, report),
+            "status": section_status(section, report, missing=missing),
         })
     gaps = []
     for gap in report.gaps[:gap_limit] if gap_limit is not None else report.gaps:
@@ -95,20 +100,20 @@ def score_payload(
         gaps.append({
             "question_id": gap.question_id,
             "section_id": gap.section_id,
-            "text": text(question.text),
-            "action": text(gap.action) if gap.action else None,
+            "text": words.data(question.text),
+            "action": words.data(gap.action) if gap.action else None,
             "impact": score_number(gap.impact),
-            "impact_label": _("up to %(points)s points", points=points_text(gap.impact)),
+            "impact_label": _("up to %(points)s points", points=words.score(gap.impact)),
             "url": question_url(gap.section_id, gap.question_id) if question_url else None,
         })
     return {
         "overall": score_number(report.overall),
-        "overall_display": score_text(report.overall),
+        "overall_display": words.score(report.overall),
         "level": report.level.id if report.level else None,
         "level_label": level_label(questionnaire, report.level.id) if report.level else None,
         "capped": report.capped,
         "completion": report.completion,
-        "completion_display": percent_text(report.completion),
+        "completion_display": words.percent(report.completion),
         "missing_required": list(report.missing_required),
         "sections": sections,
         "gaps": gaps,
@@ -127,26 +132,26 @@ def verified_payload(
     document order, with what each counts (0-1, and the points it loses overall).
     """
     report = verified.report
-    text = data_translator()
+    words = wording()
     held_back = []
     for item in verified.held_back:
         question = questionnaire.question(item.question_id)
         held_back.append({
             "question_id": item.question_id,
             "section_id": item.section_id,
-            "text": text(question.text),
+            "text": words.data(question.text),
             "declared": item.declared,
             "counted": item.counted,
             "critical": item.critical,
             "reason": (_("Critical question without evidence: counted as not met.")
                        if item.critical else
                        _("Counted at %(share)s until a document backs it.",
-                         share=percent_text(item.counted))),
+                         share=words.percent(item.counted))),
             "url": question_url(item.section_id, item.question_id) if question_url else None,
         })
     return {
         "overall": score_number(report.overall),
-        "overall_display": score_text(report.overall),
+        "overall_display": words.score(report.overall),
         "level": report.level.id if report.level else None,
         "level_label": level_label(questionnaire, report.level.id) if report.level else None,
         "capped": report.capped,
