@@ -27,6 +27,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from flask import Flask, Response, current_app, g, has_request_context, request
+from sqlalchemy import Connection
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -70,22 +71,23 @@ def get_session() -> Session:
 
 
 @contextmanager
-def identity_session() -> Iterator[Session]:
-    """Yield the session that reads who is asking (the session's user, a token's holder).
+def identity_connection() -> Iterator[Connection]:
+    """Yield the connection that reads who is asking (the session's user, a token's holder).
 
     A reading request reads it in its own unit. A writing request reads it apart, before
-    its unit of work begins: authentication is not part of the change, and the write
-    transaction (on SQLite, the database's one write lock) is then held from the use
-    case's first statement to the commit rather than from the start of the request. Who
-    may touch what is still decided inside the transaction (the statements that lock a
-    row check the membership again).
+    its unit of work begins, on a pooled connection of its own (no session: one SELECT
+    needs none): authentication is not part of the change, and the write transaction (on
+    SQLite, the database's one write lock) is then held from the use case's first
+    statement to the commit rather than from the start of the request. Who may touch what
+    is still decided inside the transaction (the statements that lock a row check the
+    membership again).
     """
     unit = current_unit()
     if not unit.write:
-        yield unit.session
+        yield unit.session.connection()
         return
-    with get_database().reading(statements=True) as session:
-        yield session
+    with get_database().reading_connection() as connection:
+        yield connection
 
 
 def fail() -> None:

@@ -423,6 +423,22 @@ class Database:
         finally:
             session.close()
 
+    @contextmanager
+    def reading_connection(self) -> Iterator[Connection]:
+        """Yield a connection that reads as the requests' reading units do, returned to
+        the pool when the block ends.
+
+        For a statement or two read apart from any unit of work (who a writing request
+        comes from, before its unit begins): a session and its transaction's bookkeeping
+        cost more than the statement. Only SELECTs belong here.
+        """
+        reader = self._statement_reader
+        if isinstance(reader, Connection):  # the test suite's one connection
+            yield reader
+            return
+        with reader.connect() as connection:
+            yield connection
+
     def dispose(self) -> None:
         """Close every pooled connection (and SQLite's lock file)."""
         for engine in self.engines:

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
 from ppp_assess.domain.reference import OrgRole, PlatformRole
@@ -88,13 +88,18 @@ def _person(rows: Sequence[Sequence[Any]], start: int = 0) -> SignedIn | None:
     return SignedIn(user_id, name, email, locale, version, tuple(memberships), roles)
 
 
-def signed_in(session: Session, user_id: int, session_version: int) -> SignedIn | None:
+def _connection(source: Session | Connection) -> Connection:
+    return source.connection() if isinstance(source, Session) else source
+
+
+def signed_in(source: Session | Connection, user_id: int,
+              session_version: int) -> SignedIn | None:
     """Return who a session signed in as ``user_id`` is, if that session still holds.
 
     ``None`` when the user no longer exists, was deactivated, or ended their sessions
     since (signing out, a new password and deactivation bump the session version).
     """
-    person = _person(session.connection().execute(_SIGNED_IN, {"user_id": user_id}).all())
+    person = _person(_connection(source).execute(_SIGNED_IN, {"user_id": user_id}).all())
     return person if person is not None and person.session_version == session_version \
         else None
 
@@ -108,11 +113,11 @@ class TokenHolder:
     person: SignedIn
 
 
-def token_holder(session: Session, token: str, *, now: dt.datetime | None = None
-                 ) -> TokenHolder | None:
+def token_holder(source: Session | Connection, token: str, *,
+                 now: dt.datetime | None = None) -> TokenHolder | None:
     """Return a valid (known, not revoked, not expired) token's holder, in one statement;
     ``None`` for any other token or a deactivated user."""
-    rows = session.connection().execute(
+    rows = _connection(source).execute(
         _TOKEN_HOLDER, {"digest": token_digest(token), "now": now or utcnow()}).all()
     person = _person(rows, start=2)
     return None if person is None else TokenHolder(rows[0][0], rows[0][1], person)

@@ -13,7 +13,7 @@ from werkzeug.routing import IntegerConverter, Map
 
 from ppp_assess.extensions import login_manager
 from ppp_assess.services.people import SignedIn, signed_in
-from ppp_assess.unit_of_work import identity_session
+from ppp_assess.unit_of_work import identity_connection
 
 #: Every feature blueprint package, in registration order. This is the only list.
 FEATURES = (
@@ -37,8 +37,8 @@ def _load_user(identity: str) -> SignedIn | None:
     user_id, _, version = identity.partition(":")
     if not user_id.isdigit() or not version.isdigit():
         return None
-    with identity_session() as session:
-        return signed_in(session, int(user_id), int(version))
+    with identity_connection() as connection:
+        return signed_in(connection, int(user_id), int(version))
 
 
 def _unauthorized() -> ResponseReturnValue:

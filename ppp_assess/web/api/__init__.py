@@ -18,7 +18,12 @@ from wtforms.validators import ValidationError
 from ppp_assess.extensions import csrf
 from ppp_assess.services import people, tokens
 from ppp_assess.services.people import SignedIn
-from ppp_assess.unit_of_work import SAFE_METHODS, get_database, get_session, identity_session
+from ppp_assess.unit_of_work import (
+    SAFE_METHODS,
+    get_database,
+    get_session,
+    identity_connection,
+)
 from ppp_assess.web.errors import json_error, service_error_response
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -33,8 +38,8 @@ def load_user_from_bearer() -> SignedIn | None:
     scheme, _sep, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
-    with identity_session() as session:
-        holder = people.token_holder(session, token.strip())
+    with identity_connection() as connection:
+        holder = people.token_holder(connection, token.strip())
     if holder is None:
         return None
     if request.method in SAFE_METHODS:
