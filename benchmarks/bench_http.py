@@ -174,6 +174,26 @@ def _autosave_plan(path: Path, database: Database, plan: dict[str, Any], count: 
     return paths
 
 
+def start_limit(folder: Path, server: Server, database: Database, plan: dict[str, Any],
+                page: bytes, save_plan: Path) -> LimitServer:
+    """Start the limits' server for ``server``'s page and autosave answer, and return it.
+
+    The first respondent saves once (its plan written to ``save_plan``), and the answer
+    it gets is the bare handler's model, as the page's bytes are the bare page's.
+    """
+    (folder / "page.html").write_bytes(page)
+    _autosave_plan(save_plan, database, plan, 1)
+    path, token, version, body, _other = save_plan.read_text().split("\t")
+    status, answer = _request(server.port, "PUT", path, body=json.loads(body), headers={
+        "Authorization": f"Bearer {token}", "If-Match": version})
+    if status != 200:
+        raise RuntimeError(f"the first autosave answered {status}")
+    (folder / "answer.json").write_text(json.dumps(answer), encoding="utf-8")
+    limit = LimitServer(folder, folder / "page.html", folder / "answer.json", database.url)
+    limit.wait_until_up()
+    return limit
+
+
 def _lost(database: Database, paths: dict[str, int], result: dict[str, Any]) -> int:
     """Count drafts whose stored version is behind the last version acknowledged."""
     stored = _versions(database, list(paths.values()))
@@ -205,17 +225,8 @@ def _run_database(url: str, label: str) -> list[dict[str, Any]]:
         first = plan["respondents"][0]["assessment"]
         section_url = f"{base}/assessments/{first}/sections/{plan['sections'][0]['id']}"
         page, _headers = _get(section_url, {"Cookie": cookie, "User-Agent": AGENT})
-        (folder / "page.html").write_bytes(page)
         save_plan = folder / "autosave.tsv"
-        _autosave_plan(save_plan, database, plan, 1)
-        path, token, version, body, _other = save_plan.read_text().split("\t")
-        status, answer = _request(server.port, "PUT", path, body=json.loads(body), headers={
-            "Authorization": f"Bearer {token}", "If-Match": version})
-        if status != 200:
-            raise RuntimeError(f"the first autosave answered {status}")
-        (folder / "answer.json").write_text(json.dumps(answer), encoding="utf-8")
-        limit = LimitServer(folder, folder / "page.html", folder / "answer.json", url)
-        limit.wait_until_up()
+        limit = start_limit(folder, server, database, plan, page, save_plan)
         weight, foreign, caching = _page_weight(server.port, page)
 
         print(f"  section page ({label}) ...", file=sys.stderr, flush=True)

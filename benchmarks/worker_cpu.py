@@ -19,7 +19,6 @@ the run. Not part of ``make bench``: it prints, and passes or fails nothing.
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 import sys
@@ -37,9 +36,10 @@ from benchmarks.bench_http import (
     _get,
     _sign_in,
     _wrk,
+    start_limit,
 )
 from benchmarks.load import seed
-from benchmarks.load.run import AUDIT_KEY, Server, _request
+from benchmarks.load.run import AUDIT_KEY, Server
 from ppp_assess.config import normalise_database_url
 from ppp_assess.models import migrate
 from ppp_assess.models.database import Database
@@ -106,17 +106,8 @@ def main(argv: list[str]) -> int:
                     f"{plan['respondents'][0]['assessment']}/sections/"
                     f"{plan['sections'][0]['id']}")
         page, _headers = _get(page_url, headers)
-        (folder / "page.html").write_bytes(page)
         save_plan = folder / "autosave.tsv"
-        _autosave_plan(save_plan, database, plan, 1)
-        path, token, version, body, _other = save_plan.read_text().split("\t")
-        status, answer = _request(server.port, "PUT", path, body=json.loads(body), headers={
-            "Authorization": f"Bearer {token}", "If-Match": version})
-        if status != 200:
-            raise RuntimeError(f"the first autosave answered {status}")
-        (folder / "answer.json").write_text(json.dumps(answer), encoding="utf-8")
-        limit = LimitServer(folder, folder / "page.html", folder / "answer.json", url)
-        limit.wait_until_up()
+        limit = start_limit(folder, server, database, plan, page, save_plan)
         limit_plan = folder / "limit.tsv"
         server_processes = _database_server() if url.startswith("postgresql") else []
         script = HERE / "serving" / "autosave.lua"

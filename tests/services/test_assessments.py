@@ -204,15 +204,22 @@ def test_a_save_stores_the_section_scores_of_a_full_rescore(db, factory) -> None
     assert assessment.completion == result.report.completion
 
 
-def test_a_save_leaves_the_session_holding_what_it_wrote(db, factory) -> None:
-    """Stored answers and the assessment are written with prepared UPDATEs: the database
-    holds the new values, and the session's objects hold them too, with nothing pending."""
+def _draft_answered_once(db, factory):
+    """Return a respondent, their draft of the sample and the result of a first save."""
     organisation = factory.organisation()
     user = factory.user(organisation=organisation)
     assessment = assessments.start_assessment(db, actor=user, version=publish_sample(db),
                                               organisation_id=organisation.id)
     first = assessments.save_answers(db, assessment, {"policy": AnswerInput("no")},
                                      base_version=assessment.version, actor=user)
+    return user, assessment, first
+
+
+def test_a_save_leaves_the_session_holding_what_it_wrote(db, factory) -> None:
+    """Answers and the assessment are written with prepared statements: the database
+    holds the new values, the save's result and the assessment object hold them too, and
+    nothing is pending."""
+    user, assessment, first = _draft_answered_once(db, factory)
     db.flush()
     second = assessments.save_answers(
         db, assessment, {"policy": AnswerInput("yes", comment=" Adopted in 2024. "),
@@ -241,12 +248,7 @@ def test_a_save_leaves_the_session_holding_what_it_wrote(db, factory) -> None:
 def test_answers_loaded_as_objects_before_a_save_read_as_it_wrote_them(db, factory) -> None:
     """A save writes rows: the answer objects the session held (a page's state) are read
     again, and a query sees the answers it added."""
-    organisation = factory.organisation()
-    user = factory.user(organisation=organisation)
-    assessment = assessments.start_assessment(db, actor=user, version=publish_sample(db),
-                                              organisation_id=organisation.id)
-    first = assessments.save_answers(db, assessment, {"policy": AnswerInput("no")},
-                                     base_version=assessment.version, actor=user)
+    user, assessment, first = _draft_answered_once(db, factory)
     loaded = assessments.load_answers(db, assessment)
     assert loaded["policy"].value == "no"
     second = assessments.save_answers(
