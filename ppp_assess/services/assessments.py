@@ -458,6 +458,8 @@ def _forget_loaded_answers(session: Session, assessment: Assessment) -> None:
             session.expire(instance)
     if "answers" in assessment.__dict__:
         session.expire(assessment, ["answers"])
+
+
 #: The assessment's new version, cached score and time of change.
 _ASSESSMENT_SAVED = (
     update(_ASSESSMENT_ROWS).where(_ASSESSMENT_ROWS.c.id == bindparam("of_assessment"))
@@ -474,9 +476,9 @@ def _write_rows(session: Session, statement: Update, key: str,
     ``key`` is the parameter that picks a row by its ``id``; each value ``v`` of column
     ``c`` is the parameter ``new_c``.
     """
-    writing_connection(session).execute(statement, [{key: row.id, **{f"new_{column}": value
-                                                 for column, value in values.items()}}
-                                for row, values in rows])
+    writing_connection(session).execute(
+        statement, [{key: row.id, **{f"new_{column}": value for column, value in values.items()}}
+                    for row, values in rows])
     for row, values in rows:
         for column, value in values.items():
             set_committed_value(row, column, value)
