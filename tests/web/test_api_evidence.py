@@ -293,6 +293,32 @@ def test_the_assessment_json_shows_both_scores_and_what_is_held_back(app, member
     assert document["question_id"] == "policy"
 
 
+def test_each_autosave_answers_with_the_verified_score_of_the_documents_attached(
+        app, member, db) -> None:
+    from ppp_assess.domain.loader import load_questionnaire
+    from ppp_assess.services.questionnaires import publish_questionnaire
+    from tests.web.test_api_assessments import _put
+    from tests.web.test_assessments import SAMPLE
+
+    text = SAMPLE.replace("id: web-sample", "id: web-evidence").replace(
+        "evidence: recommended", "evidence: required")
+    version = publish_questionnaire(db, load_questionnaire(text)).version
+    assessment = start(db, member.user, member.organisation, version)
+    db.commit()
+    member.client.csrf = member.csrf  # type: ignore[attr-defined]
+    saved = _put(member.client, assessment, "policy", {"value": "yes"}, assessment.version)
+    assert saved.status_code == 200
+    verified = saved.get_json()["score"]["verified"]
+    assert [item["question_id"] for item in verified["held_back"]] == ["policy"]
+    _upload(member.client, assessment, PDF, "policy.pdf")
+    version_now = member.client.get(f"/api/v1/assessments/{assessment.id}").get_json()["version"]
+    saved = _put(member.client, assessment, "published", {"value": "yes"}, version_now)
+    assert saved.status_code == 200
+    body = saved.get_json()["score"]
+    assert body["verified"]["held_back"] == []
+    assert body["verified"]["overall"] == body["overall"]
+
+
 def test_the_certificate_signs_the_verified_score_beside_the_declared_one(app, member, db,
                                                                           factory) -> None:
     from ppp_assess.domain.loader import load_questionnaire
