@@ -94,10 +94,14 @@ def score_text(value: Number | None, empty: str = EMPTY) -> str:
     ``86.45`` is "86.5" in English and "86,5" in French; ``None`` gives ``empty``. Also
     for statistics of scores (quartiles, percentile ranks).
     """
+    return _score_in(get_locale(), value, empty)
+
+
+def _score_in(locale: Locale | None, value: Number | None, empty: str) -> str:
     if value is None:
         return empty
     # Keyed by its text: equal decimals such as 0.0 and -0.0 read differently.
-    return _rounded_score_text(get_locale(), str(rounded_score(value)))
+    return _rounded_score_text(locale, str(rounded_score(value)))
 
 
 #: How many (locale, value) texts of scores and percents are kept: a score has a
@@ -122,9 +126,13 @@ def points_text(value: Number | None, empty: str = EMPTY) -> str:
 
 def percent_text(share: Number | None, empty: str = "") -> str:
     """Return a share (0-1) as a whole percent in the locale's form ("67%", "67 %")."""
+    return _percent_in(get_locale(), share, empty)
+
+
+def _percent_in(locale: Locale | None, share: Number | None, empty: str) -> str:
     if share is None:
         return empty
-    return _whole_percent_text(get_locale(), whole_percent(share))
+    return _whole_percent_text(locale, whole_percent(share))
 
 
 @lru_cache(maxsize=_NUMBER_TEXTS)
@@ -283,15 +291,11 @@ class Wording:
 
     def score(self, value: Number | None, empty: str = EMPTY) -> str:
         """Return a score (or points lost) as :func:`score_text` writes it."""
-        if value is None:
-            return empty
-        return _rounded_score_text(self.locale, str(rounded_score(value)))
+        return _score_in(self.locale, value, empty)
 
     def percent(self, share: Number | None, empty: str = "") -> str:
         """Return a share (0-1) as :func:`percent_text` writes it."""
-        if share is None:
-            return empty
-        return _whole_percent_text(self.locale, whole_percent(share))
+        return _percent_in(self.locale, share, empty)
 
 
 def wording() -> Wording:
