@@ -61,16 +61,16 @@ def _cpu(processes: list[psutil.Process]) -> float | None:
 
 def _cpu_per_request(parent: int, url: str, headers: dict[str, str] | None = None,
                      *, script: Path | None = None, plan: Path | None = None,
-                     database: list[psutil.Process] | None = None
-                     ) -> tuple[float, float | None, float | None]:
+                     database: bool = False) -> tuple[float, float | None, float | None]:
     """Return (requests per second, CPU ms per request of the workers under ``parent``,
-    CPU ms per request of the ``database`` server's processes); ``None`` for a CPU time
-    when a process ended during the round (its time is lost with it)."""
+    CPU ms per request of the database server's processes when ``database``); ``None``
+    for a CPU time when a process ended during the round (its time is lost with it)."""
     workers = psutil.Process(parent).children()
-    database = database or []
-    before, server_before = _cpu(workers), _cpu(database)
+    # Listed at the start of each round: the server's backends are the pool's connections.
+    servers = _database_server() if database else []
+    before, server_before = _cpu(workers), _cpu(servers)
     result = _wrk(url, connections=1, headers=headers, script=script, plan=plan)
-    after, server_after = _cpu(workers), _cpu(database)
+    after, server_after = _cpu(workers), _cpu(servers)
     requests = max(result["rate"] * SECONDS, 1)
 
     def per_request(start: float | None, end: float | None) -> float | None:
@@ -81,7 +81,13 @@ def _cpu_per_request(parent: int, url: str, headers: dict[str, str] | None = Non
 
 
 def _cost(value: float | None) -> str:
-    return "a worker was replaced: not measured" if value is None else f"{value:.3f} ms CPU/request"
+    return "a process ended: not measured" if value is None else f"{value:.3f} ms CPU/request"
+
+
+def _report(number: int, name: str, rate: float, cost: float | None,
+            spent: float | None) -> None:
+    in_database = "" if spent is None else f", database server {_cost(spent)}"
+    print(f"round {number}: {name:13s} {rate:8.1f} req/s  {_cost(cost)}{in_database}")
 
 
 def main(argv: list[str]) -> int:
@@ -109,27 +115,21 @@ def main(argv: list[str]) -> int:
         save_plan = folder / "autosave.tsv"
         limit = start_limit(folder, server, database, plan, page, save_plan)
         limit_plan = folder / "limit.tsv"
-        server_processes = _database_server() if url.startswith("postgresql") else []
+        postgresql = url.startswith("postgresql")
         script = HERE / "serving" / "autosave.lua"
         for number in range(1, rounds + 1):
-            rate, cost, spent = _cpu_per_request(server.process.pid, page_url, headers,
-                                                 database=server_processes)
-            in_database = f", database server {_cost(spent)}" if server_processes else ""
-            print(f"round {number}: section page  {rate:8.1f} req/s  {_cost(cost)}{in_database}")
-            rate, cost, _server = _cpu_per_request(limit.process.pid,
-                                                   f"http://127.0.0.1:{limit.port}/page")
-            print(f"round {number}: bare Flask    {rate:8.1f} req/s  {_cost(cost)}")
+            _report(number, "section page", *_cpu_per_request(
+                server.process.pid, page_url, headers, database=postgresql))
+            _report(number, "bare Flask", *_cpu_per_request(
+                limit.process.pid, f"http://127.0.0.1:{limit.port}/page"))
             _autosave_plan(save_plan, database, plan, 1)
-            rate, cost, spent = _cpu_per_request(
+            _report(number, "autosave", *_cpu_per_request(
                 server.process.pid, f"http://127.0.0.1:{server.port}", script=script,
-                plan=save_plan, database=server_processes)
-            in_database = f", database server {_cost(spent)}" if server_processes else ""
-            print(f"round {number}: autosave      {rate:8.1f} req/s  {_cost(cost)}{in_database}")
+                plan=save_plan, database=postgresql))
             _autosave_plan(limit_plan, database, plan, 1, limit=True)
-            rate, cost, _server = _cpu_per_request(
+            _report(number, "bare JSON", *_cpu_per_request(
                 limit.process.pid, f"http://127.0.0.1:{limit.port}", script=script,
-                plan=limit_plan)
-            print(f"round {number}: bare JSON     {rate:8.1f} req/s  {_cost(cost)}")
+                plan=limit_plan))
     finally:
         server.stop()
         if limit is not None:

@@ -113,6 +113,10 @@ class StoredAnswer:
     updated_at: dt.datetime | None = None
 
 
+#: An assessment's answers by question id: objects a page read, or rows a save read.
+AnswersByQuestion = Mapping[str, Answer] | Mapping[str, StoredAnswer]
+
+
 @dataclass(frozen=True)
 class SaveResult:
     """The outcome of saving answers."""
@@ -211,8 +215,7 @@ def load_answers(session: Session, assessment: Assessment, *,
     return {row.question_id: row for row in rows}
 
 
-def answer_values(answers: Mapping[str, Answer] | Mapping[str, StoredAnswer]
-                  ) -> dict[str, Any]:
+def answer_values(answers: AnswersByQuestion) -> dict[str, Any]:
     """Return the answered values by question id.
 
     Cleared answers are left out, and so are answers carried over from a previous
@@ -229,8 +232,7 @@ def unconfirmed_answers(questionnaire: Questionnaire,
     return [question.id for question in questionnaire.all_questions() if question.id in carried]
 
 
-def score_of(assessment: Assessment,
-             answers: Mapping[str, Answer] | Mapping[str, StoredAnswer]) -> ScoreReport:
+def score_of(assessment: Assessment, answers: AnswersByQuestion) -> ScoreReport:
     """Score the stored answers against the assessment's questionnaire version."""
     return score(questionnaire_for(assessment), answer_values(answers))
 
@@ -249,10 +251,8 @@ def report_summary(report: ScoreReport) -> dict[str, Any]:
     }
 
 
-def _rescore(
-    session: Session, assessment: Assessment,
-    answers: Mapping[str, Answer] | Mapping[str, StoredAnswer],
-) -> ScoreReport:
+def _rescore(session: Session, assessment: Assessment,
+             answers: AnswersByQuestion) -> ScoreReport:
     report = score_of(assessment, answers)
     assessment.score = report.overall
     assessment.level = report.level.id if report.level else None
