@@ -74,7 +74,9 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     from ppp_assess import cli, mail, observability, unit_of_work
     from ppp_assess.extensions import csrf, limiter
     from ppp_assess.web import locale, register_blueprints
+    from ppp_assess.web.session_cookie import KeptSessionInterface
 
+    app.session_interface = KeptSessionInterface()
     unit_of_work.init_app(app, Database(settings.database_url, echo=settings.sql_echo,
                                         audit_key=settings.audit_key.encode("utf-8")))
     csrf.init_app(app)
