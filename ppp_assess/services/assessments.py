@@ -273,15 +273,17 @@ def _section_scores_update(section_ids: tuple[str, ...]) -> Update:
     """Return the UPDATE that writes the scores of these sections, in one statement.
 
     Built once per questionnaire's sections: building it cost as much as running it. The
-    scores are the parameters ``score_0``, ``score_1``, ... in the order of the ids.
+    scores are the parameters ``score_0``, ``score_1``, ... in the order of the ids. It
+    names the assessment's rows by the assessment alone (a row of another section keeps
+    its score): a list of the sections (``IN``) is rendered afresh at each execution,
+    which doubled the statement's cost.
     """
     table = cast(Table, SectionScore.__table__)
     return (update(table)
-            .where(table.c.assessment_id == bindparam("of_assessment"),
-                   table.c.section_id.in_(section_ids))
+            .where(table.c.assessment_id == bindparam("of_assessment"))
             .values(score=case({section_id: bindparam(f"score_{index}", type_=table.c.score.type)
                                 for index, section_id in enumerate(section_ids)},
-                               value=table.c.section_id)))
+                               value=table.c.section_id, else_=table.c.score)))
 
 
 def _rescore_saved(
@@ -290,8 +292,9 @@ def _rescore_saved(
     """Like :func:`_rescore`, writing the section scores with one UPDATE and no read,
     and leaving the assessment's own cached score to the caller.
 
-    Every section has its row from the start (:func:`start_assessment`); should one be
-    missing, or the rows be loaded in the session already, :func:`_rescore` does it.
+    Every section has its row from the start (:func:`start_assessment`), and none other;
+    should the rows updated not be the sections scored, or the rows be loaded in the
+    session already, :func:`_rescore` does it.
     """
     if "section_scores" in assessment.__dict__:
         return _rescore(session, assessment, answers)

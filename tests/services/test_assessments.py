@@ -281,6 +281,30 @@ def test_a_save_recreates_a_missing_section_score(db, factory) -> None:
         section.id: section.score for section in result.report.sections}
 
 
+def test_a_save_writes_only_its_own_assessments_section_scores(db, factory) -> None:
+    """The scores are written by assessment: another draft's rows, and a row of a section
+    the questionnaire no longer scores, keep theirs."""
+    organisation = factory.organisation()
+    user = factory.user(organisation=organisation)
+    version = publish_sample(db)
+    other = assessments.start_assessment(db, actor=user, version=version,
+                                         organisation_id=organisation.id)
+    assessment = assessments.start_assessment(db, actor=user, version=version,
+                                              organisation_id=organisation.id)
+    db.flush()
+    db.add(SectionScore(assessment_id=assessment.id, section_id="retired", score=42.0))
+    db.flush()
+    db.expire(assessment, ["section_scores"])
+    before_other = _stored_section_scores(db, other)
+    result = assessments.save_answers(db, assessment, {"policy": AnswerInput("yes")},
+                                      base_version=assessment.version, actor=user)
+    db.flush()
+    assert _stored_section_scores(db, assessment) == {
+        **{section.id: section.score for section in result.report.sections},
+        "retired": 42.0}
+    assert _stored_section_scores(db, other) == before_other
+
+
 def test_a_locked_read_checks_membership_and_spares_the_save_a_second_lock(
         db, factory) -> None:
     organisation = factory.organisation()
