@@ -39,6 +39,7 @@ from ppp_assess.services.audit import record_event
 from ppp_assess.services.errors import Conflict, Invalid, MissingAnswers, NotFound
 from ppp_assess.services.lifecycle import apply_action, change_status
 from ppp_assess.services.permissions import (
+    LockedAssessment,
     Person,
     eligible_reviewers,
     holds_row_lock,
@@ -115,6 +116,9 @@ class StoredAnswer:
 
 #: An assessment's answers by question id: objects a page read, or rows a save read.
 AnswersByQuestion = Mapping[str, Answer] | Mapping[str, StoredAnswer]
+#: An assessment whose answers a save changes: the stored object, or its row read locked
+#: (the autosave, :func:`~ppp_assess.services.permissions.lock_own_assessment`).
+ChangedAssessment = Assessment | LockedAssessment
 
 
 @dataclass(frozen=True)
@@ -129,13 +133,15 @@ class SaveResult:
     answers: Mapping[str, StoredAnswer] = field(default_factory=dict)
 
 
-def questionnaire_for(assessment: Assessment) -> Questionnaire:
+def questionnaire_for(assessment: ChangedAssessment) -> Questionnaire:
     """Return the questionnaire version the assessment was started with.
 
     Without loading the version's row when the query that read the assessment noted the
     version's content hash (:func:`~ppp_assess.services.questionnaires.note_content_hash`)
     and the questionnaire is parsed already.
     """
+    if isinstance(assessment, LockedAssessment):
+        return assessment.questionnaire
     if "questionnaire_version" not in assessment.__dict__:
         session = object_session(assessment)
         if session is not None:
@@ -232,7 +238,7 @@ def unconfirmed_answers(questionnaire: Questionnaire,
     return [question.id for question in questionnaire.all_questions() if question.id in carried]
 
 
-def score_of(assessment: Assessment, answers: AnswersByQuestion) -> ScoreReport:
+def score_of(assessment: ChangedAssessment, answers: AnswersByQuestion) -> ScoreReport:
     """Score the stored answers against the assessment's questionnaire version."""
     return score(questionnaire_for(assessment), answer_values(answers))
 
@@ -287,7 +293,7 @@ def _section_scores_update(section_ids: tuple[str, ...]) -> Update:
 
 
 def _rescore_saved(
-    session: Session, assessment: Assessment, answers: Mapping[str, StoredAnswer]
+    session: Session, assessment: ChangedAssessment, answers: Mapping[str, StoredAnswer]
 ) -> ScoreReport:
     """Like :func:`_rescore`, writing the section scores with one UPDATE and no read,
     and leaving the assessment's own cached score to the caller.
@@ -296,7 +302,7 @@ def _rescore_saved(
     should the rows updated not be the sections scored, or the rows be loaded in the
     session already, :func:`_rescore` does it.
     """
-    if "section_scores" in assessment.__dict__:
+    if isinstance(assessment, Assessment) and "section_scores" in assessment.__dict__:
         return _rescore(session, assessment, answers)
     report = score_of(assessment, answers)
     scores = {section.id: section.score for section in report.sections}
@@ -307,9 +313,19 @@ def _rescore_saved(
         parameters["of_assessment"] = assessment.id
         updated = writing_connection(session).execute(statement, parameters)
         if updated.rowcount != len(scores):
-            return _rescore(session, assessment, answers)
+            return _rescore(session, _stored_object(session, assessment), answers)
     # The caller writes the assessment's cached score with its new version.
     return report
+
+
+def _stored_object(session: Session, assessment: ChangedAssessment) -> Assessment:
+    """Return the ORM object of ``assessment`` (loaded for a row, which the caller holds
+    locked)."""
+    if isinstance(assessment, Assessment):
+        return assessment
+    stored = session.get(Assessment, assessment.id)
+    assert stored is not None  # its row is locked
+    return stored
 
 
 def rescore(session: Session, assessment: Assessment) -> ScoreReport:
@@ -353,7 +369,7 @@ def _stored(row: Answer | StoredAnswer | None) -> dict[str, Any] | None:
 
 def save_answers(
     session: Session,
-    assessment: Assessment,
+    assessment: ChangedAssessment,
     inputs: Mapping[str, AnswerInput],
     *,
     base_version: int,
@@ -377,6 +393,9 @@ def save_answers(
     # Lock the assessment row: concurrent saves of one assessment run one after another.
     # (Unless it was read locked already, in this transaction.)
     if not holds_row_lock(session, assessment):
+        if isinstance(assessment, LockedAssessment):
+            raise RuntimeError("An assessment's row must be saved in the transaction that "
+                               "locked it.")
         lock_assessment_row(session, assessment)
     if not is_editable(assessment.status):
         raise Conflict("This assessment is %(status)s and can no longer be changed.",
@@ -419,6 +438,8 @@ def save_answers(
     with session.no_autoflush:
         report = _apply(session, assessment, answers, planned, actor)
     session.flush()
+    if isinstance(assessment, LockedAssessment):
+        _forget_loaded_assessment(session, assessment)
     return SaveResult(assessment.version, report, tuple(item[0] for item in planned), answers)
 
 
@@ -443,7 +464,8 @@ _REWRITE_ANSWER = (
 _INSERT_ANSWER = insert(_ANSWER_ROWS)
 
 
-def _answers_to_save(session: Session, assessment: Assessment) -> dict[str, StoredAnswer]:
+def _answers_to_save(session: Session,
+                     assessment: ChangedAssessment) -> dict[str, StoredAnswer]:
     """Return the stored answers of ``assessment`` by question id, as a save reads them:
     rows of the table, read as they are now (the caller holds the assessment's lock)."""
     rows = writing_connection(session).execute(_ANSWERS_TO_SAVE,
@@ -453,14 +475,22 @@ def _answers_to_save(session: Session, assessment: Assessment) -> dict[str, Stor
             for row in rows}
 
 
-def _forget_loaded_answers(session: Session, assessment: Assessment) -> None:
+def _forget_loaded_answers(session: Session, assessment: ChangedAssessment) -> None:
     """Expire the answers of ``assessment`` the session holds as objects, so that what
     it reads next is what the save wrote (the save writes rows, not objects)."""
     for instance in list(session.identity_map.values()):
         if isinstance(instance, Answer) and instance.assessment_id == assessment.id:
             session.expire(instance)
-    if "answers" in assessment.__dict__:
+    if isinstance(assessment, Assessment) and "answers" in assessment.__dict__:
         session.expire(assessment, ["answers"])
+
+
+def _forget_loaded_assessment(session: Session, assessment: LockedAssessment) -> None:
+    """Expire the object of an assessment saved through its row, should the session hold
+    one, so that what it reads next is what the save wrote."""
+    for instance in list(session.identity_map.values()):
+        if isinstance(instance, Assessment) and instance.id == assessment.id:
+            session.expire(instance)
 
 
 #: The assessment's new version, cached score and time of change.
@@ -473,7 +503,8 @@ _ASSESSMENT_SAVED = (
 def _write_rows(session: Session, statement: Update, key: str,
                 rows: Sequence[tuple[Any, Mapping[str, Any]]]) -> None:
     """Write new values of loaded rows with one prepared UPDATE (an executemany for
-    several), and tell the session that they are what the database now holds.
+    several), and tell the session that they are what the database now holds (a row read
+    as such, :class:`LockedAssessment`, takes them as plain attributes).
 
     The ORM's unit of work cost more than the rest of a save for these plain UPDATEs.
     ``key`` is the parameter that picks a row by its ``id``; each value ``v`` of column
@@ -484,10 +515,14 @@ def _write_rows(session: Session, statement: Update, key: str,
                     for row, values in rows])
     for row, values in rows:
         for column, value in values.items():
-            set_committed_value(row, column, value)
+            if isinstance(row, LockedAssessment):
+                if hasattr(row, column):
+                    setattr(row, column, value)
+            else:
+                set_committed_value(row, column, value)
 
 
-def _apply(session: Session, assessment: Assessment, answers: dict[str, StoredAnswer],
+def _apply(session: Session, assessment: ChangedAssessment, answers: dict[str, StoredAnswer],
            planned: Sequence[tuple[str, Any, str, list[str]]], actor: Person) -> ScoreReport:
     """Write the planned answers, rescore the assessment and record each change.
 
@@ -539,7 +574,7 @@ def _apply(session: Session, assessment: Assessment, answers: dict[str, StoredAn
 
 def save_answer(
     session: Session,
-    assessment: Assessment,
+    assessment: ChangedAssessment,
     question_id: str,
     answer: AnswerInput,
     *,

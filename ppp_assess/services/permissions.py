@@ -44,14 +44,16 @@ The rules
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from dataclasses import dataclass
+from typing import Protocol, cast
 
-from sqlalchemy import ScalarSelect, bindparam, func, select
+from sqlalchemy import ScalarSelect, Table, bindparam, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from ppp_assess.domain.board import AssignmentRole, AssignmentStatus
 from ppp_assess.domain.messages import N_
 from ppp_assess.domain.reference import OrgRole, PlatformRole, SubjectType
+from ppp_assess.domain.schema import Questionnaire
 from ppp_assess.domain.workflow import Decision, Status, is_editable
 from ppp_assess.models import (
     Assessment,
@@ -68,8 +70,13 @@ from ppp_assess.models import (
     Submission,
     User,
 )
+from ppp_assess.models.database import writing_connection
 from ppp_assess.services.errors import Conflict, Forbidden, NotFound
-from ppp_assess.services.questionnaires import note_content_hash
+from ppp_assess.services.questionnaires import (
+    cached_questionnaire,
+    note_content_hash,
+    questionnaire_of,
+)
 
 #: Statuses the review board works on or has decided.
 REVIEWABLE = frozenset({Status.submitted, Status.in_review, Status.approved, Status.certified,
@@ -637,8 +644,26 @@ def get_assessment(session: Session, user: Person, assessment_id: int) -> Assess
 _LOCKED = "locked_assessments"
 
 
-def holds_row_lock(session: Session, assessment: Assessment) -> bool:
-    """Return whether this transaction read ``assessment`` locked (``lock=True`` below)."""
+@dataclass(slots=True)
+class LockedAssessment:
+    """An assessment's row, read as it is now and locked for this transaction: what a
+    change of its answers needs of it, without an ORM object (:func:`lock_own_assessment`).
+
+    ``version`` is the version stored now; the save that writes a new one sets it.
+    """
+
+    id: int
+    organisation_id: int
+    questionnaire_version_id: int
+    status: Status
+    version: int
+    #: The questionnaire version it answers, parsed.
+    questionnaire: Questionnaire
+
+
+def holds_row_lock(session: Session, assessment: Assessment | LockedAssessment) -> bool:
+    """Return whether this transaction read ``assessment`` locked
+    (:func:`lock_own_assessment`)."""
     return session.info.get(_LOCKED, {}).get(assessment.id) is session.get_transaction()
 
 
@@ -664,33 +689,32 @@ OWN_ASSESSMENT = Assessment.organisation_id.in_(
 _OWN_ASSESSMENT = (
     select(Assessment).where(Assessment.id == bindparam("assessment_id"), OWN_ASSESSMENT)
     .options(joinedload(Assessment.questionnaire_version), joinedload(Assessment.project)))
-#: The same, read as it is now and locked, with the membership and the content hash.
+_ASSESSMENTS = cast(Table, Assessment.__table__)
+#: What a change of the answers needs of the assessment, read as it is now and locked,
+#: with the membership and the content hash: columns of the table, no ORM object (whose
+#: loading cost the autosave more than twice the statement).
 _LOCK_OWN_ASSESSMENT = (
-    select(Assessment, QuestionnaireVersion.content_hash, Membership.role)
-    .join(QuestionnaireVersion, QuestionnaireVersion.id == Assessment.questionnaire_version_id)
-    .outerjoin(Membership, (Membership.organisation_id == Assessment.organisation_id)
+    select(_ASSESSMENTS.c.id, _ASSESSMENTS.c.organisation_id,
+           _ASSESSMENTS.c.questionnaire_version_id, _ASSESSMENTS.c.status,
+           _ASSESSMENTS.c.version, QuestionnaireVersion.content_hash, Membership.role)
+    .join(QuestionnaireVersion,
+          QuestionnaireVersion.id == _ASSESSMENTS.c.questionnaire_version_id)
+    .outerjoin(Membership, (Membership.organisation_id == _ASSESSMENTS.c.organisation_id)
                & (Membership.user_id == bindparam("user_id")))
-    .where(Assessment.id == bindparam("assessment_id"))
-    .with_for_update(of=Assessment)
-    .execution_options(populate_existing=True))
+    .where(_ASSESSMENTS.c.id == bindparam("assessment_id"))
+    .with_for_update(of=_ASSESSMENTS))
 
 
-def get_own_assessment(session: Session, user: Person, assessment_id: int, *,
-                       lock: bool = False) -> Assessment:
+def get_own_assessment(session: Session, user: Person, assessment_id: int) -> Assessment:
     """Return the assessment if it belongs to one of ``user``'s organisations.
 
     These are the respondents' pages, where it is answered and submitted; whether it may
     still be changed is :func:`can_edit_assessment`.
 
-    :param lock: read it as it is now and lock its row for the transaction (``SELECT ...
-        FOR UPDATE``, with the membership and the questionnaire's content hash in the
-        same statement): for a change that would lock it anyway.
     :raises NotFound: otherwise, whatever platform role ``user`` holds.
     """
     if user is None:
         raise NotFound("This assessment does not exist.")
-    if lock:
-        return _lock_own_assessment(session, user, assessment_id)
     assessment = session.scalar(_OWN_ASSESSMENT,
                                 {"assessment_id": assessment_id, "user_id": user.id})
     if assessment is None:
@@ -698,15 +722,30 @@ def get_own_assessment(session: Session, user: Person, assessment_id: int, *,
     return assessment
 
 
-def _lock_own_assessment(session: Session, user: Person, assessment_id: int) -> Assessment:
-    row = session.execute(_LOCK_OWN_ASSESSMENT,
-                          {"assessment_id": assessment_id, "user_id": user.id}).first()
+def lock_own_assessment(session: Session, user: Person,
+                        assessment_id: int) -> LockedAssessment:
+    """Read the row of an assessment of one of ``user``'s organisations as it is now and
+    lock it for the transaction (``SELECT ... FOR UPDATE``, with the membership and the
+    questionnaire's content hash in the same statement): for a change of its answers,
+    which would lock it anyway (the autosave).
+
+    :raises NotFound: as :func:`get_own_assessment`; ``session`` must be a writing one.
+    """
+    if user is None:
+        raise NotFound("This assessment does not exist.")
+    row = writing_connection(session).execute(
+        _LOCK_OWN_ASSESSMENT, {"assessment_id": assessment_id, "user_id": user.id}).first()
     if row is None or row.role is None:
         raise NotFound("This assessment does not exist.")
-    assessment: Assessment = row[0]
-    note_content_hash(session, assessment.questionnaire_version_id, row.content_hash)
-    session.info.setdefault(_LOCKED, {})[assessment.id] = session.get_transaction()
-    return assessment
+    note_content_hash(session, row.questionnaire_version_id, row.content_hash)
+    questionnaire = cached_questionnaire(session, row.questionnaire_version_id)
+    if questionnaire is None:
+        version = session.get(QuestionnaireVersion, row.questionnaire_version_id)
+        assert version is not None  # a foreign key of the row just read
+        questionnaire = questionnaire_of(version)
+    session.info.setdefault(_LOCKED, {})[row.id] = session.get_transaction()
+    return LockedAssessment(row.id, row.organisation_id, row.questionnaire_version_id,
+                            Status(row.status), row.version, questionnaire)
 
 
 def get_for_review(session: Session, user: Person, assessment_id: int) -> Assessment:

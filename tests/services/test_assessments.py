@@ -7,6 +7,7 @@ from sqlalchemy import delete, select
 
 from ppp_assess.domain.loader import load_questionnaire
 from ppp_assess.domain.reference import OrgRole
+from ppp_assess.domain.workflow import Status
 from ppp_assess.models import Answer, Assessment, SectionScore
 from ppp_assess.services import accounts, assessments, permissions
 from ppp_assess.services.assessments import AnswerInput, AnswersRejected
@@ -314,10 +315,10 @@ def test_a_locked_read_checks_membership_and_spares_the_save_a_second_lock(
                                            organisation_id=organisation.id)
     db.commit()
     with pytest.raises(NotFound):
-        permissions.get_own_assessment(db, stranger, started.id, lock=True)
+        permissions.lock_own_assessment(db, stranger, started.id)
     with pytest.raises(NotFound):
-        permissions.get_own_assessment(db, user, started.id + 1000, lock=True)
-    assessment = permissions.get_own_assessment(db, user, started.id, lock=True)
+        permissions.lock_own_assessment(db, user, started.id + 1000)
+    assessment = permissions.lock_own_assessment(db, user, started.id)
     assert permissions.holds_row_lock(db, assessment)
     assert assessments.questionnaire_for(assessment).id == "web-sample"
     result = assessments.save_answers(db, assessment, {"policy": AnswerInput("yes")},
@@ -326,3 +327,35 @@ def test_a_locked_read_checks_membership_and_spares_the_save_a_second_lock(
     db.commit()
     # A new transaction holds no lock until it reads the row locked again.
     assert not permissions.holds_row_lock(db, assessment)
+    with pytest.raises(RuntimeError):
+        assessments.save_answers(db, assessment, {"policy": AnswerInput("no")},
+                                 base_version=assessment.version, actor=user)
+
+
+def test_a_save_through_the_locked_row_writes_what_the_object_would(
+        db, factory, monkeypatch) -> None:
+    """The autosave saves through the assessment's row: the row and the object the
+    session may hold end up as a save of the object leaves them, and a questionnaire not
+    parsed yet is read from its version."""
+    organisation = factory.organisation()
+    user = factory.user(organisation=organisation)
+    started = assessments.start_assessment(db, actor=user, version=publish_sample(db),
+                                           organisation_id=organisation.id)
+    db.commit()
+    loaded = db.get(Assessment, started.id)
+    assert loaded is not None
+    first_version = loaded.version
+    monkeypatch.setattr(permissions, "cached_questionnaire", lambda *_args: None)
+    row = permissions.lock_own_assessment(db, user, started.id)
+    assert (row.id, row.organisation_id, row.status, row.version) == (
+        started.id, organisation.id, Status.draft, first_version)
+    assert assessments.questionnaire_for(row).id == "web-sample"
+    result = assessments.save_answers(db, row, {"policy": AnswerInput("yes")},
+                                      base_version=row.version, actor=user)
+    assert row.version == result.version == first_version + 1
+    # The object the session held reads what the save wrote.
+    assert (loaded.version, loaded.score, loaded.completion) == (
+        result.version, result.report.overall, result.report.completion)
+    assert _stored_section_scores(db, loaded) == {
+        section.id: section.score for section in result.report.sections}
+    db.commit()
