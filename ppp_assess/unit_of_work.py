@@ -60,7 +60,7 @@ def current_unit() -> UnitOfWork:
         if has_request_context():
             # What services write for later (mail links) may need the address the
             # request came in on when no public address is configured.
-            unit.session.info[REQUEST_BASE_URL_KEY] = request.host_url.rstrip("/")
+            unit.info[REQUEST_BASE_URL_KEY] = request.host_url.rstrip("/")
         setattr(g, _G_KEY, unit)
     return unit
 
@@ -68,6 +68,12 @@ def current_unit() -> UnitOfWork:
 def get_session() -> Session:
     """Return the session of this request's (or command's) unit of work."""
     return current_unit().session
+
+
+def get_connection() -> Connection:
+    """Return the connection this request's unit of work reads on, for Core statements
+    (a reading request's, with no session until one is asked for)."""
+    return current_unit().connection
 
 
 @contextmanager
@@ -84,7 +90,7 @@ def identity_connection() -> Iterator[Connection]:
     """
     unit = current_unit()
     if not unit.write:
-        yield unit.session.connection()
+        yield unit.connection
         return
     with get_database().reading_connection() as connection:
         yield connection

@@ -19,7 +19,13 @@ from ppp_assess.models.database import Database, writing_connection
 from ppp_assess.services import outbox
 from ppp_assess.services.audit import record_event
 from ppp_assess.services.errors import Invalid
-from ppp_assess.unit_of_work import commit_now, get_database, get_session, on_commit
+from ppp_assess.unit_of_work import (
+    commit_now,
+    current_unit,
+    get_database,
+    get_session,
+    on_commit,
+)
 from ppp_assess.web.errors import refuse
 from tests.factories import Factory, sign_in
 from tests.services.benchmark_support import approved_through_services
@@ -437,13 +443,52 @@ def test_who_is_asking_is_read_before_a_writing_unit_begins(app: Flask, factory:
     headers = {"Authorization": f"Bearer {secret}"}
     with app.test_request_context("/api/v1/assessments", method=method, headers=headers):
         assert current_user.id == user.id
-        # A writing unit's transaction (SQLite's write lock) has not begun: it begins with
-        # the use case. A reading unit reads it in its own transaction.
-        assert get_session().in_transaction() is (method == "GET")
+        _read_apart_from_a_writing_unit(method)
     with app.test_request_context("/assessments", method=method):
         person = _load_user(f"{user.id}:{user.session_version}")
         assert person is not None and person.id == user.id
-        assert get_session().in_transaction() is (method == "GET")
+        _read_apart_from_a_writing_unit(method)
+
+
+def _read_apart_from_a_writing_unit(method: str) -> None:
+    unit = current_unit()
+    if method == "GET":
+        # A reading unit reads it on its own connection, with no session yet; a session
+        # made later reads on the same connection.
+        assert unit._session is None and unit._connection is not None
+        assert get_session().connection() is unit.connection
+    else:
+        # A writing unit's transaction (SQLite's write lock) has not begun: it begins with
+        # the use case.
+        assert not get_session().in_transaction()
+
+
+def test_a_reading_unit_reads_on_one_connection_and_gives_it_back(
+        scratch_database_url: str) -> None:
+    """Outside the test suite's one connection: the connection a reading unit checks out
+    first is the one its session reads on, and both are let go when it finishes."""
+    database = Database(scratch_database_url, audit_key=b"test")
+    try:
+        unit = database.unit_of_work(write=False)
+        assert unit.connection.execute(text("SELECT 1")).scalar() == 1
+        session = unit.session
+        assert session.connection() is unit.connection
+        assert session.execute(text("SELECT 2")).scalar() == 2
+        with pytest.raises(ReadOnlyError):
+            writing_connection(session)
+        assert database.engines[-1].pool.checkedout() == 1
+        assert unit.finish(success=True) is False
+        assert database.engines[-1].pool.checkedout() == 0
+        with pytest.raises(RuntimeError):
+            unit.connection  # noqa: B018 (a finished unit reads no more)
+        # A session made first: the unit's connection is the session's.
+        other = database.unit_of_work(write=False)
+        session = other.session
+        assert other.connection is session.connection()
+        other.finish(success=True)
+        assert database.engines[-1].pool.checkedout() == 0
+    finally:
+        database.dispose()
 
 
 def test_the_hooks_of_a_commit_run_when_the_client_resets_the_connection_after_the_answer(

@@ -299,6 +299,12 @@ def _refuse_writes(state: ORMExecuteState) -> None:
         raise ReadOnlyError("A reading unit of work may not change the database.")
 
 
+def as_connection(source: Session | Connection) -> Connection:
+    """Return the connection a session reads on (begun if need be), or ``source`` itself:
+    for reads whose callers hold either (a request's reading unit may have no session)."""
+    return source.connection() if isinstance(source, Session) else source
+
+
 def writing_connection(session: Session) -> Connection:
     """Return the connection of a writing session's transaction, for Core statements.
 
@@ -374,7 +380,8 @@ class Database:
             return (self.engine,)
         return (self.engine, self.statement_engine)
 
-    def new_session(self, *, write: bool, statements: bool = False) -> Session:
+    def new_session(self, *, write: bool, statements: bool = False,
+                    bind: Connection | None = None) -> Session:
         """Return a new session that reads, or reads and writes.
 
         :param statements: for a reading session, read as the requests' reading units
@@ -382,7 +389,8 @@ class Database:
             transaction; on SQLite it makes no difference (a deferred transaction).
         """
         reader = self._statement_reader if statements else self._reader
-        session = self.sessionmaker(bind=self._writer if write else reader)
+        session = self.sessionmaker(bind=bind if bind is not None
+                                    else self._writer if write else reader)
         session.info[_READ_ONLY] = not write
         session.info["audit_key"] = self.audit_key
         return session
@@ -439,12 +447,27 @@ class Database:
         with reader.connect() as connection:
             yield connection
 
+    def unit_connection(self) -> tuple[Connection, bool]:
+        """Return a connection that reads as the requests' reading units do, and whether
+        the caller closes it (not the test suite's one connection)."""
+        reader = self._statement_reader
+        if isinstance(reader, Connection):
+            return reader, False
+        return reader.connect(), True
+
     def dispose(self) -> None:
         """Close every pooled connection (and SQLite's lock file)."""
         for engine in self.engines:
             engine.dispose()
         if self._writers is not None:
             self._writers.close()
+
+
+def _close_quietly(connection: Connection) -> None:
+    try:
+        connection.close()
+    except SQLAlchemyError:
+        log.warning("closing the connection failed", exc_info=True)
 
 
 class UnitOfWork:
@@ -458,20 +481,48 @@ class UnitOfWork:
         self.database = database
         self.write = write
         self._session: Session | None = None
+        #: A reading unit's connection, checked out before any session (and closed by
+        #: the unit when it owns it).
+        self._connection: Connection | None = None
+        self._owns_connection = False
         self._failed = False
         self._finished = False
+        #: What the unit's session carries in its ``info`` from its start.
+        self.info: dict[str, Any] = {}
         #: The committed session's ``info`` (what its services noted), once committed.
         self.committed_info: dict[str, Any] | None = None
 
+    def _check_open(self) -> None:
+        if self._finished:
+            raise RuntimeError("This unit of work is finished; a stream must read "
+                               "through Database.reading().")
+
     @property
     def session(self) -> Session:
-        """Return the unit's session, beginning it on first use."""
+        """Return the unit's session, beginning it on first use (a reading unit's on the
+        connection it reads on already, if it has one)."""
         if self._session is None:
-            if self._finished:
-                raise RuntimeError("This unit of work is finished; a stream must read "
-                                   "through Database.reading().")
-            self._session = self.database.new_session(write=self.write, statements=True)
+            self._check_open()
+            self._session = self.database.new_session(write=self.write, statements=True,
+                                                      bind=self._connection)
+            self._session.info.update(self.info)
         return self._session
+
+    @property
+    def connection(self) -> Connection:
+        """Return the connection the unit reads on, for Core statements.
+
+        A reading unit checks one out on first use, with no session: a request answered
+        with a statement or two (a kept page: who is asking, the page's stamp) then pays
+        no session's bookkeeping, and a session made later reads on the same connection.
+        A writing unit's is its session's transaction's.
+        """
+        if self.write or self._session is not None:
+            return self.session.connection()
+        if self._connection is None:
+            self._check_open()
+            self._connection, self._owns_connection = self.database.unit_connection()
+        return self._connection
 
     def fail(self) -> None:
         """Make sure nothing of this unit is committed (a caught error, a refused form)."""
@@ -491,6 +542,16 @@ class UnitOfWork:
             return False
         self._finished = True
         session, self._session = self._session, None
+        connection, self._connection = self._connection, None
+        if connection is not None and self._owns_connection:
+            self._owns_connection = False
+            try:
+                if session is not None:
+                    session.close()
+            finally:
+                # The reading transaction ends with it (a rollback: nothing to undo).
+                _close_quietly(connection)
+            return False
         if session is None:
             return False
         try:

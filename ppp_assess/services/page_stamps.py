@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Connection, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from ppp_assess.domain.workflow import Status
@@ -33,6 +33,7 @@ from ppp_assess.models import (
     Project,
     QuestionnaireVersion,
 )
+from ppp_assess.models.database import as_connection
 from ppp_assess.services.permissions import OWN_ASSESSMENT, Person
 from ppp_assess.services.upgrades import newer_version_id
 
@@ -93,15 +94,18 @@ class PageStamp:
         return value
 
 
-def page_stamp(session: Session, person: Person, assessment_id: int, *,
+def page_stamp(source: Session | Connection, person: Person, assessment_id: int, *,
                directory: str | Path) -> PageStamp | None:
     """Return the stamp of an assessment of one of ``person``'s organisations, or ``None``
     when there is no such assessment (another organisation's is the same as none).
 
+    Read on a connection (a kept page's request has no session) or a session's.
+
     :param directory: the questionnaire folder, whose mappings say whether a newer
         version may take a draft over.
     """
-    rows = session.connection().execute(
+    connection = as_connection(source)
+    rows = connection.execute(
         _STAMP, {"assessment_id": assessment_id, "user_id": person.id}).all()
     if not rows:
         return None
@@ -109,7 +113,7 @@ def page_stamp(session: Session, person: Person, assessment_id: int, *,
     subject, content_hash, questionnaire_id, version = first[_WIDTH:_WIDTH + 4]
     upgrade = None
     if first[_STATUS] == Status.draft:
-        upgrade = newer_version_id(session, questionnaire_id, first[_VERSION_ID], version,
+        upgrade = newer_version_id(connection, questionnaire_id, first[_VERSION_ID], version,
                                    directory=directory)
     return PageStamp(
         tuple(first[:_WIDTH]), subject, content_hash,

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from ppp_assess.domain.reference import OrgRole, PlatformRole
 from ppp_assess.models import ApiToken, Membership, PlatformRoleGrant, User
 from ppp_assess.models.base import utcnow
+from ppp_assess.models.database import as_connection
 from ppp_assess.services.tokens import token_digest
 
 
@@ -88,10 +89,6 @@ def _person(rows: Sequence[Sequence[Any]], start: int = 0) -> SignedIn | None:
     return SignedIn(user_id, name, email, locale, version, tuple(memberships), roles)
 
 
-def _connection(source: Session | Connection) -> Connection:
-    return source.connection() if isinstance(source, Session) else source
-
-
 def signed_in(source: Session | Connection, user_id: int,
               session_version: int) -> SignedIn | None:
     """Return who a session signed in as ``user_id`` is, if that session still holds.
@@ -99,7 +96,7 @@ def signed_in(source: Session | Connection, user_id: int,
     ``None`` when the user no longer exists, was deactivated, or ended their sessions
     since (signing out, a new password and deactivation bump the session version).
     """
-    person = _person(_connection(source).execute(_SIGNED_IN, {"user_id": user_id}).all())
+    person = _person(as_connection(source).execute(_SIGNED_IN, {"user_id": user_id}).all())
     return person if person is not None and person.session_version == session_version \
         else None
 
@@ -117,7 +114,7 @@ def token_holder(source: Session | Connection, token: str, *,
                  now: dt.datetime | None = None) -> TokenHolder | None:
     """Return a valid (known, not revoked, not expired) token's holder, in one statement;
     ``None`` for any other token or a deactivated user."""
-    rows = _connection(source).execute(
+    rows = as_connection(source).execute(
         _TOKEN_HOLDER, {"digest": token_digest(token), "now": now or utcnow()}).all()
     person = _person(rows, start=2)
     return None if person is None else TokenHolder(rows[0][0], rows[0][1], person)

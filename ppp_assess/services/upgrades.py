@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import Connection, delete, select
 from sqlalchemy.orm import Session
 
 from ppp_assess.domain.schema import Questionnaire
@@ -28,6 +28,7 @@ from ppp_assess.domain.version_mapping import (
 from ppp_assess.domain.workflow import Status
 from ppp_assess.models import Answer, Assessment, QuestionnaireVersion, SectionScore
 from ppp_assess.models.base import utcnow
+from ppp_assess.models.database import as_connection
 from ppp_assess.services.assessments import _rescore, load_answers, questionnaire_for
 from ppp_assess.services.audit import record_event
 from ppp_assess.services.errors import Conflict, NotFound
@@ -60,8 +61,8 @@ def _newer_version(session: Session, source: QuestionnaireVersion,
     return None if version_id is None else session.get(QuestionnaireVersion, version_id)
 
 
-def newer_version_id(session: Session, questionnaire_id: str, version_id: int, version: str,
-                     *, directory: str | Path) -> int | None:
+def newer_version_id(source: Session | Connection, questionnaire_id: str, version_id: int,
+                     version: str, *, directory: str | Path) -> int | None:
     """Return the id of the newest published version of the questionnaire that a mapping
     file leads to from ``version`` (stored as ``version_id``), or ``None``.
 
@@ -71,7 +72,7 @@ def newer_version_id(session: Session, questionnaire_id: str, version_id: int, v
     directory = Path(directory)
     if not may_have_mapping_from(directory, questionnaire_id, version):
         return None
-    rows = session.execute(
+    rows = as_connection(source).execute(
         select(QuestionnaireVersion.id, QuestionnaireVersion.version)
         .where(QuestionnaireVersion.questionnaire_id == questionnaire_id,
                QuestionnaireVersion.id != version_id)

@@ -85,6 +85,27 @@ def test_a_page_opened_again_is_answered_without_reading_the_answers(app, member
     assert _without_tokens(kept) == _without_tokens(rendered)
 
 
+def test_a_page_opened_again_is_answered_without_a_session(app, member, draft,
+                                                            monkeypatch) -> None:
+    """Who is asking and the page's stamp are read on the request's connection: no
+    session is made (its bookkeeping cost more than the two statements)."""
+    from ppp_assess.models.database import Database
+
+    made: list[bool] = []
+    new_session = Database.new_session
+
+    def counted(self, **options):
+        made.append(options.get("write", False))
+        return new_session(self, **options)
+
+    monkeypatch.setattr(Database, "new_session", counted)
+    _page(member, draft)
+    assert made  # rendered: the assessment, its answers, ... read through a session
+    made.clear()
+    _page(member, draft)
+    assert made == []
+
+
 def test_a_kept_page_carries_the_requests_own_csrf_token_and_it_is_accepted(
         csrf_app, db, factory) -> None:
     member = make_member(csrf_app, db, factory)

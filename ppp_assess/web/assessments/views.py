@@ -46,7 +46,7 @@ from ppp_assess.services import (
 from ppp_assess.services import certificates as certificate_service
 from ppp_assess.services.errors import Conflict, Invalid, MissingAnswers, ServiceError
 from ppp_assess.services.page_stamps import PageStamp
-from ppp_assess.unit_of_work import get_session
+from ppp_assess.unit_of_work import get_connection, get_session
 from ppp_assess.web.addresses import (
     ID_SLOT,
     address_builder,
@@ -403,17 +403,18 @@ def _page_fields(version: int) -> dict[str, Markup]:
 @login_required
 def section(assessment_id: int, section_id: str) -> Response | tuple[str | bytes, int]:
     """Show one section's questions and save them on "save and continue"."""
-    db = get_session()
     pages = rendered_pages() if request.method == "GET" else None
     if pages is not None:
         # A page kept as rendered, while what it shows but the answers (whose changes
-        # the assessment's version tells) is as it was: one statement, nothing built.
-        stamp = page_stamps.page_stamp(db, current_person(), assessment_id,
+        # the assessment's version tells) is as it was: one statement on the request's
+        # connection, no session, nothing built.
+        stamp = page_stamps.page_stamp(get_connection(), current_person(), assessment_id,
                                        directory=_questionnaire_dir())
         key = _section_page_key(stamp, section_id) if stamp is not None else None
         kept = pages.get(key, csrf_token()) if key is not None else None
         if kept is not None:
             return kept, 200
+    db = get_session()
     assessment = _own_assessment(assessment_id)
     # can_edit_assessment without asking again for the membership _own_assessment checked.
     if not is_editable(assessment.status):
