@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextlib
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +15,26 @@ from ppp_assess.models.database import Database
 
 if TYPE_CHECKING:
     from flask_limiter import Limiter
+
+
+class Application(Flask):
+    """Flask, asking once per function whether it is a coroutine function.
+
+    Flask asks it anew of every hook and view on every request (``inspect``'s checks,
+    about twenty a request); the answer never changes for a function.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._synchronous: dict[Callable[..., Any], Callable[..., Any]] = {}
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        with contextlib.suppress(KeyError, TypeError):  # not seen yet, or not hashable
+            return self._synchronous[func]
+        synchronous = super().ensure_sync(func)
+        with contextlib.suppress(TypeError):
+            self._synchronous[func] = synchronous
+        return synchronous
 
 
 def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
@@ -30,7 +51,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     else:
         settings = Settings.from_env(**dict(config or {}))
 
-    app = Flask(
+    app = Application(
         __name__,
         instance_path=str(Path(settings.instance_path).resolve()),
         template_folder="web/templates",

@@ -130,3 +130,35 @@ def test_the_test_factory_builds_every_model(db, factory, tmp_path) -> None:
     empty = sorted(mapper.class_.__name__ for mapper in Base.registry.mappers
                    if not db.scalar(select(func.count()).select_from(mapper.class_)))
     assert empty == []
+
+
+def test_the_app_asks_once_whether_a_function_is_a_coroutine(app, monkeypatch) -> None:
+    import inspect
+
+    import flask.app
+
+    asked: list[object] = []
+
+    def counted(func: object) -> bool:
+        asked.append(func)
+        return inspect.iscoroutinefunction(func)
+
+    monkeypatch.setattr(flask.app, "iscoroutinefunction", counted)
+
+    def hook() -> None:
+        return None
+
+    async def coroutine() -> None:
+        return None
+
+    assert app.ensure_sync(hook) is hook
+    assert app.ensure_sync(hook) is hook
+    assert asked == [hook]
+    # A coroutine function is still handed to Flask's async support (which wants the
+    # "async" extra here), each time: nothing is kept for it.
+    for _ in range(2):
+        with pytest.raises(RuntimeError, match="async"):
+            app.ensure_sync(coroutine)
+    assert asked == [hook, coroutine, coroutine]
+    # Requests still run their hooks and views.
+    assert app.test_client().get("/healthz").status_code == 200

@@ -236,3 +236,35 @@ def test_each_bad_field_is_named_with_a_translated_message(app, db, factory) -> 
         "capital_value": "Saisissez une valeur égale ou supérieure à zéro.",
         "description": "Ce texte est trop long.",
     }
+
+
+_EXTRA = {"X-Extra": "yes"}
+
+
+@pytest.mark.parametrize(("given", "status", "headers"), [
+    (lambda response: response, 409, {}),
+    (lambda response: (response, 200), 409, {}),
+    (lambda response: (response, 201), 201, {}),
+    (lambda response: (response, 202, _EXTRA), 202, _EXTRA),
+    (lambda response: (response, _EXTRA), 409, _EXTRA),
+], ids=["response", "default status", "status", "status and headers", "headers"])
+def test_a_views_response_is_passed_on_as_spectree_would_build_it(
+        app, given, status, headers) -> None:
+    """The plugin hands the view's own response on (no second response built from its
+    body), with the status and headers spectree would give it."""
+    from flask import Response
+
+    from ppp_assess.web.api.openapi import spec
+
+    with app.test_request_context("/api/v1/assessments"):
+        response = Response(b'{"ok": true}', status=409, mimetype="application/json",
+                            headers={"ETag": '"7"'})
+        passed, error = spec.backend.validate_response(given(response), None, True, False)
+        assert error is None
+        assert passed is response
+        assert passed.status_code == status
+        assert passed.get_data() == b'{"ok": true}'
+        assert passed.headers["ETag"] == '"7"'
+        assert passed.headers["Content-Type"] == "application/json"
+        for name, header in headers.items():
+            assert passed.headers[name] == header

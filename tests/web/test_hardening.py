@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from flask import Flask
+from flask import Flask, Response
 from sqlalchemy import func, select
 
 from ppp_assess.models import AuditEvent
@@ -74,6 +74,24 @@ def test_downloads_and_server_errors_carry_them_too(make_app: Callable[..., Flas
 
     response = app.test_client().get("/_boom")
     assert response.status_code == 500
+    _assert_secure(response)
+
+
+def test_a_views_own_choice_of_a_security_header_is_kept_alone(
+        make_app: Callable[..., Flask]) -> None:
+    app = make_app()
+
+    @app.get("/_stricter")
+    def stricter() -> Response:
+        response = Response("token page")
+        response.headers["referrer-policy"] = "no-referrer"
+        response.headers["Strict-Transport-Security"] = "max-age=60"
+        return response
+
+    response = app.test_client().get("/_stricter", base_url="https://ppp.test")
+    assert response.headers.getlist("Referrer-Policy") == ["no-referrer"]
+    assert response.headers.getlist("Strict-Transport-Security") == ["max-age=60"]
+    assert response.headers.getlist("X-Frame-Options") == ["DENY"]
     _assert_secure(response)
 
 

@@ -39,6 +39,7 @@ from spectree import Response as SpecResponse
 from spectree import SecurityScheme, SpecTree
 from spectree.models import InType, SecureType, SecuritySchemeData
 from spectree.plugins.flask_plugin import FlaskPlugin
+from spectree.plugins.werkzeug_utils import flask_response_unpack
 
 from ppp_assess.web.api import bp
 from ppp_assess.web.errors import error_message, json_error
@@ -264,11 +265,17 @@ class ApiPlugin(FlaskPlugin):
                           force_resp_serialize: bool) -> Any:
         """Pass the view's response on as it is.
 
-        A streamed file (an evidence download) is handed on untouched: spectree would
-        otherwise read the whole body into memory to rebuild the response.
+        Spectree would read the body back and build a second response of it (about a
+        twentieth of an autosave; a streamed file, an evidence download, whole into
+        memory). A response comes back as spectree would answer: the status a view's
+        tuple gives wins unless it is the default 200, and the tuple's headers are added.
         """
-        if isinstance(resp, Response) and (resp.direct_passthrough or resp.is_streamed):
-            return resp, None
+        payload, status, headers = flask_response_unpack(resp)
+        if isinstance(payload, Response):
+            if status != 200:
+                payload.status_code = status
+            payload.headers.extend(headers)
+            return payload, None
         return super().validate_response(resp, resp_model, True, force_resp_serialize)
 
 
