@@ -440,11 +440,11 @@ class Database:
         comes from, before its unit begins): a session and its transaction's bookkeeping
         cost more than the statement. Only SELECTs belong here.
         """
-        reader = self._statement_reader
-        if isinstance(reader, Connection):  # the test suite's one connection
-            yield reader
+        connection, owned = self.unit_connection()
+        if not owned:
+            yield connection
             return
-        with reader.connect() as connection:
+        with connection:
             yield connection
 
     def unit_connection(self) -> tuple[Connection, bool]:
@@ -463,11 +463,11 @@ class Database:
             self._writers.close()
 
 
-def _close_quietly(connection: Connection) -> None:
+def _close_quietly(closable: Session | Connection) -> None:
     try:
-        connection.close()
+        closable.close()
     except SQLAlchemyError:
-        log.warning("closing the connection failed", exc_info=True)
+        log.warning("closing the %s failed", type(closable).__name__.lower(), exc_info=True)
 
 
 class UnitOfWork:
@@ -545,12 +545,10 @@ class UnitOfWork:
         connection, self._connection = self._connection, None
         if connection is not None and self._owns_connection:
             self._owns_connection = False
-            try:
-                if session is not None:
-                    session.close()
-            finally:
-                # The reading transaction ends with it (a rollback: nothing to undo).
-                _close_quietly(connection)
+            if session is not None:
+                _close_quietly(session)
+            # The reading transaction ends with it (a rollback: nothing to undo).
+            _close_quietly(connection)
             return False
         if session is None:
             return False
@@ -571,10 +569,7 @@ class UnitOfWork:
                 log.warning("rollback failed; the connection is discarded", exc_info=True)
             return False
         finally:
-            try:
-                session.close()
-            except SQLAlchemyError:
-                log.warning("closing the session failed", exc_info=True)
+            _close_quietly(session)
 
     def close(self) -> None:
         """Roll back and close whatever is still open (the last resort at teardown)."""
