@@ -531,7 +531,8 @@ def score(questionnaire: Questionnaire, answers: Mapping[str, object], *,
                 )
             else:
                 impact = 0.0
-            gap = Gap(
+            gap = _built(
+                Gap,
                 question_id=item.id,
                 section_id=sections[section_index].id,
                 impact=impact,
