@@ -463,6 +463,31 @@ def _read_apart_from_a_writing_unit(method: str) -> None:
         assert not get_session().in_transaction()
 
 
+def test_a_read_apart_from_the_unit_holds_no_transaction(scratch_database_url: str) -> None:
+    """Who a writing request comes from is read statement by statement, with no BEGIN
+    on SQLite either: nothing is left open on the pooled connection, and the next
+    reading unit on it begins its transaction as before."""
+    database = Database(scratch_database_url, audit_key=b"test")
+
+    def in_transaction(connection) -> bool:
+        driver = connection.connection.driver_connection
+        if database.dialect == "sqlite":
+            return bool(driver.in_transaction)
+        return str(driver.info.transaction_status.name) != "IDLE"
+
+    try:
+        with database.reading_connection() as connection:
+            assert connection.execute(text("SELECT 1")).all() == [(1,)]
+            assert not in_transaction(connection)
+        unit = database.unit_of_work(write=False)
+        assert unit.connection.execute(text("SELECT 2")).scalar() == 2
+        # SQLite's reading units keep their deferred transaction (one snapshot).
+        assert in_transaction(unit.connection) is (database.dialect == "sqlite")
+        unit.finish(success=True)
+    finally:
+        database.dispose()
+
+
 def test_a_reading_unit_reads_on_one_connection_and_gives_it_back(
         scratch_database_url: str) -> None:
     """Outside the test suite's one connection: the connection a reading unit checks out

@@ -44,6 +44,9 @@ SQLITE_BUSY_TIMEOUT_MS = 15000
 
 #: Execution option that marks a writing engine (SQLite begins those IMMEDIATE).
 _WRITE_OPTION = "ppp_assess_write"
+#: Execution option of a connection whose statements each read on their own, without a
+#: transaction (SQLite's BEGIN left out): each reads all its rows at once.
+_EACH_ON_ITS_OWN = "ppp_assess_each_statement_on_its_own"
 #: Key in ``Session.info`` of a session that must not change anything.
 _READ_ONLY = "read_only"
 
@@ -127,8 +130,10 @@ def _configure_sqlite(engine: Engine) -> _Writers:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        writes = connection.get_execution_options().get(_WRITE_OPTION, False)
-        if not writes:
+        options = connection.get_execution_options()
+        if options.get(_EACH_ON_ITS_OWN, False):
+            return
+        if not options.get(_WRITE_OPTION, False):
             connection.exec_driver_sql("BEGIN")
             return
         deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
@@ -438,13 +443,15 @@ class Database:
 
         For a statement or two read apart from any unit of work (who a writing request
         comes from, before its unit begins): a session and its transaction's bookkeeping
-        cost more than the statement. Only SELECTs belong here.
+        cost more than the statement. Only SELECTs whose rows are all read at once belong
+        here: each runs on its own, as on PostgreSQL, with no BEGIN on SQLite either (a
+        result left half read would keep SQLite's snapshot on the pooled connection).
         """
         connection, owned = self.unit_connection()
         if not owned:
             yield connection
             return
-        with connection:
+        with connection.execution_options(**{_EACH_ON_ITS_OWN: True}):
             yield connection
 
     def unit_connection(self) -> tuple[Connection, bool]:
