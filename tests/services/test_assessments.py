@@ -359,3 +359,25 @@ def test_a_save_through_the_locked_row_writes_what_the_object_would(
     assert _stored_section_scores(db, loaded) == {
         section.id: section.score for section in result.report.sections}
     db.commit()
+
+
+def test_a_save_through_the_locked_row_recreates_a_missing_section_score(db, factory) -> None:
+    organisation = factory.organisation()
+    user = factory.user(organisation=organisation)
+    started = assessments.start_assessment(db, actor=user, version=publish_sample(db),
+                                           organisation_id=organisation.id)
+    db.flush()
+    db.execute(delete(SectionScore).where(SectionScore.assessment_id == started.id,
+                                          SectionScore.section_id == "basics"))
+    db.commit()
+    db.expunge_all()
+    row = permissions.lock_own_assessment(db, user, started.id)
+    result = assessments.save_answers(db, row, {"policy": AnswerInput("no")},
+                                      base_version=row.version, actor=user)
+    db.flush()
+    assert _stored_section_scores(db, row) == {
+        section.id: section.score for section in result.report.sections}
+    stored = db.get(Assessment, started.id)
+    assert stored is not None
+    assert (stored.version, stored.score) == (result.version, result.report.overall)
+    db.commit()
