@@ -72,11 +72,7 @@ from ppp_assess.models import (
 )
 from ppp_assess.models.database import writing_connection
 from ppp_assess.services.errors import Conflict, Forbidden, NotFound
-from ppp_assess.services.questionnaires import (
-    cached_questionnaire,
-    note_content_hash,
-    questionnaire_of,
-)
+from ppp_assess.services.questionnaires import noted_questionnaire
 
 #: Statuses the review board works on or has decided.
 REVIEWABLE = frozenset({Status.submitted, Status.in_review, Status.approved, Status.certified,
@@ -737,12 +733,8 @@ def lock_own_assessment(session: Session, user: Person,
         _LOCK_OWN_ASSESSMENT, {"assessment_id": assessment_id, "user_id": user.id}).first()
     if row is None or row.role is None:
         raise NotFound("This assessment does not exist.")
-    note_content_hash(session, row.questionnaire_version_id, row.content_hash)
-    questionnaire = cached_questionnaire(session, row.questionnaire_version_id)
-    if questionnaire is None:
-        version = session.get(QuestionnaireVersion, row.questionnaire_version_id)
-        assert version is not None  # a foreign key of the row just read
-        questionnaire = questionnaire_of(version)
+    questionnaire = noted_questionnaire(session, row.questionnaire_version_id,
+                                        row.content_hash)
     session.info.setdefault(_LOCKED, {})[row.id] = session.get_transaction()
     return LockedAssessment(row.id, row.organisation_id, row.questionnaire_version_id,
                             Status(row.status), row.version, questionnaire)

@@ -164,6 +164,21 @@ def cached_questionnaire(session: Session, version_id: int) -> Questionnaire | N
     return None if content_hash is None else _by_hash.get(content_hash)
 
 
+def noted_questionnaire(session: Session, version_id: int,
+                        content_hash: str) -> Questionnaire:
+    """Note the content hash of a version read beside an assessment
+    (:func:`note_content_hash`) and return its parsed questionnaire, loading the version's
+    row only when that hash was never parsed."""
+    note_content_hash(session, version_id, content_hash)
+    questionnaire = _by_hash.get(content_hash)
+    if questionnaire is not None:
+        return questionnaire
+    version = session.get(QuestionnaireVersion, version_id)
+    if version is None:
+        raise LookupError(f"No questionnaire version {version_id}.")
+    return questionnaire_of(version)
+
+
 def _cached(content_hash: str, definition: Any) -> Questionnaire:
     # Published versions are immutable, so the content hash is a safe cache key.
     questionnaire = _by_hash.get(content_hash)

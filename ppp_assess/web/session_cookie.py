@@ -18,7 +18,6 @@ is then verified once more). Writing the cookie is Flask's own.
 from __future__ import annotations
 
 import copy
-import threading
 import time
 from typing import Any
 
@@ -38,8 +37,8 @@ class KeptSessionInterface(SecureCookieSessionInterface):
 
     def __init__(self) -> None:
         #: What each verified cookie holds, and when it was signed (seconds since the epoch).
+        #: (A dict's single operations need no lock between a worker's threads.)
         self._kept: dict[_Key, tuple[dict[str, Any], int]] = {}
-        self._lock = threading.Lock()
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
         value = request.cookies.get(self.get_cookie_name(app))
@@ -53,8 +52,7 @@ class KeptSessionInterface(SecureCookieSessionInterface):
             # As itsdangerous's check: expired when older than max_age or from the future.
             if 0 <= int(time.time()) - signed <= max_age:
                 return self.session_class(copy.deepcopy(data))
-            with self._lock:
-                self._kept.pop(key, None)
+            self._kept.pop(key, None)
             return self.session_class()
         serializer = self.get_signing_serializer(app)
         if serializer is None:
@@ -64,9 +62,8 @@ class KeptSessionInterface(SecureCookieSessionInterface):
         except BadSignature:
             return self.session_class()
         if isinstance(data, dict):
-            with self._lock:
-                if len(self._kept) >= KEPT_COOKIES:
-                    self._kept.clear()
-                self._kept[key] = (data, int(signed_at.timestamp()))
+            if len(self._kept) >= KEPT_COOKIES:
+                self._kept.clear()
+            self._kept[key] = (data, int(signed_at.timestamp()))
             data = copy.deepcopy(data)
         return self.session_class(data)

@@ -9,7 +9,7 @@ from ppp_assess.domain.loader import load_questionnaire
 from ppp_assess.domain.reference import OrgRole
 from ppp_assess.domain.workflow import Status
 from ppp_assess.models import Answer, Assessment, SectionScore
-from ppp_assess.services import accounts, assessments, permissions
+from ppp_assess.services import accounts, assessments, permissions, questionnaires
 from ppp_assess.services.assessments import AnswerInput, AnswersRejected
 from ppp_assess.services.errors import Conflict, Invalid, NotFound
 from ppp_assess.services.questionnaires import publish_questionnaire
@@ -188,16 +188,31 @@ def _stored_section_scores(db, assessment) -> dict[str, float | None]:
                            .where(SectionScore.assessment_id == assessment.id)).all())
 
 
-def test_a_save_stores_the_section_scores_of_a_full_rescore(db, factory) -> None:
+def _draft(db, factory):
+    """Return a respondent and their new draft of the sample, flushed."""
     organisation = factory.organisation()
     user = factory.user(organisation=organisation)
     assessment = assessments.start_assessment(db, actor=user, version=publish_sample(db),
                                               organisation_id=organisation.id)
     db.flush()
+    return user, assessment
+
+
+def _drop_a_section_score(db, assessment) -> None:
+    db.execute(delete(SectionScore).where(SectionScore.assessment_id == assessment.id,
+                                          SectionScore.section_id == "basics"))
+
+
+def _section_scores_of(report) -> dict[str, float | None]:
+    return {section.id: section.score for section in report.sections}
+
+
+def test_a_save_stores_the_section_scores_of_a_full_rescore(db, factory) -> None:
+    user, assessment = _draft(db, factory)
     db.expire(assessment, ["section_scores"])  # as in a request: the rows are not loaded
     result = assessments.save_answers(db, assessment, {"policy": AnswerInput("yes")},
                                       base_version=assessment.version, actor=user)
-    expected = {section.id: section.score for section in result.report.sections}
+    expected = _section_scores_of(result.report)
     assert _stored_section_scores(db, assessment) == expected
     assert any(score is not None for score in expected.values())
     db.refresh(assessment)
@@ -207,10 +222,7 @@ def test_a_save_stores_the_section_scores_of_a_full_rescore(db, factory) -> None
 
 def _draft_answered_once(db, factory):
     """Return a respondent, their draft of the sample and the result of a first save."""
-    organisation = factory.organisation()
-    user = factory.user(organisation=organisation)
-    assessment = assessments.start_assessment(db, actor=user, version=publish_sample(db),
-                                              organisation_id=organisation.id)
+    user, assessment = _draft(db, factory)
     first = assessments.save_answers(db, assessment, {"policy": AnswerInput("no")},
                                      base_version=assessment.version, actor=user)
     return user, assessment, first
@@ -267,19 +279,13 @@ def test_answers_loaded_as_objects_before_a_save_read_as_it_wrote_them(db, facto
 
 
 def test_a_save_recreates_a_missing_section_score(db, factory) -> None:
-    organisation = factory.organisation()
-    user = factory.user(organisation=organisation)
-    assessment = assessments.start_assessment(db, actor=user, version=publish_sample(db),
-                                              organisation_id=organisation.id)
-    db.flush()
-    db.execute(delete(SectionScore).where(SectionScore.assessment_id == assessment.id,
-                                          SectionScore.section_id == "basics"))
+    user, assessment = _draft(db, factory)
+    _drop_a_section_score(db, assessment)
     db.expire(assessment, ["section_scores"])
     result = assessments.save_answers(db, assessment, {"policy": AnswerInput("no")},
                                       base_version=assessment.version, actor=user)
     db.flush()
-    assert _stored_section_scores(db, assessment) == {
-        section.id: section.score for section in result.report.sections}
+    assert _stored_section_scores(db, assessment) == _section_scores_of(result.report)
 
 
 def test_a_save_writes_only_its_own_assessments_section_scores(db, factory) -> None:
@@ -301,18 +307,15 @@ def test_a_save_writes_only_its_own_assessments_section_scores(db, factory) -> N
                                       base_version=assessment.version, actor=user)
     db.flush()
     assert _stored_section_scores(db, assessment) == {
-        **{section.id: section.score for section in result.report.sections},
+        **_section_scores_of(result.report),
         "retired": 42.0}
     assert _stored_section_scores(db, other) == before_other
 
 
 def test_a_locked_read_checks_membership_and_spares_the_save_a_second_lock(
         db, factory) -> None:
-    organisation = factory.organisation()
-    user = factory.user(organisation=organisation)
     stranger = factory.user(organisation=factory.organisation())
-    started = assessments.start_assessment(db, actor=user, version=publish_sample(db),
-                                           organisation_id=organisation.id)
+    user, started = _draft(db, factory)
     db.commit()
     with pytest.raises(NotFound):
         permissions.lock_own_assessment(db, stranger, started.id)
@@ -337,18 +340,15 @@ def test_a_save_through_the_locked_row_writes_what_the_object_would(
     """The autosave saves through the assessment's row: the row and the object the
     session may hold end up as a save of the object leaves them, and a questionnaire not
     parsed yet is read from its version."""
-    organisation = factory.organisation()
-    user = factory.user(organisation=organisation)
-    started = assessments.start_assessment(db, actor=user, version=publish_sample(db),
-                                           organisation_id=organisation.id)
+    user, started = _draft(db, factory)
     db.commit()
     loaded = db.get(Assessment, started.id)
     assert loaded is not None
     first_version = loaded.version
-    monkeypatch.setattr(permissions, "cached_questionnaire", lambda *_args: None)
+    monkeypatch.setattr(questionnaires, "_by_hash", {})  # no version parsed yet
     row = permissions.lock_own_assessment(db, user, started.id)
     assert (row.id, row.organisation_id, row.status, row.version) == (
-        started.id, organisation.id, Status.draft, first_version)
+        started.id, started.organisation_id, Status.draft, first_version)
     assert assessments.questionnaire_for(row).id == "web-sample"
     result = assessments.save_answers(db, row, {"policy": AnswerInput("yes")},
                                       base_version=row.version, actor=user)
@@ -356,27 +356,20 @@ def test_a_save_through_the_locked_row_writes_what_the_object_would(
     # The object the session held reads what the save wrote.
     assert (loaded.version, loaded.score, loaded.completion) == (
         result.version, result.report.overall, result.report.completion)
-    assert _stored_section_scores(db, loaded) == {
-        section.id: section.score for section in result.report.sections}
+    assert _stored_section_scores(db, loaded) == _section_scores_of(result.report)
     db.commit()
 
 
 def test_a_save_through_the_locked_row_recreates_a_missing_section_score(db, factory) -> None:
-    organisation = factory.organisation()
-    user = factory.user(organisation=organisation)
-    started = assessments.start_assessment(db, actor=user, version=publish_sample(db),
-                                           organisation_id=organisation.id)
-    db.flush()
-    db.execute(delete(SectionScore).where(SectionScore.assessment_id == started.id,
-                                          SectionScore.section_id == "basics"))
+    user, started = _draft(db, factory)
+    _drop_a_section_score(db, started)
     db.commit()
     db.expunge_all()
     row = permissions.lock_own_assessment(db, user, started.id)
     result = assessments.save_answers(db, row, {"policy": AnswerInput("no")},
                                       base_version=row.version, actor=user)
     db.flush()
-    assert _stored_section_scores(db, row) == {
-        section.id: section.score for section in result.report.sections}
+    assert _stored_section_scores(db, row) == _section_scores_of(result.report)
     stored = db.get(Assessment, started.id)
     assert stored is not None
     assert (stored.version, stored.score) == (result.version, result.report.overall)
