@@ -30,6 +30,7 @@ Scores are exact floats; rounding is for display only.
 
 from __future__ import annotations
 
+import heapq
 import weakref
 from collections.abc import Callable, Container, Mapping
 from dataclasses import dataclass, field
@@ -113,14 +114,24 @@ class ScoreReport:
     completion: float
     #: Applicable required questions without an answer, in document order.
     missing_required: tuple[str, ...]
-    #: Builds :attr:`gaps` when first asked for: most callers (autosave, listings) never
-    #: look at them.
-    _gaps: Callable[[], tuple[Gap, ...]] = field(repr=False, compare=False)
+    #: Builds the gaps when first asked for (all of them, or the first ``n``): most
+    #: callers (listings) never look at them, and the autosave's panel shows a few.
+    _gaps: Callable[[int | None], tuple[Gap, ...]] = field(repr=False, compare=False)
 
     @cached_property
     def gaps(self) -> tuple[Gap, ...]:
         """Applicable scored questions below 1, largest impact first, then document order."""
-        return self._gaps()
+        return self._gaps(None)
+
+    def top_gaps(self, limit: int | None) -> tuple[Gap, ...]:
+        """Return the first ``limit`` gaps (all for ``None``, none below 1), building only
+        the gaps returned."""
+        if limit is None:
+            return self.gaps
+        limit = max(limit, 0)
+        if "gaps" in self.__dict__:
+            return self.gaps[:limit]
+        return self._gaps(limit)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the report as JSON-serialisable data (levels by id)."""
@@ -515,8 +526,10 @@ def score(questionnaire: Questionnaire, answers: Mapping[str, object], *,
 
     sections = questionnaire.sections
 
-    def gaps() -> tuple[Gap, ...]:
-        ranked: list[tuple[float, int, Gap]] = []
+    def gaps(limit: int | None) -> tuple[Gap, ...]:
+        # Ranked by (-impact, position): positions are unique, so the items themselves
+        # are never compared, and a Gap is built only for what is returned.
+        ranked: list[tuple[float, int, _QuestionPlan]] = []
         for position, (item, result) in enumerate(scored_items):
             section_index = item.section_index
             denominator = denominators[section_index]
@@ -531,16 +544,18 @@ def score(questionnaire: Questionnaire, answers: Mapping[str, object], *,
                 )
             else:
                 impact = 0.0
-            gap = _built(
+            ranked.append((-impact, position, item))
+        chosen = sorted(ranked) if limit is None else heapq.nsmallest(limit, ranked)
+        return tuple(
+            _built(
                 Gap,
                 question_id=item.id,
-                section_id=sections[section_index].id,
-                impact=impact,
+                section_id=sections[item.section_index].id,
+                impact=-negative_impact,
                 action=item.question.action,
             )
-            ranked.append((-impact, position, gap))
-        ranked.sort(key=lambda entry: entry[:2])
-        return tuple(gap for _, _, gap in ranked)
+            for negative_impact, _position, item in chosen
+        )
 
     completion = (
         (required_total - len(missing_required)) / required_total if required_total else 1.0

@@ -111,6 +111,17 @@ def test_gaps_ties_keep_document_order(basic: Questionnaire) -> None:
     assert ids.index("g1") < ids.index("g2") < ids.index("g3")
 
 
+def test_the_first_gaps_keep_ties_in_document_order(basic: Questionnaire) -> None:
+    answers = {"g1": "no", "g2": "no", "g3": "no"}
+    ids = [gap.question_id for gap in score(basic, answers).gaps]
+    for limit in range(len(ids) + 2):
+        first = score(basic, answers).top_gaps(limit)
+        assert [gap.question_id for gap in first] == ids[:limit]
+    assert score(basic, answers).top_gaps(-1) == ()
+    cached = score(basic, answers)
+    assert cached.gaps and cached.top_gaps(-1) == ()
+
+
 def test_nothing_applicable_has_no_score(basic: Questionnaire) -> None:
     answers = {question.id: "na" for question in basic.all_questions() if question.id != "o2"}
     report = score(basic, answers)

@@ -137,6 +137,11 @@ def test_score_agrees_with_the_written_rules(questionnaire: Questionnaire,
     assert list(report.cap_reasons) == expected["caps"]
     assert list(report.missing_required) == expected["missing"]
     assert report.completion == pytest.approx(expected["completion"])
+    # The first gaps, built on their own (the autosave's panel), are the full list's.
+    limit = data.draw(st.integers(min_value=0, max_value=8))
+    again = score(questionnaire, answers, limits=limits)
+    assert again.top_gaps(limit) == report.gaps[:limit]
+    assert again.top_gaps(None) == report.gaps
 
 
 def test_reports_are_complete_frozen_dataclasses() -> None:

@@ -95,7 +95,7 @@ def score_payload(
             "status": section_status(section, report, missing=missing),
         })
     gaps = []
-    for gap in report.gaps[:gap_limit] if gap_limit is not None else report.gaps:
+    for gap in report.top_gaps(gap_limit):
         question = questionnaire.question(gap.question_id)
         gaps.append({
             "question_id": gap.question_id,
