@@ -9,6 +9,7 @@ from collections.abc import Callable
 import pytest
 from flask import Flask
 
+from ppp_assess.observability import configure_logging
 from ppp_assess.services import tokens
 from tests.factories import PASSWORD, sign_in
 from tests.services.review_support import draft
@@ -84,6 +85,33 @@ def test_each_request_is_logged_with_its_id_and_sql_count(observed, caplog) -> N
     assert record.request_id == "proxy-id.42"
     assert record.endpoint == "health.check" and record.status == 200
     assert record.sql_statements >= 1 and record.duration_ms >= 0
+
+
+def test_log_records_skip_what_no_format_prints(app: Flask,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("_srcfile", "logThreads", "logMultiprocessing", "logProcesses"):
+        monkeypatch.setattr(logging, name, getattr(logging, name))  # put back afterwards
+    root = logging.getLogger()
+    handlers = list(root.handlers)
+    records: list[logging.LogRecord] = []
+    catcher = logging.Handler()
+    catcher.emit = records.append  # type: ignore[method-assign]
+    logger = logging.getLogger("ppp_assess.requests")
+    try:
+        configure_logging(app.extensions["ppp_settings"])
+        logger.addHandler(catcher)
+        logger.warning("request")
+    finally:
+        logger.removeHandler(catcher)
+        for handler in list(root.handlers):
+            if handler not in handlers:
+                root.removeHandler(handler)
+    (record,) = records
+    # Nothing walked the stack for the caller or asked for the thread...
+    assert record.funcName == "(unknown function)" and record.lineno == 0
+    assert record.threadName is None
+    # ... and the process is still there for gunicorn's lines.
+    assert record.process is not None
 
 
 def test_request_ids_from_untrusted_clients_are_replaced(make_app) -> None:
