@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlsplit
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -48,18 +49,39 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise ConfigurationError(f"{name} must be a whole number, not {value!r}.") from error
 
 
+#: Host names of this machine (no host: libpq's Unix socket, on this machine too).
+_THIS_MACHINE = frozenset({"", "localhost", "127.0.0.1", "::1"})
+
+
 def default_threads(database_url: str) -> int:
     """Return how many threads each app server worker runs by default for a database.
 
-    On PostgreSQL a request waits on the server's round trips (three for a kept section
-    page), and the worker's other threads use the CPU meanwhile: 4. On SQLite a request
-    hardly waits, so threads only contend for the interpreter's lock, which sqlite3
-    gives up around every statement: a thread holding SQLite's one write lock then waits
-    for the interpreter while another thread runs, and the write lock is held the
-    longer. With one thread per worker the autosave served about twice as many saves a
-    second, and the section page a quarter more (docs/performance.md).
+    On SQLite a request hardly waits, so threads only contend for the interpreter's
+    lock, which sqlite3 gives up around every statement: a thread holding SQLite's one
+    write lock then waits for the interpreter while another thread runs, and the write
+    lock is held the longer. With one thread per worker the autosave served about twice
+    as many saves a second, and the section page a quarter more. PostgreSQL on this
+    machine is the same case: while a request waits on a round trip, the database server
+    runs on the same cores, and other threads only contend for the interpreter and the
+    audit chain's lock (one thread served a quarter to a third more saves a second, the
+    section page as many). A PostgreSQL server elsewhere leaves the cores idle while a
+    request waits on its round trips (a dozen for a save), so four threads use that
+    time (docs/performance.md).
     """
-    return 4 if normalise_database_url(database_url).startswith("postgresql") else 1
+    url = normalise_database_url(database_url)
+    if not url.startswith("postgresql"):
+        return 1
+    return 1 if database_on_this_machine(url) else 4
+
+
+def database_on_this_machine(database_url: str) -> bool:
+    """Return whether a PostgreSQL URL names a server on this machine: no host or a
+    socket folder (``?host=/run/postgresql``), ``localhost`` or a loopback address."""
+    parts = urlsplit(database_url)
+    hosts = [parts.hostname or ""]
+    hosts += [value for key, value in parse_qsl(parts.query) if key == "host"]
+    return all(host.startswith("/") or host.lower() in _THIS_MACHINE
+               for host in ",".join(hosts).split(","))
 
 
 def normalise_database_url(url: str) -> str:

@@ -21,8 +21,9 @@ from ppp_assess.config import default_threads
 bind = os.environ.get("PPP_ASSESS_BIND", "0.0.0.0:8000")
 #: Worker processes: by default two per core and one more.
 workers = int(os.environ.get("WEB_CONCURRENCY", str(2 * (os.cpu_count() or 1) + 1)))
-#: Threads per worker: 4 on PostgreSQL, whose round trips a request waits on; 1 on SQLite,
-#: where threads only contend for the interpreter (see ``config.default_threads``).
+#: Threads per worker: 4 on PostgreSQL on another machine, whose round trips a request
+#: waits on; 1 on SQLite and on PostgreSQL on this machine, where threads only contend for
+#: the interpreter (see ``config.default_threads``).
 threads = int(os.environ.get("PPP_ASSESS_THREADS",
                              str(default_threads(os.environ.get("DATABASE_URL", "")))))
 worker_class = "gthread"

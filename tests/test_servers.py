@@ -166,9 +166,19 @@ def test_a_job_queued_by_a_server_is_carried_out_by_the_sender_process(two_serve
     ("sqlite:////srv/ppp/ppp_assess.sqlite3", None, 1),
     ("postgresql://ppp@db.example/ppp", None, 4),
     ("postgresql+psycopg://ppp@db.example/ppp", None, 4),
+    ("postgresql://ppp@10.0.0.5:5432/ppp", None, 4),
+    ("postgresql://ppp@/ppp?host=db.example", None, 4),
+    ("postgresql://ppp@localhost,db.example/ppp", None, 4),
+    # The database server on this machine shares its cores: one thread, as on SQLite.
+    ("postgresql://ppp@127.0.0.1:5432/ppp", None, 1),
+    ("postgresql://ppp@localhost/ppp", None, 1),
+    ("postgresql://ppp@[::1]/ppp", None, 1),
+    ("postgresql:///ppp", None, 1),
+    ("postgresql://ppp@/ppp?host=/run/postgresql", None, 1),
     ("sqlite:////srv/ppp/ppp_assess.sqlite3", "3", 3),
+    ("postgresql://ppp@127.0.0.1/ppp", "4", 4),
 ])
-def test_the_shipped_configuration_runs_threads_for_postgresql_only(
+def test_the_shipped_configuration_runs_threads_for_a_database_elsewhere(
         tmp_path: Path, database_url: str, override: str | None, threads: int) -> None:
     environment = {**os.environ, "DATABASE_URL": database_url,
                    "PPP_ASSESS_INSTANCE": str(tmp_path)}

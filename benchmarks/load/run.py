@@ -520,7 +520,7 @@ def main(argv: list[str]) -> int:
                         help="gunicorn workers (default: WEB_CONCURRENCY or 2 per core + 1)")
     parser.add_argument("--threads", type=int, default=None,
                         help="threads per worker (default: PPP_ASSESS_THREADS, or 4 on "
-                             "PostgreSQL and 1 on SQLite)")
+                             "PostgreSQL on another machine, else 1)")
     parser.add_argument("--folder", type=Path, default=env("LOAD_FOLDER") or None,
                         help="where the database, logs and record go (default: a new "
                              "temporary folder)")
