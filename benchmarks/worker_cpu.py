@@ -9,7 +9,7 @@ scratch database (SQLite, or ``DATABASE_URL``) is seeded by the load harness's s
 gunicorn serves the application with ``ppp_assess.gunicorn_conf``, one worker and one
 thread, and bare Flask serves the same page's bytes and parses the same autosave JSON
 under the same settings (``benchmarks/serving/limit_app.py``). wrk sends, on one
-connection, for ``BENCH_SECONDS`` (10) per round, the signed-in respondent's first
+connection, for ``BENCH_SECONDS`` (6) per round, the signed-in respondent's first
 section again and again (the page kept as rendered), then one respondent's autosaves
 (``benchmarks/serving/autosave.lua``); the worker's CPU time (user and system) divided
 by the requests it answered is printed for each server and round, and on PostgreSQL
