@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, select
+from sqlalchemy import Connection, bindparam, cast, func, literal_column, null, select, union_all
 from sqlalchemy.orm import Session
 
 from ppp_assess.domain.workflow import Status
@@ -34,6 +34,7 @@ from ppp_assess.models import (
     QuestionnaireVersion,
 )
 from ppp_assess.models.database import as_connection
+from ppp_assess.services import people
 from ppp_assess.services.permissions import OWN_ASSESSMENT, Person
 from ppp_assess.services.upgrades import newer_version_id
 
@@ -50,20 +51,39 @@ _STATUS = _ASSESSMENT_KEYS.index("status")
 _SUBMITTED_AT = _ASSESSMENT_KEYS.index("submitted_at")
 _VERSION_ID = _ASSESSMENT_KEYS.index("questionnaire_version_id")
 
-_STAMP = (
-    select(*_ASSESSMENTS.columns,
-           func.coalesce(Project.name, Organisation.name),
-           QuestionnaireVersion.content_hash, QuestionnaireVersion.questionnaire_id,
-           QuestionnaireVersion.version,
-           *_DOCUMENTS.columns)
-    .select_from(_ASSESSMENTS)
+_STAMP_COLUMNS = (*_ASSESSMENTS.columns, func.coalesce(Project.name, Organisation.name),
+                  QuestionnaireVersion.content_hash, QuestionnaireVersion.questionnaire_id,
+                  QuestionnaireVersion.version, *_DOCUMENTS.columns)
+_STAMP_TABLES = (
+    _ASSESSMENTS
     .join(Organisation.__table__, Organisation.id == _ASSESSMENTS.c.organisation_id)
     .join(QuestionnaireVersion.__table__,
           QuestionnaireVersion.id == _ASSESSMENTS.c.questionnaire_version_id)
     .outerjoin(Project.__table__, Project.id == _ASSESSMENTS.c.project_id)
-    .outerjoin(_DOCUMENTS, _DOCUMENTS.c.assessment_id == _ASSESSMENTS.c.id)
-    .where(_ASSESSMENTS.c.id == bindparam("assessment_id"), OWN_ASSESSMENT)
-    .order_by(_DOCUMENTS.c.id))
+    .outerjoin(_DOCUMENTS, _DOCUMENTS.c.assessment_id == _ASSESSMENTS.c.id))
+_STAMP_WHERE = (_ASSESSMENTS.c.id == bindparam("assessment_id"), OWN_ASSESSMENT)
+_STAMP = (select(*_STAMP_COLUMNS).select_from(_STAMP_TABLES).where(*_STAMP_WHERE)
+          .order_by(_DOCUMENTS.c.id))
+
+
+def _typed_nulls(columns: Sequence[Any]) -> list[Any]:
+    """Return a NULL of each column's type: the other half of a UNION ALL's rows."""
+    return [cast(null(), column.type) for column in columns]
+
+
+#: Who a session is signed in as and the stamp of the page asked for, in one statement
+#: (one round trip): the user's rows (kind 0, then the columns of
+#: :data:`people.SIGNED_IN_COLUMNS`) and the stamp's (kind 1, then those of
+#: :data:`_STAMP`), each padded with the other's columns as NULLs, documents in order.
+_PERSON_WIDTH = len(people.SIGNED_IN_COLUMNS)
+_SIGNED_IN_WITH_STAMP = union_all(
+    select(literal_column("0"), *people.SIGNED_IN_COLUMNS, *_typed_nulls(_STAMP_COLUMNS))
+    .select_from(people.SIGNED_IN_TABLES).where(people.SIGNED_IN_COLUMNS[0]
+                                                == bindparam("user_id")),
+    select(literal_column("1"), *_typed_nulls(people.SIGNED_IN_COLUMNS), *_STAMP_COLUMNS)
+    .select_from(_STAMP_TABLES).where(*_STAMP_WHERE),
+).order_by(literal_column("1"),
+           literal_column(str(2 + _PERSON_WIDTH + _WIDTH + 4)))  # the documents' ids
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +127,31 @@ def page_stamp(source: Session | Connection, person: Person, assessment_id: int,
     connection = as_connection(source)
     rows = connection.execute(
         _STAMP, {"assessment_id": assessment_id, "user_id": person.id}).all()
+    return _stamp(connection, rows, directory)
+
+
+def signed_in_with_stamp(connection: Connection, user_id: int, session_version: int,
+                         assessment_id: int, *, directory: str | Path
+                         ) -> tuple[people.SignedIn | None, PageStamp | None]:
+    """Return :func:`people.signed_in` and, for that person, :func:`page_stamp`, read in
+    one statement: a kept page's request then makes one round trip to the database.
+
+    The stamp is ``None`` with the person (an assessment of no organisation of theirs,
+    or none at all).
+    """
+    rows = connection.execute(_SIGNED_IN_WITH_STAMP, {
+        "user_id": user_id, "assessment_id": assessment_id}).all()
+    person = people.signed_in_from(
+        [row[1:1 + _PERSON_WIDTH] for row in rows if row[0] == 0], session_version)
+    if person is None:
+        return None, None
+    return person, _stamp(connection, [row[1 + _PERSON_WIDTH:] for row in rows
+                                       if row[0] == 1], directory)
+
+
+def _stamp(connection: Connection, rows: Sequence[Sequence[Any]],
+           directory: str | Path) -> PageStamp | None:
+    """Build the stamp from rows of :data:`_STAMP` (``None`` for none)."""
     if not rows:
         return None
     first = rows[0]

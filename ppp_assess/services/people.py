@@ -96,7 +96,20 @@ def signed_in(source: Session | Connection, user_id: int,
     ``None`` when the user no longer exists, was deactivated, or ended their sessions
     since (signing out, a new password and deactivation bump the session version).
     """
-    person = _person(as_connection(source).execute(_SIGNED_IN, {"user_id": user_id}).all())
+    return signed_in_from(
+        as_connection(source).execute(_SIGNED_IN, {"user_id": user_id}).all(),
+        session_version)
+
+
+#: The columns :func:`signed_in_from` reads, and the tables they come from (for a
+#: statement that reads them with something else in the same round trip).
+SIGNED_IN_COLUMNS = _PERSON
+SIGNED_IN_TABLES = _WITH_ROLES
+
+
+def signed_in_from(rows: Sequence[Sequence[Any]], session_version: int) -> SignedIn | None:
+    """Return :func:`signed_in` of rows of :data:`SIGNED_IN_COLUMNS` of one user."""
+    person = _person(rows)
     return person if person is not None and person.session_version == session_version \
         else None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib import import_module
 from typing import Any
 
@@ -9,6 +10,7 @@ from flask import Flask, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import Connection
 from werkzeug.routing import IntegerConverter, Map
 
 from ppp_assess.extensions import login_manager
@@ -32,13 +34,28 @@ FEATURES = (
 )
 
 
+#: Reads who a session is signed in as (connection, user id, session version) together
+#: with what one page needs, in the same round trip.
+IdentityReader = Callable[[Connection, int, int], SignedIn | None]
+_IDENTITY_READERS: dict[str, IdentityReader] = {}
+
+
+def read_identity_with(endpoint: str, reader: IdentityReader) -> None:
+    """Have GET requests of ``endpoint`` read who is asking with ``reader``, which also
+    reads what that page needs (a page kept as rendered: its stamp) in the same
+    statement, and must answer as :func:`~ppp_assess.services.people.signed_in` does."""
+    _IDENTITY_READERS[endpoint] = reader
+
+
 def _load_user(identity: str) -> SignedIn | None:
     """Read who the session is signed in as, refusing sessions from an older version."""
     user_id, _, version = identity.partition(":")
     if not user_id.isdigit() or not version.isdigit():
         return None
+    reader = _IDENTITY_READERS.get(request.endpoint or "") if request.method == "GET" \
+        else None
     with identity_connection() as connection:
-        return signed_in(connection, int(user_id), int(version))
+        return (reader or signed_in)(connection, int(user_id), int(version))
 
 
 def _unauthorized() -> ResponseReturnValue:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import re
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from ppp_assess.domain.reference import PlatformRole
 from ppp_assess.models import EvidenceDocument
@@ -223,6 +223,36 @@ def test_a_renamed_subject_shows_its_new_name(db, member, draft) -> None:
     db.commit()
     assert "Renamed Ministry" not in before
     assert "Renamed Ministry" in _page(member, draft)
+
+
+def test_a_kept_page_reads_who_is_asking_and_its_stamp_in_one_statement(app, member,
+                                                                         draft) -> None:
+    _page(member, draft)
+    with counting(app) as statements:
+        _page(member, draft)
+    reads = [statement for statement in statements if statement.lstrip().startswith("SELECT")]
+    assert len(reads) == 1, reads
+    assert "FROM users" in reads[0] and "FROM assessments" in reads[0]
+
+
+def test_a_kept_page_is_not_served_to_a_session_ended_since(db, member, draft) -> None:
+    from ppp_assess.services.auth import end_sessions
+
+    _page(member, draft)
+    end_sessions(db, member.user, reason="signed out elsewhere")
+    db.commit()
+    response = member.client.get(_address(draft))
+    assert response.status_code == 302
+    assert "/auth/sign-in" in response.headers["Location"]
+
+
+def test_a_kept_page_is_not_served_once_the_membership_ends(db, member, draft) -> None:
+    from ppp_assess.models import Membership
+
+    _page(member, draft)
+    db.execute(delete(Membership).where(Membership.user_id == member.user.id))
+    db.commit()
+    assert member.client.get(_address(draft)).status_code == 404
 
 
 def test_another_member_gets_a_page_of_their_own(app, db, factory, member, draft) -> None:

@@ -11,6 +11,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -21,6 +22,7 @@ from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from markupsafe import Markup
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
@@ -46,7 +48,9 @@ from ppp_assess.services import (
 from ppp_assess.services import certificates as certificate_service
 from ppp_assess.services.errors import Conflict, Invalid, MissingAnswers, ServiceError
 from ppp_assess.services.page_stamps import PageStamp
+from ppp_assess.services.people import SignedIn, signed_in
 from ppp_assess.unit_of_work import get_connection, get_session
+from ppp_assess.web import read_identity_with
 from ppp_assess.web.addresses import (
     ID_SLOT,
     address_builder,
@@ -369,6 +373,37 @@ def _section_page(state: service.AssessmentState, section: Section, *, status: i
                            documents=documents)
 
 
+def _signed_in_with_page_stamp(connection: Connection, user_id: int,
+                               session_version: int) -> SignedIn | None:
+    """Read who is asking for a section page and, while pages are kept, the page's
+    stamp in the same statement (kept for this request only)."""
+    assessment_id = (request.view_args or {}).get("assessment_id")
+    if rendered_pages() is None or not isinstance(assessment_id, int):
+        return signed_in(connection, user_id, session_version)
+    person, stamp = page_stamps.signed_in_with_stamp(
+        connection, user_id, session_version, assessment_id, directory=_questionnaire_dir())
+    if person is not None:
+        g.section_page_stamp = (request._get_current_object(),  # type: ignore[attr-defined]
+                                assessment_id, person.id, stamp)
+    return person
+
+
+read_identity_with("assessments.section", _signed_in_with_page_stamp)
+
+
+def _page_stamp(assessment_id: int) -> PageStamp | None:
+    """Return the stamp of the section page asked for: read with who is asking, or now."""
+    read = g.pop("section_page_stamp", None)
+    person = current_person()
+    this_request = request._get_current_object()  # type: ignore[attr-defined]
+    if read is not None and read[0] is this_request and \
+            read[1:3] == (assessment_id, person.id):
+        stamp: PageStamp | None = read[3]
+        return stamp
+    return page_stamps.page_stamp(get_connection(), person, assessment_id,
+                                  directory=_questionnaire_dir())
+
+
 def _section_page_key(stamp: PageStamp, section_id: str) -> tuple[Any, ...] | None:
     """Return the key of a section page as shown now, or ``None`` when it is not kept.
 
@@ -408,8 +443,7 @@ def section(assessment_id: int, section_id: str) -> Response | tuple[str | bytes
         # A page kept as rendered, while what it shows but the answers (whose changes
         # the assessment's version tells) is as it was: one statement on the request's
         # connection, no session, nothing built.
-        stamp = page_stamps.page_stamp(get_connection(), current_person(), assessment_id,
-                                       directory=_questionnaire_dir())
+        stamp = _page_stamp(assessment_id)
         key = _section_page_key(stamp, section_id) if stamp is not None else None
         kept = pages.get(key, csrf_token()) if key is not None else None
         if kept is not None:
