@@ -87,6 +87,27 @@ def test_csv_download_is_streamed_and_complete(client, db, factory, people_first
     assert first["country_label"] == "Kazakhstan"
 
 
+def test_a_database_gone_before_the_first_byte_answers_503(client, db, factory, people_first,
+                                                           evaluator, monkeypatch) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from ppp_assess.services import exports
+
+    approved_through_services(db, factory, people_first)
+    db.commit()
+    sign_in(client, evaluator.email)
+
+    def gone(*_args, **_kwargs):
+        raise OperationalError("SELECT", None, Exception("server closed the connection"))
+        yield  # a generator, as the export's rows are
+
+    monkeypatch.setattr(exports, "iter_csv_lines", gone)
+    with client.get("/evaluations/export.csv?questionnaire=people-first",
+                    buffered=False) as response:
+        assert response.status_code == 503
+        assert response.headers["Retry-After"]
+
+
 def test_dashboard_filters_apply_to_the_export(client, db, factory, people_first,
                                                evaluator) -> None:
     french = factory.organisation(country="FR", region="europe")

@@ -7,7 +7,7 @@ import logging
 import os
 import tempfile
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from flask import (
     Response,
@@ -32,7 +32,7 @@ from ppp_assess.models import QuestionnaireVersion
 from ppp_assess.services import benchmarks as service
 from ppp_assess.services import export_jobs, exports, permissions
 from ppp_assess.services.questionnaires import latest_versions, questionnaire_of
-from ppp_assess.unit_of_work import get_database, get_session
+from ppp_assess.unit_of_work import end_reading, get_database, get_session
 from ppp_assess.web.benchmarks import bp
 from ppp_assess.web.benchmarks.forms import DashboardForm, PeerGroupForm, PrepareExportForm
 from ppp_assess.web.benchmarks.jobs import export_download
@@ -42,6 +42,10 @@ from ppp_assess.web.locale import available_locales
 from ppp_assess.web.security import current_person, login_required, permission_required
 
 log = logging.getLogger(__name__)
+
+_Chunk = TypeVar("_Chunk")
+#: What a stream that made nothing gives instead of a chunk.
+_NOTHING: Any = object()
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: Downloads per evaluator: enough for any person's work, too few to copy the data set
@@ -185,6 +189,31 @@ def _prepare_form() -> PrepareExportForm:
 # --------------------------------------------------------------------------- exports
 
 
+class _Started(Generic[_Chunk]):
+    """A stream whose first chunk was made in the view, then the rest as the server asks.
+
+    What a stream reads before its first byte (the export's first rows) then fails as
+    any request does: a database gone away answers 503 rather than a broken response
+    (once the status is sent, a failure can only cut the body short). Closing it closes
+    the stream, whether or not the server asked for a chunk.
+    """
+
+    def __init__(self, stream: Iterator[_Chunk]) -> None:
+        self._stream = stream
+        first = next(stream, _NOTHING)
+        self._first = [] if first is _NOTHING else [first]
+
+    def __iter__(self) -> Iterator[_Chunk]:
+        first, self._first = self._first, []
+        yield from first
+        yield from self._stream
+
+    def close(self) -> None:
+        close = getattr(self._stream, "close", None)
+        if close is not None:
+            close()
+
+
 def exporter_key() -> str:
     """Count a user's exports together, downloads and prepared ones alike."""
     return f"export:{current_person().id}"
@@ -256,7 +285,10 @@ def export(file_format: str) -> Response:
             finally:
                 record(written, complete=complete)
 
-        return Response(stream_with_context(generate()), mimetype="text/csv",
+        # The request's own reading ends before the stream's begins (its first chunk is
+        # made here, so that a database gone away answers 503).
+        end_reading()
+        return Response(_Started(stream_with_context(generate())), mimetype="text/csv",
                         content_type="text/csv; charset=utf-8", headers=headers)
     with force_locale(language):
         handle = tempfile.NamedTemporaryFile(  # noqa: SIM115  (handed to send_file)
