@@ -11,7 +11,7 @@ from ppp_assess.domain.workflow import Status
 from ppp_assess.models import Assessment, EvidenceDocument
 from ppp_assess.services import assessments, evidence, people
 from ppp_assess.services.assessments import AnswerInput
-from ppp_assess.services.page_stamps import page_stamp, stamp_of
+from ppp_assess.services.page_stamps import page_stamp, signed_in_with_stamp, stamp_of
 from ppp_assess.services.questionnaires import publish_questionnaire
 from tests.services.test_upgrades import VERSIONS
 
@@ -63,6 +63,30 @@ def test_nobody_but_a_member_gets_a_stamp(db, factory) -> None:
     person = people.signed_in(db, outsider.id, outsider.session_version)
     assert page_stamp(db, person, assessment.id, directory=NO_MAPPINGS) is None
     assert page_stamp(db, _member(db, assessment), 2**31 - 1, directory=NO_MAPPINGS) is None
+
+
+def test_the_user_and_the_stamp_read_together_are_each_read_alone(db, factory) -> None:
+    assessment = factory.assessment("draft")
+    for name in ("minutes.pdf", "contract.pdf", "annex.pdf"):
+        factory.evidence(assessment, filename=name)
+    outsider = factory.user(organisation=factory.organisation())
+    db.flush()
+    user = assessment.created_by
+    connection = db.connection()
+    person, stamp = signed_in_with_stamp(connection, user.id, user.session_version,
+                                         assessment.id, directory=NO_MAPPINGS)
+    assert person == people.signed_in(db, user.id, user.session_version)
+    assert stamp == _stored_stamp(db, assessment)
+    assert [document[3] for document in stamp.documents] == [
+        "minutes.pdf", "contract.pdf", "annex.pdf"]
+    # Another organisation's member: themselves, and no stamp.
+    other, none = signed_in_with_stamp(connection, outsider.id, outsider.session_version,
+                                       assessment.id, directory=NO_MAPPINGS)
+    assert other == people.signed_in(db, outsider.id, outsider.session_version)
+    assert other is not None and none is None
+    # A session of an older version: nobody, and no stamp.
+    assert signed_in_with_stamp(connection, user.id, user.session_version + 1,
+                                assessment.id, directory=NO_MAPPINGS) == (None, None)
 
 
 def test_the_stamp_moves_with_what_the_page_shows(db, factory) -> None:
