@@ -7,6 +7,7 @@ import logging
 import os
 import tempfile
 from collections.abc import Iterator
+from itertools import islice
 from typing import Any, Generic, TypeVar
 
 from flask import (
@@ -44,8 +45,6 @@ from ppp_assess.web.security import current_person, login_required, permission_r
 log = logging.getLogger(__name__)
 
 _Chunk = TypeVar("_Chunk")
-#: What a stream that made nothing gives instead of a chunk.
-_NOTHING: Any = object()
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: Downloads per evaluator: enough for any person's work, too few to copy the data set
@@ -200,8 +199,7 @@ class _Started(Generic[_Chunk]):
 
     def __init__(self, stream: Iterator[_Chunk]) -> None:
         self._stream = stream
-        first = next(stream, _NOTHING)
-        self._first = [] if first is _NOTHING else [first]
+        self._first = list(islice(stream, 1))
 
     def __iter__(self) -> Iterator[_Chunk]:
         first, self._first = self._first, []
