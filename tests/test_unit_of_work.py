@@ -407,9 +407,20 @@ def test_a_requests_reads_run_alone_and_refuse_to_write(scratch_database_url: st
     try:
         unit = database.unit_of_work(write=False)
         if database.dialect != "postgresql":
-            # SQLite reads in the one engine's deferred transactions.
-            assert database.engines == (database.engine,)
+            # SQLite: no BEGIN either, on connections of their own that may not write.
+            assert len(database.engines) == 2
+            connection = unit.connection
+            assert connection.execute(text("SELECT 1")).scalar() == 1
+            assert not connection.connection.driver_connection.in_transaction
+            with pytest.raises(DBAPIError, match="readonly database"):
+                connection.execute(text("CREATE TABLE t (x integer)"))
             unit.finish(success=True)
+            # Streams and commands still read one snapshot, in one transaction.
+            with database.reading() as session:
+                session.execute(text("SELECT 1"))
+                assert session.connection().connection.driver_connection.in_transaction
+            with database.transaction() as session:
+                session.execute(text("CREATE TABLE t (x integer)"))
             return
         # Each statement is a transaction of its own: no BEGIN, no ROLLBACK to wait for.
         assert _transaction_started(unit.session) != _transaction_started(unit.session)
@@ -465,8 +476,8 @@ def _read_apart_from_a_writing_unit(method: str) -> None:
 
 def test_a_read_apart_from_the_unit_holds_no_transaction(scratch_database_url: str) -> None:
     """Who a writing request comes from is read statement by statement, with no BEGIN
-    on SQLite either: nothing is left open on the pooled connection, and the next
-    reading unit on it begins its transaction as before."""
+    on SQLite either, and neither is a reading unit's: nothing is left open on the pooled
+    connection."""
     database = Database(scratch_database_url, audit_key=b"test")
 
     def in_transaction(connection) -> bool:
@@ -481,9 +492,14 @@ def test_a_read_apart_from_the_unit_holds_no_transaction(scratch_database_url: s
             assert not in_transaction(connection)
         unit = database.unit_of_work(write=False)
         assert unit.connection.execute(text("SELECT 2")).scalar() == 2
-        # SQLite's reading units keep their deferred transaction (one snapshot).
-        assert in_transaction(unit.connection) is (database.dialect == "sqlite")
+        assert not in_transaction(unit.connection)
+        assert unit.session.execute(text("SELECT 3")).scalar() == 3
+        assert not in_transaction(unit.connection)
         unit.finish(success=True)
+        # A command's reading session still reads one snapshot, in one transaction.
+        with database.reading() as session:
+            session.execute(text("SELECT 4"))
+            assert in_transaction(session.connection())
     finally:
         database.dispose()
 

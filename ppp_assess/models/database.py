@@ -95,6 +95,23 @@ def _ping_idle_connections(engine: Engine) -> None:
             raise DisconnectionError("a pooled connection did not answer") from error
 
 
+def _sqlite_reader(url: str, options: dict[str, Any]) -> Engine:
+    """Return an engine for the requests' reads on SQLite: autocommit, one statement at a
+    time, on connections that may not change the database."""
+    engine = create_engine(url, **options)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA query_only=ON")
+        cursor.close()
+
+    return engine
+
+
 def _in_memory(engine: Engine) -> bool:
     """Return whether a SQLite engine's database lives in memory (one per connection
     unless shared, so a second engine would not see it)."""
@@ -344,10 +361,15 @@ class Database:
         self._writer: Engine | Connection = self.engine.execution_options(
             **{_WRITE_OPTION: True})
         self._reader: Engine | Connection = self.engine
-        #: The engine of the requests' reading units: on SQLite the same engine. (Reads in
-        #: autocommit on SQLite could keep a WAL snapshot past the request on a pooled
-        #: connection while a cursor stays open; the deferred transaction ends with it.)
+        #: The engine of the requests' reading units.
         self.statement_engine = self.engine
+        if self.engine.dialect.name == "sqlite" and not _in_memory(self.engine):
+            # As on PostgreSQL below: each statement reads on its own (no BEGIN, no
+            # ROLLBACK: a tenth of a kept page's time went to the two), on connections
+            # of their own that SQLite lets change nothing (``query_only``). A result
+            # that is not read to its end would hold its snapshot until it is dropped,
+            # which CPython does when the last reference goes, before the request ends.
+            self.statement_engine = _sqlite_reader(url, options)
         if self.engine.dialect.name == "postgresql":
             self._reader = self.engine.execution_options(postgresql_readonly=True)
             # A request that reads runs each statement on its own, in a server session
