@@ -48,7 +48,7 @@ from prometheus_client import (
     multiprocess,
 )
 from prometheus_client.core import GaugeMetricFamily
-from pythonjsonlogger.json import JsonFormatter
+from pythonjsonlogger.orjson import OrjsonFormatter
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -168,7 +168,7 @@ def configure_logging(settings: Settings) -> None:
     logging.logMultiprocessing = False
     handler = logging.StreamHandler(sys.stderr)
     if settings.log_format == "json":
-        handler.setFormatter(JsonFormatter(
+        handler.setFormatter(OrjsonFormatter(
             "{asctime}{levelname}{name}{message}", style="{",
             rename_fields={"asctime": "time", "levelname": "level", "name": "logger"}))
     else:

@@ -10,10 +10,12 @@ refused for every request, form or JSON, with the translated message of a bad re
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
+import orjson
 from flask import Flask, abort, request
 from flask.json.provider import DefaultJSONProvider
+from werkzeug.sansio.response import Response as BaseResponse
 
 #: Deepest nesting of arrays and objects a request body may have.
 MAX_JSON_DEPTH = 32
@@ -48,8 +50,33 @@ def check_json(value: Any) -> None:
             pending.extend((inner, depth + 1) for inner in item)
 
 
+#: orjson's options for a response: sorted keys and Flask's own forms for dates and
+#: dataclasses (``default``), as the standard library's encoder would have written them.
+_RESPONSE_OPTIONS = (orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
+                     | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS)
+
+
 class StrictJSONProvider(DefaultJSONProvider):
-    """Flask's JSON, refusing what :func:`check_json` refuses when reading a body."""
+    """Flask's JSON, refusing what :func:`check_json` refuses when reading a body, and
+    writing responses with orjson.
+
+    ``jsonify`` of the autosave's score took a twentieth of the save with the standard
+    library's encoder. The text is the same JSON, with its characters in UTF-8 rather
+    than escaped; what orjson does not take (an integer beyond 64 bits) is written by
+    the standard library as before.
+    """
+
+    def response(self, *args: Any, **kwargs: Any) -> BaseResponse:
+        obj = self._prepare_response_obj(args, kwargs)
+        options = _RESPONSE_OPTIONS
+        if (self.compact is None and self._app.debug) or self.compact is False:
+            options |= orjson.OPT_INDENT_2
+        try:
+            body = orjson.dumps(obj, default=self.default, option=options)
+        except TypeError:
+            return super().response(*args, **kwargs)
+        response_class: Any = self._app.response_class
+        return cast(BaseResponse, response_class(body + b"\n", mimetype=self.mimetype))
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
         try:
