@@ -3,9 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Annotated, Any
 
-from sqlalchemy import JSON, DateTime, Integer, MetaData, String, Text, TypeDecorator
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    cast,
+    null,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, mapped_column
@@ -17,6 +28,13 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+def typed_nulls(columns: Sequence[Any]) -> list[Any]:
+    """Return a NULL of each column's type: the padding of one kind of row in a UNION ALL
+    that reads rows of several kinds in one statement (PostgreSQL wants the types of a
+    column to agree across its parts)."""
+    return [cast(null(), column.type) for column in columns]
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):

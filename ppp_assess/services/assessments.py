@@ -10,11 +10,24 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 from urllib.parse import urlsplit
 
-from sqlalchemy import Table, Update, bindparam, case, delete, func, insert, select, update
+from sqlalchemy import (
+    Table,
+    Update,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    literal_column,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import Session, joinedload, object_session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ppp_assess.domain.answers import AnswerError, clean_answers, validate_answer
+from ppp_assess.domain.evidence import Verdict
 from ppp_assess.domain.messages import N_
 from ppp_assess.domain.reference import SubjectType
 from ppp_assess.domain.schema import Questionnaire
@@ -32,7 +45,7 @@ from ppp_assess.models import (
     SectionScore,
     Submission,
 )
-from ppp_assess.models.base import utcnow
+from ppp_assess.models.base import typed_nulls, utcnow
 from ppp_assess.models.database import writing_connection
 from ppp_assess.services import outbox
 from ppp_assess.services.audit import record_event
@@ -131,6 +144,9 @@ class SaveResult:
     #: The assessment's answers after the save, by question id (what was scored); the
     #: answers it wrote carry their time of change.
     answers: Mapping[str, StoredAnswer] = field(default_factory=dict)
+    #: The questions with a document no reviewer has marked insufficient, read with the
+    #: answers (what the verified score needs).
+    evidenced: frozenset[str] = frozenset()
 
 
 def questionnaire_for(assessment: ChangedAssessment) -> Questionnaire:
@@ -401,7 +417,7 @@ def save_answers(
         raise Conflict("This assessment is %(status)s and can no longer be changed.",
                        {"status": assessment.status.value}, code="not_editable")
     questionnaire = questionnaire_for(assessment)
-    answers = _answers_to_save(session, assessment)
+    answers, evidenced = _answers_to_save(session, assessment)
     planned: list[tuple[str, Any, str, list[str]]] = []
     errors: dict[str, AnswerError] = {}
     conflicts: dict[str, Any] = {}
@@ -434,23 +450,32 @@ def save_answers(
         raise Conflict("Someone else changed this answer after you loaded the page.",
                        code="stale", current=conflicts)
     if not planned:
-        return SaveResult(assessment.version, score_of(assessment, answers), (), answers)
+        return SaveResult(assessment.version, score_of(assessment, answers), (), answers,
+                          evidenced)
     with session.no_autoflush:
         report = _apply(session, assessment, answers, planned, actor)
     session.flush()
     if isinstance(assessment, LockedAssessment):
         _forget_loaded_assessment(session, assessment)
-    return SaveResult(assessment.version, report, tuple(item[0] for item in planned), answers)
+    return SaveResult(assessment.version, report, tuple(item[0] for item in planned), answers,
+                      evidenced)
 
 
 _ANSWER_ROWS = cast(Table, Answer.__table__)
 _ASSESSMENT_ROWS = cast(Table, Assessment.__table__)
-#: What a save reads of an assessment's answers (the assessment's row is locked).
-_ANSWERS_TO_SAVE = (
-    select(_ANSWER_ROWS.c.question_id, _ANSWER_ROWS.c.value, _ANSWER_ROWS.c.comment,
-           _ANSWER_ROWS.c.evidence, _ANSWER_ROWS.c.version, _ANSWER_ROWS.c.carried,
-           _ANSWER_ROWS.c.id)
-    .where(_ANSWER_ROWS.c.assessment_id == bindparam("assessment_id")))
+_DOCUMENT_ROWS = cast(Table, EvidenceDocument.__table__)
+_ANSWER_COLUMNS = (_ANSWER_ROWS.c.value, _ANSWER_ROWS.c.comment, _ANSWER_ROWS.c.evidence,
+                   _ANSWER_ROWS.c.version, _ANSWER_ROWS.c.carried, _ANSWER_ROWS.c.id)
+#: What a save reads of an assessment (its row is locked), in one statement: each answer
+#: (kind 0: question, then :data:`_ANSWER_COLUMNS`) and each evidence document's verdict
+#: (kind 1: question, then the verdict), each padded with the other's columns as NULLs.
+_ANSWERS_TO_SAVE = union_all(
+    select(literal_column("0"), _ANSWER_ROWS.c.question_id, *_ANSWER_COLUMNS,
+           *typed_nulls([_DOCUMENT_ROWS.c.verdict]))
+    .where(_ANSWER_ROWS.c.assessment_id == bindparam("assessment_id")),
+    select(literal_column("1"), _DOCUMENT_ROWS.c.question_id, *typed_nulls(_ANSWER_COLUMNS),
+           _DOCUMENT_ROWS.c.verdict)
+    .where(_DOCUMENT_ROWS.c.assessment_id == bindparam("assessment_id")))
 #: The columns a save writes to an answer.
 _ANSWER_WRITTEN = ("value", "comment", "evidence", "version", "carried", "updated_by_id",
                    "updated_at")
@@ -464,15 +489,21 @@ _REWRITE_ANSWER = (
 _INSERT_ANSWER = insert(_ANSWER_ROWS)
 
 
-def _answers_to_save(session: Session,
-                     assessment: ChangedAssessment) -> dict[str, StoredAnswer]:
-    """Return the stored answers of ``assessment`` by question id, as a save reads them:
-    rows of the table, read as they are now (the caller holds the assessment's lock)."""
-    rows = writing_connection(session).execute(_ANSWERS_TO_SAVE,
-                                               {"assessment_id": assessment.id})
-    return {row[0]: StoredAnswer(row[0], row[1], row[2] or "", list(row[3] or []), row[4],
-                                 bool(row[5]), row[6])
-            for row in rows}
+def _answers_to_save(session: Session, assessment: ChangedAssessment
+                     ) -> tuple[dict[str, StoredAnswer], frozenset[str]]:
+    """Return the stored answers of ``assessment`` by question id, as a save reads them
+    (rows of the table, read as they are now: the caller holds the assessment's lock), and
+    the questions with a document not marked insufficient."""
+    answers: dict[str, StoredAnswer] = {}
+    evidenced: set[str] = set()
+    for row in writing_connection(session).execute(_ANSWERS_TO_SAVE,
+                                                   {"assessment_id": assessment.id}):
+        if row[0] == 0:
+            answers[row[1]] = StoredAnswer(row[1], row[2], row[3] or "", list(row[4] or []),
+                                           row[5], bool(row[6]), row[7])
+        elif row[8] != Verdict.insufficient:
+            evidenced.add(row[1])
+    return answers, frozenset(evidenced)
 
 
 def _forget_loaded_answers(session: Session, assessment: ChangedAssessment) -> None:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, cast, func, literal_column, null, select, union_all
+from sqlalchemy import Connection, bindparam, func, literal_column, select, union_all
 from sqlalchemy.orm import Session
 
 from ppp_assess.domain.workflow import Status
@@ -33,6 +33,7 @@ from ppp_assess.models import (
     Project,
     QuestionnaireVersion,
 )
+from ppp_assess.models.base import typed_nulls
 from ppp_assess.models.database import as_connection
 from ppp_assess.services import people
 from ppp_assess.services.permissions import OWN_ASSESSMENT, Person
@@ -66,21 +67,16 @@ _STAMP = (select(*_STAMP_COLUMNS).select_from(_STAMP_TABLES).where(*_STAMP_WHERE
           .order_by(_DOCUMENTS.c.id))
 
 
-def _typed_nulls(columns: Sequence[Any]) -> list[Any]:
-    """Return a NULL of each column's type: the other half of a UNION ALL's rows."""
-    return [cast(null(), column.type) for column in columns]
-
-
 #: Who a session is signed in as and the stamp of the page asked for, in one statement
 #: (one round trip): the user's rows (kind 0, then the columns of
 #: :data:`people.SIGNED_IN_COLUMNS`) and the stamp's (kind 1, then those of
 #: :data:`_STAMP`), each padded with the other's columns as NULLs, documents in order.
 _PERSON_WIDTH = len(people.SIGNED_IN_COLUMNS)
 _SIGNED_IN_WITH_STAMP = union_all(
-    select(literal_column("0"), *people.SIGNED_IN_COLUMNS, *_typed_nulls(_STAMP_COLUMNS))
+    select(literal_column("0"), *people.SIGNED_IN_COLUMNS, *typed_nulls(_STAMP_COLUMNS))
     .select_from(people.SIGNED_IN_TABLES).where(people.SIGNED_IN_COLUMNS[0]
                                                 == bindparam("user_id")),
-    select(literal_column("1"), *_typed_nulls(people.SIGNED_IN_COLUMNS), *_STAMP_COLUMNS)
+    select(literal_column("1"), *typed_nulls(people.SIGNED_IN_COLUMNS), *_STAMP_COLUMNS)
     .select_from(_STAMP_TABLES).where(*_STAMP_WHERE),
 ).order_by(literal_column("1"),
            literal_column(str(2 + _PERSON_WIDTH + _WIDTH + 4)))  # the documents' ids

@@ -149,3 +149,45 @@ def test_the_prune_command_reports_what_it_removed(runner, app) -> None:
     assert result.exit_code == 0, result.output
     assert "Removed 1 unreferenced file(s)." in result.output
     assert not storage.exists(staged.sha256)
+
+
+
+def test_a_save_reads_which_questions_have_evidence_with_the_answers(db, draft) -> None:
+    """What the autosave's verified score needs comes with the answers, in the same
+    statement: a document counts unless a reviewer found it insufficient, answered or not."""
+    from sqlalchemy import event
+
+    from ppp_assess.domain.evidence import Verdict
+    from ppp_assess.services import assessments
+    from ppp_assess.services.assessments import AnswerInput
+
+    assessment, user = draft
+    for question, verdict in [("policy", None), ("published", Verdict.insufficient),
+                              ("staff", Verdict.accepted), ("published", None),
+                              ("staff", Verdict.insufficient)]:
+        db.add(EvidenceDocument(assessment_id=assessment.id, question_id=question,
+                                name="a.pdf", description="", size=1, verdict=verdict,
+                                media_type="application/pdf", sha256="0" * 64,
+                                review_comment=""))
+    db.flush()
+    first = assessments.save_answer(db, assessment, "policy", AnswerInput("yes"),
+                                    base_version=assessment.version, actor=user)
+    assert first.evidenced == {"policy", "published", "staff"}
+    db.execute(EvidenceDocument.__table__.delete().where(
+        EvidenceDocument.question_id == "published"))
+    statements: list[str] = []
+    connection = db.connection()
+
+    def record(_connection, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    event.listen(connection, "before_cursor_execute", record)
+    try:
+        second = assessments.save_answer(db, assessment, "staff", AnswerInput(3),
+                                         base_version=first.version, actor=user)
+    finally:
+        event.remove(connection, "before_cursor_execute", record)
+    assert second.evidenced == {"policy", "staff"}
+    assert second.answers["policy"].value == "yes" and second.answers["staff"].value == 3
+    reads = [statement for statement in statements if "evidence_documents" in statement]
+    assert len(reads) == 1 and "FROM answers" in reads[0], reads

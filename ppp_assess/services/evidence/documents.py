@@ -6,9 +6,9 @@ import datetime as dt
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import IO, cast
+from typing import IO
 
-from sqlalchemy import Table, bindparam, func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from ppp_assess.domain.evidence import (
@@ -207,14 +207,10 @@ def _check(session: Session, assessment: Assessment, staged: StagedFile, extensi
     return kind
 
 
-#: The hot reads of the section page and the autosave, built once.
+#: The hot read of the section page, built once.
 _DOCUMENTS = (select(EvidenceDocument)
               .where(EvidenceDocument.assessment_id == bindparam("assessment_id"))
               .order_by(EvidenceDocument.question_id, EvidenceDocument.id))
-_DOCUMENT_ROWS = cast(Table, EvidenceDocument.__table__)
-#: The table's columns, run on the connection (the ORM's execution path adds nothing).
-_VERDICTS = (select(_DOCUMENT_ROWS.c.question_id, _DOCUMENT_ROWS.c.verdict)
-             .where(_DOCUMENT_ROWS.c.assessment_id == bindparam("assessment_id")))
 
 
 def list_evidence(session: Session, assessment: Assessment) -> list[EvidenceDocument]:
@@ -322,15 +318,6 @@ def verified_score_of(session: Session, assessment: Assessment, values: Mapping[
         documents = list_evidence(session, assessment)
     evidenced = evidenced_questions(documents)
     return verified_score(questionnaire_for(assessment), values, evidenced, declared=declared)
-
-
-def evidenced_question_ids(session: Session, assessment_id: int) -> set[str]:
-    """Return :func:`evidenced_questions` of an assessment without loading its documents.
-
-    One query of two columns: what the autosave needs for the verified score.
-    """
-    return {question_id for question_id, verdict in session.connection().execute(
-        _VERDICTS, {"assessment_id": assessment_id}) if verdict != Verdict.insufficient}
 
 
 def document_facts(document: EvidenceDocument) -> Mapping[str, object]:

@@ -513,8 +513,6 @@ def put_answer(assessment_id: int, question_id: str, json: AnswerInput,
         return json_error(400, _("The If-Match header must hold an assessment version."),
                           error_code="bad_version")
     given = service.AnswerInput(json.value, json.comment, json.evidence)
-    # Read before the save takes the audit chain's lock (the save changes no document).
-    evidenced = evidence.evidenced_question_ids(db, assessment.id)
     try:
         result = service.save_answer(db, assessment, question_id, given,
                                      base_version=base_version, actor=actor)
@@ -538,8 +536,8 @@ def put_answer(assessment_id: int, question_id: str, json: AnswerInput,
     # Nothing below reads the database: commit now, so that the locks are released before
     # the score is presented (most of the request's time) rather than after.
     commit_now()
-    verified = verified_score(questionnaire, service.answer_values(result.answers), evidenced,
-                              declared=result.report)
+    verified = verified_score(questionnaire, service.answer_values(result.answers),
+                              result.evidenced, declared=result.report)
     response = jsonify({
         "version": result.version,
         "saved": bool(result.changed),
