@@ -7,7 +7,7 @@ import functools
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any, TypeGuard, cast
 from urllib.parse import urlsplit
 
 from sqlalchemy import (
@@ -318,7 +318,7 @@ def _rescore_saved(
     should the rows updated not be the sections scored, or the rows be loaded in the
     session already, :func:`_rescore` does it.
     """
-    if isinstance(assessment, Assessment) and "section_scores" in assessment.__dict__:
+    if _section_scores_loaded(assessment):
         return _rescore(session, assessment, answers)
     report = score_of(assessment, answers)
     scores = {section.id: section.score for section in report.sections}
@@ -483,7 +483,7 @@ _ANSWER_WRITTEN = ("value", "comment", "evidence", "version", "carried", "update
 #: the columns' own: SQLAlchemy keeps those for the SET clause.
 _REWRITE_ANSWER = (
     update(_ANSWER_ROWS).where(_ANSWER_ROWS.c.id == bindparam("answer_id"))
-    .values(**{name: bindparam(f"new_{name}", type_=_ANSWER_ROWS.c[name].type)
+    .values(**{name: bindparam(f"answer_{name}", type_=_ANSWER_ROWS.c[name].type)
                for name in _ANSWER_WRITTEN}))
 #: Answers given for the first time (several at once as one executemany).
 _INSERT_ANSWER = insert(_ANSWER_ROWS)
@@ -544,6 +544,11 @@ def _write_rows(session: Session, statement: Update, key: str,
     writing_connection(session).execute(
         statement, [{key: row.id, **{f"new_{column}": value for column, value in values.items()}}
                     for row, values in rows])
+    _note_written(rows)
+
+
+def _note_written(rows: Sequence[tuple[Any, Mapping[str, Any]]]) -> None:
+    """Tell the session (or the row read as such) what :func:`_write_rows` wrote."""
     for row, values in rows:
         for column, value in values.items():
             if isinstance(row, LockedAssessment):
@@ -551,6 +556,62 @@ def _write_rows(session: Session, statement: Update, key: str,
                     setattr(row, column, value)
             else:
                 set_committed_value(row, column, value)
+
+
+def _saved_values(report: ScoreReport, version: int, now: dt.datetime) -> dict[str, Any]:
+    """Return what a save writes to the assessment's own row."""
+    return {"version": version, "score": report.overall,
+            "level": report.level.id if report.level else None,
+            "completion": report.completion, "updated_at": now}
+
+
+def _section_scores_loaded(assessment: ChangedAssessment) -> TypeGuard[Assessment]:
+    """Return whether the session holds the assessment's section scores as objects (then
+    the ORM writes them, see :func:`_rescore_saved`)."""
+    return isinstance(assessment, Assessment) and "section_scores" in assessment.__dict__
+
+
+@functools.lru_cache(maxsize=256)
+def _saved_together(section_ids: tuple[str, ...]) -> Update:
+    """Return the statement that writes one answer, the sections' scores and the
+    assessment's row at once (PostgreSQL: data-modifying ``WITH``), returning how many
+    section rows it updated.
+
+    The parameters are those of :data:`_REWRITE_ANSWER`, of
+    :func:`_section_scores_update` and of :data:`_ASSESSMENT_SAVED`.
+    """
+    answer = _REWRITE_ANSWER.returning(_ANSWER_ROWS.c.id).cte("answer_saved")
+    sections = _section_scores_update(section_ids).returning(
+        cast(Table, SectionScore.__table__).c.section_id).cte("sections_scored")
+    return (_ASSESSMENT_SAVED.add_cte(answer, sections)
+            .returning(select(func.count()).select_from(sections).scalar_subquery()))
+
+
+def _save_together(session: Session, assessment: ChangedAssessment, rewrite: dict[str, Any],
+                   answers: Mapping[str, StoredAnswer], version: int,
+                   now: dt.datetime) -> ScoreReport:
+    """Write one changed answer, the section scores and the assessment's row in one
+    round trip (PostgreSQL), and return the new score.
+
+    The autosave's three UPDATEs were three round trips, each costing the worker and the
+    server more than the statement's own work. Should the assessment lack a section's
+    row, :func:`_rescore` writes the scores through the ORM, as :func:`_rescore_saved`
+    would.
+    """
+    _forget_loaded_answers(session, assessment)
+    report = score_of(assessment, answers)
+    scores = {section.id: section.score for section in report.sections}
+    values = _saved_values(report, version, now)
+    parameters: dict[str, Any] = {
+        **rewrite, "of_assessment": assessment.id,
+        **{f"score_{index}": score for index, score in enumerate(scores.values())},
+        **{f"new_{column}": value for column, value in values.items()}}
+    updated = writing_connection(session).execute(
+        _saved_together(tuple(scores)), parameters).scalar_one()
+    _note_written([(assessment, values)])
+    if updated != len(scores):
+        return _rescore(session, _stored_object(session, assessment), answers)
+    return report
 
 
 def _apply(session: Session, assessment: ChangedAssessment, answers: dict[str, StoredAnswer],
@@ -579,20 +640,22 @@ def _apply(session: Session, assessment: ChangedAssessment, answers: dict[str, S
                                                 version, False, updated_at=now)
         else:
             rewritten.append({"answer_id": row.id,
-                              **{f"new_{name}": item for name, item in values.items()}})
+                              **{f"answer_{name}": item for name, item in values.items()}})
             row.value, row.comment, row.evidence = value, comment, evidence
             row.version, row.carried, row.updated_at = version, False, now
     connection = writing_connection(session)
-    if rewritten:
-        connection.execute(_REWRITE_ANSWER, rewritten)
-    if added:
-        connection.execute(_INSERT_ANSWER, added)
-    _forget_loaded_answers(session, assessment)
-    report = _rescore_saved(session, assessment, answers)
-    _write_rows(session, _ASSESSMENT_SAVED, "of_assessment", [(assessment, {
-        "version": version, "score": report.overall,
-        "level": report.level.id if report.level else None,
-        "completion": report.completion, "updated_at": now})])
+    if (len(rewritten) == 1 and not added and connection.dialect.name == "postgresql"
+            and not _section_scores_loaded(assessment)):
+        report = _save_together(session, assessment, rewritten[0], answers, version, now)
+    else:
+        if rewritten:
+            connection.execute(_REWRITE_ANSWER, rewritten)
+        if added:
+            connection.execute(_INSERT_ANSWER, added)
+        _forget_loaded_answers(session, assessment)
+        report = _rescore_saved(session, assessment, answers)
+        _write_rows(session, _ASSESSMENT_SAVED, "of_assessment",
+                    [(assessment, _saved_values(report, version, now))])
     for question_id, before in befores:
         record_event(
             session, actor_id=actor.id, action="answer.changed", object_type="assessment",

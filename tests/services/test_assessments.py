@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete, event, select
 
 from ppp_assess.domain.loader import load_questionnaire
 from ppp_assess.domain.reference import OrgRole
@@ -374,3 +376,51 @@ def test_a_save_through_the_locked_row_recreates_a_missing_section_score(db, fac
     assert stored is not None
     assert (stored.version, stored.score) == (result.version, result.report.overall)
     db.commit()
+
+
+def _updates_while(db, save) -> tuple[Any, list[str]]:
+    statements: list[str] = []
+    connection = db.connection()
+
+    def record(_connection, _cursor, statement, *_args) -> None:
+        if statement.lstrip().upper().startswith(("UPDATE", "WITH")):
+            statements.append(statement)
+
+    event.listen(connection, "before_cursor_execute", record)
+    try:
+        return save(), statements
+    finally:
+        event.remove(connection, "before_cursor_execute", record)
+
+
+@pytest.mark.parametrize("drop_a_section", [False, True])
+def test_one_changed_answer_is_written_with_its_scores_in_one_statement_on_postgresql(
+        db, factory, drop_a_section) -> None:
+    """The autosave's case: one stored answer changed. The answer, the section scores and
+    the assessment's row are written together on PostgreSQL (one round trip), one UPDATE
+    each on SQLite; either way the database holds what the save returns, and a section's
+    row gone missing is written again."""
+    user, assessment, first = _draft_answered_once(db, factory)
+    db.flush()
+    if drop_a_section:
+        _drop_a_section_score(db, assessment)
+    db.expire(assessment, ["section_scores"])
+    second, updates = _updates_while(db, lambda: assessments.save_answers(
+        db, assessment, {"policy": AnswerInput("yes", comment="Adopted.")},
+        base_version=first.version, actor=user))
+    postgresql = db.get_bind().dialect.name == "postgresql"
+    assert len(updates) == (1 if postgresql else 3), updates
+    db.flush()
+    assert _stored_section_scores(db, assessment) == _section_scores_of(second.report)
+    assert second.report.overall != first.report.overall
+    stored = db.execute(select(Assessment.version, Assessment.score, Assessment.level,
+                               Assessment.completion)
+                        .where(Assessment.id == assessment.id)).one()
+    level = second.report.level.id if second.report.level else None
+    assert tuple(stored) == (second.version, second.report.overall, level,
+                             second.report.completion)
+    assert assessment.version == second.version
+    answer = db.execute(select(Answer.value, Answer.comment, Answer.version)
+                        .where(Answer.assessment_id == assessment.id)).one()
+    assert tuple(answer) == ("yes", "Adopted.", second.version)
+    assert not db.dirty and not db.new
