@@ -94,14 +94,24 @@ def score_text(value: Number | None, empty: str = EMPTY) -> str:
     ``86.45`` is "86.5" in English and "86,5" in French; ``None`` gives ``empty``. Also
     for statistics of scores (quartiles, percentile ranks).
     """
-    return _score_in(get_locale(), value, empty)
+    return _score_in(_tag(get_locale()), value, empty)
 
 
-def _score_in(locale: Locale | None, value: Number | None, empty: str) -> str:
+def _tag(locale: Locale | None) -> str:
+    """Return the key the number texts of ``locale`` are kept under ("" for none)."""
+    return "" if locale is None else str(locale)
+
+
+@cache
+def _locale_of(tag: str) -> Locale | None:
+    return Locale.parse(tag) if tag else None
+
+
+def _score_in(tag: str, value: Number | None, empty: str) -> str:
     if value is None:
         return empty
     # Keyed by its text: equal decimals such as 0.0 and -0.0 read differently.
-    return _rounded_score_text(locale, str(rounded_score(value)))
+    return _rounded_score_text(tag, str(rounded_score(value)))
 
 
 #: How many (locale, value) texts of scores and percents are kept: a score has a
@@ -109,10 +119,14 @@ def _score_in(locale: Locale | None, value: Number | None, empty: str) -> str:
 _NUMBER_TEXTS = 8192
 
 
+# Kept by the locale's tag, not the Locale: Babel compares and hashes a Locale in Python,
+# which cost more than the lookup itself (a dozen lookups in every autosave's score).
 @lru_cache(maxsize=_NUMBER_TEXTS)
-def _rounded_score_text(locale: Locale | None, rounded: str) -> str:
-    """Return a score already rounded by the rule in ``locale``'s digits (a page shows a
-    dozen, each formatted by Babel from the locale's pattern: kept once written)."""
+def _rounded_score_text(tag: str, rounded: str) -> str:
+    """Return a score already rounded by the rule in the digits of the locale ``tag``
+    names (a page shows a dozen, each formatted by Babel from the locale's pattern: kept
+    once written)."""
+    locale = _locale_of(tag)
     pattern = with_decimals((locale or Locale.parse(SOURCE_LOCALE)).decimal_formats[None]
                             .pattern, display.SCORE_DECIMALS)
     # Already rounded by the rule: Babel's own rounding (half to even) never applies.
@@ -126,18 +140,20 @@ def points_text(value: Number | None, empty: str = EMPTY) -> str:
 
 def percent_text(share: Number | None, empty: str = "") -> str:
     """Return a share (0-1) as a whole percent in the locale's form ("67%", "67 %")."""
-    return _percent_in(get_locale(), share, empty)
+    return _percent_in(_tag(get_locale()), share, empty)
 
 
-def _percent_in(locale: Locale | None, share: Number | None, empty: str) -> str:
+def _percent_in(tag: str, share: Number | None, empty: str) -> str:
     if share is None:
         return empty
-    return _whole_percent_text(locale, whole_percent(share))
+    return _whole_percent_text(tag, whole_percent(share))
 
 
 @lru_cache(maxsize=_NUMBER_TEXTS)
-def _whole_percent_text(locale: Locale | None, percent: int) -> str:
-    """Return a whole percent in ``locale``'s form (kept once written)."""
+def _whole_percent_text(tag: str, percent: int) -> str:
+    """Return a whole percent in the form of the locale ``tag`` names (kept once
+    written)."""
+    locale = _locale_of(tag)
     pattern = with_decimals((locale or Locale.parse(SOURCE_LOCALE)).percent_formats[None]
                             .pattern, 0)
     return str(babel_numbers.format_percent(Decimal(percent) / 100, format=pattern,
@@ -284,6 +300,8 @@ class Wording:
 
     locale: Locale | None
     gettext: Callable[[str], str]
+    #: The key of the locale's number texts.
+    tag: str = ""
 
     def data(self, msgid: str | None) -> str:
         """Return a text that comes from data translated, as :func:`data_text`."""
@@ -291,16 +309,58 @@ class Wording:
 
     def score(self, value: Number | None, empty: str = EMPTY) -> str:
         """Return a score (or points lost) as :func:`score_text` writes it."""
-        return _score_in(self.locale, value, empty)
+        return _score_in(self.tag, value, empty)
 
     def percent(self, share: Number | None, empty: str = "") -> str:
         """Return a share (0-1) as :func:`percent_text` writes it."""
-        return _percent_in(self.locale, share, empty)
+        return _percent_in(self.tag, share, empty)
+
+    def text(self, msgid: str, **variables: Any) -> str:
+        """Return an interface text translated and %-formatted with ``variables``, as
+        Flask-Babel's ``gettext`` does (mark the msgid with ``N_`` for the catalogs)."""
+        translated = str(self.gettext(msgid))
+        return translated % variables if variables else translated
+
+    def level(self, questionnaire: Questionnaire, level_id: str | None) -> str | None:
+        """Return a level's label, as :func:`level_label`."""
+        if level_id is None:
+            return None
+        try:
+            return self.data(questionnaire.level(level_id).label)
+        except KeyError:
+            return level_id
 
 
 def wording() -> Wording:
     """Return the current language's :class:`Wording`."""
-    return Wording(get_locale(), get_translations().gettext)
+    locale = get_locale()
+    return Wording(locale, _kept_gettext(get_translations()), _tag(locale))
+
+
+def _kept_gettext(translations: Any) -> Callable[[str], str]:
+    """Return ``translations.gettext``, keeping each text it gave on the catalogs.
+
+    A catalog falls back through the domains and the language's parents for each text
+    asked for; the live score asks for the same two dozen after every save. The catalogs
+    of a language stay loaded for the application's life (Flask-Babel keeps them), and
+    the texts asked for are the questionnaires' and the interface's own, so what is kept
+    is bounded by the catalogs.
+    """
+    kept: Callable[[str], str] | None = getattr(translations, "_ppp_kept_gettext", None)
+    if kept is not None:
+        return kept
+    texts: dict[str, str] = {}
+    lookup = translations.gettext
+
+    def gettext(msgid: str) -> str:
+        try:
+            return texts[msgid]
+        except KeyError:
+            text = texts[msgid] = str(lookup(msgid))
+            return text
+
+    translations._ppp_kept_gettext = gettext
+    return gettext
 
 
 def country_name(code: str | None) -> str:

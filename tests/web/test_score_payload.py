@@ -6,11 +6,18 @@ from pathlib import Path
 
 from flask import Flask
 from flask_babel import force_locale
+from flask_babel import gettext as _
 
 from ppp_assess.domain.loader import load_questionnaire
 from ppp_assess.domain.scoring import score
 from ppp_assess.domain.verification import verified_score
-from ppp_assess.presentation import data_text, percent_text, score_text, wording
+from ppp_assess.presentation import (
+    data_text,
+    level_label,
+    percent_text,
+    score_text,
+    wording,
+)
 from ppp_assess.web.assessments.present import score_payload, verified_payload
 from ppp_assess.web.locale import available_locales
 
@@ -37,6 +44,17 @@ def test_the_payload_words_each_text_as_data_text_does_in_every_language(app: Fl
                     assert gap["action"] == (data_text(question.action)
                                              if question.action else None)
                 words = wording()
+                for gap in payload["gaps"]:
+                    assert gap["impact_label"] == _("up to %(points)s points",
+                                                    points=score_text(gap["impact"]))
+                for level in questionnaire.levels:
+                    assert words.level(questionnaire, level.id) == level_label(
+                        questionnaire, level.id)
+                assert words.level(questionnaire, "no-such-level") == "no-such-level"
+                assert words.level(questionnaire, None) is None
+                reason = "Counted at %(share)s until a document backs it."
+                assert words.text(reason, share="50 %") == _(reason, share="50 %")
+                assert words.text("Not answered") == _("Not answered")
                 assert words.data(None) == words.data("") == ""
                 for section_score in report.sections:
                     assert words.score(section_score.score) == score_text(section_score.score)

@@ -19,6 +19,7 @@ from ppp_assess.domain.verification import verified_score
 from ppp_assess.domain.workflow import Status
 from ppp_assess.models import Answer, Submission
 from ppp_assess.models import Assessment as AssessmentRow
+from ppp_assess.presentation import wording
 from ppp_assess.services import assessments as service
 from ppp_assess.services import evidence, history, permissions
 from ppp_assess.services.assessments import AnswersRejected
@@ -330,8 +331,11 @@ def _score_body(questionnaire: Questionnaire, assessment_id: int, report: ScoreR
                 verified: VerifiedReport, *, gap_limit: int | None) -> Any:
     """Present a score and its verified counterpart; reads nothing from the database."""
     url = question_urls(assessment_id)
-    payload = score_payload(questionnaire, report, gap_limit=gap_limit, question_url=url)
-    payload["verified"] = verified_payload(questionnaire, verified, question_url=url)
+    words = wording()
+    payload = score_payload(questionnaire, report, gap_limit=gap_limit, question_url=url,
+                            words=words)
+    payload["verified"] = verified_payload(questionnaire, verified, question_url=url,
+                                           words=words)
     return payload
 
 

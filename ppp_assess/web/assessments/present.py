@@ -12,10 +12,12 @@ from typing import Any
 from flask_babel import gettext as _
 
 from ppp_assess.domain.conditions import referenced_questions
+from ppp_assess.domain.messages import N_
 from ppp_assess.domain.schema import Question, Questionnaire, Section
 from ppp_assess.domain.scoring import ScoreReport
 from ppp_assess.domain.verification import VerifiedScore
 from ppp_assess.presentation import (
+    Wording,
     level_label,
     number_text,
     percent_text,
@@ -29,7 +31,8 @@ GAP_LIMIT = 5
 
 
 def section_status(section: Section, report: ScoreReport, *,
-                   missing: frozenset[str] | None = None) -> str:
+                   missing: frozenset[str] | None = None,
+                   visible_section: bool | None = None) -> str:
     """Return "complete", "started" or "not_started" for a section's answers.
 
     A section whose condition makes it not apply is "hidden": it is not shown, never
@@ -37,8 +40,11 @@ def section_status(section: Section, report: ScoreReport, *,
 
     :param missing: ``report.missing_required`` as a set, for a caller asking for every
         section.
+    :param visible_section: whether the section applies, when the caller holds its score.
     """
-    if not section_visible(section.id, report):
+    if visible_section is None:
+        visible_section = section_visible(section.id, report)
+    if not visible_section:
         return "hidden"
     if missing is None:
         missing = frozenset(report.missing_required)
@@ -68,6 +74,7 @@ def score_payload(
     *,
     gap_limit: int | None = GAP_LIMIT,
     question_url: Callable[[str, str], str] | None = None,
+    words: Wording | None = None,
 ) -> dict[str, Any]:
     """Return the live score as JSON-ready data, with translated labels.
 
@@ -79,8 +86,9 @@ def score_payload(
 
     :param gap_limit: how many gaps to list (``None`` for all).
     :param question_url: section id, question id -> address of the question.
+    :param words: the request's :class:`Wording`, when the caller has it already.
     """
-    words = wording()
+    words = words or wording()
     missing = frozenset(report.missing_required)
     sections = []
     for section_score in report.sections:
@@ -92,7 +100,8 @@ def score_payload(
             "display": words.score(section_score.score),
             "answered": section_score.answered,
             "applicable": section_score.applicable,
-            "status": section_status(section, report, missing=missing),
+            "status": section_status(section, report, missing=missing,
+                                     visible_section=section_score.visible),
         })
     gaps = []
     for gap in report.top_gaps(gap_limit):
@@ -103,14 +112,15 @@ def score_payload(
             "text": words.data(question.text),
             "action": words.data(gap.action) if gap.action else None,
             "impact": score_number(gap.impact),
-            "impact_label": _("up to %(points)s points", points=words.score(gap.impact)),
+            "impact_label": words.text(N_("up to %(points)s points"),
+                                       points=words.score(gap.impact)),
             "url": question_url(gap.section_id, gap.question_id) if question_url else None,
         })
     return {
         "overall": score_number(report.overall),
         "overall_display": words.score(report.overall),
         "level": report.level.id if report.level else None,
-        "level_label": level_label(questionnaire, report.level.id) if report.level else None,
+        "level_label": words.level(questionnaire, report.level.id) if report.level else None,
         "capped": report.capped,
         "completion": report.completion,
         "completion_display": words.percent(report.completion),
@@ -125,6 +135,7 @@ def verified_payload(
     verified: VerifiedScore,
     *,
     question_url: Callable[[str, str], str] | None = None,
+    words: Wording | None = None,
 ) -> dict[str, Any]:
     """Return the verified score beside the self-declared one, as JSON-ready data.
 
@@ -132,7 +143,7 @@ def verified_payload(
     document order, with what each counts (0-1, and the points it loses overall).
     """
     report = verified.report
-    words = wording()
+    words = words or wording()
     held_back = []
     for item in verified.held_back:
         question = questionnaire.question(item.question_id)
@@ -143,17 +154,18 @@ def verified_payload(
             "declared": item.declared,
             "counted": item.counted,
             "critical": item.critical,
-            "reason": (_("Critical question without evidence: counted as not met.")
+            "reason": (words.text(N_("Critical question without evidence: counted as not "
+                                     "met."))
                        if item.critical else
-                       _("Counted at %(share)s until a document backs it.",
-                         share=words.percent(item.counted))),
+                       words.text(N_("Counted at %(share)s until a document backs it."),
+                                  share=words.percent(item.counted))),
             "url": question_url(item.section_id, item.question_id) if question_url else None,
         })
     return {
         "overall": score_number(report.overall),
         "overall_display": words.score(report.overall),
         "level": report.level.id if report.level else None,
-        "level_label": level_label(questionnaire, report.level.id) if report.level else None,
+        "level_label": words.level(questionnaire, report.level.id) if report.level else None,
         "capped": report.capped,
         "held_back": held_back,
     }
