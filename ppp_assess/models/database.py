@@ -6,11 +6,11 @@ This module is the only place that commits.
 
 A unit of work either reads or writes, decided when it begins:
 
-* a **reading** unit (GET pages, streams) never takes the write lock: on SQLite its
-  transaction begins deferred; on PostgreSQL a request's reads run each statement on
-  its own in server sessions that refuse to write, and streams and commands read in one
-  READ ONLY transaction; flushing a change or running an INSERT, UPDATE or DELETE in it
-  raises :class:`ReadOnlyError`;
+* a **reading** unit (GET pages, streams) never takes the write lock: a request's reads
+  run each statement on its own, on connections that refuse to write (SQLite's
+  ``query_only``, PostgreSQL's read-only server sessions), and streams and commands read
+  in one transaction (deferred on SQLite, READ ONLY on PostgreSQL); flushing a change or
+  running an INSERT, UPDATE or DELETE in it raises :class:`ReadOnlyError`;
 * a **writing** unit begins ``IMMEDIATE`` on SQLite, so two writers queue on the busy
   timeout instead of failing with "database is locked" when the first one upgrades its
   read lock.
@@ -442,8 +442,7 @@ class Database:
         """Return a new session that reads, or reads and writes.
 
         :param statements: for a reading session, read as the requests' reading units
-            do: on PostgreSQL each statement on its own rather than in one READ ONLY
-            transaction; on SQLite it makes no difference (a deferred transaction).
+            do: each statement on its own rather than in one transaction.
         """
         reader = self._statement_reader if statements else self._reader
         session = self.sessionmaker(bind=bind if bind is not None
