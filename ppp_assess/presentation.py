@@ -402,12 +402,7 @@ def status_label(status: Status | str) -> str:
 
 def level_label(questionnaire: Questionnaire, level_id: str | None) -> str | None:
     """Return the label of a level of ``questionnaire`` (its id if it has no such level)."""
-    if level_id is None:
-        return None
-    try:
-        return _(questionnaire.level(level_id).label)
-    except KeyError:
-        return level_id
+    return wording().level(questionnaire, level_id)
 
 
 def answer_text(question: Question, value: Any) -> str:
