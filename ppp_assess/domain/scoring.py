@@ -117,6 +117,8 @@ class ScoreReport:
     #: Builds the gaps when first asked for (all of them, or the first ``n``): most
     #: callers (listings) never look at them, and the autosave's panel shows a few.
     _gaps: Callable[[int | None], tuple[Gap, ...]] = field(repr=False, compare=False)
+    #: Builds :meth:`with_limits`'s report from the tallies of this one.
+    _limited: Callable[[Mapping[str, float]], ScoreReport] = field(repr=False, compare=False)
 
     @cached_property
     def gaps(self) -> tuple[Gap, ...]:
@@ -132,6 +134,17 @@ class ScoreReport:
         if "gaps" in self.__dict__:
             return self.gaps[:limit]
         return self._gaps(limit)
+
+    def with_limits(self, limits: Mapping[str, float]) -> ScoreReport:
+        """Return the report of the same answers with each answer to a question in
+        ``limits`` counting at most its limit (0-1), as ``score(..., limits=limits)``.
+
+        Limits change no answer's visibility or applicability, only what scored answers
+        count, so the report is built from this one's tallies without going over the
+        answers again (the verified score beside every autosave's declared one). With no
+        answer above its limit, it is this report.
+        """
+        return self._limited(limits)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the report as JSON-serialisable data (levels by id)."""
@@ -265,6 +278,8 @@ def _cleaner(question: Question) -> Callable[[object], object]:
 class _QuestionPlan:
     question: Question
     id: str
+    #: The question's place in the questionnaire (document order).
+    position: int
     section_index: int
     weight: float
     required: bool
@@ -293,6 +308,9 @@ class _Plan:
     rows: tuple[tuple[Any, ...], ...]
     cap_rank: int
     section_conditions: tuple[Callable[[Mapping[str, object], Container[str]], bool] | None, ...]
+    by_id: Mapping[str, _QuestionPlan]
+    #: Each section's questions, in document order.
+    section_items: tuple[tuple[_QuestionPlan, ...], ...]
 
 
 # Scoring runs on every autosave; the per-question rules are built once per questionnaire.
@@ -317,6 +335,7 @@ def _plan(questionnaire: Questionnaire) -> _Plan:
                     _QuestionPlan(
                         question=question,
                         id=question.id,
+                        position=len(items),
                         section_index=section_index,
                         weight=weight,
                         required=question.required,
@@ -357,7 +376,10 @@ def _plan(questionnaire: Questionnaire) -> _Plan:
             )
             for item in items
         )
-        plan = _Plan(tuple(items), rows, cap_rank, section_conditions)
+        plan = _Plan(tuple(items), rows, cap_rank, section_conditions,
+                     {item.id: item for item in items},
+                     tuple(tuple(item for item in items if item.section_index == index)
+                           for index in range(len(questionnaire.sections))))
         _PLANS[questionnaire] = plan
     return plan
 
@@ -429,7 +451,7 @@ def score(questionnaire: Questionnaire, answers: Mapping[str, object], *,
 
     for (item, question_id, section_index, weight, required, critical, choice_values, clean,
          condition, not_applicable, scorer, choice_scores, hidden, answered_na, unanswered,
-         answered_unscored, answered_reports) in plan.rows:
+         answered_unscored, _answered_reports) in plan.rows:
         value: Any = answers.get(question_id)
         if value is not None:
             if choice_values is not None:
@@ -473,20 +495,53 @@ def score(questionnaire: Questionnaire, answers: Mapping[str, object], *,
                 cap_reasons.append(question_id)
             continue
         result: float = choice_scores[value] if choice_scores is not None else scorer(value)
-        if limits is not None and question_id in limits:
-            result = min(result, limits[question_id])
         numerators[section_index] += weight * result
         if result < 1:
             scored_items.append((item, result))
         if result == 0 and critical:
             cap_reasons.append(question_id)
-        report = answered_reports.get(result)
-        if report is None:
-            report = QuestionScore(result, weight, True, True, True)
-            if len(answered_reports) < _ANSWERED_REPORTS:
-                answered_reports[result] = report
-        question_scores[question_id] = report
+        question_scores[question_id] = _answered_report(item, result)
 
+    tally = _Tally(denominators, answered_counts, applicable_counts, section_visible,
+                   required_total, tuple(missing_required))
+    report = _report(questionnaire, plan, tally, numerators, scored_items, cap_reasons,
+                     question_scores)
+    return report.with_limits(limits) if limits else report
+
+
+def _answered_report(item: _QuestionPlan, result: float) -> QuestionScore:
+    """Return the report of an answer to ``item`` scoring ``result`` (kept for reuse)."""
+    reports = item.answered
+    report = reports.get(result)
+    if report is None:
+        report = QuestionScore(result, item.weight, True, True, True)
+        if len(reports) < _ANSWERED_REPORTS:
+            reports[result] = report
+    return report
+
+
+@dataclass(frozen=True)
+class _Tally:
+    """What one pass over the answers counted that limits on scores do not change."""
+
+    denominators: list[float]
+    answered_counts: list[int]
+    applicable_counts: list[int]
+    section_visible: list[bool]
+    required_total: int
+    missing_required: tuple[str, ...]
+
+
+def _report(questionnaire: Questionnaire, plan: _Plan, tally: _Tally, numerators: list[float],
+            scored_items: list[tuple[_QuestionPlan, float]], cap_reasons: list[str],
+            question_scores: dict[str, QuestionScore]) -> ScoreReport:
+    """Build the report from one pass's tallies and what each scored answer counted.
+
+    :param scored_items: the applicable scored questions counting below 1, with what
+        each counts, in document order.
+    :param cap_reasons: the applicable critical questions counting 0, in document order.
+    """
+    denominators = tally.denominators
     section_scores: list[SectionScore] = []
     weighted_total = 0.0
     weight_total = 0.0
@@ -505,9 +560,9 @@ def score(questionnaire: Questionnaire, answers: Mapping[str, object], *,
                 id=section.id,
                 score=section_score,
                 weight=section.weight,
-                answered=answered_counts[index],
-                applicable=applicable_counts[index],
-                visible=section_visible[index],
+                answered=tally.answered_counts[index],
+                applicable=tally.applicable_counts[index],
+                visible=tally.section_visible[index],
             )
         )
     overall = _bounded(weighted_total / weight_total) if weight_total > 0 else None
@@ -557,10 +612,47 @@ def score(questionnaire: Questionnaire, answers: Mapping[str, object], *,
             for negative_impact, _position, item in chosen
         )
 
+    report: ScoreReport
+
+    def limited(limits: Mapping[str, float]) -> ScoreReport:
+        # The answers that count for less: those scoring above their limit.
+        held: list[tuple[_QuestionPlan, float, float]] = []
+        for question_id, limit in limits.items():
+            counted = question_scores.get(question_id)
+            if counted is not None and counted.score is not None and counted.score > limit:
+                held.append((plan.by_id[question_id], counted.score, limit))
+        if not held:
+            return report
+        new_scores = dict(question_scores)
+        lowered = {item.id: limit for item, _result, limit in held}
+        new_items = [(item, lowered.pop(item.id, result)) for item, result in scored_items]
+        new_caps = list(cap_reasons)
+        for item, _result, limit in held:
+            new_scores[item.id] = _answered_report(item, limit)
+            if item.id in lowered:  # it counted 1: now below, it joins the gaps
+                new_items.append((item, limit))
+            if limit == 0 and item.critical:
+                new_caps.append(item.id)
+        # A section's sum again in document order, as the pass adds it (the same float).
+        new_numerators = list(numerators)
+        for section_index in {item.section_index for item, _result, _limit in held}:
+            total = 0.0
+            for item in plan.section_items[section_index]:
+                counted = new_scores[item.id]
+                if counted.applicable and counted.score is not None:
+                    total += item.weight * counted.score
+            new_numerators[section_index] = total
+        by_position = plan.by_id
+        new_items.sort(key=lambda pair: pair[0].position)
+        new_caps.sort(key=lambda question_id: by_position[question_id].position)
+        return _report(questionnaire, plan, tally, new_numerators, new_items, new_caps,
+                       new_scores)
+
     completion = (
-        (required_total - len(missing_required)) / required_total if required_total else 1.0
+        (tally.required_total - len(tally.missing_required)) / tally.required_total
+        if tally.required_total else 1.0
     )
-    return _built(
+    report = _built(
         ScoreReport,
         overall=overall,
         level=level,
@@ -570,6 +662,8 @@ def score(questionnaire: Questionnaire, answers: Mapping[str, object], *,
         sections=tuple(section_scores),
         questions=question_scores,
         completion=completion,
-        missing_required=tuple(missing_required),
+        missing_required=tally.missing_required,
         _gaps=gaps,
+        _limited=limited,
     )
+    return report

@@ -81,7 +81,8 @@ def verified_score(questionnaire: Questionnaire, answers: Mapping[str, object],
     :param answers: question id -> answer value, as stored.
     :param evidenced: ids of the questions with at least one document no reviewer has
         marked insufficient.
-    :param declared: the self-declared report of the same answers, if already computed.
+    :param declared: the self-declared report of the same answers, if already computed
+        (the verified one is then built from its tallies, not by scoring again).
     :return: the verified report and the answers held back.
     """
     limits = evidence_limits(questionnaire, evidenced)
@@ -90,7 +91,7 @@ def verified_score(questionnaire: Questionnaire, answers: Mapping[str, object],
                for question_id, limit in limits.items()):
         # A limit only lowers an answer that scores above it: none does, nothing changes.
         return VerifiedScore(declared, ())
-    report = score(questionnaire, answers, limits=limits)
+    report = declared.with_limits(limits)
     held_back = []
     for question_id in limits:
         before = declared.questions[question_id].score

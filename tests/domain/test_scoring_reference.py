@@ -165,3 +165,68 @@ def test_questionnaires_compare_by_definition() -> None:
     assert changed != first and first != "not a questionnaire"
     # Equal definitions share one scoring plan: the cache looks keys up by content.
     assert score(first, {}) == score(second, {})
+
+
+def reference_gaps(questionnaire: Questionnaire,
+                   expected: dict[str, Any]) -> list[tuple[str, float]]:
+    """The gaps by their definition: every applicable scored question counting below 1,
+    with the points full marks would add overall, largest first, then document order."""
+    if expected["overall"] is None:
+        return []
+    weight_total = sum(section.weight for section, (_id, section_score, *_rest)
+                       in zip(questionnaire.sections, expected["sections"], strict=True)
+                       if section_score is not None)
+    ranked = []
+    for position, question in enumerate(questionnaire.all_questions()):
+        result, applicable, _answered, _visible = expected["states"][question.id]
+        if not applicable or result is None or result >= 1:
+            continue
+        section = questionnaire.section_of(question.id)
+        denominator = sum(other.weight for other in section.questions
+                          if expected["states"][other.id][0] is not None
+                          and expected["states"][other.id][1])
+        impact = (100.0 * (1.0 - result) * question.weight * section.weight
+                  / (denominator * weight_total)
+                  if denominator > 0 and section.weight > 0 else 0.0)
+        ranked.append((-impact, position, question.id))
+    return [(question_id, -negative) for negative, _position, question_id in sorted(ranked)]
+
+
+@pytest.mark.parametrize("questionnaire", QUESTIONNAIRES,
+                         ids=[f"{q.id}-{q.version}" for q in QUESTIONNAIRES])
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_limits_on_a_report_count_as_a_pass_with_them(questionnaire: Questionnaire,
+                                                      data: st.DataObject) -> None:
+    """The verified score is built from the declared report's tallies, without going over
+    the answers again: every score is the very float a pass with the limits adds up."""
+    answers: dict[str, Any] = {}
+    for question in questionnaire.all_questions():
+        value = data.draw(st.sampled_from(candidate_values(questionnaire, question.id)))
+        if value is not None:
+            answers[question.id] = value
+    limits = data.draw(st.dictionaries(
+        st.sampled_from([question.id for question in questionnaire.all_questions()]),
+        st.sampled_from([0.0, 0.25, 0.5, 1.0]), min_size=1, max_size=12))
+
+    declared = score(questionnaire, answers)
+    report = declared.with_limits(limits)
+    expected = reference(questionnaire, answers, limits)
+
+    assert report.overall == expected["overall"]
+    assert [section.score for section in report.sections] == [
+        section_score for _id, section_score, *_rest in expected["sections"]]
+    assert {question_id: (item.score, item.applicable, item.answered, item.visible)
+            for question_id, item in report.questions.items()} == expected["states"]
+    assert list(report.cap_reasons) == expected["caps"]
+    assert list(report.missing_required) == expected["missing"]
+    assert report.completion == expected["completion"]
+    gaps = reference_gaps(questionnaire, expected)
+    assert [gap.question_id for gap in report.gaps] == [question_id for question_id, _ in gaps]
+    assert [gap.impact for gap in report.gaps] == pytest.approx(
+        [impact for _question_id, impact in gaps], abs=1e-9)
+    assert report == score(questionnaire, answers, limits=limits)
+    # The declared report is left as it was; limits lowering nothing give it back.
+    assert declared == score(questionnaire, answers)
+    unchanged = {question_id: 1.0 for question_id in limits}
+    assert declared.with_limits(unchanged) is declared
