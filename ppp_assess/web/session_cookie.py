@@ -42,8 +42,12 @@ class KeptSessionInterface(SecureCookieSessionInterface):
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
         value = request.cookies.get(self.get_cookie_name(app))
-        if not value or not app.secret_key:
+        if not app.secret_key:
             return super().open_session(app, request)
+        if not value:
+            # Flask builds a serializer first, for nothing: a script with a bearer token
+            # sends no cookie with any of its requests.
+            return self.session_class()
         key = ((app.secret_key, *(app.config.get("SECRET_KEY_FALLBACKS") or ())), value)
         max_age = int(app.permanent_session_lifetime.total_seconds())
         kept = self._kept.get(key)

@@ -84,3 +84,21 @@ def test_the_project_form_never_fails_on_any_text(app, db, factory, fields) -> N
     sign_in(client, user.email)
     response = client.post("/projects/new", data=fields)
     assert response.status_code < 500, fields
+
+
+@pytest.mark.parametrize("content_type", [
+    "application/x-www-form-urlencoded", "application/x-www-form-urlencoded; charset=utf-8",
+    "multipart/form-data"])
+def test_a_form_field_with_a_control_character_is_refused(app, db, factory,
+                                                          content_type: str) -> None:
+    user = factory.user(organisation=factory.organisation(), role=OrgRole.org_admin)
+    db.commit()
+    client = app.test_client()
+    sign_in(client, user.email)
+    if content_type.startswith("multipart"):
+        response = client.post("/projects/new", data={"name": "Rail\x00line"},
+                               content_type=content_type)
+    else:
+        response = client.post("/projects/new", data="name=Rail%00line",
+                               content_type=content_type)
+    assert response.status_code == 400

@@ -85,3 +85,22 @@ def test_the_kept_cookies_are_bounded(app: Flask, monkeypatch: pytest.MonkeyPatc
     for number in range(7):
         assert dict(_open(app, _sign(app, {"n": number}))) == {"n": number}
         assert len(interface._kept) <= 3
+
+
+def test_a_request_without_a_cookie_opens_an_empty_session_without_a_serializer(
+        app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A script with a bearer token sends no cookie: nothing to verify, nothing to build.
+    def no_serializer(_app: Flask) -> None:
+        raise AssertionError("a serializer was built for a request without a cookie")
+
+    monkeypatch.setattr(app.session_interface, "get_signing_serializer", no_serializer)
+    with app.test_request_context():
+        opened = app.session_interface.open_session(app, request)
+    assert isinstance(opened, SecureCookieSession)
+    assert dict(opened) == {} and not opened.modified
+
+
+def test_without_a_secret_key_no_session_opens(app: Flask) -> None:
+    app.secret_key = None
+    with app.test_request_context():
+        assert app.session_interface.open_session(app, request) is None
