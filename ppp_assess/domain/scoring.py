@@ -627,12 +627,15 @@ def _report(questionnaire: Questionnaire, plan: _Plan, tally: _Tally, numerators
         lowered = {item.id: limit for item, _result, limit in held}
         new_items = [(item, lowered.pop(item.id, result)) for item, result in scored_items]
         new_caps = list(cap_reasons)
+        joined = capping = False
         for item, _result, limit in held:
             new_scores[item.id] = _answered_report(item, limit)
             if item.id in lowered:  # it counted 1: now below, it joins the gaps
                 new_items.append((item, limit))
+                joined = True
             if limit == 0 and item.critical:
                 new_caps.append(item.id)
+                capping = True
         # A section's sum again in document order, as the pass adds it (the same float).
         new_numerators = list(numerators)
         for section_index in {item.section_index for item, _result, _limit in held}:
@@ -642,9 +645,11 @@ def _report(questionnaire: Questionnaire, plan: _Plan, tally: _Tally, numerators
                 if counted.applicable and counted.score is not None:
                     total += item.weight * counted.score
             new_numerators[section_index] = total
-        by_position = plan.by_id
-        new_items.sort(key=lambda pair: pair[0].position)
-        new_caps.sort(key=lambda question_id: by_position[question_id].position)
+        by_id = plan.by_id
+        if joined:
+            new_items.sort(key=lambda pair: pair[0].position)
+        if capping:
+            new_caps.sort(key=lambda question_id: by_id[question_id].position)
         return _report(questionnaire, plan, tally, new_numerators, new_items, new_caps,
                        new_scores)
 

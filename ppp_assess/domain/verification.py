@@ -19,6 +19,7 @@ The rules (also in ``docs/questionnaire-format.md``):
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
@@ -60,12 +61,18 @@ def evidence_limits(questionnaire: Questionnaire, evidenced: Collection[str]) ->
     :param evidenced: ids of the questions that have a document not marked insufficient.
     :return: question id -> limit: 0 for critical questions, the threshold otherwise.
     """
+    return {question_id: limit for question_id, limit in _limits_without_evidence(questionnaire)
+            if question_id not in evidenced}
+
+
+@functools.lru_cache(maxsize=64)
+def _limits_without_evidence(questionnaire: Questionnaire) -> tuple[tuple[str, float], ...]:
+    """Return each ``evidence: required`` question's limit while it lacks evidence, in
+    document order (once per questionnaire: every autosave asks)."""
     threshold = questionnaire.evidence_threshold
-    return {
-        question.id: 0.0 if question.critical else threshold
-        for question in questionnaire.all_questions()
-        if question.evidence == Evidence.required and question.id not in evidenced
-    }
+    return tuple((question.id, 0.0 if question.critical else threshold)
+                 for question in questionnaire.all_questions()
+                 if question.evidence == Evidence.required)
 
 
 def _above(declared: float | None, limit: float) -> bool:

@@ -95,8 +95,8 @@ def _refuse_unacceptable_fields() -> None:
     # ``request.form`` is only built for a body of a form's type: asking for it on every
     # GET cost a thirtieth of a kept section page's time, and for a JSON body (each
     # autosave) it wrapped the stream for a parser that reads nothing of it.
-    fields = (request.args, request.form) if request.mimetype in _FORM_TYPES \
-        else (request.args,)
+    fields = (request.args, request.form) if request.want_form_data_parsed \
+        and request.mimetype in _FORM_TYPES else (request.args,)
     for values in fields:
         for key, value in values.items(multi=True):
             if not (_is_acceptable_text(key) and _is_acceptable_text(value)):
