@@ -189,6 +189,18 @@ def test_a_trusted_proxy_gives_the_client_address(make_app: Callable[..., Flask]
     assert event is not None and "203.0.113.9" in str(event.after)
 
 
+def test_strict_transport_security_when_a_trusted_proxy_says_https(
+        make_app: Callable[..., Flask]) -> None:
+    behind = make_app(trusted_proxies=1).test_client()
+    forwarded = behind.get("/", headers={"X-Forwarded-Proto": "https"})
+    assert forwarded.headers["Strict-Transport-Security"].startswith("max-age=")
+    assert "Strict-Transport-Security" not in behind.get("/").headers
+    # Without a trusted proxy the header is the client's word, and is not believed.
+    direct = make_app().test_client().get("/", headers={"X-Forwarded-Proto": "https"})
+    assert "Strict-Transport-Security" not in direct.headers
+    assert direct.headers.getlist("X-Frame-Options") == ["DENY"]
+
+
 def test_without_trusted_proxies_forwarded_addresses_are_ignored(
         make_app: Callable[..., Flask]) -> None:
     app = make_app()
