@@ -117,8 +117,11 @@ class ScoreReport:
     #: Builds the gaps when first asked for (all of them, or the first ``n``): most
     #: callers (listings) never look at them, and the autosave's panel shows a few.
     _gaps: Callable[[int | None], tuple[Gap, ...]] = field(repr=False, compare=False)
-    #: Builds :meth:`with_limits`'s report from the tallies of this one.
-    _limited: Callable[[Mapping[str, float]], ScoreReport] = field(repr=False, compare=False)
+    #: Builds :meth:`with_limits`'s report from the tallies of this one (``None`` when
+    #: no answer is above its limit: a closure holding the report itself would make each
+    #: report a reference cycle, left to the garbage collector).
+    _limited: Callable[[Mapping[str, float]], ScoreReport | None] = field(repr=False,
+                                                                          compare=False)
 
     @cached_property
     def gaps(self) -> tuple[Gap, ...]:
@@ -144,7 +147,7 @@ class ScoreReport:
         answers again (the verified score beside every autosave's declared one). With no
         answer above its limit, it is this report.
         """
-        return self._limited(limits)
+        return self._limited(limits) or self
 
     def to_dict(self) -> dict[str, Any]:
         """Return the report as JSON-serialisable data (levels by id)."""
@@ -451,7 +454,7 @@ def score(questionnaire: Questionnaire, answers: Mapping[str, object], *,
 
     for (item, question_id, section_index, weight, required, critical, choice_values, clean,
          condition, not_applicable, scorer, choice_scores, hidden, answered_na, unanswered,
-         answered_unscored, _answered_reports) in plan.rows:
+         answered_unscored, answered_reports) in plan.rows:
         value: Any = answers.get(question_id)
         if value is not None:
             if choice_values is not None:
@@ -500,10 +503,13 @@ def score(questionnaire: Questionnaire, answers: Mapping[str, object], *,
             scored_items.append((item, result))
         if result == 0 and critical:
             cap_reasons.append(question_id)
-        question_scores[question_id] = _answered_report(item, result)
+        counted = answered_reports.get(result)  # the common case, without a call
+        question_scores[question_id] = counted if counted is not None \
+            else _answered_report(item, result)
 
-    tally = _Tally(denominators, answered_counts, applicable_counts, section_visible,
-                   required_total, tuple(missing_required))
+    tally = _built(_Tally, denominators=denominators, answered_counts=answered_counts,
+                   applicable_counts=applicable_counts, section_visible=section_visible,
+                   required_total=required_total, missing_required=tuple(missing_required))
     report = _report(questionnaire, plan, tally, numerators, scored_items, cap_reasons,
                      question_scores)
     return report.with_limits(limits) if limits else report
@@ -612,9 +618,7 @@ def _report(questionnaire: Questionnaire, plan: _Plan, tally: _Tally, numerators
             for negative_impact, _position, item in chosen
         )
 
-    report: ScoreReport
-
-    def limited(limits: Mapping[str, float]) -> ScoreReport:
+    def limited(limits: Mapping[str, float]) -> ScoreReport | None:
         # The answers that count for less: those scoring above their limit.
         held: list[tuple[_QuestionPlan, float, float]] = []
         for question_id, limit in limits.items():
@@ -622,7 +626,7 @@ def _report(questionnaire: Questionnaire, plan: _Plan, tally: _Tally, numerators
             if counted is not None and counted.score is not None and counted.score > limit:
                 held.append((plan.by_id[question_id], counted.score, limit))
         if not held:
-            return report
+            return None
         new_scores = dict(question_scores)
         lowered = {item.id: limit for item, _result, limit in held}
         new_items = [(item, lowered.pop(item.id, result)) for item, result in scored_items]
@@ -657,7 +661,7 @@ def _report(questionnaire: Questionnaire, plan: _Plan, tally: _Tally, numerators
         (tally.required_total - len(tally.missing_required)) / tally.required_total
         if tally.required_total else 1.0
     )
-    report = _built(
+    return _built(
         ScoreReport,
         overall=overall,
         level=level,
@@ -671,4 +675,3 @@ def _report(questionnaire: Questionnaire, plan: _Plan, tally: _Tally, numerators
         _gaps=gaps,
         _limited=limited,
     )
-    return report

@@ -11,6 +11,8 @@ stale and "not applicable" values and that switch conditions on and off.
 from __future__ import annotations
 
 import dataclasses
+import gc
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -230,3 +232,20 @@ def test_limits_on_a_report_count_as_a_pass_with_them(questionnaire: Questionnai
     assert declared == score(questionnaire, answers)
     unchanged = {question_id: 1.0 for question_id in limits}
     assert declared.with_limits(unchanged) is declared
+
+
+def test_a_report_is_freed_as_soon_as_it_is_dropped() -> None:
+    """No report is a reference cycle (its closures hold the tallies, not the report):
+    one scored on every autosave would otherwise wait for the garbage collector."""
+    questionnaire = QUESTIONNAIRES[0]
+    first = questionnaire.all_questions()[0]
+    answers = {first.id: candidate_values(questionnaire, first.id)[-1]}
+    gc.disable()
+    try:
+        declared = score(questionnaire, answers)
+        limited = declared.with_limits({first.id: 0.0})
+        references = [weakref.ref(declared), weakref.ref(limited)]
+        del declared, limited
+        assert [reference() for reference in references] == [None, None]
+    finally:
+        gc.enable()
