@@ -38,7 +38,7 @@ from functools import cached_property
 from typing import Any, TypeVar
 
 from .answers import AnswerValue
-from .conditions import compile_condition
+from .conditions import compile_condition, referenced_questions
 from .question_types import AnswerError, Scorer, strategy_for
 from .question_types.base import never
 from .schema import Level, Question, Questionnaire, QuestionType
@@ -369,9 +369,17 @@ def _plan(questionnaire: Questionnaire) -> _Plan:
             None if section.show_if is None else compile_condition(section.show_if)
             for section in questionnaire.sections
         )
+        # Only the answers and visibility of questions some condition reads are kept
+        # for the conditions (a set and a dict written for every question cost a score
+        # a few per cent).
+        conditions = [question.show_if for question in questionnaire.all_questions()]
+        conditions += [section.show_if for section in questionnaire.sections]
+        read = {question_id for condition in conditions if condition is not None
+                for question_id in referenced_questions(condition)}
         rows = tuple(
             (
-                item, item.id, item.section_index, item.weight, item.required, item.critical,
+                item, item.id, item.id in read, item.section_index, item.weight,
+                item.required, item.critical,
                 item.choice_values, item.clean, item.condition,
                 None if item.not_applicable is never else item.not_applicable,
                 item.scorer, item.choice_scores, item.hidden, item.answered_na,
@@ -452,9 +460,9 @@ def score(questionnaire: Questionnaire, answers: Mapping[str, object], *,
     required_total = 0
     rejected = _REJECTED
 
-    for (item, question_id, section_index, weight, required, critical, choice_values, clean,
-         condition, not_applicable, scorer, choice_scores, hidden, answered_na, unanswered,
-         answered_unscored, answered_reports) in plan.rows:
+    for (item, question_id, read, section_index, weight, required, critical, choice_values,
+         clean, condition, not_applicable, scorer, choice_scores, hidden, answered_na,
+         unanswered, answered_unscored, answered_reports) in plan.rows:
         value: Any = answers.get(question_id)
         if value is not None:
             if choice_values is not None:
@@ -464,7 +472,7 @@ def score(questionnaire: Questionnaire, answers: Mapping[str, object], *,
                 value = clean(value)
                 if value is rejected:
                     value = None
-            if value is not None:
+            if value is not None and read:
                 accepted[question_id] = value
         if section_index != current_section:
             current_section = section_index
@@ -474,7 +482,8 @@ def score(questionnaire: Questionnaire, answers: Mapping[str, object], *,
         if not shown or (condition is not None and not condition(accepted, visible)):
             question_scores[question_id] = hidden
             continue
-        visible.add(question_id)
+        if read:
+            visible.add(question_id)
         if value is not None and not_applicable is not None and not_applicable(value):
             question_scores[question_id] = answered_na
             continue
