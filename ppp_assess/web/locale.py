@@ -179,6 +179,20 @@ def select_locale() -> str:
     return negotiated or default
 
 
+def _selected_locale() -> Locale:
+    """Return :func:`select_locale`'s choice as Babel's :class:`~babel.Locale`.
+
+    Flask-Babel parses the selector's answer into a ``Locale`` on every request unless it
+    is one already: each offered locale is parsed once per process instead.
+    """
+    return _parsed_locale(select_locale())
+
+
+@lru_cache(maxsize=64)
+def _parsed_locale(tag: str) -> Locale:
+    return Locale.parse(tag)
+
+
 def remember_requested_locale() -> None:
     """Keep the language chosen with ``?lang=`` in the session (the browser's cookie).
 
@@ -325,7 +339,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     """Validate the locales and wire Flask-Babel with :func:`select_locale`."""
     translations_dir = Path(app.config["BABEL_TRANSLATION_DIRECTORIES"].split(";")[0])
     app.extensions["ppp_locales"] = validate_locales(settings, translations_dir)
-    babel.init_app(app, locale_selector=select_locale)
+    babel.init_app(app, locale_selector=_selected_locale)
     if not isinstance(babel.__dict__.get("domain_instance"), _AppDomain):
         babel.domain_instance = _AppDomain(domain=app.config["BABEL_DOMAIN"])
     app.before_request(remember_requested_locale)

@@ -429,3 +429,14 @@ def test_machine_datetimes_are_valid_html_in_utc_to_the_second(six):
                                    day=dt.date(2025, 3, 5), none=None)
     assert rendered.split("|") == ["2025-03-05T14:02:09Z", "2025-03-05T14:02:09Z",
                                    "2025-03-05", ""]
+
+
+def test_each_request_gets_its_locale_parsed_once_per_process(app: Flask) -> None:
+    chosen = []
+    for tag in ("ar", "fr", "ar", "zh"):
+        with app.test_request_context(f"/?lang={tag}"):
+            chosen.append(get_locale())
+    assert [str(locale) for locale in chosen] == ["ar", "fr", "ar", "zh"]
+    assert chosen[0] is chosen[2] and chosen[0].text_direction == "rtl"
+    with app.test_request_context("/", headers={"Accept-Language": "es-ES,es;q=0.9"}):
+        assert str(get_locale()) == "es"
