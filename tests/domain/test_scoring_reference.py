@@ -104,17 +104,23 @@ def candidate_values(questionnaire: Questionnaire, question_id: str) -> list[Any
     return values
 
 
+def draw_answers(questionnaire: Questionnaire, data: st.DataObject) -> dict[str, Any]:
+    """Draw an answer (or none) to each question from its candidate values."""
+    answers: dict[str, Any] = {}
+    for question in questionnaire.all_questions():
+        value = data.draw(st.sampled_from(candidate_values(questionnaire, question.id)))
+        if value is not None:
+            answers[question.id] = value
+    return answers
+
+
 @pytest.mark.parametrize("questionnaire", QUESTIONNAIRES,
                          ids=[f"{q.id}-{q.version}" for q in QUESTIONNAIRES])
 @settings(max_examples=60, deadline=None)
 @given(data=st.data())
 def test_score_agrees_with_the_written_rules(questionnaire: Questionnaire,
                                              data: st.DataObject) -> None:
-    answers: dict[str, Any] = {}
-    for question in questionnaire.all_questions():
-        value = data.draw(st.sampled_from(candidate_values(questionnaire, question.id)))
-        if value is not None:
-            answers[question.id] = value
+    answers = draw_answers(questionnaire, data)
     answers["no-such-question"] = "yes"
     limited = data.draw(st.lists(st.sampled_from(
         [question.id for question in questionnaire.all_questions()]), max_size=5))
@@ -202,11 +208,7 @@ def test_limits_on_a_report_count_as_a_pass_with_them(questionnaire: Questionnai
                                                       data: st.DataObject) -> None:
     """The verified score is built from the declared report's tallies, without going over
     the answers again: every score is the very float a pass with the limits adds up."""
-    answers: dict[str, Any] = {}
-    for question in questionnaire.all_questions():
-        value = data.draw(st.sampled_from(candidate_values(questionnaire, question.id)))
-        if value is not None:
-            answers[question.id] = value
+    answers = draw_answers(questionnaire, data)
     limits = data.draw(st.dictionaries(
         st.sampled_from([question.id for question in questionnaire.all_questions()]),
         st.sampled_from([0.0, 0.25, 0.5, 1.0]), min_size=1, max_size=12))
