@@ -372,6 +372,55 @@ def writing_connection(session: Session) -> Connection:
     return session.connection()
 
 
+class DriverStatement:
+    """A Core statement compiled once per dialect and run through ``exec_driver_sql``.
+
+    ``Connection.execute`` of an UPDATE from the compiled cache cost about 50 µs on
+    SQLite where the driver took 2 to 10: the execution context, the parameters walked
+    again, the result's set-up. The hot statements of a save run here instead: the
+    statement is compiled once per dialect, each parameter set goes through the bound
+    values' own types (their dialect's ``bind_processor``: JSON and dates as SQLAlchemy
+    writes them) and the engine's events still see the statement (it is counted, logged,
+    timed as any other).
+
+    Only for statements whose every column is given a parameter (no column default is
+    applied here: an INSERT names its columns, ``column_keys``) and whose result is a
+    row count or rows of plain integers and strings, which need no conversion.
+    """
+
+    def __init__(self, statement: Any, *, column_keys: list[str] | None = None) -> None:
+        self.statement = statement
+        self.column_keys = column_keys
+        self._compiled: dict[str, tuple[str, Any, tuple[tuple[str, Any], ...]]] = {}
+
+    def _for(self, connection: Connection) -> tuple[str, Any, tuple[tuple[str, Any], ...]]:
+        dialect = connection.dialect
+        prepared = self._compiled.get(dialect.name)
+        if prepared is None:
+            compiled = self.statement.compile(dialect=dialect, column_keys=self.column_keys)
+            processors = tuple(
+                (name, processor) for bind, name in compiled.bind_names.items()
+                if (processor := bind.type.dialect_impl(dialect).bind_processor(dialect))
+                is not None)
+            prepared = (compiled.string, compiled, processors)
+            self._compiled[dialect.name] = prepared
+        return prepared
+
+    def execute(self, connection: Connection,
+                parameters: dict[str, Any] | list[dict[str, Any]]) -> Any:
+        """Run the statement with one parameter set, or several (an executemany)."""
+        sql, compiled, processors = self._for(connection)
+        many = isinstance(parameters, list)
+        rows: list[Any] = []
+        for given in parameters if many else [parameters]:
+            values = compiled.construct_params(given)
+            for name, process in processors:
+                values[name] = process(values[name])
+            rows.append(tuple(values[name] for name in compiled.positiontup)
+                        if compiled.positional else values)
+        return connection.exec_driver_sql(sql, rows if many else rows[0])
+
+
 class Database:
     """One engine, its session factory and the units of work built on them."""
 

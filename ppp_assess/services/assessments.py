@@ -46,7 +46,7 @@ from ppp_assess.models import (
     Submission,
 )
 from ppp_assess.models.base import typed_nulls, utcnow
-from ppp_assess.models.database import writing_connection
+from ppp_assess.models.database import DriverStatement, writing_connection
 from ppp_assess.services import outbox
 from ppp_assess.services.audit import record_event
 from ppp_assess.services.errors import Conflict, Invalid, MissingAnswers, NotFound
@@ -308,6 +308,12 @@ def _section_scores_update(section_ids: tuple[str, ...]) -> Update:
                                value=table.c.section_id, else_=table.c.score)))
 
 
+@functools.lru_cache(maxsize=256)
+def _section_scores_writer(section_ids: tuple[str, ...]) -> DriverStatement:
+    """Return :func:`_section_scores_update`, run on the driver."""
+    return DriverStatement(_section_scores_update(section_ids))
+
+
 def _rescore_saved(
     session: Session, assessment: ChangedAssessment, answers: Mapping[str, StoredAnswer]
 ) -> ScoreReport:
@@ -323,11 +329,11 @@ def _rescore_saved(
     report = score_of(assessment, answers)
     scores = {section.id: section.score for section in report.sections}
     if scores:
-        statement = _section_scores_update(tuple(scores))
+        statement = _section_scores_writer(tuple(scores))
         parameters: dict[str, Any] = {f"score_{index}": value
                                       for index, value in enumerate(scores.values())}
         parameters["of_assessment"] = assessment.id
-        updated = writing_connection(session).execute(statement, parameters)
+        updated = statement.execute(writing_connection(session), parameters)
         if updated.rowcount != len(scores):
             return _rescore(session, _stored_object(session, assessment), answers)
     # The caller writes the assessment's cached score with its new version.
@@ -485,6 +491,7 @@ _REWRITE_ANSWER = (
     update(_ANSWER_ROWS).where(_ANSWER_ROWS.c.id == bindparam("answer_id"))
     .values(**{name: bindparam(f"answer_{name}", type_=_ANSWER_ROWS.c[name].type)
                for name in _ANSWER_WRITTEN}))
+_REWRITE_ANSWER_WRITER = DriverStatement(_REWRITE_ANSWER)
 #: Answers given for the first time (several at once as one executemany).
 _INSERT_ANSWER = insert(_ANSWER_ROWS)
 
@@ -531,7 +538,10 @@ _ASSESSMENT_SAVED = (
                for name in ("version", "score", "level", "completion", "updated_at")}))
 
 
-def _write_rows(session: Session, statement: Update, key: str,
+_ASSESSMENT_SAVED_WRITER = DriverStatement(_ASSESSMENT_SAVED)
+
+
+def _write_rows(session: Session, statement: DriverStatement, key: str,
                 rows: Sequence[tuple[Any, Mapping[str, Any]]]) -> None:
     """Write new values of loaded rows with one prepared UPDATE (an executemany for
     several), and tell the session that they are what the database now holds (a row read
@@ -541,9 +551,10 @@ def _write_rows(session: Session, statement: Update, key: str,
     ``key`` is the parameter that picks a row by its ``id``; each value ``v`` of column
     ``c`` is the parameter ``new_c``.
     """
-    writing_connection(session).execute(
-        statement, [{key: row.id, **{f"new_{column}": value for column, value in values.items()}}
-                    for row, values in rows])
+    statement.execute(
+        writing_connection(session),
+        [{key: row.id, **{f"new_{column}": value for column, value in values.items()}}
+         for row, values in rows])
     _note_written(rows)
 
 
@@ -572,7 +583,7 @@ def _section_scores_loaded(assessment: ChangedAssessment) -> TypeGuard[Assessmen
 
 
 @functools.lru_cache(maxsize=256)
-def _saved_together(section_ids: tuple[str, ...]) -> Update:
+def _saved_together(section_ids: tuple[str, ...]) -> DriverStatement:
     """Return the statement that writes one answer, the sections' scores and the
     assessment's row at once (PostgreSQL: data-modifying ``WITH``), returning how many
     section rows it updated.
@@ -583,8 +594,9 @@ def _saved_together(section_ids: tuple[str, ...]) -> Update:
     answer = _REWRITE_ANSWER.returning(_ANSWER_ROWS.c.id).cte("answer_saved")
     sections = _section_scores_update(section_ids).returning(
         cast(Table, SectionScore.__table__).c.section_id).cte("sections_scored")
-    return (_ASSESSMENT_SAVED.add_cte(answer, sections)
-            .returning(select(func.count()).select_from(sections).scalar_subquery()))
+    return DriverStatement(
+        _ASSESSMENT_SAVED.add_cte(answer, sections)
+        .returning(select(func.count()).select_from(sections).scalar_subquery()))
 
 
 def _save_together(session: Session, assessment: ChangedAssessment, rewrite: dict[str, Any],
@@ -606,8 +618,8 @@ def _save_together(session: Session, assessment: ChangedAssessment, rewrite: dic
         **rewrite, "of_assessment": assessment.id,
         **{f"score_{index}": score for index, score in enumerate(scores.values())},
         **{f"new_{column}": value for column, value in values.items()}}
-    updated = writing_connection(session).execute(
-        _saved_together(tuple(scores)), parameters).scalar_one()
+    updated = _saved_together(tuple(scores)).execute(
+        writing_connection(session), parameters).scalar_one()
     _note_written([(assessment, values)])
     if updated != len(scores):
         return _rescore(session, _stored_object(session, assessment), answers)
@@ -649,12 +661,12 @@ def _apply(session: Session, assessment: ChangedAssessment, answers: dict[str, S
         report = _save_together(session, assessment, rewritten[0], answers, version, now)
     else:
         if rewritten:
-            connection.execute(_REWRITE_ANSWER, rewritten)
+            _REWRITE_ANSWER_WRITER.execute(connection, rewritten)
         if added:
             connection.execute(_INSERT_ANSWER, added)
         _forget_loaded_answers(session, assessment)
         report = _rescore_saved(session, assessment, answers)
-        _write_rows(session, _ASSESSMENT_SAVED, "of_assessment",
+        _write_rows(session, _ASSESSMENT_SAVED_WRITER, "of_assessment",
                     [(assessment, _saved_values(report, version, now))])
     for question_id, before in befores:
         record_event(

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from ppp_assess.domain.audit import AuditEventData, ChainResult, next_event, verify_chain
 from ppp_assess.models import AuditEvent
 from ppp_assess.models.base import utcnow
-from ppp_assess.models.database import writing_connection
+from ppp_assess.models.database import DriverStatement, writing_connection
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +74,9 @@ _HEAD = select(_EVENTS.c.sequence, _EVENTS.c.hash).order_by(_EVENTS.c.sequence.d
 _APPEND = insert(_EVENTS).returning(_EVENTS.c.id)
 #: The fields of an event, stored in the columns of the same names.
 _EVENT_FIELDS = tuple(field.name for field in fields(AuditEventData))
+#: The two, run on the driver (plain integers and strings come back).
+_HEAD_READER = DriverStatement(_HEAD)
+_APPENDER = DriverStatement(_APPEND, column_keys=[*_EVENT_FIELDS, "hash"])
 
 
 def record_event(
@@ -94,7 +97,7 @@ def record_event(
     :return: the stored event's id, sequence and hash.
     """
     connection = _lock_chain(session)
-    head_row = connection.execute(_HEAD).first()
+    head_row = _HEAD_READER.execute(connection, {}).first()
     head = (head_row.sequence, head_row.hash) if head_row else None
     event, digest = next_event(
         head,
@@ -110,8 +113,8 @@ def record_event(
     )
     # A plain INSERT, built once: the ORM's unit of work cost more than the rest of the
     # append, and building the statement with its values as much as running it.
-    event_id = connection.execute(
-        _APPEND, {**{name: getattr(event, name) for name in _EVENT_FIELDS}, "hash": digest}
+    event_id = _APPENDER.execute(
+        connection, {**{name: getattr(event, name) for name in _EVENT_FIELDS}, "hash": digest}
     ).scalar_one()
     session.flush()  # callers count on their own changes being written with the event
     # What the unit of work did, for whoever counts it after the commit (metrics).
