@@ -1,16 +1,22 @@
-"""Statements compiled once and run on the driver write what SQLAlchemy's own execution
-writes, on both databases, and the engine still sees each of them."""
+"""Statements compiled once and run on the driver write and read what SQLAlchemy's own
+execution writes and reads, on both databases, and the engine still sees each of them."""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 
-from sqlalchemy import Table, bindparam, event, insert, select, update
+import pytest
+from flask import Flask
+from sqlalchemy import Table, bindparam, event, insert, literal, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
-from ppp_assess.models import Answer, AuditEvent
+from ppp_assess.domain.workflow import Status
+from ppp_assess.models import Answer, Assessment, AuditEvent
 from ppp_assess.models.database import DriverStatement, writing_connection
+from ppp_assess.unit_of_work import get_database
 from tests.factories import Factory
 
 _ANSWERS = Answer.__table__
@@ -89,3 +95,111 @@ def test_an_insert_names_its_columns_and_returns_the_new_id(db: Session) -> None
     new_id = statement.execute(writing_connection(db), fields).scalar_one()
     stored = db.get(AuditEvent, new_id)
     assert stored is not None and stored.after == {"k": "v"} and stored.sequence == 10**6
+
+
+_ASSESSMENTS = Assessment.__table__
+assert isinstance(_ASSESSMENTS, Table)
+#: Columns of every kind a read converts: an enum, a float (PostgreSQL picks its
+#: conversion by the column's type code), a timezone-aware date, a boolean, JSON.
+_TYPED = (select(_ASSESSMENTS.c.id, _ASSESSMENTS.c.status, _ASSESSMENTS.c.score,
+                 _ASSESSMENTS.c.updated_at, _ANSWERS.c.carried, _ANSWERS.c.value,
+                 _ANSWERS.c.evidence)
+          .join(_ANSWERS, _ANSWERS.c.assessment_id == _ASSESSMENTS.c.id)
+          .where(_ASSESSMENTS.c.id == bindparam("assessment_id"),
+                 _ANSWERS.c.question_id.like("driver-%"))
+          .order_by(_ANSWERS.c.question_id))
+
+
+def test_rows_read_on_the_driver_are_those_sqlalchemy_reads(db: Session,
+                                                            factory: Factory) -> None:
+    first = _answer(db, factory, "driver-q1", {"a": [1, 2.5, "é"]})
+    assessment = db.get(Assessment, first.assessment_id)
+    assert assessment is not None
+    assessment.score = 61.25
+    db.add(Answer(assessment_id=assessment.id, question_id="driver-q2", value=None, comment="",
+                  evidence=["https://x"], version=2, carried=False))
+    db.flush()
+    connection = writing_connection(db)
+    parameters = {"assessment_id": assessment.id}
+    expected = [tuple(row) for row in connection.execute(_TYPED, parameters)]
+    for _ in range(2):  # the first run learns the columns' conversions, the second uses them
+        rows = DriverStatement(_TYPED).rows(connection, parameters)
+        assert rows == expected
+    assert rows[0][1] is Status.draft and isinstance(rows[0][2], float)
+    assert rows[0][3].tzinfo is not None and rows[0][4] is True and rows[1][4] is False
+    assert rows[0][5] == {"a": [1, 2.5, "é"]} and rows[1][6] == ["https://x"]
+
+
+def test_the_engine_sees_a_read_before_and_after_it_runs(db: Session, factory: Factory) -> None:
+    answer = _answer(db, factory, "driver-q1", "x")
+    connection = writing_connection(db)
+    seen: list[tuple[str, str]] = []
+
+    def before(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        seen.append(("before", statement.split()[0]))
+
+    def after(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        seen.append(("after", statement.split()[0]))
+
+    event.listen(connection, "before_cursor_execute", before)
+    event.listen(connection, "after_cursor_execute", after)
+    try:
+        rows = DriverStatement(_TYPED).rows(connection, {"assessment_id": answer.assessment_id})
+    finally:
+        event.remove(connection, "before_cursor_execute", before)
+        event.remove(connection, "after_cursor_execute", after)
+    assert len(rows) == 1 and seen == [("before", "SELECT"), ("after", "SELECT")]
+
+
+def test_a_driver_error_is_raised_as_sqlalchemy_raises_it(db: Session) -> None:
+    fields = {"sequence": 10**6 + 1, "occurred_at": dt.datetime.now(dt.UTC),
+              "actor_id": None, "action": "test.inserted", "object_type": "test",
+              "object_id": "1", "organisation_id": None, "before": None, "after": None,
+              "prev_hash": "0" * 64, "hash": "2" * 64}
+    statement = DriverStatement(insert(_EVENTS).returning(_EVENTS.c.id),
+                                column_keys=list(fields))
+    with db.begin_nested():
+        statement.execute(writing_connection(db), fields)
+    nested = db.begin_nested()
+    with pytest.raises(IntegrityError) as raised:  # the same sequence again
+        statement.execute(writing_connection(db), fields)
+    nested.rollback()
+    assert "INSERT INTO audit_events" in str(raised.value.statement)
+    assert not raised.value.connection_invalidated
+
+
+def test_a_statement_on_a_connection_not_begun_begins_it(app: Flask) -> None:
+    database = get_database(app)
+    with database.engine.connect() as connection:
+        if connection.in_transaction():  # the test suite's shared connection
+            pytest.skip("the suite's connection is always in its transaction")
+        assert DriverStatement(select(literal(1))).rows(connection, {}) == [(1,)]
+        assert connection.in_transaction()
+
+
+def test_where_statements_are_logged_they_are_logged_and_read_the_same(
+        app: Flask, caplog: pytest.LogCaptureFixture) -> None:
+    statement = DriverStatement(select(literal("driver-logged").label("word")))
+    engine = get_database(app).engine
+    with engine.connect() as connection:
+        assert statement.rows(connection, {}) == [("driver-logged",)]
+    assert not any("driver-logged" in record.getMessage() for record in caplog.records)
+    # SQLAlchemy decides whether a connection logs when it is opened.
+    with caplog.at_level(logging.INFO, logger="sqlalchemy.engine.Engine"), \
+            engine.connect() as connection:
+        assert statement.rows(connection, {}) == [("driver-logged",)]
+    assert any("driver-logged" in record.getMessage() for record in caplog.records)
+
+
+def test_a_connection_lost_under_a_statement_is_invalidated(app: Flask) -> None:
+    engine = get_database(app).engine
+    if engine.dialect.name != "postgresql":
+        pytest.skip("a SQLite connection is a file: it cannot be lost")
+    statement = DriverStatement(select(literal(1)))
+    with engine.connect() as connection:
+        backend = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+        with engine.connect() as other:
+            other.exec_driver_sql(f"SELECT pg_terminate_backend({int(backend)})")
+        with pytest.raises(DBAPIError) as raised:
+            statement.rows(connection, {})
+        assert raised.value.connection_invalidated and connection.invalidated

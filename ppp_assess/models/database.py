@@ -26,14 +26,21 @@ import re
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 import orjson
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DisconnectionError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import (
+    DBAPIError,
+    DisconnectionError,
+    MultipleResultsFound,
+    NoResultFound,
+    OperationalError,
+    SQLAlchemyError,
+)
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
@@ -372,26 +379,65 @@ def writing_connection(session: Session) -> Connection:
     return session.connection()
 
 
+#: The logger SQLAlchemy writes each statement to.
+_ENGINE_LOG = logging.getLogger("sqlalchemy.engine.Engine")
+
+
+class DriverResult:
+    """What a :class:`DriverStatement` returns: the rows it read (converted as
+    SQLAlchemy converts them) and the count of rows it changed."""
+
+    __slots__ = ("rowcount", "rows")
+
+    def __init__(self, rows: list[tuple[Any, ...]], rowcount: int) -> None:
+        self.rows = rows
+        self.rowcount = rowcount
+
+    def first(self) -> tuple[Any, ...] | None:
+        """Return the first row, or ``None`` for none."""
+        return self.rows[0] if self.rows else None
+
+    def scalar_one(self) -> Any:
+        """Return the one value of the one row.
+
+        :raises sqlalchemy.exc.NoResultFound, MultipleResultsFound: as SQLAlchemy does.
+        """
+        if not self.rows:
+            raise NoResultFound("No row was found when one was required")
+        if len(self.rows) > 1:
+            raise MultipleResultsFound("Multiple rows were found when one was required")
+        return self.rows[0][0]
+
+
 class DriverStatement:
-    """A Core statement compiled once per dialect and run through ``exec_driver_sql``.
+    """A Core statement compiled once per dialect and run on the driver's cursor.
 
     ``Connection.execute`` of an UPDATE from the compiled cache cost about 50 µs on
-    SQLite where the driver took 2 to 10: the execution context, the parameters walked
-    again, the result's set-up. The hot statements of a save run here instead: the
-    statement is compiled once per dialect, each parameter set goes through the bound
+    SQLite where the driver took 2 to 10, and ``exec_driver_sql`` about 40: the
+    execution context, the parameters walked again, the result's set-up (for a SELECT,
+    its columns' metadata built again on every execution, more than the compiled
+    path's). The hot statements of a save and of a kept page run here instead: the
+    statement is compiled once per dialect; each parameter set goes through the bound
     values' own types (their dialect's ``bind_processor``: JSON and dates as SQLAlchemy
-    writes them) and the engine's events still see the statement (it is counted, logged,
-    timed as any other).
+    writes them) and each value read through its column's type (``result_processor``:
+    dates on SQLite, booleans, enums), as SQLAlchemy's own execution does. What the
+    engine does around a statement is kept: the connection's transaction is begun as
+    for any statement, the engine's ``before_cursor_execute`` and
+    ``after_cursor_execute`` listeners see it (it is counted and logged as any other),
+    and a driver error is raised as SQLAlchemy raises it (a ``DBAPIError``, the
+    connection invalidated when the error says it was lost).
 
     Only for statements whose every column is given a parameter (no column default is
-    applied here: an INSERT names its columns, ``column_keys``) and whose result is a
-    row count or rows of plain integers and strings, which need no conversion.
+    applied here: an INSERT names its columns, ``column_keys``). Where statements are
+    logged, SQLAlchemy's ``exec_driver_sql`` runs them, with its own logging.
     """
 
     def __init__(self, statement: Any, *, column_keys: list[str] | None = None) -> None:
         self.statement = statement
         self.column_keys = column_keys
         self._compiled: dict[str, tuple[str, Any, tuple[tuple[str, Any], ...]]] = {}
+        #: By dialect: (column index, result processor) of each column that has one.
+        self._readers: dict[str, tuple[tuple[int, Any], ...]] = {}
 
     def _for(self, connection: Connection) -> tuple[str, Any, tuple[tuple[str, Any], ...]]:
         dialect = connection.dialect
@@ -407,8 +453,9 @@ class DriverStatement:
         return prepared
 
     def execute(self, connection: Connection,
-                parameters: dict[str, Any] | list[dict[str, Any]]) -> Any:
-        """Run the statement with one parameter set, or several (an executemany)."""
+                parameters: dict[str, Any] | list[dict[str, Any]]) -> DriverResult:
+        """Run the statement with one parameter set, or several (an executemany), and
+        return the rows it read or returned, if any."""
         sql, compiled, processors = self._for(connection)
         many = isinstance(parameters, list)
         rows: list[Any] = []
@@ -418,7 +465,79 @@ class DriverStatement:
                 values[name] = process(values[name])
             rows.append(tuple(values[name] for name in compiled.positiontup)
                         if compiled.positional else values)
-        return connection.exec_driver_sql(sql, rows if many else rows[0])
+        return self._run(connection, sql, rows if many else rows[0], many)
+
+    def rows(self, connection: Connection, parameters: dict[str, Any]) -> list[tuple[Any, ...]]:
+        """Run a SELECT with one parameter set and return all its rows."""
+        result = self.execute(connection, parameters)
+        return result.rows
+
+    def _run(self, connection: Connection, sql: str, parameters: Any,
+             many: bool) -> DriverResult:
+        if not connection.in_transaction():
+            connection.begin()  # as any statement would (SQLAlchemy's autobegin)
+        dialect = connection.dialect
+        if connection.engine.echo or _ENGINE_LOG.isEnabledFor(logging.INFO):
+            # Statements are logged (``echo``, or the engine's logger at INFO, as
+            # SQLAlchemy decides): its own execution logs them with their parameters.
+            result = connection.exec_driver_sql(sql, parameters)
+            return self._converted(dialect, result.cursor.description if result.returns_rows
+                                   else None, result.all() if result.returns_rows else [],
+                                   result.rowcount)
+        dispatch = connection.dispatch
+        cursor = connection.connection.cursor()
+        try:
+            for listener in dispatch.before_cursor_execute:
+                sql, parameters = listener(connection, cursor, sql, parameters, None, many)
+            if many:
+                cursor.executemany(sql, parameters)
+            else:
+                cursor.execute(sql, parameters)
+            for listener in dispatch.after_cursor_execute:
+                listener(connection, cursor, sql, parameters, None, many)
+            description = cursor.description
+            fetched = cursor.fetchall() if description is not None else []
+            rowcount = cursor.rowcount
+        except dialect.loaded_dbapi.Error as error:
+            lost = dialect.is_disconnect(error, connection.connection, cursor)
+            cursor.close()
+            if lost:
+                connection.invalidate(error)
+            raise DBAPIError.instance(sql, parameters, error, dialect.loaded_dbapi.Error,
+                                      connection_invalidated=lost,
+                                      dialect=dialect) from error
+        cursor.close()
+        return self._converted(dialect, description, fetched, rowcount)
+
+    def _converted(self, dialect: Any, description: Any, fetched: Sequence[Sequence[Any]],
+                   rowcount: int) -> DriverResult:
+        if not fetched:
+            return DriverResult([], rowcount)
+        readers = self._readers.get(dialect.name)
+        if readers is None:
+            readers = self._result_processors(dialect, description)
+        if not readers:
+            return DriverResult([tuple(row) for row in fetched], rowcount)
+        converted = []
+        for row in fetched:
+            values = list(row)
+            for index, process in readers:
+                values[index] = process(values[index])
+            converted.append(tuple(values))
+        return DriverResult(converted, rowcount)
+
+    def _result_processors(self, dialect: Any, description: Any
+                           ) -> tuple[tuple[int, Any], ...]:
+        # The driver's type code of each column is stable for a statement: a type may
+        # choose its conversion by it (PostgreSQL's floating and exact numbers).
+        columns = self.statement.exported_columns  # a SELECT's, or what DML returns
+        readers = tuple(
+            (index, processor)
+            for index, (column, described) in enumerate(zip(columns, description, strict=True))
+            if (processor := column.type.dialect_impl(dialect).result_processor(
+                dialect, described[1])) is not None)
+        self._readers[dialect.name] = readers
+        return readers
 
 
 class Database:

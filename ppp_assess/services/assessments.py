@@ -482,6 +482,7 @@ _ANSWERS_TO_SAVE = union_all(
     select(literal_column("1"), _DOCUMENT_ROWS.c.question_id, *typed_nulls(_ANSWER_COLUMNS),
            _DOCUMENT_ROWS.c.verdict)
     .where(_DOCUMENT_ROWS.c.assessment_id == bindparam("assessment_id")))
+_ANSWERS_TO_SAVE_READER = DriverStatement(_ANSWERS_TO_SAVE)
 #: The columns a save writes to an answer.
 _ANSWER_WRITTEN = ("value", "comment", "evidence", "version", "carried", "updated_by_id",
                    "updated_at")
@@ -503,8 +504,8 @@ def _answers_to_save(session: Session, assessment: ChangedAssessment
     the questions with a document not marked insufficient."""
     answers: dict[str, StoredAnswer] = {}
     evidenced: set[str] = set()
-    for row in writing_connection(session).execute(_ANSWERS_TO_SAVE,
-                                                   {"assessment_id": assessment.id}):
+    for row in _ANSWERS_TO_SAVE_READER.rows(writing_connection(session),
+                                            {"assessment_id": assessment.id}):
         if row[0] == 0:
             answers[row[1]] = StoredAnswer(row[1], row[2], row[3] or "", list(row[4] or []),
                                            row[5], bool(row[6]), row[7])

@@ -98,7 +98,7 @@ def record_event(
     """
     connection = _lock_chain(session)
     head_row = _HEAD_READER.execute(connection, {}).first()
-    head = (head_row.sequence, head_row.hash) if head_row else None
+    head = (head_row[0], head_row[1]) if head_row else None
     event, digest = next_event(
         head,
         key=audit_key(session),

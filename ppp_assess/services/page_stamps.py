@@ -34,7 +34,7 @@ from ppp_assess.models import (
     QuestionnaireVersion,
 )
 from ppp_assess.models.base import typed_nulls
-from ppp_assess.models.database import as_connection
+from ppp_assess.models.database import DriverStatement, as_connection
 from ppp_assess.services import people
 from ppp_assess.services.permissions import OWN_ASSESSMENT, Person
 from ppp_assess.services.upgrades import newer_version_id
@@ -80,6 +80,7 @@ _SIGNED_IN_WITH_STAMP = union_all(
     .select_from(_STAMP_TABLES).where(*_STAMP_WHERE),
 ).order_by(literal_column("1"),
            literal_column(str(2 + _PERSON_WIDTH + _WIDTH + 4)))  # the documents' ids
+_SIGNED_IN_WITH_STAMP_READER = DriverStatement(_SIGNED_IN_WITH_STAMP)
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,8 +136,8 @@ def signed_in_with_stamp(connection: Connection, user_id: int, session_version: 
     The stamp is ``None`` with the person (an assessment of no organisation of theirs,
     or none at all).
     """
-    rows = connection.execute(_SIGNED_IN_WITH_STAMP, {
-        "user_id": user_id, "assessment_id": assessment_id}).all()
+    rows = _SIGNED_IN_WITH_STAMP_READER.rows(connection, {
+        "user_id": user_id, "assessment_id": assessment_id})
     person = people.signed_in_from(
         [row[1:1 + _PERSON_WIDTH] for row in rows if row[0] == 0], session_version)
     if person is None:

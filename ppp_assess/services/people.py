@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from ppp_assess.domain.reference import OrgRole, PlatformRole
 from ppp_assess.models import ApiToken, Membership, PlatformRoleGrant, User
 from ppp_assess.models.base import utcnow
-from ppp_assess.models.database import as_connection
+from ppp_assess.models.database import DriverStatement, as_connection
 from ppp_assess.services.tokens import token_digest
 
 
@@ -72,6 +72,9 @@ _TOKEN_HOLDER = (
     .select_from(_WITH_ROLES.join(ApiToken.__table__, _TOKENS.user_id == _USERS.id))
     .where(_TOKENS.token_digest == bindparam("digest"), _TOKENS.revoked_at.is_(None),
            _TOKENS.expires_at > bindparam("now")))
+#: The statements every signed-in request runs, compiled once and run on the driver.
+_SIGNED_IN_READER = DriverStatement(_SIGNED_IN)
+_TOKEN_HOLDER_READER = DriverStatement(_TOKEN_HOLDER)
 
 
 def _person(rows: Sequence[Sequence[Any]], start: int = 0) -> SignedIn | None:
@@ -97,7 +100,7 @@ def signed_in(source: Session | Connection, user_id: int,
     since (signing out, a new password and deactivation bump the session version).
     """
     return signed_in_from(
-        as_connection(source).execute(_SIGNED_IN, {"user_id": user_id}).all(),
+        _SIGNED_IN_READER.rows(as_connection(source), {"user_id": user_id}),
         session_version)
 
 
@@ -127,7 +130,7 @@ def token_holder(source: Session | Connection, token: str, *,
                  now: dt.datetime | None = None) -> TokenHolder | None:
     """Return a valid (known, not revoked, not expired) token's holder, in one statement;
     ``None`` for any other token or a deactivated user."""
-    rows = as_connection(source).execute(
-        _TOKEN_HOLDER, {"digest": token_digest(token), "now": now or utcnow()}).all()
+    rows = _TOKEN_HOLDER_READER.rows(
+        as_connection(source), {"digest": token_digest(token), "now": now or utcnow()})
     person = _person(rows, start=2)
     return None if person is None else TokenHolder(rows[0][0], rows[0][1], person)

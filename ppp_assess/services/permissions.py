@@ -70,7 +70,7 @@ from ppp_assess.models import (
     Submission,
     User,
 )
-from ppp_assess.models.database import writing_connection
+from ppp_assess.models.database import DriverStatement, writing_connection
 from ppp_assess.services.errors import Conflict, Forbidden, NotFound
 from ppp_assess.services.questionnaires import noted_questionnaire
 
@@ -699,6 +699,7 @@ _LOCK_OWN_ASSESSMENT = (
                & (Membership.user_id == bindparam("user_id")))
     .where(_ASSESSMENTS.c.id == bindparam("assessment_id"))
     .with_for_update(of=_ASSESSMENTS))
+_LOCK_OWN_ASSESSMENT_READER = DriverStatement(_LOCK_OWN_ASSESSMENT)
 
 
 def get_own_assessment(session: Session, user: Person, assessment_id: int) -> Assessment:
@@ -729,15 +730,15 @@ def lock_own_assessment(session: Session, user: Person,
     """
     if user is None:
         raise NotFound("This assessment does not exist.")
-    row = writing_connection(session).execute(
-        _LOCK_OWN_ASSESSMENT, {"assessment_id": assessment_id, "user_id": user.id}).first()
-    if row is None or row.role is None:
+    rows = _LOCK_OWN_ASSESSMENT_READER.rows(
+        writing_connection(session), {"assessment_id": assessment_id, "user_id": user.id})
+    if not rows or rows[0][6] is None:  # no such assessment, or no membership
         raise NotFound("This assessment does not exist.")
-    questionnaire = noted_questionnaire(session, row.questionnaire_version_id,
-                                        row.content_hash)
-    session.info.setdefault(_LOCKED, {})[row.id] = session.get_transaction()
-    return LockedAssessment(row.id, row.organisation_id, row.questionnaire_version_id,
-                            Status(row.status), row.version, questionnaire)
+    row_id, organisation_id, version_id, status, version, content_hash, _role = rows[0]
+    questionnaire = noted_questionnaire(session, version_id, content_hash)
+    session.info.setdefault(_LOCKED, {})[row_id] = session.get_transaction()
+    return LockedAssessment(row_id, organisation_id, version_id, Status(status), version,
+                            questionnaire)
 
 
 def get_for_review(session: Session, user: Person, assessment_id: int) -> Assessment:
