@@ -500,13 +500,14 @@ class DriverStatement:
             rowcount = cursor.rowcount
         except dialect.loaded_dbapi.Error as error:
             lost = dialect.is_disconnect(error, connection.connection, cursor)
-            cursor.close()
             if lost:
                 connection.invalidate(error)
             raise DBAPIError.instance(sql, parameters, error, dialect.loaded_dbapi.Error,
-                                      connection_invalidated=lost,
-                                      dialect=dialect) from error
-        cursor.close()
+                                      hide_parameters=connection.engine.hide_parameters,
+                                      connection_invalidated=lost, dialect=dialect,
+                                      ismulti=many) from error
+        finally:
+            cursor.close()
         return self._converted(dialect, description, fetched, rowcount)
 
     def _converted(self, dialect: Any, description: Any, fetched: Sequence[Sequence[Any]],
