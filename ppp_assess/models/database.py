@@ -469,8 +469,7 @@ class DriverStatement:
 
     def rows(self, connection: Connection, parameters: dict[str, Any]) -> list[tuple[Any, ...]]:
         """Run a SELECT with one parameter set and return all its rows."""
-        result = self.execute(connection, parameters)
-        return result.rows
+        return self.execute(connection, parameters).rows
 
     def _run(self, connection: Connection, sql: str, parameters: Any,
              many: bool) -> DriverResult:
@@ -478,11 +477,12 @@ class DriverStatement:
             connection.begin()  # as any statement would (SQLAlchemy's autobegin)
         dialect = connection.dialect
         if connection.engine.echo or _ENGINE_LOG.isEnabledFor(logging.INFO):
-            # Statements are logged (``echo``, or the engine's logger at INFO, as
-            # SQLAlchemy decides): its own execution logs them with their parameters.
+            # Statements may be logged (``echo``, or the engine's logger at INFO):
+            # SQLAlchemy's own execution logs them, with their parameters, where it does.
             result = connection.exec_driver_sql(sql, parameters)
-            return self._converted(dialect, result.cursor.description if result.returns_rows
-                                   else None, result.all() if result.returns_rows else [],
+            if not result.returns_rows:
+                return DriverResult([], result.rowcount)
+            return self._converted(dialect, result.cursor.description, result.all(),
                                    result.rowcount)
         dispatch = connection.dispatch
         cursor = connection.connection.cursor()

@@ -74,7 +74,7 @@ _HEAD = select(_EVENTS.c.sequence, _EVENTS.c.hash).order_by(_EVENTS.c.sequence.d
 _APPEND = insert(_EVENTS).returning(_EVENTS.c.id)
 #: The fields of an event, stored in the columns of the same names.
 _EVENT_FIELDS = tuple(field.name for field in fields(AuditEventData))
-#: The two, run on the driver (plain integers and strings come back).
+#: The two, compiled once and run on the driver.
 _HEAD_READER = DriverStatement(_HEAD)
 _APPENDER = DriverStatement(_APPEND, column_keys=[*_EVENT_FIELDS, "hash"])
 
