@@ -440,7 +440,7 @@ def test_a_requests_reads_run_alone_and_refuse_to_write(scratch_database_url: st
 
 
 @pytest.mark.parametrize("method", ["PUT", "POST", "GET"])
-def test_who_is_asking_is_read_before_a_writing_unit_begins(app: Flask, factory: Factory,
+def test_who_is_asking_is_read_where_it_holds_no_lock(app: Flask, factory: Factory,
                                                             db: Session, method: str) -> None:
     from flask_login import current_user
 
@@ -468,10 +468,15 @@ def _read_apart_from_a_writing_unit(method: str) -> None:
         # made later reads on the same connection.
         assert unit._session is None and unit._connection is not None
         assert get_session().connection() is unit.connection
-    else:
+    elif unit.database.dialect == "sqlite":
         # A writing unit's transaction (SQLite's write lock) has not begun: it begins with
         # the use case.
         assert not get_session().in_transaction()
+    else:
+        # On PostgreSQL it is read in the writing unit's transaction, which a SELECT
+        # locks nothing in, on the unit's one connection.
+        assert get_session().in_transaction()
+        assert unit.connection is get_session().connection()
 
 
 def test_a_read_apart_from_the_unit_holds_no_transaction(scratch_database_url: str) -> None:

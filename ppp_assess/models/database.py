@@ -438,6 +438,10 @@ class DriverStatement:
         self._compiled: dict[str, tuple[str, Any, tuple[tuple[str, Any], ...]]] = {}
         #: By dialect: (column index, result processor) of each column that has one.
         self._readers: dict[str, tuple[tuple[int, Any], ...]] = {}
+        #: By dialect: whether the statement gives rows (a SELECT, a ``RETURNING``), as the
+        #: driver said on its first execution. Asking the cursor (``description``) at each
+        #: execution cost psycopg a description of every column.
+        self._gives_rows: dict[str, bool] = {}
 
     def _for(self, connection: Connection) -> tuple[str, Any, tuple[tuple[str, Any], ...]]:
         dialect = connection.dialect
@@ -495,8 +499,16 @@ class DriverStatement:
                 cursor.execute(sql, parameters)
             for listener in dispatch.after_cursor_execute:
                 listener(connection, cursor, sql, parameters, None, many)
-            description = cursor.description
-            fetched = cursor.fetchall() if description is not None else []
+            gives_rows = None if many else self._gives_rows.get(dialect.name)
+            if gives_rows is None:
+                description = cursor.description
+                gives_rows = description is not None
+                if not many:
+                    self._gives_rows[dialect.name] = gives_rows
+            else:  # the columns' types are asked for until their conversions are known
+                description = (cursor.description
+                               if gives_rows and dialect.name not in self._readers else None)
+            fetched = cursor.fetchall() if gives_rows else []
             rowcount = cursor.rowcount
         except dialect.loaded_dbapi.Error as error:
             lost = dialect.is_disconnect(error, connection.connection, cursor)

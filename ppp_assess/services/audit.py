@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import fields
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Connection, ScalarResult, Table, insert, select, text
+from sqlalchemy import Connection, ScalarResult, Table, bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
 from ppp_assess.domain.audit import AuditEventData, ChainResult, next_event, verify_chain
@@ -30,8 +30,8 @@ class RecordedEvent(NamedTuple):
 AUDIT_LOCK_KEY = 0x5050_4155  # "PPAU"
 
 
-#: The advisory lock taken (PostgreSQL).
-_CHAIN_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+#: The advisory lock taken (PostgreSQL), run on the driver as the append is.
+_CHAIN_LOCK = DriverStatement(select(func.pg_advisory_xact_lock(bindparam("key"))))
 
 
 def _lock_chain(session: Session) -> Connection:
@@ -47,7 +47,7 @@ def _lock_chain(session: Session) -> Connection:
     connection = writing_connection(session)
     if connection.dialect.name == "postgresql":
         session.flush()
-        connection.execute(_CHAIN_LOCK, {"key": AUDIT_LOCK_KEY})
+        _CHAIN_LOCK.execute(connection, {"key": AUDIT_LOCK_KEY})
     return connection
 
 
