@@ -176,6 +176,22 @@ def test_a_statement_on_a_connection_not_begun_begins_it(app: Flask) -> None:
         assert connection.in_transaction()
 
 
+def test_a_statement_that_reads_on_its_own_begins_nothing(app: Flask) -> None:
+    """The requests' readers run each statement on its own: no transaction is begun for
+    one, neither by the engine nor with the database."""
+    database = get_database(app)
+    if database.statement_engine is database.engine:
+        pytest.skip("a database in memory reads on the engine that writes")
+    with database.statement_engine.connect() as connection:
+        assert DriverStatement(select(literal(1))).rows(connection, {}) == [(1,)]
+        assert not connection.in_transaction()
+        driver = connection.connection.driver_connection
+        if database.dialect == "sqlite":
+            assert not driver.in_transaction
+        else:
+            assert driver.info.transaction_status.name == "IDLE"
+
+
 def test_where_statements_are_logged_they_are_logged_and_read_the_same(
         app: Flask, caplog: pytest.LogCaptureFixture) -> None:
     statement = DriverStatement(select(literal("driver-logged").label("word")))
