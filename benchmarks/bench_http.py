@@ -7,7 +7,7 @@ answered, and submitted and approved assessments beside them), then gunicorn ser
 application with ``ppp_assess.gunicorn_conf`` and 2 workers, and a second gunicorn with
 the same settings serves the limits (``benchmarks/serving/limit_app.py``): the section page's
 bytes from memory, and a bare-Flask handler parsing the same autosave JSON. wrk drives
-both, one after the other, for ``BENCH_SECONDS`` (6) each, in ``BENCH_ROUNDS`` (3) rounds
+both, one after the other, for ``BENCH_SECONDS`` (6) each, in ``BENCH_ROUNDS`` (5) rounds
 that alternate the application and its limit; each figure is the round whose ratio is
 the median, so that a few seconds in which the machine's host slowed one side down do
 not decide it:
@@ -54,7 +54,7 @@ from ppp_assess.models.database import Database
 HERE = Path(__file__).resolve().parent
 SECONDS = int(os.environ.get("BENCH_SECONDS", "6"))
 #: Rounds of each figure, the application and its limit alternately (odd: one median).
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 CONNECTIONS = 8
 MANY = 64
 PAGE_WEIGHT_LIMIT = 40 * 1024

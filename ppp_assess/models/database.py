@@ -505,6 +505,7 @@ class DriverStatement:
             for listener in dispatch.after_cursor_execute:
                 listener(connection, cursor, sql, parameters, None, many)
             gives_rows = None if many else self._gives_rows.get(dialect.name)
+            description: Any
             if gives_rows is None:
                 description = cursor.description
                 gives_rows = description is not None
