@@ -532,11 +532,21 @@ def _forget_loaded_assessment(session: Session, assessment: LockedAssessment) ->
             session.expire(instance)
 
 
+def _assessment_saved() -> Update:
+    """Return the UPDATE of the assessment's new version, cached score and time of change.
+
+    Built afresh for each statement made from it: SQLAlchemy keeps a statement's
+    RETURNING columns once asked for, and a statement derived from it would inherit
+    them (none) instead of its own.
+    """
+    return (update(_ASSESSMENT_ROWS).where(_ASSESSMENT_ROWS.c.id == bindparam("of_assessment"))
+            .values(**{name: bindparam(f"new_{name}", type_=_ASSESSMENT_ROWS.c[name].type)
+                       for name in ("version", "score", "level", "completion",
+                                    "updated_at")}))
+
+
 #: The assessment's new version, cached score and time of change.
-_ASSESSMENT_SAVED = (
-    update(_ASSESSMENT_ROWS).where(_ASSESSMENT_ROWS.c.id == bindparam("of_assessment"))
-    .values(**{name: bindparam(f"new_{name}", type_=_ASSESSMENT_ROWS.c[name].type)
-               for name in ("version", "score", "level", "completion", "updated_at")}))
+_ASSESSMENT_SAVED = _assessment_saved()
 
 
 _ASSESSMENT_SAVED_WRITER = DriverStatement(_ASSESSMENT_SAVED)
@@ -590,13 +600,13 @@ def _saved_together(section_ids: tuple[str, ...]) -> DriverStatement:
     section rows it updated.
 
     The parameters are those of :data:`_REWRITE_ANSWER`, of
-    :func:`_section_scores_update` and of :data:`_ASSESSMENT_SAVED`.
+    :func:`_section_scores_update` and of :func:`_assessment_saved`.
     """
     answer = _REWRITE_ANSWER.returning(_ANSWER_ROWS.c.id).cte("answer_saved")
     sections = _section_scores_update(section_ids).returning(
         cast(Table, SectionScore.__table__).c.section_id).cte("sections_scored")
     return DriverStatement(
-        _ASSESSMENT_SAVED.add_cte(answer, sections)
+        _assessment_saved().add_cte(answer, sections)
         .returning(select(func.count()).select_from(sections).scalar_subquery()))
 
 

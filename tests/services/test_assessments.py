@@ -424,3 +424,13 @@ def test_one_changed_answer_is_written_with_its_scores_in_one_statement_on_postg
                         .where(Answer.assessment_id == assessment.id)).one()
     assert tuple(answer) == ("yes", "Adopted.", second.version)
     assert not db.dirty and not db.new
+
+
+def test_the_one_statement_save_returns_its_count_whatever_was_asked_before() -> None:
+    """SQLAlchemy keeps a statement's RETURNING columns once asked for, and a statement
+    derived from it inherits them: the save's one statement on PostgreSQL must return
+    its count of section rows even when the UPDATE it is built from was asked first."""
+    plain = assessments._ASSESSMENT_SAVED
+    assert len(plain.exported_columns) == 0  # asked: no RETURNING of its own
+    together = assessments._saved_together(("returning-a", "returning-b"))
+    assert len(together.statement.exported_columns) == 1
