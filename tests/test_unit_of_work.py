@@ -441,7 +441,7 @@ def test_a_requests_reads_run_alone_and_refuse_to_write(scratch_database_url: st
 
 @pytest.mark.parametrize("method", ["PUT", "POST", "GET"])
 def test_who_is_asking_is_read_where_it_holds_no_lock(app: Flask, factory: Factory,
-                                                            db: Session, method: str) -> None:
+                                                      db: Session, method: str) -> None:
     from flask_login import current_user
 
     from ppp_assess.models.base import utcnow
@@ -454,14 +454,14 @@ def test_who_is_asking_is_read_where_it_holds_no_lock(app: Flask, factory: Facto
     headers = {"Authorization": f"Bearer {secret}"}
     with app.test_request_context("/api/v1/assessments", method=method, headers=headers):
         assert current_user.id == user.id
-        _read_apart_from_a_writing_unit(method)
+        _read_where_it_holds_no_lock(method)
     with app.test_request_context("/assessments", method=method):
         person = _load_user(f"{user.id}:{user.session_version}")
         assert person is not None and person.id == user.id
-        _read_apart_from_a_writing_unit(method)
+        _read_where_it_holds_no_lock(method)
 
 
-def _read_apart_from_a_writing_unit(method: str) -> None:
+def _read_where_it_holds_no_lock(method: str) -> None:
     unit = current_unit()
     if method == "GET":
         # A reading unit reads it on its own connection, with no session yet; a session
