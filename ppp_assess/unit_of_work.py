@@ -83,18 +83,18 @@ def identity_connection() -> Iterator[Connection]:
     A reading request reads it in its own unit, and so does a writing request on
     PostgreSQL: a SELECT there takes no lock that another transaction waits for, and a
     pooled connection of its own cost a twentieth of an autosave's time. On SQLite a
-    writing request reads it apart, before its unit of work begins, on a pooled
-    connection of its own (no session: one SELECT needs none): the write transaction,
-    the database's one write lock, is then held from the use case's first statement to
-    the commit rather than from the start of the request. Who may touch what is still
-    decided inside the transaction (the statements that lock a row check the membership
-    again).
+    writing request reads it before its transaction begins, on the connection its unit
+    then writes on (no session: one SELECT needs none; see ``UnitOfWork.apart``): the
+    write transaction, the database's one write lock, is then held from the use case's
+    first statement to the commit rather than from the start of the request. Who may
+    touch what is still decided inside the transaction (the statements that lock a row
+    check the membership again).
     """
     unit = current_unit()
     if not unit.write or unit.database.dialect == "postgresql":
         yield unit.connection
         return
-    with get_database().reading_connection() as connection:
+    with unit.apart() as connection:
         yield connection
 
 

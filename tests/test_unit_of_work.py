@@ -581,3 +581,62 @@ def test_the_hooks_of_a_commit_run_when_the_client_resets_the_connection_after_t
         server.shutdown()
         thread.join(timeout=10)
     assert len(ran) == requests
+
+
+@pytest.mark.parametrize("success", [True, False])
+def test_a_writing_unit_reads_apart_on_the_connection_it_then_writes_on(
+        scratch_database_url: str, success: bool) -> None:
+    """Who a writing request comes from is read before its transaction begins (on
+    SQLite, before the write lock is taken), on the connection its unit then writes on:
+    one connection checked out from the pools, not two, and given back at the end."""
+    from sqlalchemy import column, event
+    from sqlalchemy import table as table_of
+
+    from ppp_assess.models.database import DriverStatement
+
+    database = Database(scratch_database_url, audit_key=b"test")
+    probe = table_of("probe", column("value"))
+    count = DriverStatement(select(func.count()).select_from(probe))
+    checkouts: list[object] = []
+    try:
+        with database.engine.begin() as setup:
+            setup.execute(text("CREATE TABLE probe (value INTEGER)"))
+        for engine in database.engines:
+            event.listen(engine, "checkout",
+                         lambda *_args, engine=engine: checkouts.append(engine))
+
+        def in_transaction(connection) -> bool:
+            driver = connection.connection.driver_connection
+            if database.dialect == "sqlite":
+                return bool(driver.in_transaction)
+            return str(driver.info.transaction_status.name) != "IDLE"
+
+        unit = database.unit_of_work(write=True)
+        with unit.apart() as connection:
+            assert count.rows(connection, {}) == [(0,)]
+            # SQLAlchemy's own execution too: its transaction is only bookkeeping here.
+            assert connection.execute(text("SELECT 1")).scalar() == 1
+            # SQLite's write lock is not taken (psycopg begins a transaction of its own
+            # with any statement; on PostgreSQL the read is then the unit's, as there).
+            assert database.dialect != "sqlite" or not in_transaction(connection)
+        with unit.apart() as again:  # a second read: the same connection
+            assert again is connection
+        session = unit.session
+        session.execute(text("INSERT INTO probe (value) VALUES (1)"))
+        assert session.connection() is connection and in_transaction(connection)
+        if not success:
+            unit.fail()
+        assert unit.finish(success=True) is success
+        assert checkouts == [database.engine]
+        assert all(engine.pool.checkedout() == 0 for engine in database.engines)
+        with database.engine.connect() as reader:
+            assert reader.execute(text("SELECT count(*) FROM probe")).scalar() == int(success)
+        # Once its transaction has begun, a unit reads apart on a reading connection.
+        unit = database.unit_of_work(write=True)
+        unit.session.execute(text("INSERT INTO probe (value) VALUES (2)"))
+        with unit.apart() as reader:
+            assert reader is not unit.session.connection()
+            assert not in_transaction(reader)
+        unit.finish(success=False)
+    finally:
+        database.dispose()

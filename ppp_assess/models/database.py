@@ -618,6 +618,12 @@ class Database:
         self.sessionmaker.configure(join_transaction_mode="create_savepoint")
 
     @property
+    def writer(self) -> Engine | Connection:
+        """Return what writing units connect through (the test suite's one connection,
+        when it has given one)."""
+        return self._writer
+
+    @property
     def engines(self) -> tuple[Engine, ...]:
         """Return every engine: the one that writes, and the requests' reader if apart."""
         if self.statement_engine is self.engine:
@@ -769,6 +775,38 @@ class UnitOfWork:
             self._connection, self._owns_connection = self.database.unit_connection()
         return self._connection
 
+    @contextmanager
+    def apart(self) -> Iterator[Connection]:
+        """Yield a connection that reads before this writing unit's transaction begins
+        (who is asking, on SQLite), each statement on its own.
+
+        It is the connection the unit then writes on, checked out now and begun only
+        when the unit's session first needs it: a connection of the pool's own cost a
+        twentieth of an autosave (checkout, the pool's bookkeeping, check-in), and the
+        write lock is still taken with the use case's first statement. Once the
+        transaction has begun, or where every unit shares the test suite's one
+        connection, the read goes to a pooled reading connection as before.
+        """
+        writer = self.database.writer
+        if not self.write or self._session is not None or isinstance(writer, Connection):
+            with self.database.reading_connection() as connection:
+                yield connection
+            return
+        if self._connection is None:
+            self._check_open()
+            self._connection, self._owns_connection = writer.connect(), True
+        connection = self._connection
+        connection.execution_options(**{_EACH_ON_ITS_OWN: True})
+        try:
+            yield connection
+        finally:
+            if connection.in_transaction():
+                # A statement run through SQLAlchemy's own execution begins a transaction
+                # of its bookkeeping (none with the database here): ended, so that the
+                # unit's session begins, and commits, the one it writes in.
+                connection.rollback()
+            connection.execution_options(**{_EACH_ON_ITS_OWN: False})
+
     def fail(self) -> None:
         """Make sure nothing of this unit is committed (a caught error, a refused form)."""
         self._failed = True
@@ -788,17 +826,9 @@ class UnitOfWork:
         self._finished = True
         session, self._session = self._session, None
         connection, self._connection = self._connection, None
-        if connection is not None and self._owns_connection:
-            self._owns_connection = False
-            if session is not None:
-                _close_quietly(session)
-            # The reading transaction ends with it (a rollback: nothing to undo).
-            _close_quietly(connection)
-            return False
-        if session is None:
-            return False
+        owned, self._owns_connection = self._owns_connection, False
         try:
-            if not self.write:
+            if session is None or not self.write:
                 # Nothing to undo: closing ends the transaction and keeps what was loaded
                 # readable (a rollback would expire it).
                 return False
@@ -814,7 +844,12 @@ class UnitOfWork:
                 log.warning("rollback failed; the connection is discarded", exc_info=True)
             return False
         finally:
-            _close_quietly(session)
+            if session is not None:
+                _close_quietly(session)
+            if connection is not None and owned:
+                # A reading unit's transaction ends with it (a rollback: nothing to undo);
+                # a writing unit's has been committed or rolled back above.
+                _close_quietly(connection)
 
     def close(self) -> None:
         """Roll back and close whatever is still open (the last resort at teardown)."""
