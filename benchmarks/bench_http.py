@@ -10,7 +10,8 @@ bytes from memory, and a bare-Flask handler parsing the same autosave JSON. wrk 
 both, one after the other, for ``BENCH_SECONDS`` (6) each, in ``BENCH_ROUNDS`` (5) rounds
 that alternate the application and its limit; each figure is the round whose ratio is
 the median, so that a few seconds in which the machine's host slowed one side down do
-not decide it:
+not decide it. A run in which one gunicorn worker served (nearly) everything, the other
+idle, measures one worker: it is taken again (``_served_by_every_worker``):
 
 - section page: a signed-in respondent's first section, 8 connections, sent with the
   browser's User-Agent it signed in with;
@@ -119,7 +120,7 @@ def _wrk(url: str, *, connections: int, headers: dict[str, str] | None = None,
 #: A run is taken again when one worker spent less than this share of the busiest one's
 #: CPU (at most ``SERVED_TRIES`` runs in all).
 SERVED_SHARE = 1 / 3
-SERVED_TRIES = 4
+SERVED_TRIES = 8
 
 
 def _cpu_seconds(server: Server) -> dict[int, float]:
@@ -155,6 +156,10 @@ def _served_by_every_worker(server: Server, run: Callable[[], dict[str, Any]],
               f" s of CPU), run {attempt} of at most {SERVED_TRIES}", file=sys.stderr,
               flush=True)
     return result
+
+
+def _split(run: dict[str, Any]) -> str:
+    return "+".join(f"{spent:.1f}" for spent in run.get("worker_cpu", []))
 
 
 def _sign_in(port: int, email: str, password: str) -> str:
@@ -328,6 +333,7 @@ def _run_database(url: str, label: str) -> list[dict[str, Any]]:
     for name, rounds in (("section page", pages), ("autosave", autosaves)):
         print(f"  {name} ({label}), each round: " + ", ".join(
             f"{run['rate']:.0f}/{limit['rate']:.0f} = {run['rate'] / limit['rate']:.3f}"
+            f" (workers' CPU s {_split(run)} / {_split(limit)})"
             for run, limit in rounds), file=sys.stderr, flush=True)
     page_ratio = section["rate"] / bare_page["rate"]
     save_ratio = saves["rate"] / bare_saves["rate"]
