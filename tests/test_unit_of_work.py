@@ -479,32 +479,34 @@ def _read_where_it_holds_no_lock(method: str) -> None:
         assert unit.connection is get_session().connection()
 
 
+def _in_driver_transaction(connection) -> bool:
+    """Return whether the database connection under ``connection`` is in a transaction."""
+    driver = connection.connection.driver_connection
+    if connection.dialect.name == "sqlite":
+        return bool(driver.in_transaction)
+    return str(driver.info.transaction_status.name) != "IDLE"
+
+
 def test_a_read_apart_from_the_unit_holds_no_transaction(scratch_database_url: str) -> None:
     """Who a writing request comes from is read statement by statement, with no BEGIN
     on SQLite either, and neither is a reading unit's: nothing is left open on the pooled
     connection."""
     database = Database(scratch_database_url, audit_key=b"test")
 
-    def in_transaction(connection) -> bool:
-        driver = connection.connection.driver_connection
-        if database.dialect == "sqlite":
-            return bool(driver.in_transaction)
-        return str(driver.info.transaction_status.name) != "IDLE"
-
     try:
         with database.reading_connection() as connection:
             assert connection.execute(text("SELECT 1")).all() == [(1,)]
-            assert not in_transaction(connection)
+            assert not _in_driver_transaction(connection)
         unit = database.unit_of_work(write=False)
         assert unit.connection.execute(text("SELECT 2")).scalar() == 2
-        assert not in_transaction(unit.connection)
+        assert not _in_driver_transaction(unit.connection)
         assert unit.session.execute(text("SELECT 3")).scalar() == 3
-        assert not in_transaction(unit.connection)
+        assert not _in_driver_transaction(unit.connection)
         unit.finish(success=True)
         # A command's reading session still reads one snapshot, in one transaction.
         with database.reading() as session:
             session.execute(text("SELECT 4"))
-            assert in_transaction(session.connection())
+            assert _in_driver_transaction(session.connection())
     finally:
         database.dispose()
 
@@ -605,12 +607,6 @@ def test_a_writing_unit_reads_apart_on_the_connection_it_then_writes_on(
             event.listen(engine, "checkout",
                          lambda *_args, engine=engine: checkouts.append(engine))
 
-        def in_transaction(connection) -> bool:
-            driver = connection.connection.driver_connection
-            if database.dialect == "sqlite":
-                return bool(driver.in_transaction)
-            return str(driver.info.transaction_status.name) != "IDLE"
-
         unit = database.unit_of_work(write=True)
         with unit.apart() as connection:
             assert count.rows(connection, {}) == [(0,)]
@@ -618,12 +614,12 @@ def test_a_writing_unit_reads_apart_on_the_connection_it_then_writes_on(
             assert connection.execute(text("SELECT 1")).scalar() == 1
             # SQLite's write lock is not taken (psycopg begins a transaction of its own
             # with any statement; on PostgreSQL the read is then the unit's, as there).
-            assert database.dialect != "sqlite" or not in_transaction(connection)
+            assert database.dialect != "sqlite" or not _in_driver_transaction(connection)
         with unit.apart() as again:  # a second read: the same connection
             assert again is connection
         session = unit.session
         session.execute(text("INSERT INTO probe (value) VALUES (1)"))
-        assert session.connection() is connection and in_transaction(connection)
+        assert session.connection() is connection and _in_driver_transaction(connection)
         if not success:
             unit.fail()
         assert unit.finish(success=True) is success
@@ -636,7 +632,7 @@ def test_a_writing_unit_reads_apart_on_the_connection_it_then_writes_on(
         unit.session.execute(text("INSERT INTO probe (value) VALUES (2)"))
         with unit.apart() as reader:
             assert reader is not unit.session.connection()
-            assert not in_transaction(reader)
+            assert not _in_driver_transaction(reader)
         unit.finish(success=False)
     finally:
         database.dispose()
