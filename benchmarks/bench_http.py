@@ -152,13 +152,13 @@ def _served_by_every_worker(server: Server, run: Callable[[], dict[str, Any]],
         result["worker_cpu"] = spent
         if len(spent) < 2 or min(spent) >= SERVED_SHARE * max(spent):
             return result
-        print(f"    {what}: one worker served the run ({', '.join(f'{s:.1f}' for s in spent)}"
-              f" s of CPU), run {attempt} of at most {SERVED_TRIES}", file=sys.stderr,
-              flush=True)
+        print(f"    {what}: one worker served the run ({_split(result)} s of CPU), "
+              f"run {attempt} of at most {SERVED_TRIES}", file=sys.stderr, flush=True)
     return result
 
 
 def _split(run: dict[str, Any]) -> str:
+    """Return the CPU seconds each worker spent on a run, as ``5.4+5.6``."""
     return "+".join(f"{spent:.1f}" for spent in run.get("worker_cpu", []))
 
 
@@ -294,6 +294,7 @@ def _run_database(url: str, label: str) -> list[dict[str, Any]]:
         pages: list[tuple[dict[str, Any], dict[str, Any]]] = []
         autosaves: list[tuple[dict[str, Any], dict[str, Any]]] = []
         lost = 0
+
         def saving() -> dict[str, Any]:
             nonlocal lost
             paths = _autosave_plan(save_plan, database, plan, CONNECTIONS)

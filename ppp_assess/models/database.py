@@ -784,9 +784,8 @@ class UnitOfWork:
         when the unit's session first needs it: a second connection from the pool
         (checkout, the pool's bookkeeping, check-in) cost 1.3 % of an autosave's
         instructions, and the write lock is still taken with the use case's first
-        statement. Once the
-        transaction has begun, or where every unit shares the test suite's one
-        connection, the read goes to a pooled reading connection as before.
+        statement. Once the transaction has begun, or where every unit shares the test
+        suite's one connection, the read goes to a pooled reading connection as before.
         """
         writer = self.database.writer
         if not self.write or self._session is not None or isinstance(writer, Connection):
