@@ -26,7 +26,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from flask import Flask, Response, current_app, g, has_request_context, request
+from flask import Flask, Request, Response, current_app, g, has_request_context, request
+from flask.globals import request_ctx
 from sqlalchemy import Connection
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
@@ -59,10 +60,23 @@ def current_unit() -> UnitOfWork:
         unit = get_database().unit_of_work(write=write)
         if has_request_context():
             # What services write for later (mail links) may need the address the
-            # request came in on when no public address is configured.
-            unit.info[REQUEST_BASE_URL_KEY] = request.host_url.rstrip("/")
+            # request came in on when no public address is configured. Worked out only
+            # if a message is written: building it cost a hundredth of an autosave.
+            unit.info[REQUEST_BASE_URL_KEY] = _BaseUrl(request_ctx.request)
         setattr(g, _G_KEY, unit)
     return unit
+
+
+class _BaseUrl:
+    """The address a request came in on, worked out when first asked for."""
+
+    __slots__ = ("_request",)
+
+    def __init__(self, incoming: Request) -> None:
+        self._request = incoming
+
+    def __call__(self) -> str:
+        return self._request.host_url.rstrip("/")
 
 
 def get_session() -> Session:

@@ -32,7 +32,8 @@ REVIEW_REMINDER = "review.reminder"
 #: Key in ``Session.info`` telling the boundary that this unit of work wrote messages.
 PENDING_KEY = "outbox_pending"
 #: The key of a session's ``info`` holding the address the current request came in on
-#: (set by the web's unit of work), which messages keep for their links.
+#: (set by the web's unit of work), which messages keep for their links: the address, or
+#: a function without arguments that returns it.
 REQUEST_BASE_URL_KEY = "request_base_url"
 #: Attempts before the sender gives up on a message (it stays listed, and can be retried).
 MAX_ATTEMPTS = 8
@@ -52,8 +53,11 @@ def enqueue(session: Session, kind: str, *, recipient: User | None,
     """
     payload = dict(payload)
     # Where the action came from, for links when no public address is configured.
-    if session.info.get(REQUEST_BASE_URL_KEY):
-        payload.setdefault("base_url", session.info[REQUEST_BASE_URL_KEY])
+    base_url = session.info.get(REQUEST_BASE_URL_KEY)
+    if callable(base_url):
+        base_url = base_url()
+    if base_url:
+        payload.setdefault("base_url", base_url)
     message = OutboxMessage(kind=kind, recipient_id=recipient.id if recipient else None,
                             payload=payload, locale=locale)
     session.add(message)
