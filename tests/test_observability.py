@@ -13,6 +13,7 @@ from ppp_assess.observability import configure_logging
 from ppp_assess.services import tokens
 from tests.factories import PASSWORD, sign_in
 from tests.services.review_support import draft
+from tests.web.test_statement_counts import counting
 
 METRICS_TOKEN = "metrics-token-for-the-tests"
 
@@ -85,6 +86,32 @@ def test_each_request_is_logged_with_its_id_and_sql_count(observed, caplog) -> N
     assert record.request_id == "proxy-id.42"
     assert record.endpoint == "health.check" and record.status == 200
     assert record.sql_statements >= 1 and record.duration_ms >= 0
+
+
+def test_the_log_line_counts_every_statement_of_its_request(observed, factory, db,
+                                                           caplog) -> None:
+    """A save's line gives as many statements as the engines ran for it, the one that
+    reads who is asking (before the request's own hooks) included."""
+    client = observed.test_client()
+    case = draft(factory, answered=False)
+    db.commit()
+    sign_in(client, case.respondent.email)
+    question = case.questionnaire.all_questions()[0]
+    lines: list[logging.LogRecord] = []
+    for value in (question.options[0].value, question.options[1].value):
+        version = client.get(f"/api/v1/assessments/{case.assessment.id}").json["version"]
+        caplog.clear()
+        with counting(observed) as statements, \
+                caplog.at_level(logging.INFO, logger="ppp_assess.requests"):
+            response = client.put(
+                f"/api/v1/assessments/{case.assessment.id}/answers/{question.id}",
+                json={"value": value}, headers={"If-Match": f'"{version}"'})
+        assert response.status_code == 200, response.get_data(as_text=True)
+        (line,) = [r for r in caplog.records if r.name == "ppp_assess.requests"]
+        assert line.endpoint == "api.put_answer"
+        assert line.sql_statements == len(statements) > 0
+        lines.append(line)
+    assert lines[0].request_id != lines[1].request_id
 
 
 def test_log_records_skip_what_no_format_prints(app: Flask,
