@@ -511,6 +511,35 @@ def test_a_read_apart_from_the_unit_holds_no_transaction(scratch_database_url: s
         database.dispose()
 
 
+def test_the_writing_connection_is_the_one_of_the_sessions_transaction_now(
+        scratch_database_url: str) -> None:
+    """What ``writing_connection`` keeps for a transaction is not handed out in the next
+    one: a statement run on it there belongs to that transaction (rolled back with it)."""
+    database = Database(scratch_database_url, audit_key=b"test")
+    session = database.new_session(write=True)
+
+    def names() -> list[str]:
+        return list(session.scalars(text("SELECT name FROM probe")))
+
+    try:
+        session.execute(text("CREATE TABLE probe (name VARCHAR(20))"))
+        session.execute(text("INSERT INTO probe (name) VALUES ('first')"))
+        first = writing_connection(session)
+        assert writing_connection(session) is first is session.connection()
+        session.commit()
+        second = writing_connection(session)
+        assert second is session.connection()
+        second.execute(text("UPDATE probe SET name = 'rolled back'"))
+        session.rollback()
+        assert names() == ["first"]
+        writing_connection(session).execute(text("UPDATE probe SET name = 'second'"))
+        session.commit()
+        assert names() == ["second"]
+    finally:
+        session.close()
+        database.dispose()
+
+
 def test_a_reading_unit_reads_on_one_connection_and_gives_it_back(
         scratch_database_url: str) -> None:
     """Outside the test suite's one connection: the connection a reading unit checks out

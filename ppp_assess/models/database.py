@@ -28,7 +28,7 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from sqlalchemy import Engine, create_engine, event
@@ -364,6 +364,11 @@ def as_connection(source: Session | Connection) -> Connection:
     return source.connection() if isinstance(source, Session) else source
 
 
+#: Key in ``Session.info`` of the transaction and connection :func:`writing_connection`
+#: last returned.
+_WRITING_CONNECTION = "ppp_assess_writing_connection"
+
+
 def writing_connection(session: Session) -> Connection:
     """Return the connection of a writing session's transaction, for Core statements.
 
@@ -374,9 +379,18 @@ def writing_connection(session: Session) -> Connection:
 
     :raises ReadOnlyError: for a session of a reading unit of work.
     """
-    if session.info.get(_READ_ONLY):
+    info = session.info
+    if info.get(_READ_ONLY):
         raise ReadOnlyError("A reading unit of work may not change the database.")
-    return session.connection()
+    # Asked for by each statement of a save: the session's own lookup, through its
+    # transaction's states, cost a sixtieth of an autosave. Kept for the transaction.
+    transaction = session.get_transaction()
+    kept = info.get(_WRITING_CONNECTION)
+    if transaction is not None and kept is not None and kept[0] is transaction:
+        return cast(Connection, kept[1])
+    connection = session.connection()
+    info[_WRITING_CONNECTION] = (session.get_transaction(), connection)
+    return connection
 
 
 #: The logger SQLAlchemy writes each statement to.
