@@ -21,9 +21,9 @@ import hmac
 import logging
 import os
 import re
+import secrets
 import sys
 import time
-import uuid
 from collections.abc import Iterable, Mapping
 from contextvars import ContextVar
 from typing import Any
@@ -95,7 +95,7 @@ def request_id() -> str:
 def _begin() -> None:
     incoming = request.headers.get(REQUEST_ID_HEADER, "")
     trusted = _trusted_proxies() > 0 and _REQUEST_ID.match(incoming)
-    g.request_id = incoming if trusted else uuid.uuid4().hex
+    g.request_id = incoming if trusted else secrets.token_hex(16)
     g.request_started = time.perf_counter()
 
 
@@ -137,10 +137,14 @@ def _count_from_here(_sender: Flask, **_extra: Any) -> None:
     _STATEMENTS.set([0])
 
 
-def _count_statement(*_args: Any) -> None:
+def _count_statement(_connection: Any, _cursor: Any, statement: str, parameters: Any,
+                     *_args: Any) -> tuple[str, Any]:
+    """Count a statement (a listener that returns what it was given: SQLAlchemy calls
+    it directly instead of through an adapter)."""
     counted = _STATEMENTS.get()
     if counted is not None:
         counted[0] += 1
+    return statement, parameters
 
 
 def _count_events(info: Mapping[str, Any]) -> None:
@@ -266,7 +270,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     request_started.connect(_count_from_here, app)
     request_finished.connect(_record, app)
     for engine in get_database(app).engines:
-        event.listen(engine, "before_cursor_execute", _count_statement)
+        event.listen(engine, "before_cursor_execute", _count_statement, retval=True)
     on_commit(app, _count_events)
     app.register_blueprint(blueprint)
     app.jinja_env.globals["request_id"] = request_id
