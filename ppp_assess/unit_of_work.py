@@ -68,7 +68,9 @@ def current_unit() -> UnitOfWork:
 
 
 class _BaseUrl:
-    """The address a request came in on, worked out when first asked for."""
+    """The address a request came in on, worked out when asked for (Werkzeug keeps it
+    on the request once built). It holds the request itself, not Flask's proxy, so a
+    hook run after the response still has it."""
 
     __slots__ = ("_request",)
 
