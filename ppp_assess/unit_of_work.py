@@ -61,7 +61,8 @@ def current_unit() -> UnitOfWork:
         if has_request_context():
             # What services write for later (mail links) may need the address the
             # request came in on when no public address is configured. Worked out only
-            # if a message is written: building it cost a hundredth of an autosave.
+            # if a message is written: building it cost 2 % of a kept page's
+            # instructions.
             unit.info[REQUEST_BASE_URL_KEY] = _BaseUrl(request_ctx.request)
         setattr(g, _G_KEY, unit)
     return unit
