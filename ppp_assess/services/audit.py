@@ -7,7 +7,20 @@ from collections.abc import Iterator
 from dataclasses import fields
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Connection, ScalarResult, Table, bindparam, func, insert, select
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Integer,
+    ScalarResult,
+    Select,
+    String,
+    Table,
+    bindparam,
+    column,
+    func,
+    insert,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from ppp_assess.domain.audit import AuditEventData, ChainResult, next_event, verify_chain
@@ -30,24 +43,17 @@ class RecordedEvent(NamedTuple):
 AUDIT_LOCK_KEY = 0x5050_4155  # "PPAU"
 
 
-#: The advisory lock taken (PostgreSQL), run on the driver as the append is.
-_CHAIN_LOCK = DriverStatement(select(func.pg_advisory_xact_lock(bindparam("key"))))
-
-
 def _lock_chain(session: Session) -> Connection:
-    """Serialise writers so that two transactions never extend the same event.
+    """Return the transaction's connection, its own pending changes flushed, ready to
+    append to the chain.
 
-    PostgreSQL takes a transaction-scoped advisory lock; SQLite already runs one writer
-    at a time because every transaction begins IMMEDIATE. Every writer of the database
-    queues for that lock until its commit, so the transaction's own pending changes are
-    flushed first: the lock then covers the append and the commit alone.
-
-    :return: the transaction's connection, which appends the event.
+    Every writer of the database queues for the chain's lock until its commit, so the
+    transaction's pending changes are written first: the lock then covers the append and
+    the commit alone.
     """
     connection = writing_connection(session)
     if connection.dialect.name == "postgresql":
         session.flush()
-        _CHAIN_LOCK.execute(connection, {"key": AUDIT_LOCK_KEY})
     return connection
 
 
@@ -70,12 +76,27 @@ _EVENTS = cast(Table, AuditEvent.__table__)
 #: The chain's last event, built once (every change asks it; the table's columns, run on
 #: the connection without the ORM's execution path).
 _HEAD = select(_EVENTS.c.sequence, _EVENTS.c.hash).order_by(_EVENTS.c.sequence.desc()).limit(1)
+
+
+def _head_under_lock() -> Select[tuple[int, str]]:
+    head = func.audit_chain_head(bindparam("key", type_=BigInteger)).table_valued(
+        column("sequence", Integer), column("hash", String))
+    return select(head.c.sequence, head.c.hash)
+
+
 #: One event appended (the table's, not the ORM's: one row, not a bulk insert).
 _APPEND = insert(_EVENTS).returning(_EVENTS.c.id)
 #: The fields of an event, stored in the columns of the same names.
 _EVENT_FIELDS = tuple(field.name for field in fields(AuditEventData))
-#: The two, compiled once and run on the driver.
+#: PostgreSQL: the head read once the chain's transaction-scoped advisory lock is
+#: granted, in one round trip (migration ``0017_audit_chain_head``: a function whose SELECT
+#: sees what the lock's previous holder committed). Two transactions then never extend the
+#: same event. SQLite needs no lock of its own: every transaction there begins IMMEDIATE,
+#: so one writer runs at a time.
+_LOCKED_HEAD = _head_under_lock()
+#: The statements, compiled once and run on the driver.
 _HEAD_READER = DriverStatement(_HEAD)
+_LOCKED_HEAD_READER = DriverStatement(_LOCKED_HEAD)
 _APPENDER = DriverStatement(_APPEND, column_keys=[*_EVENT_FIELDS, "hash"])
 
 
@@ -97,7 +118,10 @@ def record_event(
     :return: the stored event's id, sequence and hash.
     """
     connection = _lock_chain(session)
-    head_row = _HEAD_READER.execute(connection, {}).first()
+    if connection.dialect.name == "postgresql":
+        head_row = _LOCKED_HEAD_READER.execute(connection, {"key": AUDIT_LOCK_KEY}).first()
+    else:
+        head_row = _HEAD_READER.execute(connection, {}).first()
     head = (head_row[0], head_row[1]) if head_row else None
     event, digest = next_event(
         head,

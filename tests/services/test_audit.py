@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+import threading
+import time
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
-from ppp_assess.models import AuditEvent
-from ppp_assess.services.audit import record_event, verify_audit_chain
+from ppp_assess.models import AuditEvent, migrate
+from ppp_assess.models.database import Database
+from ppp_assess.services.audit import RecordedEvent, record_event, verify_audit_chain
+from tests.conftest import TEST_AUDIT_KEY
 
 
 def _record_three(db) -> None:
@@ -108,3 +112,58 @@ def test_a_bad_head_is_refused_with_a_usage_error(app) -> None:
     result = app.test_cli_runner().invoke(args=["audit", "verify", "--head", "３:abc"])
     assert result.exit_code == 2
     assert "SEQUENCE:HASH" in result.output
+
+
+def _waiting_for_the_chain(database: Database) -> bool:
+    """Return whether a transaction waits for the chain's lock (PostgreSQL), or, on SQLite
+    where it cannot be seen, whether a moment has passed for it to start waiting."""
+    if database.dialect != "postgresql":
+        time.sleep(0.5)
+        return True
+    with database.engine.connect() as connection:
+        return bool(connection.scalar(text(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")))
+
+
+def test_a_writer_that_waited_for_the_chain_extends_the_event_committed_meanwhile(
+        scratch_database_url) -> None:
+    migrate.upgrade(scratch_database_url)
+    database = Database(scratch_database_url, audit_key=TEST_AUDIT_KEY)
+    try:
+        with database.transaction() as session:
+            record_event(session, actor_id=1, action="user.signed_in", object_type="user",
+                         object_id=1)
+        first = database.unit_of_work(write=True)
+        held = record_event(first.session, actor_id=1, action="answer.changed",
+                            object_type="assessment", object_id=7)
+        outcome: dict[str, object] = {}
+
+        def second_writer() -> None:
+            try:
+                with database.transaction() as session:
+                    outcome["event"] = record_event(
+                        session, actor_id=2, action="answer.changed",
+                        object_type="assessment", object_id=8)
+            except Exception as error:  # reported by the assertion below
+                outcome["error"] = error
+
+        waiting = threading.Thread(target=second_writer)
+        waiting.start()
+        deadline = time.monotonic() + 10
+        while not _waiting_for_the_chain(database):
+            assert time.monotonic() < deadline, "the second writer never waited"
+            time.sleep(0.02)
+        assert "event" not in outcome  # it waits while the first holds the chain
+        first.finish(success=True)
+        waiting.join(timeout=30)
+        assert "error" not in outcome, outcome.get("error")
+        second = outcome["event"]
+        assert isinstance(second, RecordedEvent)
+        assert second.sequence == held.sequence + 1
+        with database.reading() as session:
+            stored = session.scalars(select(AuditEvent).order_by(AuditEvent.sequence)).all()
+            assert [event.sequence for event in stored] == [1, 2, 3]
+            assert stored[2].prev_hash == held.hash
+            assert verify_audit_chain(session).ok
+    finally:
+        database.dispose()
