@@ -47,7 +47,7 @@ from ppp_assess.models import (
 )
 from ppp_assess.models.base import typed_nulls, utcnow
 from ppp_assess.models.database import DriverStatement, writing_connection
-from ppp_assess.services import outbox
+from ppp_assess.services import audit, outbox
 from ppp_assess.services.audit import record_event
 from ppp_assess.services.errors import Conflict, Invalid, MissingAnswers, NotFound
 from ppp_assess.services.lifecycle import apply_action, change_status
@@ -595,42 +595,48 @@ def _section_scores_loaded(assessment: ChangedAssessment) -> TypeGuard[Assessmen
 
 @functools.lru_cache(maxsize=256)
 def _saved_together(section_ids: tuple[str, ...]) -> DriverStatement:
-    """Return the statement that writes one answer, the sections' scores and the
-    assessment's row at once (PostgreSQL: data-modifying ``WITH``), returning how many
-    section rows it updated.
+    """Return the statement that writes one answer, the sections' scores, the
+    assessment's row and the change's audit event at once (PostgreSQL: data-modifying
+    ``WITH``), returning how many section rows it updated.
 
     The parameters are those of :data:`_REWRITE_ANSWER`, of
-    :func:`_section_scores_update` and of :func:`_assessment_saved`.
+    :func:`_section_scores_update`, of :func:`_assessment_saved` and of
+    :meth:`audit.NextEvent.parameters`.
     """
     answer = _REWRITE_ANSWER.returning(_ANSWER_ROWS.c.id).cte("answer_saved")
     sections = _section_scores_update(section_ids).returning(
         cast(Table, SectionScore.__table__).c.section_id).cte("sections_scored")
     return DriverStatement(
-        _assessment_saved().add_cte(answer, sections)
+        _assessment_saved().add_cte(answer, sections, audit.appended_in())
         .returning(select(func.count()).select_from(sections).scalar_subquery()))
 
 
 def _save_together(session: Session, assessment: ChangedAssessment, rewrite: dict[str, Any],
-                   answers: Mapping[str, StoredAnswer], version: int,
-                   now: dt.datetime) -> ScoreReport:
-    """Write one changed answer, the section scores and the assessment's row in one
-    round trip (PostgreSQL), and return the new score.
+                   answers: Mapping[str, StoredAnswer], version: int, now: dt.datetime,
+                   change: dict[str, Any]) -> ScoreReport:
+    """Write one changed answer, the section scores, the assessment's row and the audit
+    event ``change`` describes (:func:`audit.next_in_chain`'s arguments) in one round
+    trip (PostgreSQL), and return the new score.
 
-    The autosave's three UPDATEs were three round trips, each costing the worker and the
-    server more than the statement's own work. Should the assessment lack a section's
-    row, :func:`_rescore` writes the scores through the ORM, as :func:`_rescore_saved`
-    would.
+    The autosave's three UPDATEs and its event were four round trips, each costing the
+    worker and the server more than the statement's own work. The chain's lock is taken
+    once the score is computed: it is then held, as for any event, for one statement
+    and the commit. Should the assessment lack a section's row, :func:`_rescore` writes
+    the scores through the ORM, as :func:`_rescore_saved` would.
     """
     _forget_loaded_answers(session, assessment)
     report = score_of(assessment, answers)
     scores = {section.id: section.score for section in report.sections}
     values = _saved_values(report, version, now)
+    event = audit.next_in_chain(session, **change)
     parameters: dict[str, Any] = {
         **rewrite, "of_assessment": assessment.id,
         **{f"score_{index}": score for index, score in enumerate(scores.values())},
-        **{f"new_{column}": value for column, value in values.items()}}
+        **{f"new_{column}": value for column, value in values.items()},
+        **event.parameters()}
     updated = _saved_together(tuple(scores)).execute(
         writing_connection(session), parameters).scalar_one()
+    audit.appended(session, event)
     _note_written([(assessment, values)])
     if updated != len(scores):
         return _rescore(session, _stored_object(session, assessment), answers)
@@ -666,26 +672,28 @@ def _apply(session: Session, assessment: ChangedAssessment, answers: dict[str, S
                               **{f"answer_{name}": item for name, item in values.items()}})
             row.value, row.comment, row.evidence = value, comment, evidence
             row.version, row.carried, row.updated_at = version, False, now
+    # Each change's audit event, as ``audit.record_event`` takes it.
+    changes: list[dict[str, Any]] = [
+        {"actor_id": actor.id, "action": "answer.changed", "object_type": "assessment",
+         "object_id": assessment.id, "organisation_id": assessment.organisation_id,
+         "before": {"question": question_id, **(before or {})},
+         "after": {"question": question_id, **(_stored(answers[question_id]) or {})}}
+        for question_id, before in befores]
     connection = writing_connection(session)
     if (len(rewritten) == 1 and not added and connection.dialect.name == "postgresql"
             and not _section_scores_loaded(assessment)):
-        report = _save_together(session, assessment, rewritten[0], answers, version, now)
-    else:
-        if rewritten:
-            _REWRITE_ANSWER_WRITER.execute(connection, rewritten)
-        if added:
-            connection.execute(_INSERT_ANSWER, added)
-        _forget_loaded_answers(session, assessment)
-        report = _rescore_saved(session, assessment, answers)
-        _write_rows(session, _ASSESSMENT_SAVED_WRITER, "of_assessment",
-                    [(assessment, _saved_values(report, version, now))])
-    for question_id, before in befores:
-        record_event(
-            session, actor_id=actor.id, action="answer.changed", object_type="assessment",
-            object_id=assessment.id, organisation_id=assessment.organisation_id,
-            before={"question": question_id, **(before or {})},
-            after={"question": question_id, **(_stored(answers[question_id]) or {})},
-        )
+        return _save_together(session, assessment, rewritten[0], answers, version, now,
+                              changes[0])
+    if rewritten:
+        _REWRITE_ANSWER_WRITER.execute(connection, rewritten)
+    if added:
+        connection.execute(_INSERT_ANSWER, added)
+    _forget_loaded_answers(session, assessment)
+    report = _rescore_saved(session, assessment, answers)
+    _write_rows(session, _ASSESSMENT_SAVED_WRITER, "of_assessment",
+                [(assessment, _saved_values(report, version, now))])
+    for change in changes:
+        record_event(session, **change)
     return report
 
 

@@ -8,6 +8,7 @@ from dataclasses import fields
 from typing import Any, NamedTuple, cast
 
 from sqlalchemy import (
+    CTE,
     BigInteger,
     Connection,
     Integer,
@@ -100,7 +101,21 @@ _LOCKED_HEAD_READER = DriverStatement(_LOCKED_HEAD)
 _APPENDER = DriverStatement(_APPEND, column_keys=[*_EVENT_FIELDS, "hash"])
 
 
-def record_event(
+class NextEvent(NamedTuple):
+    """An event given its place in the chain, to be stored by the caller's transaction,
+    which holds the chain's lock until it ends."""
+
+    #: The values of its row: each column by name, for :data:`_APPEND`.
+    row: dict[str, Any]
+    sequence: int
+    hash: str
+
+    def parameters(self) -> dict[str, Any]:
+        """Return its values as the parameters of :func:`appended_in`'s statement."""
+        return {f"{_PREFIX}{name}": value for name, value in self.row.items()}
+
+
+def next_in_chain(
     session: Session,
     *,
     actor_id: int | None,
@@ -110,12 +125,10 @@ def record_event(
     organisation_id: int | None = None,
     before: Any = None,
     after: Any = None,
-) -> RecordedEvent:
-    """Append one event to the audit chain in the caller's transaction.
-
-    :param session: the session whose transaction also holds the change being audited.
-    :param action: what happened, e.g. ``"assessment.submitted"``.
-    :return: the stored event's id, sequence and hash.
+) -> NextEvent:
+    """Take the chain's lock for the caller's transaction and return the event that
+    extends its head; the caller stores it (:func:`record_event` does) before its
+    commit, and tells :func:`appended` once it has.
     """
     connection = _lock_chain(session)
     if connection.dialect.name == "postgresql":
@@ -135,16 +148,58 @@ def record_event(
         before=before,
         after=after,
     )
+    return NextEvent({**{name: getattr(event, name) for name in _EVENT_FIELDS},
+                      "hash": digest}, event.sequence, digest)
+
+
+def appended(session: Session, event: NextEvent) -> None:
+    """Note that the caller's transaction stored ``event``."""
+    # What the unit of work did, for whoever counts it after the commit (metrics).
+    session.info.setdefault("audit_actions", []).append(event.row["action"])
+    log.debug("audit %s %s:%s by %s", event.row["action"], event.row["object_type"],
+              event.row["object_id"], event.row["actor_id"])
+
+
+#: Prefix of the parameters of :func:`appended_in`'s INSERT, apart from a statement's own.
+_PREFIX = "event_"
+
+
+def appended_in() -> CTE:
+    """Return the INSERT of a :class:`NextEvent` as a common table expression, for a
+    caller that stores it with its own change in one statement (PostgreSQL: one round
+    trip less); its parameters are :meth:`NextEvent.parameters`."""
+    return (insert(_EVENTS)
+            .values({name: bindparam(f"{_PREFIX}{name}", type_=_EVENTS.c[name].type)
+                     for name in (*_EVENT_FIELDS, "hash")})
+            .returning(_EVENTS.c.id).cte("event_appended"))
+
+
+def record_event(
+    session: Session,
+    *,
+    actor_id: int | None,
+    action: str,
+    object_type: str,
+    object_id: str | int,
+    organisation_id: int | None = None,
+    before: Any = None,
+    after: Any = None,
+) -> RecordedEvent:
+    """Append one event to the audit chain in the caller's transaction.
+
+    :param session: the session whose transaction also holds the change being audited.
+    :param action: what happened, e.g. ``"assessment.submitted"``.
+    :return: the stored event's id, sequence and hash.
+    """
+    event = next_in_chain(session, actor_id=actor_id, action=action,
+                          object_type=object_type, object_id=object_id,
+                          organisation_id=organisation_id, before=before, after=after)
     # A plain INSERT, built once: the ORM's unit of work cost more than the rest of the
     # append, and building the statement with its values as much as running it.
-    event_id = _APPENDER.execute(
-        connection, {**{name: getattr(event, name) for name in _EVENT_FIELDS}, "hash": digest}
-    ).scalar_one()
+    event_id = _APPENDER.execute(writing_connection(session), event.row).scalar_one()
     session.flush()  # callers count on their own changes being written with the event
-    # What the unit of work did, for whoever counts it after the commit (metrics).
-    session.info.setdefault("audit_actions", []).append(action)
-    log.debug("audit %s %s:%s by %s", action, object_type, object_id, actor_id)
-    return RecordedEvent(id=event_id, sequence=event.sequence, hash=digest)
+    appended(session, event)
+    return RecordedEvent(id=event_id, sequence=event.sequence, hash=event.hash)
 
 
 def _as_data(row: AuditEvent) -> tuple[AuditEventData, str]:

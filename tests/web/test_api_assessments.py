@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from ppp_assess.domain.workflow import Status
 from ppp_assess.models import Assessment, AuditEvent
+from ppp_assess.services.audit import verify_audit_chain
 from ppp_assess.services.tokens import create_api_token
 from tests.factories import sign_in
 from tests.web.test_assessments import (
@@ -87,6 +88,28 @@ def test_sequential_saves_chain_with_the_returned_version(member, db, draft) -> 
     assert third.status_code == 200
     assert third.get_json()["score"]["overall"] == 50.0  # the second section is unanswered
     assert stored_values(db, draft) == {"policy": "yes", "published": "yes"}
+
+
+def test_a_changed_answer_extends_the_audit_chain_with_its_before_and_after(
+        member, db, draft) -> None:
+    first = _put(member.client, draft, "policy", {"value": "no"}, draft.version).get_json()
+    # A stored answer changed: on PostgreSQL written with its event in one statement.
+    second = _put(member.client, draft, "policy", {"value": "yes", "comment": "Adopted."},
+                  first["version"])
+    assert second.status_code == 200
+    events = db.scalars(select(AuditEvent).order_by(AuditEvent.sequence)).all()
+    last, before_it = events[-1], events[-2]
+    assert (last.action, last.object_type, last.object_id, last.actor_id,
+            last.organisation_id) == ("answer.changed", "assessment", str(draft.id),
+                                      member.user.id, draft.organisation_id)
+    assert last.before == {"question": "policy", "value": "no", "comment": "",
+                           "evidence": []}
+    assert last.after == {"question": "policy", "value": "yes", "comment": "Adopted.",
+                          "evidence": []}
+    assert last.sequence == before_it.sequence + 1
+    assert last.prev_hash == before_it.hash
+    assert verify_audit_chain(db).ok
+    db.commit()
 
 
 def test_two_saves_on_one_version_give_one_success_and_one_conflict(member, app, db,
