@@ -504,8 +504,14 @@ def _answers_to_save(session: Session, assessment: ChangedAssessment
     the questions with a document not marked insufficient."""
     answers: dict[str, StoredAnswer] = {}
     evidenced: set[str] = set()
-    for row in _ANSWERS_TO_SAVE_READER.rows(writing_connection(session),
-                                            {"assessment_id": assessment.id}):
+    rows: Sequence[tuple[Any, ...]] | None = None
+    if isinstance(assessment, LockedAssessment) and assessment.answers_read is not None:
+        # Read with the lock, in the same round trip; taken once.
+        rows, assessment.answers_read = assessment.answers_read, None
+    if rows is None:
+        rows = _ANSWERS_TO_SAVE_READER.rows(writing_connection(session),
+                                            {"assessment_id": assessment.id})
+    for row in rows:
         if row[0] == 0:
             answers[row[1]] = StoredAnswer(row[1], row[2], row[3] or "", list(row[4] or []),
                                            row[5], bool(row[6]), row[7])

@@ -45,9 +45,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol, cast
+from typing import Any, Protocol, cast
 
-from sqlalchemy import ScalarSelect, Table, bindparam, func, select
+from sqlalchemy import (
+    Integer,
+    ScalarSelect,
+    String,
+    Table,
+    Text,
+    bindparam,
+    column,
+    func,
+    select,
+)
 from sqlalchemy.orm import Session, joinedload
 
 from ppp_assess.domain.board import AssignmentRole, AssignmentStatus
@@ -56,6 +66,7 @@ from ppp_assess.domain.reference import OrgRole, PlatformRole, SubjectType
 from ppp_assess.domain.schema import Questionnaire
 from ppp_assess.domain.workflow import Decision, Status, is_editable
 from ppp_assess.models import (
+    Answer,
     Assessment,
     Certificate,
     EvidenceDocument,
@@ -655,6 +666,11 @@ class LockedAssessment:
     version: int
     #: The questionnaire version it answers, parsed.
     questionnaire: Questionnaire
+    #: Its answers and the documents' verdicts as the lock found them (PostgreSQL, asked
+    #: for with ``with_answers``), for the save that follows at once, which takes them
+    #: (``services.assessments._answers_to_save``, whose rows they are); ``None`` where
+    #: the save reads them itself.
+    answers_read: tuple[tuple[Any, ...], ...] | None = None
 
 
 def holds_row_lock(session: Session, assessment: Assessment | LockedAssessment) -> bool:
@@ -686,6 +702,8 @@ _OWN_ASSESSMENT = (
     select(Assessment).where(Assessment.id == bindparam("assessment_id"), OWN_ASSESSMENT)
     .options(joinedload(Assessment.questionnaire_version), joinedload(Assessment.project)))
 _ASSESSMENTS = cast(Table, Assessment.__table__)
+_ANSWERS = cast(Table, Answer.__table__)
+_DOCUMENTS = cast(Table, EvidenceDocument.__table__)
 #: What a change of the answers needs of the assessment, read as it is now and locked,
 #: with the membership and the content hash: columns of the table, no ORM object (whose
 #: loading cost the autosave more than twice the statement).
@@ -719,26 +737,61 @@ def get_own_assessment(session: Session, user: Person, assessment_id: int) -> As
     return assessment
 
 
-def lock_own_assessment(session: Session, user: Person,
-                        assessment_id: int) -> LockedAssessment:
+#: PostgreSQL: :data:`_LOCK_OWN_ASSESSMENT` and then, for a member, the answers with the
+#: documents' verdicts, in one round trip. The function (migration
+#: ``0018_assessment_locked_answers``) reads them once the lock is granted, with a
+#: snapshot of their own: what the lock's previous holder committed. Its rows: the
+#: locked row first (kind 2: its version, id, organisation, questionnaire version,
+#: status, the version's content hash and the membership's role, NULL for none), then
+#: each answer (kind 0) and each document's verdict (kind 1) in the columns of the save's
+#: own read.
+_LOCKED_ANSWERS = select(*func.assessment_locked_answers(
+    bindparam("assessment_id", type_=Integer), bindparam("user_id", type_=Integer),
+).table_valued(
+    column("kind", Integer), column("question_id", String),
+    column("value", _ANSWERS.c.value.type), column("comment", Text),
+    column("evidence", _ANSWERS.c.evidence.type), column("version", Integer),
+    column("carried", _ANSWERS.c.carried.type), column("id", Integer),
+    column("verdict", _DOCUMENTS.c.verdict.type), column("organisation_id", Integer),
+    column("questionnaire_version_id", Integer), column("status", String),
+    column("content_hash", String), column("role", String)).c)
+_LOCKED_ANSWERS_READER = DriverStatement(_LOCKED_ANSWERS)
+
+
+def lock_own_assessment(session: Session, user: Person, assessment_id: int, *,
+                        with_answers: bool = False) -> LockedAssessment:
     """Read the row of an assessment of one of ``user``'s organisations as it is now and
     lock it for the transaction (``SELECT ... FOR UPDATE``, with the membership and the
     questionnaire's content hash in the same statement): for a change of its answers,
     which would lock it anyway (the autosave).
 
+    :param with_answers: read its answers too, where that saves a round trip
+        (PostgreSQL), for a save that follows at once (:attr:`LockedAssessment.answers_read`).
     :raises NotFound: as :func:`get_own_assessment`; ``session`` must be a writing one.
     """
     if user is None:
         raise NotFound("This assessment does not exist.")
-    rows = _LOCK_OWN_ASSESSMENT_READER.rows(
-        writing_connection(session), {"assessment_id": assessment_id, "user_id": user.id})
-    if not rows or rows[0][6] is None:  # no such assessment, or no membership
-        raise NotFound("This assessment does not exist.")
-    row_id, organisation_id, version_id, status, version, content_hash, _role = rows[0]
+    connection = writing_connection(session)
+    answers: tuple[tuple[Any, ...], ...] | None = None
+    if with_answers and connection.dialect.name == "postgresql":
+        rows = _LOCKED_ANSWERS_READER.rows(
+            connection, {"assessment_id": assessment_id, "user_id": user.id})
+        if not rows or rows[0][13] is None:  # no such assessment, or no membership
+            raise NotFound("This assessment does not exist.")
+        locked = rows[0]
+        row_id, organisation_id, version_id, status, version, content_hash = (
+            locked[7], locked[9], locked[10], locked[11], locked[5], locked[12])
+        answers = tuple(row[:9] for row in rows[1:])
+    else:
+        rows = _LOCK_OWN_ASSESSMENT_READER.rows(
+            connection, {"assessment_id": assessment_id, "user_id": user.id})
+        if not rows or rows[0][6] is None:  # no such assessment, or no membership
+            raise NotFound("This assessment does not exist.")
+        row_id, organisation_id, version_id, status, version, content_hash, _role = rows[0]
     questionnaire = noted_questionnaire(session, version_id, content_hash)
     session.info.setdefault(_LOCKED, {})[row_id] = session.get_transaction()
     return LockedAssessment(row_id, organisation_id, version_id, Status(status), version,
-                            questionnaire)
+                            questionnaire, answers)
 
 
 def get_for_review(session: Session, user: Person, assessment_id: int) -> Assessment:

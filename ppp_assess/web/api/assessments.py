@@ -511,7 +511,7 @@ def put_answer(assessment_id: int, question_id: str, json: AnswerInput,
     """
     db = get_session()
     actor = current_person()
-    assessment = permissions.lock_own_assessment(db, actor, assessment_id)
+    assessment = permissions.lock_own_assessment(db, actor, assessment_id, with_answers=True)
     base_version = _if_match(headers.if_match)
     if base_version is None:
         return json_error(400, _("The If-Match header must hold an assessment version."),
