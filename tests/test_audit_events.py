@@ -213,7 +213,10 @@ def test_the_documented_role_may_add_audit_events_but_never_change_them(
                         f"DELETE FROM audit_events WHERE id = {event.id}",
                         "TRUNCATE audit_events"):
                     assert "permission denied" in _refused(connection, statement)
-                # Everything else the application does stays allowed.
+                # Everything else the application does stays allowed, the schema's
+                # functions included (the autosave's lock with its answers read).
+                assert connection.execute(text(
+                    "SELECT count(*) FROM assessment_locked_answers(0, 0)")).scalar() == 0
                 connection.execute(text("UPDATE users SET name = name WHERE false"))
                 connection.execute(text("DELETE FROM review_comments WHERE false"))
                 session.close()
