@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
-import threading
-import time
 
-from sqlalchemy import select, text, update
+from sqlalchemy import select, update
 
 from ppp_assess.models import AuditEvent, migrate
 from ppp_assess.models.database import Database
 from ppp_assess.services.audit import RecordedEvent, record_event, verify_audit_chain
 from tests.conftest import TEST_AUDIT_KEY
+from tests.lock_waits import run_waiting
 
 
 def _record_three(db) -> None:
@@ -114,17 +113,6 @@ def test_a_bad_head_is_refused_with_a_usage_error(app) -> None:
     assert "SEQUENCE:HASH" in result.output
 
 
-def _waiting_for_the_chain(database: Database) -> bool:
-    """Return whether a transaction waits for the chain's lock (PostgreSQL), or, on SQLite
-    where it cannot be seen, whether a moment has passed for it to start waiting."""
-    if database.dialect != "postgresql":
-        time.sleep(0.5)
-        return True
-    with database.engine.connect() as connection:
-        return bool(connection.scalar(text(
-            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")))
-
-
 def test_a_writer_that_waited_for_the_chain_extends_the_event_committed_meanwhile(
         scratch_database_url) -> None:
     migrate.upgrade(scratch_database_url)
@@ -136,28 +124,16 @@ def test_a_writer_that_waited_for_the_chain_extends_the_event_committed_meanwhil
         first = database.unit_of_work(write=True)
         held = record_event(first.session, actor_id=1, action="answer.changed",
                             object_type="assessment", object_id=7)
-        outcome: dict[str, object] = {}
 
-        def second_writer() -> None:
-            try:
-                with database.transaction() as session:
-                    outcome["event"] = record_event(
-                        session, actor_id=2, action="answer.changed",
-                        object_type="assessment", object_id=8)
-            except Exception as error:  # reported by the assertion below
-                outcome["error"] = error
+        def second_writer() -> RecordedEvent:
+            with database.transaction() as session:
+                return record_event(session, actor_id=2, action="answer.changed",
+                                    object_type="assessment", object_id=8)
 
-        waiting = threading.Thread(target=second_writer)
-        waiting.start()
-        deadline = time.monotonic() + 10
-        while not _waiting_for_the_chain(database):
-            assert time.monotonic() < deadline, "the second writer never waited"
-            time.sleep(0.02)
-        assert "event" not in outcome  # it waits while the first holds the chain
-        first.finish(success=True)
-        waiting.join(timeout=30)
-        assert "error" not in outcome, outcome.get("error")
-        second = outcome["event"]
+        with run_waiting(database, second_writer, advisory=True) as waiting:
+            first.finish(success=True)
+        assert waiting.error is None, waiting.error
+        second = waiting.result
         assert isinstance(second, RecordedEvent)
         assert second.sequence == held.sequence + 1
         with database.reading() as session:

@@ -4,10 +4,7 @@ the wait."""
 
 from __future__ import annotations
 
-import threading
-import time
-
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from ppp_assess.domain.schema import QuestionType
 from ppp_assess.models import Answer, User, migrate
@@ -18,18 +15,8 @@ from ppp_assess.services.permissions import lock_own_assessment
 from ppp_assess.services.questionnaires import questionnaire_of
 from tests.conftest import TEST_AUDIT_KEY
 from tests.factories import Factory
+from tests.lock_waits import run_waiting
 from tests.services.review_support import draft
-
-
-def _second_waits(database: Database) -> bool:
-    """Return whether a transaction waits for a row lock (PostgreSQL), or, on SQLite where
-    it cannot be seen, whether a moment has passed for it to start waiting."""
-    if database.dialect != "postgresql":
-        time.sleep(0.5)
-        return True
-    with database.engine.connect() as connection:
-        return bool(connection.scalar(text(
-            "SELECT count(*) FROM pg_locks WHERE NOT granted AND locktype <> 'advisory'")))
 
 
 def test_a_save_that_waited_for_the_assessment_sees_the_answer_committed_meanwhile(
@@ -58,32 +45,17 @@ def test_a_save_that_waited_for_the_assessment_sees_the_answer_committed_meanwhi
 
         first = database.unit_of_work(write=True)
         save(first.session, first_value)
-        outcome: dict[str, object] = {}
 
         def second_save() -> None:
-            try:
-                with database.transaction() as session:
-                    save(session, second_value)
-                outcome["saved"] = True
-            except Conflict as error:
-                outcome["conflict"] = error
-            except Exception as error:  # reported by the assertion below
-                outcome["error"] = error
+            with database.transaction() as session:
+                save(session, second_value)
 
-        waiting = threading.Thread(target=second_save)
-        waiting.start()
-        deadline = time.monotonic() + 10
-        while not _second_waits(database):
-            assert time.monotonic() < deadline, "the second save never waited"
-            time.sleep(0.02)
-        assert not outcome  # it waits while the first holds the assessment
-        first.finish(success=True)
-        waiting.join(timeout=30)
-        assert "error" not in outcome, outcome.get("error")
+        with run_waiting(database, second_save) as waiting:
+            first.finish(success=True)
         # Both saves were based on the same version: the second, which came later,
         # must not overwrite the first's answer unseen.
-        conflict = outcome.get("conflict")
-        assert isinstance(conflict, Conflict), outcome
+        conflict = waiting.error
+        assert isinstance(conflict, Conflict), waiting.error or "saved over the first"
         assert conflict.code == "stale"
         assert conflict.current[question.id]["value"] == first_value
         with database.reading() as session:
