@@ -44,7 +44,7 @@ class RecordedEvent(NamedTuple):
 AUDIT_LOCK_KEY = 0x5050_4155  # "PPAU"
 
 
-def _lock_chain(session: Session) -> Connection:
+def _connection_to_append(session: Session) -> Connection:
     """Return the transaction's connection, its own pending changes flushed, ready to
     append to the chain.
 
@@ -80,6 +80,7 @@ _HEAD = select(_EVENTS.c.sequence, _EVENTS.c.hash).order_by(_EVENTS.c.sequence.d
 
 
 def _head_under_lock() -> Select[tuple[int, str]]:
+    """Return the call of ``audit_chain_head`` as a SELECT of its two columns."""
     head = func.audit_chain_head(bindparam("key", type_=BigInteger)).table_valued(
         column("sequence", Integer), column("hash", String))
     return select(head.c.sequence, head.c.hash)
@@ -126,11 +127,12 @@ def next_in_chain(
     before: Any = None,
     after: Any = None,
 ) -> NextEvent:
-    """Take the chain's lock for the caller's transaction and return the event that
-    extends its head; the caller stores it (:func:`record_event` does) before its
-    commit, and tells :func:`appended` once it has.
+    """Take the chain's lock for the caller's transaction (on SQLite, the write lock it
+    holds already is that lock) and return the event that extends its head; the caller
+    stores it (:func:`record_event` does) before its commit, and tells :func:`appended`
+    once it has.
     """
-    connection = _lock_chain(session)
+    connection = _connection_to_append(session)
     if connection.dialect.name == "postgresql":
         head_row = _LOCKED_HEAD_READER.execute(connection, {"key": AUDIT_LOCK_KEY}).first()
     else:
