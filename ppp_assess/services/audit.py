@@ -13,7 +13,6 @@ from sqlalchemy import (
     Connection,
     Integer,
     ScalarResult,
-    Select,
     String,
     Table,
     bindparam,
@@ -77,15 +76,6 @@ _EVENTS = cast(Table, AuditEvent.__table__)
 #: The chain's last event, built once (every change asks it; the table's columns, run on
 #: the connection without the ORM's execution path).
 _HEAD = select(_EVENTS.c.sequence, _EVENTS.c.hash).order_by(_EVENTS.c.sequence.desc()).limit(1)
-
-
-def _head_under_lock() -> Select[tuple[int, str]]:
-    """Return the call of ``audit_chain_head`` as a SELECT of its two columns."""
-    head = func.audit_chain_head(bindparam("key", type_=BigInteger)).table_valued(
-        column("sequence", Integer), column("hash", String))
-    return select(head.c.sequence, head.c.hash)
-
-
 #: One event appended (the table's, not the ORM's: one row, not a bulk insert).
 _APPEND = insert(_EVENTS).returning(_EVENTS.c.id)
 #: The fields of an event, stored in the columns of the same names.
@@ -95,7 +85,8 @@ _EVENT_FIELDS = tuple(field.name for field in fields(AuditEventData))
 #: sees what the lock's previous holder committed). Two transactions then never extend the
 #: same event. SQLite needs no lock of its own: every transaction there begins IMMEDIATE,
 #: so one writer runs at a time.
-_LOCKED_HEAD = _head_under_lock()
+_LOCKED_HEAD = select(*func.audit_chain_head(bindparam("key", type_=BigInteger)).table_valued(
+    column("sequence", Integer), column("hash", String)).c)
 #: The statements, compiled once and run on the driver.
 _HEAD_READER = DriverStatement(_HEAD)
 _LOCKED_HEAD_READER = DriverStatement(_LOCKED_HEAD)

@@ -778,9 +778,8 @@ def lock_own_assessment(session: Session, user: Person, assessment_id: int, *,
             connection, {"assessment_id": assessment_id, "user_id": user.id})
         if not rows or rows[0][13] is None:  # no such assessment, or no membership
             raise NotFound("This assessment does not exist.")
-        locked = rows[0]
-        row_id, organisation_id, version_id, status, version, content_hash = (
-            locked[7], locked[9], locked[10], locked[11], locked[5], locked[12])
+        (_kind, _question, _value, _comment, _evidence, version, _carried, row_id,
+         _verdict, organisation_id, version_id, status, content_hash, _role) = rows[0]
         answers = tuple(row[:9] for row in rows[1:])
     else:
         rows = _LOCK_OWN_ASSESSMENT_READER.rows(
