@@ -41,7 +41,7 @@ import sys
 import tempfile
 import urllib.parse
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -70,7 +70,9 @@ AGENT = "Mozilla/5.0 (ppp-assess benchmark)"
 class LimitServer(Server):
     """Bare Flask under the same gunicorn settings, answering from memory."""
 
-    def __init__(self, folder: Path, page: Path, answer: Path, database_url: str) -> None:
+    def __init__(self, folder: Path, page: Path, answer: Path, database_url: str, *,
+                 prefix: Sequence[str] = (), settings: Mapping[str, str] | None = None
+                 ) -> None:
         self.port = _free_port()
         # The application's database decides the threads per worker (see
         # config.default_threads): the limit runs with the same settings.
@@ -78,12 +80,13 @@ class LimitServer(Server):
                        "PPP_ASSESS_BIND": f"127.0.0.1:{self.port}",
                        "WEB_CONCURRENCY": "2", "BENCH_PAGE_FILE": str(page),
                        "BENCH_ANSWER_FILE": str(answer),
-                       "PPP_ASSESS_INSTANCE": str(folder / "limit-instance")}
+                       "PPP_ASSESS_INSTANCE": str(folder / "limit-instance"),
+                       **(settings or {})}
         environment.pop("PROMETHEUS_MULTIPROC_DIR", None)
         self.log_path = folder / "limit.log"
         self._log = self.log_path.open("wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "python:ppp_assess.gunicorn_conf",
+            [*prefix, sys.executable, "-m", "gunicorn", "-c", "python:ppp_assess.gunicorn_conf",
              "benchmarks.serving.limit_app:app"], env=environment, cwd=PROJECT_ROOT,
             stdout=self._log, stderr=subprocess.STDOUT)
 

@@ -39,6 +39,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -86,10 +87,15 @@ def _request(port: int, method: str, path: str, *, headers: dict[str, str] | Non
 
 
 class Server:
-    """Gunicorn with ``ppp_assess.gunicorn_conf``, in the run's folder."""
+    """Gunicorn with ``ppp_assess.gunicorn_conf``, in the run's folder.
+
+    ``prefix`` is a command gunicorn runs under (valgrind, for counting instructions),
+    ``settings`` environment variables of the run's own.
+    """
 
     def __init__(self, folder: Path, database_url: str, audit_key: str, *,
-                 workers: int | None, threads: int | None) -> None:
+                 workers: int | None, threads: int | None, prefix: Sequence[str] = (),
+                 settings: Mapping[str, str] | None = None) -> None:
         self.port = _free_port()
         environment = {
             **os.environ, "DATABASE_URL": database_url, "PPP_ASSESS_ENV": "development",
@@ -105,10 +111,11 @@ class Server:
             environment["WEB_CONCURRENCY"] = str(workers)
         if threads:
             environment["PPP_ASSESS_THREADS"] = str(threads)
+        environment.update(settings or {})
         self.log_path = folder / "gunicorn.log"
         self._log = self.log_path.open("wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "python:ppp_assess.gunicorn_conf",
+            [*prefix, sys.executable, "-m", "gunicorn", "-c", "python:ppp_assess.gunicorn_conf",
              "wsgi:app"], env=environment, cwd=PROJECT_ROOT, stdout=self._log,
             stderr=subprocess.STDOUT)
 
