@@ -98,18 +98,23 @@ def _requester(port: int) -> Callable[..., tuple[int, bytes]]:
 def _saving(send: Callable[..., tuple[int, bytes]], line: str,
             version_of: Callable[[bytes], int]) -> Callable[[int], None]:
     """Return a call that saves the next of a plan line's two bodies, as wrk's script does."""
-    path, token, version, *bodies = line.split("\t")
-    state = {"version": int(version)}
+    path, token, first_version, *bodies = line.split("\t")
+    version = int(first_version)
 
     def save(number: int) -> None:
+        nonlocal version
         status, answer = send("PUT", path, bodies[number % 2].encode(), {
             "Authorization": f"Bearer {token}", "Content-Type": "application/json",
-            "If-Match": str(state["version"])})
+            "If-Match": str(version)})
         if status != 200:
             raise RuntimeError(f"a save answered {status}: {answer[:200]!r}")
-        state["version"] = version_of(answer)
+        version = version_of(answer)
 
     return save
+
+
+def _version(answer: bytes) -> int:
+    return int(json.loads(answer)["version"])
 
 
 def _getting(send: Callable[..., tuple[int, bytes]], path: str,
@@ -131,8 +136,9 @@ def count(url: str | None, calls: int) -> dict[str, float]:
     database = Database(url, audit_key=AUDIT_KEY.encode())
     tag = secrets.token_hex(4)
     plan = seed.seed(database, seed.SeedCounts(2, 1, 1, 2), tag=tag)
-    save_plan = folder / "autosave.tsv"
+    save_plan, limit_plan = folder / "autosave.tsv", folder / "limit.tsv"
     _autosave_plan(save_plan, database, plan, 1)
+    _autosave_plan(limit_plan, database, plan, 1, limit=True)
     database.dispose()
     section = (f"/assessments/{plan['respondents'][0]['assessment']}/sections/"
                f"{plan['sections'][0]['id']}")
@@ -151,7 +157,7 @@ def count(url: str | None, calls: int) -> dict[str, float]:
 
         def version_of(answer: bytes) -> int:
             answers[:] = [answer]
-            return int(json.loads(answer)["version"])
+            return _version(answer)
 
         counts["page"] = _counted(server, folder, "page", calls,
                                   _getting(send, section, {"Cookie": cookie}))
@@ -167,14 +173,11 @@ def count(url: str | None, calls: int) -> dict[str, float]:
     try:
         limit.wait_until_up(STARTING)
         send = _requester(limit.port)
-        path, *rest = save_plan.read_text().strip().split("\t")
-        assessment, question = path.rsplit("/", 3)[1], path.rsplit("/", 1)[1]
-        bare_line = "\t".join([f"/answer/{assessment}/{question}", *rest])
         counts["page limit"] = _counted(limit, folder, "page_limit", calls,
                                         _getting(send, "/page"))
         counts["save limit"] = _counted(
             limit, folder, "save_limit", calls,
-            _saving(send, bare_line, lambda answer: int(json.loads(answer)["version"])))
+            _saving(send, limit_plan.read_text().strip(), _version))
     finally:
         limit.stop()
     shutil.rmtree(folder, ignore_errors=True)
@@ -184,23 +187,26 @@ def count(url: str | None, calls: int) -> dict[str, float]:
 _LABELS = (("page", "section page, signed in"), ("save", "autosave PUT"))
 
 
+def _rows(database: str, counts: dict[str, float]) -> list[dict[str, object]]:
+    """Return one row per path: its instructions beside its limit's."""
+    rows: list[dict[str, object]] = []
+    for name, title in _LABELS:
+        own, bare = counts[name], counts[f"{name} limit"]
+        rows.append({"name": f"{title}: instructions served ({database})", "value": own,
+                     "unit": "instr/req", "baseline": bare, "ratio": bare / own,
+                     "goal": "work, no goal", "passed": None})
+    return rows
+
+
 def run() -> list[dict[str, object]]:
     """Rows for ``make bench``: each path's instructions beside its limit's, per database."""
     if shutil.which("valgrind") is None:
         print("  valgrind is not on the path: instructions left out", file=sys.stderr)
         return []
-    databases: list[tuple[str, str | None]] = [("SQLite", None)]
+    rows = _rows("SQLite", count(None, CALLS))
     postgresql = os.environ.get("DATABASE_URL", "")
     if postgresql.startswith("postgres"):
-        databases.append(("PostgreSQL", postgresql))
-    rows: list[dict[str, object]] = []
-    for label, url in databases:
-        counts = count(url, CALLS)
-        for name, title in _LABELS:
-            own, bare = counts[name], counts[f"{name} limit"]
-            rows.append({"name": f"{title}: instructions served ({label})", "value": own,
-                         "unit": "instr/req", "baseline": bare, "ratio": bare / own,
-                         "goal": "work, no goal", "passed": None})
+        rows += _rows("PostgreSQL", count(postgresql, CALLS))
     return rows
 
 
@@ -210,12 +216,10 @@ def main(argv: list[str]) -> int:
         return 2
     calls = int(argv[0]) if argv else CALLS
     url = os.environ.get("DATABASE_URL") or None
-    counts = count(url, calls)
     database = "PostgreSQL" if url and url.startswith("postgres") else "SQLite"
-    print(f"instructions per request of one gunicorn worker ({database}, {calls} calls)")
-    for name, title in _LABELS:
-        own, bare = counts[name], counts[f"{name} limit"]
-        print(f"{title:24} {own:12,.0f}   limit {bare:11,.0f}   ratio {bare / own:.3f}")
+    for row in _rows(database, count(url, calls)):
+        print(f"{row['name']:60} {row['value']:12,.0f}   limit {row['baseline']:11,.0f}"
+              f"   ratio {row['ratio']:.3f}")
     return 0
 
 
