@@ -1,20 +1,24 @@
-"""CPU time per request of one gunicorn worker: the section page and the autosave, each
+"""CPU time per request of gunicorn's workers: the section page and the autosave, each
 beside bare Flask.
 
-    python -m benchmarks.worker_cpu [ROUNDS]
+    python -m benchmarks.worker_cpu [ROUNDS] [WORKERS] [CONNECTIONS]
 
 Throughput under wrk mixes the application's cost with everything else on the machine
-(wrk itself, the other worker, the database server). This measures the worker alone: a
+(wrk itself, the other worker, the database server). This measures the workers alone: a
 scratch database (SQLite, or ``DATABASE_URL``) is seeded by the load harness's seeder,
-gunicorn serves the application with ``ppp_assess.gunicorn_conf``, one worker and one
-thread, and bare Flask serves the same page's bytes and parses the same autosave JSON
-under the same settings (``benchmarks/serving/limit_app.py``). wrk sends, on one
-connection, for ``BENCH_SECONDS`` (6) per round, the signed-in respondent's first
-section again and again (the page kept as rendered), then one respondent's autosaves
-(``benchmarks/serving/autosave.lua``); the worker's CPU time (user and system) divided
-by the requests it answered is printed for each server and round, and on PostgreSQL
-the database server's CPU time per request beside it. Workers are not recycled during
-the run. Not part of ``make bench``: it prints, and passes or fails nothing.
+gunicorn serves the application with ``ppp_assess.gunicorn_conf``, ``WORKERS`` (1)
+workers of one thread each, and bare Flask serves the same page's bytes and parses the
+same autosave JSON under the same settings (``benchmarks/serving/limit_app.py``). wrk
+sends, on ``CONNECTIONS`` (1) connections, for ``BENCH_SECONDS`` (6) per round, the
+signed-in respondent's first section again and again (the page kept as rendered), then
+autosaves, each connection its own respondent's (``benchmarks/serving/autosave.lua``);
+the workers' CPU time (user and system) divided by the requests they answered is
+printed for each server and round, and on PostgreSQL the database server's CPU time per
+request beside it. ``2 2 8`` is the load of ``make bench``'s HTTP figures, where the
+workers, the database server and wrk share the machine; read the CPU per request there,
+not the rate (one worker now and then accepts all of wrk's connections, and this does
+not take such a run again as ``make bench`` does). Workers are not recycled during the
+run. Not part of ``make bench``: it prints, and passes or fails nothing.
 """
 
 from __future__ import annotations
@@ -61,7 +65,8 @@ def _cpu(processes: list[psutil.Process]) -> float | None:
 
 def _cpu_per_request(parent: int, url: str, headers: dict[str, str] | None = None,
                      *, script: Path | None = None, plan: Path | None = None,
-                     database: bool = False) -> tuple[float, float | None, float | None]:
+                     database: bool = False, connections: int = 1
+                     ) -> tuple[float, float | None, float | None]:
     """Return (requests per second, CPU ms per request of the workers under ``parent``,
     CPU ms per request of the database server's processes when ``database``); ``None``
     for a CPU time when a process ended during the round (its time is lost with it)."""
@@ -69,7 +74,7 @@ def _cpu_per_request(parent: int, url: str, headers: dict[str, str] | None = Non
     # Listed at the start of each round: the server's backends are the pool's connections.
     servers = _database_server() if database else []
     before, server_before = _cpu(workers), _cpu(servers)
-    result = _wrk(url, connections=1, headers=headers, script=script, plan=plan)
+    result = _wrk(url, connections=connections, headers=headers, script=script, plan=plan)
     after, server_after = _cpu(workers), _cpu(servers)
     requests = max(result["rate"] * SECONDS, 1)
 
@@ -92,6 +97,8 @@ def _report(number: int, name: str, rate: float, cost: float | None,
 
 def main(argv: list[str]) -> int:
     rounds = int(argv[0]) if argv else 2
+    workers = int(argv[1]) if len(argv) > 1 else 1
+    connections = int(argv[2]) if len(argv) > 2 else 1
     # A worker's CPU time ends with it: none is replaced after its many requests.
     os.environ["GUNICORN_CMD_ARGS"] = "--max-requests 0"
     os.environ["PPP_ASSESS_THREADS"] = "1"
@@ -101,8 +108,8 @@ def main(argv: list[str]) -> int:
     migrate.upgrade(url)
     database = Database(url, audit_key=AUDIT_KEY.encode())
     tag = secrets.token_hex(4)
-    plan = seed.seed(database, seed.SeedCounts(2, 1, 1, 2), tag=tag)
-    server = Server(folder, url, AUDIT_KEY, workers=1, threads=1)
+    plan = seed.seed(database, seed.SeedCounts(max(2, connections), 1, 1, 2), tag=tag)
+    server = Server(folder, url, AUDIT_KEY, workers=workers, threads=1)
     limit: LimitServer | None = None
     try:
         server.wait_until_up()
@@ -119,17 +126,19 @@ def main(argv: list[str]) -> int:
         script = HERE / "serving" / "autosave.lua"
         for number in range(1, rounds + 1):
             _report(number, "section page", *_cpu_per_request(
-                server.process.pid, page_url, headers, database=postgresql))
+                server.process.pid, page_url, headers, database=postgresql,
+                connections=connections))
             _report(number, "bare Flask", *_cpu_per_request(
-                limit.process.pid, f"http://127.0.0.1:{limit.port}/page"))
-            _autosave_plan(save_plan, database, plan, 1)
+                limit.process.pid, f"http://127.0.0.1:{limit.port}/page",
+                connections=connections))
+            _autosave_plan(save_plan, database, plan, connections)
             _report(number, "autosave", *_cpu_per_request(
                 server.process.pid, f"http://127.0.0.1:{server.port}", script=script,
-                plan=save_plan, database=postgresql))
-            _autosave_plan(limit_plan, database, plan, 1, limit=True)
+                plan=save_plan, database=postgresql, connections=connections))
+            _autosave_plan(limit_plan, database, plan, connections, limit=True)
             _report(number, "bare JSON", *_cpu_per_request(
                 limit.process.pid, f"http://127.0.0.1:{limit.port}", script=script,
-                plan=limit_plan))
+                plan=limit_plan, connections=connections))
     finally:
         server.stop()
         if limit is not None:
