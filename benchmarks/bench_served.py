@@ -29,14 +29,13 @@ import json
 import os
 import secrets
 import shutil
-import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 from benchmarks.bench_http import AGENT, LimitServer, _autosave_plan, _sign_in
-from benchmarks.instructions import _total
+from benchmarks.instructions import _total, control
 from benchmarks.load import seed
 from benchmarks.load.run import AUDIT_KEY, Server
 from ppp_assess.config import normalise_database_url
@@ -58,22 +57,17 @@ def _valgrind(folder: Path) -> list[str]:
             f"--callgrind-out-file={folder}/callgrind.%p"]
 
 
-def _control(pid: int, command: str) -> None:
-    subprocess.run(["callgrind_control", command, str(pid)], check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
 def _counted(server: Server, folder: Path, name: str, calls: int,
              request: Callable[[int], None]) -> float:
     """Return the worker's instructions per call of ``request``, after a warm-up."""
     for number in range(WARM_UP):
         request(number)
     (worker,) = server.workers()
-    _control(worker.pid, "--instr=on")
+    control(worker.pid, "--instr=on")
     for number in range(calls):
         request(number)
-    _control(worker.pid, f"--dump={name}")
-    _control(worker.pid, "--instr=off")
+    control(worker.pid, f"--dump={name}")
+    control(worker.pid, "--instr=off")
     for dump in folder.glob(f"callgrind.{worker.pid}.*"):
         head = dump.read_text(errors="replace")[:2000].splitlines()
         if any(line.startswith("desc: Trigger:") and line.split()[-1] == name

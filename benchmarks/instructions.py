@@ -30,9 +30,11 @@ from benchmarks import in_process
 _INSIDE = "PPP_INSTRUCTIONS_CALLS"
 
 
-def _control(*arguments: str) -> None:
-    subprocess.run(["callgrind_control", *arguments, str(os.getpid())], check=True,
-                   stdout=subprocess.DEVNULL)
+def control(pid: int, *arguments: str) -> None:
+    """Send ``callgrind_control`` its ``arguments`` for the process ``pid`` (run under
+    callgrind)."""
+    subprocess.run(["callgrind_control", *arguments, str(pid)], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def _counted(calls: int) -> Callable[[Callable[[], None], Callable[[], object], int], float]:
@@ -40,13 +42,13 @@ def _counted(calls: int) -> Callable[[Callable[[], None], Callable[[], object], 
 
     def count(run: Callable[[], None], _build: Callable[[], object], _calls: int) -> float:
         if not done:
-            _control("--instr=on")
+            control(os.getpid(), "--instr=on")
         for _ in range(calls):
             run()
-        _control("--dump=" + run.__name__)
+        control(os.getpid(), "--dump=" + run.__name__)
         done.append(run.__name__)
         if len(done) == 2:
-            _control("--instr=off")
+            control(os.getpid(), "--instr=off")
         return 0.0
 
     return count
